@@ -1,0 +1,136 @@
+package vitprobe.weights;
+
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Builds a safetensors file that the Python {@code safetensors} package loads: little-endian data, tensors laid
+ * out back to back in insertion order, header padded with spaces to a multiple of 8 bytes. {@link #write} is
+ * atomic: the file appears complete under its name or not at all.
+ */
+public final class SafetensorsWriter {
+    private record Entry(String name, DType dtype, long[] shape, MemorySegment bytes) {}
+
+    private final List<Entry> entries = new ArrayList<>();
+    private final Map<String, String> metadata = new LinkedHashMap<>();
+
+    public SafetensorsWriter metadata(String key, String value) {
+        metadata.put(key, value);
+        return this;
+    }
+
+    public SafetensorsWriter add(String name, DType dtype, long[] shape, MemorySegment bytes) {
+        if (name.equals("__metadata__")) throw new IllegalArgumentException("'__metadata__' is reserved");
+        for (Entry e : entries) if (e.name.equals(name)) throw new IllegalArgumentException("duplicate tensor '" + name + "'");
+        long expected = Tensor.product(shape) * dtype.size();
+        if (bytes.byteSize() != expected) {
+            throw new IllegalArgumentException("tensor '" + name + "': " + bytes.byteSize() + " bytes for shape " + java.util.Arrays.toString(shape) + " of " + dtype + " (expected " + expected + ")");
+        }
+        entries.add(new Entry(name, dtype, shape.clone(), bytes));
+        return this;
+    }
+
+    public SafetensorsWriter addF32(String name, long[] shape, float[] data) {
+        MemorySegment seg = MemorySegment.ofArray(new byte[data.length * 4]);
+        MemorySegment.copy(data, 0, seg, Tensor.F32, 0, data.length);
+        return add(name, DType.F32, shape, seg);
+    }
+
+    /** Stores float data rounded to IEEE half precision (round to nearest even). */
+    public SafetensorsWriter addF16(String name, long[] shape, float[] data) {
+        MemorySegment seg = MemorySegment.ofArray(new byte[data.length * 2]);
+        for (int i = 0; i < data.length; i++) seg.set(Tensor.I16, 2L * i, Float.floatToFloat16(data[i]));
+        return add(name, DType.F16, shape, seg);
+    }
+
+    /** Stores float data rounded to bfloat16 (round to nearest even). */
+    public SafetensorsWriter addBF16(String name, long[] shape, float[] data) {
+        MemorySegment seg = MemorySegment.ofArray(new byte[data.length * 2]);
+        for (int i = 0; i < data.length; i++) seg.set(Tensor.I16, 2L * i, toBFloat16(data[i]));
+        return add(name, DType.BF16, shape, seg);
+    }
+
+    public SafetensorsWriter addU8(String name, long[] shape, byte[] data) {
+        return add(name, DType.U8, shape, MemorySegment.ofArray(data.clone()));
+    }
+
+    public SafetensorsWriter addI64(String name, long[] shape, long[] data) {
+        MemorySegment seg = MemorySegment.ofArray(new byte[data.length * 8]);
+        MemorySegment.copy(data, 0, seg, Tensor.I64, 0, data.length);
+        return add(name, DType.I64, shape, seg);
+    }
+
+    static short toBFloat16(float f) {
+        int bits = Float.floatToRawIntBits(f);
+        if (Float.isNaN(f)) return (short) ((bits >>> 16) | 0x40);
+        int rounding = 0x7fff + ((bits >>> 16) & 1);
+        return (short) ((bits + rounding) >>> 16);
+    }
+
+    /** The header JSON, padded with spaces to a multiple of 8 bytes. */
+    byte[] header() {
+        Map<String, Object> header = new LinkedHashMap<>();
+        if (!metadata.isEmpty()) header.put("__metadata__", metadata);
+        long offset = 0;
+        for (Entry e : entries) {
+            Map<String, Object> info = new LinkedHashMap<>();
+            info.put("dtype", e.dtype.name());
+            List<Long> shape = new ArrayList<>();
+            for (long s : e.shape) shape.add(s);
+            info.put("shape", shape);
+            info.put("data_offsets", List.of(offset, offset + e.bytes.byteSize()));
+            offset += e.bytes.byteSize();
+            header.put(e.name, info);
+        }
+        byte[] json = Json.write(header).getBytes(StandardCharsets.UTF_8);
+        int padded = (json.length + 7) / 8 * 8;
+        byte[] out = new byte[padded];
+        System.arraycopy(json, 0, out, 0, json.length);
+        java.util.Arrays.fill(out, json.length, padded, (byte) ' ');
+        return out;
+    }
+
+    /** Writes to a temporary file beside {@code file} and renames it into place. */
+    public void write(Path file) throws IOException {
+        Path dir = file.toAbsolutePath().getParent();
+        Files.createDirectories(dir);
+        Path tmp = Files.createTempFile(dir, "." + file.getFileName(), ".partial");
+        try {
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+                byte[] header = header();
+                ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(0, header.length);
+                writeFully(ch, len);
+                writeFully(ch, ByteBuffer.wrap(header));
+                for (Entry e : entries) {
+                    // Chunked so that segments larger than 2 GiB and off-heap segments both work.
+                    long size = e.bytes.byteSize();
+                    for (long pos = 0; pos < size; pos += 1 << 24) {
+                        long n = Math.min(1 << 24, size - pos);
+                        writeFully(ch, ByteBuffer.wrap(e.bytes.asSlice(pos, n).toArray(ValueLayout.JAVA_BYTE)));
+                    }
+                }
+                ch.force(true);
+            }
+            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    private static void writeFully(FileChannel ch, ByteBuffer buf) throws IOException {
+        while (buf.hasRemaining()) ch.write(buf);
+    }
+}

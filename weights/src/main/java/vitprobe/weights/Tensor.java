@@ -1,0 +1,102 @@
+package vitprobe.weights;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.Arrays;
+
+/**
+ * A typed, zero-copy view of one tensor: a slice of the memory-mapped file (or of any memory segment).
+ * Conversions to Java arrays copy; element access reads the mapping directly.
+ */
+public record Tensor(String name, DType dtype, long[] shape, MemorySegment data) {
+    static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    static final ValueLayout.OfDouble F64 = ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    static final ValueLayout.OfShort I16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    static final ValueLayout.OfInt I32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    static final ValueLayout.OfLong I64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    public long elementCount() {
+        return product(shape);
+    }
+
+    public int rank() {
+        return shape.length;
+    }
+
+    public long dim(int i) {
+        return shape[i < 0 ? shape.length + i : i];
+    }
+
+    public static long product(long[] shape) {
+        long n = 1;
+        for (long s : shape) n = Math.multiplyExact(n, s);
+        return n;
+    }
+
+    public String shapeString() {
+        return Arrays.toString(shape);
+    }
+
+    /** Element i converted to float; works for every floating-point dtype and the integer ones. */
+    public float getFloat(long i) {
+        return switch (dtype) {
+            case F32 -> data.get(F32, i * 4);
+            case F16 -> Float.float16ToFloat(data.get(I16, i * 2));
+            case BF16 -> Float.intBitsToFloat((data.get(I16, i * 2) & 0xffff) << 16);
+            case F64 -> (float) data.get(F64, i * 8);
+            default -> (float) getLong(i);
+        };
+    }
+
+    /** Element i of an integer or boolean tensor. */
+    public long getLong(long i) {
+        return switch (dtype) {
+            case I64, U64 -> data.get(I64, i * 8);
+            case I32 -> data.get(I32, i * 4);
+            case U32 -> data.get(I32, i * 4) & 0xffffffffL;
+            case I16 -> data.get(I16, i * 2);
+            case U16 -> data.get(I16, i * 2) & 0xffff;
+            case I8 -> data.get(ValueLayout.JAVA_BYTE, i);
+            case U8, BOOL -> data.get(ValueLayout.JAVA_BYTE, i) & 0xff;
+            default -> throw new IllegalStateException("tensor '" + name + "' has dtype " + dtype + ", not an integer type");
+        };
+    }
+
+    /** All elements as float32, converting F16/BF16/F64 exactly where float32 can hold them. */
+    public float[] toFloatArray() {
+        int n = Math.toIntExact(elementCount());
+        float[] out = new float[n];
+        if (dtype == DType.F32) {
+            MemorySegment.copy(data, F32, 0, out, 0, n);
+        } else if (dtype == DType.F16 || dtype == DType.BF16) {
+            short[] raw = new short[n];
+            MemorySegment.copy(data, I16, 0, raw, 0, n);
+            if (dtype == DType.F16) {
+                for (int i = 0; i < n; i++) out[i] = Float.float16ToFloat(raw[i]);
+            } else {
+                for (int i = 0; i < n; i++) out[i] = Float.intBitsToFloat((raw[i] & 0xffff) << 16);
+            }
+        } else {
+            for (int i = 0; i < n; i++) out[i] = getFloat(i);
+        }
+        return out;
+    }
+
+    /** All elements of an integer tensor as longs. */
+    public long[] toLongArray() {
+        int n = Math.toIntExact(elementCount());
+        long[] out = new long[n];
+        if (dtype == DType.I64) {
+            MemorySegment.copy(data, I64, 0, out, 0, n);
+        } else {
+            for (int i = 0; i < n; i++) out[i] = getLong(i);
+        }
+        return out;
+    }
+
+    /** The raw bytes (for U8/BOOL tensors: one element per byte). */
+    public byte[] toByteArray() {
+        return data.toArray(ValueLayout.JAVA_BYTE);
+    }
+}
