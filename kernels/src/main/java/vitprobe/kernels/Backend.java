@@ -1,0 +1,63 @@
+package vitprobe.kernels;
+
+import vitprobe.weights.Param;
+
+/**
+ * The operations a ViT forward pass needs, implemented once per kind of hardware. The model code calls these in
+ * order; a backend may run them eagerly (CPU) or enqueue them (CUDA). Outputs never alias inputs unless a method
+ * says so. Implementations are not thread-safe: one forward at a time per backend.
+ */
+public interface Backend extends AutoCloseable {
+    /** Short name for logs and reports, e.g. "cpu (AVX-512, 2 threads)". */
+    String name();
+
+    Matrix allocate(int rows, int cols);
+
+    /** Copies host data [rows, cols] into a new backend matrix. */
+    Matrix upload(float[] data, int rows, int cols);
+
+    /** A parameter as a [rows, cols] matrix (e.g. a LayerNorm weight as [1, D]). */
+    default Matrix upload(Param p, int rows, int cols) {
+        return upload(p.toFloatArray(), rows, cols);
+    }
+
+    /** Copies the whole matrix into {@code dst} starting at {@code offset}. */
+    void download(Matrix src, float[] dst, int offset);
+
+    /** Prepares weight [out, in...] (trailing dims are flattened into in) and bias [out]. */
+    LinearWeights linear(Param weight, Param bias);
+
+    /** out = act(in · Wᵀ + b), plus {@code residual} when it is not null (added after the activation). */
+    void linear(Matrix in, LinearWeights w, Matrix out, Activation act, Matrix residual);
+
+    /**
+     * Cuts images [batch, channels, size, size] into non-overlapping patch×patch squares, one row per patch
+     * (row-major over the grid), each row ordered (channel, y, x) like a flattened convolution kernel.
+     */
+    void patchify(Matrix images, int batch, int channels, int size, int patch, Matrix out);
+
+    /** out[b, 0] = cls + pos[0]; out[b, 1 + i] = patchEmbeddings[b, i] + pos[1 + i]. */
+    void embedTokens(Matrix patchEmbeddings, Matrix cls, Matrix pos, int batch, Matrix out);
+
+    /** Row-wise LayerNorm with biased variance: (x − mean) / sqrt(var + eps) · weight + bias. */
+    void layerNorm(Matrix in, Matrix weight, Matrix bias, float eps, Matrix out);
+
+    /**
+     * Multi-head self-attention on a fused qkv matrix [batch * tokens, 3 * D] (queries, keys, values, each
+     * head-major): context = softmax(q kᵀ / sqrt(headDim)) v, written as [batch * tokens, D]. When
+     * {@code probabilities} is not null it receives the softmax, [batch * heads * tokens, tokens].
+     */
+    void attention(Matrix qkv, int batch, int tokens, int heads, Matrix context, Matrix probabilities);
+
+    /** out = a + b, element-wise (out may be a or b). */
+    void add(Matrix a, Matrix b, Matrix out);
+
+    /** Copies columns [from, from + out.cols) of every row of src into out. */
+    void copyColumns(Matrix src, int from, Matrix out);
+
+    /** Waits for queued work (a no-op for eager backends). */
+    default void synchronize() {}
+
+    @Override
+    void close();
+}

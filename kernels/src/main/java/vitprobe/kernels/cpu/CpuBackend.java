@@ -1,0 +1,199 @@
+package vitprobe.kernels.cpu;
+
+import jdk.incubator.vector.FloatVector;
+import vitprobe.kernels.Activation;
+import vitprobe.kernels.Backend;
+import vitprobe.kernels.LinearWeights;
+import vitprobe.kernels.Matrix;
+import vitprobe.weights.Param;
+
+/** The CPU backend: Vector API kernels on heap arrays, parallel over a fork-join pool. */
+public final class CpuBackend implements Backend {
+    /** Rows of C per task: a multiple of the micro-tile height that keeps the A block in L2. */
+    private static final int ROWS_PER_TASK = 8 * Gemm.MR;
+    /** Panels of B per task (8 × 32 columns with AVX-512). */
+    private static final int PANELS_PER_TASK = 8;
+    /** Query rows per attention task; their scores (rows × tokens) stay in L2. */
+    private static final int QUERY_BLOCK = 64;
+
+    private record Prepared(float[] packed, float[] bias, int inFeatures, int outFeatures) implements LinearWeights {
+        @Override
+        public void close() {}
+    }
+
+    private final ThreadLocal<float[]> scoreScratch = ThreadLocal.withInitial(() -> new float[0]);
+
+    @Override
+    public String name() {
+        return "cpu (" + FloatVector.SPECIES_PREFERRED.vectorBitSize() + "-bit vectors, " + Parallel.threads() + " threads)";
+    }
+
+    @Override
+    public Matrix allocate(int rows, int cols) {
+        return new CpuMatrix(new float[Math.multiplyExact(rows, cols)], rows, cols);
+    }
+
+    @Override
+    public Matrix upload(float[] data, int rows, int cols) {
+        return new CpuMatrix(data.clone(), rows, cols);
+    }
+
+    @Override
+    public void download(Matrix src, float[] dst, int offset) {
+        float[] d = data(src);
+        System.arraycopy(d, 0, dst, offset, d.length);
+    }
+
+    private static float[] data(Matrix m) {
+        return ((CpuMatrix) m).data();
+    }
+
+    @Override
+    public LinearWeights linear(Param weight, Param bias) {
+        int out = (int) weight.shape()[0];
+        int in = (int) (weight.elementCount() / out);
+        float[] packed = new float[Gemm.packedSize(in, out)];
+        Gemm.packTransposed(weight.toFloatArray(), 0, in, out, in, packed, 0);
+        float[] paddedBias = new float[Gemm.panels(out) * Gemm.NR];
+        if (bias != null) System.arraycopy(bias.toFloatArray(), 0, paddedBias, 0, out);
+        return new Prepared(packed, paddedBias, in, out);
+    }
+
+    @Override
+    public void linear(Matrix in, LinearWeights weights, Matrix out, Activation act, Matrix residual) {
+        Prepared w = (Prepared) weights;
+        int m = in.rows(), k = w.inFeatures, n = w.outFeatures;
+        check(in.cols() == k, "linear input has " + in.cols() + " columns, weight expects " + k);
+        check(out.rows() == m && out.cols() == n, "linear output is " + out.rows() + "x" + out.cols() + ", expected " + m + "x" + n);
+        check(residual == null || (residual.rows() == m && residual.cols() == n), "residual shape mismatch");
+        float[] a = data(in), c = data(out), res = residual == null ? null : data(residual);
+        int rowTasks = (m + ROWS_PER_TASK - 1) / ROWS_PER_TASK;
+        int panels = Gemm.panels(n);
+        int panelTasks = (panels + PANELS_PER_TASK - 1) / PANELS_PER_TASK;
+        Parallel.forEach(rowTasks * panelTasks, task -> {
+            int r0 = (task / panelTasks) * ROWS_PER_TASK, r1 = Math.min(m, r0 + ROWS_PER_TASK);
+            int p0 = (task % panelTasks) * PANELS_PER_TASK, p1 = Math.min(panels, p0 + PANELS_PER_TASK);
+            Gemm.multiply(a, 0, k, w.packed, 0, k, n, c, 0, n, r0, r1, p0, p1, w.bias);
+            int c0 = p0 * Gemm.NR, c1 = Math.min(n, p1 * Gemm.NR);
+            for (int r = r0; r < r1; r++) {
+                int at = r * n;
+                if (act == Activation.GELU) VectorMath.gelu(c, at + c0, at + c1);
+                if (res != null) VectorMath.add(c, at + c0, res, at + c0, c, at + c0, c1 - c0);
+            }
+        });
+    }
+
+    @Override
+    public void patchify(Matrix images, int batch, int channels, int size, int patch, Matrix out) {
+        int grid = size / patch;
+        int width = channels * patch * patch;
+        check(images.size() == (long) batch * channels * size * size, "images do not hold " + batch + "x" + channels + "x" + size + "x" + size);
+        check(out.rows() == batch * grid * grid && out.cols() == width, "patch matrix shape mismatch");
+        float[] src = data(images), dst = data(out);
+        Parallel.forEach(batch * grid, task -> {
+            int b = task / grid, gy = task % grid;
+            for (int gx = 0; gx < grid; gx++) {
+                int row = (b * grid + gy) * grid + gx;
+                int at = row * width;
+                for (int ch = 0; ch < channels; ch++) {
+                    for (int y = 0; y < patch; y++) {
+                        int from = ((b * channels + ch) * size + gy * patch + y) * size + gx * patch;
+                        System.arraycopy(src, from, dst, at, patch);
+                        at += patch;
+                    }
+                }
+            }
+        });
+    }
+
+    @Override
+    public void embedTokens(Matrix patchEmbeddings, Matrix cls, Matrix pos, int batch, Matrix out) {
+        int d = out.cols(), tokens = pos.rows(), patches = tokens - 1;
+        check(patchEmbeddings.rows() == batch * patches && patchEmbeddings.cols() == d, "patch embeddings shape mismatch");
+        check(out.rows() == batch * tokens, "token matrix shape mismatch");
+        float[] pe = data(patchEmbeddings), c = data(cls), p = data(pos), o = data(out);
+        for (int b = 0; b < batch; b++) {
+            VectorMath.add(c, 0, p, 0, o, b * tokens * d, d);
+            VectorMath.add(pe, b * patches * d, p, d, o, (b * tokens + 1) * d, patches * d);
+        }
+    }
+
+    @Override
+    public void layerNorm(Matrix in, Matrix weight, Matrix bias, float eps, Matrix out) {
+        int n = in.cols(), rows = in.rows();
+        check(out.rows() == rows && out.cols() == n && weight.size() == n && bias.size() == n, "layer norm shape mismatch");
+        float[] x = data(in), w = data(weight), b = data(bias), y = data(out);
+        int perTask = 64;
+        Parallel.forEach((rows + perTask - 1) / perTask, task -> {
+            for (int r = task * perTask, end = Math.min(rows, r + perTask); r < end; r++) {
+                VectorMath.layerNorm(x, r * n, n, w, b, eps, y, r * n);
+            }
+        });
+    }
+
+    @Override
+    public void attention(Matrix qkv, int batch, int tokens, int heads, Matrix context, Matrix probabilities) {
+        int d = context.cols(), hd = d / heads, ld = 3 * d;
+        check(qkv.rows() == batch * tokens && qkv.cols() == ld, "qkv shape mismatch");
+        check(context.rows() == batch * tokens, "context shape mismatch");
+        check(probabilities == null || (probabilities.rows() == batch * heads * tokens && probabilities.cols() == tokens), "attention probabilities shape mismatch");
+        float[] src = data(qkv), ctx = data(context), probs = probabilities == null ? null : data(probabilities);
+        float scale = (float) (1 / Math.sqrt(hd));
+        // Keys and values of every (image, head), packed once and shared by all query blocks.
+        int keySize = Gemm.packedSize(hd, tokens), valueSize = Gemm.packedSize(tokens, hd);
+        float[] keys = new float[batch * heads * keySize], values = new float[batch * heads * valueSize];
+        Parallel.forEach(batch * heads, bh -> {
+            int b = bh / heads, h = bh % heads;
+            int row0 = b * tokens * ld;
+            Gemm.packTransposed(src, row0 + d + h * hd, ld, tokens, hd, keys, bh * keySize);
+            Gemm.packRows(src, row0 + 2 * d + h * hd, ld, tokens, hd, values, bh * valueSize);
+        });
+        int blocks = (tokens + QUERY_BLOCK - 1) / QUERY_BLOCK;
+        Parallel.forEach(batch * heads * blocks, task -> {
+            int bh = task / blocks, b = bh / heads, h = bh % heads;
+            int q0 = (task % blocks) * QUERY_BLOCK, rows = Math.min(QUERY_BLOCK, tokens - q0);
+            float[] scores = scratch(rows * tokens);
+            int queries = (b * tokens + q0) * ld + h * hd;
+            Gemm.multiply(src, queries, ld, keys, bh * keySize, hd, tokens, scores, 0, tokens, 0, rows, 0, Gemm.panels(tokens), null);
+            for (int r = 0; r < rows; r++) VectorMath.softmax(scores, r * tokens, tokens, scale);
+            if (probs != null) System.arraycopy(scores, 0, probs, (bh * tokens + q0) * tokens, rows * tokens);
+            int out = (b * tokens + q0) * d + h * hd;
+            Gemm.multiply(scores, 0, tokens, values, bh * valueSize, tokens, hd, ctx, out, d, 0, rows, 0, Gemm.panels(hd), null);
+        });
+    }
+
+    private float[] scratch(int size) {
+        float[] s = scoreScratch.get();
+        if (s.length < size) {
+            s = new float[size];
+            scoreScratch.set(s);
+        }
+        return s;
+    }
+
+    @Override
+    public void add(Matrix a, Matrix b, Matrix out) {
+        check(a.size() == b.size() && a.size() == out.size(), "add shape mismatch");
+        float[] x = data(a), y = data(b), o = data(out);
+        int chunk = 1 << 16;
+        Parallel.forEach((x.length + chunk - 1) / chunk, t -> {
+            int from = t * chunk;
+            VectorMath.add(x, from, y, from, o, from, Math.min(chunk, x.length - from));
+        });
+    }
+
+    @Override
+    public void copyColumns(Matrix src, int from, Matrix out) {
+        check(src.rows() == out.rows() && from + out.cols() <= src.cols(), "column range outside the source");
+        float[] s = data(src), o = data(out);
+        int n = out.cols(), ld = src.cols();
+        for (int r = 0; r < src.rows(); r++) System.arraycopy(s, r * ld + from, o, r * n, n);
+    }
+
+    private static void check(boolean ok, String message) {
+        if (!ok) throw new IllegalArgumentException(message);
+    }
+
+    @Override
+    public void close() {}
+}

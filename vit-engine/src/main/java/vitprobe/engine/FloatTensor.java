@@ -1,0 +1,25 @@
+package vitprobe.engine;
+
+import java.util.Arrays;
+
+/** A dense float32 tensor on the heap, row-major. */
+public record FloatTensor(float[] data, int... shape) {
+    public FloatTensor {
+        long n = 1;
+        for (int s : shape) n *= s;
+        if (n != data.length) throw new IllegalArgumentException("shape " + Arrays.toString(shape) + " does not hold " + data.length + " values");
+    }
+
+    public long[] longShape() {
+        return Arrays.stream(shape).asLongStream().toArray();
+    }
+
+    public int dim(int i) {
+        return shape[i < 0 ? shape.length + i : i];
+    }
+
+    @Override
+    public String toString() {
+        return "FloatTensor" + Arrays.toString(shape);
+    }
+}
