@@ -1,0 +1,46 @@
+package vitprobe.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+import java.io.PrintWriter;
+
+/** The {@code vitprobe} command. Every failure is one line on stderr and a non-zero exit status. */
+@Command(name = "vitprobe", mixinStandardHelpOptions = true, version = "vitprobe 0.1.0",
+        description = "Runs self-supervised Vision Transformers from safetensors weights and probes their tokens.",
+        subcommands = {InspectCommand.class, TokensCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
+public final class Main {
+    /** Exit status for bad input: unreadable files, wrong shapes, failed validation. */
+    public static final int EXIT_INPUT = 1;
+    /** Exit status for bad flags (picocli's usage errors). */
+    public static final int EXIT_USAGE = 2;
+
+    public static void main(String[] args) {
+        System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+    }
+
+    /** Runs the command line with the given streams; returns the exit status (used by tests). */
+    public static int run(String[] args, PrintWriter out, PrintWriter err) {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setOut(out);
+        cl.setErr(err);
+        cl.setParameterExceptionHandler((ex, a) -> {
+            err.println("vitprobe: " + ex.getMessage());
+            err.println("Try 'vitprobe " + String.join(" ", ex.getCommandLine().getCommandSpec().qualifiedName().replaceFirst("^vitprobe ?", "")) + " --help'.".replace("  ", " "));
+            return EXIT_USAGE;
+        });
+        cl.setExecutionExceptionHandler((ex, c, parsed) -> {
+            err.println("vitprobe: " + oneLine(ex));
+            if (System.getenv("VITPROBE_DEBUG") != null) ex.printStackTrace(err);
+            return EXIT_INPUT;
+        });
+        return cl.execute(args);
+    }
+
+    /** The message of an exception, falling back to its type, flattened to one line. */
+    static String oneLine(Throwable ex) {
+        String m = ex.getMessage();
+        if (m == null || m.isBlank()) m = ex.getClass().getSimpleName();
+        return m.replace('\n', ' ');
+    }
+}

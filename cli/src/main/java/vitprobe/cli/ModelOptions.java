@@ -1,0 +1,33 @@
+package vitprobe.cli;
+
+import picocli.CommandLine.Option;
+import vitprobe.weights.CheckpointLoader;
+import vitprobe.weights.ViTConfig;
+import vitprobe.weights.ViTWeights;
+
+import java.nio.file.Path;
+
+/** The MODEL argument and the overrides every model-loading command shares. */
+final class ModelOptions {
+    @Option(names = "--heads", description = "Override the number of attention heads (default: config.json, else D/64).")
+    Integer heads;
+
+    @Option(names = "--eps", description = "Override the LayerNorm epsilon (default: config.json, else 1e-6 timm / 1e-12 transformers).")
+    Double eps;
+
+    /**
+     * Loads MODEL: a folder with model.safetensors (+ optional config.json), a .safetensors file, or
+     * {@code random:vits8} / {@code random:vitb16} for seeded random weights of DINO ViT-S/8 or MAE ViT-B/16.
+     */
+    ViTWeights load(String model, long seed) {
+        if (model.startsWith("random:")) {
+            ViTConfig config = switch (model.substring("random:".length())) {
+                case "vits8" -> ViTConfig.vitSmall8();
+                case "vitb16" -> ViTConfig.vitBase16();
+                default -> throw new IllegalArgumentException("unknown random model '" + model + "' (known: random:vits8, random:vitb16)");
+            };
+            return ViTWeights.random(config, seed);
+        }
+        return CheckpointLoader.load(Path.of(model), new CheckpointLoader.Overrides(heads, eps));
+    }
+}

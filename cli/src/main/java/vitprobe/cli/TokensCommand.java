@@ -1,0 +1,155 @@
+package vitprobe.cli;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+import vitprobe.engine.Activations;
+import vitprobe.engine.Capture;
+import vitprobe.engine.FloatTensor;
+import vitprobe.engine.Intermediate;
+import vitprobe.engine.VisionTransformer;
+import vitprobe.engine.ImageInputs;
+import vitprobe.kernels.Backend;
+import vitprobe.kernels.Backends;
+import vitprobe.weights.SafeTensors;
+import vitprobe.weights.SafetensorsWriter;
+import vitprobe.weights.Tensor;
+import vitprobe.weights.ViTConfig;
+import vitprobe.weights.ViTWeights;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+
+@Command(name = "tokens", description = "Run images through a ViT and write the chosen block intermediates as float32 [B, N, D] tensors.")
+final class TokensCommand implements Callable<Integer> {
+    @Option(names = "--model", required = true, paramLabel = "MODEL", description = "Folder with model.safetensors (+ config.json), a .safetensors file, or random:vits8 / random:vitb16.")
+    String model;
+
+    @Option(names = "--out", required = true, paramLabel = "OUT.safetensors", description = "Output file (written atomically).")
+    Path out;
+
+    @Option(names = "--block", paramLabel = "N[,N...]", split = ",", description = "Block(s) to capture, 0-based; negative counts from the end (default: -1, the last).")
+    List<Integer> blocks = List.of(-1);
+
+    @Option(names = "--intermediates", paramLabel = "LIST", description = "Comma-separated names (${COMPLETION-CANDIDATES}), 'all', or 'paper' (default: q,k,v,x,y,y_norm).", completionCandidates = IntermediateNames.class)
+    String intermediates = "q,k,v,x,y,y_norm";
+
+    @Option(names = "--input-tensor", paramLabel = "T.safetensors", description = "Read normalized pixels from tensor 'input' [B, 3, H, W] instead of images.")
+    Path inputTensor;
+
+    @Option(names = "--batch", description = "Images per forward pass (default: ${DEFAULT-VALUE}).")
+    int batch = 8;
+
+    @Option(names = "--device", description = "auto, cpu or cuda (default: ${DEFAULT-VALUE}).")
+    String device = "auto";
+
+    @Option(names = "--seed", description = "Seed for random:* models (default: ${DEFAULT-VALUE}).")
+    long seed = 0;
+
+    @Parameters(paramLabel = "IMAGE", arity = "0..*", description = "PNG or JPEG images (decoded by content).")
+    List<Path> images = new ArrayList<>();
+
+    @Mixin
+    ModelOptions modelOptions;
+
+    @Spec
+    CommandSpec spec;
+
+    static final class IntermediateNames extends ArrayList<String> {
+        IntermediateNames() {
+            super(Intermediate.ids(java.util.EnumSet.allOf(Intermediate.class)));
+        }
+    }
+
+    @Override
+    public Integer call() throws IOException {
+        if (images.isEmpty() == (inputTensor == null)) throw new IllegalArgumentException("give either IMAGE files or --input-tensor, not both or neither");
+        if (batch < 1) throw new IllegalArgumentException("--batch must be at least 1");
+        Set<Intermediate> which = Intermediate.parseList(intermediates);
+        PrintWriter err = spec.commandLine().getErr();
+        try (ViTWeights w = modelOptions.load(model, seed)) {
+            ViTConfig c = w.config();
+            Map<Integer, Set<Intermediate>> capture = new TreeMap<>();
+            for (int b : blocks) {
+                int index = b < 0 ? c.depth() + b : b;
+                if (index < 0 || index >= c.depth()) throw new IllegalArgumentException("--block " + b + " is outside the model's " + c.depth() + " blocks");
+                capture.put(index, which);
+            }
+            FloatTensor input = inputTensor != null ? readInput(inputTensor, c) : ImageInputs.load(images, c);
+            try (Backend backend = Backends.create(device); VisionTransformer vit = new VisionTransformer(w, backend)) {
+                Map<String, FloatTensor> result = run(vit, input, new Capture(capture), err);
+                SafetensorsWriter writer = new SafetensorsWriter();
+                writer.addF32("input", input.longShape(), input.data());
+                result.forEach((name, t) -> writer.addF32(name, t.longShape(), t.data()));
+                writer.metadata("model", w.source())
+                        .metadata("config", c.summary())
+                        .metadata("blocks", capture.keySet().toString())
+                        .metadata("intermediates", String.join(",", Intermediate.ids(which)))
+                        .metadata("images", inputTensor != null ? inputTensor.toString() : String.join(",", images.stream().map(Path::toString).toList()));
+                writer.write(out);
+                err.printf("wrote %s: %s%n", out, String.join(", ", result.keySet()));
+            }
+        }
+        return 0;
+    }
+
+    /** Runs the input in batches and concatenates each captured tensor along the batch axis. */
+    private Map<String, FloatTensor> run(VisionTransformer vit, FloatTensor input, Capture capture, PrintWriter err) {
+        int total = input.dim(0), per = input.data().length / total;
+        boolean prefixBlocks = capture.blocks().size() > 1;
+        Map<String, List<FloatTensor>> parts = new LinkedHashMap<>();
+        long start = System.nanoTime();
+        for (int from = 0; from < total; from += batch) {
+            int n = Math.min(batch, total - from);
+            float[] chunk = java.util.Arrays.copyOfRange(input.data(), from * per, (from + n) * per);
+            int[] shape = input.shape().clone();
+            shape[0] = n;
+            Activations acts = vit.forward(new FloatTensor(chunk, shape), capture);
+            acts.all().forEach((block, tensors) -> tensors.forEach((which, t) ->
+                    parts.computeIfAbsent((prefixBlocks ? "block" + block + "." : "") + which.id(), k -> new ArrayList<>()).add(t)));
+            double secs = (System.nanoTime() - start) / 1e9;
+            err.printf("\r%d/%d images, %.2f img/s", from + n, total, (from + n) / secs);
+            err.flush();
+        }
+        err.println();
+        Map<String, FloatTensor> out = new LinkedHashMap<>();
+        parts.forEach((name, list) -> out.put(name, concat(list)));
+        return out;
+    }
+
+    static FloatTensor concat(List<FloatTensor> parts) {
+        if (parts.size() == 1) return parts.getFirst();
+        int[] shape = parts.getFirst().shape().clone();
+        shape[0] = parts.stream().mapToInt(t -> t.dim(0)).sum();
+        float[] data = new float[parts.stream().mapToInt(t -> t.data().length).sum()];
+        int at = 0;
+        for (FloatTensor t : parts) {
+            System.arraycopy(t.data(), 0, data, at, t.data().length);
+            at += t.data().length;
+        }
+        return new FloatTensor(data, shape);
+    }
+
+    private static FloatTensor readInput(Path file, ViTConfig c) {
+        try (SafeTensors st = SafeTensors.open(file)) {
+            Tensor t = st.tensor("input");
+            long[] s = t.shape();
+            if (s.length != 4 || s[1] != c.channels() || s[2] != c.imageSize() || s[3] != c.imageSize()) {
+                throw new IllegalArgumentException(file + ": tensor 'input' has shape " + t.shapeString() + ", the model expects [B, "
+                        + c.channels() + ", " + c.imageSize() + ", " + c.imageSize() + "]");
+            }
+            return new FloatTensor(t.toFloatArray(), (int) s[0], (int) s[1], (int) s[2], (int) s[3]);
+        }
+    }
+}
