@@ -1,0 +1,122 @@
+package vitprobe.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import vitprobe.weights.SafeTensors;
+import vitprobe.weights.SafetensorsWriter;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class TokensCommandTest {
+    @TempDir
+    Path dir;
+
+    static Path bundled(String name) throws Exception {
+        return Path.of(TokensCommandTest.class.getResource("/fixtures/" + name).toURI());
+    }
+
+    /** A picture of ../shared/fixtures/images: required under CI, skipped elsewhere when absent. */
+    static Path sharedImage(String name) {
+        Path image = Path.of(System.getProperty("vitprobe.fixtures", "../../shared/fixtures"), "images", name);
+        if (!Files.exists(image)) {
+            if ("true".equals(System.getenv("CI"))) throw new AssertionError("shared fixture image missing: " + image);
+            org.junit.jupiter.api.Assumptions.abort("shared fixture image missing: " + image);
+        }
+        return image;
+    }
+
+    @Test
+    void inputTensorRunReproducesReference() throws Exception {
+        Path model = bundled("hf-vit-dino-format-small");
+        Path out = dir.resolve("tokens.safetensors");
+        CliRunner r = CliRunner.run("tokens", "--model", model.toString(), "--out", out.toString(), "--batch", "1",
+                "--input-tensor", model.resolve("reference.safetensors").toString());
+        assertEquals(0, r.status(), r.err());
+        try (SafeTensors got = SafeTensors.open(out); SafeTensors ref = SafeTensors.open(model.resolve("reference.safetensors"))) {
+            assertEquals(java.util.Set.of("input", "q", "k", "v", "x", "y", "y_norm"), got.names());
+            for (String name : ref.names()) {
+                assertArrayEquals(ref.tensor(name).shape(), got.tensor(name).shape(), name);
+                float[] a = got.tensor(name).toFloatArray(), b = ref.tensor(name).toFloatArray();
+                double num = 0, den = 0;
+                for (int i = 0; i < a.length; i++) {
+                    num += (a[i] - b[i]) * (double) (a[i] - b[i]);
+                    den += b[i] * (double) b[i];
+                }
+                assertTrue(Math.sqrt(num / den) < 1e-5, name + " relative error " + Math.sqrt(num / den));
+            }
+        }
+    }
+
+    @Test
+    void allIntermediatesOfTwoBlocksHaveTheirShapes() throws Exception {
+        Path model = bundled("hf-vitmae-pretraining-format-small");
+        Path out = dir.resolve("all.safetensors");
+        CliRunner r = CliRunner.run("tokens", "--model", model.toString(), "--out", out.toString(), "--block", "0,-1",
+                "--intermediates", "all", "--input-tensor", model.resolve("reference.safetensors").toString());
+        assertEquals(0, r.status(), r.err());
+        try (SafeTensors st = SafeTensors.open(out)) {
+            assertArrayEquals(new long[]{2, 3, 197, 197}, st.tensor("block1.attn").shape());
+            assertArrayEquals(new long[]{2, 197, 384}, st.tensor("block0.mlp_hidden").shape());
+            assertArrayEquals(new long[]{2, 197, 96}, st.tensor("block0.context").shape());
+            float[] attn = st.tensor("block1.attn").toFloatArray();
+            double rowSum = 0;
+            for (int i = 0; i < 197; i++) rowSum += attn[i];
+            assertEquals(1.0, rowSum, 1e-5, "softmax rows sum to one");
+            // x = block input + attn_out and y = x + mlp_out, whichever path computed them.
+            float[] x = st.tensor("block1.x").toFloatArray(), y = st.tensor("block1.y").toFloatArray();
+            float[] mlpOut = st.tensor("block1.mlp_out").toFloatArray();
+            for (int i = 0; i < y.length; i += 97) assertEquals(y[i], x[i] + mlpOut[i], 1e-6f);
+        }
+    }
+
+    @Test
+    void imagesAreDecodedAndPreprocessed() throws Exception {
+        Path model = bundled("hf-vitmae-pretraining-format-small");
+        Path image = sharedImage("chelsea.png");
+        Path out = dir.resolve("img.safetensors");
+        CliRunner r = CliRunner.run("tokens", "--model", model.toString(), "--out", out.toString(), image.toString());
+        assertEquals(0, r.status(), r.err());
+        try (SafeTensors st = SafeTensors.open(out);
+             SafeTensors oracle = SafeTensors.open(image.resolveSibling("preprocess_oracle.safetensors"))) {
+            float[] input = st.tensor("input").toFloatArray(), expected = oracle.tensor("input_chelsea").toFloatArray();
+            for (int i = 0; i < input.length; i++) assertEquals(expected[i], input[i], 1e-6f, "pixel " + i);
+        }
+    }
+
+    @Test
+    void badInputsFailCleanlyWithoutOutput() throws Exception {
+        Path model = bundled("hf-vit-dino-format-small");
+        Path out = dir.resolve("never.safetensors");
+        Path wrong = dir.resolve("wrong.safetensors");
+        new SafetensorsWriter().addF32("input", new long[]{1, 3, 8, 8}, new float[192]).write(wrong);
+        CliRunner shape = CliRunner.run("tokens", "--model", model.toString(), "--out", out.toString(), "--input-tensor", wrong.toString());
+        assertEquals(Main.EXIT_INPUT, shape.status());
+        assertTrue(shape.errorLines().contains("[1, 3, 8, 8]") && shape.errorLines().contains(wrong.toString()), shape.err());
+
+        Path corrupt = dir.resolve("corrupt.png");
+        Files.write(corrupt, new byte[]{(byte) 0x89, 'P', 'N', 'G', 1, 2, 3});
+        CliRunner image = CliRunner.run("tokens", "--model", model.toString(), "--out", out.toString(), corrupt.toString());
+        assertEquals(Main.EXIT_INPUT, image.status());
+        assertTrue(image.errorLines().contains(corrupt.toString()), image.err());
+
+        CliRunner block = CliRunner.run("tokens", "--model", model.toString(), "--out", out.toString(), "--block", "7",
+                "--input-tensor", model.resolve("reference.safetensors").toString());
+        assertEquals(Main.EXIT_INPUT, block.status());
+        assertTrue(block.errorLines().contains("--block 7"), block.err());
+
+        CliRunner name = CliRunner.run("tokens", "--model", model.toString(), "--out", out.toString(), "--intermediates", "q,zz",
+                "--input-tensor", model.resolve("reference.safetensors").toString());
+        assertEquals(Main.EXIT_INPUT, name.status());
+        assertTrue(name.errorLines().contains("unknown intermediate 'zz'"), name.err());
+        assertFalse(Files.exists(out), "no output after a failure");
+        try (var files = Files.list(dir)) {
+            assertTrue(files.noneMatch(p -> p.getFileName().toString().contains("partial")), "no partial files");
+        }
+    }
+}
