@@ -140,7 +140,7 @@ public final class CheckpointLoader {
             String n = name.startsWith(prefix) ? name.substring(prefix.length()) : name;
             return switch (layout) {
                 case TIMM -> n.startsWith("head.") || n.startsWith("fc_norm.") || n.startsWith("decoder")
-                        || n.equals("mask_token") || !name.startsWith(prefix);
+                        || n.equals("mask_token");
                 case HF_VIT, HF_VIT_MAE -> n.startsWith("pooler.") || name.startsWith("decoder.")
                         || n.equals("embeddings.mask_token") || name.startsWith("classifier.");
             };
@@ -234,6 +234,12 @@ public final class CheckpointLoader {
         Tensor kk = k.get(pattern.formatted("key"));
         Tensor v = k.get(pattern.formatted("value"));
         if (q == null || kk == null || v == null) return null;
+        for (Tensor t : List.of(kk, v)) {
+            if (!java.util.Arrays.equals(t.shape(), q.shape())) {
+                throw new CheckpointException(k.st.file() + ": " + t.name() + " has shape " + t.shapeString()
+                        + " but " + q.name() + " has shape " + q.shapeString() + "; query, key and value must match");
+            }
+        }
         return Param.concat(name, List.of(q, kk, v));
     }
 
@@ -249,6 +255,8 @@ public final class CheckpointLoader {
         int dim = (int) patchW.shape()[0];
         int channels = (int) patchW.shape()[1];
         int patch = (int) patchW.shape()[2];
+        requireRank(file, pos, 2, 3);
+        requireRank(file, blocks.getFirst().fc1Weight(), 2, 2);
         int tokens = (int) pos.shape()[pos.shape().length - 2];
         int grid = (int) Math.round(Math.sqrt(tokens - 1));
         if (grid * grid != tokens - 1) {
@@ -268,6 +276,20 @@ public final class CheckpointLoader {
         }
         checkShapes(file, c, patchB, cls, pos, blocks, normW, normB);
         return new ViTWeights(c, file.toString(), patchW.dtype(), patchW, patchB, cls, pos, blocks, normW, normB, k.st);
+    }
+
+    private static void requireRank(Path file, Param p, int min, int max) {
+        int rank = p.shape().length;
+        if (rank < min || rank > max) {
+            throw new CheckpointException(file + ": " + describe(p) + " has shape " + java.util.Arrays.toString(p.shape())
+                    + ", expected " + (min == max ? min : min + " to " + max) + " dimensions");
+        }
+    }
+
+    /** The parameter's name, and for fused parameters the checkpoint tensors it was made of. */
+    private static String describe(Param p) {
+        if (p.parts().size() == 1) return p.name();
+        return p.name() + " (fused from " + String.join(", ", p.parts().stream().map(Tensor::name).toList()) + ")";
     }
 
     private static void checkShapes(Path file, ViTConfig c, Param patchB, Param cls, Param pos,
@@ -291,9 +313,9 @@ public final class CheckpointLoader {
 
     private static void expect(Path file, Param p, long... shape) {
         if (!java.util.Arrays.equals(p.shape(), shape)) {
-            throw new CheckpointException(file + ": " + p.name() + " has shape " + java.util.Arrays.toString(p.shape())
+            throw new CheckpointException(file + ": " + describe(p) + " has shape " + java.util.Arrays.toString(p.shape())
                     + ", expected " + java.util.Arrays.toString(shape));
         }
-        if (!p.dtype().isFloatingPoint()) throw new CheckpointException(file + ": " + p.name() + " has dtype " + p.dtype() + ", expected a float type");
+        if (!p.dtype().isFloatingPoint()) throw new CheckpointException(file + ": " + describe(p) + " has dtype " + p.dtype() + ", expected a float type");
     }
 }

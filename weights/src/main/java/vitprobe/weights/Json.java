@@ -158,11 +158,13 @@ public final class Json {
                 case 't' -> sb.append('\t');
                 case 'u' -> {
                     if (pos + 4 > text.length()) throw error("truncated \\u escape");
-                    try {
-                        sb.append((char) Integer.parseInt(text.substring(pos, pos + 4), 16));
-                    } catch (NumberFormatException ex) {
-                        throw error("bad \\u escape");
+                    int code = 0;
+                    for (int i = 0; i < 4; i++) {
+                        int digit = Character.digit(text.charAt(pos + i), 16);
+                        if (digit < 0) throw error("bad \\u escape");
+                        code = code * 16 + digit;
                     }
+                    sb.append((char) code);
                     pos += 4;
                 }
                 default -> throw error("bad escape \\" + e);
@@ -170,35 +172,43 @@ public final class Json {
         }
     }
 
+    /** A number in strict JSON syntax: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)? */
     private Object number() {
         int start = pos;
         if (peek() == '-') pos++;
+        if (pos < text.length() && text.charAt(pos) == '0') {
+            pos++;
+        } else if (digits() == 0) {
+            throw error("bad number '" + text.substring(start, pos) + "'");
+        }
         boolean integral = true;
-        while (pos < text.length()) {
-            char c = text.charAt(pos);
-            if (c >= '0' && c <= '9') {
-                pos++;
-            } else if (c == '.' || c == 'e' || c == 'E' || c == '+' || c == '-') {
-                integral = false;
-                pos++;
-            } else {
-                break;
-            }
+        if (pos < text.length() && text.charAt(pos) == '.') {
+            integral = false;
+            pos++;
+            if (digits() == 0) throw error("bad number: no digits after the decimal point");
+        }
+        if (pos < text.length() && (text.charAt(pos) == 'e' || text.charAt(pos) == 'E')) {
+            integral = false;
+            pos++;
+            if (pos < text.length() && (text.charAt(pos) == '+' || text.charAt(pos) == '-')) pos++;
+            if (digits() == 0) throw error("bad number: no digits in the exponent");
+        }
+        if (pos < text.length() && (Character.isLetterOrDigit(text.charAt(pos)) || text.charAt(pos) == '.')) {
+            throw error("bad number '" + text.substring(start, pos + 1) + "'");
         }
         String s = text.substring(start, pos);
+        if (!integral) return Double.parseDouble(s);
         try {
-            if (integral) {
-                try {
-                    return Long.parseLong(s);
-                } catch (NumberFormatException tooBig) {
-                    return new java.math.BigInteger(s).doubleValue();
-                }
-            }
-            return Double.parseDouble(s);
-        } catch (NumberFormatException ex) {
-            pos = start;
-            throw error("bad number '" + s + "'");
+            return Long.parseLong(s);
+        } catch (NumberFormatException tooBig) {
+            return new java.math.BigInteger(s).doubleValue();
         }
+    }
+
+    private int digits() {
+        int start = pos;
+        while (pos < text.length() && text.charAt(pos) >= '0' && text.charAt(pos) <= '9') pos++;
+        return pos - start;
     }
 
     /** Writes a value made of maps, lists, strings, numbers, booleans and null as compact JSON. */

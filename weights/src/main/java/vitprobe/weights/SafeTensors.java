@@ -78,7 +78,7 @@ public final class SafeTensors implements AutoCloseable {
         if (!header.startsWith("{")) throw new SafetensorsException(file, null, "header does not start with '{': not a JSON object");
         Map<String, Object> json;
         try {
-            json = Json.parseObject(header.stripTrailing());
+            json = Json.parseObject(header); // JSON whitespace (the writers' space padding) is skipped by the parser
         } catch (IllegalArgumentException e) {
             throw new SafetensorsException(file, null, "header is not valid JSON (" + e.getMessage() + ")");
         }

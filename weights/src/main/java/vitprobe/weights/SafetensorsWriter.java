@@ -12,13 +12,15 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * Builds a safetensors file that the Python {@code safetensors} package loads: little-endian data, tensors laid
- * out back to back in insertion order, header padded with spaces to a multiple of 8 bytes. {@link #write} is
+ * Builds a safetensors file that the Python {@code safetensors} package loads: little-endian data, header padded
+ * with spaces to a multiple of 8 bytes, tensors laid out back to back in the reference writer's order (largest
+ * dtype first, then by name), so that every tensor's data is aligned to its element size. {@link #write} is
  * atomic: the file appears complete under its name or not at all.
  */
 public final class SafetensorsWriter {
@@ -35,7 +37,8 @@ public final class SafetensorsWriter {
     public SafetensorsWriter add(String name, DType dtype, long[] shape, MemorySegment bytes) {
         if (name.equals("__metadata__")) throw new IllegalArgumentException("'__metadata__' is reserved");
         for (Entry e : entries) if (e.name.equals(name)) throw new IllegalArgumentException("duplicate tensor '" + name + "'");
-        long expected = Tensor.product(shape) * dtype.size();
+        for (long s : shape) if (s < 0) throw new IllegalArgumentException("tensor '" + name + "': negative dimension in shape " + java.util.Arrays.toString(shape));
+        long expected = Math.multiplyExact(Tensor.product(shape), dtype.size());
         if (bytes.byteSize() != expected) {
             throw new IllegalArgumentException("tensor '" + name + "': " + bytes.byteSize() + " bytes for shape " + java.util.Arrays.toString(shape) + " of " + dtype + " (expected " + expected + ")");
         }
@@ -80,12 +83,25 @@ public final class SafetensorsWriter {
         return (short) ((bits + rounding) >>> 16);
     }
 
+    /** The dtypes in the order of the reference implementation's {@code Dtype} enum (increasing alignment). */
+    private static final List<DType> REFERENCE_DTYPE_ORDER = List.of(DType.BOOL, DType.U8, DType.I8, DType.F8_E5M2,
+            DType.F8_E4M3, DType.I16, DType.U16, DType.F16, DType.BF16, DType.I32, DType.U32, DType.F32, DType.F64,
+            DType.I64, DType.U64);
+
+    /** The reference writer's data order: descending dtype (as ordered above), then name by UTF-8 bytes. */
+    private List<Entry> layoutOrder() {
+        List<Entry> sorted = new ArrayList<>(entries);
+        sorted.sort(Comparator.comparingInt((Entry e) -> -REFERENCE_DTYPE_ORDER.indexOf(e.dtype))
+                .thenComparing(e -> e.name.getBytes(StandardCharsets.UTF_8), java.util.Arrays::compareUnsigned));
+        return sorted;
+    }
+
     /** The header JSON, padded with spaces to a multiple of 8 bytes. */
     byte[] header() {
         Map<String, Object> header = new LinkedHashMap<>();
         if (!metadata.isEmpty()) header.put("__metadata__", metadata);
         long offset = 0;
-        for (Entry e : entries) {
+        for (Entry e : layoutOrder()) {
             Map<String, Object> info = new LinkedHashMap<>();
             info.put("dtype", e.dtype.name());
             List<Long> shape = new ArrayList<>();
@@ -114,7 +130,7 @@ public final class SafetensorsWriter {
                 ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(0, header.length);
                 writeFully(ch, len);
                 writeFully(ch, ByteBuffer.wrap(header));
-                for (Entry e : entries) {
+                for (Entry e : layoutOrder()) {
                     // Chunked so that segments larger than 2 GiB and off-heap segments both work.
                     long size = e.bytes.byteSize();
                     for (long pos = 0; pos < size; pos += 1 << 24) {

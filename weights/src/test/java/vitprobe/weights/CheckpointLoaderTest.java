@@ -1,0 +1,351 @@
+package vitprobe.weights;
+
+import static org.junit.jupiter.api.Assertions.assertAll;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static vitprobe.weights.SyntheticCheckpoints.shape;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.FieldSource;
+import org.junit.jupiter.params.provider.ValueSource;
+import vitprobe.weights.CheckpointLoader.CheckpointException;
+import vitprobe.weights.CheckpointLoader.Overrides;
+
+/** Layout detection, dimensions, config.json, overrides and key checking, on the fixtures and on synthetic files. */
+class CheckpointLoaderTest {
+    @TempDir
+    Path dir;
+
+    // ---- the oracle fixtures ----
+
+    @ParameterizedTest
+    @FieldSource("vitprobe.weights.Fixtures#MODELS")
+    void loadsFixtureWithTheDimensionsItWasMadeWith(Fixtures.Model m) {
+        try (ViTWeights w = CheckpointLoader.load(Fixtures.resolve(m.folder()))) {
+            ViTConfig c = w.config();
+            assertAll(
+                    () -> assertEquals(m.layout(), c.layout()),
+                    () -> assertEquals(m.dim(), c.dim(), "dim"),
+                    () -> assertEquals(m.depth(), c.depth(), "depth"),
+                    () -> assertEquals(m.heads(), c.heads(), "heads"),
+                    () -> assertEquals(m.patch(), c.patchSize(), "patch"),
+                    () -> assertEquals(224, c.imageSize(), "image"),
+                    () -> assertEquals(m.tokens(), c.tokens(), "tokens"),
+                    () -> assertEquals(m.mlp(), c.mlpDim(), "mlp"),
+                    () -> assertEquals(m.eps(), c.layerNormEps(), "eps"),
+                    () -> assertEquals(m.dtype(), w.dtype(), "dtype"),
+                    () -> assertEquals(m.depth(), w.blocks().size()),
+                    () -> assertEquals(4 + 12 * m.depth() + 2, w.parameters().size()),
+                    () -> assertArrayEquals(ViTConfig.IMAGENET_MEAN, c.mean()),
+                    () -> assertArrayEquals(ViTConfig.IMAGENET_STD, c.std()),
+                    () -> assertEquals("bicubic", c.interpolation()));
+        }
+    }
+
+    /** Hugging Face's separate query, key and value become timm's qkv: their concatenation along dim 0. */
+    @ParameterizedTest
+    @ValueSource(strings = {Fixtures.HF_VIT, Fixtures.HF_VIT_MAE})
+    void fusesHuggingFaceQueryKeyValueInOrder(String folder) {
+        Path model = Fixtures.resolve(folder);
+        String prefix = folder.equals(Fixtures.HF_VIT_MAE) ? "vit." : "";
+        try (ViTWeights w = CheckpointLoader.load(model);
+             SafeTensors st = SafeTensors.open(model.resolve("model.safetensors"))) {
+            int d = w.config().dim();
+            for (int i = 0; i < w.blocks().size(); i++) {
+                String attention = prefix + "encoder.layer." + i + ".attention.attention.";
+                ViTWeights.Block b = w.blocks().get(i);
+                assertArrayEquals(new long[] {3L * d, d}, b.qkvWeight().shape());
+                assertArrayEquals(new long[] {3L * d}, b.qkvBias().shape());
+                assertArrayEquals(concat(st, attention, "weight"), b.qkvWeight().toFloatArray(), "qkv weight of block " + i);
+                assertArrayEquals(concat(st, attention, "bias"), b.qkvBias().toFloatArray(), "qkv bias of block " + i);
+            }
+        }
+    }
+
+    private static float[] concat(SafeTensors st, String attention, String kind) {
+        float[] q = st.tensor(attention + "query." + kind).toFloatArray();
+        float[] k = st.tensor(attention + "key." + kind).toFloatArray();
+        float[] v = st.tensor(attention + "value." + kind).toFloatArray();
+        float[] out = new float[q.length + k.length + v.length];
+        System.arraycopy(q, 0, out, 0, q.length);
+        System.arraycopy(k, 0, out, q.length, k.length);
+        System.arraycopy(v, 0, out, q.length + k.length, v.length);
+        return out;
+    }
+
+    @Test
+    void keepsTimmTensorsAsTheyAre() {
+        Path model = Fixtures.resolve(Fixtures.TIMM_MAE);
+        try (ViTWeights w = CheckpointLoader.load(model.resolve("model.safetensors"));
+             SafeTensors st = SafeTensors.open(model.resolve("model.safetensors"))) {
+            assertEquals(12, w.config().heads(), "config.json beside the file is read too");
+            assertArrayEquals(st.tensor("blocks.0.attn.qkv.weight").toFloatArray(), w.blocks().getFirst().qkvWeight().toFloatArray());
+            assertArrayEquals(st.tensor("pos_embed").toFloatArray(), w.posEmbed().toFloatArray());
+        }
+    }
+
+    @Test
+    void overridesBeatConfigJson() {
+        try (ViTWeights w = CheckpointLoader.load(Fixtures.resolve(Fixtures.HF_VIT), new Overrides(2, 1e-5))) {
+            assertEquals(2, w.config().heads());
+            assertEquals(1e-5, w.config().layerNormEps());
+        }
+    }
+
+    // ---- synthetic checkpoints: defaults without config.json ----
+
+    @Test
+    void timmWithoutConfigInfersDimsAndUsesTimmDefaults() {
+        try (ViTWeights w = CheckpointLoader.load(SyntheticCheckpoints.write(dir, SyntheticCheckpoints.timm(128, 2, 4, 3)))) {
+            ViTConfig c = w.config();
+            assertEquals(Layout.TIMM, c.layout());
+            assertEquals(List.of(128, 2, 2, 4, 12, 10, 512), List.of(c.dim(), c.depth(), c.heads(), c.patchSize(), c.imageSize(), c.tokens(), c.mlpDim()));
+            assertEquals(1e-6, c.layerNormEps());
+            assertEquals(DType.F32, w.dtype());
+        }
+    }
+
+    @Test
+    void huggingFaceWithoutConfigUsesHuggingFaceDefaults() {
+        try (ViTWeights w = CheckpointLoader.load(SyntheticCheckpoints.write(dir, SyntheticCheckpoints.huggingFace(128, 1, 4, 2)))) {
+            assertEquals(Layout.HF_VIT, w.config().layout());
+            assertEquals(2, w.config().heads(), "dim / 64");
+            assertEquals(1e-12, w.config().layerNormEps());
+            assertEquals(5, w.config().tokens());
+        }
+    }
+
+    @Test
+    void vitPrefixWithDecoderIsMaeAndDecoderIsIgnored() {
+        var keys = SyntheticCheckpoints.prefixed("vit.", SyntheticCheckpoints.huggingFace(64, 1, 4, 2));
+        keys.put("decoder.decoder_embed.weight", shape(32, 64));
+        keys.put("decoder.mask_token", shape(1, 1, 32));
+        keys.put("vit.embeddings.mask_token", shape(1, 1, 64));
+        try (ViTWeights w = CheckpointLoader.load(SyntheticCheckpoints.write(dir, keys))) {
+            assertEquals(Layout.HF_VIT_MAE, w.config().layout());
+            assertEquals(1e-12, w.config().layerNormEps());
+            assertEquals("vit.embeddings.cls_token", w.clsToken().name());
+        }
+    }
+
+    @Test
+    void vitPrefixWithoutDecoderIsViTModelAndPoolerAndClassifierAreIgnored() {
+        var keys = SyntheticCheckpoints.prefixed("vit.", SyntheticCheckpoints.huggingFace(64, 1, 4, 2));
+        keys.put("vit.pooler.dense.weight", shape(64, 64));
+        keys.put("vit.pooler.dense.bias", shape(64));
+        keys.put("classifier.weight", shape(10, 64));
+        try (ViTWeights w = CheckpointLoader.load(SyntheticCheckpoints.write(dir, keys))) {
+            assertEquals(Layout.HF_VIT, w.config().layout());
+        }
+    }
+
+    @Test
+    void configModelTypeVitMaeSelectsMaeLayout() {
+        SyntheticCheckpoints.write(dir, SyntheticCheckpoints.huggingFace(64, 1, 4, 2));
+        SyntheticCheckpoints.config(dir, Map.of("model_type", "vit_mae"));
+        try (ViTWeights w = CheckpointLoader.load(dir)) {
+            assertEquals(Layout.HF_VIT_MAE, w.config().layout());
+        }
+    }
+
+    @Test
+    void modelPrefixIsAcceptedAndMaeExtrasIgnored() {
+        var keys = SyntheticCheckpoints.prefixed("model.", SyntheticCheckpoints.timm(64, 1, 4, 2));
+        for (String extra : List.of("model.mask_token", "model.decoder_embed.weight", "model.decoder_blocks.0.norm1.weight",
+                "model.decoder_pred.bias", "model.head.weight", "model.head.bias", "model.fc_norm.weight", "model.fc_norm.bias")) {
+            keys.put(extra, shape(4));
+        }
+        try (ViTWeights w = CheckpointLoader.load(SyntheticCheckpoints.write(dir, keys))) {
+            assertEquals(Layout.TIMM, w.config().layout());
+            assertEquals("model.patch_embed.proj.weight", w.patchWeight().name());
+            assertEquals(1, w.config().heads());
+        }
+    }
+
+    @Test
+    void timmExtrasWithoutPrefixAreIgnored() {
+        var keys = SyntheticCheckpoints.timm(64, 1, 4, 2);
+        keys.put("decoder.blocks.0.norm1.weight", shape(4));
+        keys.put("head.weight", shape(10, 64));
+        keys.put("mask_token", shape(1, 1, 64));
+        try (ViTWeights w = CheckpointLoader.load(SyntheticCheckpoints.write(dir, keys))) {
+            assertEquals(Layout.TIMM, w.config().layout());
+        }
+    }
+
+    // ---- config.json and overrides ----
+
+    @Test
+    void readsTimmConfig() {
+        SyntheticCheckpoints.write(dir, SyntheticCheckpoints.timm(128, 1, 4, 2));
+        SyntheticCheckpoints.config(dir, Map.of("architecture", "vit_custom_patch4",
+                "model_args", Map.of("num_heads", 8, "depth", 1),
+                "pretrained_cfg", Map.of("mean", List.of(0.5, 0.5, 0.5), "std", List.of(0.25, 0.25, 0.25), "interpolation", "bilinear")));
+        try (ViTWeights w = CheckpointLoader.load(dir)) {
+            assertEquals(8, w.config().heads());
+            assertArrayEquals(new float[] {0.5f, 0.5f, 0.5f}, w.config().mean());
+            assertArrayEquals(new float[] {0.25f, 0.25f, 0.25f}, w.config().std());
+            assertEquals("bilinear", w.config().interpolation());
+            assertEquals(1e-6, w.config().layerNormEps());
+        }
+    }
+
+    @Test
+    void timmArchitectureNameGivesHeadsWhenModelArgsDoNot() {
+        SyntheticCheckpoints.write(dir, SyntheticCheckpoints.timm(96, 1, 4, 2));
+        SyntheticCheckpoints.config(dir, Map.of("architecture", "vit_small_patch4_8"));
+        try (ViTWeights w = CheckpointLoader.load(dir)) {
+            assertEquals(6, w.config().heads(), "ViT-S has 6 heads whatever dim / 64 says");
+        }
+    }
+
+    @Test
+    void readsHuggingFaceConfigAndOverridesWin() {
+        SyntheticCheckpoints.write(dir, SyntheticCheckpoints.huggingFace(128, 1, 4, 2));
+        SyntheticCheckpoints.config(dir, Map.of("model_type", "vit", "hidden_size", 128, "num_attention_heads", 8, "layer_norm_eps", 1e-5));
+        try (ViTWeights w = CheckpointLoader.load(dir)) {
+            assertEquals(8, w.config().heads());
+            assertEquals(1e-5, w.config().layerNormEps());
+        }
+        try (ViTWeights w = CheckpointLoader.load(dir, new Overrides(4, null))) {
+            assertEquals(4, w.config().heads());
+            assertEquals(1e-5, w.config().layerNormEps(), "eps not overridden keeps config.json's");
+        }
+        try (ViTWeights w = CheckpointLoader.load(dir, new Overrides(null, 1e-3))) {
+            assertEquals(8, w.config().heads());
+            assertEquals(1e-3, w.config().layerNormEps());
+        }
+    }
+
+    @Test
+    void overridesApplyWithoutConfig() {
+        try (ViTWeights w = CheckpointLoader.load(SyntheticCheckpoints.write(dir, SyntheticCheckpoints.timm(128, 1, 4, 2)), new Overrides(4, 1e-5))) {
+            assertEquals(4, w.config().heads());
+            assertEquals(1e-5, w.config().layerNormEps());
+        }
+    }
+
+    @Test
+    void headsThatDoNotDivideDimAreAnError() {
+        Path model = SyntheticCheckpoints.write(dir, SyntheticCheckpoints.timm(128, 1, 4, 2));
+        assertMessage(() -> CheckpointLoader.load(model, new Overrides(3, null)), "not divisible by 3 heads");
+    }
+
+    @Test
+    void unreadableConfigIsAnError() throws IOException {
+        SyntheticCheckpoints.write(dir, SyntheticCheckpoints.timm(64, 1, 4, 2));
+        Files.writeString(dir.resolve("config.json"), "{\"architecture\": ");
+        assertMessage(() -> CheckpointLoader.load(dir), dir.resolve("config.json").toString(), "invalid JSON");
+    }
+
+    // ---- wrong checkpoints ----
+
+    @Test
+    void listsMissingAndUnknownKeys() {
+        var keys = SyntheticCheckpoints.timm(64, 2, 4, 2);
+        keys.remove("norm.bias");
+        keys.remove("blocks.1.mlp.fc2.weight");
+        keys.put("blocks.0.attn.extra", shape(3));
+        keys.put("zzz_unrelated", shape(1));
+        Path model = SyntheticCheckpoints.write(dir, keys);
+        assertMessage(() -> CheckpointLoader.load(model), model.resolve("model.safetensors").toString(),
+                "timm / original DINO / MAE layout",
+                "missing keys: blocks.1.mlp.fc2.weight, norm.bias",
+                "unknown keys: blocks.0.attn.extra, zzz_unrelated");
+    }
+
+    @Test
+    void listsMissingHuggingFaceKeysWithTheirPrefix() {
+        var keys = SyntheticCheckpoints.prefixed("vit.", SyntheticCheckpoints.huggingFace(64, 1, 4, 2));
+        keys.remove("vit.encoder.layer.0.attention.attention.value.bias");
+        keys.remove("vit.layernorm.weight");
+        Path model = SyntheticCheckpoints.write(dir, keys);
+        assertMessage(() -> CheckpointLoader.load(model), "transformers ViTModel layout",
+                "missing keys: vit.encoder.layer.0.attention.attention.value.bias, vit.layernorm.weight");
+    }
+
+    @Test
+    void keysOutsideTheDetectedPrefixAreUnknown() {
+        var keys = SyntheticCheckpoints.prefixed("model.", SyntheticCheckpoints.timm(64, 1, 4, 2));
+        keys.put("optimizer.step", shape(1));
+        Path model = SyntheticCheckpoints.write(dir, keys);
+        assertMessage(() -> CheckpointLoader.load(model), "unknown keys: optimizer.step");
+    }
+
+    @Test
+    void namesTheTensorWithTheWrongShape() {
+        var keys = SyntheticCheckpoints.timm(64, 2, 4, 2);
+        keys.put("blocks.1.mlp.fc2.bias", shape(65));
+        Path model = SyntheticCheckpoints.write(dir, keys);
+        assertMessage(() -> CheckpointLoader.load(model), "blocks.1.mlp.fc2.bias has shape [65], expected [64]");
+    }
+
+    @Test
+    void namesTheHuggingFaceTensorWithTheWrongShape() {
+        var keys = SyntheticCheckpoints.huggingFace(64, 1, 4, 2);
+        keys.put("encoder.layer.0.attention.attention.key.weight", shape(64, 65));
+        Path model = SyntheticCheckpoints.write(dir, keys);
+        assertMessage(() -> CheckpointLoader.load(model), "encoder.layer.0.attention.attention.key.weight has shape [64, 65]");
+
+        var same = SyntheticCheckpoints.huggingFace(64, 1, 4, 2);
+        for (String part : List.of("query", "key", "value")) same.put("encoder.layer.0.attention.attention." + part + ".bias", shape(32));
+        Path other = SyntheticCheckpoints.write(dir.resolve("same"), same);
+        assertMessage(() -> CheckpointLoader.load(other), "has shape [96], expected [192]",
+                "fused from encoder.layer.0.attention.attention.query.bias");
+    }
+
+    @Test
+    void namesPositionEmbeddingOfTheWrongRankOrSize() {
+        var keys = SyntheticCheckpoints.timm(64, 1, 4, 2);
+        keys.put("pos_embed", shape(5 * 64));
+        assertMessage(() -> CheckpointLoader.load(SyntheticCheckpoints.write(dir, keys)), "pos_embed has shape [320]");
+
+        keys.put("pos_embed", shape(1, 6, 64));
+        Path other = SyntheticCheckpoints.write(dir.resolve("size"), keys);
+        assertMessage(() -> CheckpointLoader.load(other), "pos_embed has 6 tokens");
+    }
+
+    @Test
+    void rejectsFilesThatAreNoViT() {
+        Path model = SyntheticCheckpoints.write(dir, Map.of("linear.weight", shape(2, 2)));
+        assertMessage(() -> CheckpointLoader.load(model), "not a ViT checkpoint");
+        assertMessage(() -> CheckpointLoader.load(dir.resolve("absent")), "no such file or folder");
+        Path empty = dir.resolve("empty-folder");
+        assertMessage(() -> CheckpointLoader.load(createDirectory(empty)), "has no model.safetensors");
+    }
+
+    @Test
+    void closingTheWeightsReleasesTheMapping() {
+        ViTWeights w = CheckpointLoader.load(SyntheticCheckpoints.write(dir, SyntheticCheckpoints.timm(64, 1, 4, 2)));
+        Param norm = w.normWeight();
+        assertEquals(64, norm.toFloatArray().length);
+        w.close();
+        assertThrows(IllegalStateException.class, norm::toFloatArray);
+    }
+
+    private static Path createDirectory(Path p) {
+        try {
+            return Files.createDirectories(p);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /** The call must fail with a CheckpointException whose message contains every fragment. */
+    private static void assertMessage(org.junit.jupiter.api.function.Executable call, String... fragments) {
+        CheckpointException e = assertThrows(CheckpointException.class, call);
+        List<org.junit.jupiter.api.function.Executable> checks = new ArrayList<>();
+        for (String f : fragments) checks.add(() -> assertTrue(e.getMessage().contains(f), "'" + f + "' in: " + e.getMessage()));
+        assertAll(checks);
+    }
+}
