@@ -119,10 +119,11 @@ public final class SafeTensors implements AutoCloseable {
             entries.add(new Entry(name, dtype, shape, begin, end));
         }
         // Tensors must tile the data section exactly: sorted by offset, no gaps, no overlaps, nothing left over.
-        entries.sort(Comparator.comparingLong(Entry::begin).thenComparingLong(Entry::end));
+        List<Entry> byOffset = new ArrayList<>(entries);
+        byOffset.sort(Comparator.comparingLong(Entry::begin).thenComparingLong(Entry::end));
         long cursor = 0;
         String previous = null;
-        for (Entry en : entries) {
+        for (Entry en : byOffset) {
             if (en.begin < cursor) throw new SafetensorsException(file, en.name, "data_offsets overlap those of tensor '" + previous + "'");
             if (en.begin > cursor) throw new SafetensorsException(file, en.name, "data_offsets begin at " + en.begin + ", leaving a gap after byte " + cursor + " of the data section");
             cursor = en.end;
@@ -131,12 +132,8 @@ public final class SafeTensors implements AutoCloseable {
         if (cursor != dataLen) throw new SafetensorsException(file, null, "data section is " + dataLen + " bytes but the tensors cover " + cursor + " (trailing or missing bytes)");
 
         Map<String, Tensor> tensors = new LinkedHashMap<>();
-        for (Map.Entry<String, Object> e : json.entrySet()) {
-            for (Entry en : entries) {
-                if (en.name.equals(e.getKey())) {
-                    tensors.put(en.name, new Tensor(en.name, en.dtype, en.shape, dataSection.asSlice(en.begin, en.end - en.begin)));
-                }
-            }
+        for (Entry en : entries) {
+            tensors.put(en.name, new Tensor(en.name, en.dtype, en.shape, dataSection.asSlice(en.begin, en.end - en.begin)));
         }
         return new SafeTensors(file, arena, Collections.unmodifiableMap(tensors), metadata);
     }

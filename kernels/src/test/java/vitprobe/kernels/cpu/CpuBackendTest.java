@@ -1,0 +1,186 @@
+package vitprobe.kernels.cpu;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import vitprobe.kernels.Activation;
+import vitprobe.kernels.LinearWeights;
+import vitprobe.kernels.Matrix;
+import vitprobe.weights.DType;
+import vitprobe.weights.Param;
+import vitprobe.weights.Tensor;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.SplittableRandom;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Each CPU kernel against a plain double-precision implementation of the same math. */
+class CpuBackendTest {
+    final CpuBackend cpu = new CpuBackend();
+    final SplittableRandom rng = new SplittableRandom(1234);
+
+    float[] random(int n) {
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) v[i] = (float) rng.nextGaussian();
+        return v;
+    }
+
+    static Param param(String name, float[] v, long... shape) {
+        MemorySegment seg = MemorySegment.ofArray(new byte[v.length * 4]);
+        MemorySegment.copy(v, 0, seg, ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0, v.length);
+        return Param.of(new Tensor(name, DType.F32, shape, seg));
+    }
+
+    static float[] host(Matrix m) {
+        return ((CpuMatrix) m).data();
+    }
+
+    static void assertClose(double expected, float actual, double relTol, String what) {
+        double tol = relTol * Math.max(1, Math.abs(expected));
+        assertTrue(Math.abs(expected - actual) <= tol, what + ": expected " + expected + " got " + actual);
+    }
+
+    /** Shapes that hit full tiles, leftover rows, partial panels and several K blocks. */
+    @ParameterizedTest
+    @CsvSource({"1,1,1", "5,7,3", "6,32,64", "13,33,257", "50,100,600", "197,96,384"})
+    void linearMatchesDoublePrecision(int m, int n, int k) {
+        float[] x = random(m * k), w = random(n * k), b = random(n), res = random(m * n);
+        LinearWeights lw = cpu.linear(param("w", w, n, k), param("b", b, n));
+        for (Activation act : Activation.values()) {
+            for (boolean withResidual : new boolean[]{false, true}) {
+                Matrix out = cpu.allocate(m, n);
+                cpu.linear(cpu.upload(x, m, k), lw, out, act, withResidual ? cpu.upload(res, m, n) : null);
+                for (int i = 0; i < m; i++) {
+                    for (int j = 0; j < n; j++) {
+                        double s = b[j];
+                        for (int kk = 0; kk < k; kk++) s += (double) x[i * k + kk] * w[j * k + kk];
+                        if (act == Activation.GELU) s = geluReference(s);
+                        if (withResidual) s += res[i * n + j];
+                        assertClose(s, host(out)[i * n + j], 1e-5 * Math.sqrt(k), act + " residual=" + withResidual + " at " + i + "," + j);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void geluIsExactErfGelu() {
+        double worst = 0;
+        for (double x = -12; x <= 12; x += 1.0 / 512) {
+            double ref = geluReference(x);
+            float[] lane = new float[Gemm.L];
+            java.util.Arrays.fill(lane, (float) x);
+            VectorMath.gelu(lane, 0, lane.length);
+            float scalar = VectorMath.gelu((float) x);
+            double scaleOfX = Math.max(Math.abs(ref), 1e-30);
+            worst = Math.max(worst, Math.abs(lane[0] - ref) / Math.max(scaleOfX, Math.abs(x) * 1e-7));
+            assertClose(ref, lane[0], 1e-6, "vector gelu(" + x + ")");
+            assertClose(ref, scalar, 1e-6, "scalar gelu(" + x + ")");
+        }
+        assertTrue(worst < 1e-5, "worst relative error " + worst);
+    }
+
+    /** GELU in double with an erf good to ~1e-15: Taylor series near zero, continued fraction for the tails. */
+    static double geluReference(double x) {
+        return 0.5 * x * (1 + erf(x / Math.sqrt(2)));
+    }
+
+    static double erf(double z) {
+        double a = Math.abs(z);
+        double r;
+        if (a < 3) {
+            double term = a, sum = a;
+            for (int n = 1; n < 200 && Math.abs(term) > 1e-17 * Math.abs(sum); n++) {
+                term *= -a * a / n;
+                sum += term / (2 * n + 1);
+            }
+            r = 2 / Math.sqrt(Math.PI) * sum;
+        } else {
+            double f = a;
+            for (int n = 60; n >= 1; n--) f = a + n / (2 * f);
+            r = 1 - Math.exp(-a * a) / Math.sqrt(Math.PI) / f;
+        }
+        return Math.copySign(r, z);
+    }
+
+    @Test
+    void layerNormMatchesDoublePrecision() {
+        int rows = 9, n = 77;
+        float[] x = random(rows * n), w = random(n), b = random(n);
+        for (int i = 0; i < x.length; i++) x[i] = x[i] * 3 + 10;  // an offset that naive one-pass variance would lose
+        Matrix out = cpu.allocate(rows, n);
+        cpu.layerNorm(cpu.upload(x, rows, n), cpu.upload(w, 1, n), cpu.upload(b, 1, n), 1e-6f, out);
+        for (int r = 0; r < rows; r++) {
+            double mean = 0, var = 0;
+            for (int i = 0; i < n; i++) mean += x[r * n + i];
+            mean /= n;
+            for (int i = 0; i < n; i++) var += (x[r * n + i] - mean) * (x[r * n + i] - mean);
+            var /= n;
+            for (int i = 0; i < n; i++) {
+                double ref = (x[r * n + i] - mean) / Math.sqrt(var + 1e-6) * w[i] + b[i];
+                assertClose(ref, host(out)[r * n + i], 1e-5, "row " + r + " col " + i);
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @CsvSource({"1,5,2,8", "2,70,3,16", "1,130,4,32"})
+    void attentionMatchesDoublePrecision(int batch, int tokens, int heads, int headDim) {
+        int d = heads * headDim;
+        float[] qkv = random(batch * tokens * 3 * d);
+        Matrix ctx = cpu.allocate(batch * tokens, d);
+        Matrix probs = cpu.allocate(batch * heads * tokens, tokens);
+        cpu.attention(cpu.upload(qkv, batch * tokens, 3 * d), batch, tokens, heads, ctx, probs);
+        double scale = 1 / Math.sqrt(headDim);
+        for (int b = 0; b < batch; b++) {
+            for (int h = 0; h < heads; h++) {
+                for (int i = 0; i < tokens; i++) {
+                    double[] p = new double[tokens];
+                    double max = Double.NEGATIVE_INFINITY, sum = 0;
+                    for (int j = 0; j < tokens; j++) {
+                        double s = 0;
+                        for (int c = 0; c < headDim; c++) {
+                            s += (double) qkv[(b * tokens + i) * 3 * d + h * headDim + c] * qkv[(b * tokens + j) * 3 * d + d + h * headDim + c];
+                        }
+                        p[j] = s * scale;
+                        max = Math.max(max, p[j]);
+                    }
+                    for (int j = 0; j < tokens; j++) sum += p[j] = Math.exp(p[j] - max);
+                    for (int j = 0; j < tokens; j++) {
+                        p[j] /= sum;
+                        assertClose(p[j], host(probs)[((b * heads + h) * tokens + i) * tokens + j], 1e-5, "probability");
+                    }
+                    for (int c = 0; c < headDim; c++) {
+                        double o = 0;
+                        for (int j = 0; j < tokens; j++) o += p[j] * qkv[(b * tokens + j) * 3 * d + 2 * d + h * headDim + c];
+                        assertClose(o, host(ctx)[(b * tokens + i) * d + h * headDim + c], 1e-5, "context");
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void patchifyAndEmbedTokens() {
+        int batch = 2, channels = 3, size = 8, patch = 4, grid = 2, d = 5;
+        float[] img = new float[batch * channels * size * size];
+        for (int i = 0; i < img.length; i++) img[i] = i;
+        Matrix patches = cpu.allocate(batch * grid * grid, channels * patch * patch);
+        cpu.patchify(cpu.upload(img, batch, channels * size * size), batch, channels, size, patch, patches);
+        // Patch (b=1, gy=1, gx=0), channel 2, pixel (y=3, x=1) sits at column 2*16 + 3*4 + 1.
+        int row = (1 * grid + 1) * grid;
+        int col = 2 * patch * patch + 3 * patch + 1;
+        float expected = img[((1 * channels + 2) * size + (1 * patch + 3)) * size + 0 * patch + 1];
+        assertEquals(expected, host(patches)[row * channels * patch * patch + col]);
+
+        float[] pe = random(batch * grid * grid * d), cls = random(d), pos = random((grid * grid + 1) * d);
+        Matrix tokens = cpu.allocate(batch * (grid * grid + 1), d);
+        cpu.embedTokens(cpu.upload(pe, batch * grid * grid, d), cpu.upload(cls, 1, d), cpu.upload(pos, grid * grid + 1, d), batch, tokens);
+        assertEquals(cls[3] + pos[3], host(tokens)[(grid * grid + 1) * d + 3]);
+        assertEquals(pe[(grid * grid + 2) * d + 4] + pos[3 * d + 4], host(tokens)[(grid * grid + 1 + 3) * d + 4]);
+    }
+}
