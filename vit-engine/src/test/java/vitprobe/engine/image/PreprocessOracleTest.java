@@ -12,6 +12,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import vitprobe.weights.SafeTensors;
 import vitprobe.weights.Tensor;
+import vitprobe.engine.Fixtures;
 
 /** Decoding and preprocessing against the PIL + torchvision oracle in the shared fixtures. */
 class PreprocessOracleTest {
@@ -23,7 +24,7 @@ class PreprocessOracleTest {
 
     @BeforeAll
     static void openOracle() {
-        oracle = SafeTensors.open(Fixtures.preprocessOracle());
+        oracle = SafeTensors.open(Fixtures.shared("images").resolve("preprocess_oracle.safetensors"));
     }
 
     @AfterAll
@@ -34,7 +35,7 @@ class PreprocessOracleTest {
     @ParameterizedTest
     @ValueSource(strings = {"astronaut", "chelsea", "camera"})
     void pngDecodesResizesAndCropsExactlyLikePillowAndTorchvision(String name) {
-        RgbImage decoded = ImageDecoder.decode(Fixtures.image(name + ".png"));
+        RgbImage decoded = ImageDecoder.decode(Fixtures.shared("images").resolve(name + ".png"));
         assertSamePixels("decoded_" + name, decoded);
         RgbImage cropped = TRANSFORM.resizeAndCrop(decoded);
         assertSamePixels("resized_cropped_" + name, cropped);
@@ -48,7 +49,7 @@ class PreprocessOracleTest {
     void jpegMatchesPillowExactlyThroughLibjpegTurboAndWithinTwoLevelsOtherwise() {
         boolean turbo = ImageDecoder.usesLibjpegTurbo();
         int allowed = turbo ? 0 : 2;
-        RgbImage decoded = ImageDecoder.decode(Fixtures.image("coffee.jpg"));
+        RgbImage decoded = ImageDecoder.decode(Fixtures.shared("images").resolve("coffee.jpg"));
         String path = turbo ? "libjpeg-turbo" : "javax.imageio";
         int decodedDiff = report("coffee.jpg via " + path + ", decoded", "decoded_coffee", decoded);
         RgbImage cropped = TRANSFORM.resizeAndCrop(decoded);
@@ -62,7 +63,7 @@ class PreprocessOracleTest {
     /** Measures the fallback even where libjpeg-turbo is installed, so its documented tolerance stays checked. */
     @Test
     void imageIoFallbackStaysWithinTwoLevelsOfPillow() throws Exception {
-        RgbImage decoded = ImageIoJpeg.decode(Files.readAllBytes(Fixtures.image("coffee.jpg")), "coffee.jpg");
+        RgbImage decoded = ImageIoJpeg.decode(Files.readAllBytes(Fixtures.shared("images").resolve("coffee.jpg")), "coffee.jpg");
         int decodedDiff = report("coffee.jpg via javax.imageio (fallback), decoded", "decoded_coffee", decoded);
         int croppedDiff = report("coffee.jpg via javax.imageio (fallback), resized+cropped", "resized_cropped_coffee",
                 TRANSFORM.resizeAndCrop(decoded));
