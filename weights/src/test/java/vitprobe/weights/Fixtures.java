@@ -10,11 +10,10 @@ import org.junit.jupiter.api.Assumptions;
 
 /**
  * Locates the shared oracle fixtures: the folder named by the system property {@code vitprobe.fixtures} (set by
- * surefire), else {@value #FALLBACK}. Missing fixtures fail the test on CI (env CI=true) and skip it elsewhere.
+ * surefire to ../shared/fixtures beside the checkout). Missing fixtures fail the test on CI (env CI=true) and
+ * skip it elsewhere.
  */
 final class Fixtures {
-    static final String FALLBACK = "/work/shared/fixtures";
-
     /** The four checkpoint folders described in the fixtures README. */
     static final String TIMM_DINO = "timm-dino-vits8-depth2";
     static final String TIMM_MAE = "timm-mae-vitb16-depth1";
@@ -41,12 +40,9 @@ final class Fixtures {
     private Fixtures() {}
 
     static Path dir() {
-        String property = System.getProperty("vitprobe.fixtures");
-        // A property that points nowhere (single-module builds resolve it against the module folder) falls back too.
-        for (String candidate : new String[] {property, FALLBACK}) {
-            if (candidate != null && !candidate.isBlank() && Files.isDirectory(Path.of(candidate))) return Path.of(candidate);
-        }
-        String message = "oracle fixtures not found (vitprobe.fixtures=" + property + ", fallback " + FALLBACK + ")";
+        String property = System.getProperty("vitprobe.fixtures", "../../shared/fixtures");
+        if (Files.isDirectory(Path.of(property))) return Path.of(property);
+        String message = "oracle fixtures not found at " + Path.of(property).toAbsolutePath().normalize();
         if ("true".equalsIgnoreCase(System.getenv("CI"))) fail(message);
         Assumptions.abort(message);
         throw new AssertionError("unreachable");
