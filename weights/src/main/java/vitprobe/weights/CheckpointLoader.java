@@ -225,8 +225,25 @@ public final class CheckpointLoader {
             if (config.get("num_attention_heads") instanceof Long h) heads = h.intValue();
             if (config.get("layer_norm_eps") instanceof Number e) eps = e.doubleValue();
         }
-        return assemble(layout, k, config, o, heads, eps, ViTConfig.IMAGENET_MEAN, ViTConfig.IMAGENET_STD, "bicubic",
+        ViTWeights w = assemble(layout, k, config, o, heads, eps, ViTConfig.IMAGENET_MEAN, ViTConfig.IMAGENET_STD, "bicubic",
                 patchW, patchB, cls, pos, blocks, normW, normB);
+        if (config != null) {
+            ViTConfig c = w.config();
+            agree(k.st.file(), config, "hidden_size", c.dim());
+            agree(k.st.file(), config, "patch_size", c.patchSize());
+            agree(k.st.file(), config, "image_size", c.imageSize());
+            agree(k.st.file(), config, "num_hidden_layers", c.depth());
+            agree(k.st.file(), config, "intermediate_size", c.mlpDim());
+        }
+        return w;
+    }
+
+    /** config.json and the tensors must tell the same story; a mismatch usually means the wrong config file. */
+    private static void agree(Path file, Map<String, Object> config, String key, int fromTensors) {
+        if (config.get(key) instanceof Long v && v != fromTensors) {
+            throw new CheckpointException(file.resolveSibling("config.json") + ": " + key + " is " + v
+                    + " but the weights in " + file.getFileName() + " have " + fromTensors);
+        }
     }
 
     private static Param fused(Keys k, String name, String pattern) {

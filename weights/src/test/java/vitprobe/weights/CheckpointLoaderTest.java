@@ -228,6 +228,15 @@ class CheckpointLoaderTest {
     }
 
     @Test
+    void huggingFaceConfigThatContradictsTheWeightsIsAnError() {
+        SyntheticCheckpoints.write(dir, SyntheticCheckpoints.huggingFace(128, 1, 4, 2));
+        SyntheticCheckpoints.config(dir, Map.of("model_type", "vit", "hidden_size", 256, "num_attention_heads", 8));
+        assertMessage(() -> CheckpointLoader.load(dir), "config.json", "hidden_size is 256", "have 128");
+        SyntheticCheckpoints.config(dir, Map.of("model_type", "vit", "hidden_size", 128, "patch_size", 16));
+        assertMessage(() -> CheckpointLoader.load(dir), "patch_size is 16", "have 4");
+    }
+
+    @Test
     void overridesApplyWithoutConfig() {
         try (ViTWeights w = CheckpointLoader.load(SyntheticCheckpoints.write(dir, SyntheticCheckpoints.timm(128, 1, 4, 2)), new Overrides(4, 1e-5))) {
             assertEquals(4, w.config().heads());
