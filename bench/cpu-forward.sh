@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Times the full-depth CPU forward of vitprobe (JMH) and of PyTorch (torchvision ViT, same shapes, random
+# weights, fp32) in one run on this machine, and prints images/s side by side with the ratio.
+# Usage: bench/cpu-forward.sh [threads]   (default: all cores)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/jdk.sh
+threads="${1:-$(nproc)}"
+mvn -B -q -DskipTests install >/dev/null
+out=$(mktemp -d)
+java -Dvitprobe.threads="$threads" -jar bench/target/benchmarks.jar ForwardBenchmark -w 5s -r 5s \
+  -jvmArgsAppend "-Dvitprobe.threads=$threads" -rf json -rff "$out/jmh.json" >"$out/jmh.log" 2>&1 \
+  || { cat "$out/jmh.log"; exit 1; }
+if /usr/bin/python3 -c "import torch, torchvision" 2>/dev/null; then
+  /usr/bin/python3 bench/peers/torch_vit_cpu.py "$threads" 5 >"$out/torch.txt"
+else
+  echo "(PyTorch peer skipped: apt-get install python3-torch python3-torchvision)" >&2
+  : >"$out/torch.txt"
+fi
+/usr/bin/python3 - "$out/jmh.json" "$out/torch.txt" "$threads" <<'PY'
+import json, sys
+ours = {}
+for r in json.load(open(sys.argv[1])):
+    p = r["params"]
+    ours[(p["model"], int(p["batch"]))] = int(p["batch"]) / r["primaryMetric"]["score"]
+torch = {}
+for line in open(sys.argv[2]):
+    _, model, batch, ips = line.split()
+    torch[(model, int(batch))] = float(ips)
+print(f"CPU forward, {sys.argv[3]} threads, fp32, full depth (images/s)")
+print(f"{'model':8} {'batch':>5} {'vitprobe':>9} {'pytorch':>9} {'ratio':>6}")
+for key in sorted(ours):
+    t = torch.get(key)
+    ratio = f"{ours[key] / t:6.2f}" if t else "     -"
+    print(f"{key[0]:8} {key[1]:5d} {ours[key]:9.3f} {t if t else float('nan'):9.3f} {ratio}")
+PY
+rm -rf "$out"
