@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/jdk.sh
 threads="${1:-$(nproc)}"
-mvn -B -q -DskipTests install >/dev/null
+mvn -B -q -DskipTests package >/dev/null
 out=$(mktemp -d)
 java -Dvitprobe.threads="$threads" -jar bench/target/benchmarks.jar ForwardBenchmark -w 5s -r 5s \
   -jvmArgsAppend "-Dvitprobe.threads=$threads" -rf json -rff "$out/jmh.json" >"$out/jmh.log" 2>&1 \
