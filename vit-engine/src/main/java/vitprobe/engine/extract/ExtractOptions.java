@@ -1,0 +1,26 @@
+package vitprobe.engine.extract;
+
+import vitprobe.engine.Intermediate;
+
+import java.util.Collections;
+import java.util.EnumSet;
+import java.util.Set;
+
+/**
+ * What an extraction stores; everything here is part of the output's identity (a rerun into the same folder must
+ * use the same options). Batch size and thread counts are not: they change speed, not bytes.
+ *
+ * @param block       the block whose intermediates are stored, 0-based
+ * @param tokens      the token types (intermediates) stored, one folder each
+ * @param shardImages images per shard: the unit of atomic writes and of resuming
+ * @param patches     which patch tokens are kept per image (segmentation only)
+ */
+public record ExtractOptions(Task task, int block, Set<Intermediate> tokens, Precision precision, int shardImages,
+                             PatchSelection patches) {
+    public ExtractOptions {
+        if (tokens.isEmpty()) throw new IllegalArgumentException("no token types requested");
+        if (shardImages < 1) throw new IllegalArgumentException("images per shard must be at least 1, got " + shardImages);
+        if (block < 0) throw new IllegalArgumentException("block must be 0 or more, got " + block);
+        tokens = Collections.unmodifiableSet(EnumSet.copyOf(tokens));
+    }
+}

@@ -1,0 +1,293 @@
+package vitprobe.engine.extract;
+
+import vitprobe.engine.Activations;
+import vitprobe.engine.Capture;
+import vitprobe.engine.FloatTensor;
+import vitprobe.engine.Intermediate;
+import vitprobe.engine.VisionTransformer;
+import vitprobe.engine.image.ImageDecodeException;
+import vitprobe.engine.image.ImageDecoder;
+import vitprobe.engine.image.ImageTransform;
+import vitprobe.engine.image.RgbImage;
+import vitprobe.weights.ViTConfig;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/**
+ * Extracts token features of a whole data set into a {@link FeatureStore} folder. Decoding and preprocessing run on
+ * their own threads, a bounded number of images ahead of the forward pass, which gets full batches (a batch never
+ * spans two shards, so that a resumed run computes every shard exactly as an uninterrupted one). Each shard is
+ * written atomically; a rerun skips the shards that are complete. Images that cannot be read or decoded are left
+ * out, recorded in their shard and listed in the report.
+ */
+public final class Extractor {
+    /** Batches decoded ahead of the forward pass: bounds memory while keeping the decoding threads busy. */
+    private static final int BATCHES_AHEAD = 2;
+
+    private final VisionTransformer vit;
+    private final String model;
+    private final ExtractOptions options;
+    private final int batch;
+    private final int decodeThreads;
+    private final PrintWriter progressOut;
+    private final StageTimes times = new StageTimes();
+    private final ImageTransform transform;
+
+    /**
+     * @param model         the model's name for the manifest (checkpoint path or "random:vits8 seed 0")
+     * @param progressOut   where the progress bar goes (stderr), or null for none
+     */
+    public Extractor(VisionTransformer vit, String model, ExtractOptions options, int batch, int decodeThreads,
+                     PrintWriter progressOut) {
+        if (batch < 1) throw new IllegalArgumentException("batch must be at least 1, got " + batch);
+        if (decodeThreads < 1) throw new IllegalArgumentException("decode threads must be at least 1, got " + decodeThreads);
+        if (options.block() >= vit.config().depth()) {
+            throw new IllegalArgumentException("block " + options.block() + " requested but the model has " + vit.config().depth() + " blocks");
+        }
+        this.vit = vit;
+        this.model = model;
+        this.options = options;
+        this.batch = batch;
+        this.decodeThreads = decodeThreads;
+        this.progressOut = progressOut;
+        this.transform = options.task().transform(vit.config());
+    }
+
+    /**
+     * @param images  images of the data set (stored or skipped, this run and earlier ones)
+     * @param skipped images left out, as listed in the report
+     * @param resumed shards found complete and kept
+     * @param imagesPerSecond images processed by this run per second of wall time
+     */
+    public record Result(long images, long skipped, int shards, int resumed, double imagesPerSecond, StageTimes times) {}
+
+    private record ShardJob(String split, int index, List<? extends Sample> samples, int from, int to) {}
+
+    /** A decoded, preprocessed image with the labels of its stored samples, or the reason it is skipped. */
+    private record Prepared(Sample sample, float[] pixels, byte[] labels, int[] patches, String problem) {}
+
+    public Result run(SampleSource source, Path out) throws IOException {
+        Concepts concepts = source.concepts();
+        Map<String, List<? extends Sample>> splits = new LinkedHashMap<>();
+        for (String split : source.splits()) splits.put(split, source.samples(split));
+        FeatureStore.claim(out, manifest(source, splits));
+
+        List<ShardJob> pending = new ArrayList<>();
+        Map<String, Integer> shardCounts = new LinkedHashMap<>();
+        long images = 0, done = 0;
+        for (var e : splits.entrySet()) {
+            List<? extends Sample> samples = e.getValue();
+            images += samples.size();
+            for (int s = 0; s * options.shardImages() < samples.size(); s++) {
+                int from = s * options.shardImages(), to = Math.min(samples.size(), from + options.shardImages());
+                ShardJob job = new ShardJob(e.getKey(), s, samples, from, to);
+                shardCounts.merge(e.getKey(), 1, Integer::sum);
+                if (complete(out, job)) done += to - from;
+                else pending.add(job);
+            }
+        }
+        FeatureStore.removePartialFiles(out, options.tokens(), splits.keySet());
+        Progress progress = new Progress(progressOut, images, done);
+        ExecutorService decoders = Executors.newFixedThreadPool(decodeThreads, r -> {
+            Thread t = new Thread(r, "vitprobe-decode");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            Ahead ahead = new Ahead(decoders, pending, concepts.size());
+            for (ShardJob job : pending) extractShard(job, ahead, out, concepts, progress);
+        } finally {
+            decoders.shutdownNow();
+        }
+        progress.finish();
+        long skipped = FeatureStore.writeReport(out, options.tokens().iterator().next(), shardCounts);
+        int shards = shardCounts.values().stream().mapToInt(Integer::intValue).sum();
+        return new Result(images, skipped, shards, shards - pending.size(), progress.imagesPerSecond(), times);
+    }
+
+    private boolean complete(Path out, ShardJob job) {
+        for (Intermediate t : options.tokens()) {
+            if (!Files.isRegularFile(FeatureStore.shardFile(out, t, job.split, job.index))) return false;
+        }
+        return true;
+    }
+
+    /** The manifest: every setting that decides the stored bytes, and the shape of the output. */
+    private Map<String, Object> manifest(SampleSource source, Map<String, List<? extends Sample>> splits) {
+        ViTConfig c = vit.config();
+        Concepts concepts = source.concepts();
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("format", FeatureStore.FORMAT);
+        m.put("model", model);
+        m.put("config", c.summary());
+        m.put("dataset", source.description());
+        m.put("task", options.task().key());
+        m.put("tokens", options.task().tokens());
+        m.put("token_types", Intermediate.ids(options.tokens()));
+        m.put("block", options.block());
+        m.put("dim", c.dim());
+        m.put("precision", options.precision().key());
+        m.put("transform", ordered("resize", transform.resize(), "crop", transform.crop(), "interpolation", c.interpolation()));
+        m.put("shard_images", options.shardImages());
+        if (options.task() == Task.SEGMENTATION) {
+            m.put("patch_grid", c.gridSize());
+            m.put("patches_per_image", options.patches().perImage());
+            m.put("patch_seed", options.patches().seed());
+        }
+        Map<String, Object> parts = new LinkedHashMap<>();
+        splits.forEach((name, samples) -> parts.put(name, ordered("images", samples.size(),
+                "shards", (samples.size() + options.shardImages() - 1) / options.shardImages())));
+        m.put("splits", parts);
+        m.put("concepts", concepts.names());
+        if (concepts.categories() != null) {
+            m.put("categories", java.util.Arrays.stream(concepts.categories()).boxed().toList());
+            m.put("categories_names", concepts.categoryNames());
+        }
+        return m;
+    }
+
+    /** A map that keeps the order of its keys, so the manifest's text is the same in every JVM. */
+    private static Map<String, Object> ordered(Object... keysAndValues) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        for (int i = 0; i < keysAndValues.length; i += 2) m.put((String) keysAndValues[i], keysAndValues[i + 1]);
+        return m;
+    }
+
+    private void extractShard(ShardJob job, Ahead ahead, Path out, Concepts concepts, Progress progress) throws IOException {
+        ShardBuilder shard = new ShardBuilder();
+        List<Prepared> group = new ArrayList<>(batch);
+        List<Integer> indices = new ArrayList<>(batch);
+        for (int i = job.from; i < job.to; i++) {
+            Prepared p = ahead.next();
+            if (p.problem != null) {
+                shard.skip(i, p.sample.id(), p.problem);
+            } else {
+                group.add(p);
+                indices.add(i);
+            }
+            if (group.size() == batch || (i == job.to - 1 && !group.isEmpty())) {
+                forward(group, indices, shard);
+                progress.advance(group.size());
+                group.clear();
+                indices.clear();
+            }
+            if (p.problem != null) progress.advance(1);
+        }
+        long t0 = System.nanoTime();
+        ViTConfig c = vit.config();
+        ShardBuilder.Header header = new ShardBuilder.Header(options.task(), options.precision(), options.block(), model,
+                job.split, c.dim(), concepts.names(), concepts.categories(), concepts.categoryNames());
+        for (Intermediate t : options.tokens()) shard.write(FeatureStore.shardFile(out, t, job.split, job.index), t, header);
+        times.add(StageTimes.Stage.WRITE, System.nanoTime() - t0);
+    }
+
+    /** One forward pass over a batch; keeps the [CLS] token or the selected patch tokens of each image. */
+    private void forward(List<Prepared> group, List<Integer> indices, ShardBuilder shard) {
+        long t0 = System.nanoTime();
+        int size = transform.crop(), per = 3 * size * size, b = group.size();
+        float[] pixels = new float[b * per];
+        for (int i = 0; i < b; i++) System.arraycopy(group.get(i).pixels, 0, pixels, i * per, per);
+        Activations acts = vit.forward(new FloatTensor(pixels, b, 3, size, size), Capture.of(options.block(), options.tokens()));
+        times.add(StageTimes.Stage.FORWARD, System.nanoTime() - t0);
+        int tokens = vit.config().tokens(), d = vit.config().dim();
+        for (int i = 0; i < b; i++) {
+            Prepared p = group.get(i);
+            shard.image(indices.get(i), p.sample.id());
+            int[] rows = options.task() == Task.CLASSIFICATION ? new int[]{0} : p.patches;
+            int labelWidth = p.labels.length / rows.length;
+            for (int r = 0; r < rows.length; r++) {
+                int token = options.task() == Task.CLASSIFICATION ? 0 : 1 + rows[r];
+                Map<Intermediate, float[]> row = new EnumMap<>(Intermediate.class);
+                for (Intermediate t : options.tokens()) {
+                    int from = (i * tokens + token) * d;
+                    row.put(t, java.util.Arrays.copyOfRange(acts.get(options.block(), t).data(), from, from + d));
+                }
+                byte[] labels = java.util.Arrays.copyOfRange(p.labels, r * labelWidth, (r + 1) * labelWidth);
+                shard.add(row, labels, indices.get(i), options.task() == Task.CLASSIFICATION ? -1 : rows[r]);
+            }
+        }
+    }
+
+    /** Decodes a sample and computes its labels on a decoding thread. */
+    private Prepared prepare(Sample sample, int concepts) {
+        try {
+            long t0 = System.nanoTime();
+            RgbImage image = ImageDecoder.decode(sample.read(), sample.id());
+            long t1 = System.nanoTime();
+            times.add(StageTimes.Stage.DECODE, t1 - t0);
+            float[] pixels = transform.apply(image);
+            Prepared prepared;
+            if (options.task() == Task.CLASSIFICATION) {
+                prepared = new Prepared(sample, pixels, checked(sample.imageLabels(), concepts, sample), null, null);
+            } else {
+                PatchGrid grid = PatchGrid.of(image.width(), image.height(), transform, vit.config().patchSize());
+                byte[] all = checked(sample.patchLabels(grid), grid.patches() * concepts, sample);
+                int[] kept = options.patches().select(sample.id(), all, grid.patches(), concepts);
+                byte[] labels = new byte[kept.length * concepts];
+                for (int i = 0; i < kept.length; i++) System.arraycopy(all, kept[i] * concepts, labels, i * concepts, concepts);
+                prepared = new Prepared(sample, pixels, labels, kept, null);
+            }
+            times.add(StageTimes.Stage.PREPROCESS, System.nanoTime() - t1);
+            return prepared;
+        } catch (ImageDecodeException | IOException | UncheckedIOException e) {
+            return new Prepared(sample, null, null, null, oneLine(e.getMessage(), e));
+        }
+    }
+
+    private static byte[] checked(byte[] labels, int expected, Sample sample) {
+        if (labels.length != expected) {
+            throw new IllegalStateException(sample.id() + ": the data set gave " + labels.length + " label values, expected " + expected);
+        }
+        return labels;
+    }
+
+    private static String oneLine(String message, Exception e) {
+        String m = message == null || message.isBlank() ? e.getClass().getSimpleName() : message;
+        return m.replaceAll("\\s*\\R\\s*", " ").replace('\t', ' ');
+    }
+
+    /** Keeps decoding tasks for the next few batches in flight and hands out their results in order. */
+    private final class Ahead {
+        private final ExecutorService pool;
+        private final Iterator<Sample> samples;
+        private final ArrayDeque<Future<Prepared>> inFlight = new ArrayDeque<>();
+        private final int concepts;
+
+        Ahead(ExecutorService pool, List<ShardJob> jobs, int concepts) {
+            this.pool = pool;
+            this.concepts = concepts;
+            this.samples = jobs.stream().<Sample>flatMap(j -> j.samples.subList(j.from, j.to).stream()).iterator();
+        }
+
+        Prepared next() {
+            while (inFlight.size() < BATCHES_AHEAD * batch + decodeThreads && samples.hasNext()) {
+                Sample s = samples.next();
+                inFlight.add(pool.submit(() -> prepare(s, concepts)));
+            }
+            try {
+                return inFlight.removeFirst().get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while decoding", e);
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof RuntimeException r) throw r;
+                throw new IllegalStateException(e.getCause());
+            }
+        }
+    }
+}

@@ -1,0 +1,275 @@
+package vitprobe.engine.extract;
+
+import vitprobe.engine.Intermediate;
+import vitprobe.weights.DType;
+import vitprobe.weights.Json;
+import vitprobe.weights.SafeTensors;
+import vitprobe.weights.SafetensorsException;
+import vitprobe.weights.Tensor;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Stream;
+
+/**
+ * The on-disk layout of an extraction:
+ * <pre>
+ * DIR/manifest.json                               settings, splits, concepts (written first, checked on resume)
+ * DIR/&lt;token type&gt;/&lt;split&gt;/shard-00000.safetensors   one probe file per shard
+ * DIR/skipped.tsv                                  images left out: split, image, problem
+ * </pre>
+ * A shard file holds {@code features} [n, D] (F32 or F16), {@code labels} [n, C] U8, {@code groups} [n] I64 (the
+ * image's index in its split), for patch tokens {@code patches} [n] I64 (row-major index on the token grid), and
+ * {@code categories} [C] I64 when the data set has categories; metadata "concepts" and "categories_names" (JSON
+ * lists), "tokens" ("cls" or "patch"), "token_type", "block", "model", "split", "images" ([index, id] pairs) and
+ * "skipped" ([index, id, problem] triples).
+ */
+public final class FeatureStore {
+    public static final String FORMAT = "vitprobe-features/1";
+    public static final String MANIFEST = "manifest.json";
+    public static final String REPORT = "skipped.tsv";
+
+    private FeatureStore() {}
+
+    public static Path shardFile(Path out, Intermediate token, String split, int index) {
+        return out.resolve(token.id()).resolve(split).resolve(shardName(index));
+    }
+
+    static String shardName(int index) {
+        return String.format("shard-%05d.safetensors", index);
+    }
+
+    /**
+     * Makes {@code out} an extraction folder for this manifest: writes it into a new or empty folder, accepts a
+     * folder holding the same manifest (resume), and refuses anything else.
+     */
+    static void claim(Path out, Map<String, Object> manifest) throws IOException {
+        Path file = out.resolve(MANIFEST);
+        if (Files.isRegularFile(file)) {
+            Map<String, Object> existing;
+            try {
+                existing = Json.parseObject(Files.readString(file));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(file + ": not a valid manifest (" + e.getMessage() + ")");
+            }
+            Set<String> differ = new TreeSet<>();
+            for (String key : union(existing.keySet(), manifest.keySet())) {
+                if (!Json.write(existing.get(key)).equals(Json.write(manifest.get(key)))) differ.add(key);
+            }
+            if (!differ.isEmpty()) {
+                throw new IllegalArgumentException(out + " holds an extraction with other settings (differs in: " + String.join(", ", differ)
+                        + "); use another output folder, or the same settings to resume");
+            }
+            return;
+        }
+        if (Files.exists(out) && (!Files.isDirectory(out) || !isEmpty(out))) {
+            throw new IllegalArgumentException(out + " exists and is not an extraction folder (no " + MANIFEST + "); choose a new output folder");
+        }
+        writeAtomically(file, Json.writePretty(manifest));
+    }
+
+    private static Set<String> union(Set<String> a, Set<String> b) {
+        Set<String> all = new TreeSet<>(a);
+        all.addAll(b);
+        return all;
+    }
+
+    private static boolean isEmpty(Path dir) throws IOException {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.findAny().isEmpty();
+        }
+    }
+
+    static void writeAtomically(Path file, String text) throws IOException {
+        Files.createDirectories(file.toAbsolutePath().getParent());
+        Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), "." + file.getFileName(), ".partial");
+        try {
+            Files.writeString(tmp, text);
+            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    /** Temporary files that a killed run left behind (the atomic writer's "." + name + "…partial"). */
+    static void removePartialFiles(Path out, Set<Intermediate> tokens, Set<String> splits) throws IOException {
+        List<Path> dirs = new ArrayList<>(List.of(out));
+        for (Intermediate t : tokens) for (String s : splits) dirs.add(out.resolve(t.id()).resolve(s));
+        for (Path dir : dirs) {
+            if (!Files.isDirectory(dir)) continue;
+            try (Stream<Path> files = Files.list(dir)) {
+                for (Path f : files.toList()) {
+                    String name = f.getFileName().toString();
+                    if (name.startsWith(".") && name.endsWith(".partial")) Files.deleteIfExists(f);
+                }
+            }
+        }
+    }
+
+    /** Gathers the skipped images recorded in the shards of one token type into the report; returns their count. */
+    static long writeReport(Path out, Intermediate token, Map<String, Integer> shardsPerSplit) throws IOException {
+        StringBuilder tsv = new StringBuilder("split\timage\tproblem\n");
+        long count = 0;
+        for (var e : shardsPerSplit.entrySet()) {
+            for (int s = 0; s < e.getValue(); s++) {
+                Path file = shardFile(out, token, e.getKey(), s);
+                try (SafeTensors st = SafeTensors.open(file)) {
+                    for (Object entry : (List<?>) Json.parse(st.metadata().getOrDefault("skipped", "[]"))) {
+                        List<?> triple = (List<?>) entry;
+                        tsv.append(e.getKey()).append('\t').append(triple.get(1)).append('\t').append(triple.get(2)).append('\n');
+                        count++;
+                    }
+                }
+            }
+        }
+        writeAtomically(out.resolve(REPORT), tsv.toString());
+        return count;
+    }
+
+    /**
+     * Features read back as one data set: all shards of a folder ({@code DIR/<token type>/<split>}) concatenated
+     * in order, or a single probe file.
+     */
+    public record Features(Path source, float[] features, int dim, byte[] labels, List<String> concepts, long[] groups,
+                           long[] categories, List<String> categoryNames, String tokens, long[] patches) {
+        public int size() {
+            return features.length / dim;
+        }
+    }
+
+    public static Features read(Path path) {
+        List<Path> files = Files.isDirectory(path) ? shardsOf(path) : List.of(path);
+        float[][] features = new float[files.size()][];
+        ByteArrayOutputStream labels = new ByteArrayOutputStream();
+        long[][] groups = new long[files.size()][], patches = new long[files.size()][];
+        Features first = null;
+        for (int i = 0; i < files.size(); i++) {
+            Path f = files.get(i);
+            try (SafeTensors st = SafeTensors.open(f)) {
+                Features one = readOne(f, st);
+                if (first == null) first = one;
+                else requireSame(first, one, f);
+                features[i] = one.features;
+                labels.writeBytes(one.labels);
+                groups[i] = one.groups;
+                patches[i] = one.patches;
+            }
+        }
+        long total = Arrays.stream(features).mapToLong(a -> a.length).sum();
+        if (total > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException(path + ": " + total + " feature values, more than one Java array holds (2^31); probe fewer images or patches");
+        }
+        return new Features(path, concat(features, (int) total), first.dim, labels.toByteArray(), first.concepts,
+                concat(groups), first.categories, first.categoryNames, first.tokens, first.patches == null ? null : concat(patches));
+    }
+
+    private static List<Path> shardsOf(Path dir) {
+        List<Path> shards;
+        try (Stream<Path> s = Files.list(dir)) {
+            shards = s.filter(p -> p.getFileName().toString().matches("shard-\\d+\\.safetensors")).sorted().toList();
+        } catch (IOException e) {
+            throw new IllegalArgumentException(dir + ": cannot list folder (" + e.getMessage() + ")");
+        }
+        if (shards.isEmpty()) throw new IllegalArgumentException(dir + ": no shard-*.safetensors files (not an extraction folder)");
+        int expected = expectedShards(dir);
+        if (expected >= 0 && shards.size() != expected) {
+            throw new IllegalArgumentException(dir + ": " + shards.size() + " of " + expected + " shards present; the extraction is incomplete (rerun extract to resume it)");
+        }
+        return shards;
+    }
+
+    /** The shard count the manifest two levels up gives for this split, or -1 without one. */
+    private static int expectedShards(Path dir) {
+        Path abs = dir.toAbsolutePath().normalize();
+        if (abs.getParent() == null || abs.getParent().getParent() == null) return -1;
+        Path manifest = abs.getParent().getParent().resolve(MANIFEST);
+        if (!Files.isRegularFile(manifest)) return -1;
+        try {
+            Object splits = Json.parseObject(Files.readString(manifest)).get("splits");
+            if (splits instanceof Map<?, ?> m && m.get(abs.getFileName().toString()) instanceof Map<?, ?> split
+                    && split.get("shards") instanceof Long n) {
+                return Math.toIntExact(n);
+            }
+            return -1;
+        } catch (IOException | IllegalArgumentException e) {
+            throw new IllegalArgumentException(manifest + ": unreadable manifest (" + e.getMessage() + ")");
+        }
+    }
+
+    private static Features readOne(Path f, SafeTensors st) {
+        Tensor features = st.tensor("features");
+        if (features.rank() != 2 || (features.dtype() != DType.F32 && features.dtype() != DType.F16)) {
+            throw new SafetensorsException(f, "features", "expected F32 or F16 [N,D], found " + features.dtype() + " " + features.shapeString());
+        }
+        Tensor labels = st.tensor("labels");
+        if (labels.rank() != 2 || labels.dtype() != DType.U8 || labels.dim(0) != features.dim(0)) {
+            throw new SafetensorsException(f, "labels", "expected U8 [" + features.dim(0) + ",C], found " + labels.dtype() + " " + labels.shapeString());
+        }
+        Map<String, String> meta = st.metadata();
+        List<String> concepts = stringList(f, meta, "concepts");
+        if (concepts.size() != labels.dim(1)) {
+            throw new SafetensorsException(f, null, "metadata 'concepts' names " + concepts.size() + " concepts but labels has " + labels.dim(1) + " columns");
+        }
+        long[] groups = st.has("groups") ? st.tensor("groups").toLongArray() : null;
+        long[] patches = st.has("patches") ? st.tensor("patches").toLongArray() : null;
+        long[] categories = st.has("categories") ? st.tensor("categories").toLongArray() : null;
+        List<String> categoryNames = meta.containsKey("categories_names") ? stringList(f, meta, "categories_names") : List.of();
+        requireRows(f, "groups", groups, features.dim(0));
+        requireRows(f, "patches", patches, features.dim(0));
+        return new Features(f, features.toFloatArray(), Math.toIntExact(features.dim(1)), labels.toByteArray(), concepts,
+                groups, categories, categoryNames, meta.get("tokens"), patches);
+    }
+
+    private static void requireRows(Path f, String name, long[] values, long rows) {
+        if (values != null && values.length != rows) {
+            throw new SafetensorsException(f, name, "has " + values.length + " entries but features has " + rows + " rows");
+        }
+    }
+
+    private static List<String> stringList(Path f, Map<String, String> meta, String key) {
+        if (!meta.containsKey(key)) throw new SafetensorsException(f, null, "metadata '" + key + "' is missing");
+        try {
+            if (Json.parse(meta.get(key)) instanceof List<?> list && list.stream().allMatch(String.class::isInstance)) {
+                return list.stream().map(String.class::cast).toList();
+            }
+        } catch (IllegalArgumentException e) {
+            // reported below
+        }
+        throw new SafetensorsException(f, null, "metadata '" + key + "' must be a JSON list of strings");
+    }
+
+    private static void requireSame(Features first, Features other, Path f) {
+        String problem = first.dim != other.dim ? "feature dimension " + other.dim + " (first shard: " + first.dim + ")"
+                : !first.concepts.equals(other.concepts) ? "other concepts than the first shard"
+                : !Arrays.equals(first.categories, other.categories) ? "other categories than the first shard"
+                : !java.util.Objects.equals(first.tokens, other.tokens) ? "tokens '" + other.tokens + "' (first shard: '" + first.tokens + "')"
+                : (first.groups == null) != (other.groups == null) || (first.patches == null) != (other.patches == null) ? "other tensors than the first shard"
+                : null;
+        if (problem != null) throw new SafetensorsException(f, null, "has " + problem + "; shards of one folder must match");
+    }
+
+    private static float[] concat(float[][] parts, int total) {
+        float[] out = new float[total];
+        int at = 0;
+        for (float[] p : parts) {
+            System.arraycopy(p, 0, out, at, p.length);
+            at += p.length;
+        }
+        return out;
+    }
+
+    private static long[] concat(long[][] parts) {
+        if (parts.length == 0 || parts[0] == null) return null;
+        return Arrays.stream(parts).flatMapToLong(Arrays::stream).toArray();
+    }
+}

@@ -1,0 +1,58 @@
+package vitprobe.engine.extract;
+
+import java.io.PrintWriter;
+import java.util.Locale;
+
+/** A one-line progress bar on stderr: done/total images, images per second over this run, and the time left. */
+final class Progress {
+    private static final int WIDTH = 30;
+    private static final long EVERY_NANOS = 250_000_000L;
+
+    private final PrintWriter err;
+    private final long total;
+    private final long start = System.nanoTime();
+    private long done, doneThisRun, lastPrint;
+
+    Progress(PrintWriter err, long total, long alreadyDone) {
+        this.err = err;
+        this.total = total;
+        this.done = alreadyDone;
+    }
+
+    void advance(int images) {
+        done += images;
+        doneThisRun += images;
+        long now = System.nanoTime();
+        if (now - lastPrint >= EVERY_NANOS || done == total) {
+            lastPrint = now;
+            print(now);
+        }
+    }
+
+    double imagesPerSecond() {
+        double secs = (System.nanoTime() - start) / 1e9;
+        return secs > 0 ? doneThisRun / secs : 0;
+    }
+
+    private void print(long now) {
+        if (err == null) return;
+        int filled = total == 0 ? WIDTH : (int) (WIDTH * done / total);
+        double rate = imagesPerSecond();
+        String eta = rate > 0 ? clock((total - done) / rate) : "--:--";
+        err.printf(Locale.ROOT, "\r[%s%s] %d/%d images  %.1f img/s  ETA %s ", "#".repeat(filled), ".".repeat(WIDTH - filled),
+                done, total, rate, eta);
+        err.flush();
+    }
+
+    void finish() {
+        if (err == null) return;
+        print(System.nanoTime());
+        err.println();
+    }
+
+    private static String clock(double seconds) {
+        long s = Math.round(seconds);
+        return s >= 3600 ? String.format(Locale.ROOT, "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60)
+                : String.format(Locale.ROOT, "%02d:%02d", s / 60, s % 60);
+    }
+}

@@ -1,0 +1,151 @@
+package vitprobe.engine.extract;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import vitprobe.engine.Capture;
+import vitprobe.engine.FloatTensor;
+import vitprobe.engine.Intermediate;
+import vitprobe.engine.VisionTransformer;
+import vitprobe.engine.image.ImageDecoder;
+import vitprobe.engine.image.ImageTransform;
+import vitprobe.engine.image.RgbImage;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ExtractorTest {
+    @TempDir
+    Path dir;
+
+    private static Extractor.Result extract(TestSource source, ExtractOptions options, Path out) throws Exception {
+        try (VisionTransformer vit = TinyModel.create()) {
+            return new Extractor(vit, "tiny", options, 2, 2, null).run(source, out);
+        }
+    }
+
+    /** Token {@code token} of one image, computed alone (batch of one). */
+    private static float[] reference(TestSource.Item item, Task task, Intermediate which, int token) throws Exception {
+        ImageTransform transform = task.transform(TinyModel.CONFIG);
+        RgbImage image = ImageDecoder.decode(item.read(), item.id());
+        try (VisionTransformer vit = TinyModel.create()) {
+            FloatTensor t = vit.forward(new FloatTensor(transform.apply(image), 1, 3, 32, 32), Capture.of(1, Set.of(which)))
+                    .get(1, which);
+            return Arrays.copyOfRange(t.data(), token * 32, (token + 1) * 32);
+        }
+    }
+
+    @Test
+    void classificationStoresEachImagesClsTokenAndLabels() throws Exception {
+        TestSource source = TestSource.of(1, 5, 3, List.of(), List.of(), 0);
+        Path out = dir.resolve("cls");
+        Extractor.Result r = extract(source, new ExtractOptions(Task.CLASSIFICATION, 1, EnumSet.of(Intermediate.Q, Intermediate.Y_NORM),
+                Precision.F32, 2, PatchSelection.ALL), out);
+        assertEquals(8, r.images());
+        assertEquals(0, r.skipped());
+        assertEquals(5, r.shards());
+        for (String split : List.of("train", "test")) {
+            List<TestSource.Item> items = source.samples(split);
+            for (Intermediate which : List.of(Intermediate.Q, Intermediate.Y_NORM)) {
+                FeatureStore.Features f = FeatureStore.read(out.resolve(which.id()).resolve(split));
+                assertEquals(items.size(), f.size());
+                assertEquals("cls", f.tokens());
+                assertEquals(TestSource.CONCEPTS.names(), f.concepts());
+                assertArrayEquals(new long[]{0, 0, 1}, f.categories());
+                for (int i = 0; i < items.size(); i++) {
+                    assertEquals(i, f.groups()[i]);
+                    assertArrayEquals(items.get(i).imageLabels(), Arrays.copyOfRange(f.labels(), i * 3, i * 3 + 3));
+                    assertArrayEquals(reference(items.get(i), Task.CLASSIFICATION, which, 0),
+                            Arrays.copyOfRange(f.features(), i * 32, i * 32 + 32), items.get(i).id());
+                }
+            }
+        }
+        assertEquals("split\timage\tproblem\n", Files.readString(out.resolve(FeatureStore.REPORT)));
+    }
+
+    @Test
+    void segmentationStoresTheSelectedPatchesWithTheirLabels() throws Exception {
+        TestSource source = TestSource.of(2, 4, 1, List.of(), List.of(), 0);
+        Path out = dir.resolve("seg");
+        PatchSelection selection = new PatchSelection(5, 11);
+        extract(source, new ExtractOptions(Task.SEGMENTATION, 1, EnumSet.of(Intermediate.Y), Precision.F16, 3, selection), out);
+        FeatureStore.Features f = FeatureStore.read(out.resolve("y").resolve("train"));
+        assertEquals("patch", f.tokens());
+        assertEquals(4 * 5, f.size());
+        PatchGrid grid = new PatchGrid(32, 32, 32, 8);
+        for (int s = 0; s < f.size(); s++) {
+            TestSource.Item item = source.samples("train").get((int) f.groups()[s]);
+            int patch = (int) f.patches()[s];
+            byte[] all = item.patchLabels(grid);
+            assertArrayEquals(Arrays.copyOfRange(all, patch * 3, patch * 3 + 3), Arrays.copyOfRange(f.labels(), s * 3, s * 3 + 3));
+            float[] ref = reference(item, Task.SEGMENTATION, Intermediate.Y, 1 + patch);
+            for (int j = 0; j < 32; j++) {
+                assertEquals(Float.float16ToFloat(Float.floatToFloat16(ref[j])), f.features()[s * 32 + j], item.id() + " patch " + patch);
+            }
+        }
+        for (int image = 0; image < 4; image++) {
+            final int g = image;
+            int[] kept = java.util.stream.IntStream.range(0, f.size()).filter(s -> f.groups()[s] == g).map(s -> (int) f.patches()[s]).toArray();
+            byte[] all = source.samples("train").get(image).patchLabels(grid);
+            assertArrayEquals(selection.select(source.samples("train").get(image).id(), all, 16, 3), kept);
+        }
+    }
+
+    @Test
+    void corruptAndUnreadableImagesAreSkippedCountedAndReported() throws Exception {
+        TestSource source = TestSource.of(3, 5, 2, List.of("train/img1.png"), List.of("test/img0.png"), 0);
+        Path out = dir.resolve("bad");
+        Extractor.Result r = extract(source, new ExtractOptions(Task.CLASSIFICATION, 0, EnumSet.of(Intermediate.K),
+                Precision.F32, 3, PatchSelection.ALL), out);
+        assertEquals(2, r.skipped());
+        List<String> report = Files.readAllLines(out.resolve(FeatureStore.REPORT));
+        assertEquals(3, report.size(), String.join("\n", report));
+        assertTrue(report.get(1).startsWith("train\ttrain/img1.png\ttrain/img1.png: not a PNG or JPEG image"), report.get(1));
+        assertTrue(report.get(2).startsWith("test\ttest/img0.png\ttest/img0.png: permission denied"), report.get(2));
+        assertArrayEquals(new long[]{0, 2, 3, 4}, FeatureStore.read(out.resolve("k/train")).groups());
+        assertArrayEquals(new long[]{1}, FeatureStore.read(out.resolve("k/test")).groups());
+    }
+
+    @Test
+    void rerunResumesCompleteShardsAndRefusesOtherSettings() throws Exception {
+        TestSource source = TestSource.of(4, 4, 0, List.of(), List.of(), 0);
+        Path out = dir.resolve("again");
+        ExtractOptions options = new ExtractOptions(Task.CLASSIFICATION, 1, EnumSet.of(Intermediate.V), Precision.F32, 2, PatchSelection.ALL);
+        extract(source, options, out);
+        byte[] before = Files.readAllBytes(out.resolve("v/train/shard-00001.safetensors"));
+        Extractor.Result again = extract(source, options, out);
+        assertEquals(2, again.resumed());
+        assertArrayEquals(before, Files.readAllBytes(out.resolve("v/train/shard-00001.safetensors")));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> extract(source,
+                new ExtractOptions(Task.CLASSIFICATION, 0, EnumSet.of(Intermediate.V), Precision.F32, 2, PatchSelection.ALL), out));
+        assertTrue(e.getMessage().contains("differs in: block"), e.getMessage());
+    }
+
+    @Test
+    void readingAnIncompleteFolderNamesWhatIsMissing() throws Exception {
+        TestSource source = TestSource.of(5, 5, 0, List.of(), List.of(), 0);
+        Path out = dir.resolve("partial");
+        extract(source, new ExtractOptions(Task.CLASSIFICATION, 1, EnumSet.of(Intermediate.X), Precision.F32, 2, PatchSelection.ALL), out);
+        Files.delete(out.resolve("x/train/shard-00001.safetensors"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> FeatureStore.read(out.resolve("x/train")));
+        assertTrue(e.getMessage().contains("2 of 3 shards present"), e.getMessage());
+    }
+
+    @Test
+    void aNonEmptyFolderThatIsNoExtractionIsRefused() throws Exception {
+        Path out = Files.createDirectories(dir.resolve("taken"));
+        Files.writeString(out.resolve("notes.txt"), "mine");
+        TestSource source = TestSource.of(6, 1, 0, List.of(), List.of(), 0);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> extract(source,
+                new ExtractOptions(Task.CLASSIFICATION, 1, EnumSet.of(Intermediate.X), Precision.F32, 2, PatchSelection.ALL), out));
+        assertTrue(e.getMessage().contains("is not an extraction folder"), e.getMessage());
+    }
+}
