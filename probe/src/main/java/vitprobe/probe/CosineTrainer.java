@@ -1,0 +1,133 @@
+package vitprobe.probe;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The study's cosine templates from 1-way k-shot support sets. For concept c a support set is k random images
+ * containing c (all their samples: for patch tokens every patch, for [CLS] tokens the image's one token). The
+ * direction is the mean of the support positives, the threshold the one that maximises F1 on the support set
+ * (its positives and its negatives); among equally good thresholds the highest, i.e. the smallest angle, which
+ * without support negatives is the lowest positive cosine. Repeated over independent trials.
+ */
+public final class CosineTrainer {
+
+    /**
+     * @param shots  k: support images per concept (all images with the concept when fewer)
+     * @param trials T: independent support draws
+     * @param center subtract the mean of all training features before the cosine
+     * @param seed   for the support draws
+     */
+    public record Options(int shots, int trials, boolean center, long seed) {
+        public Options {
+            if (shots < 1) throw new IllegalArgumentException("shots (k) must be >= 1, got " + shots);
+            if (trials < 1) throw new IllegalArgumentException("trials must be >= 1, got " + trials);
+        }
+
+        /** k = 10 shots, 10 trials, not centred, seed 0. */
+        public static Options defaults() {
+            return new Options(10, 10, false, 0);
+        }
+    }
+
+    private CosineTrainer() {
+    }
+
+    /** The templates of each trial, in trial order; each holds every concept. */
+    public static List<ConceptTemplates> train(ProbeData data, Options options) {
+        float[] center = options.center() ? toFloat(data.featureMean()) : null;
+        int[][] images = new int[data.conceptCount()][];
+        for (int c = 0; c < images.length; c++) {
+            images[c] = data.imagesWith(c);
+            if (images[c].length == 0) throw new IllegalArgumentException("concept '" + data.concepts().get(c) + "' has no positive samples");
+        }
+        List<ConceptTemplates> trials = new ArrayList<>(options.trials());
+        for (int t = 0; t < options.trials(); t++) trials.add(trial(data, images, t, center, options));
+        return trials;
+    }
+
+    /** The support images of concept c in trial t (dense image indices, see {@link ProbeData#imageOf}). */
+    public static int[] supportImages(ProbeData data, int c, int trial, Options options) {
+        return supportImages(data.imagesWith(c), c, trial, options);
+    }
+
+    private static int[] supportImages(int[] imagesWithConcept, int c, int trial, Options options) {
+        return Draws.sample(imagesWithConcept, options.shots(), Draws.random(options.seed(), Draws.SUPPORT, c, trial));
+    }
+
+    private static ConceptTemplates trial(ProbeData data, int[][] images, int t, float[] center, Options options) {
+        int count = data.conceptCount(), dim = data.dim;
+        float[] directions = new float[count * dim];
+        int[][] positives = new int[count][], negatives = new int[count][];
+        Parallel.forEach(count, c -> {
+            int[] support = supportImages(images[c], c, t, options);
+            positives[c] = supportSamples(data, support, c, true);
+            negatives[c] = supportSamples(data, support, c, false);
+            double[] mean = new double[dim];
+            for (int i : positives[c]) {
+                for (int j = 0; j < dim; j++) mean[j] += data.features[i * dim + j];
+            }
+            for (int j = 0; j < dim; j++) {
+                directions[c * dim + j] = (float) (mean[j] / positives[c].length - (center == null ? 0 : center[j]));
+            }
+        });
+        // Thresholds from the very scoring code the templates are used with, so support decisions replay exactly.
+        ConceptTemplates unthresholded = new ConceptTemplates(Rule.COSINE, data.tokens(), data.concepts(), dim, directions, new float[count], center);
+        float[] thresholds = new float[count];
+        Parallel.forEach(count, c -> thresholds[c] = bestThreshold(
+                scores(unthresholded, c, data, positives[c]), scores(unthresholded, c, data, negatives[c])));
+        return new ConceptTemplates(Rule.COSINE, data.tokens(), data.concepts(), dim, directions, thresholds, center);
+    }
+
+    /** Samples of the support images that are positives (or negatives) of concept c. */
+    private static int[] supportSamples(ProbeData data, int[] images, int c, boolean positive) {
+        return Arrays.stream(images).flatMap(g -> Arrays.stream(data.samplesOf(g)))
+                .filter(i -> positive ? data.label(i, c) : data.isNegative(i, c)).toArray();
+    }
+
+    private static float[] scores(ConceptTemplates templates, int c, ProbeData data, int[] samples) {
+        float[] s = new float[samples.length];
+        for (int k = 0; k < samples.length; k++) s[k] = templates.score(c, data.features, samples[k] * data.dim);
+        return s;
+    }
+
+    /**
+     * The threshold t maximising F1 of "score &gt; t" on the given scores, the highest one among ties. It sits just
+     * below a positive's score s (t = the float before s), so that exactly the scores &gt;= s fire.
+     */
+    static float bestThreshold(float[] positiveScores, float[] negativeScores) {
+        if (positiveScores.length == 0) throw new IllegalArgumentException("no positive scores to place a threshold");
+        float[] pos = positiveScores.clone(), neg = negativeScores.clone();
+        Arrays.sort(pos);
+        Arrays.sort(neg);
+        int p = pos.length - 1, n = neg.length - 1;
+        int truePositives = 0, falsePositives = 0;
+        double bestF1 = -1;
+        float best = Float.NaN;
+        // Walk the distinct scores from the top; each is a cut that admits everything scoring at least that much.
+        while (p >= 0) {
+            float cut = n >= 0 ? Math.max(pos[p], neg[n]) : pos[p];
+            while (p >= 0 && pos[p] >= cut) {
+                truePositives++;
+                p--;
+            }
+            while (n >= 0 && neg[n] >= cut) {
+                falsePositives++;
+                n--;
+            }
+            double f1 = 2.0 * truePositives / (truePositives + falsePositives + pos.length);
+            if (f1 > bestF1) {
+                bestF1 = f1;
+                best = Math.nextDown(cut);
+            }
+        }
+        return best;
+    }
+
+    private static float[] toFloat(double[] v) {
+        float[] f = new float[v.length];
+        for (int i = 0; i < v.length; i++) f[i] = (float) v[i];
+        return f;
+    }
+}

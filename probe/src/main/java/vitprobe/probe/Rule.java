@@ -1,0 +1,18 @@
+package vitprobe.probe;
+
+/** How a concept template projects a feature f onto its direction d before comparing with its threshold. */
+public enum Rule {
+    /** p(f, d) = d·f: a logistic-regression hyperplane with threshold -bias. */
+    HYPERPLANE,
+    /** p(f, d) = cos(f, d), optionally after subtracting a centre from f. */
+    COSINE;
+
+    public String key() {
+        return name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    public static Rule byKey(String key) {
+        for (Rule r : values()) if (r.key().equals(key)) return r;
+        return null;
+    }
+}
