@@ -1,0 +1,234 @@
+package vitprobe.probe.data;
+
+import vitprobe.engine.extract.Concepts;
+import vitprobe.engine.extract.PatchGrid;
+import vitprobe.engine.extract.Sample;
+import vitprobe.engine.extract.SampleSource;
+import vitprobe.engine.image.ImageDecodeException;
+import vitprobe.engine.image.ImageDecoder;
+import vitprobe.engine.image.RgbImage;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * The Broden data set ({@code broden1_224} / {@code broden1_227}) as a segmentation source.
+ * <ul>
+ * <li>{@code category.csv}: the categories (column {@code name}); {@code c_<category>.csv}: the global label numbers
+ * ({@code number}) of each category with their {@code frequency} in it.</li>
+ * <li>{@code label.csv}: {@code number,name,...}, number 0 being "unlabelled".</li>
+ * <li>{@code index.csv}: {@code image,split,ih,iw,sh,sw} then one column per category, cells {@code ;}-separated:
+ * integers are whole-image labels (scene, texture), other values mask PNGs under {@code images/} whose pixels
+ * carry the global label number as R + 256·G (0 = unlabelled). Every mask of a cell is used (an image has one part
+ * mask per object), so labels overlap: a patch can take several labels of one category.</li>
+ * </ul>
+ * Concepts are the labels of the kept categories (the color category is excluded by default), ordered by number;
+ * each concept's category is the kept category it is most frequent in. Splits come from the {@code split} column.
+ */
+public final class Broden implements SampleSource {
+    public static final Set<String> DEFAULT_EXCLUDED = Set.of("color");
+
+    private final Path root;
+    private final Concepts concepts;
+    /** Concept column per global label number; -1 for labels of excluded categories only. */
+    private final int[] columnOf;
+    private final Map<String, List<Item>> splits = new LinkedHashMap<>();
+    private final PatchLabeling labeling;
+
+    private Broden(Path root, Set<String> excluded, PatchLabeling labeling) {
+        this.root = root;
+        this.labeling = labeling;
+        List<String> categories = readCategories(root, excluded);
+        Csv labels = Csv.read(root.resolve("label.csv"));
+        int numberColumn = labels.column("number"), nameColumn = labels.column("name");
+        Map<Integer, String> names = new LinkedHashMap<>();
+        for (int r = 0; r < labels.rows(); r++) names.put(labels.getInt(r, numberColumn), labels.get(r, nameColumn));
+        int max = names.keySet().stream().mapToInt(Integer::intValue).max().orElse(0);
+        // For each global label, its kept category with the highest frequency (first in category.csv on ties).
+        int[] bestCategory = new int[max + 1];
+        double[] bestFrequency = new double[max + 1];
+        Arrays.fill(bestCategory, -1);
+        List<String> kept = categories.stream().filter(c -> !excluded.contains(c)).toList();
+        for (int k = 0; k < kept.size(); k++) {
+            Path file = root.resolve("c_" + kept.get(k) + ".csv");
+            Csv members = Csv.read(file);
+            int n = members.column("number"), f = members.column("frequency");
+            for (int r = 0; r < members.rows(); r++) {
+                int number = members.getInt(r, n);
+                if (number == 0) continue;
+                if (!names.containsKey(number)) throw members.error(members.lineOf(r), "label " + number + " is not in label.csv");
+                double frequency = members.getDouble(r, f);
+                if (bestCategory[number] < 0 || frequency > bestFrequency[number]) {
+                    bestCategory[number] = k;
+                    bestFrequency[number] = frequency;
+                }
+            }
+        }
+        columnOf = new int[max + 1];
+        Arrays.fill(columnOf, -1);
+        List<String> conceptNames = new ArrayList<>();
+        List<Long> conceptCategories = new ArrayList<>();
+        for (int number : new TreeSet<>(names.keySet())) {
+            if (number <= 0 || bestCategory[number] < 0) continue;
+            columnOf[number] = conceptNames.size();
+            conceptNames.add(names.get(number));
+            conceptCategories.add((long) bestCategory[number]);
+        }
+        if (conceptNames.isEmpty()) throw new IllegalArgumentException(root + ": no labels left after excluding " + excluded);
+        concepts = new Concepts(conceptNames, conceptCategories.stream().mapToLong(Long::longValue).toArray(), kept);
+        readIndex(categories, excluded, names.keySet());
+    }
+
+    /** Opens a Broden folder with the color category excluded and majority patch labels. */
+    public static Broden open(Path root) {
+        return open(root, DEFAULT_EXCLUDED, PatchLabeling.MAJORITY);
+    }
+
+    public static Broden open(Path root, Set<String> excludedCategories, PatchLabeling labeling) {
+        if (!Files.isRegularFile(root.resolve("index.csv"))) throw new IllegalArgumentException(root + ": no index.csv (not a Broden folder)");
+        return new Broden(root, Set.copyOf(excludedCategories), labeling);
+    }
+
+    private static List<String> readCategories(Path root, Set<String> excluded) {
+        Csv csv = Csv.read(root.resolve("category.csv"));
+        int name = csv.column("name");
+        List<String> categories = new ArrayList<>();
+        for (int r = 0; r < csv.rows(); r++) categories.add(csv.get(r, name).trim());
+        for (String e : excluded) {
+            if (!categories.contains(e)) throw new IllegalArgumentException(root.resolve("category.csv") + ": no category '" + e + "' to exclude (categories: " + String.join(", ", categories) + ")");
+        }
+        return categories;
+    }
+
+    private void readIndex(List<String> categories, Set<String> excluded, Set<Integer> known) {
+        Csv index = Csv.read(root.resolve("index.csv"));
+        int image = index.column("image"), split = index.column("split");
+        for (String size : List.of("ih", "iw", "sh", "sw")) index.column(size);
+        List<Integer> categoryColumns = new ArrayList<>();
+        for (int c = 6; c < index.header().size(); c++) {
+            String name = index.header().get(c).trim();
+            if (!categories.contains(name)) throw index.error(1, "column '" + name + "' is not a category of category.csv");
+            if (!excluded.contains(name)) categoryColumns.add(c);
+        }
+        for (int r = 0; r < index.rows(); r++) {
+            Set<Integer> imageLabels = new LinkedHashSet<>();
+            List<Path> masks = new ArrayList<>();
+            for (int c : categoryColumns) {
+                for (String cell : index.get(r, c).split(";")) {
+                    String value = cell.trim();
+                    if (value.isEmpty()) continue;
+                    if (value.chars().allMatch(Character::isDigit)) {
+                        int number = Integer.parseInt(value);
+                        if (!known.contains(number)) throw index.error(index.lineOf(r), "label " + number + " is not in label.csv");
+                        if (columnOf[number] >= 0) imageLabels.add(columnOf[number]);
+                    } else {
+                        masks.add(root.resolve("images").resolve(value));
+                    }
+                }
+            }
+            String id = index.get(r, image).trim();
+            Item item = new Item(id, root.resolve("images").resolve(id), imageLabels.stream().mapToInt(Integer::intValue).toArray(), masks);
+            splits.computeIfAbsent(index.get(r, split).trim(), s -> new ArrayList<>()).add(item);
+        }
+    }
+
+    @Override
+    public String description() {
+        return "broden " + root.toAbsolutePath().normalize();
+    }
+
+    @Override
+    public Concepts concepts() {
+        return concepts;
+    }
+
+    @Override
+    public List<String> splits() {
+        return List.copyOf(splits.keySet());
+    }
+
+    @Override
+    public List<Item> samples(String split) {
+        List<Item> items = splits.get(split);
+        if (items == null) throw new IllegalArgumentException(root + ": no split '" + split + "' (splits: " + String.join(", ", splits.keySet()) + ")");
+        return items;
+    }
+
+    /** One row of index.csv: the image, its whole-image concept columns and its mask files. */
+    public final class Item implements Sample {
+        private final String id;
+        private final Path image;
+        private final int[] imageColumns;
+        private final List<Path> masks;
+
+        Item(String id, Path image, int[] imageColumns, List<Path> masks) {
+            this.id = id;
+            this.image = image;
+            this.imageColumns = imageColumns;
+            this.masks = List.copyOf(masks);
+        }
+
+        @Override
+        public String id() {
+            return id;
+        }
+
+        public List<Path> masks() {
+            return masks;
+        }
+
+        @Override
+        public byte[] read() throws IOException {
+            return Files.readAllBytes(image);
+        }
+
+        /** The whole-image labels and every label present in a mask. */
+        @Override
+        public byte[] imageLabels() {
+            int c = concepts.size();
+            byte[] out = new byte[c];
+            for (int column : imageColumns) out[column] = 1;
+            for (Path m : masks) {
+                for (int label : decode(m)) if (label != 0 && columnOf[label] >= 0) out[columnOf[label]] = 1;
+            }
+            return out;
+        }
+
+        @Override
+        public byte[] patchLabels(PatchGrid grid) {
+            int c = concepts.size();
+            byte[] out = new byte[grid.patches() * c];
+            for (int p = 0; p < grid.patches(); p++) for (int column : imageColumns) out[p * c + column] = 1;
+            for (Path m : masks) {
+                RgbImage rgb = ImageDecoder.decode(m);
+                labeling.apply(labels(rgb, m), rgb.width(), rgb.height(), grid, n -> columnOf[n], out, c);
+            }
+            return out;
+        }
+
+        private int[] decode(Path mask) {
+            return labels(ImageDecoder.decode(mask), mask);
+        }
+    }
+
+    /** Global label numbers of a mask, R + 256·G per pixel; numbers that label.csv does not know make it unusable. */
+    private int[] labels(RgbImage mask, Path file) {
+        int[] out = new int[mask.width() * mask.height()];
+        byte[] rgb = mask.rgb();
+        for (int i = 0; i < out.length; i++) {
+            int n = (rgb[3 * i] & 0xff) + 256 * (rgb[3 * i + 1] & 0xff);
+            if (n >= columnOf.length) throw new ImageDecodeException(file.toString(), "mask label " + n + " is not in label.csv");
+            out[i] = n;
+        }
+        return out;
+    }
+}

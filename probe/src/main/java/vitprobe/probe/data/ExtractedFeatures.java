@@ -1,0 +1,21 @@
+package vitprobe.probe.data;
+
+import vitprobe.engine.extract.FeatureStore;
+import vitprobe.probe.ProbeData;
+import vitprobe.probe.TokenType;
+
+import java.nio.file.Path;
+
+/** Probe data from what {@code vitprobe extract} wrote: a shard folder ({@code DIR/<token type>/<split>}) or one file. */
+public final class ExtractedFeatures {
+    private ExtractedFeatures() {}
+
+    public static ProbeData load(Path folderOrFile) {
+        FeatureStore.Features f = FeatureStore.read(folderOrFile);
+        TokenType tokens = f.tokens() == null ? null : TokenType.byKey(f.tokens());
+        if (f.tokens() != null && tokens == null) {
+            throw new IllegalArgumentException(folderOrFile + ": metadata 'tokens' is '" + f.tokens() + "', expected 'cls' or 'patch'");
+        }
+        return ProbeData.of(f.features(), f.dim(), f.labels(), f.concepts(), f.groups(), f.categories(), tokens);
+    }
+}
