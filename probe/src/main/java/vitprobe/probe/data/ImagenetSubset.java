@@ -21,8 +21,9 @@ import java.util.stream.Stream;
  * images (from {@code train/<wnid>/}) and M test images (from the validation set), written as an
  * {@link ImageFolder} with {@code train/} and {@code test/}. The validation set is read either in class folders
  * ({@code val/<wnid>/}) or flat ({@code val/*.JPEG}) with Kaggle's {@code LOC_val_solution.csv}
- * ({@code ImageId,PredictionString}, the class being the first word of the prediction string). Files are chosen
- * by name only; decoding (ImageNet holds CMYK JPEGs and a PNG named .JPEG) happens later, by content.
+ * ({@code ImageId,PredictionString}, the class being the first word of the prediction string); class folders are
+ * assumed when {@code val/} holds any folder. Files are chosen by name only; decoding (ImageNet holds CMYK JPEGs
+ * and a PNG named .JPEG) happens later, by content.
  */
 public final class ImagenetSubset {
     /** The images chosen per split ("train", "test") and class, in class order. */
@@ -63,7 +64,7 @@ public final class ImagenetSubset {
         Path val = imagenet.resolve("val");
         if (!Files.isDirectory(val)) throw new IllegalArgumentException(val + ": validation folder missing");
         Map<String, List<Path>> byClass = new HashMap<>();
-        if (valLabels == null && Files.isDirectory(val.resolve(wnids.getFirst()))) {
+        if (valLabels == null && hasFolders(val)) {
             for (String wnid : wnids) {
                 Path dir = val.resolve(wnid);
                 if (!Files.isDirectory(dir)) throw new IllegalArgumentException(dir + ": class folder missing");
@@ -90,6 +91,14 @@ public final class ImagenetSubset {
         }
         byClass.values().forEach(l -> l.sort(Comparator.comparing(p -> p.getFileName().toString())));
         return byClass;
+    }
+
+    private static boolean hasFolders(Path dir) {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.anyMatch(Files::isDirectory);
+        } catch (IOException e) {
+            throw new IllegalArgumentException(dir + ": cannot list (" + e.getMessage() + ")");
+        }
     }
 
     private static Path findSolution(Path imagenet) {

@@ -1,0 +1,140 @@
+package vitprobe.cli;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+import vitprobe.engine.Intermediate;
+import vitprobe.engine.VisionTransformer;
+import vitprobe.engine.extract.ExtractOptions;
+import vitprobe.engine.extract.Extractor;
+import vitprobe.engine.extract.FeatureStore;
+import vitprobe.engine.extract.PatchSelection;
+import vitprobe.engine.extract.Precision;
+import vitprobe.engine.extract.SampleSource;
+import vitprobe.engine.extract.Task;
+import vitprobe.kernels.Backend;
+import vitprobe.kernels.Backends;
+import vitprobe.probe.data.Datasets;
+import vitprobe.probe.data.PatchLabeling;
+import vitprobe.weights.ViTConfig;
+import vitprobe.weights.ViTWeights;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+
+@Command(name = "extract", description = {
+        "Extract token features of a data set (an ImageFolder or a Broden folder) into sharded probe files:",
+        "OUT/<token type>/<split>/shard-NNNNN.safetensors, OUT/manifest.json, OUT/skipped.tsv.",
+        "Rerun the same command after an interruption to resume from the last complete shard."})
+final class ExtractCommand implements Callable<Integer> {
+    /** Feature values a shard may hold in memory before it is written (512 MiB of float32). */
+    private static final long SHARD_FLOATS = 1L << 27;
+
+    @Option(names = "--model", required = true, paramLabel = "MODEL", description = "Folder with model.safetensors (+ config.json), a .safetensors file, or random:vits8 / random:vitb16.")
+    String model;
+
+    @Option(names = "--dataset", required = true, paramLabel = "DIR", description = "ImageFolder (DIR/<class>/<image> or DIR/{train,val,test}/<class>/<image>) or Broden folder (with index.csv).")
+    Path dataset;
+
+    @Option(names = "--task", description = "classification ([CLS] token, image labels) or segmentation (patch tokens, patch labels) (default: ${DEFAULT-VALUE}).")
+    String task = "classification";
+
+    @Option(names = "--tokens", paramLabel = "LIST", description = "Token types to store, comma-separated intermediates or 'paper' (default: ${DEFAULT-VALUE}).")
+    String tokens = "q,k,v,x,y,y_norm";
+
+    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output folder: new, empty, or an earlier run of the same command (resumed).")
+    Path out;
+
+    @Option(names = "--block", description = "Block to capture, 0-based; negative counts from the end (default: ${DEFAULT-VALUE}).")
+    int block = -1;
+
+    @Option(names = "--device", description = "auto, cpu or cuda (default: ${DEFAULT-VALUE}).")
+    String device = "auto";
+
+    @Option(names = "--precision", description = "Stored feature precision: f32 or f16 (half the disk) (default: ${DEFAULT-VALUE}). Computation is float32.")
+    String precision = "f32";
+
+    @Option(names = "--batch", description = "Images per forward pass (default: ${DEFAULT-VALUE}).")
+    int batch = 16;
+
+    @Option(names = "--shard-size", paramLabel = "IMAGES", description = "Images per shard (default: 1024, fewer when a shard's features would pass 512 MiB).")
+    Integer shardSize;
+
+    @Option(names = "--patches-per-image", paramLabel = "K|all", description = "Segmentation: patch tokens kept per image, every concept of the image keeping one (default: ${DEFAULT-VALUE}).")
+    String patchesPerImage = "16";
+
+    @Option(names = "--patch-labels", description = "Segmentation: majority (a patch takes every label covering at least half of it) or nearest (the label at its centre) (default: ${DEFAULT-VALUE}).")
+    String patchLabels = "majority";
+
+    @Option(names = "--exclude-categories", paramLabel = "LIST", description = "Broden categories left out, comma-separated, or 'none' (default: ${DEFAULT-VALUE}).")
+    String excludeCategories = "color";
+
+    @Option(names = "--decode-threads", description = "Threads decoding and preprocessing images (default: the number of cores).")
+    int decodeThreads = Runtime.getRuntime().availableProcessors();
+
+    @Option(names = "--seed", description = "Seed for random:* models and the choice of patches (default: ${DEFAULT-VALUE}).")
+    long seed = 0;
+
+    @Mixin
+    ModelOptions modelOptions;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws IOException {
+        PrintWriter err = spec.commandLine().getErr();
+        Task which = Task.byKey(task);
+        Set<Intermediate> types = Intermediate.parseList(tokens);
+        Precision stored = Precision.byKey(precision);
+        int perImage = patchesPerImage.equals("all") ? 0 : positive("--patches-per-image", patchesPerImage);
+        PatchLabeling labeling = switch (patchLabels.toLowerCase(Locale.ROOT)) {
+            case "majority" -> PatchLabeling.MAJORITY;
+            case "nearest" -> PatchLabeling.NEAREST;
+            default -> throw new IllegalArgumentException("unknown --patch-labels '" + patchLabels + "' (known: majority, nearest)");
+        };
+        Set<String> excluded = excludeCategories.equals("none") ? Set.of()
+                : Arrays.stream(excludeCategories.split(",")).map(String::trim).filter(s -> !s.isEmpty()).collect(Collectors.toSet());
+        if (batch < 1) throw new IllegalArgumentException("--batch must be at least 1");
+        if (decodeThreads < 1) throw new IllegalArgumentException("--decode-threads must be at least 1");
+        SampleSource source = Datasets.open(dataset, excluded, labeling);
+        try (ViTWeights w = modelOptions.load(model, seed)) {
+            ViTConfig c = w.config();
+            int index = block < 0 ? c.depth() + block : block;
+            if (index < 0 || index >= c.depth()) throw new IllegalArgumentException("--block " + block + " is outside the model's " + c.depth() + " blocks");
+            int kept = which == Task.CLASSIFICATION ? 1 : perImage == 0 ? c.patches() : Math.min(perImage, c.patches());
+            int shard = shardSize != null ? shardSize : (int) Math.clamp(SHARD_FLOATS / ((long) kept * c.dim() * types.size()), 1, 1024);
+            ExtractOptions options = new ExtractOptions(which, index, types, stored, shard,
+                    which == Task.SEGMENTATION ? new PatchSelection(perImage, seed) : PatchSelection.ALL);
+            String name = model.startsWith("random:") ? model + " seed " + seed : Path.of(model).toAbsolutePath().normalize().toString();
+            try (Backend backend = Backends.create(device); VisionTransformer vit = new VisionTransformer(w, backend)) {
+                err.printf("extracting %s from %s (%s) into %s%n", String.join(",", Intermediate.ids(types)), source.description(), which.key(), out);
+                Extractor.Result r = new Extractor(vit, name, options, batch, decodeThreads, err).run(source, out);
+                err.printf(Locale.ROOT, "%d images in %d shards (%d resumed), %d skipped%s; %.2f images/s%n", r.images(), r.shards(), r.resumed(),
+                        r.skipped(), r.skipped() > 0 ? " (listed in " + out.resolve(FeatureStore.REPORT) + ")" : "", r.imagesPerSecond());
+                err.println("stages: " + r.times().summary());
+                String type = Intermediate.ids(types).getFirst();
+                spec.commandLine().getOut().printf("wrote %s; probe files per token type and split, e.g. %s%n", out, out.resolve(type).resolve(source.splits().getFirst()));
+            }
+        }
+        return 0;
+    }
+
+    private static int positive(String flag, String value) {
+        try {
+            int n = Integer.parseInt(value);
+            if (n > 0) return n;
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException(flag + " must be a positive number or 'all', got '" + value + "'");
+    }
+}

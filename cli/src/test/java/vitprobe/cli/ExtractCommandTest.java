@@ -1,0 +1,97 @@
+package vitprobe.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import vitprobe.probe.ProbeData;
+import vitprobe.probe.TokenType;
+import vitprobe.probe.data.ExtractedFeatures;
+import vitprobe.weights.Json;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** extract on the synthetic sets with the bundled small DINO-format model (dim 64, 2 blocks, patch 8, 224 input). */
+class ExtractCommandTest {
+    @TempDir
+    Path dir;
+
+    static String model() throws Exception {
+        return TokensCommandTest.bundled("hf-vit-dino-format-small").toString();
+    }
+
+    @Test
+    void classificationOnTheSyntheticImageFolderIsProbeReady() throws Exception {
+        Path set = dir.resolve("set"), out = dir.resolve("features");
+        assertEquals(0, CliRunner.run("synth", "--kind", "classification", "--out", set.toString(), "--classes", "3",
+                "--train", "3", "--test", "2", "--width", "64", "--height", "48", "--seed", "4").status());
+        Files.write(set.resolve("train/red-circle/zz-broken.jpg"), new byte[]{(byte) 0xff, (byte) 0xd8, (byte) 0xff, 0, 1});
+        CliRunner r = CliRunner.run("extract", "--model", model(), "--dataset", set.toString(), "--out", out.toString(),
+                "--tokens", "k,y_norm", "--precision", "f16", "--batch", "4", "--shard-size", "4");
+        assertEquals(0, r.status(), r.err());
+        assertTrue(r.err().contains("images/s") && r.err().contains("stages: decode"), r.err());
+        assertTrue(r.err().contains("1 skipped"), r.err());
+        Map<String, Object> manifest = Json.parseObject(Files.readString(out.resolve("manifest.json")));
+        assertEquals("classification", manifest.get("task"));
+        assertEquals(List.of("k", "y_norm"), manifest.get("token_types"));
+        assertEquals(1L, manifest.get("block"));
+        List<String> report = Files.readAllLines(out.resolve("skipped.tsv"));
+        assertEquals(2, report.size());
+        assertTrue(report.get(1).startsWith("train\ttrain/red-circle/zz-broken.jpg\t"), report.get(1));
+
+        ProbeData train = ExtractedFeatures.load(out.resolve("k/train"));
+        assertEquals(9, train.size());
+        assertEquals(64, train.dim());
+        assertEquals(TokenType.CLS, train.tokens());
+        assertEquals(List.of("red-circle", "red-square", "red-triangle"), train.concepts());
+        assertEquals(6, ExtractedFeatures.load(out.resolve("y_norm/test")).size());
+
+        byte[] before = Files.readAllBytes(out.resolve("k/train/shard-00001.safetensors"));
+        CliRunner again = CliRunner.run("extract", "--model", model(), "--dataset", set.toString(), "--out", out.toString(),
+                "--tokens", "k,y_norm", "--precision", "f16", "--batch", "2", "--shard-size", "4");
+        assertEquals(0, again.status(), again.err());
+        assertTrue(again.err().contains("(5 resumed)"), again.err());
+        assertArrayEquals(before, Files.readAllBytes(out.resolve("k/train/shard-00001.safetensors")));
+    }
+
+    @Test
+    void segmentationOnTheSyntheticBrodenKeepsPatchesWithCategories() throws Exception {
+        Path broden = dir.resolve("broden"), out = dir.resolve("seg");
+        assertEquals(0, CliRunner.run("synth", "--kind", "broden", "--out", broden.toString(), "--images", "4", "--size", "64").status());
+        CliRunner r = CliRunner.run("extract", "--model", model(), "--dataset", broden.toString(), "--out", out.toString(),
+                "--task", "segmentation", "--tokens", "q", "--patches-per-image", "10", "--block", "0");
+        assertEquals(0, r.status(), r.err());
+        ProbeData train = ExtractedFeatures.load(out.resolve("q/train"));
+        assertEquals(TokenType.PATCH, train.tokens());
+        assertEquals(3 * 10, train.size());
+        assertFalse(train.concepts().contains("red"), "color is excluded by default");
+        assertTrue(train.hasCategories());
+        assertEquals(10, ExtractedFeatures.load(out.resolve("q/val")).size());
+    }
+
+    @Test
+    void badInputIsOneLineAndLeavesNoOutput() throws Exception {
+        Path out = dir.resolve("never");
+        CliRunner r = CliRunner.run("extract", "--model", model(), "--dataset", dir.resolve("missing").toString(), "--out", out.toString());
+        assertEquals(Main.EXIT_INPUT, r.status());
+        assertEquals("vitprobe: " + dir.resolve("missing") + ": no such folder\n", r.errorLines());
+        assertFalse(Files.exists(out));
+
+        Path set = dir.resolve("set");
+        CliRunner.run("synth", "--kind", "classification", "--out", set.toString(), "--classes", "1", "--train", "1", "--test", "0", "--width", "16", "--height", "16");
+        r = CliRunner.run("extract", "--model", model(), "--dataset", set.toString(), "--out", out.toString(), "--task", "detection");
+        assertEquals("vitprobe: unknown task 'detection' (known: classification, segmentation)\n", r.errorLines());
+        r = CliRunner.run("extract", "--model", model(), "--dataset", set.toString(), "--out", out.toString(), "--patches-per-image", "0", "--task", "segmentation");
+        assertEquals("vitprobe: --patches-per-image must be a positive number or 'all', got '0'\n", r.errorLines());
+        r = CliRunner.run("extract", "--model", model(), "--dataset", set.toString(), "--out", set.toString());
+        assertEquals(Main.EXIT_INPUT, r.status());
+        assertTrue(r.errorLines().contains("is not an extraction folder"), r.err());
+        assertFalse(Files.exists(out));
+    }
+}
