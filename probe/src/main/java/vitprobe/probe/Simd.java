@@ -1,7 +1,6 @@
 package vitprobe.probe;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /** The float kernels the trainers spend their time in, on the Vector API. */
@@ -26,8 +25,19 @@ final class Simd {
         for (; i + L <= n; i += L) {
             acc0 = FloatVector.fromArray(S, a, aOff + i).fma(FloatVector.fromArray(S, b, bOff + i), acc0);
         }
-        float sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        float sum = sumLanes(acc0.add(acc1));
         for (; i < n; i++) sum += a[aOff + i] * b[bOff + i];
+        return sum;
+    }
+
+    /**
+     * The lanes added in lane order. reduceLanes(ADD) may add floats in any order, and its order differs between
+     * interpreted and compiled code, which would make results depend on JIT timing.
+     */
+    private static float sumLanes(FloatVector v) {
+        float[] lanes = v.toArray();
+        float sum = 0;
+        for (float x : lanes) sum += x;
         return sum;
     }
 
