@@ -55,7 +55,16 @@ public interface Backend extends AutoCloseable {
     /** Copies columns [from, from + out.cols) of every row of src into out. */
     void copyColumns(Matrix src, int from, Matrix out);
 
-    /** Waits for queued work (a no-op for eager backends). */
+    /**
+     * Like {@link #download}, but the copy may complete later: {@code dst} is filled once {@link #synchronize()}
+     * returns. The backend reads {@code src} in queue order, so src may be overwritten or closed right after this
+     * call. Eager backends copy at once.
+     */
+    default void downloadAsync(Matrix src, float[] dst, int offset) {
+        download(src, dst, offset);
+    }
+
+    /** Waits for queued work and completes pending {@link #downloadAsync} copies (a no-op for eager backends). */
     default void synchronize() {}
 
     @Override

@@ -1,6 +1,8 @@
 package vitprobe.kernels;
 
 import vitprobe.kernels.cpu.CpuBackend;
+import vitprobe.kernels.cuda.CudaBackend;
+import vitprobe.kernels.cuda.Precision;
 
 import java.util.Locale;
 
@@ -8,11 +10,26 @@ import java.util.Locale;
 public final class Backends {
     private Backends() {}
 
-    /** "cpu", "cuda" or "auto" (CUDA when a driver and device are present, else CPU). */
+    /** {@link #create(String, String)} in fp32. */
     public static Backend create(String device) {
+        return create(device, "fp32");
+    }
+
+    /**
+     * "cpu", "cuda" or "auto" (CUDA when a driver, a device and the compiled kernels are present, else the CPU, which
+     * computes in fp32 whatever precision was asked for). Precision: "fp32", "tf32" or "bf16" (CUDA only; the CPU
+     * backend is fp32). "cuda" without a usable GPU throws {@link vitprobe.kernels.cuda.CudaUnavailableException}
+     * with a one-line reason.
+     */
+    public static Backend create(String device, String precision) {
+        Precision p = Precision.parse(precision);
         return switch (device.toLowerCase(Locale.ROOT)) {
-            case "cpu", "auto" -> new CpuBackend();
-            case "cuda" -> throw new IllegalArgumentException("the CUDA backend is not part of this build yet; use --device cpu");
+            case "cpu" -> {
+                if (p != Precision.FP32) throw new IllegalArgumentException("the CPU backend computes in fp32 only (asked for " + p.id() + ")");
+                yield new CpuBackend();
+            }
+            case "cuda" -> CudaBackend.open(p);
+            case "auto" -> CudaBackend.available() ? CudaBackend.open(p) : new CpuBackend();
             default -> throw new IllegalArgumentException("unknown device '" + device + "' (known: auto, cpu, cuda)");
         };
     }

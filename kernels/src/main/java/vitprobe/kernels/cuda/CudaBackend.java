@@ -1,0 +1,429 @@
+package vitprobe.kernels.cuda;
+
+import vitprobe.kernels.Activation;
+import vitprobe.kernels.Backend;
+import vitprobe.kernels.LinearWeights;
+import vitprobe.kernels.Matrix;
+import vitprobe.kernels.cuda.CudaMatrix.Layout;
+import vitprobe.kernels.cuda.KernelLibrary.Kernel;
+import vitprobe.weights.Param;
+
+import java.lang.foreign.MemorySegment;
+import java.util.HashSet;
+import java.util.Set;
+
+/**
+ * The CUDA backend: the kernels of src/main/cuda launched through the driver API (no toolkit, no cuBLAS at run
+ * time). Operations are recorded, not run: {@link #synchronize()}, a download or an upload runs everything recorded
+ * so far as one CUDA graph (see {@link CommandQueue}), so a forward costs one graph launch once its graph is cached.
+ * Weights are uploaded once, in the precision's layout, and stay resident; activation buffers come from a caching
+ * pool, so a repeated forward reuses the same memory and replays the same graph.
+ *
+ * <p>Properties: {@value #DEVICE_PROPERTY} (device ordinal, default 0), {@value #GRAPHS_PROPERTY} (false: launch
+ * kernels one by one, for debugging), {@value #FP32_GEMM_PROPERTY} ("3xtf32", the default, or "simt": the
+ * straightforward CUDA-core GEMM for precision fp32).
+ */
+public final class CudaBackend implements Backend {
+    public static final String DEVICE_PROPERTY = "vitprobe.cuda.device";
+    public static final String GRAPHS_PROPERTY = "vitprobe.cuda.graphs";
+    public static final String FP32_GEMM_PROPERTY = "vitprobe.cuda.fp32Gemm";
+
+    /** Device time of the work run since the last {@link #takeTiming()}: compute (graphs) and copies to the host. */
+    public record DeviceTiming(double computeMillis, double transferMillis, int flushes) {}
+
+    private static final int ELEMENTWISE_THREADS = 256;
+    private static final int LAYERNORM_ROWS_PER_BLOCK = 4;   // layernorm.cu: one warp per row, 4 warps
+    private static final int LAYERNORM_MAX_WIDTH = 1024;
+    private static final int GEMM_STAGES = 3;                // gemm_bf16.cu / gemm_tf32.cu kStages
+    private static final int GEMM_PADDED_ROW_BYTES = 80;     // gemm_tensor_core.cuh kPaddedRowBytes
+    private static final int ATTENTION_QUERIES = 64;         // queries per block in both attention kernels
+    private static final int STATIC_SHARED_LIMIT = 48 * 1024;
+    private static final double LOG2_E = 1.4426950408889634;
+
+    private final CudaDriver driver;
+    private final Precision precision;
+    private final boolean simtFp32;
+    private final int device, multiprocessors;
+    private final String description;
+    private final MemorySegment context, stream;
+    private final KernelLibrary kernels;
+    private final DeviceMemory memory;
+    private final CommandQueue queue;
+    private final Set<Kernel> sharedMemoryRaised = new HashSet<>();
+    private boolean closed;
+
+    /** Whether --device auto should pick CUDA: a driver, a device and this build's kernels are all present. */
+    public static boolean available() {
+        if (!KernelLibrary.built()) return false;
+        try {
+            return CudaDriver.get().deviceCount() > 0;
+        } catch (CudaException e) {
+            return false;
+        }
+    }
+
+    /** Opens the device named by {@value #DEVICE_PROPERTY}; throws CudaUnavailableException with one line if it cannot. */
+    public static CudaBackend open(Precision precision) {
+        CudaDriver driver = CudaDriver.get();
+        int ordinal = Integer.getInteger(DEVICE_PROPERTY, 0);
+        int count = driver.deviceCount();
+        if (count <= ordinal) throw new CudaUnavailableException("no CUDA device " + ordinal + " (" + count + " found)");
+        KernelLibrary.ptx("elementwise");  // fails with "kernels not built" before any device state is created
+        return new CudaBackend(driver, driver.device(ordinal), precision);
+    }
+
+    private CudaBackend(CudaDriver driver, int device, Precision precision) {
+        this.driver = driver;
+        this.device = device;
+        this.precision = precision;
+        String gemm = System.getProperty(FP32_GEMM_PROPERTY, "3xtf32");
+        if (!gemm.equals("3xtf32") && !gemm.equals("simt")) {
+            throw new IllegalArgumentException(FP32_GEMM_PROPERTY + " must be 3xtf32 or simt, not " + gemm);
+        }
+        this.simtFp32 = gemm.equals("simt");
+        boolean graphs = Boolean.parseBoolean(System.getProperty(GRAPHS_PROPERTY, "true"));
+        int major = driver.deviceAttribute(device, CudaDriver.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR);
+        int minor = driver.deviceAttribute(device, CudaDriver.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR);
+        if (major < 8) {
+            throw new CudaUnavailableException("CUDA device " + driver.deviceName(device) + " is sm_" + major + minor
+                    + "; the kernels need sm_80 or newer");
+        }
+        multiprocessors = driver.deviceAttribute(device, CudaDriver.CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT);
+        context = driver.retainPrimaryContext(device);
+        driver.setCurrent(context);
+        MemorySegment s = null;
+        KernelLibrary k = null;
+        try {
+            s = driver.createStream(CudaDriver.CU_STREAM_NON_BLOCKING);
+            k = new KernelLibrary(driver);
+        } catch (RuntimeException e) {
+            if (s != null) driver.destroyStream(s);
+            driver.releasePrimaryContext(device);
+            throw e;
+        }
+        stream = s;
+        kernels = k;
+        memory = new DeviceMemory(driver);
+        queue = new CommandQueue(driver, stream, memory, graphs);
+        description = "cuda (" + driver.deviceName(device) + ", sm_" + major + minor + ", " + multiprocessors + " SMs, "
+                + precision.id() + (precision == Precision.FP32 ? (simtFp32 ? " simt" : " 3xtf32") : "")
+                + (graphs ? ", graphs" : ", no graphs") + ")";
+    }
+
+    @Override
+    public String name() {
+        return description;
+    }
+
+    public Precision precision() {
+        return precision;
+    }
+
+    // ---- matrices and transfers ----
+
+    @Override
+    public Matrix allocate(int rows, int cols) {
+        enter();
+        return new CudaMatrix(this, rows, cols);
+    }
+
+    @Override
+    public Matrix upload(float[] data, int rows, int cols) {
+        enter();
+        check(data.length == (long) rows * cols, "upload of " + data.length + " floats as " + rows + "x" + cols);
+        CudaMatrix m = new CudaMatrix(this, rows, cols);
+        queue.upload(data, write(m, Layout.F32));
+        return m;
+    }
+
+    @Override
+    public void download(Matrix src, float[] dst, int offset) {
+        downloadAsync(src, dst, offset);
+        queue.flush();
+    }
+
+    /** Records the copy; {@code dst} is filled when {@link #synchronize()} (or any other flush) returns. */
+    @Override
+    public void downloadAsync(Matrix src, float[] dst, int offset) {
+        enter();
+        queue.download(read(src, Layout.F32), src.size(), dst, offset);
+    }
+
+    @Override
+    public void synchronize() {
+        enter();
+        queue.flush();
+    }
+
+    // ---- operations ----
+
+    @Override
+    public LinearWeights linear(Param weight, Param bias) {
+        enter();
+        int out = (int) weight.shape()[0];
+        int in = (int) (weight.elementCount() / out);
+        float[] w = weight.toFloatArray();
+        long weights = memory.allocate((long) w.length * Float.BYTES);
+        queue.upload(w, weights);
+        if (precision == Precision.BF16) {
+            long bf16 = memory.allocate((long) w.length * 2);
+            convert("convert_f32_to_bf16", weights, bf16, w.length);
+            memory.release(weights);
+            weights = bf16;
+        }
+        long biases = memory.allocate((long) out * Float.BYTES);
+        queue.upload(bias != null ? bias.toFloatArray() : new float[out], biases);
+        queue.flushOnce();
+        return new CudaLinear(this, weights, biases, in, out);
+    }
+
+    private record CudaLinear(CudaBackend backend, long weights, long biases, int inFeatures, int outFeatures)
+            implements LinearWeights {
+        @Override
+        public void close() {
+            backend.memory.release(weights);
+            backend.memory.release(biases);
+        }
+    }
+
+    @Override
+    public void linear(Matrix in, LinearWeights weights, Matrix out, Activation act, Matrix residual) {
+        enter();
+        if (!(weights instanceof CudaLinear w) || w.backend != this) throw new IllegalArgumentException("weights of another backend");
+        int m = in.rows(), k = w.inFeatures, n = w.outFeatures;
+        check(in.cols() == k, "linear input has " + in.cols() + " columns, weight expects " + k);
+        check(out.rows() == m && out.cols() == n, "linear output is " + out.rows() + "x" + out.cols() + ", expected " + m + "x" + n);
+        check(residual == null || (residual.rows() == m && residual.cols() == n), "residual shape mismatch");
+        check(n % 2 == 0, "linear layers need an even number of outputs, got " + n);
+        boolean bf16 = precision == Precision.BF16;
+        check(k % (bf16 ? 8 : 4) == 0, "linear layers need in_features divisible by " + (bf16 ? 8 : 4) + ", got " + k);
+        long a = read(in, bf16 ? Layout.BF16 : Layout.F32);
+        long r = residual == null ? 0 : read(residual, Layout.F32);
+        Layout outLayout = bf16 && residual == null ? Layout.BF16 : Layout.F32;
+        long c = write(out, outLayout);
+        long[] args = {a, w.weights, w.biases, r, c, m, n, k, act == Activation.GELU ? 1 : 0};
+        if (precision == Precision.FP32 && simtFp32) {
+            launch("gemm_simt_f32", ceil(n, 128), ceil(m, 128), 256, 0, args, c);
+            return;
+        }
+        // 128x128 tiles when they fill the card, else 64x64 (batch-1 shapes would leave most SMs idle).
+        int tile = (long) ceil(m, 128) * ceil(n, 128) >= multiprocessors ? 128 : 64;
+        String shape = tile + "x" + tile;
+        String kernel = switch (precision) {
+            case BF16 -> "gemm_bf16_" + shape + (outLayout == Layout.BF16 ? "_bf16out" : "_f32out");
+            case FP32 -> "gemm_tf32x3_" + shape;
+            case TF32 -> "gemm_tf32_" + shape;
+        };
+        int sharedBytes = GEMM_STAGES * 2 * tile * GEMM_PADDED_ROW_BYTES;
+        launch(kernel, ceil(n, tile), ceil(m, tile), tile == 128 ? 256 : 128, sharedBytes, args, c);
+    }
+
+    @Override
+    public void patchify(Matrix images, int batch, int channels, int size, int patch, Matrix out) {
+        enter();
+        int grid = size / patch, width = channels * patch * patch;
+        check(images.size() == (long) batch * channels * size * size, "images do not hold " + batch + "x" + channels + "x" + size + "x" + size);
+        check(out.rows() == batch * grid * grid && out.cols() == width, "patch matrix shape mismatch");
+        long src = read(images, Layout.F32);
+        Layout layout = precision == Precision.BF16 ? Layout.BF16 : Layout.F32;
+        long dst = write(out, layout);
+        launch(layout == Layout.BF16 ? "patchify_bf16" : "patchify_f32", elementBlocks(out.size()), 1, ELEMENTWISE_THREADS, 0,
+                new long[]{src, dst, batch, channels, size, patch}, dst);
+    }
+
+    @Override
+    public void embedTokens(Matrix patchEmbeddings, Matrix cls, Matrix pos, int batch, Matrix out) {
+        enter();
+        int d = out.cols(), tokens = pos.rows(), patches = tokens - 1;
+        check(patchEmbeddings.rows() == batch * patches && patchEmbeddings.cols() == d, "patch embeddings shape mismatch");
+        check(out.rows() == batch * tokens && cls.size() == d && pos.cols() == d, "token matrix shape mismatch");
+        CudaMatrix pe = own(patchEmbeddings);
+        Layout layout = pe.bf16Current && !pe.f32Current ? Layout.BF16 : Layout.F32;
+        long in = read(pe, layout);
+        long o = write(out, Layout.F32);
+        launch(layout == Layout.BF16 ? "embed_tokens_bf16" : "embed_tokens_f32", elementBlocks(out.size()), 1, ELEMENTWISE_THREADS,
+                0, new long[]{in, read(cls, Layout.F32), read(pos, Layout.F32), o, batch, tokens, d}, o);
+    }
+
+    @Override
+    public void layerNorm(Matrix in, Matrix weight, Matrix bias, float eps, Matrix out) {
+        enter();
+        int n = in.cols(), rows = in.rows();
+        check(out.rows() == rows && out.cols() == n && weight.size() == n && bias.size() == n, "layer norm shape mismatch");
+        check(n <= LAYERNORM_MAX_WIDTH, "LayerNorm over " + n + " columns; the CUDA kernel handles up to " + LAYERNORM_MAX_WIDTH);
+        long x = read(in, Layout.F32);
+        Layout layout = precision == Precision.BF16 ? Layout.BF16 : Layout.F32;
+        long y = write(out, layout);
+        launch(layout == Layout.BF16 ? "layernorm_bf16" : "layernorm_f32", ceil(rows, LAYERNORM_ROWS_PER_BLOCK), 1,
+                LAYERNORM_ROWS_PER_BLOCK * 32, 0,
+                new long[]{x, read(weight, Layout.F32), read(bias, Layout.F32), y, rows, n, bits(eps)}, y);
+    }
+
+    @Override
+    public void attention(Matrix qkv, int batch, int tokens, int heads, Matrix context, Matrix probabilities) {
+        enter();
+        int d = context.cols(), headDim = d / heads;
+        check(qkv.rows() == batch * tokens && qkv.cols() == 3 * d, "qkv shape mismatch");
+        check(context.rows() == batch * tokens, "context shape mismatch");
+        check(probabilities == null || (probabilities.rows() == batch * heads * tokens && probabilities.cols() == tokens),
+                "attention probabilities shape mismatch");
+        check(d % heads == 0 && KernelLibrary.HEAD_DIMS.contains(headDim),
+                "attention with head dimension " + (double) d / heads + "; the CUDA kernels support " + KernelLibrary.HEAD_DIMS);
+        check(batch * heads <= 65535, "batch x heads above 65535");
+        boolean bf16 = precision == Precision.BF16;
+        long q = read(qkv, bf16 ? Layout.BF16 : Layout.F32);
+        long ctx = write(context, bf16 ? Layout.BF16 : Layout.F32);
+        long p = probabilities == null ? 0 : write(probabilities, Layout.F32);
+        float scale = (float) (1 / Math.sqrt(headDim));
+        if (bf16) {
+            launch("attention_bf16_hd" + headDim, ceil(tokens, ATTENTION_QUERIES), batch * heads, 128, 0,
+                    new long[]{q, ctx, p, tokens, heads, bits((float) (scale * LOG2_E))}, ctx, p);
+        } else {
+            launch("attention_f32_hd" + headDim, ceil(tokens, ATTENTION_QUERIES), batch * heads, 256, 0,
+                    new long[]{q, ctx, p, tokens, heads, bits(scale)}, ctx, p);
+        }
+    }
+
+    @Override
+    public void add(Matrix a, Matrix b, Matrix out) {
+        enter();
+        check(a.size() == b.size() && a.size() == out.size(), "add shape mismatch");
+        long x = read(a, Layout.F32), y = read(b, Layout.F32);
+        long o = write(out, Layout.F32);
+        launch("add_f32", elementBlocks(out.size()), 1, ELEMENTWISE_THREADS, 0, new long[]{x, y, o, out.size()}, o);
+    }
+
+    @Override
+    public void copyColumns(Matrix src, int from, Matrix out) {
+        enter();
+        check(src.rows() == out.rows() && from >= 0 && from + out.cols() <= src.cols(), "column range outside the source");
+        CudaMatrix s = own(src);
+        Layout layout = s.f32Current || !s.bf16Current ? Layout.F32 : Layout.BF16;
+        long in = read(s, layout);
+        long o = write(out, Layout.F32);
+        launch(layout == Layout.BF16 ? "copy_columns_bf16" : "copy_columns_f32", elementBlocks(out.size()), 1,
+                ELEMENTWISE_THREADS, 0, new long[]{in, o, src.rows(), src.cols(), from, out.cols()}, o);
+    }
+
+    // ---- measurements for benchmarks and tests ----
+
+    /** Device time of the work run since the last call; resets it. */
+    public DeviceTiming takeTiming() {
+        return queue.takeTiming();
+    }
+
+    /** CUDA graphs captured so far (a repeated forward must not add any). */
+    public int graphsCaptured() {
+        return queue.graphsCaptured();
+    }
+
+    /** Device memory held by this backend's pool, in use or cached. */
+    public long deviceBytesOwned() {
+        return memory.ownedBytes();
+    }
+
+    /** Free device memory as the driver reports it. */
+    public long deviceBytesFree() {
+        enter();
+        return driver.memoryInfo()[0];
+    }
+
+    // ---- internals ----
+
+    private void enter() {
+        if (closed) throw new IllegalStateException("CUDA backend closed");
+        driver.setCurrent(context);
+    }
+
+    private CudaMatrix own(Matrix m) {
+        if (!(m instanceof CudaMatrix c) || c.backend() != this) throw new IllegalArgumentException("matrix of another backend");
+        if (c.closed()) throw new IllegalStateException("matrix used after close");
+        return c;
+    }
+
+    /** The address of {@code m}'s contents in {@code layout}, converting (recorded on the device) if needed. */
+    private long read(Matrix matrix, Layout layout) {
+        CudaMatrix m = own(matrix);
+        boolean f32 = layout == Layout.F32;
+        if (f32 ? m.f32Current : m.bf16Current) return f32 ? m.f32 : m.bf16;
+        boolean written = m.f32Current || m.bf16Current;
+        long to = buffer(m, layout);
+        if (written) {
+            if (f32) convert("convert_bf16_to_f32", m.bf16, to, m.size());
+            else convert("convert_f32_to_bf16", m.f32, to, m.size());
+        }
+        if (f32) m.f32Current = true;
+        else m.bf16Current = true;
+        return to;
+    }
+
+    /** The address to write {@code m} in {@code layout}; afterwards that copy alone is current. */
+    private long write(Matrix matrix, Layout layout) {
+        CudaMatrix m = own(matrix);
+        long to = buffer(m, layout);
+        m.f32Current = layout == Layout.F32;
+        m.bf16Current = layout == Layout.BF16;
+        return to;
+    }
+
+    private long buffer(CudaMatrix m, Layout layout) {
+        if (layout == Layout.F32) {
+            if (m.f32 == 0) m.f32 = memory.allocate(m.size() * layout.bytes);
+            return m.f32;
+        }
+        if (m.bf16 == 0) m.bf16 = memory.allocate(m.size() * layout.bytes);
+        return m.bf16;
+    }
+
+    void release(CudaMatrix m) {
+        if (closed) return;  // the pool is gone with the backend
+        if (m.f32 != 0) memory.release(m.f32);
+        if (m.bf16 != 0) memory.release(m.bf16);
+        m.f32 = m.bf16 = 0;
+    }
+
+    private void convert(String kernel, long from, long to, long count) {
+        launch(kernel, elementBlocks(count), 1, ELEMENTWISE_THREADS, 0, new long[]{from, to, count}, to);
+    }
+
+    private void launch(String name, int gridX, int gridY, int block, int sharedBytes, long[] args, long... writes) {
+        Kernel kernel = kernels.kernel(name);
+        if (sharedBytes > STATIC_SHARED_LIMIT && sharedMemoryRaised.add(kernel)) kernels.allowSharedMemory(kernel, sharedBytes);
+        queue.launch(kernel, gridX, gridY, block, sharedBytes, args, writes);
+    }
+
+    private static int elementBlocks(long count) {
+        long blocks = (count + ELEMENTWISE_THREADS - 1) / ELEMENTWISE_THREADS;
+        if (blocks > Integer.MAX_VALUE) throw new IllegalArgumentException(count + " elements in one launch");
+        return (int) blocks;
+    }
+
+    private static int ceil(int a, int b) {
+        return (a + b - 1) / b;
+    }
+
+    private static long bits(float v) {
+        return Float.floatToRawIntBits(v);
+    }
+
+    private static void check(boolean ok, String message) {
+        if (!ok) throw new IllegalArgumentException(message);
+    }
+
+    /** Releases everything the backend holds on the device; work recorded but not yet run is dropped. */
+    @Override
+    public void close() {
+        if (closed) return;
+        driver.setCurrent(context);
+        try {
+            driver.synchronize(stream);
+            queue.close();
+            memory.close();
+            kernels.close();
+            driver.destroyStream(stream);
+        } finally {
+            closed = true;
+            driver.releasePrimaryContext(device);
+        }
+    }
+}

@@ -1,0 +1,125 @@
+package vitprobe.kernels.cuda;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The kernels of src/main/cuda: nvcc compiles each .cu file to PTX at build time (resources /ptx/FILE.ptx), and the
+ * driver JIT-compiles the PTX for the card when the library is opened. {@link #SPECS} lists every entry point the
+ * backend launches with its parameter list, which the static tests check against the PTX.
+ */
+final class KernelLibrary implements AutoCloseable {
+    /**
+     * A kernel's module (its .cu file) and parameters, one letter each: p = pointer, l = 64-bit integer,
+     * i = 32-bit integer, f = float.
+     */
+    record Spec(String module, String parameters) {}
+
+    /** A loaded kernel; {@code id} is unique within the library (it identifies the kernel in graph keys). */
+    record Kernel(int id, String name, MemorySegment function, String parameters) {}
+
+    /** Head dimensions the attention kernels are instantiated for. */
+    static final List<Integer> HEAD_DIMS = List.of(16, 32, 64);
+
+    static final Map<String, Spec> SPECS = specs();
+
+    private static Map<String, Spec> specs() {
+        Map<String, Spec> s = new HashMap<>();
+        for (String out : List.of("f32", "bf16")) {
+            s.put("patchify_" + out, new Spec("elementwise", "ppiiii"));
+            s.put("embed_tokens_" + out, new Spec("elementwise", "ppppiii"));
+            s.put("copy_columns_" + out, new Spec("elementwise", "ppiiii"));
+            s.put("layernorm_" + out, new Spec("layernorm", "ppppiif"));
+        }
+        s.put("add_f32", new Spec("elementwise", "pppl"));
+        s.put("convert_f32_to_bf16", new Spec("elementwise", "ppl"));
+        s.put("convert_bf16_to_f32", new Spec("elementwise", "ppl"));
+        String gemm = "pppppiiii";
+        s.put("gemm_simt_f32", new Spec("gemm_simt", gemm));
+        for (String tile : List.of("128x128", "64x64")) {
+            s.put("gemm_bf16_" + tile + "_f32out", new Spec("gemm_bf16", gemm));
+            s.put("gemm_bf16_" + tile + "_bf16out", new Spec("gemm_bf16", gemm));
+            s.put("gemm_tf32x3_" + tile, new Spec("gemm_tf32", gemm));
+            s.put("gemm_tf32_" + tile, new Spec("gemm_tf32", gemm));
+        }
+        for (int headDim : HEAD_DIMS) {
+            s.put("attention_f32_hd" + headDim, new Spec("attention_f32", "pppiif"));
+            s.put("attention_bf16_hd" + headDim, new Spec("attention_bf16", "pppiif"));
+        }
+        return Map.copyOf(s);
+    }
+
+    private final CudaDriver driver;
+    private final Map<String, MemorySegment> modules = new HashMap<>();
+    private final Map<String, Kernel> kernels = new HashMap<>();
+    private final List<String> order = new ArrayList<>();
+
+    /** Loads every module; throws CudaUnavailableException when this build has no PTX. */
+    KernelLibrary(CudaDriver driver) {
+        this.driver = driver;
+        try {
+            for (Spec spec : SPECS.values()) {
+                if (!modules.containsKey(spec.module())) {
+                    modules.put(spec.module(), driver.loadModule(ptx(spec.module()), spec.module() + ".ptx"));
+                }
+            }
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    /** Whether this build carries the compiled kernels. */
+    static boolean built() {
+        return SPECS.values().stream().allMatch(s -> KernelLibrary.class.getResource(resource(s.module())) != null);
+    }
+
+    static String resource(String module) {
+        return "/ptx/" + module + ".ptx";
+    }
+
+    /** The PTX text of a module. */
+    static byte[] ptx(String module) {
+        try (InputStream in = KernelLibrary.class.getResourceAsStream(resource(module))) {
+            if (in == null) {
+                throw new CudaUnavailableException("CUDA kernels not built (this vitprobe build had no nvcc: rebuild where "
+                        + "/usr/local/cuda/bin/nvcc exists, or pass -Dcuda.home=...)");
+            }
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    Kernel kernel(String name) {
+        Kernel k = kernels.get(name);
+        if (k != null) return k;
+        Spec spec = SPECS.get(name);
+        if (spec == null) throw new IllegalArgumentException("no kernel named " + name);
+        MemorySegment function = driver.function(modules.get(spec.module()), name)
+                .orElseThrow(() -> new CudaException("kernel " + name + " missing from " + spec.module() + ".ptx"));
+        k = new Kernel(order.size(), name, function, spec.parameters());
+        order.add(name);
+        kernels.put(name, k);
+        return k;
+    }
+
+    /** Allows a kernel more than 48 KiB of dynamic shared memory (needed once per kernel before such launches). */
+    void allowSharedMemory(Kernel kernel, int bytes) {
+        driver.setFunctionAttribute(kernel.function(), CudaDriver.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, bytes,
+                kernel.name());
+    }
+
+    @Override
+    public void close() {
+        for (MemorySegment m : modules.values()) driver.unloadModule(m);
+        modules.clear();
+        kernels.clear();
+    }
+}

@@ -1,0 +1,32 @@
+package vitprobe.kernels.cuda;
+
+import java.util.Locale;
+
+/** How the CUDA backend multiplies matrices. Activations between layers are fp32 except where noted. */
+public enum Precision {
+    /**
+     * fp32-accurate (within 1e-5 of the CPU backend): linear layers on tensor cores with the 3xTF32 split (or on CUDA
+     * cores with -Dvitprobe.cuda.fp32Gemm=simt), attention on CUDA cores in fp32.
+     */
+    FP32,
+    /** Linear layers on tensor cores in plain TF32 (10-bit mantissa, ~1e-3 relative, like torch's allow_tf32). */
+    TF32,
+    /**
+     * bf16 tensor cores with fp32 accumulation for linear layers and attention; GEMM inputs (LayerNorm outputs, q/k/v,
+     * attention context, MLP hidden) are stored in bf16, the residual stream stays fp32 (as under torch.autocast).
+     */
+    BF16;
+
+    public static Precision parse(String name) {
+        return switch (name.toLowerCase(Locale.ROOT)) {
+            case "fp32" -> FP32;
+            case "tf32" -> TF32;
+            case "bf16" -> BF16;
+            default -> throw new IllegalArgumentException("unknown precision '" + name + "' (known: fp32, tf32, bf16)");
+        };
+    }
+
+    public String id() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+}
