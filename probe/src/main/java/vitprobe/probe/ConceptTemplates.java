@@ -10,6 +10,7 @@ import vitprobe.weights.Tensor;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -140,7 +141,7 @@ public final class ConceptTemplates {
 
     /** Direction of concept c (a copy). */
     public float[] direction(int c) {
-        return java.util.Arrays.copyOfRange(directions, c * dim, (c + 1) * dim);
+        return Arrays.copyOfRange(directions, c * dim, (c + 1) * dim);
     }
 
     public float threshold(int c) {
@@ -152,21 +153,18 @@ public final class ConceptTemplates {
         return center == null ? null : center.clone();
     }
 
-    /** p(f, d_c) for the feature starting at features[offset]. */
-    public float score(int c, float[] features, int offset) {
-        if (center == null) return Simd.dot(directions, c * dim, features, offset, dim) * inverseNorms[c] / featureNorm(features, offset);
-        float[] centred = new float[dim];
-        centre(features, offset, centred, 0);
-        return Simd.dot(directions, c * dim, centred, 0, dim) * inverseNorms[c] / norm(centred, 0, dim);
-    }
-
     /** The scale that turns d·f into p(f, d): 1 for the hyperplane, |f| for the cosine. */
     private float featureNorm(float[] features, int offset) {
         return rule == Rule.COSINE ? norm(features, offset, dim) : 1f;
     }
 
-    private void centre(float[] features, int offset, float[] out, int outOffset) {
-        for (int j = 0; j < dim; j++) out[outOffset + j] = features[offset + j] - center[j];
+    /** Copies feature row `from` into row `to` of block, minus the centre if there is one. */
+    private void copyRow(float[] features, int from, float[] block, int to) {
+        if (center == null) {
+            System.arraycopy(features, from * dim, block, to * dim, dim);
+        } else {
+            for (int j = 0; j < dim; j++) block[to * dim + j] = features[from * dim + j] - center[j];
+        }
     }
 
     /** Scores of all concepts for one feature vector of length D. */
@@ -185,17 +183,36 @@ public final class ConceptTemplates {
         Parallel.forEach(blocks, b -> {
             int from = b * ROW_BLOCK, rows = Math.min(n, from + ROW_BLOCK) - from;
             float[] block = new float[rows * dim];
-            for (int r = 0; r < rows; r++) {
-                if (center != null) centre(features, (from + r) * dim, block, r * dim);
-                else System.arraycopy(features, (from + r) * dim, block, r * dim, dim);
-            }
-            float[] out = new float[rows * paddedCount];
-            Simd.gemm(block, dim, 1, directionsT, paddedCount, out, paddedCount, 0, rows, dim, paddedCount);
+            for (int r = 0; r < rows; r++) copyRow(features, from + r, block, r);
+            float[] products = new float[rows * paddedCount];
+            Simd.gemm(block, dim, 1, directionsT, paddedCount, products, paddedCount, 0, rows, dim, paddedCount);
             for (int r = 0; r < rows; r++) {
                 float rowScale = 1f / featureNorm(block, r * dim);
-                for (int c = 0; c < count; c++) scores[(from + r) * count + c] = out[r * paddedCount + c] * inverseNorms[c] * rowScale;
+                for (int c = 0; c < count; c++) scores[(from + r) * count + c] = products[r * paddedCount + c] * inverseNorms[c] * rowScale;
             }
         });
+        return scores;
+    }
+
+    /**
+     * Scores of concept c alone for some rows of a row-major [N*D] feature matrix. Bit for bit what
+     * {@link #scoreBatch} gives: the product runs through the same kernel, whose every output is the same chain of
+     * fused multiply-adds over the feature dimension whatever else it computes alongside. So thresholds placed on
+     * training scores replay exactly at test time.
+     */
+    float[] scoreRows(int c, float[] features, int[] rows) {
+        float[] column = new float[dim * Simd.L];
+        for (int j = 0; j < dim; j++) column[j * Simd.L] = directions[c * dim + j];
+        float[] scores = new float[rows.length];
+        float[] block = new float[Math.min(rows.length, ROW_BLOCK) * dim];
+        float[] products = new float[Math.min(rows.length, ROW_BLOCK) * Simd.L];
+        for (int from = 0; from < rows.length; from += ROW_BLOCK) {
+            int n = Math.min(rows.length, from + ROW_BLOCK) - from;
+            for (int r = 0; r < n; r++) copyRow(features, rows[from + r], block, r);
+            Arrays.fill(products, 0);
+            Simd.gemm(block, dim, 1, column, Simd.L, products, Simd.L, 0, n, dim, Simd.L);
+            for (int r = 0; r < n; r++) scores[from + r] = products[r * Simd.L] * inverseNorms[c] * (1f / featureNorm(block, r * dim));
+        }
         return scores;
     }
 

@@ -76,7 +76,7 @@ public final class CosineTrainer {
         ConceptTemplates unthresholded = new ConceptTemplates(Rule.COSINE, data.tokens(), data.concepts(), dim, directions, new float[count], center);
         float[] thresholds = new float[count];
         Parallel.forEach(count, c -> thresholds[c] = bestThreshold(
-                scores(unthresholded, c, data, positives[c]), scores(unthresholded, c, data, negatives[c])));
+                unthresholded.scoreRows(c, data.features, positives[c]), unthresholded.scoreRows(c, data.features, negatives[c])));
         return new ConceptTemplates(Rule.COSINE, data.tokens(), data.concepts(), dim, directions, thresholds, center);
     }
 
@@ -84,12 +84,6 @@ public final class CosineTrainer {
     private static int[] supportSamples(ProbeData data, int[] images, int c, boolean positive) {
         return Arrays.stream(images).flatMap(g -> Arrays.stream(data.samplesOf(g)))
                 .filter(i -> positive ? data.label(i, c) : data.isNegative(i, c)).toArray();
-    }
-
-    private static float[] scores(ConceptTemplates templates, int c, ProbeData data, int[] samples) {
-        float[] s = new float[samples.length];
-        for (int k = 0; k < samples.length; k++) s[k] = templates.score(c, data.features, samples[k] * data.dim);
-        return s;
     }
 
     /**

@@ -31,8 +31,8 @@ public final class Evaluation {
     public static Metrics evaluate(ConceptTemplates templates, int c, ProbeData test, TestSet set) {
         float t = templates.threshold(c);
         int tp = 0, fp = 0;
-        for (int i : set.positives()) if (templates.score(c, test.features, i * test.dim) > t) tp++;
-        for (int i : set.negatives()) if (templates.score(c, test.features, i * test.dim) > t) fp++;
+        for (float s : templates.scoreRows(c, test.features, set.positives())) if (s > t) tp++;
+        for (float s : templates.scoreRows(c, test.features, set.negatives())) if (s > t) fp++;
         return Metrics.of(tp, fp, set.negatives().length - fp, set.positives().length - tp);
     }
 

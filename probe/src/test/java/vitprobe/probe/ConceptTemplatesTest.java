@@ -1,0 +1,111 @@
+package vitprobe.probe;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import vitprobe.weights.SafetensorsException;
+import vitprobe.weights.SafetensorsWriter;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.SplittableRandom;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ConceptTemplatesTest {
+    @TempDir
+    Path dir;
+
+    private static float[] random(int n, long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) v[i] = (float) r.nextGaussian();
+        return v;
+    }
+
+    private static final int DIM = 37, CONCEPTS = 19;
+
+    private static ConceptTemplates templates(Rule rule, boolean center) {
+        List<String> names = java.util.stream.IntStream.range(0, CONCEPTS).mapToObj(c -> "c" + c).toList();
+        return new ConceptTemplates(rule, TokenType.PATCH, names, DIM, random(CONCEPTS * DIM, 1), random(CONCEPTS, 2),
+                center ? random(DIM, 3) : null);
+    }
+
+    /** p(f, d) in double, from the definition. */
+    private static double expected(ConceptTemplates t, int c, float[] f) {
+        float[] d = t.direction(c), m = t.center();
+        double dot = 0, ff = 0, dd = 0;
+        for (int j = 0; j < f.length; j++) {
+            double x = f[j] - (m == null ? 0 : m[j]);
+            dot += x * d[j];
+            ff += x * x;
+            dd += (double) d[j] * d[j];
+        }
+        return t.rule() == Rule.HYPERPLANE ? dot : dot / Math.sqrt(ff * dd);
+    }
+
+    @Test
+    void scoresFollowTheDefinitionsAndBatchesAgree() {
+        int n = 300;
+        float[] features = random(n * DIM, 4);
+        for (ConceptTemplates t : List.of(templates(Rule.HYPERPLANE, false), templates(Rule.COSINE, false), templates(Rule.COSINE, true))) {
+            float[] batch = t.scoreBatch(features, n);
+            for (int i = 0; i < n; i++) {
+                float[] f = java.util.Arrays.copyOfRange(features, i * DIM, (i + 1) * DIM);
+                float[] single = t.score(f);
+                boolean[] fires = t.decide(f);
+                for (int c = 0; c < CONCEPTS; c++) {
+                    assertEquals(expected(t, c, f), single[c], 1e-5 * Math.max(1, Math.abs(expected(t, c, f))));
+                    assertEquals(single[c], batch[i * CONCEPTS + c], "batch and single agree exactly");
+                    assertEquals(single[c] > t.threshold(c), fires[c]);
+                }
+            }
+            int[] rows = {299, 3, 150, 3};
+            for (int c = 0; c < CONCEPTS; c++) {
+                float[] some = t.scoreRows(c, features, rows);
+                for (int k = 0; k < rows.length; k++) assertEquals(batch[rows[k] * CONCEPTS + c], some[k], "rows and batch agree exactly");
+            }
+        }
+    }
+
+    @Test
+    void survivesSaveAndLoad() {
+        for (ConceptTemplates t : List.of(templates(Rule.HYPERPLANE, false), templates(Rule.COSINE, true))) {
+            Path file = dir.resolve(t.rule().key() + ".safetensors");
+            t.save(file);
+            ConceptTemplates back = ConceptTemplates.load(file);
+            assertEquals(t.rule(), back.rule());
+            assertEquals(t.tokens(), back.tokens());
+            assertEquals(t.concepts(), back.concepts());
+            for (int c = 0; c < CONCEPTS; c++) {
+                assertArrayEquals(t.direction(c), back.direction(c));
+                assertEquals(t.threshold(c), back.threshold(c));
+            }
+            if (t.center() == null) assertNull(back.center());
+            else assertArrayEquals(t.center(), back.center());
+        }
+    }
+
+    @Test
+    void rejectsFilesThatAreNotTemplates() throws IOException {
+        Path file = dir.resolve("bad.safetensors");
+        new SafetensorsWriter().addF32("directions", new long[]{2, 3}, new float[6]).addF32("thresholds", new long[]{3}, new float[3])
+                .metadata("rule", "hyperplane").metadata("tokens", "cls").metadata("concepts", "[\"a\",\"b\"]").write(file);
+        var e = assertThrows(SafetensorsException.class, () -> ConceptTemplates.load(file));
+        assertTrue(e.getMessage().startsWith(file.toString()) && e.getMessage().contains("thresholds"), e.getMessage());
+        new SafetensorsWriter().addF32("directions", new long[]{1, 3}, new float[3]).addF32("thresholds", new long[]{1}, new float[1])
+                .metadata("rule", "svm").metadata("tokens", "cls").metadata("concepts", "[\"a\"]").write(file);
+        e = assertThrows(SafetensorsException.class, () -> ConceptTemplates.load(file));
+        assertTrue(e.getMessage().contains("'rule'"), e.getMessage());
+    }
+
+    @Test
+    void refusesFeaturesOfTheWrongWidth() {
+        var e = assertThrows(IllegalArgumentException.class, () -> templates(Rule.HYPERPLANE, false).score(new float[DIM + 1]));
+        assertTrue(e.getMessage().contains("38") && e.getMessage().contains("37"), e.getMessage());
+    }
+}
