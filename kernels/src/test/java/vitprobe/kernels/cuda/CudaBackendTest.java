@@ -1,0 +1,256 @@
+package vitprobe.kernels.cuda;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import vitprobe.kernels.Activation;
+import vitprobe.kernels.Backend;
+import vitprobe.kernels.LinearWeights;
+import vitprobe.kernels.Matrix;
+import vitprobe.kernels.cpu.CpuBackend;
+import vitprobe.weights.DType;
+import vitprobe.weights.Param;
+import vitprobe.weights.Tensor;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.Arrays;
+import java.util.SplittableRandom;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Every CUDA operation against the CPU backend on fresh random data (the seed is printed), with device outputs
+ * poisoned with NaN before each run so that an unwritten element fails. Skipped without a GPU unless
+ * VITPROBE_REQUIRE_GPU=1.
+ */
+class CudaBackendTest {
+    private static final CpuBackend CPU = new CpuBackend();
+    private static final long SEED = System.nanoTime();
+    private final SplittableRandom rng = new SplittableRandom(SEED);
+
+    @AfterAll
+    static void close() {
+        CPU.close();
+    }
+
+    private float[] random(int n, double std) {
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) v[i] = (float) (std * rng.nextGaussian());
+        return v;
+    }
+
+    private static Matrix poisoned(Backend b, int rows, int cols) {
+        float[] nan = new float[rows * cols];
+        Arrays.fill(nan, Float.NaN);
+        return b.upload(nan, rows, cols);
+    }
+
+    private static float[] host(Backend b, Matrix m) {
+        float[] h = new float[Math.toIntExact(m.size())];
+        b.download(m, h, 0);
+        return h;
+    }
+
+    private static Param param(String name, float[] data, long... shape) {
+        MemorySegment seg = MemorySegment.ofArray(new byte[data.length * 4]);
+        MemorySegment.copy(data, 0, seg, ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0, data.length);
+        return Param.of(new Tensor(name, DType.F32, shape, seg));
+    }
+
+    private static void assertClose(float[] got, float[] expected, double tolerance, String what) {
+        double err = GpuTests.relativeError(got, expected);
+        System.out.printf("%-48s relative error %.3e (seed %d)%n", what, err, SEED);
+        assertTrue(err < tolerance, what + ": relative error " + err + " above " + tolerance + " (seed " + SEED + ")");
+    }
+
+    @ParameterizedTest
+    @EnumSource(Precision.class)
+    void linearMatchesCpu(Precision precision) {
+        try (CudaBackend gpu = GpuTests.open(precision)) {
+            checkLinear(gpu, precision.id());
+        }
+    }
+
+    @Test
+    void simtLinearMatchesCpu() {
+        try (CudaBackend gpu = GpuTests.open(Precision.FP32, CudaBackend.FP32_GEMM_PROPERTY, "simt")) {
+            checkLinear(gpu, "fp32 simt");
+        }
+    }
+
+    /** Shapes covering both tile sizes, ragged edges (197 rows, 1 row) and every epilogue combination. */
+    private void checkLinear(CudaBackend gpu, String label) {
+        int[][] shapes = {{1, 64, 96}, {197, 384, 1152}, {300, 96, 64}, {4096, 384, 1536}};
+        double tolerance = GpuTests.tolerance(gpu.precision());
+        for (int[] s : shapes) {
+            int m = s[0], k = s[1], n = s[2];
+            Param w = param("w", random(n * k, 0.05), n, k), bias = param("b", random(n, 0.1), n);
+            float[] x = random(m * k, 1), r = random(m * n, 1);
+            try (LinearWeights gw = gpu.linear(w, bias); LinearWeights cw = CPU.linear(w, bias);
+                 Matrix gx = gpu.upload(x, m, k); Matrix cx = CPU.upload(x, m, k);
+                 Matrix gr = gpu.upload(r, m, n); Matrix cr = CPU.upload(r, m, n)) {
+                for (Activation act : Activation.values()) {
+                    for (boolean residual : new boolean[]{false, true}) {
+                        try (Matrix gy = poisoned(gpu, m, n); Matrix cy = CPU.allocate(m, n)) {
+                            gpu.linear(gx, gw, gy, act, residual ? gr : null);
+                            CPU.linear(cx, cw, cy, act, residual ? cr : null);
+                            assertClose(host(gpu, gy), host(CPU, cy), tolerance,
+                                    label + " linear " + m + "x" + k + "x" + n + " " + act + (residual ? " +res" : ""));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Precision.class)
+    void attentionMatchesCpu(Precision precision) {
+        int[][] cases = {{2, 197, 3, 64}, {1, 50, 4, 16}, {2, 130, 3, 32}, {1, 785, 6, 64}};  // batch, tokens, heads, head dim
+        try (CudaBackend gpu = GpuTests.open(precision)) {
+            for (int[] c : cases) {
+                int batch = c[0], tokens = c[1], heads = c[2], d = heads * c[3], rows = batch * tokens;
+                float[] qkv = random(rows * 3 * d, 1);
+                for (boolean withProbabilities : new boolean[]{false, true}) {
+                    int probRows = batch * heads * tokens;
+                    try (Matrix gq = gpu.upload(qkv, rows, 3 * d); Matrix cq = CPU.upload(qkv, rows, 3 * d);
+                         Matrix gc = poisoned(gpu, rows, d); Matrix cc = CPU.allocate(rows, d);
+                         Matrix gp = withProbabilities ? poisoned(gpu, probRows, tokens) : null;
+                         Matrix cp = withProbabilities ? CPU.allocate(probRows, tokens) : null) {
+                        gpu.attention(gq, batch, tokens, heads, gc, gp);
+                        CPU.attention(cq, batch, tokens, heads, cc, cp);
+                        String what = precision.id() + " attention b" + batch + " n" + tokens + " h" + heads + " hd" + c[3];
+                        assertClose(host(gpu, gc), host(CPU, cc), GpuTests.tolerance(precision), what + (withProbabilities ? " (probs run)" : ""));
+                        if (withProbabilities) assertClose(host(gpu, gp), host(CPU, cp), GpuTests.tolerance(precision), what + " probabilities");
+                    }
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Precision.class)
+    void layerNormMatchesCpu(Precision precision) {
+        try (CudaBackend gpu = GpuTests.open(precision)) {
+            for (int width : new int[]{64, 96, 384, 1024}) {
+                int rows = 197;
+                float[] x = random(rows * width, 3), w = random(width, 1), b = random(width, 1);
+                for (int i = 0; i < x.length; i++) x[i] += 5;  // a large mean: one-pass variance would lose digits here
+                try (Matrix gx = gpu.upload(x, rows, width); Matrix cx = CPU.upload(x, rows, width);
+                     Matrix gw = gpu.upload(w, 1, width); Matrix cw = CPU.upload(w, 1, width);
+                     Matrix gb = gpu.upload(b, 1, width); Matrix cb = CPU.upload(b, 1, width);
+                     Matrix gy = poisoned(gpu, rows, width); Matrix cy = CPU.allocate(rows, width)) {
+                    gpu.layerNorm(gx, gw, gb, 1e-6f, gy);
+                    CPU.layerNorm(cx, cw, cb, 1e-6f, cy);
+                    double tolerance = precision == Precision.BF16 ? 1e-2 : 1e-6;  // LayerNorm itself is fp32 in every mode
+                    assertClose(host(gpu, gy), host(CPU, cy), tolerance, precision.id() + " layerNorm width " + width);
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Precision.class)
+    void tokenAssemblyMatchesCpu(Precision precision) {
+        int batch = 2, channels = 3, size = 32, patch = 8, grid = size / patch, width = channels * patch * patch;
+        int d = 16, tokens = grid * grid + 1;
+        float[] images = random(batch * channels * size * size, 1), cls = random(d, 1), pos = random(tokens * d, 1);
+        float[] pe = random(batch * grid * grid * d, 1);
+        try (CudaBackend gpu = GpuTests.open(precision)) {
+            try (Matrix gi = gpu.upload(images, batch, channels * size * size); Matrix ci = CPU.upload(images, batch, channels * size * size);
+                 Matrix gp = poisoned(gpu, batch * grid * grid, width); Matrix cp = CPU.allocate(batch * grid * grid, width)) {
+                gpu.patchify(gi, batch, channels, size, patch, gp);
+                CPU.patchify(ci, batch, channels, size, patch, cp);
+                // bf16 mode stores patches in bf16 (GEMM input): 2^-9 relative rounding at most.
+                assertClose(host(gpu, gp), host(CPU, cp), precision == Precision.BF16 ? 4e-3 : 0, precision.id() + " patchify");
+            }
+            try (Matrix gpe = gpu.upload(pe, batch * grid * grid, d); Matrix cpe = CPU.upload(pe, batch * grid * grid, d);
+                 Matrix gc = gpu.upload(cls, 1, d); Matrix cc = CPU.upload(cls, 1, d);
+                 Matrix gpos = gpu.upload(pos, tokens, d); Matrix cpos = CPU.upload(pos, tokens, d);
+                 Matrix gt = poisoned(gpu, batch * tokens, d); Matrix ct = CPU.allocate(batch * tokens, d);
+                 Matrix gs = poisoned(gpu, batch * tokens, d); Matrix cs = CPU.allocate(batch * tokens, d);
+                 Matrix gcol = poisoned(gpu, batch * tokens, 5); Matrix ccol = CPU.allocate(batch * tokens, 5)) {
+                gpu.embedTokens(gpe, gc, gpos, batch, gt);
+                CPU.embedTokens(cpe, cc, cpos, batch, ct);
+                assertArrayEquals(host(CPU, ct), host(gpu, gt), precision.id() + " embedTokens");
+                gpu.add(gt, gt, gs);
+                CPU.add(ct, ct, cs);
+                assertArrayEquals(host(CPU, cs), host(gpu, gs), precision.id() + " add");
+                gpu.copyColumns(gs, 7, gcol);
+                CPU.copyColumns(cs, 7, ccol);
+                assertArrayEquals(host(CPU, ccol), host(gpu, gcol), precision.id() + " copyColumns");
+            }
+        }
+    }
+
+    /** A download followed by work that overwrites the same buffer, in one flush: the snapshot path. */
+    @ParameterizedTest
+    @EnumSource(Precision.class)
+    void deferredDownloadSeesContentsAtTheTimeItWasAsked(Precision precision) {
+        int rows = 33, width = 64;
+        float[] x = random(rows * width, 1), ones = new float[width], zeros = new float[width];
+        Arrays.fill(ones, 1f);
+        try (CudaBackend gpu = GpuTests.open(precision);
+             Matrix gx = gpu.upload(x, rows, width); Matrix gw = gpu.upload(ones, 1, width); Matrix gb = gpu.upload(zeros, 1, width);
+             Matrix gy = poisoned(gpu, rows, width);
+             Matrix cx = CPU.upload(x, rows, width); Matrix cw = CPU.upload(ones, 1, width); Matrix cb = CPU.upload(zeros, 1, width);
+             Matrix cy = CPU.allocate(rows, width)) {
+            float[] first = new float[rows * width], second = new float[rows * width];
+            gpu.layerNorm(gx, gw, gb, 1e-6f, gy);
+            gpu.downloadAsync(gy, first, 0);
+            gpu.add(gy, gy, gy);
+            gpu.downloadAsync(gy, second, 0);
+            gpu.synchronize();
+            CPU.layerNorm(cx, cw, cb, 1e-6f, cy);
+            float[] expected = host(CPU, cy);
+            assertClose(first, expected, precision == Precision.BF16 ? 1e-2 : 1e-6, precision.id() + " download before overwrite");
+            for (int i = 0; i < expected.length; i++) expected[i] *= 2;
+            assertClose(second, expected, precision == Precision.BF16 ? 1e-2 : 1e-6, precision.id() + " download after overwrite");
+        }
+    }
+
+    /**
+     * A fixed sequence of work repeated 1,000 times: one graph, replayed (bit-identical results), and no growth in
+     * the pool or in the driver's free memory.
+     */
+    @ParameterizedTest
+    @EnumSource(Precision.class)
+    void repeatedWorkReplaysOneGraphWithoutLeaking(Precision precision) {
+        int rows = 197, d = 64, heads = 4;
+        float[] x = random(rows * d, 1);
+        try (CudaBackend gpu = GpuTests.open(precision)) {
+            Param w = param("w", random(3 * d * d, 0.05), 3 * d, d), b = param("b", random(3 * d, 0.1), 3 * d);
+            try (LinearWeights qkvWeights = gpu.linear(w, b)) {
+                float[] reference = null;
+                long owned = 0, free = 0;
+                int graphs = 0;
+                for (int round = 0; round < 1000; round++) {
+                    float[] out = new float[rows * d];
+                    try (Matrix in = gpu.upload(x, rows, d); Matrix qkv = gpu.allocate(rows, 3 * d); Matrix ctx = gpu.allocate(rows, d)) {
+                        gpu.linear(in, qkvWeights, qkv, Activation.NONE, null);
+                        gpu.attention(qkv, 1, rows, heads, ctx, null);
+                        gpu.downloadAsync(ctx, out, 0);
+                        gpu.synchronize();
+                    }
+                    if (round == 1) {
+                        reference = out;
+                        owned = gpu.deviceBytesOwned();
+                        free = gpu.deviceBytesFree();
+                        graphs = gpu.graphsCaptured();
+                    } else if (round > 1) {
+                        assertArrayEquals(reference, out, "round " + round + " differs from round 1");
+                    }
+                }
+                assertEquals(owned, gpu.deviceBytesOwned(), "pool grew over 1,000 rounds");
+                assertEquals(graphs, gpu.graphsCaptured(), "new graphs captured for identical work");
+                long drift = free - gpu.deviceBytesFree();
+                assertTrue(drift <= 0, "driver free memory dropped by " + drift + " bytes over 1,000 rounds");
+            }
+        }
+    }
+}

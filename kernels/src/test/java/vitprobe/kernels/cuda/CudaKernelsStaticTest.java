@@ -1,0 +1,108 @@
+package vitprobe.kernels.cuda;
+
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import vitprobe.kernels.Backend;
+import vitprobe.kernels.Backends;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Checks that need no GPU: the PTX is there wherever nvcc is, every kernel the backend launches exists with the
+ * parameter list the backend passes, ptxas (for sm_90, what the driver JIT does on an H100/H200) reports no
+ * local-memory spills, and device selection degrades cleanly without a GPU.
+ */
+class CudaKernelsStaticTest {
+    private static final Path CUDA_HOME = Path.of(System.getProperty("cuda.home", "/usr/local/cuda"));
+
+    private static void requireKernels() {
+        boolean nvcc = Files.isExecutable(CUDA_HOME.resolve("bin/nvcc"));
+        if (nvcc) assertTrue(KernelLibrary.built(), "nvcc exists at " + CUDA_HOME + " but the PTX resources are missing");
+        Assumptions.assumeTrue(KernelLibrary.built(), "kernels not built (no nvcc in this build)");
+    }
+
+    @Test
+    void everyKernelExistsWithTheParametersTheBackendPasses() {
+        requireKernels();
+        Pattern entry = Pattern.compile("\\.entry\\s+(\\w+)\\s*\\(([^)]*)\\)", Pattern.DOTALL);
+        Pattern param = Pattern.compile("\\.param\\s+\\.(\\w+)");
+        for (Map.Entry<String, KernelLibrary.Spec> e : KernelLibrary.SPECS.entrySet()) {
+            String ptx = new String(KernelLibrary.ptx(e.getValue().module()), StandardCharsets.US_ASCII);
+            Matcher m = entry.matcher(ptx);
+            String found = null;
+            while (m.find()) {
+                if (m.group(1).equals(e.getKey())) found = m.group(2);
+            }
+            assertTrue(found != null, e.getKey() + " missing from " + e.getValue().module() + ".ptx");
+            List<String> types = new ArrayList<>();
+            Matcher p = param.matcher(found);
+            while (p.find()) types.add(p.group(1));
+            String kinds = e.getValue().parameters();
+            assertEquals(kinds.length(), types.size(), e.getKey() + " parameter count");
+            for (int i = 0; i < kinds.length(); i++) {
+                String expected = switch (kinds.charAt(i)) {
+                    case 'p', 'l' -> "64";
+                    case 'i' -> "32";
+                    case 'f' -> "f32";
+                    default -> throw new AssertionError("kind " + kinds.charAt(i));
+                };
+                String t = types.get(i);
+                boolean ok = expected.equals("f32") ? t.equals("f32") : t.endsWith(expected) && !t.startsWith("f");
+                assertTrue(ok, e.getKey() + " parameter " + i + " is ." + t + ", the backend passes '" + kinds.charAt(i) + "'");
+            }
+        }
+    }
+
+    @Test
+    void ptxasReportsNoSpillsForSm90() throws IOException, InterruptedException {
+        requireKernels();
+        Path ptxas = CUDA_HOME.resolve("bin/ptxas");
+        Assumptions.assumeTrue(Files.isExecutable(ptxas), "no ptxas at " + ptxas);
+        Pattern spill = Pattern.compile("([1-9][0-9]*) bytes spill");
+        Pattern function = Pattern.compile("Compiling entry function '(\\w+)'");
+        Pattern usage = Pattern.compile("Used (\\d+) registers.*?(?:(\\d+) bytes smem)?$", Pattern.MULTILINE);
+        for (String module : KernelLibrary.SPECS.values().stream().map(KernelLibrary.Spec::module).distinct().sorted().toList()) {
+            Path file = Files.createTempFile(module, ".ptx");
+            try {
+                Files.write(file, KernelLibrary.ptx(module));
+                Process p = new ProcessBuilder(ptxas.toString(), "-arch=sm_90", "-v", "-o", "/dev/null", file.toString())
+                        .redirectErrorStream(true).start();
+                String report = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                assertEquals(0, p.waitFor(), "ptxas failed on " + module + ":\n" + report);
+                assertFalse(spill.matcher(report).find(), module + " spills on sm_90:\n" + report);
+                Matcher f = function.matcher(report), u = usage.matcher(report);
+                while (f.find() && u.find()) {
+                    System.out.printf("%-28s %3s registers %6s bytes static smem%n", f.group(1), u.group(1),
+                            u.group(2) == null ? "0" : u.group(2));
+                }
+            } finally {
+                Files.delete(file);
+            }
+        }
+    }
+
+    @Test
+    void deviceSelectionWithoutGpu() {
+        Assumptions.assumeFalse(CudaBackend.available(), "a GPU is present");
+        try (Backend auto = Backends.create("auto", "bf16")) {
+            assertTrue(auto.name().startsWith("cpu"), auto.name());
+        }
+        CudaUnavailableException e = assertThrows(CudaUnavailableException.class, () -> Backends.create("cuda"));
+        assertFalse(e.getMessage().contains("\n"), "one line: " + e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> Backends.create("cpu", "bf16"));
+        assertThrows(IllegalArgumentException.class, () -> Backends.create("cuda", "fp16"));
+    }
+}

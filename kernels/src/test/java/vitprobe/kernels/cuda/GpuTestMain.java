@@ -1,0 +1,55 @@
+package vitprobe.kernels.cuda;
+
+import org.junit.platform.launcher.Launcher;
+import org.junit.platform.launcher.LauncherDiscoveryRequest;
+import org.junit.platform.launcher.core.LauncherFactory;
+import org.junit.platform.launcher.listeners.SummaryGeneratingListener;
+import org.junit.platform.launcher.listeners.TestExecutionSummary;
+import org.junit.platform.engine.TestExecutionResult;
+import org.junit.platform.launcher.TestExecutionListener;
+import org.junit.platform.launcher.TestIdentifier;
+
+import java.io.PrintWriter;
+import java.util.Arrays;
+
+import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
+import static org.junit.platform.launcher.core.LauncherDiscoveryRequestBuilder.request;
+
+/**
+ * Runs the named test classes with the JUnit launcher, for machines without Maven (the GPU machine of
+ * bench/gpu-check.sh). Prints each test's outcome and a closing "N passed, N failed, N skipped" line; exits 1 on
+ * any failure or when nothing ran.
+ */
+public final class GpuTestMain {
+    private GpuTestMain() {}
+
+    public static void main(String[] args) throws ClassNotFoundException {
+        if (args.length == 0) throw new IllegalArgumentException("usage: GpuTestMain TEST_CLASS...");
+        for (String name : args) Class.forName(name);  // a misspelt class fails here, not as "0 tests"
+        LauncherDiscoveryRequest request = request()
+                .selectors(Arrays.stream(args).map(name -> selectClass(name)).toList())
+                .build();
+        SummaryGeneratingListener summary = new SummaryGeneratingListener();
+        TestExecutionListener progress = new TestExecutionListener() {
+            @Override
+            public void executionFinished(TestIdentifier id, TestExecutionResult result) {
+                if (!id.isTest()) return;
+                String why = result.getThrowable().map(t -> ": " + t).orElse("");
+                System.out.println(result.getStatus() + " " + id.getDisplayName() + " [" + id.getUniqueId() + "]" + why);
+            }
+
+            @Override
+            public void executionSkipped(TestIdentifier id, String reason) {
+                System.out.println("SKIPPED " + id.getDisplayName() + ": " + reason);
+            }
+        };
+        Launcher launcher = LauncherFactory.create();
+        launcher.execute(request, summary, progress);
+        TestExecutionSummary s = summary.getSummary();
+        s.printFailuresTo(new PrintWriter(System.out), 40);
+        long failed = s.getTotalFailureCount(), passed = s.getTestsSucceededCount();
+        long skipped = s.getTestsSkippedCount() + s.getTestsAbortedCount();
+        System.out.println(passed + " passed, " + failed + " failed, " + skipped + " skipped");
+        System.exit(failed == 0 && passed > 0 ? 0 : 1);
+    }
+}
