@@ -53,8 +53,11 @@ class ExtractCommandTest {
         assertEquals(6, ExtractedFeatures.load(out.resolve("y_norm/test")).size());
 
         byte[] before = Files.readAllBytes(out.resolve("k/train/shard-00001.safetensors"));
-        CliRunner again = CliRunner.run("extract", "--model", model(), "--dataset", set.toString(), "--out", out.toString(),
+        CliRunner otherBatch = CliRunner.run("extract", "--model", model(), "--dataset", set.toString(), "--out", out.toString(),
                 "--tokens", "k,y_norm", "--precision", "f16", "--batch", "2", "--shard-size", "4");
+        assertTrue(otherBatch.errorLines().contains("other settings (differs in: batch)"), otherBatch.err());
+        CliRunner again = CliRunner.run("extract", "--model", model(), "--dataset", set.toString(), "--out", out.toString(),
+                "--tokens", "k,y_norm", "--precision", "f16", "--batch", "4", "--shard-size", "4");
         assertEquals(0, again.status(), again.err());
         assertTrue(again.err().contains("(5 resumed)"), again.err());
         assertArrayEquals(before, Files.readAllBytes(out.resolve("k/train/shard-00001.safetensors")));

@@ -7,8 +7,8 @@ import java.util.EnumSet;
 import java.util.Set;
 
 /**
- * What an extraction stores; everything here is part of the output's identity (a rerun into the same folder must
- * use the same options). Batch size and thread counts are not: they change speed, not bytes.
+ * What an extraction stores. These, the batch size and the backend make up the output's identity: a rerun into
+ * the same folder must use the same ones (see {@link Extractor}).
  *
  * @param block       the block whose intermediates are stored, 0-based
  * @param tokens      the token types (intermediates) stored, one folder each

@@ -142,6 +142,10 @@ public final class Extractor {
         m.put("block", options.block());
         m.put("dim", c.dim());
         m.put("precision", options.precision().key());
+        // A backend may round differently with the batch composition (e.g. GEMM tiling chosen by row count), so a
+        // resumed run must use the same backend and batch size to repeat the bytes of an uninterrupted one.
+        m.put("backend", vit.backend().name());
+        m.put("batch", batch);
         m.put("transform", ordered("resize", transform.resize(), "crop", transform.crop(), "interpolation", c.interpolation()));
         m.put("shard_images", options.shardImages());
         if (options.task() == Task.SEGMENTATION) {

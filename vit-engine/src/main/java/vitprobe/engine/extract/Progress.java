@@ -11,7 +11,7 @@ final class Progress {
     private final PrintWriter err;
     private final long total;
     private final long start = System.nanoTime();
-    private long done, doneThisRun, lastPrint;
+    private long done, doneThisRun, lastPrint, printedDone = -1;
 
     Progress(PrintWriter err, long total, long alreadyDone) {
         this.err = err;
@@ -25,7 +25,7 @@ final class Progress {
         long now = System.nanoTime();
         if (now - lastPrint >= EVERY_NANOS || done == total) {
             lastPrint = now;
-            print(now);
+            print();
         }
     }
 
@@ -34,8 +34,9 @@ final class Progress {
         return secs > 0 ? doneThisRun / secs : 0;
     }
 
-    private void print(long now) {
+    private void print() {
         if (err == null) return;
+        printedDone = done;
         int filled = total == 0 ? WIDTH : (int) (WIDTH * done / total);
         double rate = imagesPerSecond();
         String eta = rate > 0 ? clock((total - done) / rate) : "--:--";
@@ -46,7 +47,7 @@ final class Progress {
 
     void finish() {
         if (err == null) return;
-        print(System.nanoTime());
+        if (printedDone != done) print();
         err.println();
     }
 

@@ -43,6 +43,17 @@ class ExtractorTest {
         }
     }
 
+    /**
+     * The stored row equals the reference up to rounding: the reference runs alone, and the CPU kernels' rounding
+     * may differ in the last bit between batch compositions and JIT tiers; F16 storage adds its own rounding.
+     */
+    private static void assertClose(float[] expected, float[] stored, int from, float relative, String what) {
+        for (int j = 0; j < expected.length; j++) {
+            float tolerance = relative * Math.max(1, Math.abs(expected[j]));
+            assertEquals(expected[j], stored[from + j], tolerance, what + " value " + j);
+        }
+    }
+
     @Test
     void classificationStoresEachImagesClsTokenAndLabels() throws Exception {
         TestSource source = TestSource.of(1, 5, 3, List.of(), List.of(), 0);
@@ -63,8 +74,7 @@ class ExtractorTest {
                 for (int i = 0; i < items.size(); i++) {
                     assertEquals(i, f.groups()[i]);
                     assertArrayEquals(items.get(i).imageLabels(), Arrays.copyOfRange(f.labels(), i * 3, i * 3 + 3));
-                    assertArrayEquals(reference(items.get(i), Task.CLASSIFICATION, which, 0),
-                            Arrays.copyOfRange(f.features(), i * 32, i * 32 + 32), items.get(i).id());
+                    assertClose(reference(items.get(i), Task.CLASSIFICATION, which, 0), f.features(), i * 32, 1e-5f, items.get(i).id());
                 }
             }
         }
@@ -86,10 +96,7 @@ class ExtractorTest {
             int patch = (int) f.patches()[s];
             byte[] all = item.patchLabels(grid);
             assertArrayEquals(Arrays.copyOfRange(all, patch * 3, patch * 3 + 3), Arrays.copyOfRange(f.labels(), s * 3, s * 3 + 3));
-            float[] ref = reference(item, Task.SEGMENTATION, Intermediate.Y, 1 + patch);
-            for (int j = 0; j < 32; j++) {
-                assertEquals(Float.float16ToFloat(Float.floatToFloat16(ref[j])), f.features()[s * 32 + j], item.id() + " patch " + patch);
-            }
+            assertClose(reference(item, Task.SEGMENTATION, Intermediate.Y, 1 + patch), f.features(), s * 32, 1e-3f, item.id() + " patch " + patch);
         }
         for (int image = 0; image < 4; image++) {
             final int g = image;
