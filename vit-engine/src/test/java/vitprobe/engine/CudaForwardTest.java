@@ -1,0 +1,143 @@
+package vitprobe.engine;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
+import vitprobe.kernels.cpu.CpuBackend;
+import vitprobe.kernels.cuda.CudaBackend;
+import vitprobe.kernels.cuda.CudaUnavailableException;
+import vitprobe.kernels.cuda.Precision;
+import vitprobe.weights.CheckpointLoader;
+import vitprobe.weights.SafeTensors;
+import vitprobe.weights.Tensor;
+import vitprobe.weights.ViTWeights;
+
+import java.nio.file.Path;
+import java.util.EnumSet;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The whole forward on the CUDA backend: against the float64 oracle fixtures in every precision, against the CPU
+ * backend on fresh random inputs for every intermediate, and over 1,000 repeated forwards (one graph, no leak).
+ * Skipped without a GPU unless VITPROBE_REQUIRE_GPU=1.
+ */
+class CudaForwardTest {
+    private static final CpuBackend CPU = new CpuBackend();
+    private static final long SEED = System.nanoTime();
+
+    @AfterAll
+    static void close() {
+        CPU.close();
+    }
+
+    /** The backend, or a skipped test without a GPU (a failure when VITPROBE_REQUIRE_GPU=1). */
+    private static CudaBackend open(Precision precision) {
+        try {
+            return CudaBackend.open(precision);
+        } catch (CudaUnavailableException e) {
+            if ("1".equals(System.getenv("VITPROBE_REQUIRE_GPU"))) throw new AssertionError("VITPROBE_REQUIRE_GPU=1 but " + e.getMessage(), e);
+            Assumptions.abort("GPU test skipped: " + e.getMessage());
+            throw e;
+        }
+    }
+
+    private static double tolerance(Precision precision) {
+        return precision == Precision.FP32 ? 1e-5 : 1e-2;
+    }
+
+    static Stream<Arguments> fixturesAndPrecisions() {
+        return Stream.of("hf-vit-dino-format-small", "hf-vitmae-pretraining-format-small", "timm-dino-vits8-depth2",
+                "timm-mae-vitb16-depth1").flatMap(f -> Stream.of(Precision.values()).map(p -> Arguments.of(f, p)));
+    }
+
+    @ParameterizedTest
+    @MethodSource("fixturesAndPrecisions")
+    void lastBlockMatchesReference(String name, Precision precision) {
+        Path dir = FixtureAgreementTest.fixture(name);
+        try (CudaBackend gpu = open(precision);
+             ViTWeights w = CheckpointLoader.load(dir);
+             VisionTransformer vit = new VisionTransformer(w, gpu);
+             SafeTensors ref = SafeTensors.open(dir.resolve("reference.safetensors"))) {
+            Tensor input = ref.tensor("input");
+            FloatTensor images = new FloatTensor(input.toFloatArray(), Math.toIntExact(input.dim(0)), 3, 224, 224);
+            int last = w.config().depth() - 1;
+            Activations acts = vit.forward(images, Capture.paper(last));
+            for (Intermediate which : Intermediate.PAPER) {
+                Tensor expected = ref.tensor(which.id());
+                FloatTensor got = acts.get(last, which);
+                assertArrayEquals(expected.shape(), got.longShape(), which.id() + " shape");
+                double err = FixtureAgreementTest.relativeError(got.data(), expected.toFloatArray());
+                System.out.printf("cuda %s %-40s %-6s relative error %.3e%n", precision.id(), name, which.id(), err);
+                assertTrue(err < tolerance(precision), name + " " + precision.id() + " " + which.id() + ": relative error " + err);
+            }
+        }
+    }
+
+    /** Every intermediate of the last block, random pixels drawn anew each run, against the CPU backend. */
+    @ParameterizedTest
+    @EnumSource(Precision.class)
+    void everyIntermediateMatchesCpuOnRandomInput(Precision precision) {
+        Path dir = FixtureAgreementTest.fixture("timm-dino-vits8-depth2");
+        SplittableRandom rng = new SplittableRandom(SEED);
+        int batch = 3;
+        float[] pixels = new float[batch * 3 * 224 * 224];
+        for (int i = 0; i < pixels.length; i++) pixels[i] = (float) rng.nextGaussian();
+        FloatTensor images = new FloatTensor(pixels, batch, 3, 224, 224);
+        try (CudaBackend gpu = open(precision);
+             ViTWeights w = CheckpointLoader.load(dir);
+             VisionTransformer onGpu = new VisionTransformer(w, gpu);
+             VisionTransformer onCpu = new VisionTransformer(w, CPU)) {
+            int last = w.config().depth() - 1;
+            Capture all = Capture.of(last, EnumSet.allOf(Intermediate.class));
+            Map<Intermediate, FloatTensor> expected = onCpu.forward(images, all).block(last);
+            Map<Intermediate, FloatTensor> got = onGpu.forward(images, all).block(last);
+            for (Intermediate which : Intermediate.values()) {
+                double err = FixtureAgreementTest.relativeError(got.get(which).data(), expected.get(which).data());
+                System.out.printf("cuda %s random input (seed %d) %-10s relative error %.3e%n", precision.id(), SEED, which.id(), err);
+                assertTrue(err < tolerance(precision), precision.id() + " " + which.id() + ": relative error " + err + " (seed " + SEED + ")");
+            }
+        }
+    }
+
+    /** 1,000 forwards of one shape: identical results, no new graphs after the first two, no memory growth. */
+    @Test
+    void thousandForwardsReplayWithoutLeaking() {
+        Path dir = FixtureAgreementTest.fixture("hf-vit-dino-format-small");
+        float[] pixels = new float[2 * 3 * 224 * 224];
+        SplittableRandom rng = new SplittableRandom(SEED);
+        for (int i = 0; i < pixels.length; i++) pixels[i] = (float) rng.nextGaussian();
+        FloatTensor images = new FloatTensor(pixels, 2, 3, 224, 224);
+        try (CudaBackend gpu = open(Precision.BF16);
+             ViTWeights w = CheckpointLoader.load(dir);
+             VisionTransformer vit = new VisionTransformer(w, gpu)) {
+            Capture capture = Capture.paper(w.config().depth() - 1);
+            float[] reference = null;
+            long owned = 0, free = 0;
+            int graphs = 0;
+            for (int i = 0; i < 1000; i++) {
+                float[] y = vit.forward(images, capture).get(w.config().depth() - 1, Intermediate.Y_NORM).data();
+                if (i == 1) {
+                    reference = y;
+                    owned = gpu.deviceBytesOwned();
+                    free = gpu.deviceBytesFree();
+                    graphs = gpu.graphsCaptured();
+                } else if (i > 1) {
+                    assertArrayEquals(reference, y, "forward " + i + " differs");
+                }
+            }
+            assertEquals(owned, gpu.deviceBytesOwned(), "pool grew over 1,000 forwards");
+            assertEquals(graphs, gpu.graphsCaptured(), "graphs captured after the second forward");
+            assertTrue(gpu.deviceBytesFree() >= free, "driver free memory dropped over 1,000 forwards");
+        }
+    }
+}
