@@ -1,0 +1,194 @@
+package vitprobe.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+import vitprobe.probe.ConceptTemplates;
+import vitprobe.probe.CosineTrainer;
+import vitprobe.probe.Evaluation;
+import vitprobe.probe.HyperplaneTrainer;
+import vitprobe.probe.LogisticRegressionTrainer;
+import vitprobe.probe.Metrics;
+import vitprobe.probe.ProbeData;
+import vitprobe.probe.ProbeReport;
+import vitprobe.probe.Rule;
+import vitprobe.weights.Json;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.function.Function;
+
+@Command(name = "probe", sortOptions = false, description = {
+        "Train one concept template per concept on token features and evaluate it on balanced test sets.",
+        "Feature files hold 'features' [N,D] F32/F16 and 'labels' [N,C] U8 of 0/1, optionally 'groups' [N] I64",
+        "(the image of each sample) and 'categories' [C] I64, concept names as a JSON list in metadata 'concepts'.",
+        "hyperplane: logistic regression, by the study's hard-negative protocol (--solver mined) or fitted to",
+        "convergence (--solver lbfgs, scikit-learn's LogisticRegression(C) objective);",
+        "cosine: mean of k-shot support positives, F1-optimal threshold, over --trials draws (mean and std)."})
+final class ProbeCommand implements Callable<Integer> {
+    @Option(names = "--rule", required = true, converter = RuleConverter.class, description = "hyperplane or cosine.")
+    Rule rule;
+
+    @Option(names = "--train", required = true, paramLabel = "TRAIN.safetensors", description = "Training features and labels.")
+    Path train;
+
+    @Option(names = "--test", required = true, paramLabel = "TEST.safetensors", description = "Test features and labels.")
+    Path test;
+
+    @Option(names = "--out", required = true, paramLabel = "RESULT.json", description = "Where to write the metrics.")
+    Path out;
+
+    @Option(names = "--save-templates", paramLabel = "T.safetensors",
+            description = "Also save the templates (cosine: those of the first trial).")
+    Path saveTemplates;
+
+    @Option(names = "--seed", description = "Seed of every random draw (default: ${DEFAULT-VALUE}).")
+    long seed = 0;
+
+    @Option(names = "--k", description = "cosine: support images per concept (default: ${DEFAULT-VALUE}).")
+    int shots = 10;
+
+    @Option(names = "--trials", description = "cosine: independent support draws (default: ${DEFAULT-VALUE}).")
+    int trials = 10;
+
+    @Option(names = "--center", description = "cosine: subtract the mean training feature before the cosine.")
+    boolean center;
+
+    @Option(names = "--solver", description = "hyperplane: mined (the study's protocol) or lbfgs (converged) (default: ${DEFAULT-VALUE}).")
+    String solver = "mined";
+
+    @Option(names = "--pool-ratio", paramLabel = "RHO",
+            description = "hyperplane: negatives kept per positive, 0 for all (default: 20 for mined, 0 for lbfgs).")
+    Double poolRatio;
+
+    @Option(names = "--mined-ratio", description = "mined: negatives per positive in each round (default: ${DEFAULT-VALUE}).")
+    int minedRatio = HyperplaneTrainer.Options.defaults().minedRatio();
+
+    @Option(names = "--rounds", description = "mined: rounds of hard-negative mining (default: ${DEFAULT-VALUE}).")
+    int rounds = HyperplaneTrainer.Options.defaults().rounds();
+
+    @Option(names = "--epochs", description = "mined: epochs per round (default: ${DEFAULT-VALUE}).")
+    int epochs = HyperplaneTrainer.Options.defaults().epochs();
+
+    @Option(names = "--lr", description = "mined: Adam learning rate of the first round, halved every round (default: ${DEFAULT-VALUE}).")
+    double learningRate = HyperplaneTrainer.Options.defaults().learningRate();
+
+    @Option(names = "--l2", description = "mined: L2 weight decay on standardised features (default: ${DEFAULT-VALUE}).")
+    double l2 = HyperplaneTrainer.Options.defaults().l2();
+
+    @Option(names = "--batch", description = "mined: batch size (default: ${DEFAULT-VALUE}).")
+    int batchSize = HyperplaneTrainer.Options.defaults().batchSize();
+
+    @Option(names = "--C", paramLabel = "C", description = "lbfgs: inverse L2 strength, as scikit-learn's C (default: ${DEFAULT-VALUE}).")
+    double inverseRegularization = LogisticRegressionTrainer.Options.defaults().inverseRegularization();
+
+    @Spec
+    CommandSpec spec;
+
+    static final class RuleConverter implements CommandLine.ITypeConverter<Rule> {
+        @Override
+        public Rule convert(String value) {
+            Rule r = Rule.byKey(value);
+            if (r == null) throw new CommandLine.TypeConversionException("'" + value + "' is not a rule (hyperplane or cosine)");
+            return r;
+        }
+    }
+
+    @Override
+    public Integer call() throws IOException {
+        Map<String, Object> settings = new LinkedHashMap<>();
+        Function<ProbeData, List<ConceptTemplates>> trainer = trainer(settings);
+        long start = System.nanoTime();
+        ProbeData trainData = ProbeData.load(train), testData = ProbeData.load(test);
+        trainData.requirePositivesForEveryConcept();
+        testData.requirePositivesForEveryConcept();
+        ProbeReport.requireCompatible(trainData, testData);
+        long loaded = System.nanoTime();
+        List<ConceptTemplates> templates;
+        try {
+            templates = trainer.apply(trainData);
+        } catch (IllegalArgumentException e) { // a concept the data cannot train, e.g. without negatives
+            throw new IllegalArgumentException(train + ": " + e.getMessage(), e);
+        }
+        long trained = System.nanoTime();
+        Evaluation.TestSet[] sets = Evaluation.balanced(testData, seed);
+        List<Metrics[]> metrics = templates.stream().map(t -> Evaluation.evaluate(t, testData, sets)).toList();
+        settings.put("tokens", trainData.tokens().key());
+        settings.put("train", train.toString());
+        settings.put("test", test.toString());
+        Map<String, Object> seconds = new LinkedHashMap<>();
+        seconds.put("load", seconds(start, loaded));
+        seconds.put("train", seconds(loaded, trained));
+        seconds.put("evaluate", seconds(trained, System.nanoTime()));
+        settings.put("seconds", seconds);
+        Map<String, Object> report = ProbeReport.build(rule, testData, sets, metrics, settings);
+        writeAtomically(out, Json.writePretty(report));
+        if (saveTemplates != null) templates.getFirst().save(saveTemplates);
+        @SuppressWarnings("unchecked")
+        Map<String, Object> mean = (Map<String, Object>) report.get("mean");
+        spec.commandLine().getOut().printf("%s: %d concepts, mean balanced accuracy %.4f, F1 %.4f; wrote %s%n",
+                rule.key(), trainData.conceptCount(), (double) mean.get("accuracy"), (double) mean.get("f1"), out);
+        return 0;
+    }
+
+    /**
+     * The training to run, from the flags, validated before any file is read; it gives the templates of each trial
+     * (one for the hyperplane rule). The options used go to settings, in a stable order.
+     */
+    private Function<ProbeData, List<ConceptTemplates>> trainer(Map<String, Object> settings) {
+        settings.put("seed", seed);
+        try {
+            if (rule == Rule.COSINE) {
+                var options = new CosineTrainer.Options(shots, trials, center, seed);
+                settings.put("k", shots);
+                settings.put("trials", trials);
+                settings.put("center", center);
+                return data -> CosineTrainer.train(data, options);
+            }
+            settings.put("solver", solver);
+            if (solver.equals("lbfgs")) {
+                var options = LogisticRegressionTrainer.Options.defaults().withInverseRegularization(inverseRegularization)
+                        .withPoolRatio(poolRatio == null ? 0 : poolRatio).withSeed(seed);
+                settings.put("C", inverseRegularization);
+                settings.put("pool_ratio", options.poolRatio());
+                return data -> List.of(LogisticRegressionTrainer.train(data, options));
+            }
+            if (!solver.equals("mined")) throw new IllegalArgumentException("--solver must be mined or lbfgs, not '" + solver + "'");
+            var options = new HyperplaneTrainer.Options(poolRatio == null ? HyperplaneTrainer.Options.defaults().poolRatio() : poolRatio,
+                    minedRatio, rounds, epochs, learningRate, l2, batchSize, seed);
+            settings.put("pool_ratio", options.poolRatio());
+            settings.put("mined_ratio", minedRatio);
+            settings.put("rounds", rounds);
+            settings.put("epochs", epochs);
+            settings.put("learning_rate", learningRate);
+            settings.put("l2", l2);
+            settings.put("batch_size", batchSize);
+            return data -> List.of(HyperplaneTrainer.train(data, options));
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+    }
+
+    private static double seconds(long from, long to) {
+        return Math.round((to - from) / 1e6) / 1e3;
+    }
+
+    private static void writeAtomically(Path file, String text) throws IOException {
+        Path dir = file.toAbsolutePath().getParent();
+        Path temp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
+        try {
+            Files.writeString(temp, text);
+            Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(temp);
+        }
+    }
+}

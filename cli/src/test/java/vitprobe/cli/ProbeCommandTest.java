@@ -1,0 +1,169 @@
+package vitprobe.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import vitprobe.probe.ConceptTemplates;
+import vitprobe.probe.Rule;
+import vitprobe.weights.Json;
+import vitprobe.weights.SafetensorsWriter;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ProbeCommandTest {
+    @TempDir
+    Path dir;
+
+    private static final int DIM = 12, CONCEPTS = 4;
+
+    /**
+     * Images of 6 patches, each showing one of the concepts (category c % 2) as its prototype plus noise; concept
+     * names in metadata, one group per image.
+     */
+    private static SafetensorsWriter patches(long seed, int images) {
+        SplittableRandom random = new SplittableRandom(seed), prototypes = new SplittableRandom(99);
+        float[][] proto = new float[CONCEPTS][DIM];
+        for (float[] p : proto) for (int j = 0; j < DIM; j++) p[j] = (float) prototypes.nextGaussian() * 3;
+        int n = images * 6;
+        float[] features = new float[n * DIM];
+        byte[] labels = new byte[n * CONCEPTS];
+        long[] groups = new long[n];
+        for (int i = 0; i < n; i++) {
+            groups[i] = i / 6;
+            int c = random.nextInt(CONCEPTS);
+            labels[i * CONCEPTS + c] = 1;
+            for (int j = 0; j < DIM; j++) features[i * DIM + j] = proto[c][j] + (float) random.nextGaussian();
+        }
+        return new SafetensorsWriter()
+                .addF32("features", new long[]{n, DIM}, features)
+                .addU8("labels", new long[]{n, CONCEPTS}, labels)
+                .addI64("groups", new long[]{n}, groups)
+                .addI64("categories", new long[]{CONCEPTS}, new long[]{0, 1, 0, 1})
+                .metadata("concepts", "[\"sky\",\"grass\",\"water\",\"sand\"]");
+    }
+
+    private Path write(String name, SafetensorsWriter w) throws IOException {
+        Path file = dir.resolve(name);
+        w.write(file);
+        return file;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> json(Path file) throws IOException {
+        return (Map<String, Object>) Json.parse(Files.readString(file));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<Map<String, Object>> concepts(Map<String, Object> result) {
+        return (List<Map<String, Object>>) result.get("concepts");
+    }
+
+    private static double mean(Map<String, Object> result, String field) {
+        return ((Number) ((Map<?, ?>) result.get("mean")).get(field)).doubleValue();
+    }
+
+    @Test
+    void hyperplaneSolversWriteResultsAndTemplates() throws IOException {
+        Path train = write("train.safetensors", patches(1, 60)), test = write("test.safetensors", patches(2, 30));
+        for (String solver : List.of("mined", "lbfgs")) {
+            Path out = dir.resolve(solver + ".json"), templates = dir.resolve(solver + ".safetensors");
+            CliRunner r = CliRunner.run("probe", "--rule", "hyperplane", "--solver", solver, "--train", train.toString(),
+                    "--test", test.toString(), "--out", out.toString(), "--save-templates", templates.toString());
+            assertEquals(0, r.status(), r.err());
+            assertTrue(r.out().startsWith("hyperplane: 4 concepts, mean balanced accuracy"), r.out());
+            Map<String, Object> result = json(out);
+            assertEquals("hyperplane", result.get("rule"));
+            assertEquals(solver, result.get("solver"));
+            assertEquals("patch", result.get("tokens"));
+            assertEquals(List.of("sky", "grass", "water", "sand"), concepts(result).stream().map(c -> c.get("name")).toList());
+            assertEquals(List.of(0L, 1L, 0L, 1L), concepts(result).stream().map(c -> c.get("category")).toList());
+            assertFalse(concepts(result).getFirst().containsKey("f1_std"));
+            assertTrue(mean(result, "accuracy") > 0.95, "separated prototypes: " + mean(result, "accuracy"));
+            assertEquals(2, ((List<?>) result.get("categories")).size());
+            ConceptTemplates saved = ConceptTemplates.load(templates);
+            assertEquals(Rule.HYPERPLANE, saved.rule());
+            assertEquals(List.of("sky", "grass", "water", "sand"), saved.concepts());
+        }
+    }
+
+    @Test
+    void cosineReportsMeanAndSpreadOverTrialsAndRepeatsWithTheSeed() throws IOException {
+        Path train = write("train.safetensors", patches(3, 60)), test = write("test.safetensors", patches(4, 30));
+        Path first = dir.resolve("a.json"), second = dir.resolve("b.json");
+        for (Path out : List.of(first, second)) {
+            CliRunner r = CliRunner.run("probe", "--rule", "cosine", "--k", "8", "--trials", "4", "--center", "--seed", "5",
+                    "--train", train.toString(), "--test", test.toString(), "--out", out.toString());
+            assertEquals(0, r.status(), r.err());
+        }
+        Map<String, Object> a = json(first), b = json(second);
+        assertEquals(8L, a.get("k"));
+        assertEquals(true, a.get("center"));
+        for (int c = 0; c < CONCEPTS; c++) {
+            Map<String, Object> ca = concepts(a).get(c), cb = concepts(b).get(c);
+            assertTrue(ca.containsKey("accuracy_std") && ca.containsKey("f1_std"));
+            for (String k : List.of("accuracy", "precision", "recall", "f1", "f1_std", "positives")) assertEquals(ca.get(k), cb.get(k), k);
+        }
+        assertTrue(mean(a, "accuracy") > 0.85, "separated prototypes: " + mean(a, "accuracy"));
+    }
+
+    private void assertBadInput(String expectedFile, String fragment, String... args) {
+        String[] all = new String[args.length + 1];
+        all[0] = "probe";
+        System.arraycopy(args, 0, all, 1, args.length);
+        CliRunner r = CliRunner.run(all);
+        assertEquals(1, r.status(), r.err());
+        List<String> lines = r.err().lines().toList();
+        assertEquals(1, lines.size(), r.err());
+        assertTrue(lines.getFirst().startsWith("vitprobe: " + expectedFile), lines.getFirst());
+        assertTrue(lines.getFirst().contains(fragment), lines.getFirst() + " lacks " + fragment);
+    }
+
+    @Test
+    void badInputIsOneLineNamingTheFile() throws IOException {
+        Path good = write("good.safetensors", patches(5, 10));
+        Path out = dir.resolve("r.json");
+        Path shortLabels = write("short.safetensors", new SafetensorsWriter().addF32("features", new long[]{3, 2}, new float[6])
+                .addU8("labels", new long[]{2, 1}, new byte[]{1, 0}));
+        assertBadInput(shortLabels.toString(), "2 rows", "--rule", "cosine", "--train", shortLabels.toString(), "--test", good.toString(), "--out", out.toString());
+        Path twos = write("twos.safetensors", new SafetensorsWriter().addF32("features", new long[]{2, 1}, new float[2])
+                .addU8("labels", new long[]{2, 1}, new byte[]{1, 2}));
+        assertBadInput(twos.toString(), "0 or 1", "--rule", "hyperplane", "--train", good.toString(), "--test", twos.toString(), "--out", out.toString());
+        Path nan = write("nan.safetensors", new SafetensorsWriter().addF32("features", new long[]{2, 1}, new float[]{Float.NaN, 0})
+                .addU8("labels", new long[]{2, 1}, new byte[]{1, 0}));
+        assertBadInput(nan.toString(), "NaN", "--rule", "hyperplane", "--train", nan.toString(), "--test", good.toString(), "--out", out.toString());
+        Path empty = write("empty.safetensors", new SafetensorsWriter().addF32("features", new long[]{2, 1}, new float[2])
+                .addU8("labels", new long[]{2, 2}, new byte[]{1, 0, 1, 0}).metadata("concepts", "[\"sky\",\"void\"]"));
+        assertBadInput(empty.toString(), "'void'", "--rule", "cosine", "--train", empty.toString(), "--test", good.toString(), "--out", out.toString());
+        Path other = write("other.safetensors", new SafetensorsWriter().addF32("features", new long[]{2, DIM}, new float[2 * DIM])
+                .addU8("labels", new long[]{2, 4}, new byte[]{1, 1, 1, 1, 0, 0, 0, 0}).metadata("concepts", "[\"a\",\"b\",\"c\",\"d\"]"));
+        assertBadInput(other.toString(), "concepts differ", "--rule", "hyperplane", "--train", good.toString(), "--test", other.toString(), "--out", out.toString());
+        Path allSky = write("all-sky.safetensors", new SafetensorsWriter().addF32("features", new long[]{2, 1}, new float[]{1, 2})
+                .addU8("labels", new long[]{2, 1}, new byte[]{1, 1}));
+        assertBadInput(allSky.toString(), "no negative", "--rule", "hyperplane", "--train", allSky.toString(), "--test", allSky.toString(), "--out", out.toString());
+        assertFalse(Files.exists(out), "no result on failure");
+    }
+
+    @Test
+    void badFlagsAreUsageErrors() throws IOException {
+        Path good = write("good.safetensors", patches(6, 10));
+        for (String[] flags : List.of(new String[]{"--rule", "svm"}, new String[]{"--rule", "cosine", "--k", "0"},
+                new String[]{"--rule", "hyperplane", "--solver", "newton"})) {
+            String[] args = new String[flags.length + 7];
+            args[0] = "probe";
+            System.arraycopy(flags, 0, args, 1, flags.length);
+            System.arraycopy(new String[]{"--train", good.toString(), "--test", good.toString(), "--out", dir.resolve("x.json").toString()},
+                    0, args, flags.length + 1, 6);
+            CliRunner r = CliRunner.run(args);
+            assertEquals(2, r.status(), String.join(" ", flags) + ": " + r.err());
+            assertTrue(r.err().startsWith("vitprobe: "), r.err());
+        }
+    }
+}
