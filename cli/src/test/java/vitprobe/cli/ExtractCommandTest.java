@@ -51,6 +51,8 @@ class ExtractCommandTest {
         assertEquals(TokenType.CLS, train.tokens());
         assertEquals(List.of("red-circle", "red-square", "red-triangle"), train.concepts());
         assertEquals(6, ExtractedFeatures.load(out.resolve("y_norm/test")).size());
+        // A shard is itself a probe file; shard 0 holds red-circle 0..2 and the broken image, which is left out.
+        assertEquals(3, ProbeData.load(out.resolve("k/train/shard-00000.safetensors")).size());
 
         byte[] before = Files.readAllBytes(out.resolve("k/train/shard-00001.safetensors"));
         CliRunner otherBatch = CliRunner.run("extract", "--model", model(), "--dataset", set.toString(), "--out", out.toString(),

@@ -14,6 +14,11 @@ public final class ExtractChild {
         run(Path.of(args[0]), Long.parseLong(args[1]));
     }
 
+    /**
+     * Stores F16, as a real run would. With F32 the resumed shards can differ in the last bit: the CPU kernels'
+     * vector reductions and exp round differently before and after the JIT compiles them, and a resumed run
+     * computes those shards in a cold JVM.
+     */
     static Extractor.Result run(Path out, long readDelayMillis) throws Exception {
         TestSource source = TestSource.of(5, TRAIN, TEST, List.of("train/img9.png"), List.of(), readDelayMillis);
         ExtractOptions options = new ExtractOptions(Task.SEGMENTATION, 1, Intermediate.PAPER, Precision.F16, SHARD,
