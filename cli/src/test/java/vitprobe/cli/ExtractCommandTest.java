@@ -81,6 +81,20 @@ class ExtractCommandTest {
     }
 
     @Test
+    void probeTrainsOnExtractedShards() throws Exception {
+        Path set = dir.resolve("set"), out = dir.resolve("features"), result = dir.resolve("result.json");
+        assertEquals(0, CliRunner.run("synth", "--kind", "classification", "--out", set.toString(), "--classes", "3",
+                "--train", "4", "--test", "3", "--width", "48", "--height", "48", "--seed", "9").status());
+        assertEquals(0, CliRunner.run("extract", "--model", model(), "--dataset", set.toString(), "--out", out.toString(),
+                "--tokens", "y_norm", "--shard-size", "64").status());
+        CliRunner r = CliRunner.run("probe", "--rule", "cosine", "--k", "2", "--trials", "2",
+                "--train", out.resolve("y_norm/train/shard-00000.safetensors").toString(),
+                "--test", out.resolve("y_norm/test/shard-00000.safetensors").toString(), "--out", result.toString());
+        assertEquals(0, r.status(), r.err());
+        assertTrue(Files.isRegularFile(result));
+    }
+
+    @Test
     void badInputIsOneLineAndLeavesNoOutput() throws Exception {
         Path out = dir.resolve("never");
         CliRunner r = CliRunner.run("extract", "--model", model(), "--dataset", dir.resolve("missing").toString(), "--out", out.toString());

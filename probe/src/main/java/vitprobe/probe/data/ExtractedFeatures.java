@@ -4,13 +4,18 @@ import vitprobe.engine.extract.FeatureStore;
 import vitprobe.probe.ProbeData;
 import vitprobe.probe.TokenType;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** Probe data from what {@code vitprobe extract} wrote: a shard folder ({@code DIR/<token type>/<split>}) or one file. */
+/**
+ * Probe data from a path given on the command line: a shard folder that {@code vitprobe extract} wrote
+ * ({@code DIR/<token type>/<split>}, all shards as one data set), or a single probe file (a shard is one).
+ */
 public final class ExtractedFeatures {
     private ExtractedFeatures() {}
 
     public static ProbeData load(Path folderOrFile) {
+        if (!Files.isDirectory(folderOrFile)) return ProbeData.load(folderOrFile);
         FeatureStore.Features f = FeatureStore.read(folderOrFile);
         TokenType tokens = f.tokens() == null ? null : TokenType.byKey(f.tokens());
         if (f.tokens() != null && tokens == null) {
