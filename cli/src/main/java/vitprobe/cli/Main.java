@@ -8,7 +8,7 @@ import java.io.PrintWriter;
 /** The {@code vitprobe} command. Every failure is one line on stderr and a non-zero exit status. */
 @Command(name = "vitprobe", mixinStandardHelpOptions = true, version = "vitprobe 0.1.0",
         description = "Runs self-supervised Vision Transformers from safetensors weights and probes their tokens.",
-        subcommands = {InspectCommand.class, TokensCommand.class, DemoCommand.class, ExtractCommand.class, SyntheticCommand.class, ImagenetSubsetCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {InspectCommand.class, TokensCommand.class, DemoCommand.class, ExtractCommand.class, SyntheticCommand.class, ImagenetSubsetCommand.class, PullCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
     /** Exit status for bad input: unreadable files, wrong shapes, failed validation. */
     public static final int EXIT_INPUT = 1;

@@ -1,9 +1,13 @@
 package vitprobe.cli;
 
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 import vitprobe.weights.CheckpointLoader;
 import vitprobe.weights.ViTConfig;
 import vitprobe.weights.ViTWeights;
+import vitprobe.weights.hub.HubClient;
+import vitprobe.weights.hub.HubReference;
 
 import java.nio.file.Path;
 
@@ -15,8 +19,12 @@ final class ModelOptions {
     @Option(names = "--eps", description = "Override the LayerNorm epsilon (default: config.json, else 1e-6 timm / 1e-12 transformers).")
     Double eps;
 
+    @Spec(Spec.Target.MIXEE)
+    CommandSpec command;
+
     /**
-     * Loads MODEL: a folder with model.safetensors (+ optional config.json), a .safetensors file, or
+     * Loads MODEL: a folder with model.safetensors (+ optional config.json), a .safetensors file,
+     * {@code hf:ORG/NAME[@REV]} from the hub cache (downloaded first when missing), or
      * {@code random:vits8} / {@code random:vitb16} for seeded random weights of DINO ViT-S/8 or MAE ViT-B/16.
      */
     ViTWeights load(String model, long seed) {
@@ -28,6 +36,13 @@ final class ModelOptions {
             };
             return ViTWeights.random(config, seed);
         }
-        return CheckpointLoader.load(Path.of(model), new CheckpointLoader.Overrides(heads, eps));
+        return CheckpointLoader.load(localPath(model), new CheckpointLoader.Overrides(heads, eps));
+    }
+
+    private Path localPath(String model) {
+        if (!model.startsWith(HubReference.PREFIX)) return Path.of(model);
+        try (PullCommand.ProgressBar bar = new PullCommand.ProgressBar(command.commandLine().getErr())) {
+            return HubClient.fromEnvironment().resolve(HubReference.parse(model), bar);
+        }
     }
 }
