@@ -21,13 +21,14 @@ final class VectorMath {
     private static final float[] ERFC_POLY = {-1.26551223f, 1.00002368f, 0.37409196f, 0.09678418f, -0.18628806f,
             0.27886807f, -1.13520398f, 1.48851587f, -0.82215223f, 0.17087277f};
 
+    /** The scalar twin of the vector GELU: the same float operations in the same order, so tails match lanes. */
     static float gelu(float x) {
-        double z = Math.abs(x) * (1 / Math.sqrt(2));
-        double t = 1 / (1 + 0.5 * z);
-        double poly = ERFC_POLY[ERFC_POLY.length - 1];
-        for (int i = ERFC_POLY.length - 2; i >= 0; i--) poly = poly * t + ERFC_POLY[i];
-        double halfErfc = 0.5 * t * Math.exp(-z * z + poly);
-        return (float) (x * (x >= 0 ? 1 - halfErfc : halfErfc));
+        float z = Math.abs(x) * INV_SQRT2;
+        float t = 1f / Math.fma(z, 0.5f, 1f);
+        float poly = ERFC_POLY[ERFC_POLY.length - 1];
+        for (int i = ERFC_POLY.length - 2; i >= 0; i--) poly = Math.fma(poly, t, ERFC_POLY[i]);
+        float halfErfc = t * 0.5f * exp(Math.fma(-z, z, poly));
+        return x * (x >= 0 ? 1f - halfErfc : halfErfc);
     }
 
     static FloatVector gelu(FloatVector x) {
@@ -35,10 +36,56 @@ final class VectorMath {
         FloatVector t = FloatVector.broadcast(S, 1f).div(z.fma(FloatVector.broadcast(S, 0.5f), FloatVector.broadcast(S, 1f)));
         FloatVector poly = FloatVector.broadcast(S, ERFC_POLY[ERFC_POLY.length - 1]);
         for (int i = ERFC_POLY.length - 2; i >= 0; i--) poly = poly.fma(t, FloatVector.broadcast(S, ERFC_POLY[i]));
-        FloatVector halfErfc = t.mul(0.5f).mul(z.neg().fma(z, poly).lanewise(VectorOperators.EXP));
+        FloatVector halfErfc = t.mul(0.5f).mul(exp(z.neg().fma(z, poly)));
         VectorMask<Float> positive = x.compare(VectorOperators.GE, 0f);
         FloatVector phi = halfErfc.blend(halfErfc.neg().add(1f), positive);
         return x.mul(phi);
+    }
+
+    /*
+     * exp for arguments ≤ 0 (all that softmax and GELU need), built from IEEE-exact operations only. The Vector
+     * API's own EXP is computed by different code before and after the JIT compiles it, which changes last bits
+     * between runs; extraction must be bit-reproducible, so we do the range reduction ourselves:
+     * exp(x) = 2^n · exp(r), n = rint(x / ln 2), |r| ≤ ln 2 / 2, exp(r) by its Taylor series to r^7
+     * (truncation error below 6e-9, under float resolution). Results below e^-87 flush to zero.
+     */
+    private static final float LOG2E = 1.44269504f;
+    private static final float LN2_HI = 0.693145752f;
+    private static final float LN2_LO = 1.42860677e-6f;
+    /** 1.5 · 2^23: adding and subtracting it rounds a float to the nearest integer (ties to even). */
+    private static final float ROUNDER = 12582912f;
+    private static final float EXP_MIN = -87f;
+    private static final float[] EXP_TAYLOR = {1f, 1f, 1f / 2, 1f / 6, 1f / 24, 1f / 120, 1f / 720, 1f / 5040};
+
+    static FloatVector exp(FloatVector x) {
+        VectorMask<Float> underflow = x.compare(VectorOperators.LT, EXP_MIN);
+        x = x.max(EXP_MIN);
+        FloatVector n = x.fma(FloatVector.broadcast(S, LOG2E), FloatVector.broadcast(S, ROUNDER)).sub(ROUNDER);
+        FloatVector r = n.fma(FloatVector.broadcast(S, -LN2_HI), x);
+        r = n.fma(FloatVector.broadcast(S, -LN2_LO), r);
+        FloatVector p = FloatVector.broadcast(S, EXP_TAYLOR[EXP_TAYLOR.length - 1]);
+        for (int i = EXP_TAYLOR.length - 2; i >= 0; i--) p = p.fma(r, FloatVector.broadcast(S, EXP_TAYLOR[i]));
+        FloatVector twoToN = n.convert(VectorOperators.F2I, 0).reinterpretAsInts()
+                .add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        return p.mul(twoToN).blend(0f, underflow);
+    }
+
+    static float exp(float x) {
+        if (x < EXP_MIN) return 0f;
+        float n = Math.fma(x, LOG2E, ROUNDER) - ROUNDER;
+        float r = Math.fma(n, -LN2_HI, x);
+        r = Math.fma(n, -LN2_LO, r);
+        float p = EXP_TAYLOR[EXP_TAYLOR.length - 1];
+        for (int i = EXP_TAYLOR.length - 2; i >= 0; i--) p = Math.fma(p, r, EXP_TAYLOR[i]);
+        return p * Float.intBitsToFloat(((int) n + 127) << 23);
+    }
+
+    /** Sum of the lanes in lane order: reduceLanes(ADD) may reorder, and differently once compiled. */
+    static float sumLanes(FloatVector v) {
+        float[] lanes = v.toArray();
+        float s = 0;
+        for (float x : lanes) s += x;
+        return s;
     }
 
     /** v[from, to) = GELU(v). */
@@ -64,7 +111,7 @@ final class VectorMath {
             acc0 = acc0.add(FloatVector.fromArray(S, v, from + i));
             acc1 = acc1.add(FloatVector.fromArray(S, v, from + i + L));
         }
-        float s = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        float s = sumLanes(acc0.add(acc1));
         for (; i < n; i++) s += v[from + i];
         return s;
     }
@@ -79,7 +126,7 @@ final class VectorMath {
             FloatVector d = FloatVector.fromArray(S, in, at + i).sub(m);
             acc = d.fma(d, acc);
         }
-        float sq = acc.reduceLanes(VectorOperators.ADD);
+        float sq = sumLanes(acc);
         for (; i < n; i++) {
             float d = in[at + i] - mean;
             sq += d * d;
@@ -106,13 +153,13 @@ final class VectorMath {
         FloatVector scaleV = FloatVector.broadcast(S, scale);
         FloatVector acc = FloatVector.zero(S);
         for (i = 0; i < end; i += L) {
-            FloatVector e = FloatVector.fromArray(S, v, at + i).fma(scaleV, shift).lanewise(VectorOperators.EXP);
+            FloatVector e = exp(FloatVector.fromArray(S, v, at + i).fma(scaleV, shift));
             e.intoArray(v, at + i);
             acc = acc.add(e);
         }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
+        float sum = sumLanes(acc);
         for (; i < n; i++) {
-            float e = (float) Math.exp(Math.fma(v[at + i], scale, -max * scale));
+            float e = exp(Math.fma(v[at + i], scale, -max * scale));
             v[at + i] = e;
             sum += e;
         }

@@ -84,6 +84,20 @@ class CpuBackendTest {
         assertTrue(worst < 1e-5, "worst relative error " + worst);
     }
 
+    @Test
+    void expIsAccurateAndVectorMatchesScalarBitForBit() {
+        float[] xs = new float[Gemm.L];
+        for (float x = -90f; x <= 0f; x += 0.0137f) {
+            java.util.Arrays.fill(xs, x);
+            float lane = VectorMath.exp(jdk.incubator.vector.FloatVector.fromArray(Gemm.S, xs, 0)).lane(0);
+            float scalar = VectorMath.exp(x);
+            assertEquals(Float.floatToIntBits(scalar), Float.floatToIntBits(lane), "bits at " + x);
+            double ref = Math.exp(x);
+            if (x >= -87f) assertTrue(Math.abs(scalar - ref) <= 2 * Math.ulp((float) ref), "exp(" + x + ") = " + scalar + " vs " + ref);
+            else assertEquals(0f, scalar);
+        }
+    }
+
     /** GELU in double with an erf good to ~1e-15: Taylor series near zero, continued fraction for the tails. */
     static double geluReference(double x) {
         return 0.5 * x * (1 + erf(x / Math.sqrt(2)));
