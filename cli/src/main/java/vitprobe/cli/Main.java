@@ -8,7 +8,7 @@ import java.io.PrintWriter;
 /** The {@code vitprobe} command. Every failure is one line on stderr and a non-zero exit status. */
 @Command(name = "vitprobe", mixinStandardHelpOptions = true, version = "vitprobe 0.1.0",
         description = "Runs self-supervised Vision Transformers from safetensors weights and probes their tokens.",
-        subcommands = {InspectCommand.class, TokensCommand.class, DemoCommand.class, ExtractCommand.class, SyntheticCommand.class, ImagenetSubsetCommand.class, PullCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {InspectCommand.class, TokensCommand.class, DemoCommand.class, ExtractCommand.class, SyntheticCommand.class, ImagenetSubsetCommand.class, ProbeCommand.class, PullCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
     /** Exit status for bad input: unreadable files, wrong shapes, failed validation. */
     public static final int EXIT_INPUT = 1;
@@ -22,11 +22,13 @@ public final class Main {
     /** Runs the command line with the given streams; returns the exit status (used by tests). */
     public static int run(String[] args, PrintWriter out, PrintWriter err) {
         CommandLine cl = new CommandLine(new Main());
+        // --help and --version on every subcommand, not only on the top-level command.
+        cl.getSubcommands().values().forEach(sub -> sub.getCommandSpec().mixinStandardHelpOptions(true));
         cl.setOut(out);
         cl.setErr(err);
         cl.setParameterExceptionHandler((ex, a) -> {
             err.println("vitprobe: " + ex.getMessage());
-            err.println("Try 'vitprobe " + String.join(" ", ex.getCommandLine().getCommandSpec().qualifiedName().replaceFirst("^vitprobe ?", "")) + " --help'.".replace("  ", " "));
+            err.println("Try '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help'.");
             return EXIT_USAGE;
         });
         cl.setExecutionExceptionHandler((ex, c, parsed) -> {
