@@ -164,16 +164,16 @@ public final class CudaBackend implements Backend {
         int in = (int) (weight.elementCount() / out);
         float[] w = weight.toFloatArray();
         long weights = memory.allocate((long) w.length * Float.BYTES);
+        long biases = memory.allocate((long) out * Float.BYTES);
         queue.upload(w, weights);
-        if (precision == Precision.BF16) {
+        queue.upload(bias != null ? bias.toFloatArray() : new float[out], biases);
+        if (precision == Precision.BF16) {  // converted once on the device, then only the bf16 copy stays resident
             long bf16 = memory.allocate((long) w.length * 2);
             convert("convert_f32_to_bf16", weights, bf16, w.length);
             memory.release(weights);
             weights = bf16;
+            queue.flushOnce();
         }
-        long biases = memory.allocate((long) out * Float.BYTES);
-        queue.upload(bias != null ? bias.toFloatArray() : new float[out], biases);
-        queue.flushOnce();
         return new CudaLinear(this, weights, biases, in, out);
     }
 
@@ -181,6 +181,7 @@ public final class CudaBackend implements Backend {
             implements LinearWeights {
         @Override
         public void close() {
+            if (backend.closed) return;  // the pool went with the backend
             backend.memory.release(weights);
             backend.memory.release(biases);
         }
