@@ -5,8 +5,9 @@ Subcommands (driven by probe-vs-sklearn.sh):
       writes train.safetensors and test.safetensors in the vitprobe probe-file format
   sklearn DATA_DIR OUT.safetensors [--C 1.0]
       fits LogisticRegression(C) per concept on all training samples, writes its templates, prints fit time
-  compare DATA_DIR NAME=TEMPLATES.safetensors ... [--seconds NAME=S ...]
-      balanced held-out accuracy per concept for each template file, on the same test draws for all of them
+  compare DATA_DIR NAME=TEMPLATES.safetensors ... --seconds NAME=WALL[,TRAIN] ...
+      balanced held-out accuracy per concept for each template file, on the same test draws for all of them;
+      the first is the baseline of the differences and of the speed-up (wall time)
 
 scikit-learn is a peer here, never a dependency of vitprobe.
 """
@@ -104,18 +105,22 @@ def balanced_accuracy(templates, x, labels, seed):
 def compare(args):
     test, _ = read_safetensors(f"{args.data}/test.safetensors")
     x, labels = test["features"].astype(np.float64), test["labels"]
-    seconds = dict(s.split("=") for s in args.seconds)
+    wall, train = {}, {}
+    for spec in args.seconds:  # NAME=WALL[,TRAIN]
+        name, values = spec.split("=")
+        parts = [float(v) for v in values.split(",")]
+        wall[name], train[name] = parts[0], parts[-1]
     rows = {}
     for spec in args.templates:
         name, path = spec.split("=")
         templates, _ = read_safetensors(path)
         rows[name] = balanced_accuracy({k: v.astype(np.float64) for k, v in templates.items()}, x, labels, args.seed)
-    base = "sklearn"
-    print(f"{'trainer':<22} {'mean acc':>9} {'vs sklearn':>11} {'min acc':>8} {'seconds':>9} {'ms/concept':>11} {'speed-up':>9}")
+    base = next(iter(rows))
+    print(f"{'trainer':<10} {'mean acc':>8} {'vs ' + base:>11} {'min acc':>8} {'wall s':>8} {'train s':>8} "
+          f"{'ms/concept':>10} {'speed-up':>9}")
     for name, acc in rows.items():
-        s = float(seconds.get(name, "nan"))
-        print(f"{name:<22} {acc.mean():9.4f} {acc.mean() - rows[base].mean():+11.4f} {acc.min():8.4f} {s:9.2f} "
-              f"{1000 * s / len(acc):11.1f} {float(seconds[base]) / s:8.1f}x")
+        print(f"{name:<10} {acc.mean():8.4f} {acc.mean() - rows[base].mean():+11.4f} {acc.min():8.4f} {wall[name]:8.2f} "
+              f"{train[name]:8.2f} {1000 * wall[name] / len(acc):10.1f} {wall[base] / wall[name]:8.1f}x")
 
 
 def main(argv):

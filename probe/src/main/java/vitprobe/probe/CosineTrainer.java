@@ -39,8 +39,8 @@ public final class CosineTrainer {
         float[] center = options.center() ? toFloat(data.featureMean()) : null;
         int[][] images = new int[data.conceptCount()][];
         for (int c = 0; c < images.length; c++) {
+            Pools.positives(data, c); // fails on a concept without positives
             images[c] = data.imagesWith(c);
-            if (images[c].length == 0) throw new IllegalArgumentException("concept '" + data.concepts().get(c) + "' has no positive samples");
         }
         List<ConceptTemplates> trials = new ArrayList<>(options.trials());
         for (int t = 0; t < options.trials(); t++) trials.add(trial(data, images, t, center, options));

@@ -6,7 +6,7 @@ import java.util.SplittableRandom;
  * Random draws that depend only on the seed and what they are for (purpose, concept, trial), never on thread
  * scheduling, so runs repeat exactly and tests can redo any single draw.
  */
-public final class Draws {
+final class Draws {
     /** Purposes, so that e.g. test-set and support draws for the same concept are independent. */
     static final long TEST_SET = 1, NEGATIVE_POOL = 2, MINING = 3, SUPPORT = 4;
 
@@ -14,7 +14,7 @@ public final class Draws {
     }
 
     /** A generator for one purpose and its keys (concept, trial, ...). */
-    public static SplittableRandom random(long seed, long purpose, long... keys) {
+    static SplittableRandom random(long seed, long purpose, long... keys) {
         long h = mix(seed ^ mix(purpose));
         for (long k : keys) h = mix(h ^ mix(k + 0x632BE59BD9B4E019L));
         return new SplittableRandom(h);
@@ -28,7 +28,7 @@ public final class Draws {
     }
 
     /** k distinct elements of values in random order (all of them, shuffled, when k exceeds the count). */
-    public static int[] sample(int[] values, int k, SplittableRandom random) {
+    static int[] sample(int[] values, int k, SplittableRandom random) {
         int[] a = values.clone();
         int n = Math.min(k, a.length);
         for (int i = 0; i < n; i++) {

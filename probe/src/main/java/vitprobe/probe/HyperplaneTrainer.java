@@ -71,10 +71,8 @@ public final class HyperplaneTrainer {
     }
 
     private static Model trainConcept(ProbeData data, int c, float[] deviation, Options o) {
-        int[] positives = data.positives(c);
+        int[] positives = Pools.positives(data, c);
         int[] pool = Pools.negatives(data, c, positives.length, o.poolRatio(), o.seed());
-        if (positives.length == 0) throw new IllegalArgumentException("concept '" + data.concepts().get(c) + "' has no positive samples");
-        if (pool.length == 0) throw new IllegalArgumentException("concept '" + data.concepts().get(c) + "' has no negative samples");
         int perRound = (int) Math.min(pool.length, (long) o.minedRatio() * positives.length);
         SplittableRandom random = Draws.random(o.seed(), Draws.MINING, c);
         float[] origin = mean(data, positives);

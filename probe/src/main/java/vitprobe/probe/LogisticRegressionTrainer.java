@@ -19,7 +19,13 @@ public final class LogisticRegressionTrainer {
     private static final double ARMIJO = 1e-4;
     /** Halvings of the step before a concept counts as converged: the loss no longer decreases measurably. */
     private static final int MAX_BACKTRACKS = 10;
-
+    /**
+     * Concepts solved together at most: bounds the logit matrix (N × this many floats) on large patch sets while
+     * keeping the products wide enough to run at full speed.
+     */
+    private static final int CONCEPT_CHUNK = 256;
+    /** Role of a sample for a concept: not in its training set, negative, positive. */
+    private static final byte UNUSED = 0, NEGATIVE = 1, POSITIVE = 2;
 
     /**
      * @param inverseRegularization C as in scikit-learn: larger means weaker L2
@@ -53,9 +59,6 @@ public final class LogisticRegressionTrainer {
         }
     }
 
-    /** Iterations each concept took in the last {@link #train} call on this thread; for tests and benchmarks. */
-    static final ThreadLocal<int[]> LAST_ITERATIONS = new ThreadLocal<>();
-
     private LogisticRegressionTrainer() {
     }
 
@@ -65,10 +68,8 @@ public final class LogisticRegressionTrainer {
         int[] sampleCount = new int[count];
         int[] positiveCount = new int[count];
         Parallel.forEach(count, c -> {
-            int[] positives = data.positives(c);
+            int[] positives = Pools.positives(data, c);
             int[] negatives = Pools.negatives(data, c, positives.length, options.poolRatio(), options.seed());
-            if (positives.length == 0) throw new IllegalArgumentException("concept '" + data.concepts().get(c) + "' has no positive samples");
-            if (negatives.length == 0) throw new IllegalArgumentException("concept '" + data.concepts().get(c) + "' has no negative samples");
             for (int i : positives) roles[i * count + c] = POSITIVE;
             for (int i : negatives) roles[i * count + c] = NEGATIVE;
             positiveCount[c] = positives.length;
@@ -84,31 +85,23 @@ public final class LogisticRegressionTrainer {
             start[dim] = Math.log(p / (1 - p));
             solvers.add(new Lbfgs(c, start, 1 / (options.inverseRegularization() * sampleCount[c]), sampleCount[c]));
         }
-        int[] iterations = new int[count];
         float[] directions = new float[count * dim];
         float[] thresholds = new float[count];
-        List<Lbfgs> active = solvers;
-        while (!active.isEmpty()) {
-            evaluate(data, roles, active);
-            List<Lbfgs> stepping = active;
-            Parallel.forEach(stepping.size(), j -> stepping.get(j).step(preconditioner, options));
-            List<Lbfgs> next = new ArrayList<>(active.size());
-            for (Lbfgs s : active) {
-                if (!s.done) {
-                    next.add(s);
-                    continue;
-                }
-                iterations[s.concept] = s.iterations;
-                for (int k = 0; k < dim; k++) directions[s.concept * dim + k] = (float) s.w[k];
-                thresholds[s.concept] = (float) -s.w[dim];
+        for (int from = 0; from < count; from += CONCEPT_CHUNK) {
+            List<Lbfgs> active = solvers.subList(from, Math.min(count, from + CONCEPT_CHUNK));
+            while (!active.isEmpty()) {
+                evaluate(data, roles, active);
+                List<Lbfgs> stepping = active;
+                Parallel.forEach(stepping.size(), j -> stepping.get(j).step(preconditioner, options));
+                active = active.stream().filter(s -> !s.done).toList();
             }
-            active = next;
         }
-        LAST_ITERATIONS.set(iterations);
+        for (Lbfgs s : solvers) {
+            for (int k = 0; k < dim; k++) directions[s.concept * dim + k] = (float) s.w[k];
+            thresholds[s.concept] = (float) -s.w[dim];
+        }
         return new ConceptTemplates(Rule.HYPERPLANE, data.tokens(), data.concepts(), dim, directions, thresholds, null);
     }
-
-    static final byte NEGATIVE = 1, POSITIVE = 2;
 
     /** Loss and gradient of every active solver at its trial point, from two matrix products over all samples. */
     private static void evaluate(ProbeData data, byte[] roles, List<Lbfgs> active) {
@@ -137,7 +130,7 @@ public final class LogisticRegressionTrainer {
             for (int i = from; i < to; i++) {
                 for (int j = 0; j < a; j++) {
                     int role = roles[i * count + concept[j]];
-                    if (role == 0) {
+                    if (role == UNUSED) {
                         residuals[i * width + j] = 0;
                         continue;
                     }
@@ -180,14 +173,10 @@ public final class LogisticRegressionTrainer {
     private static Cholesky preconditioner(ProbeData data, double meanLambda) {
         int n = data.size, dim = data.dim;
         int width = ConceptTemplates.roundUp(dim, Simd.L);
-        float[] gram;
-        float[] features = data.features;
-        if (width != dim) {
-            features = new float[n * width];
-            for (int i = 0; i < n; i++) System.arraycopy(data.features, i * dim, features, i * width, dim);
-        }
-        gram = new float[width * width];
-        float[] f = features;
+        // XᵀX as a product of X with itself, whose rows the kernel wants padded to whole vectors
+        float[] f = width == dim ? data.features : new float[n * width];
+        if (width != dim) for (int i = 0; i < n; i++) System.arraycopy(data.features, i * dim, f, i * width, dim);
+        float[] gram = new float[width * width];
         int dimBlocks = (dim + 31) / 32;
         Parallel.forEach(dimBlocks, blk -> Simd.gemm(f, 1, width, f, width, gram, width,
                 blk * 32, Math.min(dim, blk * 32 + 32), n, width));
