@@ -15,7 +15,8 @@ n="${1:-20000}" dim="${2:-384}" concepts="${3:-200}"
 py="/usr/bin/python3 bench/probe_vs_sklearn.py"
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
-mvn -B -q -Dstyle.color=never -DskipTests -pl cli -am package >/dev/null  # the command-line jar, built outside the timings
+# the command-line jar, built outside the timings
+mvn -B -q -DskipTests -pl cli -am package >"$out/build.log" 2>&1 || { cat "$out/build.log"; exit 1; }
 vitprobe() { java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -jar cli/target/vitprobe.jar "$@" 2>&1 \
   | grep -v "^WARNING: Using incubator"; }
 $py data "$out" --n "$n" --test-n $((n / 2)) --dim "$dim" --concepts "$concepts"
