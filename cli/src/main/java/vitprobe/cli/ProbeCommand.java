@@ -5,6 +5,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
+import vitprobe.probe.data.ExtractedFeatures;
 import vitprobe.probe.ConceptTemplates;
 import vitprobe.probe.CosineTrainer;
 import vitprobe.probe.Evaluation;
@@ -37,10 +38,10 @@ final class ProbeCommand implements Callable<Integer> {
     @Option(names = "--rule", required = true, converter = RuleConverter.class, description = "hyperplane or cosine.")
     Rule rule;
 
-    @Option(names = "--train", required = true, paramLabel = "TRAIN.safetensors", description = "Training features and labels.")
+    @Option(names = "--train", required = true, paramLabel = "TRAIN", description = "Training features and labels: a probe file, or a shard folder written by extract.")
     Path train;
 
-    @Option(names = "--test", required = true, paramLabel = "TEST.safetensors", description = "Test features and labels.")
+    @Option(names = "--test", required = true, paramLabel = "TEST", description = "Test features and labels: a probe file, or a shard folder.")
     Path test;
 
     @Option(names = "--out", required = true, paramLabel = "RESULT.json", description = "Where to write the metrics.")
@@ -107,7 +108,7 @@ final class ProbeCommand implements Callable<Integer> {
         Map<String, Object> settings = new LinkedHashMap<>();
         Function<ProbeData, List<ConceptTemplates>> trainer = trainer(settings);
         long start = System.nanoTime();
-        ProbeData trainData = ProbeData.load(train), testData = ProbeData.load(test);
+        ProbeData trainData = ExtractedFeatures.load(train), testData = ExtractedFeatures.load(test);
         trainData.requirePositivesForEveryConcept();
         testData.requirePositivesForEveryConcept();
         ProbeReport.requireCompatible(trainData, testData);
