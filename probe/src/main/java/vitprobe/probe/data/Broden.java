@@ -3,7 +3,6 @@ package vitprobe.probe.data;
 import vitprobe.engine.extract.Concepts;
 import vitprobe.engine.extract.PatchGrid;
 import vitprobe.engine.extract.Sample;
-import vitprobe.engine.extract.SampleSource;
 import vitprobe.engine.image.ImageDecodeException;
 import vitprobe.engine.image.ImageDecoder;
 import vitprobe.engine.image.RgbImage;
@@ -34,18 +33,16 @@ import java.util.TreeSet;
  * Concepts are the labels of the kept categories (the color category is excluded by default), ordered by number;
  * each concept's category is the kept category it is most frequent in. Splits come from the {@code split} column.
  */
-public final class Broden implements SampleSource {
+public final class Broden extends SplitSource<Broden.Item> {
     public static final Set<String> DEFAULT_EXCLUDED = Set.of("color");
 
-    private final Path root;
     private final Concepts concepts;
     /** Concept column per global label number; -1 for labels of excluded categories only. */
     private final int[] columnOf;
-    private final Map<String, List<Item>> splits = new LinkedHashMap<>();
     private final PatchLabeling labeling;
 
     private Broden(Path root, Set<String> excluded, PatchLabeling labeling) {
-        this.root = root;
+        super(root);
         this.labeling = labeling;
         List<String> categories = readCategories(root, excluded);
         Csv labels = Csv.read(root.resolve("label.csv"));
@@ -151,17 +148,6 @@ public final class Broden implements SampleSource {
         return concepts;
     }
 
-    @Override
-    public List<String> splits() {
-        return List.copyOf(splits.keySet());
-    }
-
-    @Override
-    public List<Item> samples(String split) {
-        List<Item> items = splits.get(split);
-        if (items == null) throw new IllegalArgumentException(root + ": no split '" + split + "' (splits: " + String.join(", ", splits.keySet()) + ")");
-        return items;
-    }
 
     /** One row of index.csv: the image, its whole-image concept columns and its mask files. */
     public final class Item implements Sample {

@@ -2,7 +2,6 @@ package vitprobe.probe.data;
 
 import vitprobe.engine.extract.Concepts;
 import vitprobe.engine.extract.Sample;
-import vitprobe.engine.extract.SampleSource;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -20,15 +19,13 @@ import java.util.stream.Stream;
  * sorted class folder names of all splits together, so every split has the same label columns; images are the
  * files of a class folder in name order, of any extension (images are decoded by content). Hidden files are ignored.
  */
-public final class ImageFolder implements SampleSource {
+public final class ImageFolder extends SplitSource<ImageFolder.Item> {
     static final List<String> SPLIT_NAMES = List.of("train", "val", "test");
 
-    private final Path root;
-    private final Map<String, List<Item>> splits = new LinkedHashMap<>();
     private final Concepts concepts;
 
     private ImageFolder(Path root) throws IOException {
-        this.root = root;
+        super(root);
         List<Path> top = folders(root);
         boolean splitLayout = !top.isEmpty() && top.stream().allMatch(d -> SPLIT_NAMES.contains(name(d)));
         Map<String, Path> splitRoots = new LinkedHashMap<>();
@@ -91,17 +88,6 @@ public final class ImageFolder implements SampleSource {
         return concepts;
     }
 
-    @Override
-    public List<String> splits() {
-        return List.copyOf(splits.keySet());
-    }
-
-    @Override
-    public List<Item> samples(String split) {
-        List<Item> items = splits.get(split);
-        if (items == null) throw new IllegalArgumentException(root + ": no split '" + split + "' (splits: " + String.join(", ", splits.keySet()) + ")");
-        return items;
-    }
 
     /** One image file with its class. */
     public record Item(String id, Path file, int label, int classes) implements Sample {
