@@ -8,9 +8,9 @@
 // bfloat16 kept as its raw 16 bits: the kernels only ever convert, pack and feed it to mma.sync.
 typedef uint16_t bf16;
 
-__device__ __forceinline__ float to_float(float v) { return v; }
-__device__ __forceinline__ float to_float(bf16 v) { return __uint_as_float(static_cast<uint32_t>(v) << 16); }
-
+// The instructions below are inline PTX. The tests' CPU emulator of these kernels (src/test/cuda) defines
+// VITPROBE_EMULATION and provides the same functions with the semantics the PTX ISA documents.
+#ifndef VITPROBE_EMULATION
 // Round to nearest even, like torch's float -> bfloat16 cast.
 __device__ __forceinline__ bf16 to_bf16(float v) {
     uint16_t r;
@@ -18,42 +18,11 @@ __device__ __forceinline__ bf16 to_bf16(float v) {
     return r;
 }
 
-__device__ __forceinline__ void store(float* p, float v) { *p = v; }
-__device__ __forceinline__ void store(bf16* p, float v) { *p = to_bf16(v); }
-
 // Two floats as one bf16x2 register: lo in the low half, as mma.sync and memory order expect.
 __device__ __forceinline__ uint32_t pack_bf16x2(float lo, float hi) {
     uint32_t r;
     asm("cvt.rn.bf16x2.f32 %0, %1, %2;" : "=r"(r) : "f"(hi), "f"(lo));
     return r;
-}
-
-// Stores two adjacent outputs (p is 8-byte aligned for float, 4-byte for bf16).
-__device__ __forceinline__ void store_pair(float* p, float a, float b) { *reinterpret_cast<float2*>(p) = make_float2(a, b); }
-__device__ __forceinline__ void store_pair(bf16* p, float a, float b) { *reinterpret_cast<uint32_t*>(p) = pack_bf16x2(a, b); }
-
-// The exact GELU, x·Φ(x) (not the tanh approximation), as torch.nn.GELU() and the CPU backend compute it.
-__device__ __forceinline__ float gelu_exact(float x) { return x * normcdff(x); }
-
-__device__ __forceinline__ float warp_sum(float v) {
-#pragma unroll
-    for (int offset = 16; offset > 0; offset >>= 1) v += __shfl_xor_sync(0xffffffffu, v, offset);
-    return v;
-}
-
-// Reductions over the lanes whose ids differ only in the low bits below `width` (a power of two ≤ 32).
-template <int width>
-__device__ __forceinline__ float group_max(float v) {
-#pragma unroll
-    for (int offset = width / 2; offset > 0; offset >>= 1) v = fmaxf(v, __shfl_xor_sync(0xffffffffu, v, offset));
-    return v;
-}
-
-template <int width>
-__device__ __forceinline__ float group_sum(float v) {
-#pragma unroll
-    for (int offset = width / 2; offset > 0; offset >>= 1) v += __shfl_xor_sync(0xffffffffu, v, offset);
-    return v;
 }
 
 __device__ __forceinline__ uint32_t shared_address(const void* p) {
@@ -115,3 +84,39 @@ __device__ __forceinline__ uint32_t dynamic_smem_bytes() {
     asm("mov.u32 %0, %%dynamic_smem_size;" : "=r"(r));
     return r;
 }
+#endif  // VITPROBE_EMULATION
+
+__device__ __forceinline__ float to_float(float v) { return v; }
+__device__ __forceinline__ float to_float(bf16 v) { return __uint_as_float(static_cast<uint32_t>(v) << 16); }
+
+__device__ __forceinline__ void store(float* p, float v) { *p = v; }
+__device__ __forceinline__ void store(bf16* p, float v) { *p = to_bf16(v); }
+
+// Stores two adjacent outputs (p is 8-byte aligned for float, 4-byte for bf16).
+__device__ __forceinline__ void store_pair(float* p, float a, float b) { *reinterpret_cast<float2*>(p) = make_float2(a, b); }
+__device__ __forceinline__ void store_pair(bf16* p, float a, float b) { *reinterpret_cast<uint32_t*>(p) = pack_bf16x2(a, b); }
+
+// The exact GELU, x·Φ(x) (not the tanh approximation), as torch.nn.GELU() and the CPU backend compute it.
+__device__ __forceinline__ float gelu_exact(float x) { return x * normcdff(x); }
+
+__device__ __forceinline__ float warp_sum(float v) {
+#pragma unroll
+    for (int offset = 16; offset > 0; offset >>= 1) v += __shfl_xor_sync(0xffffffffu, v, offset);
+    return v;
+}
+
+// Reductions over the lanes whose ids differ only in the low bits below `width` (a power of two ≤ 32).
+template <int width>
+__device__ __forceinline__ float group_max(float v) {
+#pragma unroll
+    for (int offset = width / 2; offset > 0; offset >>= 1) v = fmaxf(v, __shfl_xor_sync(0xffffffffu, v, offset));
+    return v;
+}
+
+template <int width>
+__device__ __forceinline__ float group_sum(float v) {
+#pragma unroll
+    for (int offset = width / 2; offset > 0; offset >>= 1) v += __shfl_xor_sync(0xffffffffu, v, offset);
+    return v;
+}
+

@@ -184,6 +184,7 @@ public final class CudaBackend implements Backend {
             if (backend.closed) return;  // the pool went with the backend
             backend.memory.release(weights);
             backend.memory.release(biases);
+            backend.recycleIfIdle();
         }
     }
 
@@ -381,6 +382,12 @@ public final class CudaBackend implements Backend {
         if (m.f32 != 0) memory.release(m.f32);
         if (m.bf16 != 0) memory.release(m.bf16);
         m.f32 = m.bf16 = 0;
+        recycleIfIdle();
+    }
+
+    /** With no recorded work that could still use them, released blocks are reusable at once. */
+    private void recycleIfIdle() {
+        if (queue.idle()) memory.recycle();
     }
 
     private void convert(String kernel, long from, long to, long count) {

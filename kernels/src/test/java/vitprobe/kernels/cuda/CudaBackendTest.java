@@ -65,7 +65,7 @@ class CudaBackendTest {
     private static void assertClose(float[] got, float[] expected, double tolerance, String what) {
         double err = GpuTests.relativeError(got, expected);
         System.out.printf("%-48s relative error %.3e (seed %d)%n", what, err, SEED);
-        assertTrue(err < tolerance, what + ": relative error " + err + " above " + tolerance + " (seed " + SEED + ")");
+        assertTrue(err <= tolerance, what + ": relative error " + err + " above " + tolerance + " (seed " + SEED + ")");
     }
 
     @ParameterizedTest
@@ -85,7 +85,8 @@ class CudaBackendTest {
 
     /** Shapes covering both tile sizes, ragged edges (197 rows, 1 row) and every epilogue combination. */
     private void checkLinear(CudaBackend gpu, String label) {
-        int[][] shapes = {{1, 64, 96}, {197, 384, 1152}, {300, 96, 64}, {4096, 384, 1536}};
+        int[][] shapes = GpuTests.emulated() ? new int[][]{{1, 64, 96}, {197, 96, 64}, {300, 64, 1152}}
+                : new int[][]{{1, 64, 96}, {197, 384, 1152}, {300, 96, 64}, {4096, 384, 1536}};
         double tolerance = GpuTests.tolerance(gpu.precision());
         for (int[] s : shapes) {
             int m = s[0], k = s[1], n = s[2];
@@ -111,7 +112,8 @@ class CudaBackendTest {
     @ParameterizedTest
     @EnumSource(Precision.class)
     void attentionMatchesCpu(Precision precision) {
-        int[][] cases = {{2, 197, 3, 64}, {1, 50, 4, 16}, {2, 130, 3, 32}, {1, 785, 6, 64}};  // batch, tokens, heads, head dim
+        int[][] cases = GpuTests.emulated() ? new int[][]{{1, 197, 2, 64}, {1, 50, 4, 16}, {2, 130, 3, 32}}
+                : new int[][]{{2, 197, 3, 64}, {1, 50, 4, 16}, {2, 130, 3, 32}, {1, 785, 6, 64}};  // batch, tokens, heads, head dim
         try (CudaBackend gpu = GpuTests.open(precision)) {
             for (int[] c : cases) {
                 int batch = c[0], tokens = c[1], heads = c[2], d = heads * c[3], rows = batch * tokens;
@@ -215,7 +217,7 @@ class CudaBackendTest {
     }
 
     /**
-     * A fixed sequence of work repeated 1,000 times: one graph, replayed (bit-identical results), and no growth in
+     * A fixed sequence of work repeated 1,000 times (30 on the emulator): one graph, replayed (bit-identical results), and no growth in
      * the pool or in the driver's free memory.
      */
     @ParameterizedTest
@@ -229,7 +231,8 @@ class CudaBackendTest {
                 float[] reference = null;
                 long owned = 0, free = 0;
                 int graphs = 0;
-                for (int round = 0; round < 1000; round++) {
+                int rounds = GpuTests.emulated() ? 30 : 1000;
+                for (int round = 0; round < rounds; round++) {
                     float[] out = new float[rows * d];
                     try (Matrix in = gpu.upload(x, rows, d); Matrix qkv = gpu.allocate(rows, 3 * d); Matrix ctx = gpu.allocate(rows, d)) {
                         gpu.linear(in, qkvWeights, qkv, Activation.NONE, null);
@@ -246,10 +249,10 @@ class CudaBackendTest {
                         assertArrayEquals(reference, out, "round " + round + " differs from round 1");
                     }
                 }
-                assertEquals(owned, gpu.deviceBytesOwned(), "pool grew over 1,000 rounds");
+                assertEquals(owned, gpu.deviceBytesOwned(), "pool grew over " + rounds + " rounds");
                 assertEquals(graphs, gpu.graphsCaptured(), "new graphs captured for identical work");
                 long drift = free - gpu.deviceBytesFree();
-                assertTrue(drift <= 0, "driver free memory dropped by " + drift + " bytes over 1,000 rounds");
+                assertTrue(drift <= 0, "driver free memory dropped by " + drift + " bytes over " + rounds + " rounds");
             }
         }
     }

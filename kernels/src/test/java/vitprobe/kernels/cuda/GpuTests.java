@@ -9,6 +9,14 @@ import org.junit.jupiter.api.Assumptions;
 public final class GpuTests {
     private GpuTests() {}
 
+    /**
+     * Whether the tests run on the CPU emulator of src/test/cuda (a fake driver named by
+     * -Dvitprobe.cuda.driver): it is thousands of times slower than a GPU, so tests use smaller cases there.
+     */
+    public static boolean emulated() {
+        return System.getProperty(CudaDriver.LIBRARY_PROPERTY, "").contains("cudaemu");
+    }
+
     public static boolean required() {
         return "1".equals(System.getenv("VITPROBE_REQUIRE_GPU"));
     }
