@@ -59,6 +59,7 @@ void cp_async_wait(int pending);
 #define gridDim (emu::grid_dim)
 
 inline void __syncthreads() { emu::sync_block(); }
+inline void __syncwarp() { emu::sync_warp(); }
 [[noreturn]] inline void __trap() { emu::trap("__trap() in a kernel"); }
 
 inline float __uint_as_float(uint32_t u) {

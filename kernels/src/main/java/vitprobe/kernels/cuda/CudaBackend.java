@@ -20,13 +20,15 @@ import java.util.Set;
  * pool, so a repeated forward reuses the same memory and replays the same graph.
  *
  * <p>Properties: {@value #DEVICE_PROPERTY} (device ordinal, default 0), {@value #GRAPHS_PROPERTY} (false: launch
- * kernels one by one, for debugging), {@value #FP32_GEMM_PROPERTY} ("3xtf32", the default, or "simt": the
- * straightforward CUDA-core GEMM for precision fp32).
+ * kernels one by one, for debugging), {@value #FP32_GEMM_PROPERTY} and {@value #FP32_ATTENTION_PROPERTY}
+ * ("3xtf32", the default: tensor cores with the error-compensated 3xTF32 split, or "simt": the straightforward
+ * CUDA-core kernels) for precision fp32.
  */
 public final class CudaBackend implements Backend {
     public static final String DEVICE_PROPERTY = "vitprobe.cuda.device";
     public static final String GRAPHS_PROPERTY = "vitprobe.cuda.graphs";
     public static final String FP32_GEMM_PROPERTY = "vitprobe.cuda.fp32Gemm";
+    public static final String FP32_ATTENTION_PROPERTY = "vitprobe.cuda.fp32Attention";
 
     /** Device time of the work run since the last {@link #takeTiming()}: compute (graphs) and copies to the host. */
     public record DeviceTiming(double computeMillis, double transferMillis, int flushes) {}
@@ -42,7 +44,7 @@ public final class CudaBackend implements Backend {
 
     private final CudaDriver driver;
     private final Precision precision;
-    private final boolean simtFp32;
+    private final boolean simtGemm, simtAttention;
     private final int device, multiprocessors;
     private final String description;
     private final MemorySegment context, stream;
@@ -76,11 +78,8 @@ public final class CudaBackend implements Backend {
         this.driver = driver;
         this.device = device;
         this.precision = precision;
-        String gemm = System.getProperty(FP32_GEMM_PROPERTY, "3xtf32");
-        if (!gemm.equals("3xtf32") && !gemm.equals("simt")) {
-            throw new IllegalArgumentException(FP32_GEMM_PROPERTY + " must be 3xtf32 or simt, not " + gemm);
-        }
-        this.simtFp32 = gemm.equals("simt");
+        this.simtGemm = simtVariant(FP32_GEMM_PROPERTY);
+        this.simtAttention = simtVariant(FP32_ATTENTION_PROPERTY);
         boolean graphs = Boolean.parseBoolean(System.getProperty(GRAPHS_PROPERTY, "true"));
         int major = driver.deviceAttribute(device, CudaDriver.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR);
         int minor = driver.deviceAttribute(device, CudaDriver.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR);
@@ -106,8 +105,15 @@ public final class CudaBackend implements Backend {
         memory = new DeviceMemory(driver);
         queue = new CommandQueue(driver, stream, memory, graphs);
         description = "cuda (" + driver.deviceName(device) + ", sm_" + major + minor + ", " + multiprocessors + " SMs, "
-                + precision.id() + (precision == Precision.FP32 ? (simtFp32 ? " simt" : " 3xtf32") : "")
+                + precision.id() + (precision == Precision.FP32 ? " (linear " + (simtGemm ? "simt" : "3xtf32") + ", attention "
+                + (simtAttention ? "simt" : "3xtf32") + ")" : "")
                 + (graphs ? ", graphs" : ", no graphs") + ")";
+    }
+
+    private static boolean simtVariant(String property) {
+        String v = System.getProperty(property, "3xtf32");
+        if (!v.equals("3xtf32") && !v.equals("simt")) throw new IllegalArgumentException(property + " must be 3xtf32 or simt, not " + v);
+        return v.equals("simt");
     }
 
     @Override
@@ -204,7 +210,7 @@ public final class CudaBackend implements Backend {
         Layout outLayout = bf16 && residual == null ? Layout.BF16 : Layout.F32;
         long c = write(out, outLayout);
         long[] args = {a, w.weights, w.biases, r, c, m, n, k, act == Activation.GELU ? 1 : 0};
-        if (precision == Precision.FP32 && simtFp32) {
+        if (precision == Precision.FP32 && simtGemm) {
             launch("gemm_simt_f32", ceil(n, 128), ceil(m, 128), 256, 0, args, c);
             return;
         }
@@ -277,12 +283,15 @@ public final class CudaBackend implements Backend {
         long ctx = write(context, bf16 ? Layout.BF16 : Layout.F32);
         long p = probabilities == null ? 0 : write(probabilities, Layout.F32);
         float scale = (float) (1 / Math.sqrt(headDim));
+        int blocks = ceil(tokens, ATTENTION_QUERIES);
         if (bf16) {
-            launch("attention_bf16_hd" + headDim, ceil(tokens, ATTENTION_QUERIES), batch * heads, 128, 0,
+            launch("attention_bf16_hd" + headDim, blocks, batch * heads, 128, 0,
                     new long[]{q, ctx, p, tokens, heads, bits((float) (scale * LOG2_E))}, ctx, p);
+        } else if (precision == Precision.FP32 && simtAttention) {
+            launch("attention_f32_hd" + headDim, blocks, batch * heads, 256, 0, new long[]{q, ctx, p, tokens, heads, bits(scale)}, ctx, p);
         } else {
-            launch("attention_f32_hd" + headDim, ceil(tokens, ATTENTION_QUERIES), batch * heads, 256, 0,
-                    new long[]{q, ctx, p, tokens, heads, bits(scale)}, ctx, p);
+            String kernel = (precision == Precision.FP32 ? "attention_tf32x3_hd" : "attention_tf32_hd") + headDim;
+            launch(kernel, blocks, batch * heads, 128, 0, new long[]{q, ctx, p, tokens, heads, bits(scale)}, ctx, p);
         }
     }
 

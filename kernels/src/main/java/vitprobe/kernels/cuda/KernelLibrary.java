@@ -51,6 +51,8 @@ final class KernelLibrary implements AutoCloseable {
         for (int headDim : HEAD_DIMS) {
             s.put("attention_f32_hd" + headDim, new Spec("attention_f32", "pppiif"));
             s.put("attention_bf16_hd" + headDim, new Spec("attention_bf16", "pppiif"));
+            s.put("attention_tf32x3_hd" + headDim, new Spec("attention_tf32", "pppiif"));
+            s.put("attention_tf32_hd" + headDim, new Spec("attention_tf32", "pppiif"));
         }
         return Map.copyOf(s);
     }

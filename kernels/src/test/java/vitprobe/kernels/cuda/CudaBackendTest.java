@@ -112,24 +112,36 @@ class CudaBackendTest {
     @ParameterizedTest
     @EnumSource(Precision.class)
     void attentionMatchesCpu(Precision precision) {
+        try (CudaBackend gpu = GpuTests.open(precision)) {
+            checkAttention(gpu, precision.id());
+        }
+    }
+
+    @Test
+    void simtAttentionMatchesCpu() {
+        try (CudaBackend gpu = GpuTests.open(Precision.FP32, CudaBackend.FP32_ATTENTION_PROPERTY, "simt")) {
+            checkAttention(gpu, "fp32 simt");
+        }
+    }
+
+    private void checkAttention(CudaBackend gpu, String label) {
+        Precision precision = gpu.precision();
         int[][] cases = GpuTests.emulated() ? new int[][]{{1, 197, 2, 64}, {1, 50, 4, 16}, {2, 130, 3, 32}}
                 : new int[][]{{2, 197, 3, 64}, {1, 50, 4, 16}, {2, 130, 3, 32}, {1, 785, 6, 64}};  // batch, tokens, heads, head dim
-        try (CudaBackend gpu = GpuTests.open(precision)) {
-            for (int[] c : cases) {
-                int batch = c[0], tokens = c[1], heads = c[2], d = heads * c[3], rows = batch * tokens;
-                float[] qkv = random(rows * 3 * d, 1);
-                for (boolean withProbabilities : new boolean[]{false, true}) {
-                    int probRows = batch * heads * tokens;
-                    try (Matrix gq = gpu.upload(qkv, rows, 3 * d); Matrix cq = CPU.upload(qkv, rows, 3 * d);
-                         Matrix gc = poisoned(gpu, rows, d); Matrix cc = CPU.allocate(rows, d);
-                         Matrix gp = withProbabilities ? poisoned(gpu, probRows, tokens) : null;
-                         Matrix cp = withProbabilities ? CPU.allocate(probRows, tokens) : null) {
-                        gpu.attention(gq, batch, tokens, heads, gc, gp);
-                        CPU.attention(cq, batch, tokens, heads, cc, cp);
-                        String what = precision.id() + " attention b" + batch + " n" + tokens + " h" + heads + " hd" + c[3];
-                        assertClose(host(gpu, gc), host(CPU, cc), GpuTests.tolerance(precision), what + (withProbabilities ? " (probs run)" : ""));
-                        if (withProbabilities) assertClose(host(gpu, gp), host(CPU, cp), GpuTests.tolerance(precision), what + " probabilities");
-                    }
+        for (int[] c : cases) {
+            int batch = c[0], tokens = c[1], heads = c[2], d = heads * c[3], rows = batch * tokens;
+            float[] qkv = random(rows * 3 * d, 1);
+            for (boolean withProbabilities : new boolean[]{false, true}) {
+                int probRows = batch * heads * tokens;
+                try (Matrix gq = gpu.upload(qkv, rows, 3 * d); Matrix cq = CPU.upload(qkv, rows, 3 * d);
+                     Matrix gc = poisoned(gpu, rows, d); Matrix cc = CPU.allocate(rows, d);
+                     Matrix gp = withProbabilities ? poisoned(gpu, probRows, tokens) : null;
+                     Matrix cp = withProbabilities ? CPU.allocate(probRows, tokens) : null) {
+                    gpu.attention(gq, batch, tokens, heads, gc, gp);
+                    CPU.attention(cq, batch, tokens, heads, cc, cp);
+                    String what = label + " attention b" + batch + " n" + tokens + " h" + heads + " hd" + c[3];
+                    assertClose(host(gpu, gc), host(CPU, cc), GpuTests.tolerance(precision), what + (withProbabilities ? " (probs run)" : ""));
+                    if (withProbabilities) assertClose(host(gpu, gp), host(CPU, cp), GpuTests.tolerance(precision), what + " probabilities");
                 }
             }
         }
@@ -217,7 +229,7 @@ class CudaBackendTest {
     }
 
     /**
-     * A fixed sequence of work repeated 1,000 times (30 on the emulator): one graph, replayed (bit-identical results), and no growth in
+     * A fixed sequence of work repeated 1,000 times (12 on the emulator): one graph, replayed (bit-identical results), and no growth in
      * the pool or in the driver's free memory.
      */
     @ParameterizedTest
@@ -231,7 +243,7 @@ class CudaBackendTest {
                 float[] reference = null;
                 long owned = 0, free = 0;
                 int graphs = 0;
-                int rounds = GpuTests.emulated() ? 30 : 1000;
+                int rounds = GpuTests.emulated() ? 12 : 1000;
                 for (int round = 0; round < rounds; round++) {
                     float[] out = new float[rows * d];
                     try (Matrix in = gpu.upload(x, rows, d); Matrix qkv = gpu.allocate(rows, 3 * d); Matrix ctx = gpu.allocate(rows, d)) {
