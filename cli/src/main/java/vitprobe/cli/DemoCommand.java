@@ -1,53 +1,104 @@
 package vitprobe.cli;
 
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
+import vitprobe.probe.data.Synthetic;
+import vitprobe.probe.experiment.ExperimentConfig;
+import vitprobe.weights.AtomicFiles;
+import vitprobe.weights.Json;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
 
 /**
- * The README's first command: runs {@code tokens} on the embedded sample picture with a seeded random-weight
- * DINO ViT-S/8 (or --model) and summarises every paper token type.
+ * The README's first command: the study's whole grid (both rules, the six token types, both tasks, a small k
+ * sweep) on generated data, with a seeded random-weight DINO ViT-S/8 unless --model is given, ending in the report.
+ * Sized to finish within about three minutes on two CPU cores.
  */
-@Command(name = "demo", description = "Extract the paper's six token types of a bundled sample image and summarise them.")
-final class DemoCommand implements java.util.concurrent.Callable<Integer> {
-    @Option(names = "--model", paramLabel = "MODEL", description = "Model to run (default: ${DEFAULT-VALUE}, seeded random weights).")
-    String model = "random:vits8";
+@Command(name = "demo", description = {
+        "Generate a small synthetic classification set and a Broden-format segmentation set, run the study's grid on",
+        "them (hyperplane and cosine rules, token types q, k, v, x, y, y_norm, k = 1, 3, 5) and write the report.",
+        "The default model has seeded RANDOM weights; pass --model for a real checkpoint. Rerunning resumes."})
+final class DemoCommand implements Callable<Integer> {
+    static final String DEFAULT_MODEL = "random:vits8";
 
-    @Option(names = "--out", paramLabel = "DIR", description = "Output folder (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--model", paramLabel = "MODEL", description = "Model to probe, repeatable: a folder, a .safetensors file, hf:ORG/NAME or random:vits8 / random:vitb16 (default: " + DEFAULT_MODEL + ").")
+    List<String> models;
+
+    @Option(names = "--out", paramLabel = "DIR", description = "Output folder: data, features, results and report (default: ${DEFAULT-VALUE}).")
     Path outDir = Path.of("vitprobe-demo");
 
     @Option(names = "--device", description = "auto, cpu or cuda (default: ${DEFAULT-VALUE}).")
     String device = "auto";
+
+    @Mixin
+    ModelOptions modelOptions;
 
     @Spec
     CommandSpec spec;
 
     @Override
     public Integer call() throws IOException {
-        PrintWriter out = spec.commandLine().getOut();
-        Files.createDirectories(outDir);
-        Path image = outDir.resolve("coffee.jpg");
-        try (InputStream in = DemoCommand.class.getResourceAsStream("/samples/coffee.jpg")) {
-            Files.copy(in, image, StandardCopyOption.REPLACE_EXISTING);
+        long start = System.nanoTime();
+        PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
+        List<String> chosen = models == null ? List.of(DEFAULT_MODEL) : models;
+        boolean random = chosen.stream().anyMatch(m -> m.startsWith(ModelOptions.RANDOM));
+        if (random) out.println("NOTE: the model has RANDOM weights (seeded), not a trained one: the report shows the pipeline working, and classification near chance.");
+        Path data = outDir.resolve("data");
+        // The generators write complete folders or nothing, so an existing folder is a finished one from an earlier run.
+        if (!Files.isDirectory(data.resolve("classification"))) {
+            err.println("generating the synthetic classification set");
+            Synthetic.writeImageFolder(data.resolve("classification"), 4, 8, 4, 160, 120, 0);
         }
-        Path tokens = outDir.resolve("tokens.safetensors");
-        if (model.startsWith("random:")) {
-            out.println("NOTE: weights are RANDOM (seeded), not a trained model: the numbers below show the engine working, not what DINO learned.");
-            out.println("      Run with --model DIR for a real checkpoint.");
+        if (!Files.isDirectory(data.resolve("broden"))) {
+            err.println("generating the synthetic Broden-format set");
+            Synthetic.writeBroden(data.resolve("broden"), 40, 224, 0);
         }
-        int status = spec.commandLine().getParent().execute("tokens", "--model", model, "--device", device,
-                "--out", tokens.toString(), image.toString());
-        if (status != 0) return status;
-        TokenSummary.print(tokens, out);
-        out.printf("%nTokens written to %s (inspect with any safetensors reader).%n", tokens);
+        Path config = outDir.resolve("experiment.json");
+        AtomicFiles.writeString(config, Json.writePretty(config(chosen)));
+        ExperimentCommand.run(ExperimentConfig.load(config), modelOptions, out, err, true);
+        out.printf(Locale.ROOT, "demo finished in %.0f s; the grid is in %s (rerun with: vitprobe experiment %s)%n",
+                (System.nanoTime() - start) / 1e9, config, config);
+        if (random) out.println("NOTE: RANDOM weights; for the study's numbers run e.g. ./vitprobe demo --model hf:facebook/dino-vits8");
         return 0;
+    }
+
+    /** The demo's experiment, written beside its data so that `vitprobe experiment` can rerun or vary it. */
+    private Map<String, Object> config(List<String> chosen) {
+        Map<String, Object> models = new LinkedHashMap<>();
+        for (String m : chosen) {
+            String reference = m.startsWith(ModelOptions.RANDOM) || m.startsWith("hf:") ? m : Path.of(m).toAbsolutePath().normalize().toString();
+            models.put(ExperimentConfig.defaultName(m), reference);
+        }
+        Map<String, Object> segmentation = new LinkedHashMap<>();
+        segmentation.put("dataset", "data/broden");
+        segmentation.put("patches_per_image", 16);
+        Map<String, Object> tasks = new LinkedHashMap<>();
+        tasks.put("classification", Map.of("dataset", "data/classification"));
+        tasks.put("segmentation", segmentation);
+        Map<String, Object> qualitative = new LinkedHashMap<>();
+        qualitative.put("images", 2);
+        qualitative.put("candidates", 6);
+        Map<String, Object> c = new LinkedHashMap<>();
+        c.put("models", models);
+        c.put("tasks", tasks);
+        c.put("tokens", List.of("q", "k", "v", "x", "y", "y_norm"));
+        c.put("rules", List.of("hyperplane", "cosine"));
+        c.put("k", List.of(1, 3, 5));
+        c.put("trials", 5);
+        c.put("device", device);
+        c.put("qualitative", qualitative);
+        c.put("output", ".");
+        return c;
     }
 }

@@ -35,9 +35,6 @@ import java.util.stream.Collectors;
         "OUT/<token type>/<split>/shard-NNNNN.safetensors, OUT/manifest.json, OUT/skipped.tsv.",
         "Rerun the same command after an interruption to resume from the last complete shard."})
 final class ExtractCommand implements Callable<Integer> {
-    /** Feature values a shard may hold in memory before it is written (512 MiB of float32). */
-    private static final long SHARD_FLOATS = 1L << 27;
-
     @Option(names = "--model", required = true, paramLabel = "MODEL", description = "Folder with model.safetensors (+ config.json), a .safetensors file, or random:vits8 / random:vitb16.")
     String model;
 
@@ -111,7 +108,7 @@ final class ExtractCommand implements Callable<Integer> {
             int index = block < 0 ? c.depth() + block : block;
             if (index < 0 || index >= c.depth()) throw new IllegalArgumentException("--block " + block + " is outside the model's " + c.depth() + " blocks");
             int kept = which == Task.CLASSIFICATION ? 1 : perImage == 0 ? c.patches() : Math.min(perImage, c.patches());
-            int shard = shardSize != null ? shardSize : (int) Math.clamp(SHARD_FLOATS / ((long) kept * c.dim() * types.size()), 1, 1024);
+            int shard = shardSize != null ? shardSize : ExtractOptions.defaultShardImages(kept, c.dim(), types.size());
             ExtractOptions options = new ExtractOptions(which, index, types, stored, shard,
                     which == Task.SEGMENTATION ? new PatchSelection(perImage, seed) : PatchSelection.ALL);
             String name = model.startsWith("random:") ? model + " seed " + seed : Path.of(model).toAbsolutePath().normalize().toString();

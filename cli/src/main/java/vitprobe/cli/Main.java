@@ -8,7 +8,7 @@ import java.io.PrintWriter;
 /** The {@code vitprobe} command. Every failure is one line on stderr and a non-zero exit status. */
 @Command(name = "vitprobe", mixinStandardHelpOptions = true, version = "vitprobe 0.1.0",
         description = "Runs self-supervised Vision Transformers from safetensors weights and probes their tokens.",
-        subcommands = {InspectCommand.class, TokensCommand.class, DemoCommand.class, ExtractCommand.class, SyntheticCommand.class, ImagenetSubsetCommand.class, ProbeCommand.class, PullCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {InspectCommand.class, TokensCommand.class, DemoCommand.class, ExperimentCommand.class, ReportCommand.class, ExtractCommand.class, SyntheticCommand.class, ImagenetSubsetCommand.class, ProbeCommand.class, PullCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
     /** Exit status for bad input: unreadable files, wrong shapes, failed validation. */
     public static final int EXIT_INPUT = 1;
@@ -16,6 +16,8 @@ public final class Main {
     public static final int EXIT_USAGE = 2;
 
     public static void main(String[] args) {
+        // Before anything loads AWT: figures and synthetic images are drawn offscreen, with or without a display.
+        System.setProperty("java.awt.headless", "true");
         System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
     }
 

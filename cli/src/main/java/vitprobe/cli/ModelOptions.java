@@ -9,10 +9,13 @@ import vitprobe.weights.ViTWeights;
 import vitprobe.weights.hub.HubClient;
 import vitprobe.weights.hub.HubReference;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** The MODEL argument and the overrides every model-loading command shares. */
 final class ModelOptions {
+    static final String RANDOM = "random:";
+
     @Option(names = "--heads", description = "Override the number of attention heads (default: config.json, else D/64).")
     Integer heads;
 
@@ -28,15 +31,23 @@ final class ModelOptions {
      * {@code random:vits8} / {@code random:vitb16} for seeded random weights of DINO ViT-S/8 or MAE ViT-B/16.
      */
     ViTWeights load(String model, long seed) {
-        if (model.startsWith("random:")) {
-            ViTConfig config = switch (model.substring("random:".length())) {
-                case "vits8" -> ViTConfig.vitSmall8();
-                case "vitb16" -> ViTConfig.vitBase16();
-                default -> throw new IllegalArgumentException("unknown random model '" + model + "' (known: random:vits8, random:vitb16)");
-            };
-            return ViTWeights.random(config, seed);
-        }
+        if (model.startsWith(RANDOM)) return ViTWeights.random(randomConfig(model), seed);
         return CheckpointLoader.load(localPath(model), new CheckpointLoader.Overrides(heads, eps));
+    }
+
+    /** Fails with the reason when MODEL cannot name a model, without loading or downloading anything. */
+    static void check(String model) {
+        if (model.startsWith(RANDOM)) randomConfig(model);
+        else if (model.startsWith(HubReference.PREFIX)) HubReference.parse(model);
+        else if (!Files.exists(Path.of(model))) throw new IllegalArgumentException(model + ": no such file or folder");
+    }
+
+    private static ViTConfig randomConfig(String model) {
+        return switch (model.substring(RANDOM.length())) {
+            case "vits8" -> ViTConfig.vitSmall8();
+            case "vitb16" -> ViTConfig.vitBase16();
+            default -> throw new IllegalArgumentException("unknown random model '" + model + "' (known: random:vits8, random:vitb16)");
+        };
     }
 
     private Path localPath(String model) {

@@ -15,12 +15,11 @@ import vitprobe.probe.Metrics;
 import vitprobe.probe.ProbeData;
 import vitprobe.probe.ProbeReport;
 import vitprobe.probe.Rule;
+import vitprobe.weights.AtomicFiles;
 import vitprobe.weights.Json;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -131,7 +130,7 @@ final class ProbeCommand implements Callable<Integer> {
         seconds.put("evaluate", seconds(trained, System.nanoTime()));
         settings.put("seconds", seconds);
         Map<String, Object> report = ProbeReport.build(rule, testData, sets, metrics, settings);
-        writeAtomically(out, Json.writePretty(report));
+        AtomicFiles.writeString(out, Json.writePretty(report));
         if (saveTemplates != null) templates.getFirst().save(saveTemplates);
         @SuppressWarnings("unchecked")
         Map<String, Object> mean = (Map<String, Object>) report.get("mean");
@@ -180,16 +179,5 @@ final class ProbeCommand implements Callable<Integer> {
 
     private static double seconds(long from, long to) {
         return Math.round((to - from) / 1e6) / 1e3;
-    }
-
-    private static void writeAtomically(Path file, String text) throws IOException {
-        Path dir = file.toAbsolutePath().getParent();
-        Path temp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
-        try {
-            Files.writeString(temp, text);
-            Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(temp);
-        }
     }
 }

@@ -191,6 +191,17 @@ public final class ProbeData {
         return ids.size();
     }
 
+    /** The same samples with only the given concept columns, in the given order (features are shared, not copied). */
+    public ProbeData withConcepts(int[] columns) {
+        byte[] kept = new byte[size * columns.length];
+        for (int i = 0; i < size; i++) {
+            for (int k = 0; k < columns.length; k++) kept[i * columns.length + k] = labels[i * conceptCount + columns[k]];
+        }
+        List<String> names = Arrays.stream(columns).mapToObj(concepts::get).toList();
+        long[] keptCategories = categories == null ? null : Arrays.stream(columns).mapToLong(c -> categories[c]).toArray();
+        return new ProbeData(file, features, dim, kept, names, groups, keptCategories, tokens);
+    }
+
     /** Fails naming the first concept without positive samples: no template can be fitted or tested for it. */
     public void requirePositivesForEveryConcept() {
         int[] counts = new int[conceptCount];

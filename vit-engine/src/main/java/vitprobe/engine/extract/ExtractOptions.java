@@ -17,10 +17,18 @@ import java.util.Set;
  */
 public record ExtractOptions(Task task, int block, Set<Intermediate> tokens, Precision precision, int shardImages,
                              PatchSelection patches) {
+    /** Feature values a shard may hold in memory before it is written (512 MiB of float32). */
+    private static final long SHARD_FLOATS = 1L << 27;
+
     public ExtractOptions {
         if (tokens.isEmpty()) throw new IllegalArgumentException("no token types requested");
         if (shardImages < 1) throw new IllegalArgumentException("images per shard must be at least 1, got " + shardImages);
         if (block < 0) throw new IllegalArgumentException("block must be 0 or more, got " + block);
         tokens = Collections.unmodifiableSet(EnumSet.copyOf(tokens));
+    }
+
+    /** Images per shard: 1024, fewer when a shard's features would pass 512 MiB of float32. */
+    public static int defaultShardImages(int tokensPerImage, int dim, int tokenTypes) {
+        return (int) Math.clamp(SHARD_FLOATS / ((long) tokensPerImage * dim * tokenTypes), 1, 1024);
     }
 }

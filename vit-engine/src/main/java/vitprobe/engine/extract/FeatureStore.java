@@ -1,6 +1,7 @@
 package vitprobe.engine.extract;
 
 import vitprobe.engine.Intermediate;
+import vitprobe.weights.AtomicFiles;
 import vitprobe.weights.DType;
 import vitprobe.weights.Json;
 import vitprobe.weights.SafeTensors;
@@ -11,7 +12,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -75,7 +75,7 @@ public final class FeatureStore {
         if (Files.exists(out) && (!Files.isDirectory(out) || !isEmpty(out))) {
             throw new IllegalArgumentException(out + " exists and is not an extraction folder (no " + MANIFEST + "); choose a new output folder");
         }
-        writeAtomically(file, Json.writePretty(manifest));
+        AtomicFiles.writeString(file, Json.writePretty(manifest));
     }
 
     private static Set<String> union(Set<String> a, Set<String> b) {
@@ -87,17 +87,6 @@ public final class FeatureStore {
     private static boolean isEmpty(Path dir) throws IOException {
         try (Stream<Path> s = Files.list(dir)) {
             return s.findAny().isEmpty();
-        }
-    }
-
-    static void writeAtomically(Path file, String text) throws IOException {
-        Files.createDirectories(file.toAbsolutePath().getParent());
-        Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), "." + file.getFileName(), ".partial");
-        try {
-            Files.writeString(tmp, text);
-            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } finally {
-            Files.deleteIfExists(tmp);
         }
     }
 
@@ -132,7 +121,7 @@ public final class FeatureStore {
                 }
             }
         }
-        writeAtomically(out.resolve(REPORT), tsv.toString());
+        AtomicFiles.writeString(out.resolve(REPORT), tsv.toString());
         return count;
     }
 

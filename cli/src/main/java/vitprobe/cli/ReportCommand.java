@@ -1,0 +1,27 @@
+package vitprobe.cli;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+import vitprobe.report.Report;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+@Command(name = "report", description = "Write figures/, report.html and summary.md again from an experiment folder's results.json.")
+final class ReportCommand implements Callable<Integer> {
+    @Parameters(paramLabel = "DIR", description = "The experiment's output folder.")
+    Path folder;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws IOException {
+        Report.Written written = Report.write(folder);
+        spec.commandLine().getOut().printf("report: %s%nsummary: %s%n", written.html(), written.summary());
+        return 0;
+    }
+}

@@ -1,0 +1,360 @@
+package vitprobe.probe.experiment;
+
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.constructor.SafeConstructor;
+import org.yaml.snakeyaml.error.YAMLException;
+import vitprobe.engine.Intermediate;
+import vitprobe.engine.extract.Precision;
+import vitprobe.engine.extract.SampleSource;
+import vitprobe.engine.extract.Task;
+import vitprobe.probe.Rule;
+import vitprobe.probe.data.Broden;
+import vitprobe.probe.data.Datasets;
+import vitprobe.probe.data.PatchLabeling;
+import vitprobe.weights.Json;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/**
+ * An experiment: models × token types × rules × tasks × k values, read from JSON or YAML and checked completely
+ * before anything runs, so that a mistake costs one error line and no work. Relative paths are resolved against
+ * the config file's folder. Keys (all but {@code models} and {@code tasks} optional):
+ * <pre>
+ * models:     {NAME: MODEL, ...} or [MODEL, ...]   MODEL as on the command line (folder, file, hf:ORG/NAME, random:vits8)
+ * tasks:      {classification: {dataset: DIR}, segmentation: {dataset: DIR, patches_per_image: 16}}
+ *             each may also set train and test (split names; default train, and test or else val)
+ * tokens:     [q, k, v, x, y, y_norm]      rules: [hyperplane, cosine]
+ * k:          [1, 5, 10]  (cosine support images per concept)   trials: 10 (cosine draws per k)
+ * block: -1   seed: 0   batch: 16   precision: f16   device: auto   solver: mined   center: false
+ * qualitative: {images: 3, candidates: 24}   (segmentation panels: images shown, test images tried per concept)
+ * output: DIR (default: the config's name without extension, beside it)
+ * </pre>
+ */
+public record ExperimentConfig(Path file, Path output, List<ModelSpec> models, List<Intermediate> tokens, List<Rule> rules,
+                               List<TaskSpec> tasks, List<Integer> ks, int trials, int block, long seed, int batch,
+                               Precision precision, String device, String solver, boolean center,
+                               int qualitativeImages, int qualitativeCandidates) {
+
+    /** A model of the grid: its name in folders, figures and tables, and what to load. */
+    public record ModelSpec(String name, String reference) {}
+
+    /** A task with its data set and splits. */
+    public record TaskSpec(Task task, Path dataset, String trainSplit, String testSplit, int patchesPerImage) {}
+
+    /** Token types that can be probed: every per-token intermediate (attention maps are not per token). */
+    public static final Set<Intermediate> PROBEABLE = EnumSet.complementOf(EnumSet.of(Intermediate.ATTN));
+
+    private static final Set<String> KEYS = Set.of("models", "tasks", "tokens", "rules", "k", "trials", "block", "seed",
+            "batch", "precision", "device", "solver", "center", "qualitative", "output");
+    private static final Set<String> TASK_KEYS = Set.of("dataset", "train", "test", "patches_per_image");
+    private static final String NAME = "[A-Za-z0-9][A-Za-z0-9._-]*";
+
+    public ExperimentConfig {
+        models = List.copyOf(models);
+        tokens = List.copyOf(tokens);
+        rules = List.copyOf(rules);
+        tasks = List.copyOf(tasks);
+        ks = List.copyOf(ks);
+    }
+
+    /** Reads and checks a config file (.json, .yaml or .yml); every problem is one message naming the file and key. */
+    public static ExperimentConfig load(Path file) {
+        String text;
+        try {
+            text = Files.readString(file);
+        } catch (IOException e) {
+            throw new ConfigException(file, null, "cannot read (" + e.getMessage() + ")");
+        }
+        String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
+        Object root;
+        if (name.endsWith(".json")) {
+            try {
+                root = Json.parse(text);
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(file, null, e.getMessage());
+            }
+        } else if (name.endsWith(".yaml") || name.endsWith(".yml")) {
+            try {
+                root = normalise(new Yaml(new SafeConstructor(new LoaderOptions())).load(text));
+            } catch (YAMLException e) {
+                throw new ConfigException(file, null, "invalid YAML: " + e.getMessage().lines().findFirst().orElse("").trim());
+            }
+        } else {
+            throw new ConfigException(file, null, "unknown config format (expected .json, .yaml or .yml)");
+        }
+        if (!(root instanceof Map<?, ?> map)) throw new ConfigException(file, null, "expected an object of settings at the top");
+        Path base = file.toAbsolutePath().getParent();
+        String stem = file.getFileName().toString().replaceFirst("\\.[^.]*$", "");
+        return parse(new Node(file, "", map), base, base.resolve(stem));
+    }
+
+    /** YAML's integers and floats as the JSON reader gives them (Long, Double), so one parser serves both. */
+    private static Object normalise(Object v) {
+        if (v instanceof Integer || v instanceof java.math.BigInteger) return ((Number) v).longValue();
+        if (v instanceof Float f) return f.doubleValue();
+        if (v instanceof List<?> l) return l.stream().map(ExperimentConfig::normalise).toList();
+        if (v instanceof Map<?, ?> m) {
+            Map<String, Object> out = new LinkedHashMap<>();
+            m.forEach((k, x) -> out.put(String.valueOf(k), normalise(x)));
+            return out;
+        }
+        return v;
+    }
+
+    private static ExperimentConfig parse(Node root, Path base, Path defaultOutput) {
+        root.requireKnown(KEYS);
+        List<ModelSpec> models = models(root, base);
+        List<Intermediate> tokens = root.names("tokens", Intermediate.ids(Intermediate.PAPER), t -> {
+            for (Intermediate i : PROBEABLE) if (i.id().equals(t)) return i;
+            return null;
+        }, "token type", String.join(", ", Intermediate.ids(PROBEABLE)));
+        List<Rule> rules = root.names("rules", List.of("hyperplane", "cosine"), Rule::byKey, "rule", "hyperplane, cosine");
+        List<TaskSpec> tasks = tasks(root, base);
+        List<Integer> ks = root.positiveInts("k", List.of(10L));
+        int trials = root.positiveInt("trials", 10);
+        int block = (int) root.integer("block", -1);
+        long seed = root.integer("seed", 0);
+        int batch = root.positiveInt("batch", 16);
+        Precision precision = root.choice("precision", "f16", Precision::byKey);
+        String device = root.choice("device", "auto", d -> List.of("auto", "cpu", "cuda").contains(d) ? d : null);
+        String solver = root.choice("solver", "mined", s -> List.of("mined", "lbfgs").contains(s) ? s : null);
+        boolean center = root.bool("center", false);
+        Node qualitative = root.object("qualitative");
+        int images = qualitative == null ? 3 : qualitative.positiveInt("images", 3);
+        int candidates = qualitative == null ? 24 : qualitative.positiveInt("candidates", 24);
+        if (qualitative != null) qualitative.requireKnown(Set.of("images", "candidates"));
+        if (candidates < images) throw qualitative.error("candidates", "must be at least images (" + images + ")");
+        Path output = root.has("output") ? base.resolve(root.string("output")) : defaultOutput;
+        return new ExperimentConfig(root.file, output.normalize(), models, tokens, rules, tasks, ks, trials, block, seed,
+                batch, precision, device, solver, center, images, candidates);
+    }
+
+    private static List<ModelSpec> models(Node root, Path base) {
+        Object value = root.require("models");
+        List<ModelSpec> models = new ArrayList<>();
+        if (value instanceof Map<?, ?> map) {
+            map.forEach((k, v) -> {
+                if (!(v instanceof String s) || s.isBlank()) throw root.error("models." + k, "must be a model reference (a folder, a file, hf:ORG/NAME or random:vits8)");
+                models.add(new ModelSpec(String.valueOf(k), resolve(s, base)));
+            });
+        } else if (value instanceof List<?> list) {
+            for (Object v : list) {
+                if (!(v instanceof String s) || s.isBlank()) throw root.error("models", "entries must be model references, found " + v);
+                models.add(new ModelSpec(defaultName(s), resolve(s, base)));
+            }
+        } else {
+            throw root.error("models", "must be an object {name: model} or a list of models");
+        }
+        if (models.isEmpty()) throw root.error("models", "names no model");
+        Set<String> names = new LinkedHashSet<>();
+        for (ModelSpec m : models) {
+            if (!m.name().matches(NAME)) throw root.error("models", "name '" + m.name() + "' must be letters, digits, '.', '_' or '-' (it names folders)");
+            if (!names.add(m.name())) throw root.error("models", "name '" + m.name() + "' is used twice; give the models distinct names");
+        }
+        return models;
+    }
+
+    /** A reference that is a path, relative to the config's folder, made absolute; random: and hf: as they are. */
+    private static String resolve(String reference, Path base) {
+        return reference.startsWith("random:") || reference.startsWith("hf:") ? reference : base.resolve(reference).normalize().toString();
+    }
+
+    /** A folder-safe name from a reference: hf:facebook/dino-vits8 → dino-vits8, random:vits8 → random-vits8. */
+    public static String defaultName(String reference) {
+        String s = reference.replaceFirst("@.*$", "");
+        if (s.startsWith("random:")) s = "random-" + s.substring("random:".length());
+        s = s.replaceFirst("^hf:", "").replaceAll("/+$", "");
+        s = s.substring(s.lastIndexOf('/') + 1).replaceFirst("\\.safetensors$", "");
+        s = s.replaceAll("[^A-Za-z0-9._-]", "-");
+        return s.isEmpty() || !Character.isLetterOrDigit(s.charAt(0)) ? "model" + s : s;
+    }
+
+    private static List<TaskSpec> tasks(Node root, Path base) {
+        Node tasks = root.object("tasks");
+        if (tasks == null) throw root.error("tasks", "is missing (e.g. tasks: {segmentation: {dataset: DIR}})");
+        List<TaskSpec> out = new ArrayList<>();
+        for (String key : tasks.map.keySet().stream().map(String::valueOf).toList()) {
+            Task task;
+            try {
+                task = Task.byKey(key);
+            } catch (IllegalArgumentException e) {
+                throw tasks.error(key, "unknown task (known: classification, segmentation)");
+            }
+            Node t = tasks.object(key);
+            t.requireKnown(TASK_KEYS);
+            Path dataset = base.resolve(t.string("dataset")).normalize();
+            if (!Files.isDirectory(dataset)) throw t.error("dataset", "no such folder " + dataset);
+            SampleSource source;
+            try {
+                source = Datasets.open(dataset, task == Task.SEGMENTATION ? Broden.DEFAULT_EXCLUDED : Set.of(), PatchLabeling.MAJORITY);
+            } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
+                throw t.error("dataset", e.getMessage());
+            }
+            List<String> splits = source.splits();
+            String train = t.has("train") ? t.string("train") : "train";
+            String test = t.has("test") ? t.string("test") : splits.contains("test") ? "test" : "val";
+            for (String split : List.of(train, test)) {
+                if (!splits.contains(split)) throw t.error("dataset", dataset + " has no split '" + split + "' (splits: " + String.join(", ", splits) + ")");
+            }
+            if (train.equals(test)) throw t.error("test", "is the training split '" + train + "'; probes must be tested on other images");
+            int patches = t.has("patches_per_image") ? t.positiveInt("patches_per_image", 16) : 16;
+            if (task == Task.CLASSIFICATION && t.has("patches_per_image")) throw t.error("patches_per_image", "only applies to segmentation");
+            out.add(new TaskSpec(task, dataset, train, test, patches));
+        }
+        if (out.isEmpty()) throw root.error("tasks", "names no task");
+        return out;
+    }
+
+    /** The same experiment written into another folder. */
+    public ExperimentConfig withOutput(Path folder) {
+        return new ExperimentConfig(file, folder.toAbsolutePath().normalize(), models, tokens, rules, tasks, ks, trials, block, seed,
+                batch, precision, device, solver, center, qualitativeImages, qualitativeCandidates);
+    }
+
+    /** The settings that decide the numbers, as written into results.json. */
+    public Map<String, Object> describe() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("config", file.toAbsolutePath().normalize().toString());
+        Map<String, Object> models = new LinkedHashMap<>();
+        for (ModelSpec s : this.models) models.put(s.name(), s.reference());
+        m.put("models", models);
+        m.put("tokens", tokens.stream().map(Intermediate::id).toList());
+        m.put("rules", rules.stream().map(Rule::key).toList());
+        Map<String, Object> tasks = new LinkedHashMap<>();
+        for (TaskSpec t : this.tasks) {
+            Map<String, Object> spec = new LinkedHashMap<>();
+            spec.put("dataset", t.dataset().toString());
+            spec.put("train", t.trainSplit());
+            spec.put("test", t.testSplit());
+            if (t.task() == Task.SEGMENTATION) spec.put("patches_per_image", t.patchesPerImage());
+            tasks.put(t.task().key(), spec);
+        }
+        m.put("tasks", tasks);
+        m.put("k", ks);
+        m.put("trials", trials);
+        m.put("block", block);
+        m.put("seed", seed);
+        m.put("precision", precision.key());
+        m.put("solver", solver);
+        m.put("center", center);
+        return m;
+    }
+
+    /** A config problem: "FILE: KEY: problem". */
+    public static final class ConfigException extends IllegalArgumentException {
+        ConfigException(Path file, String key, String problem) {
+            super(file + ": " + (key == null || key.isEmpty() ? "" : key + ": ") + problem);
+        }
+    }
+
+    /** One object of the config with the path of keys leading to it, for messages. */
+    private record Node(Path file, String path, Map<?, ?> map) {
+        ConfigException error(String key, String problem) {
+            return new ConfigException(file, path.isEmpty() ? key : path + "." + key, problem);
+        }
+
+        void requireKnown(Set<String> known) {
+            for (Object k : map.keySet()) {
+                if (!known.contains(String.valueOf(k))) {
+                    throw error(String.valueOf(k), "unknown setting (known: " + known.stream().sorted().collect(Collectors.joining(", ")) + ")");
+                }
+            }
+        }
+
+        boolean has(String key) {
+            return map.containsKey(key);
+        }
+
+        Object require(String key) {
+            if (!map.containsKey(key) || map.get(key) == null) throw error(key, "is missing");
+            return map.get(key);
+        }
+
+        Node object(String key) {
+            if (!map.containsKey(key)) return null;
+            if (!(map.get(key) instanceof Map<?, ?> m)) throw error(key, "must be an object");
+            return new Node(file, path.isEmpty() ? key : path + "." + key, m);
+        }
+
+        String string(String key) {
+            if (!(require(key) instanceof String s) || s.isBlank()) throw error(key, "must be a non-empty string");
+            return s;
+        }
+
+        long integer(String key, long fallback) {
+            if (!map.containsKey(key)) return fallback;
+            if (!(map.get(key) instanceof Long n)) throw error(key, "must be an integer, got " + map.get(key));
+            return n;
+        }
+
+        int positiveInt(String key, int fallback) {
+            long n = integer(key, fallback);
+            if (n < 1 || n > Integer.MAX_VALUE) throw error(key, "must be a positive integer, got " + n);
+            return (int) n;
+        }
+
+        boolean bool(String key, boolean fallback) {
+            if (!map.containsKey(key)) return fallback;
+            if (!(map.get(key) instanceof Boolean b)) throw error(key, "must be true or false, got " + map.get(key));
+            return b;
+        }
+
+        <T> T choice(String key, String fallback, Function<String, T> parse) {
+            String value = map.containsKey(key) ? string(key) : fallback;
+            T t;
+            try {
+                t = parse.apply(value.trim().toLowerCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                t = null;
+            }
+            if (t == null) throw error(key, "unknown value '" + value + "'");
+            return t;
+        }
+
+        /** A list (or one value) of k values: distinct positive integers, sorted. */
+        List<Integer> positiveInts(String key, List<Long> fallback) {
+            List<?> values = map.containsKey(key) ? list(key) : fallback;
+            List<Integer> out = new ArrayList<>();
+            for (Object v : values) {
+                if (!(v instanceof Long n) || n < 1 || n > Integer.MAX_VALUE) throw error(key, "values must be positive integers, got " + v);
+                if (out.contains(n.intValue())) throw error(key, "lists " + n + " twice");
+                out.add(n.intValue());
+            }
+            if (out.isEmpty()) throw error(key, "is empty");
+            out.sort(null);
+            return out;
+        }
+
+        /** A list (or one value) of distinct names, each parsed; an unknown one names what is known. */
+        <T> List<T> names(String key, List<String> fallback, Function<String, T> parse, String what, String known) {
+            List<?> values = map.containsKey(key) ? list(key) : fallback;
+            List<T> out = new ArrayList<>();
+            for (Object v : values) {
+                T t = v instanceof String s ? parse.apply(s.trim().toLowerCase(Locale.ROOT)) : null;
+                if (t == null) throw error(key, "unknown " + what + " '" + v + "' (known: " + known + ")");
+                if (out.contains(t)) throw error(key, "lists '" + v + "' twice");
+                out.add(t);
+            }
+            if (out.isEmpty()) throw error(key, "is empty");
+            return out;
+        }
+
+        private List<?> list(String key) {
+            Object v = require(key);
+            return v instanceof List<?> l ? l : List.of(v);
+        }
+    }
+}

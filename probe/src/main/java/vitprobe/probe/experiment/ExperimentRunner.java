@@ -1,0 +1,244 @@
+package vitprobe.probe.experiment;
+
+import vitprobe.engine.Intermediate;
+import vitprobe.engine.VisionTransformer;
+import vitprobe.engine.extract.ExtractOptions;
+import vitprobe.engine.extract.Extractor;
+import vitprobe.engine.extract.FeatureStore;
+import vitprobe.engine.extract.PatchSelection;
+import vitprobe.engine.extract.SampleSource;
+import vitprobe.engine.extract.Task;
+import vitprobe.kernels.Backend;
+import vitprobe.kernels.Backends;
+import vitprobe.probe.ConceptTemplates;
+import vitprobe.probe.CosineTrainer;
+import vitprobe.probe.Evaluation;
+import vitprobe.probe.HyperplaneTrainer;
+import vitprobe.probe.LogisticRegressionTrainer;
+import vitprobe.probe.Metrics;
+import vitprobe.probe.ProbeData;
+import vitprobe.probe.Rule;
+import vitprobe.probe.data.Broden;
+import vitprobe.probe.data.Datasets;
+import vitprobe.probe.data.ExtractedFeatures;
+import vitprobe.probe.data.PatchLabeling;
+import vitprobe.probe.experiment.ExperimentConfig.ModelSpec;
+import vitprobe.probe.experiment.ExperimentConfig.TaskSpec;
+import vitprobe.weights.AtomicFiles;
+import vitprobe.weights.Json;
+import vitprobe.weights.ViTConfig;
+import vitprobe.weights.ViTWeights;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.IntStream;
+
+/**
+ * Runs an experiment's grid into its output folder: per model and task one extraction of every token type
+ * ({@code OUT/features/<model>/<task>}, resumable), then per token type the cells of both rules and every k on the
+ * same balanced test sets, then the qualitative segmentation panels, then results.json and results.csv. A rerun
+ * reuses complete extractions and finished cells; a cell whose settings changed is computed again.
+ */
+public final class ExperimentRunner {
+    /** Loads a model reference (a folder, a file, hf:ORG/NAME, random:NAME); the seed is for random weights. */
+    @FunctionalInterface
+    public interface ModelLoader {
+        ViTWeights load(String reference, long seed);
+    }
+
+    private final ExperimentConfig config;
+    private final ModelLoader loader;
+    private final PrintWriter log;
+    private final Map<String, Map<String, Object>> modelInfo = new LinkedHashMap<>();
+    private final Map<String, List<String>> skippedConcepts = new LinkedHashMap<>();
+    private int done, total;
+
+    /** @param log where progress goes (stderr) */
+    public ExperimentRunner(ExperimentConfig config, ModelLoader loader, PrintWriter log) {
+        this.config = config;
+        this.loader = loader;
+        this.log = log;
+    }
+
+    /** Runs what is not finished yet and writes results.json and results.csv; returns the results file. */
+    public Path run() throws IOException {
+        List<Cell> plan = plan();
+        total = plan.size();
+        long start = System.nanoTime();
+        for (ModelSpec m : config.models()) {
+            try (ViTWeights w = loader.load(m.reference(), config.seed()); Backend backend = Backends.create(config.device());
+                 VisionTransformer vit = new VisionTransformer(w, backend)) {
+                modelInfo.put(m.name(), describe(m, w));
+                for (TaskSpec t : config.tasks()) {
+                    Path features = extract(vit, m, t);
+                    for (Intermediate token : config.tokens()) {
+                        List<Cell> cells = plan.stream().filter(c -> c.model().equals(m.name()) && c.task() == t.task() && c.token() == token).toList();
+                        probe(cells, t, features.resolve(token.id()));
+                    }
+                }
+            }
+        }
+        List<Map<String, Object>> qualitative = List.of();
+        TaskSpec segmentation = config.tasks().stream().filter(t -> t.task() == Task.SEGMENTATION).findFirst().orElse(null);
+        if (segmentation != null) qualitative = new QualitativePanels(config, loader, log).build(plan, segmentation);
+        Path results = Results.write(config, plan, modelInfo, skippedConcepts, qualitative);
+        log.printf(Locale.ROOT, "experiment done in %.1f s: %s%n", (System.nanoTime() - start) / 1e9, results);
+        return results;
+    }
+
+    /** Every cell in a fixed order: model, task, token type, rule, k. */
+    private List<Cell> plan() {
+        List<Cell> cells = new ArrayList<>();
+        for (ModelSpec m : config.models()) {
+            for (TaskSpec t : config.tasks()) {
+                for (Intermediate token : config.tokens()) {
+                    for (Rule rule : config.rules()) {
+                        if (rule == Rule.HYPERPLANE) cells.add(new Cell(m.name(), t.task(), token, rule, null));
+                        else for (int k : config.ks()) cells.add(new Cell(m.name(), t.task(), token, rule, k));
+                    }
+                }
+            }
+        }
+        return cells;
+    }
+
+    private Map<String, Object> describe(ModelSpec m, ViTWeights w) {
+        Map<String, Object> info = new LinkedHashMap<>();
+        info.put("name", m.name());
+        info.put("reference", m.reference());
+        info.put("random_weights", isRandom(m));
+        info.put("architecture", w.config().summary());
+        info.put("block", block(config, w.config()));
+        return info;
+    }
+
+    static boolean isRandom(ModelSpec m) {
+        return m.reference().startsWith("random:");
+    }
+
+    /** The block probed: config's block, negative counting from the end. */
+    static int block(ExperimentConfig config, ViTConfig c) {
+        int index = config.block() < 0 ? c.depth() + config.block() : config.block();
+        if (index < 0 || index >= c.depth()) {
+            throw new IllegalArgumentException(config.file() + ": block: " + config.block() + " is outside the " + c.depth() + " blocks of the model");
+        }
+        return index;
+    }
+
+    static SampleSource open(TaskSpec t) {
+        return Datasets.open(t.dataset(), t.task() == Task.SEGMENTATION ? Broden.DEFAULT_EXCLUDED : Set.of(), PatchLabeling.MAJORITY);
+    }
+
+    /** Extracts (or resumes) every token type of the task's data set; returns the extraction folder. */
+    private Path extract(VisionTransformer vit, ModelSpec m, TaskSpec t) throws IOException {
+        ViTConfig c = vit.config();
+        boolean segmentation = t.task() == Task.SEGMENTATION;
+        int kept = segmentation ? Math.min(t.patchesPerImage(), c.patches()) : 1;
+        ExtractOptions options = new ExtractOptions(t.task(), block(config, c), EnumSet.copyOf(config.tokens()), config.precision(),
+                ExtractOptions.defaultShardImages(kept, c.dim(), config.tokens().size()),
+                segmentation ? new PatchSelection(t.patchesPerImage(), config.seed()) : PatchSelection.ALL);
+        Path out = config.output().resolve("features").resolve(m.name()).resolve(t.task().key());
+        String name = isRandom(m) ? m.reference() + " seed " + config.seed() : m.reference();
+        log.printf("%s · %s: features of %s%n", m.name(), t.task().key(), t.dataset());
+        new Extractor(vit, name, options, config.batch(), Runtime.getRuntime().availableProcessors(), log).run(open(t), out);
+        return out;
+    }
+
+    /** The settings a cell's numbers depend on; a stored cell with other settings is computed again. */
+    private Map<String, Object> settings(Cell cell, TaskSpec t) {
+        Map<String, Object> s = new LinkedHashMap<>();
+        s.put("model", modelInfo.get(cell.model()).get("reference"));
+        s.put("architecture", modelInfo.get(cell.model()).get("architecture"));
+        s.put("block", modelInfo.get(cell.model()).get("block"));
+        s.put("seed", config.seed());
+        s.put("precision", config.precision().key());
+        s.put("dataset", t.dataset().toString());
+        s.put("splits", List.of(t.trainSplit(), t.testSplit()));
+        if (t.task() == Task.SEGMENTATION) s.put("patches_per_image", t.patchesPerImage());
+        if (cell.rule() == Rule.HYPERPLANE) {
+            s.put("solver", config.solver());
+        } else {
+            s.put("k", cell.k());
+            s.put("trials", config.trials());
+            s.put("center", config.center());
+        }
+        return s;
+    }
+
+    /** Runs the unfinished cells of one token type on features loaded once. */
+    private void probe(List<Cell> cells, TaskSpec t, Path features) throws IOException {
+        List<Cell> pending = new ArrayList<>();
+        for (Cell c : cells) {
+            Map<String, Object> stored = c.finished(config.output(), settings(c, t));
+            if (stored == null) {
+                pending.add(c);
+            } else {
+                done++;
+                log.printf("[%d/%d] %s: finished earlier, reused%n", done, total, c.label());
+                recordSkipped(c, stored.get("skipped_concepts"));
+            }
+        }
+        if (pending.isEmpty()) return;
+        ProbeData train = ExtractedFeatures.load(features.resolve(t.trainSplit()));
+        ProbeData test = ExtractedFeatures.load(features.resolve(t.testSplit()));
+        int[] usable = IntStream.range(0, train.conceptCount()).filter(c -> train.positives(c).length > 0 && train.negatives(c).length > 0
+                && test.positives(c).length > 0 && test.negatives(c).length > 0).toArray();
+        if (usable.length == 0) throw new IllegalArgumentException(features + ": no concept has positives and negatives in both " + t.trainSplit() + " and " + t.testSplit());
+        List<String> skipped = IntStream.range(0, train.conceptCount()).filter(c -> IntStream.of(usable).noneMatch(u -> u == c))
+                .mapToObj(c -> train.concepts().get(c)).toList();
+        ProbeData trainKept = train.withConcepts(usable), testKept = test.withConcepts(usable);
+        List<String> categoryNames = categoryNames(features);
+        List<String> categories = testKept.hasCategories()
+                ? IntStream.range(0, testKept.conceptCount()).mapToObj(c -> categoryNames.get(testKept.category(c).intValue())).toList() : null;
+        Evaluation.TestSet[] sets = Evaluation.balanced(testKept, config.seed());
+        int[] positives = Arrays.stream(sets).mapToInt(s -> s.positives().length).toArray();
+        int[] negatives = Arrays.stream(sets).mapToInt(s -> s.negatives().length).toArray();
+        for (Cell c : pending) {
+            long t0 = System.nanoTime();
+            List<ConceptTemplates> templates = train(c, trainKept);
+            List<Metrics[]> trials = templates.stream().map(tp -> Evaluation.evaluate(tp, testKept, sets)).toList();
+            templates.getFirst().save(c.templates(config.output()));
+            List<Map<String, Object>> rows = Cell.rows(testKept.concepts(), categories, positives, negatives, trials);
+            Map<String, Object> result = new LinkedHashMap<>();
+            result.put("settings", settings(c, t));
+            result.put("key", c.key());
+            result.put("skipped_concepts", skipped);
+            result.put("rows", rows);
+            AtomicFiles.writeString(c.file(config.output()), Json.writePretty(result));
+            recordSkipped(c, skipped);
+            done++;
+            Map<String, Object> all = rows.getLast();
+            String metric = t.task() == Task.CLASSIFICATION ? "accuracy" : "f1";
+            log.printf(Locale.ROOT, "[%d/%d] %s: %s %.3f (%.1f s)%n", done, total, c.label(), metric, (Double) all.get(metric), (System.nanoTime() - t0) / 1e9);
+        }
+    }
+
+    private List<ConceptTemplates> train(Cell c, ProbeData data) {
+        if (c.rule() == Rule.COSINE) return CosineTrainer.train(data, new CosineTrainer.Options(c.k(), config.trials(), config.center(), config.seed()));
+        if (config.solver().equals("lbfgs")) return List.of(LogisticRegressionTrainer.train(data, LogisticRegressionTrainer.Options.defaults().withSeed(config.seed())));
+        return List.of(HyperplaneTrainer.train(data, HyperplaneTrainer.Options.defaults().withSeed(config.seed())));
+    }
+
+    private void recordSkipped(Cell c, Object skipped) {
+        List<String> names = new ArrayList<>();
+        if (skipped instanceof List<?> l) l.forEach(x -> names.add(String.valueOf(x)));
+        skippedConcepts.putIfAbsent(c.model() + "/" + c.task().key(), names);
+    }
+
+    /** The category names an extraction recorded in its manifest (empty without categories). */
+    private static List<String> categoryNames(Path tokenFolder) throws IOException {
+        Path manifest = tokenFolder.getParent().resolve(FeatureStore.MANIFEST);
+        Object names = Json.parseObject(Files.readString(manifest)).get("categories_names");
+        return names instanceof List<?> l ? l.stream().map(String::valueOf).toList() : List.of();
+    }
+}

@@ -1,0 +1,152 @@
+package vitprobe.report;
+
+import org.jfree.chart.JFreeChart;
+import org.jfree.chart.axis.CategoryAxis;
+import org.jfree.chart.axis.CategoryLabelPositions;
+import org.jfree.chart.axis.NumberAxis;
+import org.jfree.chart.axis.NumberTickUnit;
+import org.jfree.chart.block.BlockBorder;
+import org.jfree.chart.plot.CategoryPlot;
+import org.jfree.chart.plot.CombinedDomainCategoryPlot;
+import org.jfree.chart.plot.XYPlot;
+import org.jfree.chart.renderer.category.StandardBarPainter;
+import org.jfree.chart.renderer.category.StatisticalBarRenderer;
+import org.jfree.chart.renderer.xy.DeviationRenderer;
+import org.jfree.chart.title.TextTitle;
+import org.jfree.chart.ui.RectangleEdge;
+import org.jfree.chart.ui.RectangleInsets;
+import org.jfree.data.statistics.DefaultStatisticalCategoryDataset;
+import org.jfree.data.xy.YIntervalSeries;
+import org.jfree.data.xy.YIntervalSeriesCollection;
+import vitprobe.report.ResultsFile.Row;
+
+import java.awt.BasicStroke;
+import java.awt.Color;
+import java.awt.Font;
+import java.awt.Paint;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/** The study's charts built with JFreeChart from result rows, in one style. */
+final class Charts {
+    /** Okabe–Ito: distinguishable with the common colour-vision deficiencies. */
+    static final Color[] PALETTE = {new Color(0x0072B2), new Color(0xE69F00), new Color(0x009E73), new Color(0xCC79A7),
+            new Color(0x56B4E9), new Color(0xD55E00), new Color(0xF0E442), new Color(0x555555)};
+    static final Font TITLE = new Font(Font.SANS_SERIF, Font.BOLD, 17);
+    static final Font LABEL = new Font(Font.SANS_SERIF, Font.PLAIN, 13);
+    static final Font TICK = new Font(Font.SANS_SERIF, Font.PLAIN, 12);
+    private static final Color GRID = new Color(0xDDDDDD);
+
+    private Charts() {}
+
+    /**
+     * Grouped bars, one subplot per metric (stacked, sharing the category axis): bars per category key, one series
+     * per series key, with ±std whiskers where the rows have a spread over trials.
+     *
+     * @param series  the series key of a row (e.g. its rule)
+     * @param column  the category key of a row (e.g. its token type)
+     */
+    static JFreeChart bars(String title, String subtitle, List<Row> rows, List<String> metrics, Function<Row, String> series,
+                           Function<Row, String> column, String columnLabel) {
+        CategoryAxis domain = new CategoryAxis(columnLabel);
+        domain.setLabelFont(LABEL);
+        domain.setTickLabelFont(LABEL);
+        domain.setCategoryLabelPositions(CategoryLabelPositions.STANDARD);
+        CombinedDomainCategoryPlot plot = new CombinedDomainCategoryPlot(domain);
+        plot.setGap(14);
+        for (String metric : metrics) {
+            DefaultStatisticalCategoryDataset data = new DefaultStatisticalCategoryDataset();
+            // No whisker for rows without a spread (the hyperplane's single trial).
+            for (Row r : rows) {
+                Double std = Double.isNaN(r.std(metric)) ? null : r.std(metric);
+                data.add(Double.valueOf(r.metric(metric)), std, series.apply(r), column.apply(r));
+            }
+            StatisticalBarRenderer renderer = new StatisticalBarRenderer();
+            renderer.setBarPainter(new StandardBarPainter());
+            renderer.setShadowVisible(false);
+            renderer.setDrawBarOutline(false);
+            renderer.setItemMargin(0.04);
+            renderer.setErrorIndicatorPaint(Color.DARK_GRAY);
+            for (int s = 0; s < data.getRowCount(); s++) renderer.setSeriesPaint(s, PALETTE[s % PALETTE.length]);
+            renderer.setDefaultSeriesVisibleInLegend(plot.getSubplots().isEmpty()); // one legend for all subplots
+            CategoryPlot sub = new CategoryPlot(data, null, unitAxis(label(metric)), renderer);
+            style(sub);
+            plot.add(sub, 1);
+        }
+        plot.getDomainAxis().setCategoryMargin(0.25);
+        return chart(title, subtitle, plot);
+    }
+
+    /** Accuracy against k, one line per series with a band of ±std over trials. */
+    static JFreeChart sweep(String title, String subtitle, Map<String, List<Row>> seriesRows, String metric) {
+        YIntervalSeriesCollection data = new YIntervalSeriesCollection();
+        seriesRows.forEach((name, rows) -> {
+            YIntervalSeries s = new YIntervalSeries(name);
+            for (Row r : rows) {
+                double std = Double.isNaN(r.std(metric)) ? 0 : r.std(metric);
+                s.add(r.k(), r.metric(metric), r.metric(metric) - std, r.metric(metric) + std);
+            }
+            data.addSeries(s);
+        });
+        NumberAxis k = new NumberAxis("k (support images per concept)");
+        k.setStandardTickUnits(NumberAxis.createIntegerTickUnits());
+        k.setLabelFont(LABEL);
+        k.setTickLabelFont(TICK);
+        k.setAutoRangeIncludesZero(false);
+        DeviationRenderer renderer = new DeviationRenderer(true, true);
+        renderer.setAlpha(0.18f);
+        for (int s = 0; s < data.getSeriesCount(); s++) {
+            Paint p = PALETTE[s % PALETTE.length];
+            renderer.setSeriesPaint(s, p);
+            renderer.setSeriesFillPaint(s, p);
+            renderer.setSeriesStroke(s, new BasicStroke(2.2f));
+        }
+        NumberAxis value = new NumberAxis(label(metric));
+        value.setLabelFont(LABEL);
+        value.setTickLabelFont(TICK);
+        value.setAutoRangeIncludesZero(false);
+        XYPlot plot = new XYPlot(data, k, value, renderer);
+        plot.setBackgroundPaint(Color.WHITE);
+        plot.setDomainGridlinePaint(GRID);
+        plot.setRangeGridlinePaint(GRID);
+        plot.setOutlineVisible(false);
+        return chart(title, subtitle, plot);
+    }
+
+    private static NumberAxis unitAxis(String label) {
+        NumberAxis axis = new NumberAxis(label);
+        axis.setRange(0, 1.05);
+        axis.setTickUnit(new NumberTickUnit(0.2));
+        axis.setLabelFont(LABEL);
+        axis.setTickLabelFont(TICK);
+        return axis;
+    }
+
+    private static void style(CategoryPlot plot) {
+        plot.setBackgroundPaint(Color.WHITE);
+        plot.setRangeGridlinePaint(GRID);
+        plot.setOutlineVisible(false);
+        plot.setAxisOffset(RectangleInsets.ZERO_INSETS);
+    }
+
+    private static JFreeChart chart(String title, String subtitle, org.jfree.chart.plot.Plot plot) {
+        JFreeChart chart = new JFreeChart(title, TITLE, plot, true);
+        chart.setBackgroundPaint(Color.WHITE);
+        chart.setPadding(new RectangleInsets(8, 8, 8, 14));
+        if (subtitle != null) {
+            TextTitle t = new TextTitle(subtitle, LABEL);
+            t.setPaint(Color.DARK_GRAY);
+            chart.addSubtitle(t);
+        }
+        chart.getLegend().setPosition(RectangleEdge.BOTTOM);
+        chart.getLegend().setItemFont(LABEL);
+        chart.getLegend().setFrame(BlockBorder.NONE);
+        return chart;
+    }
+
+    /** Axis label of a metric: "F1" rather than "f1". */
+    static String label(String metric) {
+        return metric.equals("f1") ? "F1" : Character.toUpperCase(metric.charAt(0)) + metric.substring(1);
+    }
+}

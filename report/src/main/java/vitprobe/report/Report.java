@@ -1,0 +1,314 @@
+package vitprobe.report;
+
+import vitprobe.report.Figures.Figure;
+import vitprobe.report.ResultsFile.Row;
+import vitprobe.weights.AtomicFiles;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static vitprobe.report.ResultsFile.format;
+import static vitprobe.report.ResultsFile.map;
+import static vitprobe.report.ResultsFile.signed;
+
+/**
+ * Turns an experiment folder's results.json into {@code figures/} (PNG and SVG), one self-contained
+ * {@code report.html} (figures embedded, tables sortable) and {@code summary.md}. Everything shown is read from
+ * results.json, so the report can be made again from it alone (with the qualitative pictures beside it).
+ */
+public final class Report {
+    static {
+        // Charts and panels draw offscreen; without this a machine with no display may try to open one.
+        System.setProperty("java.awt.headless", "true");
+    }
+
+    /** What was written. */
+    public record Written(Path html, Path summary, List<Path> figures) {}
+
+    private Report() {}
+
+    private record Table(List<String> headers, List<List<String>> rows) {}
+
+    private record Section(String id, String title, String intro) {}
+
+    private static final List<Section> FIGURE_SECTIONS = List.of(
+            new Section("tokens", "Metrics per token type", "Accuracy, precision, recall and F1 of each token type and rule, per model and task."),
+            new Section("categories", "Segmentation per concept category", "F1, precision and recall per Broden category."),
+            new Section("k", "Accuracy against k", "How the cosine rule improves with more support images."),
+            new Section("qualitative", "Qualitative segmentation", "Predicted masks for the best- and worst-F1 concepts on the test images where they overlap the truth best."));
+
+    public static Written write(Path folder) throws IOException {
+        ResultsFile results = ResultsFile.read(folder);
+        Path figuresDir = folder.resolve("figures");
+        List<Figure> figures = Figures.write(results, figuresDir);
+        Path html = folder.resolve("report.html"), summary = folder.resolve("summary.md");
+        AtomicFiles.writeString(summary, markdown(results, figures));
+        AtomicFiles.writeString(html, html(results, figures, figuresDir));
+        List<Path> files = new ArrayList<>();
+        for (Figure f : figures) {
+            files.add(figuresDir.resolve(f.name() + ".png"));
+            files.add(figuresDir.resolve(f.name() + ".svg"));
+        }
+        return new Written(html, summary, files);
+    }
+
+    // ---- tables, shared by the HTML report and the Markdown summary
+
+    private static Table setup(ResultsFile results) {
+        List<List<String>> rows = new ArrayList<>();
+        for (Map<String, Object> m : results.list("models")) {
+            rows.add(List.of(String.valueOf(m.get("name")), String.valueOf(m.get("reference")), String.valueOf(m.get("architecture")),
+                    String.valueOf(m.get("block")), Boolean.TRUE.equals(m.get("random_weights")) ? "RANDOM" : "checkpoint"));
+        }
+        return new Table(List.of("model", "reference", "architecture", "block probed (0-based)", "weights"), rows);
+    }
+
+    private static Table tasks(ResultsFile results) {
+        List<List<String>> rows = new ArrayList<>();
+        map(map(results.json().get("experiment")).get("tasks")).forEach((task, spec) -> {
+            Map<String, Object> s = map(spec);
+            rows.add(List.of(task, String.valueOf(s.get("dataset")), String.valueOf(s.get("train")), String.valueOf(s.get("test")),
+                    s.get("patches_per_image") == null ? "" : String.valueOf(s.get("patches_per_image"))));
+        });
+        return new Table(List.of("task", "dataset", "train split", "test split", "patches per image"), rows);
+    }
+
+    private static String settings(ResultsFile results) {
+        Map<String, Object> e = map(results.json().get("experiment"));
+        return "token types " + String.join(", ", results.tokens()) + "; rules " + String.join(", ", results.rules())
+                + "; k " + e.get("k") + "; trials " + e.get("trials") + "; seed " + e.get("seed") + "; hyperplane solver "
+                + e.get("solver") + "; features stored as " + e.get("precision") + "."
+                + (results.reportK() == null ? "" : " Bars, tables and findings use the cosine rule at k=" + results.reportK() + ".");
+    }
+
+    private static String metricCell(Row r, String metric) {
+        double std = r.std(metric);
+        return format(r.metric(metric)) + (Double.isNaN(std) ? "" : " ± " + format(std));
+    }
+
+    private static List<String> metricCells(Row r) {
+        return ResultsFile.METRICS.stream().map(m -> metricCell(r, m)).toList();
+    }
+
+    private static final List<String> METRIC_HEADERS = List.of("accuracy", "precision", "recall", "F1");
+
+    private static Table overall(List<Row> rows) {
+        List<List<String>> out = new ArrayList<>();
+        for (Row r : rows) {
+            List<String> cells = new ArrayList<>(List.of(r.model(), r.task(), r.token(), r.rule(), r.k() == null ? "" : String.valueOf(r.k()),
+                    String.valueOf(r.concepts())));
+            cells.addAll(metricCells(r));
+            out.add(cells);
+        }
+        List<String> headers = new ArrayList<>(List.of("model", "task", "token", "rule", "k", "concepts"));
+        headers.addAll(METRIC_HEADERS);
+        return new Table(headers, out);
+    }
+
+    private static Table categories(ResultsFile results) {
+        List<List<String>> out = new ArrayList<>();
+        for (Row r : results.headline("category")) {
+            List<String> cells = new ArrayList<>(List.of(r.model(), r.task(), r.category(), r.token(), r.ruleLabel(), String.valueOf(r.concepts())));
+            cells.addAll(metricCells(r));
+            out.add(cells);
+        }
+        List<String> headers = new ArrayList<>(List.of("model", "task", "category", "token", "rule", "concepts"));
+        headers.addAll(METRIC_HEADERS);
+        return new Table(headers, out);
+    }
+
+    /** Per concept, for each model, task and rule at its best token type (all of them are in results.csv). */
+    private static Table concepts(ResultsFile results) {
+        List<List<String>> out = new ArrayList<>();
+        for (Row best : bestTokens(results)) {
+            for (Row r : results.headline("concept")) {
+                if (!r.model().equals(best.model()) || !r.task().equals(best.task()) || !r.rule().equals(best.rule()) || !r.token().equals(best.token())) continue;
+                List<String> cells = new ArrayList<>(List.of(r.model(), r.task(), r.ruleLabel(), r.token(), r.concept(),
+                        r.category() == null ? "" : r.category(), String.valueOf(r.positives()), String.valueOf(r.negatives())));
+                cells.addAll(metricCells(r));
+                out.add(cells);
+            }
+        }
+        List<String> headers = new ArrayList<>(List.of("model", "task", "rule", "token", "concept", "category", "test positives", "test negatives"));
+        headers.addAll(METRIC_HEADERS);
+        return new Table(headers, out);
+    }
+
+    /** Per model, task and rule the all-concept row of the token type with the best task metric. */
+    private static List<Row> bestTokens(ResultsFile results) {
+        List<Row> best = new ArrayList<>();
+        for (String model : results.models()) {
+            for (String task : results.tasks()) {
+                String metric = task.equals("classification") ? "accuracy" : "f1";
+                for (String rule : results.rules()) {
+                    results.headline("all").stream().filter(r -> r.model().equals(model) && r.task().equals(task) && r.rule().equals(rule))
+                            .max(Comparator.comparingDouble(r -> r.metric(metric))).ifPresent(best::add);
+                }
+            }
+        }
+        return best;
+    }
+
+    private static Table layerNorm(ResultsFile results) {
+        List<List<String>> out = new ArrayList<>();
+        for (Map<String, Object> e : results.list("layernorm")) {
+            Map<String, Object> y = map(e.get("y")), yNorm = map(e.get("y_norm")), delta = map(e.get("delta"));
+            for (int i = 0; i < ResultsFile.METRICS.size(); i++) {
+                String m = ResultsFile.METRICS.get(i);
+                out.add(List.of(String.valueOf(e.get("model")), String.valueOf(e.get("task")), Findings.rule(e), METRIC_HEADERS.get(i),
+                        format(((Number) y.get(m)).doubleValue()), format(((Number) yNorm.get(m)).doubleValue()), signed(((Number) delta.get(m)).doubleValue())));
+            }
+        }
+        return new Table(List.of("model", "task", "rule", "metric", "y", "y_norm", "y_norm − y"), out);
+    }
+
+    private static Table skipped(ResultsFile results) {
+        List<List<String>> out = new ArrayList<>();
+        for (Map<String, Object> s : results.list("skipped_concepts")) {
+            List<String> names = ((List<?>) s.get("concepts")).stream().map(String::valueOf).toList();
+            out.add(List.of(String.valueOf(s.get("model")), String.valueOf(s.get("task")), String.join(", ", names)));
+        }
+        return new Table(List.of("model", "task", "concepts left out (no positives or negatives in a split)"), out);
+    }
+
+    // ---- Markdown
+
+    private static String markdown(ResultsFile results, List<Figure> figures) {
+        StringBuilder md = new StringBuilder("# vitprobe experiment summary\n\n");
+        for (String w : Findings.warnings(results)) md.append("> ").append(w).append("\n\n");
+        md.append("## Findings\n\n");
+        for (String s : Findings.sentences(results)) md.append("- ").append(s).append('\n');
+        md.append("\n## Setup\n\n").append(settings(results)).append("\n\n");
+        markdownTable(md, setup(results));
+        markdownTable(md, tasks(results));
+        if (!results.list("layernorm").isEmpty()) {
+            md.append("## LayerNorm: y against y_norm (cf. the study's Table 1)\n\n");
+            markdownTable(md, layerNorm(results));
+        }
+        md.append("## Results over all concepts\n\n");
+        markdownTable(md, overall(results.headline("all")));
+        md.append("## Figures\n\n");
+        for (Figure f : figures) md.append("- [").append(f.title()).append("](figures/").append(f.name()).append(".png)\n");
+        md.append("\nEvery table, sortable, with the figures embedded: [report.html](report.html); every row: [results.csv](results.csv).\n");
+        return md.toString();
+    }
+
+    private static void markdownTable(StringBuilder md, Table t) {
+        if (t.rows().isEmpty()) return;
+        md.append("| ").append(String.join(" | ", t.headers())).append(" |\n|");
+        md.append(" --- |".repeat(t.headers().size())).append('\n');
+        for (List<String> row : t.rows()) md.append("| ").append(String.join(" | ", row.stream().map(c -> c.replace("|", "\\|")).toList())).append(" |\n");
+        md.append('\n');
+    }
+
+    // ---- HTML
+
+    private static final String STYLE = """
+            body{font-family:system-ui,-apple-system,"Segoe UI",Helvetica,Arial,sans-serif;margin:0 auto;max-width:1180px;padding:24px 32px;color:#222;line-height:1.45}
+            h1{margin-bottom:4px}h2{margin-top:40px;border-bottom:1px solid #ddd;padding-bottom:4px}
+            .warning{background:#fff3cd;border:1px solid #e0b400;border-radius:6px;padding:10px 14px;margin:14px 0}
+            table{border-collapse:collapse;margin:10px 0 20px;font-size:14px}
+            th,td{border:1px solid #ddd;padding:4px 9px;text-align:left;vertical-align:top}
+            th{background:#f3f5f8}table.sortable th{cursor:pointer;user-select:none}
+            table.sortable th:after{content:" \\2195";color:#999}
+            td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+            figure{margin:18px 0 34px}figure img{max-width:100%;border:1px solid #eee}
+            figcaption{color:#555;font-size:14px;margin-top:4px}
+            code{background:#f3f3f3;padding:0 3px;border-radius:3px}
+            details summary{cursor:pointer;margin:6px 0}
+            """;
+
+    private static final String SORT_SCRIPT = """
+            document.querySelectorAll('table.sortable th').forEach(th => th.addEventListener('click', () => {
+              const body = th.closest('table').tBodies[0], column = th.cellIndex;
+              const ascending = th.dataset.order !== 'asc';
+              th.closest('tr').querySelectorAll('th').forEach(h => delete h.dataset.order);
+              th.dataset.order = ascending ? 'asc' : 'desc';
+              const key = row => { const text = row.cells[column].textContent.trim(), n = parseFloat(text); return isNaN(n) ? text : n; };
+              [...body.rows].sort((a, b) => {
+                const x = key(a), y = key(b);
+                const order = typeof x === 'number' && typeof y === 'number' ? x - y : String(x).localeCompare(String(y));
+                return ascending ? order : -order;
+              }).forEach(row => body.appendChild(row));
+            }));
+            """;
+
+    private static String html(ResultsFile results, List<Figure> figures, Path figuresDir) throws IOException {
+        StringBuilder h = new StringBuilder("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>vitprobe report</title>\n<style>")
+                .append(STYLE).append("</style></head>\n<body>\n<h1>vitprobe report</h1>\n");
+        h.append("<p>Concept templates probing the token types of self-supervised ViTs, after <em>Which Direction to Choose? An Analysis on ")
+                .append("the Representation Power of Self-Supervised ViTs in Downstream Tasks</em>.</p>\n");
+        for (String w : Findings.warnings(results)) h.append("<div class=\"warning\">").append(inline(w)).append("</div>\n");
+        h.append("<h2 id=\"findings\">Findings</h2>\n<ul>\n");
+        for (String s : Findings.sentences(results)) h.append("<li>").append(inline(s)).append("</li>\n");
+        h.append("</ul>\n<h2 id=\"setup\">Setup</h2>\n<p>").append(escape(settings(results))).append("</p>\n");
+        htmlTable(h, setup(results), false);
+        htmlTable(h, tasks(results), false);
+        Table skipped = skipped(results);
+        if (!skipped.rows().isEmpty()) htmlTable(h, skipped, false);
+        for (Section s : FIGURE_SECTIONS) {
+            List<Figure> in = figures.stream().filter(f -> f.section().equals(s.id())).toList();
+            if (in.isEmpty()) continue;
+            h.append("<h2 id=\"").append(s.id()).append("\">").append(escape(s.title())).append("</h2>\n<p>").append(escape(s.intro())).append("</p>\n");
+            for (Figure f : in) {
+                String png = Base64.getEncoder().encodeToString(Files.readAllBytes(figuresDir.resolve(f.name() + ".png")));
+                h.append("<figure id=\"fig-").append(f.name()).append("\"><img alt=\"").append(escape(f.title())).append("\" src=\"data:image/png;base64,")
+                        .append(png).append("\">\n<figcaption><strong>").append(escape(f.title())).append(".</strong> ").append(escape(f.caption()))
+                        .append(" <a href=\"figures/").append(f.name()).append(".svg\">SVG</a></figcaption></figure>\n");
+            }
+        }
+        if (!results.list("layernorm").isEmpty()) {
+            h.append("<h2 id=\"layernorm\">LayerNorm: y against y_norm</h2>\n<p>The block output before and after the model's final ")
+                    .append("LayerNorm, over all concepts (cf. the study's Table 1).</p>\n");
+            htmlTable(h, layerNorm(results), true);
+        }
+        h.append("<h2 id=\"results\">Results over all concepts</h2>\n<p>Every k of the cosine rule; ± is the standard deviation over trials. ")
+                .append("Click a column to sort.</p>\n");
+        htmlTable(h, overall(results.rows().stream().filter(r -> r.level().equals("all")).toList()), true);
+        Table categories = categories(results);
+        if (!categories.rows().isEmpty()) {
+            h.append("<h2 id=\"per-category\">Results per category</h2>\n");
+            htmlTable(h, categories, true);
+        }
+        h.append("<h2 id=\"per-concept\">Results per concept</h2>\n<p>For each model, task and rule at its best token type; ")
+                .append("results.csv has every token type.</p>\n<details><summary>Show the table</summary>\n");
+        htmlTable(h, concepts(results), true);
+        h.append("</details>\n<script>").append(SORT_SCRIPT).append("</script>\n</body></html>\n");
+        return h.toString();
+    }
+
+    private static final Pattern NUMERIC = Pattern.compile("[+-]?\\d+(\\.\\d+)?( ± \\d+\\.\\d+)?");
+
+    private static void htmlTable(StringBuilder h, Table t, boolean sortable) {
+        h.append(sortable ? "<table class=\"sortable\">" : "<table>").append("<thead><tr>");
+        for (String header : t.headers()) h.append("<th>").append(escape(header)).append("</th>");
+        h.append("</tr></thead>\n<tbody>\n");
+        for (List<String> row : t.rows()) {
+            h.append("<tr>");
+            for (String cell : row) h.append(NUMERIC.matcher(cell).matches() ? "<td class=\"num\">" : "<td>").append(escape(cell)).append("</td>");
+            h.append("</tr>\n");
+        }
+        h.append("</tbody></table>\n");
+    }
+
+    static String escape(String s) {
+        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
+    }
+
+    private static final Pattern BOLD = Pattern.compile("\\*\\*(.+?)\\*\\*"), CODE = Pattern.compile("`([^`]+)`");
+
+    /** The Markdown inline syntax the findings use, as HTML. */
+    static String inline(String markdown) {
+        String s = escape(markdown);
+        s = BOLD.matcher(s).replaceAll(m -> "<strong>" + Matcher.quoteReplacement(m.group(1)) + "</strong>");
+        return CODE.matcher(s).replaceAll(m -> "<code>" + Matcher.quoteReplacement(m.group(1)) + "</code>");
+    }
+}
