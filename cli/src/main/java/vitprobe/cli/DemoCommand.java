@@ -53,16 +53,16 @@ final class DemoCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
         List<String> chosen = models == null ? List.of(DEFAULT_MODEL) : models;
         boolean random = chosen.stream().anyMatch(m -> m.startsWith(ModelOptions.RANDOM));
-        if (random) out.println("NOTE: the model has RANDOM weights (seeded), not a trained one: the report shows the pipeline working, and classification near chance.");
+        if (random) out.println("NOTE: the model has RANDOM weights (seeded), not a trained one: the report shows the pipeline working, not what a trained ViT represents.");
         Path data = outDir.resolve("data");
         // The generators write complete folders or nothing, so an existing folder is a finished one from an earlier run.
         if (!Files.isDirectory(data.resolve("classification"))) {
             err.println("generating the synthetic classification set");
-            Synthetic.writeImageFolder(data.resolve("classification"), 4, 8, 4, 160, 120, 0);
+            Synthetic.writeImageFolder(data.resolve("classification"), 4, 10, 5, 160, 120, 0);
         }
         if (!Files.isDirectory(data.resolve("broden"))) {
             err.println("generating the synthetic Broden-format set");
-            Synthetic.writeBroden(data.resolve("broden"), 40, 224, 0);
+            Synthetic.writeBroden(data.resolve("broden"), 48, 224, 0);
         }
         Path config = outDir.resolve("experiment.json");
         AtomicFiles.writeString(config, Json.writePretty(config(chosen)));

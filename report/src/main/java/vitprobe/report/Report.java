@@ -68,7 +68,7 @@ public final class Report {
             rows.add(List.of(String.valueOf(m.get("name")), String.valueOf(m.get("reference")), String.valueOf(m.get("architecture")),
                     String.valueOf(m.get("block")), Boolean.TRUE.equals(m.get("random_weights")) ? "RANDOM" : "checkpoint"));
         }
-        return new Table(List.of("model", "reference", "architecture", "block probed (0-based)", "weights"), rows);
+        return new Table(List.of("model", "reference", "architecture", "block index", "weights"), rows);
     }
 
     private static Table tasks(ResultsFile results) {

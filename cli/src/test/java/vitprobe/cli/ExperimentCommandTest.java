@@ -1,0 +1,84 @@
+package vitprobe.cli;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import vitprobe.probe.data.Synthetic;
+import vitprobe.probe.experiment.ExperimentConfig;
+import vitprobe.probe.experiment.ExperimentRunner;
+import vitprobe.report.Report;
+import vitprobe.weights.Json;
+import vitprobe.weights.Layout;
+import vitprobe.weights.ViTConfig;
+import vitprobe.weights.ViTWeights;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ExperimentCommandTest {
+    @TempDir
+    static Path dir;
+
+    @BeforeAll
+    static void datasets() throws IOException {
+        Synthetic.writeImageFolder(dir.resolve("cls"), 3, 4, 3, 80, 64, 2);
+        Synthetic.writeBroden(dir.resolve("broden"), 16, 64, 2);
+    }
+
+    private static void assertConfigError(String name, String config, String expected) throws IOException {
+        Path file = Files.writeString(dir.resolve(name), config);
+        Path out = dir.resolve("out-" + name);
+        CliRunner r = CliRunner.run("experiment", file.toString(), "--out", out.toString());
+        assertEquals(1, r.status(), r.err());
+        List<String> lines = r.err().lines().toList();
+        assertEquals(1, lines.size(), r.err());
+        assertTrue(lines.getFirst().startsWith("vitprobe: " + file + ": "), lines.getFirst());
+        assertTrue(lines.getFirst().contains(expected), lines.getFirst() + " lacks " + expected);
+        assertFalse(Files.exists(out), "no work before the config is checked");
+    }
+
+    @Test
+    void configMistakesAreOneLineBeforeAnyWork() throws IOException {
+        String tasks = "tasks: {classification: {dataset: cls}, segmentation: {dataset: broden}}\n";
+        assertConfigError("token.yaml", "models: [random:vits8]\n" + tasks + "tokens: [q, y_nrom]\n", "tokens: unknown token type 'y_nrom'");
+        assertConfigError("dataset.yaml", "models: [random:vits8]\ntasks: {segmentation: {dataset: nowhere}}\n",
+                "tasks.segmentation.dataset: no such folder " + dir.resolve("nowhere"));
+        assertConfigError("k.json", "{\"models\": [\"random:vits8\"], \"tasks\": {\"classification\": {\"dataset\": \"cls\"}}, \"k\": [3, -1]}",
+                "k: values must be positive integers, got -1");
+        assertConfigError("model.yaml", "models: {mine: weights/missing.safetensors}\n" + tasks, "models.mine: " + dir.resolve("weights/missing.safetensors") + ": no such file or folder");
+        assertConfigError("random.yaml", "models: [random:vitl14]\n" + tasks, "models.random-vitl14: unknown random model 'random:vitl14'");
+        assertConfigError("format.toml", "models = []", "unknown config format");
+    }
+
+    @Test
+    void randomWeightsAreFlaggedInTheReport() throws IOException {
+        ViTConfig tiny = new ViTConfig(Layout.TIMM, 32, 2, 2, 16, 64, 3, 64, 1e-6, ViTConfig.IMAGENET_MEAN, ViTConfig.IMAGENET_STD, "bicubic");
+        Path file = Files.writeString(dir.resolve("tiny.yaml"), """
+                models: {tiny: "random:tiny"}
+                tasks: {classification: {dataset: cls}}
+                tokens: [v, y]
+                k: 2
+                trials: 2
+                """);
+        ExperimentConfig config = ExperimentConfig.load(file);
+        new ExperimentRunner(config, (reference, seed) -> ViTWeights.random(tiny, seed), new PrintWriter(new StringWriter())).run();
+        Report.Written written = Report.write(config.output());
+        String html = Files.readString(written.html()), summary = Files.readString(written.summary());
+        assertTrue(html.contains("<div class=\"warning\"><strong>The weights of tiny are RANDOM</strong>"), html);
+        assertTrue(summary.contains("> **The weights of tiny are RANDOM**"), summary);
+        // Classification only, without y_norm: no category, LayerNorm or qualitative figures and sections.
+        assertEquals(List.of("k-sweep-tiny-classification.png", "k-sweep-tiny-classification.svg", "tokens-tiny-classification.png",
+                "tokens-tiny-classification.svg"), written.figures().stream().map(p -> p.getFileName().toString()).sorted().toList());
+        assertFalse(html.contains("id=\"layernorm\"") || html.contains("id=\"qualitative\""));
+        DemoCommandTest.assertOnlyResultNumbers(DemoCommandTest.visibleText(html),
+                DemoCommandTest.numbersOf(Json.parse(Files.readString(config.output().resolve("results.json")))), "report.html");
+    }
+}

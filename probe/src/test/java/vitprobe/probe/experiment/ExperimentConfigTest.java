@@ -1,0 +1,103 @@
+package vitprobe.probe.experiment;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import vitprobe.engine.Intermediate;
+import vitprobe.engine.extract.Task;
+import vitprobe.probe.Rule;
+import vitprobe.probe.data.Synthetic;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ExperimentConfigTest {
+    @TempDir
+    static Path dir;
+
+    @BeforeAll
+    static void datasets() throws IOException {
+        Synthetic.writeImageFolder(dir.resolve("cls"), 2, 2, 1, 32, 32, 0);
+        Synthetic.writeBroden(dir.resolve("broden"), 4, 32, 0);
+    }
+
+    private static Path write(String name, String text) throws IOException {
+        return Files.writeString(dir.resolve(name), text);
+    }
+
+    @Test
+    void yamlAndJsonGiveTheSameExperiment() throws IOException {
+        Path yaml = write("grid.yaml", """
+                models: {dino: hf:facebook/dino-vits8, local: weights/model.safetensors}
+                tasks:
+                  classification: {dataset: cls}
+                  segmentation: {dataset: broden, patches_per_image: 8}
+                tokens: [q, k, v, x, y, y_norm]
+                rules: [hyperplane, cosine]
+                k: [10, 1, 5]
+                trials: 3
+                """);
+        Path json = write("grid.json", """
+                {"models": {"dino": "hf:facebook/dino-vits8", "local": "weights/model.safetensors"},
+                 "tasks": {"classification": {"dataset": "cls"}, "segmentation": {"dataset": "broden", "patches_per_image": 8}},
+                 "tokens": ["q", "k", "v", "x", "y", "y_norm"], "rules": ["hyperplane", "cosine"], "k": [10, 1, 5], "trials": 3}
+                """);
+        ExperimentConfig a = ExperimentConfig.load(yaml), b = ExperimentConfig.load(json);
+        assertEquals(a.describe().toString().replace("grid.yaml", "grid.json"), b.describe().toString());
+        assertEquals(List.of(Intermediate.Q, Intermediate.K, Intermediate.V, Intermediate.X, Intermediate.Y, Intermediate.Y_NORM), a.tokens(),
+                "YAML 1.1 must not read the token type y as a boolean");
+        assertEquals(List.of(1, 5, 10), a.ks());
+        assertEquals(List.of(Rule.HYPERPLANE, Rule.COSINE), a.rules());
+        assertEquals(dir.resolve("grid"), a.output());
+        assertEquals(dir.resolve("weights/model.safetensors").toString(), a.models().get(1).reference());
+        ExperimentConfig.TaskSpec segmentation = a.tasks().get(1);
+        assertEquals(Task.SEGMENTATION, segmentation.task());
+        assertEquals("val", segmentation.testSplit(), "Broden has no test split: val is the default");
+        assertEquals("test", a.tasks().getFirst().testSplit());
+        assertEquals(8, segmentation.patchesPerImage());
+    }
+
+    @Test
+    void listedModelsAreNamedAfterTheirReference() {
+        assertEquals("dino-vits8", ExperimentConfig.defaultName("hf:facebook/dino-vits8@main"));
+        assertEquals("random-vits8", ExperimentConfig.defaultName("random:vits8"));
+        assertEquals("model", ExperimentConfig.defaultName("/w/model.safetensors"));
+        assertEquals("dino", ExperimentConfig.defaultName("/w/dino/"));
+    }
+
+    private static void assertError(String config, String expected) throws IOException {
+        Path file = write("bad.yaml", config);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ExperimentConfig.load(file));
+        assertEquals(1, e.getMessage().lines().count(), e.getMessage());
+        assertTrue(e.getMessage().startsWith(file + ": "), e.getMessage());
+        assertTrue(e.getMessage().contains(expected), e.getMessage() + " lacks " + expected);
+    }
+
+    @Test
+    void everyMistakeIsOneLineNamingFileAndKey() throws IOException {
+        String ok = "models: [random:vits8]\ntasks: {classification: {dataset: cls}}\n";
+        assertError(ok + "tokens: [q, z]\n", "tokens: unknown token type 'z' (known: norm1, q, k, v,");
+        assertError(ok + "tokens: [attn]\n", "tokens: unknown token type 'attn'");
+        assertError(ok + "rules: [cosine, dot]\n", "rules: unknown rule 'dot' (known: hyperplane, cosine)");
+        assertError(ok + "k: [5, 0]\n", "k: values must be positive integers, got 0");
+        assertError(ok + "k: [5, five]\n", "k: values must be positive integers, got five");
+        assertError(ok + "k: [5, 5]\n", "k: lists 5 twice");
+        assertError(ok + "trials: 0\n", "trials: must be a positive integer, got 0");
+        assertError(ok + "solver: sgd\n", "solver: unknown value 'sgd'");
+        assertError(ok + "tokenz: [q]\n", "tokenz: unknown setting (known: batch, block,");
+        assertError("models: [random:vits8]\ntasks: {classification: {dataset: missing}}\n", "tasks.classification.dataset: no such folder " + dir.resolve("missing"));
+        assertError("models: [random:vits8]\ntasks: {detection: {dataset: cls}}\n", "tasks.detection: unknown task (known: classification, segmentation)");
+        assertError("models: [random:vits8]\ntasks: {classification: {dataset: cls, test: val}}\n", "has no split 'val' (splits: train, test)");
+        assertError("models: [random:vits8]\ntasks: {classification: {dataset: cls, patches_per_image: 4}}\n", "patches_per_image: only applies to segmentation");
+        assertError("tasks: {classification: {dataset: cls}}\n", "models: is missing");
+        assertError("models: [random:vits8, random:vits8]\ntasks: {classification: {dataset: cls}}\n", "name 'random-vits8' is used twice");
+        assertError("models: [random:vits8]\n", "tasks: is missing");
+        assertError("models: [random:vits8\n", "invalid YAML");
+    }
+}

@@ -1,0 +1,94 @@
+package vitprobe.probe.experiment;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import vitprobe.probe.data.Synthetic;
+import vitprobe.weights.Json;
+import vitprobe.weights.Layout;
+import vitprobe.weights.ViTConfig;
+import vitprobe.weights.ViTWeights;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The grid on a tiny random ViT (dim 32, 2 blocks, patch 16, 64 px input) and tiny synthetic sets. */
+class ExperimentRunnerTest {
+    @TempDir
+    Path dir;
+
+    static final ViTConfig TINY = new ViTConfig(Layout.TIMM, 32, 2, 2, 16, 64, 3, 64, 1e-6,
+            ViTConfig.IMAGENET_MEAN, ViTConfig.IMAGENET_STD, "bicubic");
+    static final ExperimentRunner.ModelLoader LOADER = (reference, seed) -> ViTWeights.random(TINY, seed);
+
+    private ExperimentConfig config(int trials) throws IOException {
+        if (!Files.exists(dir.resolve("cls"))) {
+            Synthetic.writeImageFolder(dir.resolve("cls"), 3, 4, 3, 80, 64, 1);
+            Synthetic.writeBroden(dir.resolve("broden"), 16, 64, 1);
+        }
+        return ExperimentConfig.load(Files.writeString(dir.resolve("grid.json"), """
+                {"models": {"tiny": "random:tiny"},
+                 "tasks": {"classification": {"dataset": "cls"}, "segmentation": {"dataset": "broden"}},
+                 "tokens": ["k", "y", "y_norm"], "k": [1, 2], "trials": %d, "batch": 4,
+                 "qualitative": {"images": 2, "candidates": 4}}
+                """.formatted(trials)));
+    }
+
+    private static String run(ExperimentConfig c) throws IOException {
+        StringWriter log = new StringWriter();
+        new ExperimentRunner(c, LOADER, new PrintWriter(log, true)).run();
+        return log.toString();
+    }
+
+    private static long count(String log, String fragment) {
+        return log.lines().filter(l -> l.contains(fragment)).count();
+    }
+
+    /** Cells the log reports as reused. */
+    private static long reusedCells(String log) {
+        return log.lines().filter(l -> l.startsWith("[") && l.endsWith("finished earlier, reused")).count();
+    }
+
+    @Test
+    void runsTheGridThenReusesFeaturesAndFinishedCells() throws IOException {
+        ExperimentConfig c = config(3);
+        String first = run(c);
+        // 2 tasks × 3 token types × (hyperplane + cosine at 2 values of k)
+        assertEquals(18, count(first, "/18] tiny"), first);
+        assertEquals(0, reusedCells(first), first);
+        Path results = c.output().resolve("results.json");
+        Map<String, Object> json = Json.parseObject(Files.readString(results));
+        List<?> rows = (List<?>) json.get("rows");
+        assertEquals(18, rows.stream().filter(r -> ((Map<?, ?>) r).get("level").equals("all")).count());
+        assertEquals(2L, json.get("report_k"));
+        assertEquals(List.of("classification all null", "segmentation all null", "segmentation category object",
+                "segmentation category part", "segmentation category texture"), ((List<?>) json.get("findings")).stream()
+                .map(f -> (Map<?, ?>) f).map(f -> f.get("task") + " " + f.get("scope") + " " + f.get("category")).toList());
+        assertEquals(4, ((List<?>) json.get("layernorm")).size(), "2 tasks × 2 rules");
+        assertFalse(((List<?>) json.get("qualitative")).isEmpty());
+        String csv = Files.readString(c.output().resolve("results.csv"));
+        assertEquals(rows.size() + 1, csv.lines().count());
+        byte[] shard = Files.readAllBytes(c.output().resolve("features/tiny/segmentation/k/train/shard-00000.safetensors"));
+        long modified = Files.getLastModifiedTime(c.output().resolve("features/tiny/segmentation/k/train/shard-00000.safetensors")).toMillis();
+
+        String second = run(c);
+        assertEquals(18, reusedCells(second), second);
+        assertTrue(second.contains("qualitative panels: finished earlier, reused"), second);
+        assertEquals(Files.readString(results), Json.writePretty(json), "a resumed run gives the same results");
+        assertEquals(modified, Files.getLastModifiedTime(c.output().resolve("features/tiny/segmentation/k/train/shard-00000.safetensors")).toMillis());
+        assertEquals(shard.length, Files.size(c.output().resolve("features/tiny/segmentation/k/train/shard-00000.safetensors")));
+
+        // Other trials change only the cosine cells: the hyperplane's are kept.
+        String third = run(config(2));
+        assertEquals(6, reusedCells(third), third);
+        assertEquals(12, count(third, "cosine k="), third);
+    }
+}
