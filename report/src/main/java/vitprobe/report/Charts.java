@@ -95,7 +95,7 @@ final class Charts {
         k.setTickLabelFont(TICK);
         k.setAutoRangeIncludesZero(false);
         DeviationRenderer renderer = new DeviationRenderer(true, true);
-        renderer.setAlpha(0.18f);
+        renderer.setAlpha(0.12f); // six overlapping bands stay readable
         for (int s = 0; s < data.getSeriesCount(); s++) {
             Paint p = PALETTE[s % PALETTE.length];
             renderer.setSeriesPaint(s, p);

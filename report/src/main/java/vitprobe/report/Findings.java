@@ -22,8 +22,8 @@ final class Findings {
         for (Map<String, Object> m : results.list("models")) {
             if (Boolean.TRUE.equals(m.get("random_weights"))) {
                 out.add("**The weights of " + m.get("name") + " are RANDOM** (`" + m.get("reference") + "`), not a trained model: "
-                        + "these numbers show the pipeline working, not what a self-supervised ViT learned. Random features still "
-                        + "separate simple colours and shapes a little, so results are above chance but far from a trained model's. "
+                        + "these numbers show the pipeline working, not what a self-supervised ViT learned (random features can "
+                        + "still tell simple colours and shapes apart a little). "
                         + "Pass a real checkpoint (e.g. `--model hf:facebook/dino-vits8`) for the study's results.");
             }
         }
