@@ -39,6 +39,10 @@ timeout 200 "$java" "${jvm[@]}" vitprobe.engine.CudaForwardBenchmark "${cases[@]
 timeout 60 "$java" "${jvm[@]}" -Dvitprobe.cuda.fp32Gemm=simt vitprobe.engine.CudaForwardBenchmark vits8:64:fp32 \
     2>> "$logs/ours.err" | sed 's/ fp32 / fp32-simt /' >> "$logs/ours.txt"
 cat "$logs/ours.txt"; tail -3 "$logs/ours.err"
+echo "== where the device time goes (eager launches with an event pair per kernel; for tuning, not timing)"
+timeout 90 "$java" "${jvm[@]}" -Dvitprobe.cuda.profile=true -Druns=3 vitprobe.engine.CudaForwardBenchmark vits8:64:bf16 vits8:64:fp32 \
+    > "$logs/profile.txt" 2>> "$logs/ours.err"
+grep -E "^profile" "$logs/profile.txt" | awk '$8 + 0 >= 2.0'   # kernels above 2% of the forward; all in profile.txt
 
 echo "== PyTorch $(python3 -c 'import torch, timm; print(torch.__version__, "timm", timm.__version__)')"
 PYTHONUNBUFFERED=1 timeout 240 python3 bench/peers/torch_vit_gpu.py vits8:64:fp32 vits8:64:bf16 vits8:64:compiled-bf16 \

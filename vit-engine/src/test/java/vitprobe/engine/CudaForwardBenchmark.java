@@ -7,6 +7,7 @@ import vitprobe.weights.ViTWeights;
 
 import java.util.Arrays;
 import java.util.EnumSet;
+import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
@@ -20,13 +21,16 @@ import java.util.SplittableRandom;
  *   included;</li>
  *   <li>six: device time of the same forward extracting the paper's six intermediates of the last block.</li>
  * </ul>
- * Prints one line per case: {@code ours MODEL BATCH PRECISION DEVICE_IMG_S WALL_IMG_S PLAIN_MS SIX_MS}.
+ * Prints one line per case: {@code ours MODEL BATCH PRECISION DEVICE_IMG_S WALL_IMG_S PLAIN_MS SIX_MS}. With
+ * -Dvitprobe.cuda.profile=true it instead prints, per case, where a plain forward's device time goes:
+ * {@code profile MODEL:BATCH:PRECISION KERNEL MS_PER_FORWARD LAUNCHES_PER_FORWARD SHARE}.
  */
 public final class CudaForwardBenchmark {
     private CudaForwardBenchmark() {}
 
     public static void main(String[] args) {
         int warmup = Integer.getInteger("warmup", 3), runs = Integer.getInteger("runs", 10);
+        boolean profiling = Boolean.getBoolean(CudaBackend.PROFILE_PROPERTY);
         for (String spec : args) {
             String[] p = spec.split(":");
             String model = p[0];
@@ -46,6 +50,10 @@ public final class CudaForwardBenchmark {
             try (CudaBackend gpu = CudaBackend.open(precision);
                  ViTWeights w = ViTWeights.random(config, 42);
                  VisionTransformer vit = new VisionTransformer(w, gpu)) {
+                if (profiling) {
+                    profile(spec, gpu, vit, images, plain, warmup, runs);
+                    continue;
+                }
                 double[] device = new double[runs], wall = new double[runs], sixDevice = new double[runs];
                 for (int i = 0; i < warmup; i++) {
                     vit.forward(images, plain);
@@ -67,6 +75,18 @@ public final class CudaForwardBenchmark {
                         Arrays.toString(wall), Arrays.toString(sixDevice));
             }
         }
+    }
+
+    private static void profile(String spec, CudaBackend gpu, VisionTransformer vit, FloatTensor images, Capture capture,
+                                int warmup, int runs) {
+        for (int i = 0; i < warmup; i++) vit.forward(images, capture);
+        gpu.takeKernelProfile();
+        for (int i = 0; i < runs; i++) vit.forward(images, capture);
+        Map<String, double[]> kernels = gpu.takeKernelProfile();
+        double total = kernels.values().stream().mapToDouble(v -> v[0]).sum();
+        kernels.entrySet().stream().sorted((a, b) -> Double.compare(b.getValue()[0], a.getValue()[0])).forEach(e ->
+                System.out.printf("profile %s %-28s %8.3f ms %5.1f launches %5.1f%%%n", spec, e.getKey(), e.getValue()[0] / runs,
+                        e.getValue()[1] / runs, 100 * e.getValue()[0] / total));
     }
 
     private static double median(double[] v) {

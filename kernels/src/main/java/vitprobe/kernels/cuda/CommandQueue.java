@@ -63,7 +63,9 @@ final class CommandQueue implements AutoCloseable {
     private final CudaDriver driver;
     private final MemorySegment stream;
     private final DeviceMemory memory;
-    private final boolean useGraphs;
+    private final boolean useGraphs, profile;
+    private final List<MemorySegment> profileEvents = new ArrayList<>();
+    private final Map<String, double[]> kernelMillis = new LinkedHashMap<>();  // name -> {total ms, launches}
     private final List<Command> commands = new ArrayList<>();
     private final List<Download> downloads = new ArrayList<>();
     private final Map<Key, MemorySegment> graphs = new LinkedHashMap<>(16, 0.75f, true);
@@ -74,11 +76,16 @@ final class CommandQueue implements AutoCloseable {
     private double computeMillis, transferMillis;
     private int flushes, graphsCaptured;
 
-    CommandQueue(CudaDriver driver, MemorySegment stream, DeviceMemory memory, boolean useGraphs) {
+    /**
+     * With {@code profile}, flushes launch eagerly with an event pair around every command and add up device time per
+     * kernel ({@link #takeKernelProfile()}): for finding where a forward's time goes, not for timing it.
+     */
+    CommandQueue(CudaDriver driver, MemorySegment stream, DeviceMemory memory, boolean useGraphs, boolean profile) {
         this.driver = driver;
         this.stream = stream;
         this.memory = memory;
-        this.useGraphs = useGraphs;
+        this.useGraphs = useGraphs && !profile;
+        this.profile = profile;
         start = driver.createEvent();
         computed = driver.createEvent();
         transferred = driver.createEvent();
@@ -131,7 +138,8 @@ final class CommandQueue implements AutoCloseable {
             List<Command> plan = planSnapshots();
             driver.record(start, stream);
             if (!plan.isEmpty()) {
-                if (throughGraph) driver.launchGraph(graphFor(plan), stream);
+                if (profile) issueProfiled(plan);
+                else if (throughGraph) driver.launchGraph(graphFor(plan), stream);
                 else issue(plan);
             }
             driver.record(computed, stream);
@@ -147,6 +155,7 @@ final class CommandQueue implements AutoCloseable {
                 MemorySegment.copy(staging, JAVA_FLOAT, stagingOffset, d.target, d.offset, (int) d.floats);
                 stagingOffset += d.floats * Float.BYTES;
             }
+            if (profile) collectProfile(plan);
             computeMillis += driver.elapsedMillis(start, computed);
             transferMillis += driver.elapsedMillis(computed, transferred);
             flushes++;
@@ -266,6 +275,31 @@ final class CommandQueue implements AutoCloseable {
         }
     }
 
+    private void issueProfiled(List<Command> plan) {
+        while (profileEvents.size() < 2 * plan.size()) profileEvents.add(driver.createEvent());
+        for (int i = 0; i < plan.size(); i++) {
+            driver.record(profileEvents.get(2 * i), stream);
+            issue(plan.subList(i, i + 1));
+            driver.record(profileEvents.get(2 * i + 1), stream);
+        }
+    }
+
+    private void collectProfile(List<Command> plan) {
+        for (int i = 0; i < plan.size(); i++) {
+            String name = plan.get(i) instanceof Launch l ? l.kernel.name() : "device copy";
+            double[] entry = kernelMillis.computeIfAbsent(name, n -> new double[2]);
+            entry[0] += driver.elapsedMillis(profileEvents.get(2 * i), profileEvents.get(2 * i + 1));
+            entry[1]++;
+        }
+    }
+
+    /** Device milliseconds and launch counts per kernel since the last call (profile mode only); resets them. */
+    Map<String, double[]> takeKernelProfile() {
+        Map<String, double[]> copy = new LinkedHashMap<>(kernelMillis);
+        kernelMillis.clear();
+        return copy;
+    }
+
     /** cuLaunchKernel's argument array: pointers to each value, laid out in 8-byte slots. */
     private static MemorySegment parameters(Arena arena, Launch l) {
         String kinds = l.kernel.parameters();
@@ -337,5 +371,7 @@ final class CommandQueue implements AutoCloseable {
         if (staging.byteSize() > 0) driver.freeHost(staging);
         staging = MemorySegment.NULL;
         for (MemorySegment e : List.of(start, computed, transferred)) driver.destroyEvent(e);
+        for (MemorySegment e : profileEvents) driver.destroyEvent(e);
+        profileEvents.clear();
     }
 }

@@ -10,6 +10,7 @@ import vitprobe.weights.Param;
 
 import java.lang.foreign.MemorySegment;
 import java.util.HashSet;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -22,13 +23,15 @@ import java.util.Set;
  * <p>Properties: {@value #DEVICE_PROPERTY} (device ordinal, default 0), {@value #GRAPHS_PROPERTY} (false: launch
  * kernels one by one, for debugging), {@value #FP32_GEMM_PROPERTY} and {@value #FP32_ATTENTION_PROPERTY}
  * ("3xtf32", the default: tensor cores with the error-compensated 3xTF32 split, or "simt": the straightforward
- * CUDA-core kernels) for precision fp32.
+ * CUDA-core kernels) for precision fp32, {@value #PROFILE_PROPERTY} (true: time every kernel, see
+ * {@link #takeKernelProfile()}).
  */
 public final class CudaBackend implements Backend {
     public static final String DEVICE_PROPERTY = "vitprobe.cuda.device";
     public static final String GRAPHS_PROPERTY = "vitprobe.cuda.graphs";
     public static final String FP32_GEMM_PROPERTY = "vitprobe.cuda.fp32Gemm";
     public static final String FP32_ATTENTION_PROPERTY = "vitprobe.cuda.fp32Attention";
+    public static final String PROFILE_PROPERTY = "vitprobe.cuda.profile";
 
     /** Device time of the work run since the last {@link #takeTiming()}: compute (graphs) and copies to the host. */
     public record DeviceTiming(double computeMillis, double transferMillis, int flushes) {}
@@ -80,7 +83,8 @@ public final class CudaBackend implements Backend {
         this.precision = precision;
         this.simtGemm = simtVariant(FP32_GEMM_PROPERTY);
         this.simtAttention = simtVariant(FP32_ATTENTION_PROPERTY);
-        boolean graphs = Boolean.parseBoolean(System.getProperty(GRAPHS_PROPERTY, "true"));
+        boolean profile = Boolean.getBoolean(PROFILE_PROPERTY);
+        boolean graphs = Boolean.parseBoolean(System.getProperty(GRAPHS_PROPERTY, "true")) && !profile;
         int major = driver.deviceAttribute(device, CudaDriver.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR);
         int minor = driver.deviceAttribute(device, CudaDriver.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR);
         if (major < 8) {
@@ -103,11 +107,11 @@ public final class CudaBackend implements Backend {
         stream = s;
         kernels = k;
         memory = new DeviceMemory(driver);
-        queue = new CommandQueue(driver, stream, memory, graphs);
+        queue = new CommandQueue(driver, stream, memory, graphs, profile);
         description = "cuda (" + driver.deviceName(device) + ", sm_" + major + minor + ", " + multiprocessors + " SMs, "
                 + precision.id() + (precision == Precision.FP32 ? " (linear " + (simtGemm ? "simt" : "3xtf32") + ", attention "
                 + (simtAttention ? "simt" : "3xtf32") + ")" : "")
-                + (graphs ? ", graphs" : ", no graphs") + ")";
+                + (profile ? ", profiling" : graphs ? ", graphs" : ", no graphs") + ")";
     }
 
     private static boolean simtVariant(String property) {
@@ -321,6 +325,14 @@ public final class CudaBackend implements Backend {
     /** Device time of the work run since the last call; resets it. */
     public DeviceTiming takeTiming() {
         return queue.takeTiming();
+    }
+
+    /**
+     * With {@value #PROFILE_PROPERTY}=true: device milliseconds and launch counts per kernel since the last call, in
+     * first-launch order; resets them. Empty otherwise.
+     */
+    public Map<String, double[]> takeKernelProfile() {
+        return queue.takeKernelProfile();
     }
 
     /** CUDA graphs captured so far (a repeated forward must not add any). */

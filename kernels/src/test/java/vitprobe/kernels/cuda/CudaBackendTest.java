@@ -17,6 +17,8 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -198,6 +200,25 @@ class CudaBackendTest {
                 gpu.copyColumns(gs, 7, gcol);
                 CPU.copyColumns(cs, 7, ccol);
                 assertArrayEquals(host(CPU, ccol), host(gpu, gcol), precision.id() + " copyColumns");
+            }
+        }
+    }
+
+    @Test
+    void profileModeTimesEveryKernel() {
+        int rows = 50, d = 64;
+        try (CudaBackend gpu = GpuTests.open(Precision.BF16, CudaBackend.PROFILE_PROPERTY, "true")) {
+            Param w = param("w", random(3 * d * d, 0.05), 3 * d, d), b = param("b", random(3 * d, 0.1), 3 * d);
+            try (LinearWeights qkvWeights = gpu.linear(w, b); Matrix in = gpu.upload(random(rows * d, 1), rows, d);
+                 Matrix qkv = gpu.allocate(rows, 3 * d); Matrix ctx = gpu.allocate(rows, d)) {
+                gpu.takeKernelProfile();
+                gpu.linear(in, qkvWeights, qkv, Activation.NONE, null);
+                gpu.attention(qkv, 1, rows, 4, ctx, null);
+                gpu.synchronize();
+                Map<String, double[]> profile = gpu.takeKernelProfile();
+                assertEquals(List.of("convert_f32_to_bf16", "gemm_bf16_64x64_bf16out", "attention_bf16_hd16"), List.copyOf(profile.keySet()));
+                for (double[] v : profile.values()) assertTrue(v[0] >= 0 && v[1] == 1, Arrays.toString(v));
+                assertEquals(0, gpu.graphsCaptured(), "profiling launches eagerly");
             }
         }
     }
