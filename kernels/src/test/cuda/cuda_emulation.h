@@ -5,8 +5,9 @@
 // Each CUDA thread is a fiber (ucontext) on one OS thread; the blocks of a grid run one after another. Barriers
 // (__syncthreads, and the warp-wide exchanges behind shuffles, ldmatrix and mma.sync) switch fibers; a barrier
 // that can never complete aborts with a message instead of hanging. __shared__ variables become function-local
-// statics, which is right because only one block runs at a time. cp.async copies are deferred to the latest
-// moment the PTX rules allow (cp.async.wait_group), so a read of a stage before its wait sees stale data.
+// statics, which is right because only one block runs at a time. cp.async copies complete at the latest moment
+// the PTX rules allow (cp.async.wait_group), so a read of a stage before its wait sees stale data, or with
+// VITPROBE_EMULATOR_CP_ASYNC=eager at the earliest (when issued), so a copy racing with readers shows.
 // mma.sync and ldmatrix follow the fragment layouts of the PTX ISA (sections "Matrix Fragments for mma.m16n8k16
 // with floating point type", "... for mma.m16n8k8" and "ldmatrix").
 #pragma once

@@ -134,9 +134,18 @@ unsigned char* dynamic_shared() { return block.shared.data(); }
 
 unsigned dynamic_shared_bytes() { return block.shared_bytes; }
 
+// VITPROBE_EMULATOR_CP_ASYNC=eager completes each copy when it is issued (the earliest the hardware may), which
+// exposes a copy into a buffer that other warps are still reading; the default completes it at the wait (the
+// latest), which exposes reads of a buffer before its copies are waited for.
+static const bool eager_copies = [] {
+    const char* v = std::getenv("VITPROBE_EMULATOR_CP_ASYNC");
+    return v != nullptr && std::strcmp(v, "eager") == 0;
+}();
+
 void cp_async(void* dst, const void* src, bool valid) {
     if (reinterpret_cast<uintptr_t>(dst) % 16 || (valid && reinterpret_cast<uintptr_t>(src) % 16)) trap("cp.async of 16 bytes needs 16-byte alignment");
-    block.current->open.push_back({dst, src, valid});
+    if (eager_copies) finish_copy({dst, src, valid});
+    else block.current->open.push_back({dst, src, valid});
 }
 
 void cp_async_commit() {
