@@ -108,7 +108,9 @@ public final class CudaBackend implements Backend {
         kernels = k;
         memory = new DeviceMemory(driver);
         queue = new CommandQueue(driver, stream, memory, graphs, profile);
-        description = "cuda (" + driver.deviceName(device) + ", sm_" + major + minor + ", " + multiprocessors + " SMs, "
+        int version = driver.driverVersion();
+        description = "cuda (" + driver.deviceName(device) + ", sm_" + major + minor + ", " + multiprocessors + " SMs, driver "
+                + version / 1000 + "." + version % 1000 / 10 + ", "
                 + precision.id() + (precision == Precision.FP32 ? " (linear " + (simtGemm ? "simt" : "3xtf32") + ", attention "
                 + (simtAttention ? "simt" : "3xtf32") + ")" : "")
                 + (profile ? ", profiling" : graphs ? ", graphs" : ", no graphs") + ")";

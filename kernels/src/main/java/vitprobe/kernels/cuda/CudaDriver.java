@@ -31,13 +31,10 @@ public final class CudaDriver {
     static final int CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT = 16;
     static final int CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR = 75;
     static final int CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR = 76;
-    static final int CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN = 97;
     static final int CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES = 8;
     static final int CU_STREAM_NON_BLOCKING = 1;
     static final int CU_STREAM_CAPTURE_MODE_THREAD_LOCAL = 1;
     static final int CU_EVENT_DEFAULT = 0;
-    static final int CU_JIT_INFO_LOG_BUFFER = 3;
-    static final int CU_JIT_INFO_LOG_BUFFER_SIZE_BYTES = 4;
     static final int CU_JIT_ERROR_LOG_BUFFER = 5;
     static final int CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES = 6;
     private static final int CUDA_SUCCESS = 0;
@@ -260,15 +257,12 @@ public final class CudaDriver {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment data = arena.allocate(image.length + 1L);
             MemorySegment.copy(image, 0, data, ValueLayout.JAVA_BYTE, 0, image.length);
-            MemorySegment errorLog = arena.allocate(JIT_LOG_BYTES), infoLog = arena.allocate(JIT_LOG_BYTES);
-            int[] keys = {CU_JIT_ERROR_LOG_BUFFER, CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES, CU_JIT_INFO_LOG_BUFFER,
-                    CU_JIT_INFO_LOG_BUFFER_SIZE_BYTES};
+            MemorySegment errorLog = arena.allocate(JIT_LOG_BYTES);
+            int[] keys = {CU_JIT_ERROR_LOG_BUFFER, CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES};
             MemorySegment options = arena.allocateFrom(JAVA_INT, keys);
             MemorySegment values = arena.allocate(ADDRESS, keys.length);
             values.setAtIndex(ADDRESS, 0, errorLog);
-            values.setAtIndex(ADDRESS, 1, MemorySegment.ofAddress(JIT_LOG_BYTES)); // sizes are passed as the value itself
-            values.setAtIndex(ADDRESS, 2, infoLog);
-            values.setAtIndex(ADDRESS, 3, MemorySegment.ofAddress(JIT_LOG_BYTES));
+            values.setAtIndex(ADDRESS, 1, MemorySegment.ofAddress(JIT_LOG_BYTES)); // a size is passed as the value itself
             MemorySegment out = arena.allocate(ADDRESS);
             int rc = (int) cuModuleLoadDataEx.invokeExact(out, data, keys.length, options, values);
             if (rc != CUDA_SUCCESS) {
