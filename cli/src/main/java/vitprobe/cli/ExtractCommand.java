@@ -56,8 +56,11 @@ final class ExtractCommand implements Callable<Integer> {
     @Option(names = "--device", description = "auto, cpu or cuda (default: ${DEFAULT-VALUE}).")
     String device = "auto";
 
-    @Option(names = "--precision", description = "Stored feature precision: f32 or f16 (half the disk) (default: ${DEFAULT-VALUE}). Computation is float32.")
-    String precision = "f32";
+    @Option(names = "--dtype", description = "Stored feature type: f32 or f16 (half the disk) (default: ${DEFAULT-VALUE}).")
+    String dtype = "f32";
+
+    @Option(names = "--precision", description = "Compute precision: fp32, tf32 or bf16 (the last two on CUDA) (default: ${DEFAULT-VALUE}).")
+    String precision = "fp32";
 
     @Option(names = "--batch", description = "Images per forward pass (default: ${DEFAULT-VALUE}).")
     int batch = 16;
@@ -91,7 +94,7 @@ final class ExtractCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         Task which = Task.byKey(task);
         Set<Intermediate> types = Intermediate.parseList(tokens);
-        Precision stored = Precision.byKey(precision);
+        Precision stored = Precision.byKey(dtype);
         int perImage = patchesPerImage.equals("all") ? 0 : positive("--patches-per-image", patchesPerImage);
         PatchLabeling labeling = switch (patchLabels.toLowerCase(Locale.ROOT)) {
             case "majority" -> PatchLabeling.MAJORITY;
@@ -112,7 +115,7 @@ final class ExtractCommand implements Callable<Integer> {
             ExtractOptions options = new ExtractOptions(which, index, types, stored, shard,
                     which == Task.SEGMENTATION ? new PatchSelection(perImage, seed) : PatchSelection.ALL);
             String name = model.startsWith("random:") ? model + " seed " + seed : Path.of(model).toAbsolutePath().normalize().toString();
-            try (Backend backend = Backends.create(device); VisionTransformer vit = new VisionTransformer(w, backend)) {
+            try (Backend backend = Backends.create(device, precision); VisionTransformer vit = new VisionTransformer(w, backend)) {
                 err.printf("extracting %s from %s (%s) into %s%n", String.join(",", Intermediate.ids(types)), source.description(), which.key(), out);
                 Extractor.Result r = new Extractor(vit, name, options, batch, decodeThreads, err).run(source, out);
                 err.printf(Locale.ROOT, "%d images in %d shards (%d resumed), %d skipped%s; %.2f images/s%n", r.images(), r.shards(), r.resumed(),

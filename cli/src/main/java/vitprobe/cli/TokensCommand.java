@@ -54,6 +54,9 @@ final class TokensCommand implements Callable<Integer> {
     @Option(names = "--device", description = "auto, cpu or cuda (default: ${DEFAULT-VALUE}).")
     String device = "auto";
 
+    @Option(names = "--precision", description = "Compute precision: fp32, tf32 or bf16 (the last two on CUDA) (default: ${DEFAULT-VALUE}).")
+    String precision = "fp32";
+
     @Option(names = "--seed", description = "Seed for random:* models (default: ${DEFAULT-VALUE}).")
     long seed = 0;
 
@@ -87,7 +90,7 @@ final class TokensCommand implements Callable<Integer> {
                 capture.put(index, which);
             }
             FloatTensor input = inputTensor != null ? readInput(inputTensor, c) : ImageInputs.load(images, c);
-            try (Backend backend = Backends.create(device); VisionTransformer vit = new VisionTransformer(w, backend)) {
+            try (Backend backend = Backends.create(device, precision); VisionTransformer vit = new VisionTransformer(w, backend)) {
                 Map<String, FloatTensor> result = run(vit, input, new Capture(capture), err);
                 SafetensorsWriter writer = new SafetensorsWriter();
                 writer.addF32("input", input.longShape(), input.data());

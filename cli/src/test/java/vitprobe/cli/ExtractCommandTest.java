@@ -33,7 +33,7 @@ class ExtractCommandTest {
                 "--train", "3", "--test", "2", "--width", "64", "--height", "48", "--seed", "4").status());
         Files.write(set.resolve("train/red-circle/zz-broken.jpg"), new byte[]{(byte) 0xff, (byte) 0xd8, (byte) 0xff, 0, 1});
         CliRunner r = CliRunner.run("extract", "--model", model(), "--dataset", set.toString(), "--out", out.toString(),
-                "--tokens", "k,y_norm", "--precision", "f16", "--batch", "4", "--shard-size", "4");
+                "--tokens", "k,y_norm", "--dtype", "f16", "--batch", "4", "--shard-size", "4");
         assertEquals(0, r.status(), r.err());
         assertTrue(r.err().contains("images/s") && r.err().contains("stages: decode"), r.err());
         assertTrue(r.err().contains("1 skipped"), r.err());
@@ -56,10 +56,10 @@ class ExtractCommandTest {
 
         byte[] before = Files.readAllBytes(out.resolve("k/train/shard-00001.safetensors"));
         CliRunner otherBatch = CliRunner.run("extract", "--model", model(), "--dataset", set.toString(), "--out", out.toString(),
-                "--tokens", "k,y_norm", "--precision", "f16", "--batch", "2", "--shard-size", "4");
+                "--tokens", "k,y_norm", "--dtype", "f16", "--batch", "2", "--shard-size", "4");
         assertTrue(otherBatch.errorLines().contains("other settings (differs in: batch)"), otherBatch.err());
         CliRunner again = CliRunner.run("extract", "--model", model(), "--dataset", set.toString(), "--out", out.toString(),
-                "--tokens", "k,y_norm", "--precision", "f16", "--batch", "4", "--shard-size", "4");
+                "--tokens", "k,y_norm", "--dtype", "f16", "--batch", "4", "--shard-size", "4");
         assertEquals(0, again.status(), again.err());
         assertTrue(again.err().contains("(5 resumed)"), again.err());
         assertArrayEquals(before, Files.readAllBytes(out.resolve("k/train/shard-00001.safetensors")));

@@ -85,7 +85,7 @@ public final class Report {
         Map<String, Object> e = map(results.json().get("experiment"));
         return "token types " + String.join(", ", results.tokens()) + "; rules " + String.join(", ", results.rules())
                 + "; k " + e.get("k") + "; trials " + e.get("trials") + "; seed " + e.get("seed") + "; hyperplane solver "
-                + e.get("solver") + "; features stored as " + e.get("precision") + "."
+                + e.get("solver") + "; " + e.get("precision") + " compute; features stored as " + e.get("dtype") + "."
                 + (results.reportK() == null ? "" : " Bars, tables and findings use the cosine rule at k=" + results.reportK() + ".");
     }
 

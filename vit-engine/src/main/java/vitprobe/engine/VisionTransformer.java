@@ -76,6 +76,8 @@ public final class VisionTransformer implements AutoCloseable {
             backend.embedTokens(patchTokens, clsToken, posEmbed, batch, ws.x);
             for (int i = 0; i <= capture.lastBlock(); i++) block(i, batch, ws, capture.at(i), out);
         }
+        // Captured tensors are filled by queued copies on asynchronous backends; they are complete after this.
+        backend.synchronize();
         return out;
     }
 
@@ -193,7 +195,7 @@ public final class VisionTransformer implements AutoCloseable {
 
         private float[] host(Matrix m) {
             float[] h = new float[Math.toIntExact(m.size())];
-            backend.download(m, h, 0);
+            backend.downloadAsync(m, h, 0);
             return h;
         }
     }

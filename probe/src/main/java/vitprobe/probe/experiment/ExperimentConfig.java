@@ -38,14 +38,15 @@ import java.util.stream.Collectors;
  *             each may also set train and test (split names; default train, and test or else val)
  * tokens:     [q, k, v, x, y, y_norm]      rules: [hyperplane, cosine]
  * k:          [1, 5, 10]  (cosine support images per concept)   trials: 10 (cosine draws per k)
- * block: -1   seed: 0   batch: 16   precision: f16   device: auto   solver: mined   center: false
+ * block: -1   seed: 0   batch: 16   dtype: f16 (stored features)   precision: fp32 (compute: fp32, tf32, bf16)
+ * device: auto   solver: mined   center: false
  * qualitative: {images: 3, candidates: 24}   (segmentation panels: images shown, test images tried per concept)
  * output: DIR (default: the config's name without extension, beside it)
  * </pre>
  */
 public record ExperimentConfig(Path file, Path output, List<ModelSpec> models, List<Intermediate> tokens, List<Rule> rules,
                                List<TaskSpec> tasks, List<Integer> ks, int trials, int block, long seed, int batch,
-                               Precision precision, String device, String solver, boolean center,
+                               Precision dtype, String precision, String device, String solver, boolean center,
                                int qualitativeImages, int qualitativeCandidates) {
 
     /** A model of the grid: its name in folders, figures and tables, and what to load. */
@@ -58,7 +59,7 @@ public record ExperimentConfig(Path file, Path output, List<ModelSpec> models, L
     public static final Set<Intermediate> PROBEABLE = EnumSet.complementOf(EnumSet.of(Intermediate.ATTN));
 
     private static final Set<String> KEYS = Set.of("models", "tasks", "tokens", "rules", "k", "trials", "block", "seed",
-            "batch", "precision", "device", "solver", "center", "qualitative", "output");
+            "batch", "dtype", "precision", "device", "solver", "center", "qualitative", "output");
     private static final Set<String> TASK_KEYS = Set.of("dataset", "train", "test", "patches_per_image");
     private static final String NAME = "[A-Za-z0-9][A-Za-z0-9._-]*";
 
@@ -128,7 +129,8 @@ public record ExperimentConfig(Path file, Path output, List<ModelSpec> models, L
         int block = (int) root.integer("block", -1);
         long seed = root.integer("seed", 0);
         int batch = root.positiveInt("batch", 16);
-        Precision precision = root.choice("precision", "f16", Precision::byKey);
+        Precision dtype = root.choice("dtype", "f16", Precision::byKey);
+        String precision = root.choice("precision", "fp32", p -> List.of("fp32", "tf32", "bf16").contains(p) ? p : null);
         String device = root.choice("device", "auto", d -> List.of("auto", "cpu", "cuda").contains(d) ? d : null);
         String solver = root.choice("solver", "mined", s -> List.of("mined", "lbfgs").contains(s) ? s : null);
         boolean center = root.bool("center", false);
@@ -139,7 +141,7 @@ public record ExperimentConfig(Path file, Path output, List<ModelSpec> models, L
         if (candidates < images) throw qualitative.error("candidates", "must be at least images (" + images + ")");
         Path output = root.has("output") ? base.resolve(root.string("output")) : defaultOutput;
         return new ExperimentConfig(root.file, output.normalize(), models, tokens, rules, tasks, ks, trials, block, seed,
-                batch, precision, device, solver, center, images, candidates);
+                batch, dtype, precision, device, solver, center, images, candidates);
     }
 
     private static List<ModelSpec> models(Node root, Path base) {
@@ -221,7 +223,7 @@ public record ExperimentConfig(Path file, Path output, List<ModelSpec> models, L
     /** The same experiment written into another folder. */
     public ExperimentConfig withOutput(Path folder) {
         return new ExperimentConfig(file, folder.toAbsolutePath().normalize(), models, tokens, rules, tasks, ks, trials, block, seed,
-                batch, precision, device, solver, center, qualitativeImages, qualitativeCandidates);
+                batch, dtype, precision, device, solver, center, qualitativeImages, qualitativeCandidates);
     }
 
     /** The settings that decide the numbers, as written into results.json. */
@@ -247,7 +249,8 @@ public record ExperimentConfig(Path file, Path output, List<ModelSpec> models, L
         m.put("trials", trials);
         m.put("block", block);
         m.put("seed", seed);
-        m.put("precision", precision.key());
+        m.put("dtype", dtype.key());
+        m.put("precision", precision);
         m.put("solver", solver);
         m.put("center", center);
         return m;

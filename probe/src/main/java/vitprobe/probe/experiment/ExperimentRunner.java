@@ -76,7 +76,7 @@ public final class ExperimentRunner {
         total = plan.size();
         long start = System.nanoTime();
         for (ModelSpec m : config.models()) {
-            try (ViTWeights w = loader.load(m.reference(), config.seed()); Backend backend = Backends.create(config.device());
+            try (ViTWeights w = loader.load(m.reference(), config.seed()); Backend backend = Backends.create(config.device(), config.precision());
                  VisionTransformer vit = new VisionTransformer(w, backend)) {
                 modelInfo.put(m.name(), describe(m, w));
                 for (TaskSpec t : config.tasks()) {
@@ -144,7 +144,7 @@ public final class ExperimentRunner {
         ViTConfig c = vit.config();
         boolean segmentation = t.task() == Task.SEGMENTATION;
         int kept = segmentation ? Math.min(t.patchesPerImage(), c.patches()) : 1;
-        ExtractOptions options = new ExtractOptions(t.task(), block(config, c), EnumSet.copyOf(config.tokens()), config.precision(),
+        ExtractOptions options = new ExtractOptions(t.task(), block(config, c), EnumSet.copyOf(config.tokens()), config.dtype(),
                 ExtractOptions.defaultShardImages(kept, c.dim(), config.tokens().size()),
                 segmentation ? new PatchSelection(t.patchesPerImage(), config.seed()) : PatchSelection.ALL);
         Path out = config.output().resolve("features").resolve(m.name()).resolve(t.task().key());
@@ -161,7 +161,8 @@ public final class ExperimentRunner {
         s.put("architecture", modelInfo.get(cell.model()).get("architecture"));
         s.put("block", modelInfo.get(cell.model()).get("block"));
         s.put("seed", config.seed());
-        s.put("precision", config.precision().key());
+        s.put("dtype", config.dtype().key());
+        s.put("precision", config.precision());
         s.put("dataset", t.dataset().toString());
         s.put("splits", List.of(t.trainSplit(), t.testSplit()));
         if (t.task() == Task.SEGMENTATION) s.put("patches_per_image", t.patchesPerImage());

@@ -192,7 +192,7 @@ final class QualitativePanels {
     private void predict(ModelSpec m, List<Column> columns, List<Candidate> candidates, List<String> names, List<String> concepts) throws IOException {
         Set<Intermediate> tokens = EnumSet.noneOf(Intermediate.class);
         columns.forEach(c -> tokens.add(c.token()));
-        try (ViTWeights w = loader.load(m.reference(), config.seed()); Backend backend = Backends.create(config.device());
+        try (ViTWeights w = loader.load(m.reference(), config.seed()); Backend backend = Backends.create(config.device(), config.precision());
              VisionTransformer vit = new VisionTransformer(w, backend)) {
             int block = ExperimentRunner.block(config, w.config());
             ImageTransform transform = Task.SEGMENTATION.transform(w.config());
