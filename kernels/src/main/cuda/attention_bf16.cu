@@ -11,7 +11,7 @@
 // over the keys computes every row's final max and sum, and the main pass produces exact probabilities,
 // stores them and accumulates the context with them. Only that optional output costs a second pass.
 // Requires head_dim in {16, 32, 64} and D % 8 == 0 (16-byte rows); rows past the last token are zero-filled.
-#include "common.cuh"
+#include "attention_tensor_core.cuh"
 
 namespace {
 constexpr int kQueries = 64, kKeys = 64, kThreads = 128;
@@ -65,15 +65,6 @@ __device__ void score_tile(const Tiles<head_dim>& s, int stage, const uint32_t (
         }
 }
 
-// Max over the 64 keys of the tile for row half h (0: row lane/4, 1: row lane/4 + 8); the 4 lanes of a quad
-// share those rows.
-__device__ __forceinline__ float tile_row_max(const float (&scores)[kKeys / 8][4], int h) {
-    float m = -INFINITY;
-#pragma unroll
-    for (int j = 0; j < kKeys / 8; j++) m = fmaxf(m, fmaxf(scores[j][2 * h], scores[j][2 * h + 1]));
-    return group_max<4>(m);
-}
-
 // out += p · v for key tile `stage`; p is this warp's 16 x 64 probabilities in accumulator layout.
 template <int head_dim>
 __device__ void accumulate_values(const Tiles<head_dim>& s, int stage, const float (&p)[kKeys / 8][4],
@@ -102,7 +93,7 @@ __device__ void attention(const bf16* qkv, bf16* context, float* probs, int toke
     const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
     const int image = blockIdx.y / heads, head = blockIdx.y % heads;
     const int dim = heads * head_dim, ld = 3 * dim;
-    const int query0 = blockIdx.x * kQueries;
+    const int query0 = blockIdx.x * kQueries, warp_query0 = query0 + warp * 16;
     const bf16* queries = qkv + static_cast<long long>(image) * tokens * ld + head * head_dim;
     const bf16* keys = queries + dim;
     const bf16* values = queries + 2 * dim;
@@ -131,15 +122,7 @@ __device__ void attention(const bf16* qkv, bf16* context, float* probs, int toke
             cp_async_wait<1>();  // tile t has landed
             __syncthreads();
             score_tile(s, t % 2, q, scores, t * kKeys, tokens, scale_log2);
-#pragma unroll
-            for (int h = 0; h < 2; h++) {
-                const float m = fmaxf(row_max[h], tile_row_max(scores, h));
-                float e = 0.f;
-#pragma unroll
-                for (int j = 0; j < kKeys / 8; j++) e += exp2f(scores[j][2 * h] - m) + exp2f(scores[j][2 * h + 1] - m);
-                row_sum[h] = row_sum[h] * exp2f(row_max[h] - m) + e;
-                row_max[h] = m;
-            }
+            accumulate_row_statistics<true>(scores, row_max, row_sum);
         }
 #pragma unroll
         for (int h = 0; h < 2; h++) row_sum[h] = group_sum<4>(row_sum[h]);
@@ -161,53 +144,11 @@ __device__ void attention(const bf16* qkv, bf16* context, float* probs, int toke
         __syncthreads();
         const int key0 = t * kKeys;
         score_tile(s, t % 2, q, scores, key0, tokens, scale_log2);
-#pragma unroll
-        for (int h = 0; h < 2; h++) {
-            if (probs != nullptr) {  // exact probabilities from the statistics pass, stored as they are made
-                const float inv = 1.f / row_sum[h];
-                const int query = query0 + warp * 16 + lane / 4 + h * 8;
-                float* row = probs + (static_cast<long long>(blockIdx.y) * tokens + query) * tokens;
-#pragma unroll
-                for (int j = 0; j < kKeys / 8; j++)
-#pragma unroll
-                    for (int e = 2 * h; e < 2 * h + 2; e++) {
-                        scores[j][e] = exp2f(scores[j][e] - row_max[h]) * inv;
-                        const int key = key0 + j * 8 + (lane % 4) * 2 + (e & 1);
-                        if (query < tokens && key < tokens) row[key] = scores[j][e];
-                    }
-            } else {  // online softmax: rescale what was accumulated under the old max
-                const float m = fmaxf(row_max[h], tile_row_max(scores, h));
-                const float rescale = exp2f(row_max[h] - m);  // 0 on the first tile (old max -inf)
-                float e_sum = 0.f;
-#pragma unroll
-                for (int j = 0; j < kKeys / 8; j++)
-#pragma unroll
-                    for (int e = 2 * h; e < 2 * h + 2; e++) {
-                        scores[j][e] = exp2f(scores[j][e] - m);
-                        e_sum += scores[j][e];
-                    }
-                row_sum[h] = row_sum[h] * rescale + e_sum;
-                row_max[h] = m;
-#pragma unroll
-                for (int dj = 0; dj < head_dim / 8; dj++) {
-                    out[dj][2 * h] *= rescale;
-                    out[dj][2 * h + 1] *= rescale;
-                }
-            }
-        }
+        scores_to_weights<true>(scores, row_max, row_sum, out, probs, warp_query0, key0, tokens);
         accumulate_values(s, t % 2, scores, out);
     }
     cp_async_wait<0>();
-
-#pragma unroll
-    for (int h = 0; h < 2; h++) {
-        const int query = query0 + warp * 16 + lane / 4 + h * 8;
-        const float inv = probs != nullptr ? 1.f : 1.f / group_sum<4>(row_sum[h]);
-        if (query >= tokens) continue;
-        bf16* row = context + (static_cast<long long>(image) * tokens + query) * dim + head * head_dim + (lane % 4) * 2;
-#pragma unroll
-        for (int dj = 0; dj < head_dim / 8; dj++) store_pair(row + dj * 8, out[dj][2 * h] * inv, out[dj][2 * h + 1] * inv);
-    }
+    store_context(out, row_sum, probs != nullptr, context, image, head, warp_query0, tokens, dim);
 }
 }  // namespace
 

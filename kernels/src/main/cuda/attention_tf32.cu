@@ -9,7 +9,7 @@
 // that the fragment loads of a warp hit 32 distinct banks (row strides of 4 mod 32 floats for row-indexed
 // fragments, 8 mod 32 for the values, whose fragments index rows by lane % 4).
 // `probs` works as in the other attention kernels (statistics pass, then exact probabilities).
-#include "common.cuh"
+#include "attention_tensor_core.cuh"
 
 namespace {
 constexpr int kQueries = 64, kKeys = 32, kThreads = 128;
@@ -21,12 +21,6 @@ struct Tiles {
     float v[kKeys][head_dim + 8];
     float p[4][16][kKeys + 4];  // per warp
 };
-
-template <bool split>
-__device__ __forceinline__ void split_tf32(float x, uint32_t& big, uint32_t& small) {
-    big = to_tf32(x);
-    small = split ? to_tf32(x - __uint_as_float(big)) : 0u;
-}
 
 // d += a·b with the operand split of the precision (see the file comment).
 template <bool split>
@@ -94,13 +88,6 @@ __device__ void score_tile(const Tiles<head_dim>& s, int warp, float (&scores)[k
         }
 }
 
-__device__ __forceinline__ float tile_row_max(const float (&scores)[kKeys / 8][4], int h) {
-    float m = -INFINITY;
-#pragma unroll
-    for (int j = 0; j < kKeys / 8; j++) m = fmaxf(m, fmaxf(scores[j][2 * h], scores[j][2 * h + 1]));
-    return group_max<4>(m);
-}
-
 // out += p · v for the key tile; p goes through this warp's shared tile to become A fragments.
 template <int head_dim, bool split>
 __device__ void accumulate_values(Tiles<head_dim>& s, int warp, const float (&p)[kKeys / 8][4], float (&out)[head_dim / 8][4]) {
@@ -133,10 +120,10 @@ __device__ void accumulate_values(Tiles<head_dim>& s, int warp, const float (&p)
 template <int head_dim, bool split>
 __device__ void attention(const float* qkv, float* context, float* probs, int tokens, int heads, float scale) {
     __shared__ __align__(16) Tiles<head_dim> s;
-    const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
+    const int warp = threadIdx.x / 32;
     const int image = blockIdx.y / heads, head = blockIdx.y % heads;
     const int dim = heads * head_dim, ld = 3 * dim;
-    const int query0 = blockIdx.x * kQueries;
+    const int query0 = blockIdx.x * kQueries, warp_query0 = query0 + warp * 16;
     const float* queries = qkv + static_cast<long long>(image) * tokens * ld + head * head_dim;
     const float* keys = queries + dim;
     const float* values = queries + 2 * dim;
@@ -152,15 +139,7 @@ __device__ void attention(const float* qkv, float* context, float* probs, int to
             load_rows<head_dim, kKeys, head_dim + 4>(s.k, keys, key0, tokens, ld);
             __syncthreads();
             score_tile<head_dim, split>(s, warp, scores, key0, tokens, scale);
-#pragma unroll
-            for (int h = 0; h < 2; h++) {
-                const float m = fmaxf(row_max[h], tile_row_max(scores, h));
-                float e = 0.f;
-#pragma unroll
-                for (int j = 0; j < kKeys / 8; j++) e += expf(scores[j][2 * h] - m) + expf(scores[j][2 * h + 1] - m);
-                row_sum[h] = row_sum[h] * expf(row_max[h] - m) + e;
-                row_max[h] = m;
-            }
+            accumulate_row_statistics<false>(scores, row_max, row_sum);
         }
 #pragma unroll
         for (int h = 0; h < 2; h++) row_sum[h] = group_sum<4>(row_sum[h]);
@@ -173,52 +152,10 @@ __device__ void attention(const float* qkv, float* context, float* probs, int to
         load_rows<head_dim, kKeys, head_dim + 8>(s.v, values, key0, tokens, ld);
         __syncthreads();
         score_tile<head_dim, split>(s, warp, scores, key0, tokens, scale);
-#pragma unroll
-        for (int h = 0; h < 2; h++) {
-            if (probs != nullptr) {  // exact probabilities, stored as they are made
-                const float inv = 1.f / row_sum[h];
-                const int query = query0 + warp * 16 + lane / 4 + h * 8;
-                float* row = probs + (static_cast<long long>(blockIdx.y) * tokens + query) * tokens;
-#pragma unroll
-                for (int j = 0; j < kKeys / 8; j++)
-#pragma unroll
-                    for (int e = 2 * h; e < 2 * h + 2; e++) {
-                        scores[j][e] = expf(scores[j][e] - row_max[h]) * inv;
-                        const int key = key0 + j * 8 + (lane % 4) * 2 + (e & 1);
-                        if (query < tokens && key < tokens) row[key] = scores[j][e];
-                    }
-            } else {  // online softmax: rescale what was accumulated under the old max
-                const float m = fmaxf(row_max[h], tile_row_max(scores, h));
-                const float rescale = expf(row_max[h] - m);  // 0 on the first tile (old max -inf)
-                float e_sum = 0.f;
-#pragma unroll
-                for (int j = 0; j < kKeys / 8; j++)
-#pragma unroll
-                    for (int e = 2 * h; e < 2 * h + 2; e++) {
-                        scores[j][e] = expf(scores[j][e] - m);
-                        e_sum += scores[j][e];
-                    }
-                row_sum[h] = row_sum[h] * rescale + e_sum;
-                row_max[h] = m;
-#pragma unroll
-                for (int dj = 0; dj < head_dim / 8; dj++) {
-                    out[dj][2 * h] *= rescale;
-                    out[dj][2 * h + 1] *= rescale;
-                }
-            }
-        }
+        scores_to_weights<false>(scores, row_max, row_sum, out, probs, warp_query0, key0, tokens);
         accumulate_values<head_dim, split>(s, warp, scores, out);
     }
-
-#pragma unroll
-    for (int h = 0; h < 2; h++) {
-        const int query = query0 + warp * 16 + lane / 4 + h * 8;
-        const float inv = probs != nullptr ? 1.f : 1.f / group_sum<4>(row_sum[h]);
-        if (query >= tokens) continue;
-        float* row = context + (static_cast<long long>(image) * tokens + query) * dim + head * head_dim + (lane % 4) * 2;
-#pragma unroll
-        for (int dj = 0; dj < head_dim / 8; dj++) store_pair(row + dj * 8, out[dj][2 * h] * inv, out[dj][2 * h + 1] * inv);
-    }
+    store_context(out, row_sum, probs != nullptr, context, image, head, warp_query0, tokens, dim);
 }
 }  // namespace
 

@@ -86,6 +86,14 @@ __device__ __forceinline__ uint32_t dynamic_smem_bytes() {
 }
 #endif  // VITPROBE_EMULATION
 
+// An fp32 value as tf32 big = tf32(x) plus, when `split`, small = tf32(x - big) (else 0): the "3x" tf32 products
+// small·big + big·small + big·big keep fp32 accuracy, big·big alone is plain tf32.
+template <bool split>
+__device__ __forceinline__ void split_tf32(float x, uint32_t& big, uint32_t& small) {
+    big = to_tf32(x);
+    small = split ? to_tf32(x - __uint_as_float(big)) : 0u;
+}
+
 __device__ __forceinline__ float to_float(float v) { return v; }
 __device__ __forceinline__ float to_float(bf16 v) { return __uint_as_float(static_cast<uint32_t>(v) << 16); }
 

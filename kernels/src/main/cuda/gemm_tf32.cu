@@ -9,11 +9,6 @@ template <bool split>
 struct Tf32Operands {
     using Element = float;
 
-    __device__ __forceinline__ static void split_tf32(float x, uint32_t& big, uint32_t& small) {
-        big = to_tf32(x);
-        small = split ? to_tf32(x - __uint_as_float(big)) : 0u;
-    }
-
     // acc += A_slice · W_sliceᵀ over one 16-wide K slice (two k8 steps). Fragment elements (PTX m16n8k8 .tf32):
     // A a0 (row g, k t), a1 (g + 8, t), a2 (g, t + 4), a3 (g + 8, t + 4); B b0 (k t, col g), b1 (k t + 4, col g).
     template <int mma_m, int mma_n>
@@ -29,17 +24,17 @@ struct Tf32Operands {
 #pragma unroll
             for (int i = 0; i < mma_m; i++) {
                 const float* base = af + (i * 16 + g) * stride + k * 8 + t;
-                split_tf32(base[0], a_big[i][0], a_small[i][0]);
-                split_tf32(base[8 * stride], a_big[i][1], a_small[i][1]);
-                split_tf32(base[4], a_big[i][2], a_small[i][2]);
-                split_tf32(base[8 * stride + 4], a_big[i][3], a_small[i][3]);
+                split_tf32<split>(base[0], a_big[i][0], a_small[i][0]);
+                split_tf32<split>(base[8 * stride], a_big[i][1], a_small[i][1]);
+                split_tf32<split>(base[4], a_big[i][2], a_small[i][2]);
+                split_tf32<split>(base[8 * stride + 4], a_big[i][3], a_small[i][3]);
             }
 #pragma unroll
             for (int j = 0; j < mma_n; j++) {
                 const float* base = wf + (j * 8 + g) * stride + k * 8 + t;
                 uint32_t b_big[2], b_small[2];
-                split_tf32(base[0], b_big[0], b_small[0]);
-                split_tf32(base[4], b_big[1], b_small[1]);
+                split_tf32<split>(base[0], b_big[0], b_small[0]);
+                split_tf32<split>(base[4], b_big[1], b_small[1]);
 #pragma unroll
                 for (int i = 0; i < mma_m; i++) {
                     if (split) {  // small terms first: they are the ones that need the accumulator's low bits

@@ -12,8 +12,6 @@ import vitprobe.kernels.cuda.CudaBackend;
 import vitprobe.kernels.cuda.CudaUnavailableException;
 import vitprobe.kernels.cuda.Precision;
 import vitprobe.weights.CheckpointLoader;
-import vitprobe.weights.SafeTensors;
-import vitprobe.weights.Tensor;
 import vitprobe.weights.ViTWeights;
 
 import java.nio.file.Path;
@@ -69,22 +67,8 @@ class CudaForwardTest {
     @MethodSource("fixturesAndPrecisions")
     void lastBlockMatchesReference(String name, Precision precision) {
         Path dir = FixtureAgreementTest.fixture(name);
-        try (CudaBackend gpu = open(precision);
-             ViTWeights w = CheckpointLoader.load(dir);
-             VisionTransformer vit = new VisionTransformer(w, gpu);
-             SafeTensors ref = SafeTensors.open(dir.resolve("reference.safetensors"))) {
-            Tensor input = ref.tensor("input");
-            FloatTensor images = new FloatTensor(input.toFloatArray(), Math.toIntExact(input.dim(0)), 3, 224, 224);
-            int last = w.config().depth() - 1;
-            Activations acts = vit.forward(images, Capture.paper(last));
-            for (Intermediate which : Intermediate.PAPER) {
-                Tensor expected = ref.tensor(which.id());
-                FloatTensor got = acts.get(last, which);
-                assertArrayEquals(expected.shape(), got.longShape(), which.id() + " shape");
-                double err = FixtureAgreementTest.relativeError(got.data(), expected.toFloatArray());
-                System.out.printf("cuda %s %-40s %-6s relative error %.3e%n", precision.id(), name, which.id(), err);
-                assertTrue(err < tolerance(precision), name + " " + precision.id() + " " + which.id() + ": relative error " + err);
-            }
+        try (CudaBackend gpu = open(precision)) {
+            FixtureAgreementTest.assertLastBlockMatchesReference(dir, gpu, tolerance(precision), "cuda " + precision.id() + " " + name);
         }
     }
 

@@ -20,6 +20,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.function.BiConsumer;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -70,19 +71,29 @@ class CudaBackendTest {
         assertTrue(err <= tolerance, what + ": relative error " + err + " above " + tolerance + " (seed " + SEED + ")");
     }
 
+    /** Runs a check (given the backend and a label for its output) on the default kernels of a precision. */
+    private static void onGpu(Precision precision, BiConsumer<CudaBackend, String> check) {
+        try (CudaBackend gpu = GpuTests.open(precision)) {
+            check.accept(gpu, precision.id());
+        }
+    }
+
+    /** Runs a check on the fp32 CUDA-core (SIMT) variant that the backend property selects. */
+    private static void onSimtGpu(String variantProperty, BiConsumer<CudaBackend, String> check) {
+        try (CudaBackend gpu = GpuTests.open(Precision.FP32, variantProperty, "simt")) {
+            check.accept(gpu, "fp32 simt");
+        }
+    }
+
     @ParameterizedTest
     @EnumSource(Precision.class)
     void linearMatchesCpu(Precision precision) {
-        try (CudaBackend gpu = GpuTests.open(precision)) {
-            checkLinear(gpu, precision.id());
-        }
+        onGpu(precision, this::checkLinear);
     }
 
     @Test
     void simtLinearMatchesCpu() {
-        try (CudaBackend gpu = GpuTests.open(Precision.FP32, CudaBackend.FP32_GEMM_PROPERTY, "simt")) {
-            checkLinear(gpu, "fp32 simt");
-        }
+        onSimtGpu(CudaBackend.FP32_GEMM_PROPERTY, this::checkLinear);
     }
 
     /** Shapes covering both tile sizes, ragged edges (197 rows, 1 row) and every epilogue combination. */
@@ -114,16 +125,12 @@ class CudaBackendTest {
     @ParameterizedTest
     @EnumSource(Precision.class)
     void attentionMatchesCpu(Precision precision) {
-        try (CudaBackend gpu = GpuTests.open(precision)) {
-            checkAttention(gpu, precision.id());
-        }
+        onGpu(precision, this::checkAttention);
     }
 
     @Test
     void simtAttentionMatchesCpu() {
-        try (CudaBackend gpu = GpuTests.open(Precision.FP32, CudaBackend.FP32_ATTENTION_PROPERTY, "simt")) {
-            checkAttention(gpu, "fp32 simt");
-        }
+        onSimtGpu(CudaBackend.FP32_ATTENTION_PROPERTY, this::checkAttention);
     }
 
     private void checkAttention(CudaBackend gpu, String label) {
