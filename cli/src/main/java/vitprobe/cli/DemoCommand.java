@@ -38,8 +38,8 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "DIR", description = "Output folder: data, features, results and report (default: ${DEFAULT-VALUE}).")
     Path outDir = Path.of("vitprobe-demo");
 
-    @Option(names = "--device", description = "auto, cpu or cuda (default: ${DEFAULT-VALUE}).")
-    String device = "auto";
+    @Mixin
+    DeviceOptions deviceOptions;
 
     @Mixin
     ModelOptions modelOptions;
@@ -96,7 +96,8 @@ final class DemoCommand implements Callable<Integer> {
         c.put("rules", List.of("hyperplane", "cosine"));
         c.put("k", List.of(1, 3, 5));
         c.put("trials", 5);
-        c.put("device", device);
+        c.put("device", deviceOptions.device);
+        c.put("precision", deviceOptions.precision);
         c.put("qualitative", qualitative);
         c.put("output", ".");
         return c;

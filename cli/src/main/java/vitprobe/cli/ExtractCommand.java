@@ -15,7 +15,6 @@ import vitprobe.engine.extract.Precision;
 import vitprobe.engine.extract.SampleSource;
 import vitprobe.engine.extract.Task;
 import vitprobe.kernels.Backend;
-import vitprobe.kernels.Backends;
 import vitprobe.probe.data.Datasets;
 import vitprobe.probe.data.PatchLabeling;
 import vitprobe.weights.ViTConfig;
@@ -53,14 +52,8 @@ final class ExtractCommand implements Callable<Integer> {
     @Option(names = "--block", description = "Block to capture, 0-based; negative counts from the end (default: ${DEFAULT-VALUE}).")
     int block = -1;
 
-    @Option(names = "--device", description = "auto, cpu or cuda (default: ${DEFAULT-VALUE}).")
-    String device = "auto";
-
     @Option(names = "--dtype", description = "Stored feature type: f32 or f16 (half the disk) (default: ${DEFAULT-VALUE}).")
     String dtype = "f32";
-
-    @Option(names = "--precision", description = "Compute precision: fp32, tf32 or bf16 (the last two on CUDA) (default: ${DEFAULT-VALUE}).")
-    String precision = "fp32";
 
     @Option(names = "--batch", description = "Images per forward pass (default: ${DEFAULT-VALUE}).")
     int batch = 16;
@@ -85,6 +78,9 @@ final class ExtractCommand implements Callable<Integer> {
 
     @Mixin
     ModelOptions modelOptions;
+
+    @Mixin
+    DeviceOptions deviceOptions;
 
     @Spec
     CommandSpec spec;
@@ -115,7 +111,7 @@ final class ExtractCommand implements Callable<Integer> {
             ExtractOptions options = new ExtractOptions(which, index, types, stored, shard,
                     which == Task.SEGMENTATION ? new PatchSelection(perImage, seed) : PatchSelection.ALL);
             String name = model.startsWith("random:") ? model + " seed " + seed : Path.of(model).toAbsolutePath().normalize().toString();
-            try (Backend backend = Backends.create(device, precision); VisionTransformer vit = new VisionTransformer(w, backend)) {
+            try (Backend backend = deviceOptions.open(); VisionTransformer vit = new VisionTransformer(w, backend)) {
                 err.printf("extracting %s from %s (%s) into %s%n", String.join(",", Intermediate.ids(types)), source.description(), which.key(), out);
                 Extractor.Result r = new Extractor(vit, name, options, batch, decodeThreads, err).run(source, out);
                 err.printf(Locale.ROOT, "%d images in %d shards (%d resumed), %d skipped%s; %.2f images/s%n", r.images(), r.shards(), r.resumed(),

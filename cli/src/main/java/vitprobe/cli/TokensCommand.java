@@ -13,7 +13,6 @@ import vitprobe.engine.Intermediate;
 import vitprobe.engine.VisionTransformer;
 import vitprobe.engine.ImageInputs;
 import vitprobe.kernels.Backend;
-import vitprobe.kernels.Backends;
 import vitprobe.weights.SafeTensors;
 import vitprobe.weights.SafetensorsWriter;
 import vitprobe.weights.Tensor;
@@ -51,12 +50,6 @@ final class TokensCommand implements Callable<Integer> {
     @Option(names = "--batch", description = "Images per forward pass (default: ${DEFAULT-VALUE}).")
     int batch = 8;
 
-    @Option(names = "--device", description = "auto, cpu or cuda (default: ${DEFAULT-VALUE}).")
-    String device = "auto";
-
-    @Option(names = "--precision", description = "Compute precision: fp32, tf32 or bf16 (the last two on CUDA) (default: ${DEFAULT-VALUE}).")
-    String precision = "fp32";
-
     @Option(names = "--seed", description = "Seed for random:* models (default: ${DEFAULT-VALUE}).")
     long seed = 0;
 
@@ -65,6 +58,9 @@ final class TokensCommand implements Callable<Integer> {
 
     @Mixin
     ModelOptions modelOptions;
+
+    @Mixin
+    DeviceOptions deviceOptions;
 
     @Spec
     CommandSpec spec;
@@ -90,7 +86,7 @@ final class TokensCommand implements Callable<Integer> {
                 capture.put(index, which);
             }
             FloatTensor input = inputTensor != null ? readInput(inputTensor, c) : ImageInputs.load(images, c);
-            try (Backend backend = Backends.create(device, precision); VisionTransformer vit = new VisionTransformer(w, backend)) {
+            try (Backend backend = deviceOptions.open(); VisionTransformer vit = new VisionTransformer(w, backend)) {
                 Map<String, FloatTensor> result = run(vit, input, new Capture(capture), err);
                 SafetensorsWriter writer = new SafetensorsWriter();
                 writer.addF32("input", input.longShape(), input.data());
