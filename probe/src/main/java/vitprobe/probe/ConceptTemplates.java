@@ -1,5 +1,6 @@
 package vitprobe.probe;
 
+import vitprobe.kernels.cpu.Parallel;
 import vitprobe.weights.DType;
 import vitprobe.weights.Json;
 import vitprobe.weights.SafeTensors;

@@ -3,6 +3,7 @@ package vitprobe.probe;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import vitprobe.kernels.cpu.Parallel;
 
 /**
  * The study's cosine templates from 1-way k-shot support sets. For concept c a support set is k random images

@@ -1,5 +1,6 @@
 package vitprobe.probe;
 
+import vitprobe.kernels.cpu.Parallel;
 /** Balanced per-concept test sets and the metrics of templates on them. */
 public final class Evaluation {
     /** The test samples of one concept: all its positives and as many random negatives. */

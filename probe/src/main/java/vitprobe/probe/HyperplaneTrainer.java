@@ -2,6 +2,7 @@ package vitprobe.probe;
 
 import java.util.Arrays;
 import java.util.SplittableRandom;
+import vitprobe.kernels.cpu.Parallel;
 
 /**
  * The study's hyperplane protocol: per concept a logistic regression trained by mini-batch Adam on its positives

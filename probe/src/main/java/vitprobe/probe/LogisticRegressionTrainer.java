@@ -3,6 +3,7 @@ package vitprobe.probe;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import vitprobe.kernels.cpu.Parallel;
 
 /**
  * The converged hyperplane solver: per concept, L2-regularised logistic regression on its positives and its

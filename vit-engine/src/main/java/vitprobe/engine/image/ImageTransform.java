@@ -1,6 +1,7 @@
 package vitprobe.engine.image;
 
 import java.util.Arrays;
+import vitprobe.weights.ViTConfig;
 
 /**
  * torchvision's evaluation transform {@code Resize(resize) → CenterCrop(crop) → ToTensor → Normalize(mean, std)} on
@@ -14,8 +15,6 @@ import java.util.Arrays;
  * @param std           per-channel standard deviation (R, G, B), float32, non-zero
  */
 public record ImageTransform(int resize, int crop, PillowResample.Filter interpolation, float[] mean, float[] std) {
-    private static final float[] IMAGENET_MEAN = {0.485f, 0.456f, 0.406f};
-    private static final float[] IMAGENET_STD = {0.229f, 0.224f, 0.225f};
 
     public ImageTransform {
         if (resize <= 0 || crop <= 0) {
@@ -41,7 +40,7 @@ public record ImageTransform(int resize, int crop, PillowResample.Filter interpo
 
     /** DINO's and MAE's evaluation transform: resize 256 bicubic, crop 224, ImageNet mean and std. */
     public static ImageTransform imagenetDefaults() {
-        return new ImageTransform(256, 224, PillowResample.Filter.BICUBIC, IMAGENET_MEAN, IMAGENET_STD);
+        return new ImageTransform(256, 224, PillowResample.Filter.BICUBIC, ViTConfig.IMAGENET_MEAN, ViTConfig.IMAGENET_STD);
     }
 
     @Override
