@@ -5,12 +5,8 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -119,42 +115,20 @@ public final class SafetensorsWriter {
         return out;
     }
 
-    /** Writes to a temporary file beside {@code file} and renames it into place. */
+    /** Writes the file atomically: complete under its name or not at all. */
     public void write(Path file) throws IOException {
-        Path dir = file.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, "." + file.getFileName(), ".partial");
-        try {
-            readableByAll(tmp);
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-                byte[] header = header();
-                ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(0, header.length);
-                writeFully(ch, len);
-                writeFully(ch, ByteBuffer.wrap(header));
-                for (Entry e : layoutOrder()) {
-                    // Chunked so that segments larger than 2 GiB and off-heap segments both work.
-                    long size = e.bytes.byteSize();
-                    for (long pos = 0; pos < size; pos += 1 << 24) {
-                        long n = Math.min(1 << 24, size - pos);
-                        writeFully(ch, ByteBuffer.wrap(e.bytes.asSlice(pos, n).toArray(ValueLayout.JAVA_BYTE)));
-                    }
+        AtomicFiles.write(file, ch -> {
+            byte[] header = header();
+            AtomicFiles.writeFully(ch, ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(0, header.length));
+            AtomicFiles.writeFully(ch, ByteBuffer.wrap(header));
+            for (Entry e : layoutOrder()) {
+                // Chunked so that segments larger than 2 GiB and off-heap segments both work.
+                long size = e.bytes.byteSize();
+                for (long pos = 0; pos < size; pos += 1 << 24) {
+                    long n = Math.min(1 << 24, size - pos);
+                    AtomicFiles.writeFully(ch, ByteBuffer.wrap(e.bytes.asSlice(pos, n).toArray(ValueLayout.JAVA_BYTE)));
                 }
-                ch.force(true);
             }
-            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
-    }
-
-    /** Temporary files are created owner-only; outputs should be as readable as any other file. */
-    private static void readableByAll(Path file) throws IOException {
-        if (file.getFileSystem().supportedFileAttributeViews().contains("posix")) {
-            Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
-        }
-    }
-
-    private static void writeFully(FileChannel ch, ByteBuffer buf) throws IOException {
-        while (buf.hasRemaining()) ch.write(buf);
+        });
     }
 }

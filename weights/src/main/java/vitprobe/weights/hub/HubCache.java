@@ -1,9 +1,10 @@
 package vitprobe.weights.hub;
 
+import vitprobe.weights.AtomicFiles;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Optional;
 
 /**
@@ -91,9 +92,7 @@ final class HubCache {
         try {
             Files.createDirectories(file.getParent());
             if (Files.isRegularFile(file) && read(file).equals(commit)) return;
-            Path tmp = Files.createTempFile(file.getParent(), ".ref", ".tmp");
-            Files.writeString(tmp, commit); // no newline: huggingface_hub writes the bare hash
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            AtomicFiles.writeString(file, commit); // no newline: huggingface_hub writes the bare hash
         } catch (IOException e) {
             throw new HubException("cannot write " + file + ": " + e.getMessage(), e);
         }
