@@ -47,6 +47,9 @@ public final class SafeTensors implements AutoCloseable {
             MemorySegment all = size == 0 ? MemorySegment.NULL : ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
             SafeTensors st = parse(file, arena, all, size);
             return st;
+        } catch (java.nio.file.NoSuchFileException e) {
+            arena.close();
+            throw new SafetensorsException(file, "no such file", e);
         } catch (IOException e) {
             arena.close();
             throw new SafetensorsException(file, "cannot read file (" + e.getMessage() + ")", e);
