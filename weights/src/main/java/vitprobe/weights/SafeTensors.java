@@ -49,7 +49,7 @@ public final class SafeTensors implements AutoCloseable {
             return st;
         } catch (java.nio.file.NoSuchFileException e) {
             arena.close();
-            throw new SafetensorsException(file, "no such file", e);
+            throw new SafetensorsException(file, "cannot read file (no such file)", e);
         } catch (IOException e) {
             arena.close();
             throw new SafetensorsException(file, "cannot read file (" + e.getMessage() + ")", e);
