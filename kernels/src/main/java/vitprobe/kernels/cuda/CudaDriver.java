@@ -8,6 +8,9 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Optional;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
@@ -46,6 +49,8 @@ public final class CudaDriver {
     private static CudaUnavailableException failure;
 
     private final SymbolLookup library;
+    /** Every bound symbol with its C signature as FFM sees it; tests compare these with cuda.h. */
+    private final Map<String, FunctionDescriptor> signatures = new LinkedHashMap<>();
     private final MethodHandle cuInit, cuDriverGetVersion, cuDeviceGetCount, cuDeviceGet, cuDeviceGetName, cuDeviceGetAttribute;
     private final MethodHandle cuDevicePrimaryCtxRetain, cuDevicePrimaryCtxRelease, cuCtxSetCurrent;
     private final MethodHandle cuStreamCreate, cuStreamDestroy, cuStreamSynchronize;
@@ -56,7 +61,8 @@ public final class CudaDriver {
     private final MethodHandle cuStreamBeginCapture, cuStreamEndCapture, cuGraphInstantiate, cuGraphLaunch;
     private final MethodHandle cuGraphExecDestroy, cuGraphDestroy, cuGetErrorName, cuGetErrorString;
 
-    private CudaDriver(SymbolLookup library) {
+    /** Binds every call from {@code library}; nothing is called (cuInit is {@link #load}'s job). */
+    CudaDriver(SymbolLookup library) {
         this.library = library;
         cuGetErrorName = bind("cuGetErrorName", JAVA_INT, ADDRESS);
         cuGetErrorString = bind("cuGetErrorString", JAVA_INT, ADDRESS);
@@ -143,7 +149,13 @@ public final class CudaDriver {
     private MethodHandle bind(String symbol, MemoryLayout... arguments) {
         MemorySegment address = library.find(symbol)
                 .orElseThrow(() -> new IllegalStateException("symbol " + symbol + " missing"));
-        return LINKER.downcallHandle(address, FunctionDescriptor.of(JAVA_INT, arguments));
+        FunctionDescriptor signature = FunctionDescriptor.of(JAVA_INT, arguments);
+        signatures.put(symbol, signature);
+        return LINKER.downcallHandle(address, signature);
+    }
+
+    Map<String, FunctionDescriptor> signatures() {
+        return Collections.unmodifiableMap(signatures);
     }
 
     private static RuntimeException rethrow(Throwable t) {
