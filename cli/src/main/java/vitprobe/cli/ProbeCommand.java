@@ -107,10 +107,16 @@ final class ProbeCommand implements Callable<Integer> {
         Map<String, Object> settings = new LinkedHashMap<>();
         Function<ProbeData, List<ConceptTemplates>> trainer = trainer(settings);
         long start = System.nanoTime();
-        ProbeData trainData = ExtractedFeatures.load(train), testData = ExtractedFeatures.load(test);
-        trainData.requirePositivesForEveryConcept();
-        testData.requirePositivesForEveryConcept();
-        ProbeReport.requireCompatible(trainData, testData);
+        ProbeData trainAll = ExtractedFeatures.load(train), testAll = ExtractedFeatures.load(test);
+        ProbeReport.requireCompatible(trainAll, testAll);
+        // A rare concept can miss from one split; it is reported and left out rather than failing the whole run.
+        int[] usable = ProbeData.usableConcepts(trainAll, testAll);
+        List<String> skipped = trainAll.conceptsOutside(usable);
+        if (!skipped.isEmpty()) {
+            spec.commandLine().getErr().printf("probe: skipping %d concept(s) without positives and negatives in both splits: %s%n",
+                    skipped.size(), String.join(", ", skipped));
+        }
+        ProbeData trainData = trainAll.withConcepts(usable), testData = testAll.withConcepts(usable);
         long loaded = System.nanoTime();
         List<ConceptTemplates> templates;
         try {
@@ -124,6 +130,7 @@ final class ProbeCommand implements Callable<Integer> {
         settings.put("tokens", trainData.tokens().key());
         settings.put("train", train.toString());
         settings.put("test", test.toString());
+        settings.put("skipped_concepts", skipped);
         Map<String, Object> seconds = new LinkedHashMap<>();
         seconds.put("load", seconds(start, loaded));
         seconds.put("train", seconds(loaded, trained));

@@ -3,6 +3,7 @@ package vitprobe.cli;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import vitprobe.probe.ConceptTemplates;
+import vitprobe.probe.ProbeData;
 import vitprobe.probe.Rule;
 import vitprobe.weights.Json;
 import vitprobe.weights.SafetensorsWriter;
@@ -13,6 +14,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.stream.IntStream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -114,6 +116,39 @@ class ProbeCommandTest {
         assertTrue(mean(a, "accuracy") > 0.85, "separated prototypes: " + mean(a, "accuracy"));
     }
 
+    @Test
+    void aConceptMissingFromOneSplitIsSkippedAndListed() throws IOException {
+        Path train = write("train.safetensors", patches(7, 40));
+        // The test split without any 'water' patch. 'sky' goes too: its patch negatives are the other concepts of its
+        // category, and 'water' was the only one.
+        ProbeData full = ProbeData.load(write("full-test.safetensors", patches(8, 20)));
+        int water = full.concepts().indexOf("water");
+        int[] kept = IntStream.range(0, full.size()).filter(i -> !full.label(i, water)).toArray();
+        float[] features = new float[kept.length * DIM];
+        byte[] labels = new byte[kept.length * CONCEPTS];
+        long[] groups = new long[kept.length];
+        for (int i = 0; i < kept.length; i++) {
+            System.arraycopy(full.feature(kept[i]), 0, features, i * DIM, DIM);
+            for (int c = 0; c < CONCEPTS; c++) labels[i * CONCEPTS + c] = (byte) (full.label(kept[i], c) ? 1 : 0);
+            groups[i] = full.imageOf(kept[i]);
+        }
+        Path test = write("test.safetensors", new SafetensorsWriter()
+                .addF32("features", new long[]{kept.length, DIM}, features)
+                .addU8("labels", new long[]{kept.length, CONCEPTS}, labels)
+                .addI64("groups", new long[]{kept.length}, groups)
+                .addI64("categories", new long[]{CONCEPTS}, new long[]{0, 1, 0, 1})
+                .metadata("concepts", "[\"sky\",\"grass\",\"water\",\"sand\"]"));
+        Path out = dir.resolve("r.json");
+        CliRunner r = CliRunner.run("probe", "--rule", "hyperplane", "--train", train.toString(), "--test", test.toString(),
+                "--out", out.toString());
+        assertEquals(0, r.status(), r.err());
+        assertTrue(r.err().contains("skipping 2 concept(s)") && r.err().contains("sky, water"), r.err());
+        assertTrue(r.out().startsWith("hyperplane: 2 concepts"), r.out());
+        Map<String, Object> result = json(out);
+        assertEquals(List.of("sky", "water"), result.get("skipped_concepts"));
+        assertEquals(List.of("grass", "sand"), concepts(result).stream().map(c -> c.get("name")).toList());
+    }
+
     private void assertBadInput(String expectedFile, String fragment, String... args) {
         String[] all = new String[args.length + 1];
         all[0] = "probe";
@@ -139,15 +174,12 @@ class ProbeCommandTest {
         Path nan = write("nan.safetensors", new SafetensorsWriter().addF32("features", new long[]{2, 1}, new float[]{Float.NaN, 0})
                 .addU8("labels", new long[]{2, 1}, new byte[]{1, 0}));
         assertBadInput(nan.toString(), "NaN", "--rule", "hyperplane", "--train", nan.toString(), "--test", good.toString(), "--out", out.toString());
-        Path empty = write("empty.safetensors", new SafetensorsWriter().addF32("features", new long[]{2, 1}, new float[2])
-                .addU8("labels", new long[]{2, 2}, new byte[]{1, 0, 1, 0}).metadata("concepts", "[\"sky\",\"void\"]"));
-        assertBadInput(empty.toString(), "'void'", "--rule", "cosine", "--train", empty.toString(), "--test", good.toString(), "--out", out.toString());
         Path other = write("other.safetensors", new SafetensorsWriter().addF32("features", new long[]{2, DIM}, new float[2 * DIM])
                 .addU8("labels", new long[]{2, 4}, new byte[]{1, 1, 1, 1, 0, 0, 0, 0}).metadata("concepts", "[\"a\",\"b\",\"c\",\"d\"]"));
         assertBadInput(other.toString(), "concepts differ", "--rule", "hyperplane", "--train", good.toString(), "--test", other.toString(), "--out", out.toString());
         Path allSky = write("all-sky.safetensors", new SafetensorsWriter().addF32("features", new long[]{2, 1}, new float[]{1, 2})
                 .addU8("labels", new long[]{2, 1}, new byte[]{1, 1}));
-        assertBadInput(allSky.toString(), "no negative", "--rule", "hyperplane", "--train", allSky.toString(), "--test", allSky.toString(), "--out", out.toString());
+        assertBadInput(allSky.toString(), "no concept has positives and negatives in both", "--rule", "hyperplane", "--train", allSky.toString(), "--test", allSky.toString(), "--out", out.toString());
         assertFalse(Files.exists(out), "no result on failure");
     }
 

@@ -16,6 +16,7 @@ import java.util.BitSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.IntStream;
 
 /**
  * Token features with multi-hot concept labels, as stored in a probe file: {@code features} [N,D] F32/F16,
@@ -202,13 +203,22 @@ public final class ProbeData {
         return new ProbeData(file, features, dim, kept, names, groups, keptCategories, tokens);
     }
 
-    /** Fails naming the first concept without positive samples: no template can be fitted or tested for it. */
-    public void requirePositivesForEveryConcept() {
-        int[] counts = new int[conceptCount];
-        for (int i = 0; i < labels.length; i++) counts[i % conceptCount] += labels[i];
-        for (int c = 0; c < conceptCount; c++) {
-            if (counts[c] == 0) throw fail("labels", "concept '" + concepts.get(c) + "' (column " + c + ") has no positive samples");
+    /**
+     * The concept columns a template can be trained and tested for: those with positives and negatives in both
+     * splits (a rare concept may miss from one split). Fails when there is none.
+     */
+    public static int[] usableConcepts(ProbeData train, ProbeData test) {
+        int[] usable = IntStream.range(0, train.conceptCount()).filter(c -> train.positives(c).length > 0 && train.negatives(c).length > 0
+                && test.positives(c).length > 0 && test.negatives(c).length > 0).toArray();
+        if (usable.length == 0) {
+            throw new IllegalArgumentException(train.source() + ", " + test.source() + ": no concept has positives and negatives in both");
         }
+        return usable;
+    }
+
+    /** The names of the concepts not in {@code usable}, in column order. */
+    public List<String> conceptsOutside(int[] usable) {
+        return IntStream.range(0, conceptCount).filter(c -> Arrays.stream(usable).noneMatch(u -> u == c)).mapToObj(concepts::get).toList();
     }
 
     public Path file() {

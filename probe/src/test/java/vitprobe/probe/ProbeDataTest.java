@@ -92,11 +92,17 @@ class ProbeDataTest {
     }
 
     @Test
-    void namesTheConceptWithoutPositives() throws IOException {
-        ProbeData d = ProbeData.load(write(new SafetensorsWriter().addF32("features", new long[]{2, 1}, new float[2])
-                .addU8("labels", new long[]{2, 2}, new byte[]{1, 0, 1, 0}).metadata("concepts", "[\"sky\",\"tree\"]")));
-        var e = assertThrows(SafetensorsException.class, d::requirePositivesForEveryConcept);
-        assertTrue(e.getMessage().contains("'tree'") && e.getMessage().contains("no positive"), e.getMessage());
+    void usableConceptsHavePositivesAndNegativesInBothSplits() throws IOException {
+        // sky: positives and negatives in both; tree: no positive in test; cloud: no negative in train.
+        ProbeData train = ProbeData.load(write(new SafetensorsWriter().addF32("features", new long[]{2, 1}, new float[2])
+                .addU8("labels", new long[]{2, 3}, new byte[]{1, 1, 1, 0, 0, 1}).metadata("concepts", "[\"sky\",\"tree\",\"cloud\"]")));
+        ProbeData test = ProbeData.of(new float[2], 1, new byte[]{1, 0, 1, 0, 0, 0}, List.of("sky", "tree", "cloud"), null, null, null);
+        int[] usable = ProbeData.usableConcepts(train, test);
+        assertArrayEquals(new int[]{0}, usable);
+        assertEquals(List.of("tree", "cloud"), train.conceptsOutside(usable));
+        ProbeData allSky = ProbeData.of(new float[2], 1, new byte[]{1, 1}, List.of("sky"), null, null, null);
+        var e = assertThrows(IllegalArgumentException.class, () -> ProbeData.usableConcepts(allSky, allSky));
+        assertTrue(e.getMessage().contains("no concept has positives and negatives"), e.getMessage());
     }
 
     @Test

@@ -192,11 +192,8 @@ public final class ExperimentRunner {
         if (pending.isEmpty()) return;
         ProbeData train = ExtractedFeatures.load(features.resolve(t.trainSplit()));
         ProbeData test = ExtractedFeatures.load(features.resolve(t.testSplit()));
-        int[] usable = IntStream.range(0, train.conceptCount()).filter(c -> train.positives(c).length > 0 && train.negatives(c).length > 0
-                && test.positives(c).length > 0 && test.negatives(c).length > 0).toArray();
-        if (usable.length == 0) throw new IllegalArgumentException(features + ": no concept has positives and negatives in both " + t.trainSplit() + " and " + t.testSplit());
-        List<String> skipped = IntStream.range(0, train.conceptCount()).filter(c -> IntStream.of(usable).noneMatch(u -> u == c))
-                .mapToObj(c -> train.concepts().get(c)).toList();
+        int[] usable = ProbeData.usableConcepts(train, test);
+        List<String> skipped = train.conceptsOutside(usable);
         ProbeData trainKept = train.withConcepts(usable), testKept = test.withConcepts(usable);
         List<String> categoryNames = categoryNames(features);
         List<String> categories = testKept.hasCategories()
