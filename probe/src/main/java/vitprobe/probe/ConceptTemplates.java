@@ -1,5 +1,6 @@
 package vitprobe.probe;
 
+import vitprobe.kernels.cpu.DenseMath;
 import vitprobe.kernels.cpu.Parallel;
 import vitprobe.weights.DType;
 import vitprobe.weights.Json;
@@ -54,7 +55,7 @@ public final class ConceptTemplates {
         this.directions = directions.clone();
         this.thresholds = thresholds.clone();
         this.center = center == null ? null : center.clone();
-        this.paddedCount = roundUp(count, Simd.L);
+        this.paddedCount = roundUp(count, DenseMath.L);
         this.directionsT = new float[dim * paddedCount];
         this.inverseNorms = new float[count];
         for (int c = 0; c < count; c++) {
@@ -68,7 +69,7 @@ public final class ConceptTemplates {
     }
 
     static float norm(float[] v, int off, int n) {
-        return (float) Math.sqrt(Simd.dot(v, off, v, off, n));
+        return (float) Math.sqrt(DenseMath.dot(v, off, v, off, n));
     }
 
     public static ConceptTemplates load(Path file) {
@@ -186,7 +187,7 @@ public final class ConceptTemplates {
             float[] block = new float[rows * dim];
             for (int r = 0; r < rows; r++) copyRow(features, from + r, block, r);
             float[] products = new float[rows * paddedCount];
-            Simd.gemm(block, dim, 1, directionsT, paddedCount, products, paddedCount, 0, rows, dim, paddedCount);
+            DenseMath.gemm(block, dim, 1, directionsT, paddedCount, products, paddedCount, 0, rows, dim, paddedCount);
             for (int r = 0; r < rows; r++) {
                 float rowScale = 1f / featureNorm(block, r * dim);
                 for (int c = 0; c < count; c++) scores[(from + r) * count + c] = products[r * paddedCount + c] * inverseNorms[c] * rowScale;
@@ -202,17 +203,17 @@ public final class ConceptTemplates {
      * training scores replay exactly at test time.
      */
     float[] scoreRows(int c, float[] features, int[] rows) {
-        float[] column = new float[dim * Simd.L];
-        for (int j = 0; j < dim; j++) column[j * Simd.L] = directions[c * dim + j];
+        float[] column = new float[dim * DenseMath.L];
+        for (int j = 0; j < dim; j++) column[j * DenseMath.L] = directions[c * dim + j];
         float[] scores = new float[rows.length];
         float[] block = new float[Math.min(rows.length, ROW_BLOCK) * dim];
-        float[] products = new float[Math.min(rows.length, ROW_BLOCK) * Simd.L];
+        float[] products = new float[Math.min(rows.length, ROW_BLOCK) * DenseMath.L];
         for (int from = 0; from < rows.length; from += ROW_BLOCK) {
             int n = Math.min(rows.length, from + ROW_BLOCK) - from;
             for (int r = 0; r < n; r++) copyRow(features, rows[from + r], block, r);
             Arrays.fill(products, 0);
-            Simd.gemm(block, dim, 1, column, Simd.L, products, Simd.L, 0, n, dim, Simd.L);
-            for (int r = 0; r < n; r++) scores[from + r] = products[r * Simd.L] * inverseNorms[c] * (1f / featureNorm(block, r * dim));
+            DenseMath.gemm(block, dim, 1, column, DenseMath.L, products, DenseMath.L, 0, n, dim, DenseMath.L);
+            for (int r = 0; r < n; r++) scores[from + r] = products[r * DenseMath.L] * inverseNorms[c] * (1f / featureNorm(block, r * dim));
         }
         return scores;
     }

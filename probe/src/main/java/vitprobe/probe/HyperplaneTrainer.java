@@ -2,6 +2,7 @@ package vitprobe.probe;
 
 import java.util.Arrays;
 import java.util.SplittableRandom;
+import vitprobe.kernels.cpu.DenseMath;
 import vitprobe.kernels.cpu.Parallel;
 
 /**
@@ -174,7 +175,7 @@ public final class HyperplaneTrainer {
         }
 
         float logit(int sample) {
-            return Simd.dot(direction, 0, data.features, sample * dim, dim) + rawBias;
+            return DenseMath.dot(direction, 0, data.features, sample * dim, dim) + rawBias;
         }
 
         /** One Adam step on samples set[from..to). */
@@ -185,7 +186,7 @@ public final class HyperplaneTrainer {
                 int i = set[k];
                 float y = data.label(i, concept) ? 1f : 0f;
                 float r = (float) (1 / (1 + Math.exp(-logit(i)))) - y;
-                Simd.axpy(r, data.features, i * dim, featureSum, 0, dim);
+                DenseMath.axpy(r, data.features, i * dim, featureSum, 0, dim);
                 residualSum += r;
             }
             float inverseCount = 1f / (to - from);

@@ -3,6 +3,7 @@ package vitprobe.probe;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import vitprobe.kernels.cpu.DenseMath;
 import vitprobe.kernels.cpu.Parallel;
 
 /**
@@ -107,7 +108,7 @@ public final class LogisticRegressionTrainer {
     /** Loss and gradient of every active solver at its trial point, from two matrix products over all samples. */
     private static void evaluate(ProbeData data, byte[] roles, List<Lbfgs> active) {
         int n = data.size, dim = data.dim, count = data.conceptCount();
-        int a = active.size(), width = ConceptTemplates.roundUp(a, Simd.L);
+        int a = active.size(), width = ConceptTemplates.roundUp(a, DenseMath.L);
         float[] weightsT = new float[dim * width];
         float[] bias = new float[a];
         double[] inverseSamples = new double[a];
@@ -126,7 +127,7 @@ public final class LogisticRegressionTrainer {
         double[][] biasGradient = new double[blocks][a];
         Parallel.forEach(blocks, blk -> {
             int from = blk * ROW_BLOCK, to = Math.min(n, from + ROW_BLOCK);
-            Simd.gemm(data.features, dim, 1, weightsT, width, residuals, width, from, to, dim, width);
+            DenseMath.gemm(data.features, dim, 1, weightsT, width, residuals, width, from, to, dim, width);
             double[] l = loss[blk], gb = biasGradient[blk];
             for (int i = from; i < to; i++) {
                 for (int j = 0; j < a; j++) {
@@ -148,7 +149,7 @@ public final class LogisticRegressionTrainer {
         });
         float[] gradientT = new float[dim * width];
         int dimBlocks = (dim + 31) / 32;
-        Parallel.forEach(dimBlocks, blk -> Simd.gemm(data.features, 1, dim, residuals, width, gradientT, width,
+        Parallel.forEach(dimBlocks, blk -> DenseMath.gemm(data.features, 1, dim, residuals, width, gradientT, width,
                 blk * 32, Math.min(dim, blk * 32 + 32), n, width));
         for (int j = 0; j < a; j++) {
             Lbfgs s = active.get(j);
@@ -173,13 +174,13 @@ public final class LogisticRegressionTrainer {
      */
     private static Cholesky preconditioner(ProbeData data, double meanLambda) {
         int n = data.size, dim = data.dim;
-        int width = ConceptTemplates.roundUp(dim, Simd.L);
+        int width = ConceptTemplates.roundUp(dim, DenseMath.L);
         // XᵀX as a product of X with itself, whose rows the kernel wants padded to whole vectors
         float[] f = width == dim ? data.features : new float[n * width];
         if (width != dim) for (int i = 0; i < n; i++) System.arraycopy(data.features, i * dim, f, i * width, dim);
         float[] gram = new float[width * width];
         int dimBlocks = (dim + 31) / 32;
-        Parallel.forEach(dimBlocks, blk -> Simd.gemm(f, 1, width, f, width, gram, width,
+        Parallel.forEach(dimBlocks, blk -> DenseMath.gemm(f, 1, width, f, width, gram, width,
                 blk * 32, Math.min(dim, blk * 32 + 32), n, width));
         double[] mean = data.featureMean();
         double[][] m = new double[dim + 1][dim + 1];

@@ -1,21 +1,25 @@
-package vitprobe.probe;
+package vitprobe.kernels.cpu;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
-/** The float kernels the trainers spend their time in, on the Vector API. */
-final class Simd {
-    static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+/**
+ * Dense float kernels on plain arrays for callers outside the backend (the probe trainers and template scoring):
+ * dot, axpy and a register-blocked GEMM that reads A row-major or transposed through strides, so training code
+ * needs no packing step.
+ */
+public final class DenseMath {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     /** Lanes per vector; matrix widths handed to {@link #gemm} are padded to a multiple of this. */
-    static final int L = S.length();
+    public static final int L = S.length();
     /** Rows of the inner dimension per cache block: keeps both operand panels of one block in L2. */
     private static final int K_BLOCK = 256;
 
-    private Simd() {
+    private DenseMath() {
     }
 
     /** Sum of a[aOff+i] * b[bOff+i] for i in [0, n). */
-    static float dot(float[] a, int aOff, float[] b, int bOff, int n) {
+    public static float dot(float[] a, int aOff, float[] b, int bOff, int n) {
         FloatVector acc0 = FloatVector.zero(S), acc1 = FloatVector.zero(S);
         int i = 0;
         for (; i + 2 * L <= n; i += 2 * L) {
@@ -25,24 +29,13 @@ final class Simd {
         for (; i + L <= n; i += L) {
             acc0 = FloatVector.fromArray(S, a, aOff + i).fma(FloatVector.fromArray(S, b, bOff + i), acc0);
         }
-        float sum = sumLanes(acc0.add(acc1));
+        float sum = VectorMath.sumLanes(acc0.add(acc1));
         for (; i < n; i++) sum += a[aOff + i] * b[bOff + i];
         return sum;
     }
 
-    /**
-     * The lanes added in lane order. reduceLanes(ADD) may add floats in any order, and its order differs between
-     * interpreted and compiled code, which would make results depend on JIT timing.
-     */
-    private static float sumLanes(FloatVector v) {
-        float[] lanes = v.toArray();
-        float sum = 0;
-        for (float x : lanes) sum += x;
-        return sum;
-    }
-
     /** y[yOff+i] += alpha * x[xOff+i] for i in [0, n). */
-    static void axpy(float alpha, float[] x, int xOff, float[] y, int yOff, int n) {
+    public static void axpy(float alpha, float[] x, int xOff, float[] y, int yOff, int n) {
         FloatVector va = FloatVector.broadcast(S, alpha);
         int i = 0;
         for (; i + L <= n; i += L) {
@@ -57,7 +50,7 @@ final class Simd {
      * width must be a multiple of {@link #L}. Register-blocked 4 rows by 2 vectors; the inner dimension is
      * blocked so that both panels stay in cache.
      */
-    static void gemm(float[] a, int aRowStride, int aColStride, float[] b, int ldb, float[] c, int ldc,
+    public static void gemm(float[] a, int aRowStride, int aColStride, float[] b, int ldb, float[] c, int ldc,
                      int m0, int m1, int depth, int width) {
         if (width % L != 0) throw new IllegalArgumentException("width " + width + " is not a multiple of " + L);
         for (int k0 = 0; k0 < depth; k0 += K_BLOCK) {

@@ -1,4 +1,4 @@
-package vitprobe.probe;
+package vitprobe.kernels.cpu;
 
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -7,7 +7,7 @@ import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-class SimdTest {
+class DenseMathTest {
     private static float[] random(int n, SplittableRandom r) {
         float[] v = new float[n];
         for (int i = 0; i < n; i++) v[i] = (float) r.nextGaussian();
@@ -19,13 +19,13 @@ class SimdTest {
     @CsvSource({"1, 1, 1", "4, 2, 7", "7, 3, 300", "13, 1, 256", "9, 2, 513"})
     void gemmMatchesTheDefinitionInBothOperandLayouts(int rows, int vectors, int depth) {
         SplittableRandom r = new SplittableRandom(rows * 31L + depth);
-        int width = vectors * Simd.L;
+        int width = vectors * DenseMath.L;
         float[] a = random(rows * depth, r), b = random(depth * width, r), start = random(rows * width, r);
         float[] aT = new float[depth * rows];
         for (int m = 0; m < rows; m++) for (int k = 0; k < depth; k++) aT[k * rows + m] = a[m * depth + k];
         float[] c = start.clone(), cT = start.clone();
-        Simd.gemm(a, depth, 1, b, width, c, width, 0, rows, depth, width);
-        Simd.gemm(aT, 1, rows, b, width, cT, width, 0, rows, depth, width);
+        DenseMath.gemm(a, depth, 1, b, width, c, width, 0, rows, depth, width);
+        DenseMath.gemm(aT, 1, rows, b, width, cT, width, 0, rows, depth, width);
         for (int m = 0; m < rows; m++) {
             for (int n = 0; n < width; n++) {
                 double e = start[m * width + n];
@@ -43,9 +43,9 @@ class SimdTest {
         float[] x = random(n + 3, r), y = random(n + 5, r);
         double e = 0;
         for (int i = 0; i < n; i++) e += (double) x[i + 3] * y[i + 5];
-        assertEquals(e, Simd.dot(x, 3, y, 5, n), 1e-5 * Math.max(1, Math.sqrt(n)));
+        assertEquals(e, DenseMath.dot(x, 3, y, 5, n), 1e-5 * Math.max(1, Math.sqrt(n)));
         float[] z = y.clone();
-        Simd.axpy(0.5f, x, 3, z, 5, n);
+        DenseMath.axpy(0.5f, x, 3, z, 5, n);
         for (int i = 0; i < n + 5; i++) assertEquals(i < 5 ? y[i] : y[i] + 0.5f * x[i - 2], z[i], 1e-6);
     }
 }
