@@ -13,8 +13,11 @@ public final class CpuBackend implements Backend {
     private static final int ROWS_PER_TASK = 8 * Gemm.MR;
     /** Panels of B per task (8 × 32 columns with AVX-512). */
     private static final int PANELS_PER_TASK = 8;
-    /** Query rows per attention task; their scores (rows × tokens) stay in L2. */
-    private static final int QUERY_BLOCK = 64;
+    /**
+     * Query rows per attention task; their scores (rows × tokens) stay in L2. A multiple of the micro-tile height:
+     * rows left over after the last whole tile run through the much slower one-row path.
+     */
+    private static final int QUERY_BLOCK = 10 * Gemm.MR;
 
     private record Prepared(float[] packed, float[] bias, int inFeatures, int outFeatures) implements LinearWeights {
         @Override
