@@ -111,7 +111,7 @@ final class ExtractCommand implements Callable<Integer> {
             ExtractOptions options = new ExtractOptions(which, index, types, stored, shard,
                     which == Task.SEGMENTATION ? new PatchSelection(perImage, seed) : PatchSelection.ALL);
             String name = model.startsWith("random:") ? model + " seed " + seed : Path.of(model).toAbsolutePath().normalize().toString();
-            try (Backend backend = deviceOptions.open(); VisionTransformer vit = new VisionTransformer(w, backend)) {
+            try (Backend backend = deviceOptions.open(err); VisionTransformer vit = new VisionTransformer(w, backend)) {
                 err.printf("extracting %s from %s (%s) into %s%n", String.join(",", Intermediate.ids(types)), source.description(), which.key(), out);
                 Extractor.Result r = new Extractor(vit, name, options, batch, decodeThreads, err).run(source, out);
                 err.printf(Locale.ROOT, "%d images in %d shards (%d resumed), %d skipped%s; %.2f images/s%n", r.images(), r.shards(), r.resumed(),

@@ -86,7 +86,7 @@ final class TokensCommand implements Callable<Integer> {
                 capture.put(index, which);
             }
             FloatTensor input = inputTensor != null ? readInput(inputTensor, c) : ImageInputs.load(images, c);
-            try (Backend backend = deviceOptions.open(); VisionTransformer vit = new VisionTransformer(w, backend)) {
+            try (Backend backend = deviceOptions.open(err); VisionTransformer vit = new VisionTransformer(w, backend)) {
                 Map<String, FloatTensor> result = run(vit, input, new Capture(capture), err);
                 SafetensorsWriter writer = new SafetensorsWriter();
                 writer.addF32("input", input.longShape(), input.data());

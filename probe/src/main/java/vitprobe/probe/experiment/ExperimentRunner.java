@@ -79,6 +79,7 @@ public final class ExperimentRunner {
             try (ViTWeights w = loader.load(m.reference(), config.seed()); Backend backend = Backends.create(config.device(), config.precision());
                  VisionTransformer vit = new VisionTransformer(w, backend)) {
                 modelInfo.put(m.name(), describe(m, w));
+                log.printf("%s on %s%n", m.name(), backend.name());
                 for (TaskSpec t : config.tasks()) {
                     Path features = extract(vit, m, t);
                     for (Intermediate token : config.tokens()) {
