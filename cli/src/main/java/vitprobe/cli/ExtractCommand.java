@@ -34,7 +34,7 @@ import java.util.stream.Collectors;
         "OUT/<token type>/<split>/shard-NNNNN.safetensors, OUT/manifest.json, OUT/skipped.tsv.",
         "Rerun the same command after an interruption to resume from the last complete shard."})
 final class ExtractCommand implements Callable<Integer> {
-    @Option(names = "--model", required = true, paramLabel = "MODEL", description = "Folder with model.safetensors (+ config.json), a .safetensors file, or random:vits8 / random:vitb16.")
+    @Option(names = "--model", required = true, paramLabel = "MODEL", description = ModelOptions.HELP)
     String model;
 
     @Option(names = "--dataset", required = true, paramLabel = "DIR", description = "ImageFolder (DIR/<class>/<image> or DIR/{train,val,test}/<class>/<image>) or Broden folder (with index.csv).")

@@ -14,7 +14,7 @@ import java.util.concurrent.Callable;
 
 @Command(name = "inspect", description = "Print a checkpoint's detected layout, dimensions and dtype.")
 final class InspectCommand implements Callable<Integer> {
-    @Parameters(paramLabel = "MODEL", description = "Folder with model.safetensors (+ config.json), or a .safetensors file.")
+    @Parameters(paramLabel = "MODEL", description = ModelOptions.HELP)
     String model;
 
     @Mixin

@@ -15,6 +15,9 @@ import java.nio.file.Path;
 /** The MODEL argument and the overrides every model-loading command shares. */
 final class ModelOptions {
     static final String RANDOM = "random:";
+    /** The help text of every MODEL argument. */
+    static final String HELP = "Folder with model.safetensors (+ config.json), a .safetensors file, hf:ORG/NAME[@REV] "
+            + "(Hugging Face cache, downloaded if missing), or random:vits8 / random:vitb16.";
 
     @Option(names = "--heads", description = "Override the number of attention heads (default: config.json, else D/64).")
     Integer heads;

@@ -32,7 +32,7 @@ import java.util.concurrent.Callable;
 
 @Command(name = "tokens", description = "Run images through a ViT and write the chosen block intermediates as float32 [B, N, D] tensors.")
 final class TokensCommand implements Callable<Integer> {
-    @Option(names = "--model", required = true, paramLabel = "MODEL", description = "Folder with model.safetensors (+ config.json), a .safetensors file, or random:vits8 / random:vitb16.")
+    @Option(names = "--model", required = true, paramLabel = "MODEL", description = ModelOptions.HELP)
     String model;
 
     @Option(names = "--out", required = true, paramLabel = "OUT.safetensors", description = "Output file (written atomically).")
