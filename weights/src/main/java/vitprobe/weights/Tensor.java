@@ -16,6 +16,16 @@ public record Tensor(String name, DType dtype, long[] shape, MemorySegment data)
     static final ValueLayout.OfInt I32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     static final ValueLayout.OfLong I64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
+    /** An F32 tensor holding a copy of {@code values} (row-major, {@code shape}'s element count long). */
+    public static Tensor ofFloats(String name, float[] values, long... shape) {
+        if (product(shape) != values.length) {
+            throw new IllegalArgumentException(name + ": " + values.length + " values for shape " + Arrays.toString(shape));
+        }
+        MemorySegment data = MemorySegment.ofArray(new byte[Math.multiplyExact(values.length, Float.BYTES)]);
+        MemorySegment.copy(values, 0, data, F32, 0, values.length);
+        return new Tensor(name, DType.F32, shape, data);
+    }
+
     public long elementCount() {
         return product(shape);
     }

@@ -1,6 +1,5 @@
 package vitprobe.weights;
 
-import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -59,9 +58,7 @@ public record ViTWeights(ViTConfig config, String source, DType dtype,
         int n = Math.toIntExact(Tensor.product(shape));
         float[] v = new float[n];
         for (int i = 0; i < n; i++) v[i] = mean + std * (float) rng.nextGaussian();
-        MemorySegment seg = MemorySegment.ofArray(new byte[n * 4]);
-        MemorySegment.copy(v, 0, seg, Tensor.F32, 0, n);
-        return Param.of(new Tensor(name, DType.F32, shape, seg));
+        return Param.of(Tensor.ofFloats(name, v, shape));
     }
 
 
