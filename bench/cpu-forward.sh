@@ -4,22 +4,17 @@
 # Usage: bench/cpu-forward.sh [threads]   (default: all cores)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-. scripts/jdk.sh
+. bench/jmh.sh
 threads="${1:-$(nproc)}"
-mvn -B -q -DskipTests package >/dev/null
 out=$(mktemp -d)
-# -jvmArgsAppend on the command line replaces the annotation's, so it repeats --add-modules.
-java --sun-misc-unsafe-memory-access=allow -jar bench/target/benchmarks.jar ForwardBenchmark -w 5s -r 5s \
-  -jvmArgsAppend "--add-modules jdk.incubator.vector --sun-misc-unsafe-memory-access=allow -Xmx8g -Dvitprobe.threads=$threads" \
-  -rf json -rff "$out/jmh.json" >"$out/jmh.log" 2>&1 \
-  || { cat "$out/jmh.log"; exit 1; }
+run_jmh ForwardBenchmark "$threads" "$out/jmh.json" -w 5s -r 5s
 if /usr/bin/python3 -c "import torch, torchvision" 2>/dev/null; then
   /usr/bin/python3 bench/peers/torch_vit_cpu.py "$threads" 5 >"$out/torch.txt"
 else
   echo "(PyTorch peer skipped: apt-get install python3-torch python3-torchvision)" >&2
   : >"$out/torch.txt"
 fi
-grep -q '"primaryMetric"' "$out/jmh.json" || { cat "$out/jmh.log"; exit 1; }
+grep -q '"primaryMetric"' "$out/jmh.json" || { cat "$out/jmh.json.log"; exit 1; }
 /usr/bin/python3 - "$out/jmh.json" "$out/torch.txt" "$threads" <<'PY'
 import json, sys
 ours = {}

@@ -4,14 +4,11 @@
 # Usage: bench/cpu-linear.sh [threads]   (default: all cores)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-. scripts/jdk.sh
+. bench/jmh.sh
 threads="${1:-$(nproc)}"
-mvn -B -q -DskipTests package >/dev/null
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
-java --sun-misc-unsafe-memory-access=allow -jar bench/target/benchmarks.jar LinearBenchmark \
-  -jvmArgsAppend "--add-modules jdk.incubator.vector --sun-misc-unsafe-memory-access=allow -Xmx4g -Dvitprobe.threads=$threads" \
-  -rf json -rff "$out/jmh.json" >"$out/jmh.log" 2>&1 || { cat "$out/jmh.log"; exit 1; }
+run_jmh LinearBenchmark "$threads" "$out/jmh.json"
 python3 - "$out/jmh.json" "$threads" <<'PY'
 import json, sys
 print(f"CPU linear layer, {sys.argv[2]} threads, fp32")

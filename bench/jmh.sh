@@ -1,0 +1,13 @@
+# Sourced by the CPU benchmark scripts: builds the JMH jar and defines run_jmh.
+# Usage (after `cd` to the repository root): . bench/jmh.sh; run_jmh BENCHMARK THREADS OUT_JSON [JMH options...]
+. scripts/jdk.sh
+mvn -B -q -DskipTests package >/dev/null
+
+run_jmh() {
+  local benchmark="$1" threads="$2" json="$3"
+  shift 3
+  # -jvmArgsAppend on the command line replaces the annotation's, so it repeats --add-modules.
+  java --sun-misc-unsafe-memory-access=allow -jar bench/target/benchmarks.jar "$benchmark" "$@" \
+    -jvmArgsAppend "--add-modules jdk.incubator.vector --sun-misc-unsafe-memory-access=allow -Xmx8g -Dvitprobe.threads=$threads" \
+    -rf json -rff "$json" >"$json.log" 2>&1 || { cat "$json.log"; return 1; }
+}
