@@ -66,6 +66,8 @@ class CudaForwardTest {
     @ParameterizedTest
     @MethodSource("fixturesAndPrecisions")
     void lastBlockMatchesReference(String name, Precision precision) {
+        // 785 tokens through 384-wide GEMMs take minutes per case on the emulator; the small fixtures test the same path.
+        Assumptions.assumeFalse(emulated() && name.startsWith("timm-"), "timm fixtures run on a real GPU only");
         Path dir = FixtureAgreementTest.fixture(name);
         try (CudaBackend gpu = open(precision)) {
             FixtureAgreementTest.assertLastBlockMatchesReference(dir, gpu, tolerance(precision), "cuda " + precision.id() + " " + name);
@@ -98,7 +100,7 @@ class CudaForwardTest {
         }
     }
 
-    /** 1,000 forwards of one shape (10 emulated): identical results, no new graphs after the second, no memory growth. */
+    /** 1,000 forwards of one shape (4 emulated): identical results, no new graphs after the second, no memory growth. */
     @Test
     void thousandForwardsReplayWithoutLeaking() {
         Path dir = FixtureAgreementTest.fixture("hf-vit-dino-format-small");
@@ -113,7 +115,7 @@ class CudaForwardTest {
             float[] reference = null;
             long owned = 0, free = 0;
             int graphs = 0;
-            int forwards = emulated() ? 10 : 1000;
+            int forwards = emulated() ? 4 : 1000;
             for (int i = 0; i < forwards; i++) {
                 float[] y = vit.forward(images, capture).get(w.config().depth() - 1, Intermediate.Y_NORM).data();
                 if (i == 1) {
