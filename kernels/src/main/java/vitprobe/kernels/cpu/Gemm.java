@@ -71,8 +71,8 @@ final class Gemm {
     static void multiply(float[] a, int aOff, int lda, float[] b, int bOff, int k, int n,
                          float[] c, int cOff, int ldc, int r0, int r1, int p0, int p1, float[] bias) {
         int whole = r0 + (r1 - r0) / MR * MR, rest = r1 - whole;
-        // The last rest < MR rows go through the same micro-kernel on zero-padded copies: a one-row loop has too few
-        // independent accumulators to hide the FMA latency and ran at a quarter of the speed.
+        // The last rest < MR rows go through the same micro-kernel on zero-padded copies (the padding rows are
+        // computed and dropped), so one kernel serves every row count.
         float[] restA = rest == 0 ? null : new float[MR * Math.min(KC, k)], restC = rest == 0 ? null : new float[MR * NR];
         for (int kb = 0; kb < k; kb += KC) {
             int kc = Math.min(KC, k - kb);
