@@ -3,7 +3,7 @@ package vitprobe.cli;
 import picocli.CommandLine.Option;
 import vitprobe.kernels.Backend;
 import vitprobe.kernels.Backends;
-import vitprobe.kernels.cuda.CudaBackend;
+import vitprobe.kernels.cpu.CpuBackend;
 
 import java.io.PrintWriter;
 
@@ -17,8 +17,9 @@ final class DeviceOptions {
 
     /** Opens the backend and says on {@code err} which one runs, and when auto fell back from a GPU precision. */
     Backend open(PrintWriter err) {
-        boolean fallback = device.equalsIgnoreCase("auto") && !precision.equalsIgnoreCase("fp32") && !CudaBackend.available();
         Backend backend = Backends.create(device, precision);
+        // Only auto reaches the CPU with another precision (cpu itself refuses it).
+        boolean fallback = backend instanceof CpuBackend && !precision.equalsIgnoreCase("fp32");
         err.printf("device: %s%s%n", backend.name(), fallback ? ", fp32 (no usable GPU for --precision " + precision + ")" : "");
         return backend;
     }
