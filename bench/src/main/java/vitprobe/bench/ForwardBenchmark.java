@@ -18,6 +18,7 @@ import vitprobe.engine.Capture;
 import vitprobe.engine.FloatTensor;
 import vitprobe.engine.Intermediate;
 import vitprobe.engine.VisionTransformer;
+import vitprobe.kernels.Backend;
 import vitprobe.kernels.Backends;
 import vitprobe.weights.ViTConfig;
 import vitprobe.weights.ViTWeights;
@@ -29,6 +30,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * Full-depth forward (like timm's forward_features: every block, final LayerNorm) of DINO ViT-S/8 and MAE
  * ViT-B/16 with random weights on the CPU backend. Score = seconds per batch; images/s = batch / score.
+ * {@code after} runs another model's forwards first in the same JVM ({@code small}: D=64 with head dim 16, like
+ * the transformers fixture; {@code vitb16}), so a row shows whether the speed depends on what ran before.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -46,19 +49,43 @@ public class ForwardBenchmark {
     @Param({"cpu"})
     public String device;
 
+    @Param({"none"})
+    public String after;
+
     private VisionTransformer vit;
     private FloatTensor images;
     private Capture capture;
 
     @Setup(Level.Trial)
     public void setUp() {
+        if (!after.equals("none")) runBefore();
         ViTConfig config = model.equals("vits8") ? ViTConfig.vitSmall8() : ViTConfig.vitBase16();
         vit = new VisionTransformer(ViTWeights.random(config, 42), Backends.create(device));
+        images = randomImages(batch);
+        capture = Capture.of(config.depth() - 1, EnumSet.of(Intermediate.Y_NORM));
+    }
+
+    private static FloatTensor randomImages(int batch) {
         float[] pixels = new float[batch * 3 * 224 * 224];
         SplittableRandom rng = new SplittableRandom(7);
         for (int i = 0; i < pixels.length; i++) pixels[i] = (float) rng.nextGaussian();
-        images = new FloatTensor(pixels, batch, 3, 224, 224);
-        capture = Capture.of(config.depth() - 1, EnumSet.of(Intermediate.Y_NORM));
+        return new FloatTensor(pixels, batch, 3, 224, 224);
+    }
+
+    /** Enough forwards of the other model for the JIT to compile the kernels on its shapes. */
+    private void runBefore() {
+        ViTConfig other = switch (after) {
+            case "small" -> ViTConfig.vit(64, 2, 4, 8);
+            case "vitb16" -> ViTConfig.vitBase16();
+            default -> throw new IllegalArgumentException("after: none, small or vitb16, not " + after);
+        };
+        int forwards = after.equals("small") ? 40 : 6;
+        FloatTensor batch4 = randomImages(4);
+        try (Backend backend = Backends.create(device);
+             VisionTransformer before = new VisionTransformer(ViTWeights.random(other, 1), backend)) {
+            Capture last = Capture.of(other.depth() - 1, EnumSet.of(Intermediate.Y));
+            for (int i = 0; i < forwards; i++) before.forward(batch4, last);
+        }
     }
 
     @Benchmark

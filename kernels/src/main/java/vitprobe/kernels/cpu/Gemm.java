@@ -63,6 +63,9 @@ final class Gemm {
         }
     }
 
+    /** The tile's starting values when there is no bias: a zero row read with row stride 0. */
+    private static final float[] ZERO_ROW = new float[NR];
+
     /**
      * C[r, j] = Σ_k A[r, k]·B[k, j] + bias[j] for rows [r0, r1) and panels [p0, p1). Row r of A starts at
      * {@code a[aOff + r * lda]}, row r of C at {@code c[cOff + r * ldc]}. {@code bias} is null or padded to
@@ -81,36 +84,38 @@ final class Gemm {
             for (int p = p0; p < p1; p++) {
                 int col = p * NR;
                 int valid = Math.min(NR, n - col);
-                VectorMask<Float> m0 = S.indexInRange(0, valid);
-                VectorMask<Float> m1 = S.indexInRange(L, valid);
                 int panel = bOff + (p * k + kb) * NR;
+                // The first K block starts from the bias (or zero), a row read with stride 0; later ones from C.
+                float[] init = first ? (bias == null ? ZERO_ROW : bias) : c;
                 for (int r = r0; r < whole; r += MR) {
-                    tile(a, aOff + r * lda + kb, lda, b, panel, kc, c, cOff + r * ldc + col, ldc, m0, m1, first, bias, col);
+                    int at = cOff + r * ldc + col;
+                    if (first) tile(a, aOff + r * lda + kb, lda, b, panel, kc, init, bias == null ? 0 : col, 0, c, at, ldc, valid);
+                    else tile(a, aOff + r * lda + kb, lda, b, panel, kc, c, at, ldc, c, at, ldc, valid);
                 }
                 if (rest == 0) continue;
                 int at = cOff + whole * ldc + col;
                 if (!first) for (int i = 0; i < rest; i++) System.arraycopy(c, at + i * ldc, restC, i * NR, valid);
-                tile(restA, 0, kc, b, panel, kc, restC, 0, NR, m0, m1, first, bias, col);
+                if (first) tile(restA, 0, kc, b, panel, kc, init, bias == null ? 0 : col, 0, restC, 0, NR, valid);
+                else tile(restA, 0, kc, b, panel, kc, restC, 0, NR, restC, 0, NR, valid);
                 for (int i = 0; i < rest; i++) System.arraycopy(restC, i * NR, c, at + i * ldc, valid);
             }
         }
     }
 
-    private static FloatVector start(float[] c, int at, VectorMask<Float> m, boolean first, float[] bias, int biasAt) {
-        if (!first) return FloatVector.fromArray(S, c, at, m);
-        return bias == null ? FloatVector.zero(S) : FloatVector.fromArray(S, bias, biasAt);
-    }
-
-    /** The MR × NR micro-kernel. */
+    /**
+     * The MR × NR micro-kernel: C tile = init tile + A·B over one K block, for the first {@code valid} columns.
+     * Everything it needs is passed as plain arrays and ints, so its compiled code does not depend on the profile
+     * of its callers: vector and mask objects never cross a call boundary, where C2 would have to box them.
+     */
     private static void tile(float[] a, int aAt, int lda, float[] b, int bAt, int kc,
-                             float[] c, int cAt, int ldc, VectorMask<Float> m0, VectorMask<Float> m1,
-                             boolean first, float[] bias, int col) {
-        FloatVector c00 = start(c, cAt, m0, first, bias, col), c01 = start(c, cAt + L, m1, first, bias, col + L);
-        FloatVector c10 = start(c, cAt + ldc, m0, first, bias, col), c11 = start(c, cAt + ldc + L, m1, first, bias, col + L);
-        FloatVector c20 = start(c, cAt + 2 * ldc, m0, first, bias, col), c21 = start(c, cAt + 2 * ldc + L, m1, first, bias, col + L);
-        FloatVector c30 = start(c, cAt + 3 * ldc, m0, first, bias, col), c31 = start(c, cAt + 3 * ldc + L, m1, first, bias, col + L);
-        FloatVector c40 = start(c, cAt + 4 * ldc, m0, first, bias, col), c41 = start(c, cAt + 4 * ldc + L, m1, first, bias, col + L);
-        FloatVector c50 = start(c, cAt + 5 * ldc, m0, first, bias, col), c51 = start(c, cAt + 5 * ldc + L, m1, first, bias, col + L);
+                             float[] init, int initAt, int initLd, float[] c, int cAt, int ldc, int valid) {
+        VectorMask<Float> m0 = S.indexInRange(0, valid), m1 = S.indexInRange(L, valid);
+        FloatVector c00 = FloatVector.fromArray(S, init, initAt, m0), c01 = FloatVector.fromArray(S, init, initAt + L, m1);
+        FloatVector c10 = FloatVector.fromArray(S, init, initAt + initLd, m0), c11 = FloatVector.fromArray(S, init, initAt + initLd + L, m1);
+        FloatVector c20 = FloatVector.fromArray(S, init, initAt + 2 * initLd, m0), c21 = FloatVector.fromArray(S, init, initAt + 2 * initLd + L, m1);
+        FloatVector c30 = FloatVector.fromArray(S, init, initAt + 3 * initLd, m0), c31 = FloatVector.fromArray(S, init, initAt + 3 * initLd + L, m1);
+        FloatVector c40 = FloatVector.fromArray(S, init, initAt + 4 * initLd, m0), c41 = FloatVector.fromArray(S, init, initAt + 4 * initLd + L, m1);
+        FloatVector c50 = FloatVector.fromArray(S, init, initAt + 5 * initLd, m0), c51 = FloatVector.fromArray(S, init, initAt + 5 * initLd + L, m1);
         int a0 = aAt, a1 = aAt + lda, a2 = aAt + 2 * lda, a3 = aAt + 3 * lda, a4 = aAt + 4 * lda, a5 = aAt + 5 * lda;
         for (int kk = 0; kk < kc; kk++) {
             int bk = bAt + kk * NR;
