@@ -7,8 +7,8 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 import vitprobe.probe.data.Synthetic;
 import vitprobe.probe.experiment.ExperimentConfig;
-import vitprobe.weights.AtomicFiles;
-import vitprobe.weights.Json;
+import vitprobe.io.AtomicFiles;
+import vitprobe.io.Json;
 
 import java.io.IOException;
 import java.io.PrintWriter;

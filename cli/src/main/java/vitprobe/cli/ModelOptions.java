@@ -6,8 +6,8 @@ import picocli.CommandLine.Spec;
 import vitprobe.weights.CheckpointLoader;
 import vitprobe.weights.ViTConfig;
 import vitprobe.weights.ViTWeights;
-import vitprobe.weights.hub.HubClient;
-import vitprobe.weights.hub.HubReference;
+import vitprobe.hub.HubClient;
+import vitprobe.hub.HubReference;
 
 import java.nio.file.Files;
 import java.nio.file.Path;

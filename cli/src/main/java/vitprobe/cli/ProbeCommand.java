@@ -15,8 +15,8 @@ import vitprobe.probe.Metrics;
 import vitprobe.probe.ProbeData;
 import vitprobe.probe.ProbeReport;
 import vitprobe.probe.Rule;
-import vitprobe.weights.AtomicFiles;
-import vitprobe.weights.Json;
+import vitprobe.io.AtomicFiles;
+import vitprobe.io.Json;
 
 import java.io.IOException;
 import java.nio.file.Path;

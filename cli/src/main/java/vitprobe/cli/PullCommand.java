@@ -5,8 +5,8 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
-import vitprobe.weights.hub.HubClient;
-import vitprobe.weights.hub.HubReference;
+import vitprobe.hub.HubClient;
+import vitprobe.hub.HubReference;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;

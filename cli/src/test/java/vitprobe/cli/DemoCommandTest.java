@@ -2,7 +2,7 @@ package vitprobe.cli;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import vitprobe.weights.Json;
+import vitprobe.io.Json;
 
 import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;

@@ -7,7 +7,7 @@ import vitprobe.probe.data.Synthetic;
 import vitprobe.probe.experiment.ExperimentConfig;
 import vitprobe.probe.experiment.ExperimentRunner;
 import vitprobe.report.Report;
-import vitprobe.weights.Json;
+import vitprobe.io.Json;
 import vitprobe.weights.Layout;
 import vitprobe.weights.ViTConfig;
 import vitprobe.weights.ViTWeights;

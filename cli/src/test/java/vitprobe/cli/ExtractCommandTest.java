@@ -5,7 +5,7 @@ import org.junit.jupiter.api.io.TempDir;
 import vitprobe.probe.ProbeData;
 import vitprobe.probe.TokenType;
 import vitprobe.probe.data.ExtractedFeatures;
-import vitprobe.weights.Json;
+import vitprobe.io.Json;
 
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -5,7 +5,7 @@ import org.junit.jupiter.api.io.TempDir;
 import vitprobe.probe.ConceptTemplates;
 import vitprobe.probe.ProbeData;
 import vitprobe.probe.Rule;
-import vitprobe.weights.Json;
+import vitprobe.io.Json;
 import vitprobe.weights.SafetensorsWriter;
 
 import java.io.IOException;

@@ -3,7 +3,7 @@ package vitprobe.probe;
 import vitprobe.kernels.cpu.DenseMath;
 import vitprobe.kernels.cpu.Parallel;
 import vitprobe.weights.DType;
-import vitprobe.weights.Json;
+import vitprobe.io.Json;
 import vitprobe.weights.SafeTensors;
 import vitprobe.weights.SafetensorsException;
 import vitprobe.weights.SafetensorsWriter;

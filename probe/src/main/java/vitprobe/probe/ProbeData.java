@@ -1,7 +1,7 @@
 package vitprobe.probe;
 
 import vitprobe.weights.DType;
-import vitprobe.weights.Json;
+import vitprobe.io.Json;
 import vitprobe.weights.SafeTensors;
 import vitprobe.weights.SafetensorsException;
 import vitprobe.weights.SafetensorsWriter;

@@ -1,6 +1,6 @@
 package vitprobe.probe;
 
-import vitprobe.weights.Json;
+import vitprobe.io.Json;
 import vitprobe.weights.SafeTensors;
 import vitprobe.weights.Tensor;
 

@@ -3,7 +3,7 @@ package vitprobe.report;
 import org.jfree.chart.JFreeChart;
 import org.jfree.svg.SVGGraphics2D;
 import vitprobe.report.ResultsFile.Row;
-import vitprobe.weights.AtomicFiles;
+import vitprobe.io.AtomicFiles;
 
 import javax.imageio.ImageIO;
 import java.awt.Graphics2D;

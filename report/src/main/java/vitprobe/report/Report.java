@@ -2,7 +2,7 @@ package vitprobe.report;
 
 import vitprobe.report.Figures.Figure;
 import vitprobe.report.ResultsFile.Row;
-import vitprobe.weights.AtomicFiles;
+import vitprobe.io.AtomicFiles;
 
 import java.io.IOException;
 import java.nio.file.Files;

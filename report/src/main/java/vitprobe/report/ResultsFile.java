@@ -1,6 +1,6 @@
 package vitprobe.report;
 
-import vitprobe.weights.Json;
+import vitprobe.io.Json;
 
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,5 +1,7 @@
 package vitprobe.weights;
 
+import vitprobe.io.Json;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

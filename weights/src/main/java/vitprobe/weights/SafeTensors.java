@@ -1,5 +1,7 @@
 package vitprobe.weights;
 
+import vitprobe.io.Json;
+
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;

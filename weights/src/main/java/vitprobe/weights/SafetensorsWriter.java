@@ -1,5 +1,8 @@
 package vitprobe.weights;
 
+import vitprobe.io.Json;
+import vitprobe.io.AtomicFiles;
+
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;

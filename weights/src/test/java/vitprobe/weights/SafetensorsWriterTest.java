@@ -1,5 +1,7 @@
 package vitprobe.weights;
 
+import vitprobe.io.Json;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -1,5 +1,7 @@
 package vitprobe.weights;
 
+import vitprobe.io.Json;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

@@ -4,7 +4,7 @@ import vitprobe.engine.Intermediate;
 import vitprobe.engine.extract.Task;
 import vitprobe.probe.Metrics;
 import vitprobe.probe.Rule;
-import vitprobe.weights.Json;
+import vitprobe.io.Json;
 
 import java.io.IOException;
 import java.nio.file.Files;

@@ -12,7 +12,7 @@ import vitprobe.probe.Rule;
 import vitprobe.probe.data.Broden;
 import vitprobe.probe.data.Datasets;
 import vitprobe.probe.data.PatchLabeling;
-import vitprobe.weights.Json;
+import vitprobe.io.Json;
 
 import java.io.IOException;
 import java.nio.file.Files;

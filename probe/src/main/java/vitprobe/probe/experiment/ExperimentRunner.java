@@ -24,8 +24,8 @@ import vitprobe.probe.data.ExtractedFeatures;
 import vitprobe.probe.data.PatchLabeling;
 import vitprobe.probe.experiment.ExperimentConfig.ModelSpec;
 import vitprobe.probe.experiment.ExperimentConfig.TaskSpec;
-import vitprobe.weights.AtomicFiles;
-import vitprobe.weights.Json;
+import vitprobe.io.AtomicFiles;
+import vitprobe.io.Json;
 import vitprobe.weights.ViTConfig;
 import vitprobe.weights.ViTWeights;
 

@@ -20,8 +20,8 @@ import vitprobe.probe.Rule;
 import vitprobe.probe.data.ExtractedFeatures;
 import vitprobe.probe.experiment.ExperimentConfig.ModelSpec;
 import vitprobe.probe.experiment.ExperimentConfig.TaskSpec;
-import vitprobe.weights.AtomicFiles;
-import vitprobe.weights.Json;
+import vitprobe.io.AtomicFiles;
+import vitprobe.io.Json;
 import vitprobe.weights.ViTWeights;
 
 import javax.imageio.ImageIO;

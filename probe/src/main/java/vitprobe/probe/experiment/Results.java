@@ -5,8 +5,8 @@ import vitprobe.engine.extract.Task;
 import vitprobe.probe.Rule;
 import vitprobe.probe.experiment.ExperimentConfig.ModelSpec;
 import vitprobe.probe.experiment.ExperimentConfig.TaskSpec;
-import vitprobe.weights.AtomicFiles;
-import vitprobe.weights.Json;
+import vitprobe.io.AtomicFiles;
+import vitprobe.io.Json;
 
 import java.io.IOException;
 import java.nio.file.Files;

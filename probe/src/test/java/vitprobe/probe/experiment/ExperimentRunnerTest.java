@@ -3,7 +3,7 @@ package vitprobe.probe.experiment;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import vitprobe.probe.data.Synthetic;
-import vitprobe.weights.Json;
+import vitprobe.io.Json;
 import vitprobe.weights.Layout;
 import vitprobe.weights.ViTConfig;
 import vitprobe.weights.ViTWeights;

@@ -1,9 +1,9 @@
 package vitprobe.engine.extract;
 
 import vitprobe.engine.Intermediate;
-import vitprobe.weights.AtomicFiles;
+import vitprobe.io.AtomicFiles;
 import vitprobe.weights.DType;
-import vitprobe.weights.Json;
+import vitprobe.io.Json;
 import vitprobe.weights.SafeTensors;
 import vitprobe.weights.SafetensorsException;
 import vitprobe.weights.Tensor;

@@ -1,7 +1,7 @@
 package vitprobe.engine.extract;
 
 import vitprobe.engine.Intermediate;
-import vitprobe.weights.Json;
+import vitprobe.io.Json;
 import vitprobe.weights.SafetensorsWriter;
 
 import java.io.ByteArrayOutputStream;

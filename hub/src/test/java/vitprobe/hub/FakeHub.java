@@ -1,4 +1,4 @@
-package vitprobe.weights.hub;
+package vitprobe.hub;
 
 import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpExchange;

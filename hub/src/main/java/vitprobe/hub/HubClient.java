@@ -1,4 +1,4 @@
-package vitprobe.weights.hub;
+package vitprobe.hub;
 
 import java.io.IOException;
 import java.io.InputStream;

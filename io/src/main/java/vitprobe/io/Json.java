@@ -1,4 +1,4 @@
-package vitprobe.weights;
+package vitprobe.io;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -35,7 +35,8 @@ public final class Json {
         return (Map<String, Object>) v;
     }
 
-    static String kind(Object v) {
+    /** What a parsed value is, for error messages: "an object", "a string", "null", ... */
+    public static String kind(Object v) {
         if (v == null) return "null";
         if (v instanceof Map) return "an object";
         if (v instanceof List) return "an array";

@@ -1,4 +1,4 @@
-package vitprobe.weights.hub;
+package vitprobe.hub;
 
 /** A hub download or cache problem, described in one line that names the repository, file or URL. */
 public final class HubException extends RuntimeException {

@@ -1,4 +1,4 @@
-package vitprobe.weights.hub;
+package vitprobe.hub;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -25,7 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static vitprobe.weights.hub.FakeHub.COMMIT;
+import static vitprobe.hub.FakeHub.COMMIT;
 
 @Timeout(60)
 class HubClientTest {

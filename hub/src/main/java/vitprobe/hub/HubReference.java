@@ -1,4 +1,4 @@
-package vitprobe.weights.hub;
+package vitprobe.hub;
 
 import java.util.regex.Pattern;
 

@@ -1,4 +1,4 @@
-package vitprobe.weights;
+package vitprobe.io;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;

@@ -1,4 +1,4 @@
-package vitprobe.weights;
+package vitprobe.io;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

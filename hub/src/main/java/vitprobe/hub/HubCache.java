@@ -1,6 +1,6 @@
-package vitprobe.weights.hub;
+package vitprobe.hub;
 
-import vitprobe.weights.AtomicFiles;
+import vitprobe.io.AtomicFiles;
 
 import java.io.IOException;
 import java.nio.file.Files;
