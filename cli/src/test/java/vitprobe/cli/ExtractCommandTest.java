@@ -95,6 +95,19 @@ class ExtractCommandTest {
     }
 
     @Test
+    void attentionMapsAreRefusedAsABadFlagBeforeAnyWork() throws Exception {
+        Path set = dir.resolve("set"), out = dir.resolve("never");
+        CliRunner.run("synth", "--kind", "classification", "--out", set.toString(), "--classes", "1", "--train", "1",
+                "--test", "0", "--width", "16", "--height", "16");
+        CliRunner r = CliRunner.run("extract", "--model", model(), "--dataset", set.toString(), "--out", out.toString(),
+                "--tokens", "mlp_hidden,attn");
+        assertEquals(Main.EXIT_USAGE, r.status(), r.err());
+        assertEquals("vitprobe: --tokens: attn cannot be extracted: it is an attention map [B, heads, N, N], not a feature"
+                + " per token (vitprobe tokens writes it whole)\nTry 'vitprobe extract --help'.\n", r.errorLines());
+        assertFalse(Files.exists(out));
+    }
+
+    @Test
     void badInputIsOneLineAndLeavesNoOutput() throws Exception {
         Path out = dir.resolve("never");
         CliRunner r = CliRunner.run("extract", "--model", model(), "--dataset", dir.resolve("missing").toString(), "--out", out.toString());

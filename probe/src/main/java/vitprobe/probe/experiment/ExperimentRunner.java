@@ -146,7 +146,7 @@ public final class ExperimentRunner {
         boolean segmentation = t.task() == Task.SEGMENTATION;
         int kept = segmentation ? Math.min(t.patchesPerImage(), c.patches()) : 1;
         ExtractOptions options = new ExtractOptions(t.task(), block(config, c), EnumSet.copyOf(config.tokens()), config.dtype(),
-                ExtractOptions.defaultShardImages(kept, c.dim(), config.tokens().size()),
+                ExtractOptions.defaultShardImages(kept, EnumSet.copyOf(config.tokens()), c),
                 segmentation ? new PatchSelection(t.patchesPerImage(), config.seed()) : PatchSelection.ALL);
         Path out = config.output().resolve("features").resolve(m.name()).resolve(t.task().key());
         String name = isRandom(m) ? m.reference() + " seed " + config.seed() : m.reference();

@@ -195,7 +195,7 @@ public final class Extractor {
         long t0 = System.nanoTime();
         ViTConfig c = vit.config();
         ShardBuilder.Header header = new ShardBuilder.Header(options.task(), options.precision(), options.block(), model,
-                job.split, c.dim(), concepts.names(), concepts.categories(), concepts.categoryNames());
+                job.split, c, concepts.names(), concepts.categories(), concepts.categoryNames());
         for (Intermediate t : options.tokens()) shard.write(FeatureStore.shardFile(out, t, job.split, job.index), t, header);
         times.add(StageTimes.Stage.WRITE, System.nanoTime() - t0);
     }
@@ -208,7 +208,6 @@ public final class Extractor {
         for (int i = 0; i < b; i++) System.arraycopy(group.get(i).pixels, 0, pixels, i * per, per);
         Activations acts = vit.forward(new FloatTensor(pixels, b, 3, size, size), Capture.of(options.block(), options.tokens()));
         times.add(StageTimes.Stage.FORWARD, System.nanoTime() - t0);
-        int tokens = vit.config().tokens(), d = vit.config().dim();
         for (int i = 0; i < b; i++) {
             Prepared p = group.get(i);
             shard.image(indices.get(i), p.sample.id());
@@ -217,14 +216,17 @@ public final class Extractor {
             for (int r = 0; r < rows.length; r++) {
                 int token = options.task() == Task.CLASSIFICATION ? 0 : 1 + rows[r];
                 Map<Intermediate, float[]> row = new EnumMap<>(Intermediate.class);
-                for (Intermediate t : options.tokens()) {
-                    int from = (i * tokens + token) * d;
-                    row.put(t, java.util.Arrays.copyOfRange(acts.get(options.block(), t).data(), from, from + d));
-                }
+                for (Intermediate t : options.tokens()) row.put(t, tokenRow(acts.get(options.block(), t), i, token));
                 byte[] labels = java.util.Arrays.copyOfRange(p.labels, r * labelWidth, (r + 1) * labelWidth);
                 shard.add(row, labels, indices.get(i), options.task() == Task.CLASSIFICATION ? -1 : rows[r]);
             }
         }
+    }
+
+    /** The vector of one token of one image in a captured [B, N, width] tensor; widths differ (mlp_hidden). */
+    private static float[] tokenRow(FloatTensor captured, int image, int token) {
+        int width = captured.dim(2), from = (image * captured.dim(1) + token) * width;
+        return java.util.Arrays.copyOfRange(captured.data(), from, from + width);
     }
 
     /** Decodes a sample and computes its labels on a decoding thread. */

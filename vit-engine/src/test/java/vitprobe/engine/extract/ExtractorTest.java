@@ -39,7 +39,8 @@ class ExtractorTest {
         try (VisionTransformer vit = TinyModel.create()) {
             FloatTensor t = vit.forward(new FloatTensor(transform.apply(image), 1, 3, 32, 32), Capture.of(1, Set.of(which)))
                     .get(1, which);
-            return Arrays.copyOfRange(t.data(), token * 32, (token + 1) * 32);
+            int width = t.dim(-1);
+            return Arrays.copyOfRange(t.data(), token * width, (token + 1) * width);
         }
     }
 
@@ -104,6 +105,35 @@ class ExtractorTest {
             byte[] all = source.samples("train").get(image).patchLabels(grid);
             assertArrayEquals(selection.select(source.samples("train").get(image).id(), all, 16, 3), kept);
         }
+    }
+
+    /** mlp_hidden is 2D wide (64 here): every row must be that image's own activation at that patch, whole. */
+    @Test
+    void tokenTypesWiderThanTheModelAreStoredWholeForEveryImage() throws Exception {
+        TestSource source = TestSource.of(7, 4, 1, List.of(), List.of(), 0);
+        Path out = dir.resolve("wide");
+        extract(source, new ExtractOptions(Task.SEGMENTATION, 1, EnumSet.of(Intermediate.Q, Intermediate.MLP_HIDDEN),
+                Precision.F32, 4, new PatchSelection(3, 5)), out);
+        for (Intermediate which : List.of(Intermediate.Q, Intermediate.MLP_HIDDEN)) {
+            int width = which == Intermediate.MLP_HIDDEN ? TinyModel.CONFIG.mlpDim() : TinyModel.CONFIG.dim();
+            FeatureStore.Features f = FeatureStore.read(out.resolve(which.id()).resolve("train"));
+            assertEquals(width, f.dim(), which.id());
+            assertEquals(4 * 3, f.size(), which.id());
+            for (int s = 0; s < f.size(); s++) {
+                TestSource.Item item = source.samples("train").get((int) f.groups()[s]);
+                int patch = (int) f.patches()[s];
+                assertClose(reference(item, Task.SEGMENTATION, which, 1 + patch), f.features(), s * width, 1e-5f,
+                        which.id() + " " + item.id() + " patch " + patch);
+            }
+        }
+    }
+
+    @Test
+    void attentionMapsAreRefusedWithTheReason() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new ExtractOptions(
+                Task.CLASSIFICATION, 1, EnumSet.of(Intermediate.X, Intermediate.ATTN), Precision.F32, 2, PatchSelection.ALL));
+        assertEquals("attn cannot be extracted: it is an attention map [B, heads, N, N], not a feature per token "
+                + "(vitprobe tokens writes it whole)", e.getMessage());
     }
 
     @Test
