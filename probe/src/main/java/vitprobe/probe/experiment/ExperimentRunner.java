@@ -25,6 +25,7 @@ import vitprobe.probe.data.PatchLabeling;
 import vitprobe.probe.experiment.ExperimentConfig.ModelSpec;
 import vitprobe.probe.experiment.ExperimentConfig.TaskSpec;
 import vitprobe.weights.AtomicFiles;
+import vitprobe.weights.FolderLock;
 import vitprobe.weights.Json;
 import vitprobe.weights.ViTConfig;
 import vitprobe.weights.ViTWeights;
@@ -70,8 +71,17 @@ public final class ExperimentRunner {
         this.log = log;
     }
 
-    /** Runs what is not finished yet and writes results.json and results.csv; returns the results file. */
+    /**
+     * Runs what is not finished yet and writes results.json and results.csv; returns the results file. A second
+     * runner into the same output folder is refused while this one holds the folder's lock.
+     */
     public Path run() throws IOException {
+        try (FolderLock lock = FolderLock.acquire(config.output())) {
+            return runLocked();
+        }
+    }
+
+    private Path runLocked() throws IOException {
         List<Cell> plan = plan();
         total = plan.size();
         long start = System.nanoTime();

@@ -9,6 +9,7 @@ import vitprobe.engine.image.ImageDecodeException;
 import vitprobe.engine.image.ImageDecoder;
 import vitprobe.engine.image.ImageTransform;
 import vitprobe.engine.image.RgbImage;
+import vitprobe.weights.FolderLock;
 import vitprobe.weights.ViTConfig;
 
 import java.io.IOException;
@@ -81,7 +82,18 @@ public final class Extractor {
     /** A decoded, preprocessed image with the labels of its stored samples, or the reason it is skipped. */
     private record Prepared(Sample sample, float[] pixels, byte[] labels, int[] patches, String problem) {}
 
+    /**
+     * Extracts into {@code out}, or resumes the extraction there. Only one run may write a folder at a time: a second
+     * one is refused while the first holds the folder's lock.
+     */
     public Result run(SampleSource source, Path out) throws IOException {
+        FeatureStore.refuseForeignFolder(out);
+        try (FolderLock lock = FolderLock.acquire(out)) {
+            return runLocked(source, out);
+        }
+    }
+
+    private Result runLocked(SampleSource source, Path out) throws IOException {
         Concepts concepts = source.concepts();
         Map<String, List<? extends Sample>> splits = new LinkedHashMap<>();
         for (String split : source.splits()) splits.put(split, source.samples(split));

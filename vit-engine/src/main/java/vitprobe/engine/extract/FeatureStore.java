@@ -3,6 +3,7 @@ package vitprobe.engine.extract;
 import vitprobe.engine.Intermediate;
 import vitprobe.weights.AtomicFiles;
 import vitprobe.weights.DType;
+import vitprobe.weights.FolderLock;
 import vitprobe.weights.Json;
 import vitprobe.weights.SafeTensors;
 import vitprobe.weights.SafetensorsException;
@@ -27,6 +28,7 @@ import java.util.stream.Stream;
  * DIR/manifest.json                               settings, splits, concepts (written first, checked on resume)
  * DIR/&lt;token type&gt;/&lt;split&gt;/shard-00000.safetensors   one probe file per shard
  * DIR/skipped.tsv                                  images left out: split, image, problem
+ * DIR/.vitprobe.lock                               held by the run writing the folder (see {@link FolderLock})
  * </pre>
  * A shard file holds {@code features} [n, D] (F32 or F16), {@code labels} [n, C] U8, {@code groups} [n] I64 (the
  * image's index in its split), for patch tokens {@code patches} [n] I64 (row-major index on the token grid), and
@@ -72,10 +74,16 @@ public final class FeatureStore {
             }
             return;
         }
+        refuseForeignFolder(out);
+        AtomicFiles.writeString(file, Json.writePretty(manifest));
+    }
+
+    /** Refuses a folder that holds something other than an extraction, before anything (a lock) is put into it. */
+    static void refuseForeignFolder(Path out) throws IOException {
+        if (Files.isRegularFile(out.resolve(MANIFEST))) return;
         if (Files.exists(out) && (!Files.isDirectory(out) || !isEmpty(out))) {
             throw new IllegalArgumentException(out + " exists and is not an extraction folder (no " + MANIFEST + "); choose a new output folder");
         }
-        AtomicFiles.writeString(file, Json.writePretty(manifest));
     }
 
     private static Set<String> union(Set<String> a, Set<String> b) {
@@ -84,9 +92,10 @@ public final class FeatureStore {
         return all;
     }
 
+    /** Empty but maybe for the lock file of a run that was stopped before it wrote the manifest. */
     private static boolean isEmpty(Path dir) throws IOException {
         try (Stream<Path> s = Files.list(dir)) {
-            return s.findAny().isEmpty();
+            return s.allMatch(p -> p.getFileName().toString().equals(FolderLock.FILE));
         }
     }
 

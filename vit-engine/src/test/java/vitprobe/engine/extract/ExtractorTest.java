@@ -9,6 +9,7 @@ import vitprobe.engine.VisionTransformer;
 import vitprobe.engine.image.ImageDecoder;
 import vitprobe.engine.image.ImageTransform;
 import vitprobe.engine.image.RgbImage;
+import vitprobe.weights.FolderLock;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,6 +20,7 @@ import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -184,5 +186,6 @@ class ExtractorTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> extract(source,
                 new ExtractOptions(Task.CLASSIFICATION, 1, EnumSet.of(Intermediate.X), Precision.F32, 2, PatchSelection.ALL), out));
         assertTrue(e.getMessage().contains("is not an extraction folder"), e.getMessage());
+        assertFalse(Files.exists(out.resolve(FolderLock.FILE)), "no lock file put into a folder that is not ours");
     }
 }
