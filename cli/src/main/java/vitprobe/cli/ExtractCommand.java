@@ -11,6 +11,7 @@ import vitprobe.engine.VisionTransformer;
 import vitprobe.engine.extract.ExtractOptions;
 import vitprobe.engine.extract.Extractor;
 import vitprobe.engine.extract.FeatureStore;
+import vitprobe.engine.extract.ModelId;
 import vitprobe.engine.extract.PatchSelection;
 import vitprobe.engine.extract.Precision;
 import vitprobe.engine.extract.SampleSource;
@@ -111,10 +112,9 @@ final class ExtractCommand implements Callable<Integer> {
             int shard = shardSize != null ? shardSize : ExtractOptions.defaultShardImages(kept, types, c);
             ExtractOptions options = new ExtractOptions(which, index, types, stored, shard,
                     which == Task.SEGMENTATION ? new PatchSelection(perImage, seed) : PatchSelection.ALL);
-            String name = model.startsWith("random:") ? model + " seed " + seed : Path.of(model).toAbsolutePath().normalize().toString();
             try (Backend backend = deviceOptions.open(err); VisionTransformer vit = new VisionTransformer(w, backend)) {
                 err.printf("extracting %s from %s (%s) into %s%n", String.join(",", Intermediate.ids(types)), source.description(), which.key(), out);
-                Extractor.Result r = new Extractor(vit, name, options, batch, decodeThreads, err).run(source, out);
+                Extractor.Result r = new Extractor(vit, ModelId.of(model, seed, w), options, batch, decodeThreads, err).run(source, out);
                 err.printf(Locale.ROOT, "%d images in %d shards (%d resumed), %d skipped%s; %.2f images/s%n", r.images(), r.shards(), r.resumed(),
                         r.skipped(), r.skipped() > 0 ? " (listed in " + out.resolve(FeatureStore.REPORT) + ")" : "", r.imagesPerSecond());
                 err.println("stages: " + r.times().summary());

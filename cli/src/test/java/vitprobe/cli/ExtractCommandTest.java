@@ -9,8 +9,10 @@ import vitprobe.weights.Json;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -92,6 +94,35 @@ class ExtractCommandTest {
                 "--test", out.resolve("y_norm/test/shard-00000.safetensors").toString(), "--out", result.toString());
         assertEquals(0, r.status(), r.err());
         assertTrue(Files.isRegularFile(result));
+    }
+
+    /** The testers' case: model.safetensors replaced at the same path between two runs must not be resumed. */
+    @Test
+    void resumeRefusesOtherWeightsAtTheSamePathAndAcceptsAFileOnlyTouched() throws Exception {
+        Path model = Files.createDirectories(dir.resolve("model")), set = dir.resolve("set"), out = dir.resolve("features");
+        for (String f : List.of("config.json", "model.safetensors")) Files.copy(Path.of(model()).resolve(f), model.resolve(f));
+        Path weights = model.resolve("model.safetensors");
+        assertEquals(0, CliRunner.run("synth", "--kind", "classification", "--out", set.toString(), "--classes", "1",
+                "--train", "2", "--test", "0", "--width", "16", "--height", "16").status());
+        String[] extract = {"extract", "--model", model.toString(), "--dataset", set.toString(), "--out", out.toString(),
+                "--tokens", "y", "--shard-size", "1"};
+        assertEquals(0, CliRunner.run(extract).status());
+
+        FileTime later = FileTime.fromMillis(Files.getLastModifiedTime(weights).toMillis() + 60_000);
+        Files.setLastModifiedTime(weights, later);
+        CliRunner touched = CliRunner.run(extract);
+        assertEquals(0, touched.status(), touched.err());
+        assertTrue(touched.err().contains("(2 resumed)"), touched.err());
+        Map<?, ?> recorded = (Map<?, ?>) Json.parseObject(Files.readString(out.resolve("manifest.json"))).get("weights");
+        assertEquals(later.to(TimeUnit.NANOSECONDS), recorded.get("modified"), "the manifest follows the touched file");
+
+        byte[] bytes = Files.readAllBytes(weights);
+        bytes[bytes.length - 4] ^= 1; // the lowest mantissa bit of the last weight: same size, other model
+        Files.write(weights, bytes);
+        CliRunner replaced = CliRunner.run(extract);
+        assertEquals(Main.EXIT_INPUT, replaced.status(), replaced.err());
+        assertEquals("vitprobe: " + out + " holds an extraction with other settings (differs in: weights (the sha256 of "
+                + weights + " changed)); use another output folder, or the same settings to resume\n", replaced.errorLines());
     }
 
     @Test

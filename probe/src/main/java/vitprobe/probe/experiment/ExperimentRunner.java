@@ -5,6 +5,7 @@ import vitprobe.engine.VisionTransformer;
 import vitprobe.engine.extract.ExtractOptions;
 import vitprobe.engine.extract.Extractor;
 import vitprobe.engine.extract.FeatureStore;
+import vitprobe.engine.extract.ModelId;
 import vitprobe.engine.extract.PatchSelection;
 import vitprobe.engine.extract.SampleSource;
 import vitprobe.engine.extract.Task;
@@ -91,7 +92,7 @@ public final class ExperimentRunner {
                 modelInfo.put(m.name(), describe(m, w));
                 log.printf("%s on %s%n", m.name(), backend.name());
                 for (TaskSpec t : config.tasks()) {
-                    Path features = extract(vit, m, t);
+                    Path features = extract(vit, ModelId.of(m.reference(), config.seed(), w), m, t);
                     for (Intermediate token : config.tokens()) {
                         List<Cell> cells = plan.stream().filter(c -> c.model().equals(m.name()) && c.task() == t.task() && c.token() == token).toList();
                         probe(cells, t, features.resolve(token.id()));
@@ -151,7 +152,7 @@ public final class ExperimentRunner {
     }
 
     /** Extracts (or resumes) every token type of the task's data set; returns the extraction folder. */
-    private Path extract(VisionTransformer vit, ModelSpec m, TaskSpec t) throws IOException {
+    private Path extract(VisionTransformer vit, ModelId model, ModelSpec m, TaskSpec t) throws IOException {
         ViTConfig c = vit.config();
         boolean segmentation = t.task() == Task.SEGMENTATION;
         int kept = segmentation ? Math.min(t.patchesPerImage(), c.patches()) : 1;
@@ -159,9 +160,8 @@ public final class ExperimentRunner {
                 ExtractOptions.defaultShardImages(kept, EnumSet.copyOf(config.tokens()), c),
                 segmentation ? new PatchSelection(t.patchesPerImage(), config.seed()) : PatchSelection.ALL);
         Path out = config.output().resolve("features").resolve(m.name()).resolve(t.task().key());
-        String name = isRandom(m) ? m.reference() + " seed " + config.seed() : m.reference();
         log.printf("%s · %s: features of %s%n", m.name(), t.task().key(), t.dataset());
-        new Extractor(vit, name, options, config.batch(), Runtime.getRuntime().availableProcessors(), log).run(open(t), out);
+        new Extractor(vit, model, options, config.batch(), Runtime.getRuntime().availableProcessors(), log).run(open(t), out);
         return out;
     }
 

@@ -41,7 +41,7 @@ public final class Extractor {
     private static final int BATCHES_AHEAD = 2;
 
     private final VisionTransformer vit;
-    private final String model;
+    private final ModelId model;
     private final ExtractOptions options;
     private final int batch;
     private final int decodeThreads;
@@ -50,10 +50,10 @@ public final class Extractor {
     private final ImageTransform transform;
 
     /**
-     * @param model         the model's name for the manifest (checkpoint path or "random:vits8 seed 0")
+     * @param model         the model's name and weights file for the manifest
      * @param progressOut   where the progress bar goes (stderr), or null for none
      */
-    public Extractor(VisionTransformer vit, String model, ExtractOptions options, int batch, int decodeThreads,
+    public Extractor(VisionTransformer vit, ModelId model, ExtractOptions options, int batch, int decodeThreads,
                      PrintWriter progressOut) {
         if (batch < 1) throw new IllegalArgumentException("batch must be at least 1, got " + batch);
         if (decodeThreads < 1) throw new IllegalArgumentException("decode threads must be at least 1, got " + decodeThreads);
@@ -97,7 +97,7 @@ public final class Extractor {
         Concepts concepts = source.concepts();
         Map<String, List<? extends Sample>> splits = new LinkedHashMap<>();
         for (String split : source.splits()) splits.put(split, source.samples(split));
-        FeatureStore.claim(out, manifest(source, splits));
+        FeatureStore.claim(out, manifest(source, splits), model.weightsFile());
 
         List<ShardJob> pending = new ArrayList<>();
         Map<String, Integer> shardCounts = new LinkedHashMap<>();
@@ -139,13 +139,13 @@ public final class Extractor {
         return true;
     }
 
-    /** The manifest: every setting that decides the stored bytes, and the shape of the output. */
+    /** The manifest: every setting that decides the stored bytes but the weights' fingerprint, and the output's shape. */
     private Map<String, Object> manifest(SampleSource source, Map<String, List<? extends Sample>> splits) {
         ViTConfig c = vit.config();
         Concepts concepts = source.concepts();
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("format", FeatureStore.FORMAT);
-        m.put("model", model);
+        m.put("model", model.name());
         m.put("config", c.summary());
         m.put("dataset", source.description());
         m.put("task", options.task().key());
@@ -206,7 +206,7 @@ public final class Extractor {
         }
         long t0 = System.nanoTime();
         ViTConfig c = vit.config();
-        ShardBuilder.Header header = new ShardBuilder.Header(options.task(), options.precision(), options.block(), model,
+        ShardBuilder.Header header = new ShardBuilder.Header(options.task(), options.precision(), options.block(), model.name(),
                 job.split, c, concepts.names(), concepts.categories(), concepts.categoryNames());
         for (Intermediate t : options.tokens()) shard.write(FeatureStore.shardFile(out, t, job.split, job.index), t, header);
         times.add(StageTimes.Stage.WRITE, System.nanoTime() - t0);

@@ -40,6 +40,8 @@ public final class FeatureStore {
     public static final String FORMAT = "vitprobe-features/1";
     public static final String MANIFEST = "manifest.json";
     public static final String REPORT = "skipped.tsv";
+    /** The manifest's fingerprint of the weights file (see {@link WeightsFingerprint}). */
+    static final String WEIGHTS = "weights";
 
     private FeatureStore() {}
 
@@ -52,30 +54,45 @@ public final class FeatureStore {
     }
 
     /**
-     * Makes {@code out} an extraction folder for this manifest: writes it into a new or empty folder, accepts a
-     * folder holding the same manifest (resume), and refuses anything else.
+     * Makes {@code out} an extraction folder for this manifest: writes it, with the fingerprint of the weights file
+     * (null for generated weights), into a new or empty folder; accepts a folder holding the same manifest and
+     * weights (resume); refuses anything else.
      */
-    static void claim(Path out, Map<String, Object> manifest) throws IOException {
+    static void claim(Path out, Map<String, Object> manifest, Path weightsFile) throws IOException {
         Path file = out.resolve(MANIFEST);
-        if (Files.isRegularFile(file)) {
-            Map<String, Object> existing;
-            try {
-                existing = Json.parseObject(Files.readString(file));
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException(file + ": not a valid manifest (" + e.getMessage() + ")");
-            }
-            Set<String> differ = new TreeSet<>();
-            for (String key : union(existing.keySet(), manifest.keySet())) {
-                if (!Json.write(existing.get(key)).equals(Json.write(manifest.get(key)))) differ.add(key);
-            }
-            if (!differ.isEmpty()) {
-                throw new IllegalArgumentException(out + " holds an extraction with other settings (differs in: " + String.join(", ", differ)
-                        + "); use another output folder, or the same settings to resume");
-            }
+        if (!Files.isRegularFile(file)) {
+            refuseForeignFolder(out);
+            Map<String, Object> first = new LinkedHashMap<>(manifest);
+            if (weightsFile != null) first.put(WEIGHTS, WeightsFingerprint.of(weightsFile));
+            AtomicFiles.writeString(file, Json.writePretty(first));
             return;
         }
-        refuseForeignFolder(out);
-        AtomicFiles.writeString(file, Json.writePretty(manifest));
+        Map<String, Object> existing;
+        try {
+            existing = Json.parseObject(Files.readString(file));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(file + ": not a valid manifest (" + e.getMessage() + ")");
+        }
+        Set<String> differ = new TreeSet<>();
+        for (String key : union(existing.keySet(), manifest.keySet())) {
+            if (!key.equals(WEIGHTS) && !Json.write(existing.get(key)).equals(Json.write(manifest.get(key)))) differ.add(key);
+        }
+        Object recorded = existing.get(WEIGHTS);
+        Map<String, Object> weights = null;
+        if (weightsFile == null || !(recorded instanceof Map<?, ?> r)) {
+            if (weightsFile != null || recorded != null) differ.add(WEIGHTS);
+        } else {
+            weights = WeightsFingerprint.recheck(r, weightsFile);
+            if (weights == null) differ.add(WEIGHTS + " (the sha256 of " + weightsFile + " changed)");
+        }
+        if (!differ.isEmpty()) {
+            throw new IllegalArgumentException(out + " holds an extraction with other settings (differs in: " + String.join(", ", differ)
+                    + "); use another output folder, or the same settings to resume");
+        }
+        if (weights != null && !weights.equals(recorded)) {
+            existing.put(WEIGHTS, weights); // the file was touched or moved: record it, so the next rerun need not hash it
+            AtomicFiles.writeString(file, Json.writePretty(existing));
+        }
     }
 
     /** Refuses a folder that holds something other than an extraction, before anything (a lock) is put into it. */

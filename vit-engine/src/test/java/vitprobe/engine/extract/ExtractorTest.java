@@ -10,13 +10,19 @@ import vitprobe.engine.image.ImageDecoder;
 import vitprobe.engine.image.ImageTransform;
 import vitprobe.engine.image.RgbImage;
 import vitprobe.weights.FolderLock;
+import vitprobe.weights.Json;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.security.MessageDigest;
 import java.util.Arrays;
 import java.util.EnumSet;
+import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -29,8 +35,12 @@ class ExtractorTest {
     Path dir;
 
     private static Extractor.Result extract(TestSource source, ExtractOptions options, Path out) throws Exception {
+        return extract(source, options, out, new ModelId("tiny", null));
+    }
+
+    private static Extractor.Result extract(TestSource source, ExtractOptions options, Path out, ModelId model) throws Exception {
         try (VisionTransformer vit = TinyModel.create()) {
-            return new Extractor(vit, "tiny", options, 2, 2, null).run(source, out);
+            return new Extractor(vit, model, options, 2, 2, null).run(source, out);
         }
     }
 
@@ -166,6 +176,35 @@ class ExtractorTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> extract(source,
                 new ExtractOptions(Task.CLASSIFICATION, 0, EnumSet.of(Intermediate.V), Precision.F32, 2, PatchSelection.ALL), out));
         assertTrue(e.getMessage().contains("differs in: block"), e.getMessage());
+    }
+
+    /** The tiny model runs from memory; the file stands for the checkpoint it would have been read from. */
+    @Test
+    void resumeTrustsAnUnchangedWeightsFileAndOtherwiseComparesItsSha256() throws Exception {
+        TestSource source = TestSource.of(8, 2, 0, List.of(), List.of(), 0);
+        ExtractOptions options = new ExtractOptions(Task.CLASSIFICATION, 1, EnumSet.of(Intermediate.X), Precision.F32, 1, PatchSelection.ALL);
+        Path out = dir.resolve("fingerprinted"), weights = Files.write(dir.resolve("weights.safetensors"), new byte[]{1, 2, 3, 4});
+        ModelId model = new ModelId("tiny", weights);
+        FileTime written = FileTime.fromMillis(1_700_000_000_000L);
+        Files.setLastModifiedTime(weights, written);
+        extract(source, options, out, model);
+        Map<?, ?> recorded = (Map<?, ?>) Json.parseObject(Files.readString(out.resolve(FeatureStore.MANIFEST))).get("weights");
+        assertEquals(Map.of("file", weights.toString(), "size", 4L, "modified", written.to(TimeUnit.NANOSECONDS),
+                "sha256", HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(new byte[]{1, 2, 3, 4}))), recorded);
+
+        // Same path, size and time: trusted without reading the file (other bytes written behind its back pass).
+        Files.write(weights, new byte[]{9, 9, 9, 9});
+        Files.setLastModifiedTime(weights, written);
+        assertEquals(2, extract(source, options, out, model).resumed());
+        // The time changed, so the bytes are hashed: other weights are refused, the original ones resume.
+        Files.setLastModifiedTime(weights, FileTime.fromMillis(1_800_000_000_000L));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> extract(source, options, out, model));
+        assertTrue(e.getMessage().contains("(differs in: weights (the sha256 of " + weights + " changed))"), e.getMessage());
+        Files.write(weights, new byte[]{1, 2, 3, 4});
+        assertEquals(2, extract(source, options, out, model).resumed());
+        // Weights generated in memory where a file was fingerprinted are other weights too.
+        e = assertThrows(IllegalArgumentException.class, () -> extract(source, options, out, new ModelId("tiny", null)));
+        assertTrue(e.getMessage().contains("(differs in: weights)"), e.getMessage());
     }
 
     @Test
