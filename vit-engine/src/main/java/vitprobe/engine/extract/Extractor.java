@@ -156,7 +156,7 @@ public final class Extractor {
         m.put("precision", options.precision().key());
         // A backend may round differently with the batch composition (e.g. GEMM tiling chosen by row count), so a
         // resumed run must use the same backend and batch size to repeat the bytes of an uninterrupted one.
-        m.put("backend", vit.backend().name());
+        m.put("backend", vit.backend().numerics());
         m.put("batch", batch);
         m.put("transform", ordered("resize", transform.resize(), "crop", transform.crop(), "interpolation", c.interpolation()));
         m.put("shard_images", options.shardImages());

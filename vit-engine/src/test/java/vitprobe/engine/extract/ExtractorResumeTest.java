@@ -56,6 +56,23 @@ class ExtractorResumeTest {
         assertEquals(1, resumed.skipped());
     }
 
+    /** Each output value is computed by one task in a fixed order, so the thread count changes no byte. */
+    @Test
+    void aRunWithAnotherThreadCountResumesAndWritesTheSameBytes() throws Exception {
+        Path clean = dir.resolve("clean"), other = dir.resolve("other-threads");
+        ExtractChild.run(clean, 0);
+        int threads = Runtime.getRuntime().availableProcessors() + 1;
+        Process child = startChild(other, 0, "-Dvitprobe.threads=" + threads);
+        assertTrue(child.waitFor(120, TimeUnit.SECONDS), "the child did not finish");
+        assertEquals(0, child.exitValue(), Files.readString(dir.resolve("child.log")));
+
+        Extractor.Result resumed = ExtractChild.run(other, 0);
+        assertEquals(resumed.shards(), resumed.resumed());
+        List<Path> expected = files(clean);
+        assertEquals(expected.stream().map(clean::relativize).toList(), files(other).stream().map(other::relativize).toList());
+        for (Path f : expected) assertArrayEquals(Files.readAllBytes(f), Files.readAllBytes(other.resolve(clean.relativize(f))), f.toString());
+    }
+
     /** A second writer into a folder that a live run is writing is refused, and the live run is left to finish. */
     @Test
     void aSecondRunIntoTheSameFolderIsRefusedWhileTheFirstWrites() throws Exception {
