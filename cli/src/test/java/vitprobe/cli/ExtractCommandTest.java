@@ -125,6 +125,24 @@ class ExtractCommandTest {
                 + weights + " changed)); use another output folder, or the same settings to resume\n", replaced.errorLines());
     }
 
+    /** As with a full disk: a shard cannot be written while the progress bar stands on its line. */
+    @Test
+    void aFailedWriteIsOneLineOfItsOwnNamingTheFile() throws Exception {
+        Path set = dir.resolve("set"), out = dir.resolve("features");
+        assertEquals(0, CliRunner.run("synth", "--kind", "classification", "--out", set.toString(), "--classes", "1",
+                "--train", "2", "--test", "0", "--width", "16", "--height", "16").status());
+        String[] extract = {"extract", "--model", model(), "--dataset", set.toString(), "--out", out.toString(),
+                "--tokens", "y", "--shard-size", "1"};
+        assertEquals(0, CliRunner.run(extract).status());
+        Path shard = out.resolve("y/train/shard-00001.safetensors");
+        Files.delete(shard);
+        Files.writeString(Files.createDirectories(shard).resolve("in-the-way"), "x");
+        CliRunner r = CliRunner.run(extract);
+        assertEquals(Main.EXIT_INPUT, r.status(), r.err());
+        assertTrue(r.err().contains("2/2 images"), "the progress bar was drawn: " + r.err());
+        assertEquals("vitprobe: " + shard + ": cannot write: Is a directory\n", r.errorLines(), r.err());
+    }
+
     @Test
     void attentionMapsAreRefusedAsABadFlagBeforeAnyWork() throws Exception {
         Path set = dir.resolve("set"), out = dir.resolve("never");

@@ -22,13 +22,13 @@ class FolderLockTest {
 
     private static final long PID = ProcessHandle.current().pid();
 
-    private Process child(String mode, Path folder) throws Exception {
+    static Process child(String mode, Path path) throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        return new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), FolderLockChild.class.getName(), mode,
-                folder.toString()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        return new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), TestChild.class.getName(), mode,
+                path.toString()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
     }
 
-    private static String firstLine(Process p) throws Exception {
+    static String firstLine(Process p) throws Exception {
         return new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8)).readLine();
     }
 
@@ -62,7 +62,7 @@ class FolderLockTest {
         Path out = dir.resolve("out");
         Process holder = child("hold", out);
         try {
-            assertEquals("held", firstLine(holder));
+            assertEquals("ready", firstLine(holder));
             IllegalStateException e = assertThrows(IllegalStateException.class, () -> FolderLock.acquire(out));
             assertTrue(e.getMessage().startsWith(out + " is being written by process " + holder.pid() + " (lock "), e.getMessage());
         } finally {

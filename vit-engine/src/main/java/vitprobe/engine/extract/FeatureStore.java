@@ -116,19 +116,11 @@ public final class FeatureStore {
         }
     }
 
-    /** Temporary files that a killed run left behind (the atomic writer's "." + name + "…partial"). */
+    /** Temporary files that a killed run left behind (see {@link AtomicFiles}). */
     static void removePartialFiles(Path out, Set<Intermediate> tokens, Set<String> splits) throws IOException {
         List<Path> dirs = new ArrayList<>(List.of(out));
         for (Intermediate t : tokens) for (String s : splits) dirs.add(out.resolve(t.id()).resolve(s));
-        for (Path dir : dirs) {
-            if (!Files.isDirectory(dir)) continue;
-            try (Stream<Path> files = Files.list(dir)) {
-                for (Path f : files.toList()) {
-                    String name = f.getFileName().toString();
-                    if (name.startsWith(".") && name.endsWith(".partial")) Files.deleteIfExists(f);
-                }
-            }
-        }
+        for (Path dir : dirs) if (Files.isDirectory(dir)) AtomicFiles.removeStalePartials(dir);
     }
 
     /** Gathers the skipped images recorded in the shards of one token type into the report; returns their count. */
