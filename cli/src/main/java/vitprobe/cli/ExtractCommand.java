@@ -114,7 +114,8 @@ final class ExtractCommand implements Callable<Integer> {
                     which == Task.SEGMENTATION ? new PatchSelection(perImage, seed) : PatchSelection.ALL);
             try (Backend backend = deviceOptions.open(err); VisionTransformer vit = new VisionTransformer(w, backend)) {
                 err.printf("extracting %s from %s (%s) into %s%n", String.join(",", Intermediate.ids(types)), source.description(), which.key(), out);
-                Extractor.Result r = new Extractor(vit, ModelId.of(model, seed, w), options, batch, decodeThreads, err).run(source, out);
+                ModelId id = ModelId.of(model, seed, w);
+                Extractor.Result r = new Extractor(vit, id, options, batch, decodeThreads, err).run(source, out);
                 err.printf(Locale.ROOT, "%d images in %d shards (%d resumed), %d skipped%s; %.2f images/s%n", r.images(), r.shards(), r.resumed(),
                         r.skipped(), r.skipped() > 0 ? " (listed in " + out.resolve(FeatureStore.REPORT) + ")" : "", r.imagesPerSecond());
                 err.println("stages: " + r.times().summary());

@@ -118,7 +118,8 @@ final class TokensCommand implements Callable<Integer> {
         }
         inputs.forEach((input, what) -> {
             if (sameFile(out, input)) {
-                throw new ParameterException(spec.commandLine(), "--out " + out + " would overwrite the " + what + " " + input);
+                throw new ParameterException(spec.commandLine(),
+                        "--out " + out + " would overwrite the " + what + " " + input);
             }
         });
     }

@@ -99,13 +99,16 @@ class ExtractCommandTest {
     /** The testers' case: model.safetensors replaced at the same path between two runs must not be resumed. */
     @Test
     void resumeRefusesOtherWeightsAtTheSamePathAndAcceptsAFileOnlyTouched() throws Exception {
-        Path model = Files.createDirectories(dir.resolve("model")), set = dir.resolve("set"), out = dir.resolve("features");
-        for (String f : List.of("config.json", "model.safetensors")) Files.copy(Path.of(model()).resolve(f), model.resolve(f));
+        Path model = Files.createDirectories(dir.resolve("model")), set = dir.resolve("set");
+        Path out = dir.resolve("features");
+        for (String f : List.of("config.json", "model.safetensors")) {
+            Files.copy(Path.of(model()).resolve(f), model.resolve(f));
+        }
         Path weights = model.resolve("model.safetensors");
         assertEquals(0, CliRunner.run("synth", "--kind", "classification", "--out", set.toString(), "--classes", "1",
                 "--train", "2", "--test", "0", "--width", "16", "--height", "16").status());
-        String[] extract = {"extract", "--model", model.toString(), "--dataset", set.toString(), "--out", out.toString(),
-                "--tokens", "y", "--shard-size", "1"};
+        String[] extract = {"extract", "--model", model.toString(), "--dataset", set.toString(),
+                "--out", out.toString(), "--tokens", "y", "--shard-size", "1"};
         assertEquals(0, CliRunner.run(extract).status());
 
         FileTime later = FileTime.fromMillis(Files.getLastModifiedTime(weights).toMillis() + 60_000);
@@ -113,7 +116,8 @@ class ExtractCommandTest {
         CliRunner touched = CliRunner.run(extract);
         assertEquals(0, touched.status(), touched.err());
         assertTrue(touched.err().contains("(2 resumed)"), touched.err());
-        Map<?, ?> recorded = (Map<?, ?>) Json.parseObject(Files.readString(out.resolve("manifest.json"))).get("weights");
+        Map<String, Object> manifest = Json.parseObject(Files.readString(out.resolve("manifest.json")));
+        Map<?, ?> recorded = (Map<?, ?>) manifest.get("weights");
         assertEquals(later.to(TimeUnit.NANOSECONDS), recorded.get("modified"), "the manifest follows the touched file");
 
         byte[] bytes = Files.readAllBytes(weights);
@@ -121,8 +125,9 @@ class ExtractCommandTest {
         Files.write(weights, bytes);
         CliRunner replaced = CliRunner.run(extract);
         assertEquals(Main.EXIT_INPUT, replaced.status(), replaced.err());
-        assertEquals("vitprobe: " + out + " holds an extraction with other settings (differs in: weights (the sha256 of "
-                + weights + " changed)); use another output folder, or the same settings to resume\n", replaced.errorLines());
+        assertEquals("vitprobe: " + out + " holds an extraction with other settings (differs in: weights (the sha256"
+                + " of " + weights + " changed)); use another output folder, or the same settings to resume\n",
+                replaced.errorLines());
     }
 
     /** As with a full disk: a shard cannot be written while the progress bar stands on its line. */
@@ -151,8 +156,9 @@ class ExtractCommandTest {
         CliRunner r = CliRunner.run("extract", "--model", model(), "--dataset", set.toString(), "--out", out.toString(),
                 "--tokens", "mlp_hidden,attn");
         assertEquals(Main.EXIT_USAGE, r.status(), r.err());
-        assertEquals("vitprobe: --tokens: attn cannot be extracted: it is an attention map [B, heads, N, N], not a feature"
-                + " per token (vitprobe tokens writes it whole)\nTry 'vitprobe extract --help'.\n", r.errorLines());
+        assertEquals("vitprobe: --tokens: attn cannot be extracted: it is an attention map [B, heads, N, N],"
+                + " not a feature per token (vitprobe tokens writes it whole)\nTry 'vitprobe extract --help'.\n",
+                r.errorLines());
         assertFalse(Files.exists(out));
     }
 

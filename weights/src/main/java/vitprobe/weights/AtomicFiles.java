@@ -36,7 +36,8 @@ public final class AtomicFiles {
         Path dir = file.toAbsolutePath().getParent();
         String name = file.getFileName().toString();
         // Not Files.createTempFile: its files are private (0600), and a report or result is meant to be shared.
-        Path tmp = dir.resolve("." + name + "." + PID + "." + Long.toHexString(ThreadLocalRandom.current().nextLong()) + PARTIAL);
+        String random = Long.toHexString(ThreadLocalRandom.current().nextLong());
+        Path tmp = dir.resolve("." + name + "." + PID + "." + random + PARTIAL);
         try {
             Files.createDirectories(dir);
             removeStale(dir, name);
@@ -93,10 +94,15 @@ public final class AtomicFiles {
 
     /** Why an operation failed, in words; another path than the file's is named, the file's own is not repeated. */
     private static String reason(IOException e, Path file, Path tmp) {
-        if (!(e instanceof FileSystemException f)) return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
-        String why = f.getReason() != null ? f.getReason()
-                : e.getClass().getSimpleName().replaceFirst("Exception$", "").replaceAll("(?<=[a-z])(?=[A-Z])", " ").toLowerCase(Locale.ROOT);
+        String type = e.getClass().getSimpleName();
+        if (!(e instanceof FileSystemException f)) return e.getMessage() != null ? e.getMessage() : type;
+        String why = f.getReason() != null ? f.getReason() : words(type.replaceFirst("Exception$", ""));
         boolean other = f.getFile() != null && !Path.of(f.getFile()).equals(file) && !Path.of(f.getFile()).equals(tmp);
         return other ? f.getFile() + ": " + why : why;
+    }
+
+    /** "DirectoryNotEmpty" → "directory not empty". */
+    private static String words(String camelCase) {
+        return camelCase.replaceAll("(?<=[a-z])(?=[A-Z])", " ").toLowerCase(Locale.ROOT);
     }
 }

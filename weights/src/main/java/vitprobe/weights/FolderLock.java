@@ -3,7 +3,6 @@ package vitprobe.weights;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -42,7 +41,8 @@ public final class FolderLock implements AutoCloseable {
         if (!HELD.add(file)) throw busy(folder, ProcessHandle.current().pid() + " (this process)");
         FileChannel channel = null;
         try {
-            channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
+                    StandardOpenOption.WRITE);
             if (!tryLock(channel)) throw busy(folder, holder(channel));
             channel.truncate(0);
             byte[] pid = (ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.UTF_8);
@@ -60,13 +60,13 @@ public final class FolderLock implements AutoCloseable {
         try {
             return channel.tryLock() != null;
         } catch (OverlappingFileLockException e) {
-            return false; // locked through a channel of this JVM that did not come from this class
+            return false; // held through a channel opened outside this class (none in vitprobe is)
         }
     }
 
     private static IllegalStateException busy(Path folder, String holder) {
-        return new IllegalStateException(folder + " is being written by process " + holder + " (lock " + folder.resolve(FILE)
-                + "); wait for it to end or choose another output folder");
+        return new IllegalStateException(folder + " is being written by process " + holder + " (lock "
+                + folder.resolve(FILE) + "); wait for it to end or choose another output folder");
     }
 
     /** The process id the holder wrote, or a description when it has not written it yet. */

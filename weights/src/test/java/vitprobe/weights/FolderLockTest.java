@@ -44,12 +44,12 @@ class FolderLockTest {
     void aSecondWriterInThisJvmIsRefusedAndTheFirstKeepsTheLock() throws Exception {
         Path out = dir.resolve("out");
         try (FolderLock first = FolderLock.acquire(out)) {
+            String advice = " (lock " + out.resolve(FolderLock.FILE)
+                    + "); wait for it to end or choose another output folder";
             IllegalStateException e = assertThrows(IllegalStateException.class, () -> FolderLock.acquire(out));
-            assertEquals(out + " is being written by process " + PID + " (this process) (lock " + out.resolve(FolderLock.FILE)
-                    + "); wait for it to end or choose another output folder", e.getMessage());
+            assertEquals(out + " is being written by process " + PID + " (this process)" + advice, e.getMessage());
             // The refused attempt must not have dropped the OS lock (closing a second channel on the file would).
-            assertEquals("refused: " + out + " is being written by process " + PID + " (lock " + out.resolve(FolderLock.FILE)
-                    + "); wait for it to end or choose another output folder", otherProcessTries(out));
+            assertEquals("refused: " + out + " is being written by process " + PID + advice, otherProcessTries(out));
         }
         assertEquals("acquired", otherProcessTries(out));
         try (FolderLock again = FolderLock.acquire(out)) {
@@ -64,12 +64,13 @@ class FolderLockTest {
         try {
             assertEquals("ready", firstLine(holder));
             IllegalStateException e = assertThrows(IllegalStateException.class, () -> FolderLock.acquire(out));
-            assertTrue(e.getMessage().startsWith(out + " is being written by process " + holder.pid() + " (lock "), e.getMessage());
+            assertTrue(e.getMessage().startsWith(out + " is being written by process " + holder.pid() + " (lock "),
+                    e.getMessage());
         } finally {
             holder.destroyForcibly();
             assertTrue(holder.waitFor(60, TimeUnit.SECONDS));
         }
-        assertEquals(holder.pid() + "\n", Files.readString(out.resolve(FolderLock.FILE)), "the killed holder's stale lock file");
+        assertEquals(holder.pid() + "\n", Files.readString(out.resolve(FolderLock.FILE)), "the killed holder's");
         try (FolderLock taken = FolderLock.acquire(out)) {
             assertEquals(PID + "\n", Files.readString(out.resolve(FolderLock.FILE)));
         }

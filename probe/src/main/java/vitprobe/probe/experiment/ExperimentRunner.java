@@ -91,8 +91,9 @@ public final class ExperimentRunner {
                  VisionTransformer vit = new VisionTransformer(w, backend)) {
                 modelInfo.put(m.name(), describe(m, w));
                 log.printf("%s on %s%n", m.name(), backend.name());
+                ModelId id = ModelId.of(m.reference(), config.seed(), w);
                 for (TaskSpec t : config.tasks()) {
-                    Path features = extract(vit, ModelId.of(m.reference(), config.seed(), w), m, t);
+                    Path features = extract(vit, id, m, t);
                     for (Intermediate token : config.tokens()) {
                         List<Cell> cells = plan.stream().filter(c -> c.model().equals(m.name()) && c.task() == t.task() && c.token() == token).toList();
                         probe(cells, t, features.resolve(token.id()));
@@ -161,7 +162,8 @@ public final class ExperimentRunner {
                 segmentation ? new PatchSelection(t.patchesPerImage(), config.seed()) : PatchSelection.ALL);
         Path out = config.output().resolve("features").resolve(m.name()).resolve(t.task().key());
         log.printf("%s · %s: features of %s%n", m.name(), t.task().key(), t.dataset());
-        new Extractor(vit, model, options, config.batch(), Runtime.getRuntime().availableProcessors(), log).run(open(t), out);
+        int decodeThreads = Runtime.getRuntime().availableProcessors();
+        new Extractor(vit, model, options, config.batch(), decodeThreads, log).run(open(t), out);
         return out;
     }
 

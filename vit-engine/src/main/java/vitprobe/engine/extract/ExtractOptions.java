@@ -33,8 +33,8 @@ public record ExtractOptions(Task task, int block, Set<Intermediate> tokens, Pre
     public static void requirePerToken(Set<Intermediate> tokens) {
         for (Intermediate t : tokens) {
             if (!t.perToken()) {
-                throw new IllegalArgumentException(t.id() + " cannot be extracted: it is an attention map [B, heads, N, N],"
-                        + " not a feature per token (vitprobe tokens writes it whole)");
+                throw new IllegalArgumentException(t.id() + " cannot be extracted: it is an attention map"
+                        + " [B, heads, N, N], not a feature per token (vitprobe tokens writes it whole)");
             }
         }
     }

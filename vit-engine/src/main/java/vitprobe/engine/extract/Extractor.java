@@ -139,7 +139,7 @@ public final class Extractor {
         return true;
     }
 
-    /** The manifest: every setting that decides the stored bytes but the weights' fingerprint, and the output's shape. */
+    /** The manifest: the settings that decide the stored bytes (the weights' fingerprint aside), the output's shape. */
     private Map<String, Object> manifest(SampleSource source, Map<String, List<? extends Sample>> splits) {
         ViTConfig c = vit.config();
         Concepts concepts = source.concepts();
@@ -206,8 +206,8 @@ public final class Extractor {
         }
         long t0 = System.nanoTime();
         ViTConfig c = vit.config();
-        ShardBuilder.Header header = new ShardBuilder.Header(options.task(), options.precision(), options.block(), model.name(),
-                job.split, c, concepts.names(), concepts.categories(), concepts.categoryNames());
+        ShardBuilder.Header header = new ShardBuilder.Header(options.task(), options.precision(), options.block(),
+                model.name(), job.split, c, concepts.names(), concepts.categories(), concepts.categoryNames());
         for (Intermediate t : options.tokens()) shard.write(FeatureStore.shardFile(out, t, job.split, job.index), t, header);
         times.add(StageTimes.Stage.WRITE, System.nanoTime() - t0);
     }

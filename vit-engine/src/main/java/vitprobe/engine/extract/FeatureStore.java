@@ -75,7 +75,8 @@ public final class FeatureStore {
         }
         Set<String> differ = new TreeSet<>();
         for (String key : union(existing.keySet(), manifest.keySet())) {
-            if (!key.equals(WEIGHTS) && !Json.write(existing.get(key)).equals(Json.write(manifest.get(key)))) differ.add(key);
+            if (key.equals(WEIGHTS)) continue;
+            if (!Json.write(existing.get(key)).equals(Json.write(manifest.get(key)))) differ.add(key);
         }
         Object recorded = existing.get(WEIGHTS);
         Map<String, Object> weights = null;
@@ -86,11 +87,12 @@ public final class FeatureStore {
             if (weights == null) differ.add(WEIGHTS + " (the sha256 of " + weightsFile + " changed)");
         }
         if (!differ.isEmpty()) {
-            throw new IllegalArgumentException(out + " holds an extraction with other settings (differs in: " + String.join(", ", differ)
-                    + "); use another output folder, or the same settings to resume");
+            throw new IllegalArgumentException(out + " holds an extraction with other settings (differs in: "
+                    + String.join(", ", differ) + "); use another output folder, or the same settings to resume");
         }
         if (weights != null && !weights.equals(recorded)) {
-            existing.put(WEIGHTS, weights); // the file was touched or moved: record it, so the next rerun need not hash it
+            // The file was touched or moved: record that, so that the next rerun need not hash it again.
+            existing.put(WEIGHTS, weights);
             AtomicFiles.writeString(file, Json.writePretty(existing));
         }
     }

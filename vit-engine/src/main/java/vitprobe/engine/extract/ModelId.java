@@ -16,7 +16,7 @@ public record ModelId(String name, Path weightsFile) {
     /** A model reference as commands and experiment configs take it, and the weights it was loaded into. */
     public static ModelId of(String reference, long seed, ViTWeights weights) {
         if (reference.startsWith("random:")) return new ModelId(reference + " seed " + seed, null);
-        String name = reference.startsWith(HubReference.PREFIX) ? reference : Path.of(reference).toAbsolutePath().normalize().toString();
-        return new ModelId(name, Path.of(weights.source()));
+        if (reference.startsWith(HubReference.PREFIX)) return new ModelId(reference, Path.of(weights.source()));
+        return new ModelId(Path.of(reference).toAbsolutePath().normalize().toString(), Path.of(weights.source()));
     }
 }

@@ -23,12 +23,13 @@ class ExtractorResumeTest {
 
     /** Starts {@link ExtractChild} in another JVM, every image read slowed by {@code readDelayMillis}. */
     private Process startChild(Path out, long readDelayMillis, String... jvmOptions) throws Exception {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--add-modules", "jdk.incubator.vector"));
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        List<String> command = new ArrayList<>(List.of(java, "--add-modules", "jdk.incubator.vector"));
         command.addAll(List.of(jvmOptions));
-        command.addAll(List.of("-cp", System.getProperty("java.class.path"), ExtractChild.class.getName(), out.toString(),
-                Long.toString(readDelayMillis)));
-        return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(dir.resolve("child.log").toFile()).start();
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), ExtractChild.class.getName(),
+                out.toString(), Long.toString(readDelayMillis)));
+        return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(dir.resolve("child.log").toFile())
+                .start();
     }
 
     @Test
@@ -50,9 +51,7 @@ class ExtractorResumeTest {
 
         Extractor.Result resumed = ExtractChild.run(killed, 0);
         assertTrue(resumed.resumed() >= 1 && resumed.resumed() < resumed.shards(), "resumed " + resumed.resumed() + " of " + resumed.shards());
-        List<Path> expected = files(clean), got = files(killed);
-        assertEquals(expected.stream().map(clean::relativize).toList(), got.stream().map(killed::relativize).toList());
-        for (Path f : expected) assertArrayEquals(Files.readAllBytes(f), Files.readAllBytes(killed.resolve(clean.relativize(f))), f.toString());
+        assertSameFiles(clean, killed);
         assertEquals(1, resumed.skipped());
     }
 
@@ -68,9 +67,7 @@ class ExtractorResumeTest {
 
         Extractor.Result resumed = ExtractChild.run(other, 0);
         assertEquals(resumed.shards(), resumed.resumed());
-        List<Path> expected = files(clean);
-        assertEquals(expected.stream().map(clean::relativize).toList(), files(other).stream().map(other::relativize).toList());
-        for (Path f : expected) assertArrayEquals(Files.readAllBytes(f), Files.readAllBytes(other.resolve(clean.relativize(f))), f.toString());
+        assertSameFiles(clean, other);
     }
 
     /** A second writer into a folder that a live run is writing is refused, and the live run is left to finish. */
@@ -79,14 +76,28 @@ class ExtractorResumeTest {
         Path out = dir.resolve("shared");
         Process child = startChild(out, 100);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (!Files.exists(out.resolve(FeatureStore.MANIFEST)) && child.isAlive() && System.nanoTime() < deadline) Thread.sleep(2);
-        if (!child.isAlive()) fail("the child ended before the second run started: " + Files.readString(dir.resolve("child.log")));
+        while (!Files.exists(out.resolve(FeatureStore.MANIFEST)) && child.isAlive() && System.nanoTime() < deadline) {
+            Thread.sleep(2);
+        }
+        if (!child.isAlive()) fail("the child ended too soon: " + Files.readString(dir.resolve("child.log")));
 
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> ExtractChild.run(out, 0));
-        assertTrue(e.getMessage().startsWith(out + " is being written by process " + child.pid() + " "), e.getMessage());
+        assertTrue(e.getMessage().startsWith(out + " is being written by process " + child.pid() + " "),
+                e.getMessage());
         assertTrue(child.waitFor(120, TimeUnit.SECONDS), "the child did not finish");
         assertEquals(0, child.exitValue(), Files.readString(dir.resolve("child.log")));
         assertEquals((ExtractChild.TRAIN + ExtractChild.TEST) / ExtractChild.SHARD * 6, countShards(out));
+    }
+
+    /** The same files under both roots, byte for byte. */
+    private static void assertSameFiles(Path expectedRoot, Path root) throws Exception {
+        List<Path> expected = files(expectedRoot);
+        assertEquals(expected.stream().map(expectedRoot::relativize).toList(),
+                files(root).stream().map(root::relativize).toList());
+        for (Path f : expected) {
+            Path other = root.resolve(expectedRoot.relativize(f));
+            assertArrayEquals(Files.readAllBytes(f), Files.readAllBytes(other), f.toString());
+        }
     }
 
     private static long countShards(Path root) throws Exception {

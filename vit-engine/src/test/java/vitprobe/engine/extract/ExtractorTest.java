@@ -38,7 +38,8 @@ class ExtractorTest {
         return extract(source, options, out, new ModelId("tiny", null));
     }
 
-    private static Extractor.Result extract(TestSource source, ExtractOptions options, Path out, ModelId model) throws Exception {
+    private static Extractor.Result extract(TestSource source, ExtractOptions options, Path out, ModelId model)
+            throws Exception {
         try (VisionTransformer vit = TinyModel.create()) {
             return new Extractor(vit, model, options, 2, 2, null).run(source, out);
         }
@@ -142,8 +143,9 @@ class ExtractorTest {
 
     @Test
     void attentionMapsAreRefusedWithTheReason() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new ExtractOptions(
-                Task.CLASSIFICATION, 1, EnumSet.of(Intermediate.X, Intermediate.ATTN), Precision.F32, 2, PatchSelection.ALL));
+        Set<Intermediate> tokens = EnumSet.of(Intermediate.X, Intermediate.ATTN);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new ExtractOptions(Task.CLASSIFICATION, 1, tokens, Precision.F32, 2, PatchSelection.ALL));
         assertEquals("attn cannot be extracted: it is an attention map [B, heads, N, N], not a feature per token "
                 + "(vitprobe tokens writes it whole)", e.getMessage());
     }
@@ -182,15 +184,18 @@ class ExtractorTest {
     @Test
     void resumeTrustsAnUnchangedWeightsFileAndOtherwiseComparesItsSha256() throws Exception {
         TestSource source = TestSource.of(8, 2, 0, List.of(), List.of(), 0);
-        ExtractOptions options = new ExtractOptions(Task.CLASSIFICATION, 1, EnumSet.of(Intermediate.X), Precision.F32, 1, PatchSelection.ALL);
-        Path out = dir.resolve("fingerprinted"), weights = Files.write(dir.resolve("weights.safetensors"), new byte[]{1, 2, 3, 4});
+        ExtractOptions options = new ExtractOptions(Task.CLASSIFICATION, 1, EnumSet.of(Intermediate.X), Precision.F32,
+                1, PatchSelection.ALL);
+        Path out = dir.resolve("fingerprinted");
+        Path weights = Files.write(dir.resolve("weights.safetensors"), new byte[]{1, 2, 3, 4});
         ModelId model = new ModelId("tiny", weights);
         FileTime written = FileTime.fromMillis(1_700_000_000_000L);
         Files.setLastModifiedTime(weights, written);
         extract(source, options, out, model);
-        Map<?, ?> recorded = (Map<?, ?>) Json.parseObject(Files.readString(out.resolve(FeatureStore.MANIFEST))).get("weights");
+        Map<String, Object> manifest = Json.parseObject(Files.readString(out.resolve(FeatureStore.MANIFEST)));
+        String sha256 = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(new byte[]{1, 2, 3, 4}));
         assertEquals(Map.of("file", weights.toString(), "size", 4L, "modified", written.to(TimeUnit.NANOSECONDS),
-                "sha256", HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(new byte[]{1, 2, 3, 4}))), recorded);
+                "sha256", sha256), manifest.get("weights"));
 
         // Same path, size and time: trusted without reading the file (other bytes written behind its back pass).
         Files.write(weights, new byte[]{9, 9, 9, 9});
@@ -198,12 +203,15 @@ class ExtractorTest {
         assertEquals(2, extract(source, options, out, model).resumed());
         // The time changed, so the bytes are hashed: other weights are refused, the original ones resume.
         Files.setLastModifiedTime(weights, FileTime.fromMillis(1_800_000_000_000L));
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> extract(source, options, out, model));
-        assertTrue(e.getMessage().contains("(differs in: weights (the sha256 of " + weights + " changed))"), e.getMessage());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> extract(source, options, out, model));
+        assertTrue(e.getMessage().contains("(differs in: weights (the sha256 of " + weights + " changed))"),
+                e.getMessage());
         Files.write(weights, new byte[]{1, 2, 3, 4});
         assertEquals(2, extract(source, options, out, model).resumed());
         // Weights generated in memory where a file was fingerprinted are other weights too.
-        e = assertThrows(IllegalArgumentException.class, () -> extract(source, options, out, new ModelId("tiny", null)));
+        ModelId generated = new ModelId("tiny", null);
+        e = assertThrows(IllegalArgumentException.class, () -> extract(source, options, out, generated));
         assertTrue(e.getMessage().contains("(differs in: weights)"), e.getMessage());
     }
 
