@@ -3,6 +3,7 @@ package vitprobe.cli;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 import vitprobe.engine.Intermediate;
@@ -10,6 +11,7 @@ import vitprobe.engine.VisionTransformer;
 import vitprobe.engine.extract.ExtractOptions;
 import vitprobe.engine.extract.Extractor;
 import vitprobe.engine.extract.FeatureStore;
+import vitprobe.engine.extract.ModelId;
 import vitprobe.engine.extract.PatchSelection;
 import vitprobe.engine.extract.Precision;
 import vitprobe.engine.extract.SampleSource;
@@ -89,7 +91,7 @@ final class ExtractCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         PrintWriter err = spec.commandLine().getErr();
         Task which = Task.byKey(task);
-        Set<Intermediate> types = Intermediate.parseList(tokens);
+        Set<Intermediate> types = tokenTypes();
         Precision stored = Precision.byKey(dtype);
         int perImage = patchesPerImage.equals("all") ? 0 : positive("--patches-per-image", patchesPerImage);
         PatchLabeling labeling = switch (patchLabels.toLowerCase(Locale.ROOT)) {
@@ -107,13 +109,13 @@ final class ExtractCommand implements Callable<Integer> {
             int index = block < 0 ? c.depth() + block : block;
             if (index < 0 || index >= c.depth()) throw new IllegalArgumentException("--block " + block + " is outside the model's " + c.depth() + " blocks");
             int kept = which == Task.CLASSIFICATION ? 1 : perImage == 0 ? c.patches() : Math.min(perImage, c.patches());
-            int shard = shardSize != null ? shardSize : ExtractOptions.defaultShardImages(kept, c.dim(), types.size());
+            int shard = shardSize != null ? shardSize : ExtractOptions.defaultShardImages(kept, types, c);
             ExtractOptions options = new ExtractOptions(which, index, types, stored, shard,
                     which == Task.SEGMENTATION ? new PatchSelection(perImage, seed) : PatchSelection.ALL);
-            String name = model.startsWith("random:") ? model + " seed " + seed : Path.of(model).toAbsolutePath().normalize().toString();
             try (Backend backend = deviceOptions.open(err); VisionTransformer vit = new VisionTransformer(w, backend)) {
                 err.printf("extracting %s from %s (%s) into %s%n", String.join(",", Intermediate.ids(types)), source.description(), which.key(), out);
-                Extractor.Result r = new Extractor(vit, name, options, batch, decodeThreads, err).run(source, out);
+                ModelId id = ModelId.of(model, seed, w);
+                Extractor.Result r = new Extractor(vit, id, options, batch, decodeThreads, err).run(source, out);
                 err.printf(Locale.ROOT, "%d images in %d shards (%d resumed), %d skipped%s; %.2f images/s%n", r.images(), r.shards(), r.resumed(),
                         r.skipped(), r.skipped() > 0 ? " (listed in " + out.resolve(FeatureStore.REPORT) + ")" : "", r.imagesPerSecond());
                 err.println("stages: " + r.times().summary());
@@ -122,6 +124,16 @@ final class ExtractCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    private Set<Intermediate> tokenTypes() {
+        try {
+            Set<Intermediate> types = Intermediate.parseList(tokens);
+            ExtractOptions.requirePerToken(types);
+            return types;
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), "--tokens: " + e.getMessage());
+        }
     }
 
     private static int positive(String flag, String value) {

@@ -4,6 +4,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 import java.io.PrintWriter;
+import java.io.Writer;
 
 /** The {@code vitprobe} command. Every failure is one line on stderr and a non-zero exit status. */
 @Command(name = "vitprobe", mixinStandardHelpOptions = true, version = "vitprobe 0.1.0",
@@ -22,23 +23,63 @@ public final class Main {
     }
 
     /** Runs the command line with the given streams; returns the exit status (used by tests). */
-    public static int run(String[] args, PrintWriter out, PrintWriter err) {
+    public static int run(String[] args, PrintWriter out, PrintWriter stderr) {
+        LineEnds errLines = new LineEnds(stderr);
+        PrintWriter err = new PrintWriter(errLines, true);
         CommandLine cl = new CommandLine(new Main());
         // --help and --version on every subcommand, not only on the top-level command.
         cl.getSubcommands().values().forEach(sub -> sub.getCommandSpec().mixinStandardHelpOptions(true));
         cl.setOut(out);
         cl.setErr(err);
         cl.setParameterExceptionHandler((ex, a) -> {
+            errLines.endLine();
             err.println("vitprobe: " + ex.getMessage());
             err.println("Try '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help'.");
             return EXIT_USAGE;
         });
         cl.setExecutionExceptionHandler((ex, c, parsed) -> {
+            errLines.endLine();
             err.println("vitprobe: " + oneLine(ex));
             if (System.getenv("VITPROBE_DEBUG") != null) ex.printStackTrace(err);
             return EXIT_INPUT;
         });
         return cl.execute(args);
+    }
+
+    /**
+     * Passes stderr through and knows whether its last line is finished, so that an error never continues a
+     * progress bar's line (those end in "\r", not "\n").
+     */
+    private static final class LineEnds extends Writer {
+        private final PrintWriter out;
+        private boolean atLineStart = true;
+
+        LineEnds(PrintWriter out) {
+            this.out = out;
+        }
+
+        @Override
+        public synchronized void write(char[] text, int offset, int length) {
+            if (length == 0) return;
+            out.write(text, offset, length);
+            atLineStart = text[offset + length - 1] == '\n';
+        }
+
+        /** Finishes the current line unless it is empty. */
+        synchronized void endLine() {
+            if (!atLineStart) write(new char[]{'\n'}, 0, 1);
+            out.flush();
+        }
+
+        @Override
+        public void flush() {
+            out.flush();
+        }
+
+        @Override
+        public void close() {
+            out.close();
+        }
     }
 
     /** The message of an exception, falling back to its type, flattened to one line. */

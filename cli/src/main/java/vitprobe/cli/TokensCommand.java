@@ -3,6 +3,7 @@ package vitprobe.cli;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
@@ -21,6 +22,7 @@ import vitprobe.weights.ViTWeights;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -78,6 +80,7 @@ final class TokensCommand implements Callable<Integer> {
         Set<Intermediate> which = Intermediate.parseList(intermediates);
         PrintWriter err = spec.commandLine().getErr();
         try (ViTWeights w = modelOptions.load(model, seed)) {
+            refuseOverwritingAnInput(w);
             ViTConfig c = w.config();
             Map<Integer, Set<Intermediate>> capture = new TreeMap<>();
             for (int b : blocks) {
@@ -101,6 +104,32 @@ final class TokensCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /** Refuses an --out that names one of the files this run reads (also through another spelling or a link). */
+    private void refuseOverwritingAnInput(ViTWeights w) {
+        Map<Path, String> inputs = new LinkedHashMap<>();
+        images.forEach(image -> inputs.put(image, "input image"));
+        if (inputTensor != null) inputs.put(inputTensor, "input tensor");
+        if (!model.startsWith(ModelOptions.RANDOM)) {
+            Path weights = Path.of(w.source());
+            inputs.put(weights, "model's weights");
+            inputs.put(weights.resolveSibling("config.json"), "model's config");
+        }
+        inputs.forEach((input, what) -> {
+            if (sameFile(out, input)) {
+                throw new ParameterException(spec.commandLine(),
+                        "--out " + out + " would overwrite the " + what + " " + input);
+            }
+        });
+    }
+
+    private static boolean sameFile(Path a, Path b) {
+        try {
+            return Files.isSameFile(a, b);
+        } catch (IOException e) {
+            return false; // one of them does not exist (the output, usually)
+        }
     }
 
     /** Runs the input in batches and concatenates each captured tensor along the batch axis. */

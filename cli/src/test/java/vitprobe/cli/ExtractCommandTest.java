@@ -9,8 +9,10 @@ import vitprobe.io.Json;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -92,6 +94,72 @@ class ExtractCommandTest {
                 "--test", out.resolve("y_norm/test/shard-00000.safetensors").toString(), "--out", result.toString());
         assertEquals(0, r.status(), r.err());
         assertTrue(Files.isRegularFile(result));
+    }
+
+    /** The testers' case: model.safetensors replaced at the same path between two runs must not be resumed. */
+    @Test
+    void resumeRefusesOtherWeightsAtTheSamePathAndAcceptsAFileOnlyTouched() throws Exception {
+        Path model = Files.createDirectories(dir.resolve("model")), set = dir.resolve("set");
+        Path out = dir.resolve("features");
+        for (String f : List.of("config.json", "model.safetensors")) {
+            Files.copy(Path.of(model()).resolve(f), model.resolve(f));
+        }
+        Path weights = model.resolve("model.safetensors");
+        assertEquals(0, CliRunner.run("synth", "--kind", "classification", "--out", set.toString(), "--classes", "1",
+                "--train", "2", "--test", "0", "--width", "16", "--height", "16").status());
+        String[] extract = {"extract", "--model", model.toString(), "--dataset", set.toString(),
+                "--out", out.toString(), "--tokens", "y", "--shard-size", "1"};
+        assertEquals(0, CliRunner.run(extract).status());
+
+        FileTime later = FileTime.fromMillis(Files.getLastModifiedTime(weights).toMillis() + 60_000);
+        Files.setLastModifiedTime(weights, later);
+        CliRunner touched = CliRunner.run(extract);
+        assertEquals(0, touched.status(), touched.err());
+        assertTrue(touched.err().contains("(2 resumed)"), touched.err());
+        Map<String, Object> manifest = Json.parseObject(Files.readString(out.resolve("manifest.json")));
+        Map<?, ?> recorded = (Map<?, ?>) manifest.get("weights");
+        assertEquals(later.to(TimeUnit.NANOSECONDS), recorded.get("modified"), "the manifest follows the touched file");
+
+        byte[] bytes = Files.readAllBytes(weights);
+        bytes[bytes.length - 4] ^= 1; // the lowest mantissa bit of the last weight: same size, other model
+        Files.write(weights, bytes);
+        CliRunner replaced = CliRunner.run(extract);
+        assertEquals(Main.EXIT_INPUT, replaced.status(), replaced.err());
+        assertEquals("vitprobe: " + out + " holds an extraction with other settings (differs in: weights (the sha256"
+                + " of " + weights + " changed)); use another output folder, or the same settings to resume\n",
+                replaced.errorLines());
+    }
+
+    /** As with a full disk: a shard cannot be written while the progress bar stands on its line. */
+    @Test
+    void aFailedWriteIsOneLineOfItsOwnNamingTheFile() throws Exception {
+        Path set = dir.resolve("set"), out = dir.resolve("features");
+        assertEquals(0, CliRunner.run("synth", "--kind", "classification", "--out", set.toString(), "--classes", "1",
+                "--train", "2", "--test", "0", "--width", "16", "--height", "16").status());
+        String[] extract = {"extract", "--model", model(), "--dataset", set.toString(), "--out", out.toString(),
+                "--tokens", "y", "--shard-size", "1"};
+        assertEquals(0, CliRunner.run(extract).status());
+        Path shard = out.resolve("y/train/shard-00001.safetensors");
+        Files.delete(shard);
+        Files.writeString(Files.createDirectories(shard).resolve("in-the-way"), "x");
+        CliRunner r = CliRunner.run(extract);
+        assertEquals(Main.EXIT_INPUT, r.status(), r.err());
+        assertTrue(r.err().contains("2/2 images"), "the progress bar was drawn: " + r.err());
+        assertEquals("vitprobe: " + shard + ": cannot write: Is a directory\n", r.errorLines(), r.err());
+    }
+
+    @Test
+    void attentionMapsAreRefusedAsABadFlagBeforeAnyWork() throws Exception {
+        Path set = dir.resolve("set"), out = dir.resolve("never");
+        CliRunner.run("synth", "--kind", "classification", "--out", set.toString(), "--classes", "1", "--train", "1",
+                "--test", "0", "--width", "16", "--height", "16");
+        CliRunner r = CliRunner.run("extract", "--model", model(), "--dataset", set.toString(), "--out", out.toString(),
+                "--tokens", "mlp_hidden,attn");
+        assertEquals(Main.EXIT_USAGE, r.status(), r.err());
+        assertEquals("vitprobe: --tokens: attn cannot be extracted: it is an attention map [B, heads, N, N],"
+                + " not a feature per token (vitprobe tokens writes it whole)\nTry 'vitprobe extract --help'.\n",
+                r.errorLines());
+        assertFalse(Files.exists(out));
     }
 
     @Test

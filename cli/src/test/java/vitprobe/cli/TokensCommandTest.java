@@ -5,8 +5,11 @@ import org.junit.jupiter.api.io.TempDir;
 import vitprobe.weights.SafeTensors;
 import vitprobe.weights.SafetensorsWriter;
 
+import javax.imageio.ImageIO;
+import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -87,6 +90,51 @@ class TokensCommandTest {
             float[] input = st.tensor("input").toFloatArray(), expected = oracle.tensor("input_chelsea").toFloatArray();
             for (int i = 0; i < input.length; i++) assertEquals(expected[i], input[i], 1e-6f, "pixel " + i);
         }
+    }
+
+    /** A copy of the small DINO-format model and a 16×16 PNG, both safe to lose if a run overwrote them. */
+    private Path[] modelAndImage() throws Exception {
+        Path model = Files.createDirectories(dir.resolve("model")), image = dir.resolve("picture.png");
+        for (String f : List.of("config.json", "model.safetensors")) {
+            Files.copy(bundled("hf-vit-dino-format-small").resolve(f), model.resolve(f));
+        }
+        ImageIO.write(new BufferedImage(16, 16, BufferedImage.TYPE_INT_RGB), "png", image.toFile());
+        return new Path[]{model, image};
+    }
+
+    @Test
+    void anOutputThatIsAnInputIsRefusedAndTheInputKept() throws Exception {
+        Path[] given = modelAndImage();
+        Path model = given[0], image = given[1], weights = model.resolve("model.safetensors");
+        byte[] imageBytes = Files.readAllBytes(image), weightBytes = Files.readAllBytes(weights);
+        Path sameImage = dir.resolve("model/../picture.png");
+        String help = "\nTry 'vitprobe tokens --help'.\n";
+        CliRunner r = CliRunner.run("tokens", "--model", model.toString(), "--out", sameImage.toString(),
+                image.toString());
+        assertEquals(Main.EXIT_USAGE, r.status(), r.err());
+        assertEquals("vitprobe: --out " + sameImage + " would overwrite the input image " + image + help,
+                r.errorLines());
+        r = CliRunner.run("tokens", "--model", model.toString(), "--out", weights.toString(), image.toString());
+        assertEquals(Main.EXIT_USAGE, r.status(), r.err());
+        assertEquals("vitprobe: --out " + weights + " would overwrite the model's weights " + weights + help,
+                r.errorLines());
+        assertArrayEquals(imageBytes, Files.readAllBytes(image));
+        assertArrayEquals(weightBytes, Files.readAllBytes(weights));
+    }
+
+    /** A run killed while writing OUT left a partial file; the next run into OUT removes it. */
+    @Test
+    void theNextRunRemovesThePartialFileOfAKilledOne() throws Exception {
+        Path[] given = modelAndImage();
+        Process gone = new ProcessBuilder("true").start();
+        gone.waitFor();
+        Path out = dir.resolve("tokens.safetensors");
+        Path stale = Files.write(dir.resolve(".tokens.safetensors." + gone.pid() + ".5a.partial"), new byte[4096]);
+        CliRunner r = CliRunner.run("tokens", "--model", given[0].toString(), "--out", out.toString(),
+                "--intermediates", "y", given[1].toString());
+        assertEquals(0, r.status(), r.err());
+        assertFalse(Files.exists(stale));
+        assertTrue(Files.isRegularFile(out));
     }
 
     @Test

@@ -4,17 +4,25 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.Locale;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.stream.Stream;
 
 /**
- * Files that appear complete or not at all: written beside their place as "." + name + "…partial", then renamed
- * over it, so a crash or a full disk never leaves a half-written file under the real name.
+ * Files that appear complete or not at all: written beside their place as "." + name + "." + pid + "." + random +
+ * ".partial", then renamed over it, so a crash or a full disk never leaves a half-written file under the real name.
+ * A process killed outright (kill -9 runs no clean-up) leaves its partial file behind; the next write of the same
+ * file, or {@link #removeStalePartials} over the folder, deletes it once no process with that pid is alive.
  */
 public final class AtomicFiles {
+    private static final String PARTIAL = ".partial";
+    private static final long PID = ProcessHandle.current().pid();
+
     private AtomicFiles() {}
 
     /** What goes into the file, written to an open channel (large outputs stream instead of building bytes). */
@@ -23,19 +31,29 @@ public final class AtomicFiles {
         void writeTo(FileChannel channel) throws IOException;
     }
 
+    /** Writes the file atomically; a failure (a full disk, say) is an IOException whose message names the file. */
     public static void write(Path file, Content content) throws IOException {
         Path dir = file.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
+        String name = file.getFileName().toString();
         // Not Files.createTempFile: its files are private (0600), and a report or result is meant to be shared.
-        Path tmp = dir.resolve("." + file.getFileName() + "." + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ".partial");
+        String random = Long.toHexString(ThreadLocalRandom.current().nextLong());
+        Path tmp = dir.resolve("." + name + "." + PID + "." + random + PARTIAL);
         try {
+            Files.createDirectories(dir);
+            removeStale(dir, name);
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
                 content.writeTo(ch);
                 ch.force(true);
             }
             Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new IOException(file + ": cannot write: " + reason(e, file, tmp), e);
         } finally {
-            Files.deleteIfExists(tmp);
+            try {
+                Files.deleteIfExists(tmp);
+            } catch (IOException e) {
+                // Not to hide the error that brought us here; a later write removes the file once this process ends.
+            }
         }
     }
 
@@ -49,5 +67,42 @@ public final class AtomicFiles {
 
     public static void writeString(Path file, String text) throws IOException {
         write(file, text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Deletes the partial files in {@code dir} whose writer is gone (killed, or from a version without pids). */
+    public static void removeStalePartials(Path dir) throws IOException {
+        removeStale(dir, null);
+    }
+
+    /** Deletes the stale partial files of {@code name} in {@code dir}, or of every name when it is null. */
+    private static void removeStale(Path dir, String name) throws IOException {
+        String prefix = "." + (name == null ? "" : name + ".");
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path f : files.toList()) {
+                String n = f.getFileName().toString();
+                if (n.startsWith(prefix) && n.endsWith(PARTIAL) && !writerAlive(n)) Files.deleteIfExists(f);
+            }
+        }
+    }
+
+    /** Whether the process that named the partial file is running: the pid is the segment before the random one. */
+    private static boolean writerAlive(String partialName) {
+        String[] parts = partialName.substring(0, partialName.length() - PARTIAL.length()).split("\\.");
+        if (parts.length < 3 || !parts[parts.length - 2].matches("\\d{1,18}")) return false;
+        return ProcessHandle.of(Long.parseLong(parts[parts.length - 2])).map(ProcessHandle::isAlive).orElse(false);
+    }
+
+    /** Why an operation failed, in words; another path than the file's is named, the file's own is not repeated. */
+    private static String reason(IOException e, Path file, Path tmp) {
+        String type = e.getClass().getSimpleName();
+        if (!(e instanceof FileSystemException f)) return e.getMessage() != null ? e.getMessage() : type;
+        String why = f.getReason() != null ? f.getReason() : words(type.replaceFirst("Exception$", ""));
+        boolean other = f.getFile() != null && !Path.of(f.getFile()).equals(file) && !Path.of(f.getFile()).equals(tmp);
+        return other ? f.getFile() + ": " + why : why;
+    }
+
+    /** "DirectoryNotEmpty" → "directory not empty". */
+    private static String words(String camelCase) {
+        return camelCase.replaceAll("(?<=[a-z])(?=[A-Z])", " ").toLowerCase(Locale.ROOT);
     }
 }

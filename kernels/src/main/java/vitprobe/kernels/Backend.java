@@ -11,6 +11,14 @@ public interface Backend extends AutoCloseable {
     /** Short name for logs and reports, e.g. "cpu (AVX-512, 2 threads)". */
     String name();
 
+    /**
+     * The part of {@link #name()} that decides the numbers computed, without settings that change only the speed;
+     * a resumed extraction must match it to repeat the bytes of an uninterrupted one.
+     */
+    default String numerics() {
+        return name();
+    }
+
     Matrix allocate(int rows, int cols);
 
     /** Copies host data [rows, cols] into a new backend matrix. */

@@ -1,5 +1,7 @@
 package vitprobe.engine;
 
+import vitprobe.weights.ViTConfig;
+
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
@@ -31,6 +33,17 @@ public enum Intermediate {
 
     /** The paper's six token types, extracted when nothing else is asked for. */
     public static final Set<Intermediate> PAPER = EnumSet.of(Q, K, V, X, Y, Y_NORM);
+
+    /** Whether the tensor holds one vector per token, [B, N, width]; attn, [B, heads, N, N], does not. */
+    public boolean perToken() {
+        return this != ATTN;
+    }
+
+    /** Values per token: the model's width, the MLP's hidden width for mlp_hidden. */
+    public int width(ViTConfig c) {
+        if (!perToken()) throw new IllegalArgumentException(id() + " is not a feature per token");
+        return this == MLP_HIDDEN ? c.mlpDim() : c.dim();
+    }
 
     public String id() {
         return name().toLowerCase(Locale.ROOT);

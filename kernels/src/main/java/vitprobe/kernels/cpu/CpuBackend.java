@@ -31,6 +31,12 @@ public final class CpuBackend implements Backend {
         return "cpu (" + FloatVector.SPECIES_PREFERRED.vectorBitSize() + "-bit vectors, " + Parallel.threads() + " threads)";
     }
 
+    /** Without the thread count: work is split into tasks by shape alone, each output computed by one task. */
+    @Override
+    public String numerics() {
+        return "cpu (" + FloatVector.SPECIES_PREFERRED.vectorBitSize() + "-bit vectors)";
+    }
+
     @Override
     public Matrix allocate(int rows, int cols) {
         return new CpuMatrix(new float[Math.multiplyExact(rows, cols)], rows, cols);

@@ -5,6 +5,7 @@ import vitprobe.engine.VisionTransformer;
 import vitprobe.engine.extract.ExtractOptions;
 import vitprobe.engine.extract.Extractor;
 import vitprobe.engine.extract.FeatureStore;
+import vitprobe.engine.extract.ModelId;
 import vitprobe.engine.extract.PatchSelection;
 import vitprobe.engine.extract.SampleSource;
 import vitprobe.engine.extract.Task;
@@ -26,6 +27,7 @@ import vitprobe.probe.experiment.ExperimentConfig.ModelSpec;
 import vitprobe.probe.experiment.ExperimentConfig.TaskSpec;
 import vitprobe.io.AtomicFiles;
 import vitprobe.io.Json;
+import vitprobe.io.FolderLock;
 import vitprobe.weights.ViTConfig;
 import vitprobe.weights.ViTWeights;
 
@@ -70,8 +72,17 @@ public final class ExperimentRunner {
         this.log = log;
     }
 
-    /** Runs what is not finished yet and writes results.json and results.csv; returns the results file. */
+    /**
+     * Runs what is not finished yet and writes results.json and results.csv; returns the results file. A second
+     * runner into the same output folder is refused while this one holds the folder's lock.
+     */
     public Path run() throws IOException {
+        try (FolderLock lock = FolderLock.acquire(config.output())) {
+            return runLocked();
+        }
+    }
+
+    private Path runLocked() throws IOException {
         List<Cell> plan = plan();
         total = plan.size();
         long start = System.nanoTime();
@@ -80,8 +91,9 @@ public final class ExperimentRunner {
                  VisionTransformer vit = new VisionTransformer(w, backend)) {
                 modelInfo.put(m.name(), describe(m, w));
                 log.printf("%s on %s%n", m.name(), backend.name());
+                ModelId id = ModelId.of(m.reference(), config.seed(), w);
                 for (TaskSpec t : config.tasks()) {
-                    Path features = extract(vit, m, t);
+                    Path features = extract(vit, id, m, t);
                     for (Intermediate token : config.tokens()) {
                         List<Cell> cells = plan.stream().filter(c -> c.model().equals(m.name()) && c.task() == t.task() && c.token() == token).toList();
                         probe(cells, t, features.resolve(token.id()));
@@ -141,17 +153,17 @@ public final class ExperimentRunner {
     }
 
     /** Extracts (or resumes) every token type of the task's data set; returns the extraction folder. */
-    private Path extract(VisionTransformer vit, ModelSpec m, TaskSpec t) throws IOException {
+    private Path extract(VisionTransformer vit, ModelId model, ModelSpec m, TaskSpec t) throws IOException {
         ViTConfig c = vit.config();
         boolean segmentation = t.task() == Task.SEGMENTATION;
         int kept = segmentation ? Math.min(t.patchesPerImage(), c.patches()) : 1;
         ExtractOptions options = new ExtractOptions(t.task(), block(config, c), EnumSet.copyOf(config.tokens()), config.dtype(),
-                ExtractOptions.defaultShardImages(kept, c.dim(), config.tokens().size()),
+                ExtractOptions.defaultShardImages(kept, EnumSet.copyOf(config.tokens()), c),
                 segmentation ? new PatchSelection(t.patchesPerImage(), config.seed()) : PatchSelection.ALL);
         Path out = config.output().resolve("features").resolve(m.name()).resolve(t.task().key());
-        String name = isRandom(m) ? m.reference() + " seed " + config.seed() : m.reference();
         log.printf("%s · %s: features of %s%n", m.name(), t.task().key(), t.dataset());
-        new Extractor(vit, name, options, config.batch(), Runtime.getRuntime().availableProcessors(), log).run(open(t), out);
+        int decodeThreads = Runtime.getRuntime().availableProcessors();
+        new Extractor(vit, model, options, config.batch(), decodeThreads, log).run(open(t), out);
         return out;
     }
 

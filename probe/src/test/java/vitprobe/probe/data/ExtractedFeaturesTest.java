@@ -6,6 +6,7 @@ import vitprobe.engine.Intermediate;
 import vitprobe.engine.VisionTransformer;
 import vitprobe.engine.extract.ExtractOptions;
 import vitprobe.engine.extract.Extractor;
+import vitprobe.engine.extract.ModelId;
 import vitprobe.engine.extract.PatchSelection;
 import vitprobe.engine.extract.Precision;
 import vitprobe.engine.extract.SampleSource;
@@ -33,7 +34,7 @@ class ExtractedFeaturesTest {
 
     static void extract(SampleSource source, ExtractOptions options, Path out) throws Exception {
         try (VisionTransformer vit = new VisionTransformer(ViTWeights.random(TINY, 1), Backends.create("cpu"))) {
-            new Extractor(vit, "tiny", options, 4, 2, null).run(source, out);
+            new Extractor(vit, new ModelId("tiny", null), options, 4, 2, null).run(source, out);
         }
     }
 

@@ -4,6 +4,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import vitprobe.probe.data.Synthetic;
 import vitprobe.io.Json;
+import vitprobe.io.FolderLock;
 import vitprobe.weights.Layout;
 import vitprobe.weights.ViTConfig;
 import vitprobe.weights.ViTWeights;
@@ -18,6 +19,7 @@ import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The grid on a tiny random ViT (dim 32, 2 blocks, patch 16, 64 px input) and tiny synthetic sets. */
@@ -55,6 +57,16 @@ class ExperimentRunnerTest {
     /** Cells the log reports as reused. */
     private static long reusedCells(String log) {
         return log.lines().filter(l -> l.startsWith("[") && l.endsWith("finished earlier, reused")).count();
+    }
+
+    @Test
+    void aSecondRunnerIntoTheSameOutputIsRefusedBeforeAnyWork() throws IOException {
+        ExperimentConfig c = config(1);
+        try (FolderLock first = FolderLock.acquire(c.output())) {
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> run(c));
+            assertTrue(e.getMessage().startsWith(c.output() + " is being written by process "), e.getMessage());
+        }
+        assertFalse(Files.exists(c.output().resolve("features")), "the refused run extracted nothing");
     }
 
     @Test

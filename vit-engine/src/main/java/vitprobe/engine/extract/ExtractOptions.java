@@ -1,6 +1,7 @@
 package vitprobe.engine.extract;
 
 import vitprobe.engine.Intermediate;
+import vitprobe.weights.ViTConfig;
 
 import java.util.Collections;
 import java.util.EnumSet;
@@ -24,11 +25,24 @@ public record ExtractOptions(Task task, int block, Set<Intermediate> tokens, Pre
         if (tokens.isEmpty()) throw new IllegalArgumentException("no token types requested");
         if (shardImages < 1) throw new IllegalArgumentException("images per shard must be at least 1, got " + shardImages);
         if (block < 0) throw new IllegalArgumentException("block must be 0 or more, got " + block);
+        requirePerToken(tokens);
         tokens = Collections.unmodifiableSet(EnumSet.copyOf(tokens));
     }
 
+    /** Refuses attention maps: extraction stores one vector per token. */
+    public static void requirePerToken(Set<Intermediate> tokens) {
+        for (Intermediate t : tokens) {
+            if (!t.perToken()) {
+                throw new IllegalArgumentException(t.id() + " cannot be extracted: it is an attention map"
+                        + " [B, heads, N, N], not a feature per token (vitprobe tokens writes it whole)");
+            }
+        }
+    }
+
     /** Images per shard: 1024, fewer when a shard's features would pass 512 MiB of float32. */
-    public static int defaultShardImages(int tokensPerImage, int dim, int tokenTypes) {
-        return (int) Math.clamp(SHARD_FLOATS / ((long) tokensPerImage * dim * tokenTypes), 1, 1024);
+    public static int defaultShardImages(int tokensPerImage, Set<Intermediate> tokens, ViTConfig c) {
+        requirePerToken(tokens);
+        long valuesPerToken = tokens.stream().mapToLong(t -> t.width(c)).sum();
+        return (int) Math.clamp(SHARD_FLOATS / (tokensPerImage * valuesPerToken), 1, 1024);
     }
 }

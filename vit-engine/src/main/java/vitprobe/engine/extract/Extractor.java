@@ -9,6 +9,7 @@ import vitprobe.engine.image.ImageDecodeException;
 import vitprobe.engine.image.ImageDecoder;
 import vitprobe.engine.image.ImageTransform;
 import vitprobe.engine.image.RgbImage;
+import vitprobe.io.FolderLock;
 import vitprobe.weights.ViTConfig;
 
 import java.io.IOException;
@@ -40,7 +41,7 @@ public final class Extractor {
     private static final int BATCHES_AHEAD = 2;
 
     private final VisionTransformer vit;
-    private final String model;
+    private final ModelId model;
     private final ExtractOptions options;
     private final int batch;
     private final int decodeThreads;
@@ -49,10 +50,10 @@ public final class Extractor {
     private final ImageTransform transform;
 
     /**
-     * @param model         the model's name for the manifest (checkpoint path or "random:vits8 seed 0")
+     * @param model         the model's name and weights file for the manifest
      * @param progressOut   where the progress bar goes (stderr), or null for none
      */
-    public Extractor(VisionTransformer vit, String model, ExtractOptions options, int batch, int decodeThreads,
+    public Extractor(VisionTransformer vit, ModelId model, ExtractOptions options, int batch, int decodeThreads,
                      PrintWriter progressOut) {
         if (batch < 1) throw new IllegalArgumentException("batch must be at least 1, got " + batch);
         if (decodeThreads < 1) throw new IllegalArgumentException("decode threads must be at least 1, got " + decodeThreads);
@@ -81,11 +82,22 @@ public final class Extractor {
     /** A decoded, preprocessed image with the labels of its stored samples, or the reason it is skipped. */
     private record Prepared(Sample sample, float[] pixels, byte[] labels, int[] patches, String problem) {}
 
+    /**
+     * Extracts into {@code out}, or resumes the extraction there. Only one run may write a folder at a time: a second
+     * one is refused while the first holds the folder's lock.
+     */
     public Result run(SampleSource source, Path out) throws IOException {
+        FeatureStore.refuseForeignFolder(out);
+        try (FolderLock lock = FolderLock.acquire(out)) {
+            return runLocked(source, out);
+        }
+    }
+
+    private Result runLocked(SampleSource source, Path out) throws IOException {
         Concepts concepts = source.concepts();
         Map<String, List<? extends Sample>> splits = new LinkedHashMap<>();
         for (String split : source.splits()) splits.put(split, source.samples(split));
-        FeatureStore.claim(out, manifest(source, splits));
+        FeatureStore.claim(out, manifest(source, splits), model.weightsFile());
 
         List<ShardJob> pending = new ArrayList<>();
         Map<String, Integer> shardCounts = new LinkedHashMap<>();
@@ -127,13 +139,13 @@ public final class Extractor {
         return true;
     }
 
-    /** The manifest: every setting that decides the stored bytes, and the shape of the output. */
+    /** The manifest: the settings that decide the stored bytes (the weights' fingerprint aside), the output's shape. */
     private Map<String, Object> manifest(SampleSource source, Map<String, List<? extends Sample>> splits) {
         ViTConfig c = vit.config();
         Concepts concepts = source.concepts();
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("format", FeatureStore.FORMAT);
-        m.put("model", model);
+        m.put("model", model.name());
         m.put("config", c.summary());
         m.put("dataset", source.description());
         m.put("task", options.task().key());
@@ -144,7 +156,7 @@ public final class Extractor {
         m.put("precision", options.precision().key());
         // A backend may round differently with the batch composition (e.g. GEMM tiling chosen by row count), so a
         // resumed run must use the same backend and batch size to repeat the bytes of an uninterrupted one.
-        m.put("backend", vit.backend().name());
+        m.put("backend", vit.backend().numerics());
         m.put("batch", batch);
         m.put("transform", ordered("resize", transform.resize(), "crop", transform.crop(), "interpolation", c.interpolation()));
         m.put("shard_images", options.shardImages());
@@ -194,8 +206,8 @@ public final class Extractor {
         }
         long t0 = System.nanoTime();
         ViTConfig c = vit.config();
-        ShardBuilder.Header header = new ShardBuilder.Header(options.task(), options.precision(), options.block(), model,
-                job.split, c.dim(), concepts.names(), concepts.categories(), concepts.categoryNames());
+        ShardBuilder.Header header = new ShardBuilder.Header(options.task(), options.precision(), options.block(),
+                model.name(), job.split, c, concepts.names(), concepts.categories(), concepts.categoryNames());
         for (Intermediate t : options.tokens()) shard.write(FeatureStore.shardFile(out, t, job.split, job.index), t, header);
         times.add(StageTimes.Stage.WRITE, System.nanoTime() - t0);
     }
@@ -208,7 +220,6 @@ public final class Extractor {
         for (int i = 0; i < b; i++) System.arraycopy(group.get(i).pixels, 0, pixels, i * per, per);
         Activations acts = vit.forward(new FloatTensor(pixels, b, 3, size, size), Capture.of(options.block(), options.tokens()));
         times.add(StageTimes.Stage.FORWARD, System.nanoTime() - t0);
-        int tokens = vit.config().tokens(), d = vit.config().dim();
         for (int i = 0; i < b; i++) {
             Prepared p = group.get(i);
             shard.image(indices.get(i), p.sample.id());
@@ -217,14 +228,17 @@ public final class Extractor {
             for (int r = 0; r < rows.length; r++) {
                 int token = options.task() == Task.CLASSIFICATION ? 0 : 1 + rows[r];
                 Map<Intermediate, float[]> row = new EnumMap<>(Intermediate.class);
-                for (Intermediate t : options.tokens()) {
-                    int from = (i * tokens + token) * d;
-                    row.put(t, java.util.Arrays.copyOfRange(acts.get(options.block(), t).data(), from, from + d));
-                }
+                for (Intermediate t : options.tokens()) row.put(t, tokenRow(acts.get(options.block(), t), i, token));
                 byte[] labels = java.util.Arrays.copyOfRange(p.labels, r * labelWidth, (r + 1) * labelWidth);
                 shard.add(row, labels, indices.get(i), options.task() == Task.CLASSIFICATION ? -1 : rows[r]);
             }
         }
+    }
+
+    /** The vector of one token of one image in a captured [B, N, width] tensor; widths differ (mlp_hidden). */
+    private static float[] tokenRow(FloatTensor captured, int image, int token) {
+        int width = captured.dim(2), from = (image * captured.dim(1) + token) * width;
+        return java.util.Arrays.copyOfRange(captured.data(), from, from + width);
     }
 
     /** Decodes a sample and computes its labels on a decoding thread. */

@@ -4,6 +4,7 @@ import vitprobe.engine.Intermediate;
 import vitprobe.io.AtomicFiles;
 import vitprobe.weights.DType;
 import vitprobe.io.Json;
+import vitprobe.io.FolderLock;
 import vitprobe.weights.SafeTensors;
 import vitprobe.weights.SafetensorsException;
 import vitprobe.weights.Tensor;
@@ -27,6 +28,7 @@ import java.util.stream.Stream;
  * DIR/manifest.json                               settings, splits, concepts (written first, checked on resume)
  * DIR/&lt;token type&gt;/&lt;split&gt;/shard-00000.safetensors   one probe file per shard
  * DIR/skipped.tsv                                  images left out: split, image, problem
+ * DIR/.vitprobe.lock                               held by the run writing the folder (see {@link FolderLock})
  * </pre>
  * A shard file holds {@code features} [n, D] (F32 or F16), {@code labels} [n, C] U8, {@code groups} [n] I64 (the
  * image's index in its split), for patch tokens {@code patches} [n] I64 (row-major index on the token grid), and
@@ -38,6 +40,8 @@ public final class FeatureStore {
     public static final String FORMAT = "vitprobe-features/1";
     public static final String MANIFEST = "manifest.json";
     public static final String REPORT = "skipped.tsv";
+    /** The manifest's fingerprint of the weights file (see {@link WeightsFingerprint}). */
+    static final String WEIGHTS = "weights";
 
     private FeatureStore() {}
 
@@ -50,32 +54,55 @@ public final class FeatureStore {
     }
 
     /**
-     * Makes {@code out} an extraction folder for this manifest: writes it into a new or empty folder, accepts a
-     * folder holding the same manifest (resume), and refuses anything else.
+     * Makes {@code out} an extraction folder for this manifest: writes it, with the fingerprint of the weights file
+     * (null for generated weights), into a new or empty folder; accepts a folder holding the same manifest and
+     * weights (resume); refuses anything else.
      */
-    static void claim(Path out, Map<String, Object> manifest) throws IOException {
+    static void claim(Path out, Map<String, Object> manifest, Path weightsFile) throws IOException {
         Path file = out.resolve(MANIFEST);
-        if (Files.isRegularFile(file)) {
-            Map<String, Object> existing;
-            try {
-                existing = Json.parseObject(Files.readString(file));
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException(file + ": not a valid manifest (" + e.getMessage() + ")");
-            }
-            Set<String> differ = new TreeSet<>();
-            for (String key : union(existing.keySet(), manifest.keySet())) {
-                if (!Json.write(existing.get(key)).equals(Json.write(manifest.get(key)))) differ.add(key);
-            }
-            if (!differ.isEmpty()) {
-                throw new IllegalArgumentException(out + " holds an extraction with other settings (differs in: " + String.join(", ", differ)
-                        + "); use another output folder, or the same settings to resume");
-            }
+        if (!Files.isRegularFile(file)) {
+            refuseForeignFolder(out);
+            Map<String, Object> first = new LinkedHashMap<>(manifest);
+            if (weightsFile != null) first.put(WEIGHTS, WeightsFingerprint.of(weightsFile));
+            AtomicFiles.writeString(file, Json.writePretty(first));
             return;
         }
+        Map<String, Object> existing;
+        try {
+            existing = Json.parseObject(Files.readString(file));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(file + ": not a valid manifest (" + e.getMessage() + ")");
+        }
+        Set<String> differ = new TreeSet<>();
+        for (String key : union(existing.keySet(), manifest.keySet())) {
+            if (key.equals(WEIGHTS)) continue;
+            if (!Json.write(existing.get(key)).equals(Json.write(manifest.get(key)))) differ.add(key);
+        }
+        Object recorded = existing.get(WEIGHTS);
+        Map<String, Object> weights = null;
+        if (weightsFile == null || !(recorded instanceof Map<?, ?> r)) {
+            if (weightsFile != null || recorded != null) differ.add(WEIGHTS);
+        } else {
+            weights = WeightsFingerprint.recheck(r, weightsFile);
+            if (weights == null) differ.add(WEIGHTS + " (the sha256 of " + weightsFile + " changed)");
+        }
+        if (!differ.isEmpty()) {
+            throw new IllegalArgumentException(out + " holds an extraction with other settings (differs in: "
+                    + String.join(", ", differ) + "); use another output folder, or the same settings to resume");
+        }
+        if (weights != null && !weights.equals(recorded)) {
+            // The file was touched or moved: record that, so that the next rerun need not hash it again.
+            existing.put(WEIGHTS, weights);
+            AtomicFiles.writeString(file, Json.writePretty(existing));
+        }
+    }
+
+    /** Refuses a folder that holds something other than an extraction, before anything (a lock) is put into it. */
+    static void refuseForeignFolder(Path out) throws IOException {
+        if (Files.isRegularFile(out.resolve(MANIFEST))) return;
         if (Files.exists(out) && (!Files.isDirectory(out) || !isEmpty(out))) {
             throw new IllegalArgumentException(out + " exists and is not an extraction folder (no " + MANIFEST + "); choose a new output folder");
         }
-        AtomicFiles.writeString(file, Json.writePretty(manifest));
     }
 
     private static Set<String> union(Set<String> a, Set<String> b) {
@@ -84,25 +111,18 @@ public final class FeatureStore {
         return all;
     }
 
+    /** Empty but maybe for the lock file of a run that was stopped before it wrote the manifest. */
     private static boolean isEmpty(Path dir) throws IOException {
         try (Stream<Path> s = Files.list(dir)) {
-            return s.findAny().isEmpty();
+            return s.allMatch(p -> p.getFileName().toString().equals(FolderLock.FILE));
         }
     }
 
-    /** Temporary files that a killed run left behind (the atomic writer's "." + name + "…partial"). */
+    /** Temporary files that a killed run left behind (see {@link AtomicFiles}). */
     static void removePartialFiles(Path out, Set<Intermediate> tokens, Set<String> splits) throws IOException {
         List<Path> dirs = new ArrayList<>(List.of(out));
         for (Intermediate t : tokens) for (String s : splits) dirs.add(out.resolve(t.id()).resolve(s));
-        for (Path dir : dirs) {
-            if (!Files.isDirectory(dir)) continue;
-            try (Stream<Path> files = Files.list(dir)) {
-                for (Path f : files.toList()) {
-                    String name = f.getFileName().toString();
-                    if (name.startsWith(".") && name.endsWith(".partial")) Files.deleteIfExists(f);
-                }
-            }
-        }
+        for (Path dir : dirs) if (Files.isDirectory(dir)) AtomicFiles.removeStalePartials(dir);
     }
 
     /** Gathers the skipped images recorded in the shards of one token type into the report; returns their count. */

@@ -3,6 +3,7 @@ package vitprobe.engine.extract;
 import vitprobe.engine.Intermediate;
 import vitprobe.io.Json;
 import vitprobe.weights.SafetensorsWriter;
+import vitprobe.weights.ViTConfig;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -21,12 +22,10 @@ final class ShardBuilder {
     private final List<Long> patches = new ArrayList<>();
     private final List<List<Object>> images = new ArrayList<>();
     private final List<List<Object>> skipped = new ArrayList<>();
-    private int dim;
 
     /** Adds one sample: its features per token type, its labels, the image it comes from and (patches) where. */
     void add(Map<Intermediate, float[]> row, byte[] sampleLabels, long image, int patch) {
         row.forEach((token, f) -> features.computeIfAbsent(token, t -> new ArrayList<>()).add(f));
-        dim = row.values().iterator().next().length;
         labels.writeBytes(sampleLabels);
         groups.add(image);
         patches.add((long) patch);
@@ -46,11 +45,11 @@ final class ShardBuilder {
 
     /** Writes the file of one token type (atomically). */
     void write(Path file, Intermediate token, Header header) throws IOException {
-        int n = groups.size(), c = header.concepts.size();
-        float[] data = new float[n * dim];
+        int n = groups.size(), c = header.concepts.size(), width = token.width(header.config);
+        float[] data = new float[n * width];
         List<float[]> rows = features.getOrDefault(token, List.of());
-        for (int i = 0; i < n; i++) System.arraycopy(rows.get(i), 0, data, i * dim, dim);
-        long[] shape = {n, n == 0 ? header.dim : dim};
+        for (int i = 0; i < n; i++) System.arraycopy(rows.get(i), 0, data, i * width, width);
+        long[] shape = {n, width};
         SafetensorsWriter w = new SafetensorsWriter();
         if (header.precision == Precision.F16) w.addF16("features", shape, data);
         else w.addF32("features", shape, data);
@@ -75,6 +74,6 @@ final class ShardBuilder {
     }
 
     /** What every shard file of a run repeats. */
-    record Header(Task task, Precision precision, int block, String model, String split, int dim,
+    record Header(Task task, Precision precision, int block, String model, String split, ViTConfig config,
                   List<String> concepts, long[] categories, List<String> categoryNames) {}
 }

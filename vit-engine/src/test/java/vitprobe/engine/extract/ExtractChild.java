@@ -23,7 +23,7 @@ public final class ExtractChild {
         ExtractOptions options = new ExtractOptions(Task.SEGMENTATION, 1, Intermediate.PAPER, Precision.F32, SHARD,
                 new PatchSelection(5, 3));
         try (VisionTransformer vit = TinyModel.create()) {
-            return new Extractor(vit, "tiny", options, BATCH, 2, null).run(source, out);
+            return new Extractor(vit, new ModelId("tiny", null), options, BATCH, 2, null).run(source, out);
         }
     }
 }

@@ -9,16 +9,24 @@ import vitprobe.engine.VisionTransformer;
 import vitprobe.engine.image.ImageDecoder;
 import vitprobe.engine.image.ImageTransform;
 import vitprobe.engine.image.RgbImage;
+import vitprobe.io.FolderLock;
+import vitprobe.io.Json;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.security.MessageDigest;
 import java.util.Arrays;
 import java.util.EnumSet;
+import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -27,8 +35,13 @@ class ExtractorTest {
     Path dir;
 
     private static Extractor.Result extract(TestSource source, ExtractOptions options, Path out) throws Exception {
+        return extract(source, options, out, new ModelId("tiny", null));
+    }
+
+    private static Extractor.Result extract(TestSource source, ExtractOptions options, Path out, ModelId model)
+            throws Exception {
         try (VisionTransformer vit = TinyModel.create()) {
-            return new Extractor(vit, "tiny", options, 2, 2, null).run(source, out);
+            return new Extractor(vit, model, options, 2, 2, null).run(source, out);
         }
     }
 
@@ -39,7 +52,8 @@ class ExtractorTest {
         try (VisionTransformer vit = TinyModel.create()) {
             FloatTensor t = vit.forward(new FloatTensor(transform.apply(image), 1, 3, 32, 32), Capture.of(1, Set.of(which)))
                     .get(1, which);
-            return Arrays.copyOfRange(t.data(), token * 32, (token + 1) * 32);
+            int width = t.dim(-1);
+            return Arrays.copyOfRange(t.data(), token * width, (token + 1) * width);
         }
     }
 
@@ -106,6 +120,36 @@ class ExtractorTest {
         }
     }
 
+    /** mlp_hidden is 2D wide (64 here): every row must be that image's own activation at that patch, whole. */
+    @Test
+    void tokenTypesWiderThanTheModelAreStoredWholeForEveryImage() throws Exception {
+        TestSource source = TestSource.of(7, 4, 1, List.of(), List.of(), 0);
+        Path out = dir.resolve("wide");
+        extract(source, new ExtractOptions(Task.SEGMENTATION, 1, EnumSet.of(Intermediate.Q, Intermediate.MLP_HIDDEN),
+                Precision.F32, 4, new PatchSelection(3, 5)), out);
+        for (Intermediate which : List.of(Intermediate.Q, Intermediate.MLP_HIDDEN)) {
+            int width = which == Intermediate.MLP_HIDDEN ? TinyModel.CONFIG.mlpDim() : TinyModel.CONFIG.dim();
+            FeatureStore.Features f = FeatureStore.read(out.resolve(which.id()).resolve("train"));
+            assertEquals(width, f.dim(), which.id());
+            assertEquals(4 * 3, f.size(), which.id());
+            for (int s = 0; s < f.size(); s++) {
+                TestSource.Item item = source.samples("train").get((int) f.groups()[s]);
+                int patch = (int) f.patches()[s];
+                assertClose(reference(item, Task.SEGMENTATION, which, 1 + patch), f.features(), s * width, 1e-5f,
+                        which.id() + " " + item.id() + " patch " + patch);
+            }
+        }
+    }
+
+    @Test
+    void attentionMapsAreRefusedWithTheReason() {
+        Set<Intermediate> tokens = EnumSet.of(Intermediate.X, Intermediate.ATTN);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new ExtractOptions(Task.CLASSIFICATION, 1, tokens, Precision.F32, 2, PatchSelection.ALL));
+        assertEquals("attn cannot be extracted: it is an attention map [B, heads, N, N], not a feature per token "
+                + "(vitprobe tokens writes it whole)", e.getMessage());
+    }
+
     @Test
     void corruptAndUnreadableImagesAreSkippedCountedAndReported() throws Exception {
         TestSource source = TestSource.of(3, 5, 2, List.of("train/img1.png"), List.of("test/img0.png"), 0);
@@ -136,6 +180,41 @@ class ExtractorTest {
         assertTrue(e.getMessage().contains("differs in: block"), e.getMessage());
     }
 
+    /** The tiny model runs from memory; the file stands for the checkpoint it would have been read from. */
+    @Test
+    void resumeTrustsAnUnchangedWeightsFileAndOtherwiseComparesItsSha256() throws Exception {
+        TestSource source = TestSource.of(8, 2, 0, List.of(), List.of(), 0);
+        ExtractOptions options = new ExtractOptions(Task.CLASSIFICATION, 1, EnumSet.of(Intermediate.X), Precision.F32,
+                1, PatchSelection.ALL);
+        Path out = dir.resolve("fingerprinted");
+        Path weights = Files.write(dir.resolve("weights.safetensors"), new byte[]{1, 2, 3, 4});
+        ModelId model = new ModelId("tiny", weights);
+        FileTime written = FileTime.fromMillis(1_700_000_000_000L);
+        Files.setLastModifiedTime(weights, written);
+        extract(source, options, out, model);
+        Map<String, Object> manifest = Json.parseObject(Files.readString(out.resolve(FeatureStore.MANIFEST)));
+        String sha256 = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(new byte[]{1, 2, 3, 4}));
+        assertEquals(Map.of("file", weights.toString(), "size", 4L, "modified", written.to(TimeUnit.NANOSECONDS),
+                "sha256", sha256), manifest.get("weights"));
+
+        // Same path, size and time: trusted without reading the file (other bytes written behind its back pass).
+        Files.write(weights, new byte[]{9, 9, 9, 9});
+        Files.setLastModifiedTime(weights, written);
+        assertEquals(2, extract(source, options, out, model).resumed());
+        // The time changed, so the bytes are hashed: other weights are refused, the original ones resume.
+        Files.setLastModifiedTime(weights, FileTime.fromMillis(1_800_000_000_000L));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> extract(source, options, out, model));
+        assertTrue(e.getMessage().contains("(differs in: weights (the sha256 of " + weights + " changed))"),
+                e.getMessage());
+        Files.write(weights, new byte[]{1, 2, 3, 4});
+        assertEquals(2, extract(source, options, out, model).resumed());
+        // Weights generated in memory where a file was fingerprinted are other weights too.
+        ModelId generated = new ModelId("tiny", null);
+        e = assertThrows(IllegalArgumentException.class, () -> extract(source, options, out, generated));
+        assertTrue(e.getMessage().contains("(differs in: weights)"), e.getMessage());
+    }
+
     @Test
     void readingAnIncompleteFolderNamesWhatIsMissing() throws Exception {
         TestSource source = TestSource.of(5, 5, 0, List.of(), List.of(), 0);
@@ -154,5 +233,6 @@ class ExtractorTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> extract(source,
                 new ExtractOptions(Task.CLASSIFICATION, 1, EnumSet.of(Intermediate.X), Precision.F32, 2, PatchSelection.ALL), out));
         assertTrue(e.getMessage().contains("is not an extraction folder"), e.getMessage());
+        assertFalse(Files.exists(out.resolve(FolderLock.FILE)), "no lock file put into a folder that is not ours");
     }
 }

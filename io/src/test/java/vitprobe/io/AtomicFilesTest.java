@@ -1,0 +1,90 @@
+package vitprobe.io;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+class AtomicFilesTest {
+    @TempDir
+    Path dir;
+
+    private List<Path> partials() throws IOException {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.filter(p -> p.getFileName().toString().endsWith(".partial")).sorted().toList();
+        }
+    }
+
+    /** The testers' case: a write killed by kill -9 leaves its partial file; the next write of that file removes it. */
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void thePartialFileOfAKilledWriterIsRemovedByTheNextWriteOfThatFile() throws Exception {
+        Path out = dir.resolve("tokens.safetensors");
+        Process writer = FolderLockTest.child("hang", out);
+        List<Path> left;
+        try {
+            assertEquals("ready", FolderLockTest.firstLine(writer));
+            left = partials();
+            assertEquals(1, left.size(), left.toString());
+            AtomicFiles.writeString(out, "while the other writer lives");
+            assertEquals(left, partials(), "a live writer's partial file is left alone");
+        } finally {
+            writer.destroyForcibly();
+            writer.waitFor(60, TimeUnit.SECONDS);
+        }
+        AtomicFiles.writeString(out, "after it was killed");
+        assertEquals(List.of(), partials());
+        assertEquals("after it was killed", Files.readString(out));
+    }
+
+    @Test
+    void aFolderSweepRemovesThePartialFilesOfGoneWritersOnly() throws Exception {
+        Process gone = new ProcessBuilder("true").start();
+        gone.waitFor();
+        long live = ProcessHandle.current().pid();
+        Path killed = Files.writeString(dir.resolve(".a.safetensors." + gone.pid() + ".9f.partial"), "x");
+        Path older = Files.writeString(dir.resolve(".b.safetensors.1c2d.partial"), "x"); // named before pids were
+        Path writing = Files.writeString(dir.resolve(".c.safetensors." + live + ".3e.partial"), "x");
+        Path other = Files.writeString(dir.resolve(".notes.partial.txt"), "x");
+        AtomicFiles.removeStalePartials(dir);
+        assertFalse(Files.exists(killed));
+        assertFalse(Files.exists(older));
+        assertEquals(List.of(writing), partials());
+        assertEquals("x", Files.readString(other));
+    }
+
+    /** What stands in the way is named in words, and a path other than the file's own too. */
+    @Test
+    void anObstacleIsNamed() throws Exception {
+        Path folder = Files.createDirectories(dir.resolve("result.json"));
+        Files.writeString(folder.resolve("inside"), "x");
+        IOException e = assertThrows(IOException.class, () -> AtomicFiles.writeString(folder, "{}"));
+        assertEquals(folder + ": cannot write: Is a directory", e.getMessage());
+        Path file = Files.writeString(dir.resolve("notes"), "x"), below = file.resolve("result.json");
+        e = assertThrows(IOException.class, () -> AtomicFiles.writeString(below, "{}"));
+        assertEquals(below + ": cannot write: " + file + ": file already exists", e.getMessage());
+        assertEquals(List.of(), partials());
+    }
+
+    /** A full disk: the error names the file being written, and nothing is left behind. */
+    @Test
+    void aFailedWriteNamesTheFileAndLeavesNothing() throws Exception {
+        Path out = dir.resolve("features.safetensors");
+        IOException e = assertThrows(IOException.class, () -> AtomicFiles.write(out, ch -> {
+            throw new IOException("No space left on device");
+        }));
+        assertEquals(out + ": cannot write: No space left on device", e.getMessage());
+        assertEquals(List.of(), partials());
+        assertFalse(Files.exists(out));
+    }
+}

@@ -1,0 +1,40 @@
+package vitprobe.io;
+
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * Runs in its own JVM for tests that need a second process: "hold PATH" locks a folder until killed, "try PATH"
+ * tries to lock it and says how that went, "hang PATH" starts writing a file atomically and never finishes.
+ */
+public final class TestChild {
+    public static void main(String[] args) throws Exception {
+        Path path = Path.of(args[1]);
+        switch (args[0]) {
+            case "hold" -> {
+                FolderLock.acquire(path);
+                ready();
+            }
+            case "try" -> {
+                try (FolderLock lock = FolderLock.acquire(path)) {
+                    System.out.println("acquired");
+                } catch (IllegalStateException e) {
+                    System.out.println("refused: " + e.getMessage());
+                }
+            }
+            case "hang" -> AtomicFiles.write(path, ch -> {
+                AtomicFiles.writeFully(ch, ByteBuffer.wrap(new byte[1 << 16]));
+                ready();
+            });
+            default -> throw new IllegalArgumentException(args[0]);
+        }
+    }
+
+    /** Says so on stdout, then waits to be killed. */
+    private static void ready() {
+        System.out.println("ready");
+        System.out.flush();
+        while (true) LockSupport.park();
+    }
+}
