@@ -1,5 +1,7 @@
 package vitprobe.probe;
 
+import vitprobe.testing.SharedFixtures;
+
 import vitprobe.io.Json;
 import vitprobe.weights.SafeTensors;
 import vitprobe.weights.Tensor;
@@ -34,7 +36,7 @@ record Oracle(ProbeData train, ProbeData test, ConceptTemplates sklearn, double 
      */
     static Oracle tokens(String fixture) {
         try (SafeTensors st = SafeTensors.open(resource("tokens-" + fixture));
-             SafeTensors ref = SafeTensors.open(Fixtures.resolve(st.metadata().get("fixture")))) {
+             SafeTensors ref = SafeTensors.open(SharedFixtures.resolve(st.metadata().get("fixture")))) {
             Tensor y = ref.tensor("y_norm");
             int images = (int) y.dim(0), tokens = (int) y.dim(1), dim = (int) y.dim(2);
             float[] all = y.toFloatArray();

@@ -1,5 +1,7 @@
 package vitprobe.engine;
 
+import vitprobe.testing.TestSeeds;
+
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -31,7 +33,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class CudaForwardTest {
     private static final CpuBackend CPU = new CpuBackend();
-    private static final long SEED = System.nanoTime();
+    private static final long SEED = TestSeeds.seed("CudaForwardTest");
 
     @AfterAll
     static void close() {

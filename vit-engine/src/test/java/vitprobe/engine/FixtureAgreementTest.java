@@ -1,5 +1,7 @@
 package vitprobe.engine;
 
+import vitprobe.testing.SharedFixtures;
+
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -26,7 +28,7 @@ class FixtureAgreementTest {
     }
 
     static Path fixture(String name) {
-        return name.startsWith("hf-") ? Fixtures.bundled(name) : Fixtures.shared(name);
+        return name.startsWith("hf-") ? Fixtures.bundled(name) : SharedFixtures.resolve(name);
     }
 
     @ParameterizedTest

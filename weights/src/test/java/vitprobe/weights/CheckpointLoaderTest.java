@@ -1,5 +1,7 @@
 package vitprobe.weights;
 
+import vitprobe.testing.SharedFixtures;
+
 import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -31,7 +33,7 @@ class CheckpointLoaderTest {
     @ParameterizedTest
     @FieldSource("vitprobe.weights.Fixtures#MODELS")
     void loadsFixtureWithTheDimensionsItWasMadeWith(Fixtures.Model m) {
-        try (ViTWeights w = CheckpointLoader.load(Fixtures.resolve(m.folder()))) {
+        try (ViTWeights w = CheckpointLoader.load(SharedFixtures.resolve(m.folder()))) {
             ViTConfig c = w.config();
             assertAll(
                     () -> assertEquals(m.layout(), c.layout()),
@@ -54,10 +56,10 @@ class CheckpointLoaderTest {
 
     /** Hugging Face's separate query, key and value become timm's qkv: their concatenation along dim 0. */
     @ParameterizedTest
-    @ValueSource(strings = {Fixtures.HF_VIT, Fixtures.HF_VIT_MAE})
+    @ValueSource(strings = {SharedFixtures.HF_VIT, SharedFixtures.HF_VIT_MAE})
     void fusesHuggingFaceQueryKeyValueInOrder(String folder) {
-        Path model = Fixtures.resolve(folder);
-        String prefix = folder.equals(Fixtures.HF_VIT_MAE) ? "vit." : "";
+        Path model = SharedFixtures.resolve(folder);
+        String prefix = folder.equals(SharedFixtures.HF_VIT_MAE) ? "vit." : "";
         try (ViTWeights w = CheckpointLoader.load(model);
              SafeTensors st = SafeTensors.open(model.resolve("model.safetensors"))) {
             int d = w.config().dim();
@@ -85,7 +87,7 @@ class CheckpointLoaderTest {
 
     @Test
     void keepsTimmTensorsAsTheyAre() {
-        Path model = Fixtures.resolve(Fixtures.TIMM_MAE);
+        Path model = SharedFixtures.resolve(SharedFixtures.TIMM_MAE);
         try (ViTWeights w = CheckpointLoader.load(model.resolve("model.safetensors"));
              SafeTensors st = SafeTensors.open(model.resolve("model.safetensors"))) {
             assertEquals(12, w.config().heads(), "config.json beside the file is read too");
@@ -96,7 +98,7 @@ class CheckpointLoaderTest {
 
     @Test
     void overridesBeatConfigJson() {
-        try (ViTWeights w = CheckpointLoader.load(Fixtures.resolve(Fixtures.HF_VIT), new Overrides(2, 1e-5))) {
+        try (ViTWeights w = CheckpointLoader.load(SharedFixtures.resolve(SharedFixtures.HF_VIT), new Overrides(2, 1e-5))) {
             assertEquals(2, w.config().heads());
             assertEquals(1e-5, w.config().layerNormEps());
         }

@@ -1,5 +1,7 @@
 package vitprobe.weights;
 
+import vitprobe.testing.SharedFixtures;
+
 import vitprobe.io.Json;
 
 import static org.junit.jupiter.api.Assertions.assertAll;
@@ -31,7 +33,7 @@ class SafeTensorsFixturesTest {
     @Test
     void opensEveryFixtureFileAndReadsEveryTensor() throws IOException {
         List<Path> files;
-        try (Stream<Path> walk = Files.walk(Fixtures.dir())) {
+        try (Stream<Path> walk = Files.walk(SharedFixtures.resolve(""))) {
             files = walk.filter(p -> p.toString().endsWith(".safetensors")).sorted().toList();
         }
         assertEquals(9, files.size(), "model + reference for 4 checkpoints, and the preprocessing oracle: " + files);
@@ -52,7 +54,7 @@ class SafeTensorsFixturesTest {
     @ParameterizedTest
     @FieldSource("vitprobe.weights.Fixtures#MODELS")
     void readsModelFile(Fixtures.Model m) {
-        try (SafeTensors st = SafeTensors.open(Fixtures.resolve(m.folder() + "/model.safetensors"))) {
+        try (SafeTensors st = SafeTensors.open(SharedFixtures.resolve(m.folder() + "/model.safetensors"))) {
             assertEquals(m.tensorCount(), st.names().size());
             assertEquals(m.metadata(), st.metadata());
             for (Tensor t : st.tensors().values()) assertEquals(m.dtype(), t.dtype(), t.name());
@@ -65,7 +67,7 @@ class SafeTensorsFixturesTest {
     @ParameterizedTest
     @FieldSource("vitprobe.weights.Fixtures#MODELS")
     void readsReferenceFile(Fixtures.Model m) {
-        try (SafeTensors st = SafeTensors.open(Fixtures.resolve(m.folder() + "/reference.safetensors"))) {
+        try (SafeTensors st = SafeTensors.open(SharedFixtures.resolve(m.folder() + "/reference.safetensors"))) {
             int batch = m.images().size();
             assertEquals(REFERENCE_NAMES, List.copyOf(st.names()));
             assertEquals(String.join(",", m.images()), st.metadata().get("images"));
@@ -79,9 +81,9 @@ class SafeTensorsFixturesTest {
 
     @Test
     void readsReferenceMetadata() {
-        try (SafeTensors dino = SafeTensors.open(Fixtures.resolve(Fixtures.TIMM_DINO + "/reference.safetensors"));
-             SafeTensors mae = SafeTensors.open(Fixtures.resolve(Fixtures.TIMM_MAE + "/reference.safetensors"));
-             SafeTensors hf = SafeTensors.open(Fixtures.resolve(Fixtures.HF_VIT + "/reference.safetensors"))) {
+        try (SafeTensors dino = SafeTensors.open(SharedFixtures.resolve(SharedFixtures.TIMM_DINO + "/reference.safetensors"));
+             SafeTensors mae = SafeTensors.open(SharedFixtures.resolve(SharedFixtures.TIMM_MAE + "/reference.safetensors"));
+             SafeTensors hf = SafeTensors.open(SharedFixtures.resolve(SharedFixtures.HF_VIT + "/reference.safetensors"))) {
             assertEquals("timm 1.0.29 vit_small_patch8_224.dino", dino.metadata().get("source"));
             assertEquals("2", dino.metadata().get("depth"));
             assertEquals("torch.float32", dino.metadata().get("weights_dtype"));
@@ -94,7 +96,7 @@ class SafeTensorsFixturesTest {
     void readsPreprocessingOracle() {
         Map<String, long[]> decoded = Map.of("astronaut", new long[] {512, 512, 3}, "camera", new long[] {512, 512, 3},
                 "chelsea", new long[] {300, 451, 3}, "coffee", new long[] {400, 600, 3});
-        try (SafeTensors st = SafeTensors.open(Fixtures.resolve("images/preprocess_oracle.safetensors"))) {
+        try (SafeTensors st = SafeTensors.open(SharedFixtures.resolve("images/preprocess_oracle.safetensors"))) {
             assertEquals(12, st.names().size());
             assertEquals("[0.485, 0.456, 0.406]", st.metadata().get("mean"));
             for (String image : IMAGES) {
@@ -114,7 +116,7 @@ class SafeTensorsFixturesTest {
     /** The F16 MAE weights, decoded by the reader and by hand from the raw bits, must agree exactly. */
     @Test
     void decodesFloat16LikeAnIndependentBitLevelDecoder() throws IOException {
-        Path file = Fixtures.resolve(Fixtures.TIMM_MAE + "/model.safetensors");
+        Path file = SharedFixtures.resolve(SharedFixtures.TIMM_MAE + "/model.safetensors");
         for (String name : List.of("pos_embed", "blocks.0.norm1.weight", "blocks.0.attn.qkv.bias")) {
             short[] raw = rawHalves(file, name);
             try (SafeTensors st = SafeTensors.open(file)) {

@@ -1,5 +1,7 @@
 package vitprobe.weights;
 
+import vitprobe.testing.SharedFixtures;
+
 import vitprobe.io.Json;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -155,10 +157,10 @@ class SafetensorsWriterTest {
 
     /** Files written by the Python package (via the Rust writer) come out byte-identical from ours. */
     @ParameterizedTest
-    @ValueSource(strings = {Fixtures.HF_VIT + "/model.safetensors", Fixtures.HF_VIT_MAE + "/model.safetensors",
-            Fixtures.HF_VIT + "/reference.safetensors", "images/preprocess_oracle.safetensors"})
+    @ValueSource(strings = {SharedFixtures.HF_VIT + "/model.safetensors", SharedFixtures.HF_VIT_MAE + "/model.safetensors",
+            SharedFixtures.HF_VIT + "/reference.safetensors", "images/preprocess_oracle.safetensors"})
     void rewritingAPythonWrittenFixtureReproducesItByteForByte(String fixture) throws IOException {
-        assertRewriteIsIdentical(Fixtures.resolve(fixture));
+        assertRewriteIsIdentical(SharedFixtures.resolve(fixture));
     }
 
     private void assertRewriteIsIdentical(Path original) throws IOException {

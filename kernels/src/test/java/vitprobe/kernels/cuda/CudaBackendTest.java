@@ -1,5 +1,7 @@
 package vitprobe.kernels.cuda;
 
+import vitprobe.testing.TestSeeds;
+
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -33,7 +35,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class CudaBackendTest {
     private static final CpuBackend CPU = new CpuBackend();
-    private static final long SEED = System.nanoTime();
+    private static final long SEED = TestSeeds.seed("CudaBackendTest");
     private final SplittableRandom rng = new SplittableRandom(SEED);
 
     @AfterAll

@@ -1,5 +1,7 @@
 package vitprobe.engine.image;
 
+import vitprobe.testing.SharedFixtures;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -24,7 +26,7 @@ class PreprocessOracleTest {
 
     @BeforeAll
     static void openOracle() {
-        oracle = SafeTensors.open(Fixtures.shared("images").resolve("preprocess_oracle.safetensors"));
+        oracle = SafeTensors.open(SharedFixtures.resolve("images").resolve("preprocess_oracle.safetensors"));
     }
 
     @AfterAll
@@ -35,7 +37,7 @@ class PreprocessOracleTest {
     @ParameterizedTest
     @ValueSource(strings = {"astronaut", "chelsea", "camera"})
     void pngDecodesResizesAndCropsExactlyLikePillowAndTorchvision(String name) {
-        RgbImage decoded = ImageDecoder.decode(Fixtures.shared("images").resolve(name + ".png"));
+        RgbImage decoded = ImageDecoder.decode(SharedFixtures.resolve("images").resolve(name + ".png"));
         assertSamePixels("decoded_" + name, decoded);
         RgbImage cropped = TRANSFORM.resizeAndCrop(decoded);
         assertSamePixels("resized_cropped_" + name, cropped);
@@ -49,7 +51,7 @@ class PreprocessOracleTest {
     void jpegMatchesPillowExactlyThroughLibjpegTurboAndWithinTwoLevelsOtherwise() {
         boolean turbo = ImageDecoder.usesLibjpegTurbo();
         int allowed = turbo ? 0 : 2;
-        RgbImage decoded = ImageDecoder.decode(Fixtures.shared("images").resolve("coffee.jpg"));
+        RgbImage decoded = ImageDecoder.decode(SharedFixtures.resolve("images").resolve("coffee.jpg"));
         String path = turbo ? "libjpeg-turbo" : "javax.imageio";
         int decodedDiff = report("coffee.jpg via " + path + ", decoded", "decoded_coffee", decoded);
         RgbImage cropped = TRANSFORM.resizeAndCrop(decoded);
@@ -63,7 +65,7 @@ class PreprocessOracleTest {
     /** Measures the fallback even where libjpeg-turbo is installed, so its documented tolerance stays checked. */
     @Test
     void imageIoFallbackStaysWithinTwoLevelsOfPillow() throws Exception {
-        RgbImage decoded = ImageIoJpeg.decode(Files.readAllBytes(Fixtures.shared("images").resolve("coffee.jpg")), "coffee.jpg");
+        RgbImage decoded = ImageIoJpeg.decode(Files.readAllBytes(SharedFixtures.resolve("images").resolve("coffee.jpg")), "coffee.jpg");
         int decodedDiff = report("coffee.jpg via javax.imageio (fallback), decoded", "decoded_coffee", decoded);
         int croppedDiff = report("coffee.jpg via javax.imageio (fallback), resized+cropped", "resized_cropped_coffee",
                 TRANSFORM.resizeAndCrop(decoded));
