@@ -23,16 +23,18 @@ final class PngDecoder {
     };
 
     private final String source;
+    private final long maxPixels;
     private int width, height, depth, colorType, channels;
     private boolean interlaced;
     private byte[] palette;
 
-    private PngDecoder(String source) {
+    private PngDecoder(String source, long maxPixels) {
         this.source = source;
+        this.maxPixels = maxPixels;
     }
 
-    static RgbImage decode(byte[] png, String source) {
-        return new PngDecoder(source).decode(png);
+    static RgbImage decode(byte[] png, String source, long maxPixels) {
+        return new PngDecoder(source, maxPixels).decode(png);
     }
 
     private RgbImage decode(byte[] png) {
@@ -95,9 +97,11 @@ final class PngDecoder {
         if (png[at + 10] != 0 || png[at + 11] != 0 || (png[at + 12] & 0xff) > 1) {
             throw problem("unknown PNG compression, filter or interlace method");
         }
-        if (width <= 0 || height <= 0 || (long) width * height * 3 > Integer.MAX_VALUE - 64) {
+        if (width <= 0 || height <= 0) {
             throw problem("unsupported PNG size " + Integer.toUnsignedString(width) + "x" + Integer.toUnsignedString(height));
         }
+        ImageDecoder.checkPixels(width, height, maxPixels, source);
+        if ((long) width * height * 3 > Integer.MAX_VALUE - 64) throw problem("unsupported PNG size " + width + "x" + height);
     }
 
     private void checkCrc(byte[] png, int pos, int length, String type) {
@@ -106,7 +110,10 @@ final class PngDecoder {
         if ((int) crc.getValue() != readInt(png, pos + 8 + length)) throw problem("broken PNG: bad CRC in chunk " + type);
     }
 
-    /** Inflates exactly the bytes the scanlines need; anything short of that is a truncated or corrupt stream. */
+    /**
+     * Inflates exactly the bytes the scanlines need; anything short of that is a truncated or corrupt stream. The
+     * buffer grows with the data actually inflated, so a header that lies about the size costs no memory.
+     */
     private byte[] inflate(byte[] compressed) {
         long needed = 0;
         for (int[] pass : passes()) {
@@ -114,16 +121,17 @@ final class PngDecoder {
             if (passWidth > 0) needed += (long) passHeight(pass) * (1 + rowBytes(passWidth));
         }
         if (needed > Integer.MAX_VALUE - 64) throw problem("PNG too large");
-        byte[] raw = new byte[(int) needed];
+        byte[] raw = new byte[(int) Math.min(needed, Math.max(1 << 16, 4L * compressed.length))];
         Inflater inflater = new Inflater();
         try {
             inflater.setInput(compressed);
             int produced = 0;
-            while (produced < raw.length) {
+            while (produced < needed) {
+                if (produced == raw.length) raw = Arrays.copyOf(raw, (int) Math.min(needed, 2L * raw.length));
                 int n = inflater.inflate(raw, produced, raw.length - produced);
                 if (n == 0) {
                     throw problem(inflater.needsInput() || inflater.finished()
-                            ? "truncated PNG: image data ends after " + produced + " of " + raw.length + " bytes"
+                            ? "truncated PNG: image data ends after " + produced + " of " + needed + " bytes"
                             : "corrupt PNG image data");
                 }
                 produced += n;
