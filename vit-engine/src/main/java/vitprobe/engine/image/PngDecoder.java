@@ -148,7 +148,7 @@ final class PngDecoder {
         byte[] rgb = new byte[width * height * 3];
         int offset = 0;
         for (int[] pass : passes()) {
-            int passWidth = passWidth(pass), passHeight = passHeight(pass), stride = rowBytes(passWidth);
+            int passWidth = passWidth(pass), passHeight = passHeight(pass), stride = (int) rowBytes(passWidth);
             if (passWidth == 0 || passHeight == 0) continue;
             for (int row = 0; row < passHeight; row++) {
                 unfilter(raw, offset, stride, row == 0 ? -1 : offset - stride - 1);
@@ -174,8 +174,9 @@ final class PngDecoder {
         return (height - pass[1] + pass[3] - 1) / pass[3];
     }
 
-    private int rowBytes(int pixels) {
-        return (int) (((long) pixels * channels * depth + 7) / 8);
+    /** Bytes of a scanline; a long, since a wide 16-bit RGBA row passes 2 GiB (and is then refused as too large). */
+    private long rowBytes(int pixels) {
+        return ((long) pixels * channels * depth + 7) / 8;
     }
 
     /** Undoes the filter of the scanline whose filter byte is at {@code at}; {@code previous} is -1 on a pass's first row. */

@@ -223,6 +223,19 @@ class ImageDecoderTest {
         }
     }
 
+    @Test
+    void aRaisedLimitStillRefusesImagesBeyondWhatAnArrayHolds() {
+        try {
+            System.setProperty(ImageDecoder.MAX_PIXELS_PROPERTY, "100000000000");
+            // One row of 600 million 16-bit RGBA pixels: 4.8 GB of scanline, 1.8 GB of RGB.
+            byte[] wide = TestPng.encode(600_000_000, 1, RGBA, 16, new byte[][] {new byte[16]}, null, null);
+            ImageDecodeException e = assertThrows(ImageDecodeException.class, () -> ImageDecoder.decode(wide, "wide.png"));
+            assertEquals("wide.png: PNG too large", e.getMessage());
+        } finally {
+            System.clearProperty(ImageDecoder.MAX_PIXELS_PROPERTY);
+        }
+    }
+
     /** The javax.imageio fallback, whether or not libjpeg-turbo is installed. */
     static RgbImage imageIo(byte[] jpeg, String source) {
         return ImageIoJpeg.decode(jpeg, source, ImageDecoder.DEFAULT_MAX_PIXELS);
@@ -338,7 +351,7 @@ class ImageDecoderTest {
         return new RgbImage(image.getWidth(), image.getHeight(), rgb);
     }
 
-    private static byte[] write(BufferedImage image, String format, boolean progressive) throws IOException {
+    static byte[] write(BufferedImage image, String format, boolean progressive) throws IOException {
         ImageWriter writer = ImageIO.getImageWritersByFormatName(format).next();
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (ImageOutputStream out = ImageIO.createImageOutputStream(bytes)) {
