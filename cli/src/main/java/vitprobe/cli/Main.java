@@ -47,7 +47,7 @@ public final class Main {
         return EXIT_INPUT;
     }
 
-    /** The message of an exception, falling back to its type, flattened to one line; running out of memory says what to do. */
+    /** The message of an exception, or its type, flattened to one line; running out of memory says what to do. */
     static String oneLine(Throwable ex) {
         for (Throwable t = ex; t != null; t = t.getCause()) {
             if (t instanceof OutOfMemoryError oom) return outOfMemory(oom);

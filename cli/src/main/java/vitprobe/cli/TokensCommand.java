@@ -138,7 +138,9 @@ final class TokensCommand implements Callable<Integer> {
             long n = t.nonFiniteCount();
             if (n > 0) found.add(name + " (" + n + " of " + t.data().length + ")");
         });
-        if (!found.isEmpty()) err.println("vitprobe: warning: " + out + " holds NaN or infinite values: " + String.join(", ", found));
+        if (!found.isEmpty()) {
+            err.println("vitprobe: warning: " + out + " holds NaN or infinite values: " + String.join(", ", found));
+        }
     }
 
     static FloatTensor concat(List<FloatTensor> parts) {
@@ -162,7 +164,10 @@ final class TokensCommand implements Callable<Integer> {
                 throw new IllegalArgumentException(file + ": tensor 'input' has shape " + t.shapeString() + ", the model expects [B, "
                         + c.channels() + ", " + c.imageSize() + ", " + c.imageSize() + "]");
             }
-            if (s[0] == 0) throw new IllegalArgumentException(file + ": tensor 'input' has shape " + t.shapeString() + ": it holds no images");
+            if (s[0] == 0) {
+                throw new IllegalArgumentException(file + ": tensor 'input' has shape " + t.shapeString()
+                        + ": it holds no images");
+            }
             return new FloatTensor(t.toFloatArray(), (int) s[0], (int) s[1], (int) s[2], (int) s[3]);
         }
     }

@@ -292,7 +292,8 @@ public final class CheckpointLoader {
             throw new CheckpointException(file + ": " + e.getMessage());
         }
         checkShapes(file, c, patchB, cls, pos, blocks, normW, normB);
-        ViTWeights weights = new ViTWeights(c, file.toString(), patchW.dtype(), patchW, patchB, cls, pos, blocks, normW, normB, k.st);
+        ViTWeights weights = new ViTWeights(c, file.toString(), patchW.dtype(), patchW, patchB, cls, pos, blocks,
+                normW, normB, k.st);
         checkFinite(file, weights);
         return weights;
     }
@@ -338,7 +339,8 @@ public final class CheckpointLoader {
         // Every part: a fused parameter's key or value may be stored in another dtype than its query.
         for (Tensor part : p.parts()) {
             if (!part.dtype().isFloatingPoint()) {
-                throw new CheckpointException(file + ": " + part.name() + " has dtype " + part.dtype() + ", expected a float type");
+                throw new CheckpointException(file + ": " + part.name() + " has dtype " + part.dtype()
+                        + ", expected a float type");
             }
         }
     }

@@ -38,7 +38,9 @@ final class NonFiniteScan {
         int perWord = Long.BYTES / t.dtype().size();
         for (long from = 0; from < words; from += BLOCK_WORDS) {
             long to = Math.min(words, from + BLOCK_WORDS), carries = 0;
-            for (long w = from; w < to; w++) carries |= (data.getAtIndex(WORD, w) & lanes.exponent) + lanes.lowestExponentBit;
+            for (long w = from; w < to; w++) {
+                carries |= (data.getAtIndex(WORD, w) & lanes.exponent) + lanes.lowestExponentBit;
+            }
             if ((carries & lanes.sign) != 0) return firstOneByOne(t, from * perWord, to * perWord);
         }
         return firstOneByOne(t, words * perWord, t.elementCount());

@@ -316,8 +316,8 @@ class CheckpointLoaderTest {
     @Test
     void everyPartOfAFusedParameterMustHaveAFloatType() {
         String layer = "encoder.layer.0.attention.attention.";
-        for (var wrong : List.of(Map.entry(layer + "key.weight", DType.I32), Map.entry(layer + "value.weight", DType.U32),
-                Map.entry(layer + "value.bias", DType.I16))) {
+        for (var wrong : List.of(Map.entry(layer + "key.weight", DType.I32),
+                Map.entry(layer + "value.weight", DType.U32), Map.entry(layer + "value.bias", DType.I16))) {
             Path model = SyntheticCheckpoints.write(dir.resolve(wrong.getValue().name()),
                     SyntheticCheckpoints.huggingFace(64, 1, 4, 2), Map.ofEntries(wrong), Map.of());
             assertMessage(() -> CheckpointLoader.load(model), wrong.getKey() + " has dtype " + wrong.getValue(),
@@ -358,7 +358,8 @@ class CheckpointLoaderTest {
     void layerNormEpsMustBePositiveAndFinite() {
         Path model = SyntheticCheckpoints.write(dir, SyntheticCheckpoints.timm(64, 1, 4, 2));
         for (double eps : new double[]{Double.NaN, 0, -1e-6, Double.POSITIVE_INFINITY}) {
-            assertMessage(() -> CheckpointLoader.load(model, new Overrides(null, eps)), model.resolve("model.safetensors").toString(),
+            String file = model.resolve("model.safetensors").toString();
+            assertMessage(() -> CheckpointLoader.load(model, new Overrides(null, eps)), file,
                     "LayerNorm epsilon " + eps + " is not a positive finite number");
         }
         Path hf = SyntheticCheckpoints.write(dir.resolve("hf"), SyntheticCheckpoints.huggingFace(64, 1, 4, 2));

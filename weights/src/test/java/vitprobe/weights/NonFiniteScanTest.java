@@ -6,7 +6,7 @@ import java.lang.foreign.MemorySegment;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** The word-at-a-time scan finds the first NaN or infinity wherever it sits: in a block, at a block's end, in the tail. */
+/** The word-at-a-time scan finds the first NaN or infinity wherever it sits: in a block, at its end, in the tail. */
 class NonFiniteScanTest {
     @ParameterizedTest
     @ValueSource(strings = {"F32", "F16", "BF16", "F64"})
@@ -14,9 +14,11 @@ class NonFiniteScanTest {
         DType dtype = DType.valueOf(name);
         for (int length : new int[]{1, 3, 7, 1025, 2051, 4100}) {
             assertEquals(-1, tensor(dtype, length, -1, 0).indexOfNonFinite(), "all finite, length " + length);
-            for (int at : new int[]{0, length / 2, length - 1, Math.min(length - 1, 1023), Math.min(length - 1, 2048)}) {
+            int[] positions = {0, length / 2, length - 1, Math.min(length - 1, 1023), Math.min(length - 1, 2048)};
+            for (int at : positions) {
                 for (float bad : new float[]{Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY}) {
-                    assertEquals(at, tensor(dtype, length, at, bad).indexOfNonFinite(), bad + " at " + at + " of " + length);
+                    long found = tensor(dtype, length, at, bad).indexOfNonFinite();
+                    assertEquals(at, found, bad + " at " + at + " of " + length);
                 }
             }
         }

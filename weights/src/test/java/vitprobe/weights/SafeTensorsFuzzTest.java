@@ -62,7 +62,8 @@ class SafeTensorsFuzzTest {
             Random random = new Random(SEED * 1_000_003L + i);
             Mutant mutant = mutate(seeds.get(i % seeds.size()), random);
             Files.write(file, mutant.bytes);
-            String where = "seed " + SEED + ", case " + i + " (" + mutant.mutation + "); rerun with -Dvitprobe.fuzz.seed=" + SEED;
+            String where = "seed " + SEED + ", case " + i + " (" + mutant.mutation + ")"
+                    + "; rerun with -Dvitprobe.fuzz.seed=" + SEED;
             long allocated = allocatedBytes(), start = System.nanoTime();
             try {
                 readEverything(file);
@@ -73,8 +74,9 @@ class SafeTensorsFuzzTest {
             } catch (RuntimeException | Error e) {
                 throw new AssertionError(where + ": " + e, e);
             }
-            if (System.nanoTime() - start > MAX_CASE_NANOS) fail(where + ": took " + (System.nanoTime() - start) / 1_000_000 + " ms");
-            if (allocatedBytes() - allocated > MAX_CASE_BYTES) fail(where + ": allocated " + (allocatedBytes() - allocated) + " bytes");
+            long nanos = System.nanoTime() - start, bytes = allocatedBytes() - allocated;
+            if (nanos > MAX_CASE_NANOS) fail(where + ": took " + nanos / 1_000_000 + " ms");
+            if (bytes > MAX_CASE_BYTES) fail(where + ": allocated " + bytes + " bytes");
         }
         // Mutants must reach every stage: some load, some fail in the reader, some in the checkpoint loader.
         assertEquals(3, outcomes.size(), "outcomes " + outcomes);
@@ -126,7 +128,8 @@ class SafeTensorsFuzzTest {
             }
             case 4 -> {
                 long[] lengths = {headerLength - 1 - random.nextInt(16), headerLength + 1 + random.nextInt(16), 0,
-                        b.length - 8, b.length - 7, SafeTensors.MAX_HEADER_BYTES + 1, Long.MAX_VALUE, -1, random.nextLong()};
+                        b.length - 8, b.length - 7, SafeTensors.MAX_HEADER_BYTES + 1, Long.MAX_VALUE, -1,
+                        random.nextLong()};
                 long length = lengths[random.nextInt(lengths.length)];
                 ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).putLong(0, length);
                 yield new Mutant(b, "header length set to " + length);
@@ -185,7 +188,8 @@ class SafeTensorsFuzzTest {
         } else {
             int from = random.nextInt(header.length()), to = Math.min(header.length(), from + 1 + random.nextInt(80));
             boolean repeat = random.nextBoolean();
-            edited = header.substring(0, repeat ? to : from) + (repeat ? header.substring(from, to) : "") + header.substring(to);
+            String middle = repeat ? header.substring(from, to) : "";
+            edited = header.substring(0, repeat ? to : from) + middle + header.substring(to);
             mutation = "header span [" + from + ", " + to + ") " + (repeat ? "repeated" : "cut");
         }
         byte[] text = edited.getBytes(StandardCharsets.UTF_8);

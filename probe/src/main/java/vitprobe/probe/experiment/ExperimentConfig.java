@@ -91,7 +91,8 @@ public record ExperimentConfig(Path file, Path output, List<ModelSpec> models, L
             }
         } else if (name.endsWith(".yaml") || name.endsWith(".yml")) {
             LoaderOptions options = new LoaderOptions();
-            options.setAllowDuplicateKeys(false); // as in JSON; snakeyaml would otherwise log a warning and keep the last
+            // As in JSON; snakeyaml would otherwise log a warning and keep the last value.
+            options.setAllowDuplicateKeys(false);
             try {
                 root = normalise(new Yaml(new SafeConstructor(options)).load(text));
             } catch (MarkedYAMLException e) {
@@ -111,8 +112,8 @@ public record ExperimentConfig(Path file, Path output, List<ModelSpec> models, L
     /** snakeyaml's problem with where it is, and what it was reading then ("while parsing a flow sequence ..."). */
     private static String yamlError(MarkedYAMLException e) {
         String where = e.getProblemMark() == null ? "" : position(e.getProblemMark()) + ": ";
-        String context = e.getContext() == null ? ""
-                : " (" + e.getContext() + (e.getContextMark() == null ? "" : " started at " + position(e.getContextMark())) + ")";
+        String started = e.getContextMark() == null ? "" : " started at " + position(e.getContextMark());
+        String context = e.getContext() == null ? "" : " (" + e.getContext() + started + ")";
         return where + "invalid YAML: " + e.getProblem() + context;
     }
 

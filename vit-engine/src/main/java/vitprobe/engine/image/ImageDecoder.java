@@ -38,7 +38,8 @@ public final class ImageDecoder {
         if (encoded.length == 0) throw new ImageDecodeException(source, "empty file");
         if (startsWith(encoded, PngDecoder.SIGNATURE)) return PngDecoder.decode(encoded, source, maxPixels);
         if (startsWith(encoded, JPEG_SIGNATURE)) {
-            return usesLibjpegTurbo() ? TurboJpeg.decode(encoded, source, maxPixels) : ImageIoJpeg.decode(encoded, source, maxPixels);
+            return usesLibjpegTurbo() ? TurboJpeg.decode(encoded, source, maxPixels)
+                    : ImageIoJpeg.decode(encoded, source, maxPixels);
         }
         byte[] head = Arrays.copyOf(encoded, Math.min(8, encoded.length));
         throw new ImageDecodeException(source, "not a PNG or JPEG image (starts with bytes "
@@ -52,7 +53,8 @@ public final class ImageDecoder {
     static void checkPixels(long width, long height, long limit, String source) {
         if (width * height > limit) {
             throw new ImageDecodeException(source, "image is " + width + "x" + height + " = " + width * height
-                    + " pixels, over the limit of " + limit + " (a decompression bomb?); -D" + MAX_PIXELS_PROPERTY + "=N raises it");
+                    + " pixels, over the limit of " + limit + " (a decompression bomb?); -D" + MAX_PIXELS_PROPERTY
+                    + "=N raises it");
         }
     }
 
@@ -66,7 +68,8 @@ public final class ImageDecoder {
         } catch (NumberFormatException e) {
             // reported below
         }
-        throw new IllegalArgumentException("-D" + MAX_PIXELS_PROPERTY + "=" + value + " is not a positive whole number");
+        throw new IllegalArgumentException("-D" + MAX_PIXELS_PROPERTY + "=" + value
+                + " is not a positive whole number");
     }
 
     /**

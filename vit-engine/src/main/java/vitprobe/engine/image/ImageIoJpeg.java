@@ -25,7 +25,8 @@ final class ImageIoJpeg {
         reader.addIIOReadWarningListener((r, warning) -> warnings.add(warning));
         try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(jpeg))) {
             reader.setInput(in, true, true);
-            ImageDecoder.checkPixels(reader.getWidth(0), reader.getHeight(0), maxPixels, source); // reads only the header
+            // getWidth and getHeight read only the header.
+            ImageDecoder.checkPixels(reader.getWidth(0), reader.getHeight(0), maxPixels, source);
             BufferedImage image = reader.read(0);
             for (String warning : warnings) {
                 if (ImageDecoder.isTruncationWarning(warning)) {

@@ -101,7 +101,9 @@ final class PngDecoder {
             throw problem("unsupported PNG size " + Integer.toUnsignedString(width) + "x" + Integer.toUnsignedString(height));
         }
         ImageDecoder.checkPixels(width, height, maxPixels, source);
-        if ((long) width * height * 3 > Integer.MAX_VALUE - 64) throw problem("unsupported PNG size " + width + "x" + height);
+        if ((long) width * height * 3 > Integer.MAX_VALUE - 64) {
+            throw problem("unsupported PNG size " + width + "x" + height);
+        }
     }
 
     private void checkCrc(byte[] png, int pos, int length, String type) {

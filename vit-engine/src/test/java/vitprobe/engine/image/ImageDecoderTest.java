@@ -190,12 +190,16 @@ class ImageDecoderTest {
         byte[] bomb = jpeg.clone();
         bomb[sof + 5] = bomb[sof + 7] = (byte) (20000 >> 8);
         bomb[sof + 6] = bomb[sof + 8] = (byte) 20000;
-        List<BiFunction<byte[], String, RgbImage>> decoders = new java.util.ArrayList<>(List.of(ImageDecoderTest::imageIo));
-        if (ImageDecoder.usesLibjpegTurbo()) decoders.add((b, s) -> TurboJpeg.decode(b, s, ImageDecoder.DEFAULT_MAX_PIXELS));
+        List<BiFunction<byte[], String, RgbImage>> decoders = new java.util.ArrayList<>();
+        decoders.add(ImageDecoderTest::imageIo);
+        if (ImageDecoder.usesLibjpegTurbo()) {
+            decoders.add((b, s) -> TurboJpeg.decode(b, s, ImageDecoder.DEFAULT_MAX_PIXELS));
+        }
         for (BiFunction<byte[], String, RgbImage> decoder : decoders) {
             long before = allocatedBytes();
             ImageDecodeException e = assertThrows(ImageDecodeException.class, () -> decoder.apply(bomb, "bomb.jpg"));
-            assertTrue(e.getMessage().startsWith("bomb.jpg: image is 20000x20000 = 400000000 pixels, over the limit"), e.getMessage());
+            assertTrue(e.getMessage().startsWith("bomb.jpg: image is 20000x20000 = 400000000 pixels, over the limit"),
+                    e.getMessage());
             assertTrue(allocatedBytes() - before < 16 << 20, "allocated " + (allocatedBytes() - before) + " bytes");
         }
     }
@@ -210,12 +214,12 @@ class ImageDecoderTest {
             assertEquals(11, ImageDecoder.decode(jpeg, "small.jpg").width());
             System.setProperty(ImageDecoder.MAX_PIXELS_PROPERTY, "109");
             for (byte[] image : List.of(png, jpeg)) {
-                ImageDecodeException e = assertThrows(ImageDecodeException.class, () -> ImageDecoder.decode(image, "small"));
+                var e = assertThrows(ImageDecodeException.class, () -> ImageDecoder.decode(image, "small"));
                 assertTrue(e.getMessage().contains("11x10 = 110 pixels, over the limit of 109"), e.getMessage());
             }
             System.setProperty(ImageDecoder.MAX_PIXELS_PROPERTY, "lots");
             for (byte[] image : List.of(png, jpeg)) {
-                IllegalArgumentException bad = assertThrows(IllegalArgumentException.class, () -> ImageDecoder.decode(image, "small"));
+                var bad = assertThrows(IllegalArgumentException.class, () -> ImageDecoder.decode(image, "small"));
                 assertEquals("-Dvitprobe.maxImagePixels=lots is not a positive whole number", bad.getMessage());
             }
         } finally {
@@ -229,7 +233,7 @@ class ImageDecoderTest {
             System.setProperty(ImageDecoder.MAX_PIXELS_PROPERTY, "100000000000");
             // One row of 600 million 16-bit RGBA pixels: 4.8 GB of scanline, 1.8 GB of RGB.
             byte[] wide = TestPng.encode(600_000_000, 1, RGBA, 16, new byte[][] {new byte[16]}, null, null);
-            ImageDecodeException e = assertThrows(ImageDecodeException.class, () -> ImageDecoder.decode(wide, "wide.png"));
+            var e = assertThrows(ImageDecodeException.class, () -> ImageDecoder.decode(wide, "wide.png"));
             assertEquals("wide.png: PNG too large", e.getMessage());
         } finally {
             System.clearProperty(ImageDecoder.MAX_PIXELS_PROPERTY);
@@ -243,7 +247,8 @@ class ImageDecoderTest {
 
     /** Bytes this thread has allocated so far (HotSpot's per-thread counter). */
     static long allocatedBytes() {
-        return ((com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean()).getCurrentThreadAllocatedBytes();
+        var threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        return threads.getCurrentThreadAllocatedBytes();
     }
 
     // ---- broken input ----------------------------------------------------------------------------------------

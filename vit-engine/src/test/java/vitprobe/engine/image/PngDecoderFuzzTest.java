@@ -48,7 +48,8 @@ class PngDecoderFuzzTest {
         for (int i = 0; i < CASES; i++) {
             Random random = new Random(SEED * 1_000_003L + i);
             Mutant mutant = mutate(seeds.get(i % seeds.size()), random);
-            String where = "seed " + SEED + ", case " + i + " (" + mutant.mutation + "); rerun with -Dvitprobe.fuzz.seed=" + SEED;
+            String where = "seed " + SEED + ", case " + i + " (" + mutant.mutation + ")"
+                    + "; rerun with -Dvitprobe.fuzz.seed=" + SEED;
             long allocated = ImageDecoderTest.allocatedBytes(), start = System.nanoTime();
             try {
                 RgbImage image = ImageDecoder.decode(mutant.bytes, "case-" + i);
@@ -102,11 +103,13 @@ class PngDecoderFuzzTest {
                 int field = random.nextInt(7);
                 String what;
                 if (field < 2) {
-                    int size = random.nextBoolean() ? EDGE_SIZES[random.nextInt(EDGE_SIZES.length)] : random.nextInt(100_000);
+                    int size = random.nextBoolean() ? EDGE_SIZES[random.nextInt(EDGE_SIZES.length)]
+                            : random.nextInt(100_000);
                     buffer.putInt(header.data() + 4 * field, size);
                     what = (field == 0 ? "width" : "height") + " " + size;
                 } else {
-                    int value = random.nextBoolean() ? random.nextInt(256) : new int[]{0, 1, 2, 3, 4, 6, 8, 16}[random.nextInt(8)];
+                    int[] valid = {0, 1, 2, 3, 4, 6, 8, 16};
+                    int value = random.nextBoolean() ? random.nextInt(256) : valid[random.nextInt(valid.length)];
                     b[header.data() + 6 + field] = (byte) value;
                     what = "header byte " + (6 + field) + " " + value;
                 }
@@ -115,7 +118,8 @@ class PngDecoderFuzzTest {
             case 5 -> {
                 int at = chunk.data() + (chunk.length == 0 ? 0 : random.nextInt(chunk.length));
                 b[at] = (byte) random.nextInt(256);
-                yield new Mutant(fixCrc(b, chunk, random), chunk.type + " data byte " + at + " set to " + (b[at] & 0xff));
+                String what = chunk.type + " data byte " + at + " set to " + (b[at] & 0xff);
+                yield new Mutant(fixCrc(b, chunk, random), what);
             }
             case 6 -> {
                 int cut = chunk.data() + random.nextInt(chunk.length + 1);
@@ -124,7 +128,8 @@ class PngDecoderFuzzTest {
                 System.arraycopy(b, chunk.data() + chunk.length, shorter, cut, b.length - chunk.data() - chunk.length);
                 ByteBuffer.wrap(shorter).putInt(chunk.at, cut - chunk.data());
                 Chunk cutChunk = new Chunk(chunk.at, cut - chunk.data(), chunk.type);
-                yield new Mutant(fixCrc(shorter, cutChunk, random), chunk.type + " data cut to " + cutChunk.length + " bytes");
+                String what = chunk.type + " data cut to " + cutChunk.length + " bytes";
+                yield new Mutant(fixCrc(shorter, cutChunk, random), what);
             }
             default -> {
                 boolean repeat = random.nextBoolean();
@@ -162,7 +167,8 @@ class PngDecoderFuzzTest {
     private static List<byte[]> seeds() throws IOException {
         Random random = new Random(3);
         List<byte[]> seeds = new ArrayList<>();
-        int[][] modes = {{0, 1}, {0, 2}, {0, 4}, {0, 8}, {0, 16}, {2, 8}, {2, 16}, {3, 1}, {3, 4}, {3, 8}, {4, 8}, {4, 16}, {6, 8}, {6, 16}};
+        int[][] modes = {{0, 1}, {0, 2}, {0, 4}, {0, 8}, {0, 16}, {2, 8}, {2, 16}, {3, 1}, {3, 4}, {3, 8}, {4, 8},
+            {4, 16}, {6, 8}, {6, 16}};
         for (int[] mode : modes) {
             int width = 5 + random.nextInt(9), height = 3 + random.nextInt(6);
             int channels = switch (mode[0]) {
@@ -175,9 +181,11 @@ class PngDecoderFuzzTest {
             for (byte[] row : rows) random.nextBytes(row);
             byte[] plte = mode[0] == 3 ? new byte[3 * (1 + random.nextInt(12))] : null;
             if (plte != null) random.nextBytes(plte);
-            seeds.add(TestPng.encode(width, height, mode[0], mode[1], rows, plte, mode[0] == 3 ? TestPng.bytes(0, 128) : null));
+            byte[] trns = mode[0] == 3 ? TestPng.bytes(0, 128) : null;
+            seeds.add(TestPng.encode(width, height, mode[0], mode[1], rows, plte, trns));
         }
-        for (int type : new int[]{BufferedImage.TYPE_3BYTE_BGR, BufferedImage.TYPE_BYTE_GRAY, BufferedImage.TYPE_4BYTE_ABGR}) {
+        int[] types = {BufferedImage.TYPE_3BYTE_BGR, BufferedImage.TYPE_BYTE_GRAY, BufferedImage.TYPE_4BYTE_ABGR};
+        for (int type : types) {
             BufferedImage image = new BufferedImage(11, 9, type);
             for (int y = 0; y < 9; y++) for (int x = 0; x < 11; x++) image.setRGB(x, y, random.nextInt());
             seeds.add(ImageDecoderTest.write(image, "png", true));

@@ -93,7 +93,8 @@ public final class HubClient {
                 .orElse(Path.of(System.getProperty("user.home"), ".cache")).resolve("huggingface"));
         Path cache = setting.apply("HF_HUB_CACHE").or(() -> setting.apply("HUGGINGFACE_HUB_CACHE")).map(Path::of).orElse(home.resolve("hub"));
         String token = setting.apply("HF_TOKEN").orElseGet(() -> savedToken(home.resolve("token")));
-        return new HubClient(setting.apply("HF_ENDPOINT").map(HubClient::endpoint).orElse(DEFAULT_ENDPOINT), cache, token);
+        URI endpoint = setting.apply("HF_ENDPOINT").map(HubClient::endpoint).orElse(DEFAULT_ENDPOINT);
+        return new HubClient(endpoint, cache, token);
     }
 
     /** HF_ENDPOINT as a URI; anything but an absolute http(s) URL with a host would only fail at the first request. */
