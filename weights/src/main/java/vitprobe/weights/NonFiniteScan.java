@@ -8,8 +8,8 @@ import java.nio.ByteOrder;
  * Finds NaN and infinite values in float tensors without converting them. A float is non-finite exactly when its
  * exponent bits are all ones; masking those bits and adding one at the lowest of them then carries into the (masked,
  * so zero) sign bit. Done on 64-bit words holding 2 F32 or 4 F16/BF16 lanes at once, no carry crosses a lane, and
- * OR-ing the results over a block leaves one test per block in a loop the JIT can vectorise. Only a block with a hit
- * is searched element by element. F64 is checked by conversion, since a finite double can overflow float32.
+ * OR-ing the results over a block of words leaves one test per block. Only a block with a hit is searched element
+ * by element. F64 is checked by conversion, since a finite double can overflow float32.
  */
 final class NonFiniteScan {
     private static final ValueLayout.OfLong WORD = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -26,13 +26,13 @@ final class NonFiniteScan {
 
     /** The index of the first element that is NaN or infinite as float32, or -1. */
     static long firstIndex(Tensor t) {
+        if (!t.dtype().isFloatingPoint()) return -1;
         Lanes lanes = switch (t.dtype()) {
             case F32 -> F32;
             case F16 -> F16;
             case BF16 -> BF16;
-            default -> null; // F64 goes element by element; integer types are always finite
+            default -> null; // F64 goes element by element
         };
-        if (!t.dtype().isFloatingPoint()) return -1;
         MemorySegment data = t.data();
         long words = lanes == null ? 0 : data.byteSize() / Long.BYTES;
         int perWord = Long.BYTES / t.dtype().size();
