@@ -37,13 +37,19 @@ public final class Main {
             err.println("Try '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help'.");
             return EXIT_USAGE;
         });
-        cl.setExecutionExceptionHandler((ex, c, parsed) -> {
-            errLines.endLine();
-            err.println("vitprobe: " + oneLine(ex));
-            if (System.getenv("VITPROBE_DEBUG") != null) ex.printStackTrace(err);
-            return EXIT_INPUT;
-        });
-        return cl.execute(args);
+        cl.setExecutionExceptionHandler((ex, c, parsed) -> fail(ex, errLines, err));
+        try {
+            return cl.execute(args);
+        } catch (OutOfMemoryError e) { // an Error, which picocli lets through
+            return fail(e, errLines, err);
+        }
+    }
+
+    private static int fail(Throwable ex, LineEnds lines, PrintWriter err) {
+        lines.endLine();
+        err.println("vitprobe: " + oneLine(ex));
+        if (System.getenv("VITPROBE_DEBUG") != null) ex.printStackTrace(err);
+        return EXIT_INPUT;
     }
 
     /**
@@ -82,10 +88,22 @@ public final class Main {
         }
     }
 
-    /** The message of an exception, falling back to its type, flattened to one line. */
+    /** The message of an exception, or its type, flattened to one line; running out of memory says what to do. */
     static String oneLine(Throwable ex) {
+        for (Throwable t = ex; t != null; t = t.getCause()) {
+            if (t instanceof OutOfMemoryError oom) return outOfMemory(oom);
+        }
         String m = ex.getMessage();
         if (m == null || m.isBlank()) m = ex.getClass().getSimpleName();
         return m.replace('\n', ' ');
+    }
+
+    /** The launcher passes VITPROBE_JAVA_OPTS to the JVM; twice the present heap limit, in whole GiB, is a start. */
+    private static String outOfMemory(OutOfMemoryError e) {
+        long max = Runtime.getRuntime().maxMemory();
+        long suggestedGiB = Math.max(1, (2 * max + (1L << 30) - 1) >> 30);
+        String what = e.getMessage() == null ? "" : " (" + e.getMessage() + ")";
+        return "out of memory" + what + " with a heap limit of " + (max >> 20) + " MiB; give the JVM more, e.g. "
+                + "VITPROBE_JAVA_OPTS=-Xmx" + suggestedGiB + "g";
     }
 }

@@ -1,5 +1,6 @@
 package vitprobe.cli;
 
+import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -22,7 +23,8 @@ final class ModelOptions {
     @Option(names = "--heads", description = "Override the number of attention heads (default: config.json, else D/64).")
     Integer heads;
 
-    @Option(names = "--eps", description = "Override the LayerNorm epsilon (default: config.json, else 1e-6 timm / 1e-12 transformers).")
+    @Option(names = "--eps", converter = PositiveFinite.class,
+            description = "Override the LayerNorm epsilon (default: config.json, else 1e-6 timm / 1e-12 transformers).")
     Double eps;
 
     @Spec(Spec.Target.MIXEE)
@@ -43,6 +45,20 @@ final class ModelOptions {
         if (model.startsWith(RANDOM)) randomConfig(model);
         else if (model.startsWith(HubReference.PREFIX)) HubReference.parse(model);
         else if (!Files.exists(Path.of(model))) throw new IllegalArgumentException(model + ": no such file or folder");
+    }
+
+    /** NaN, zero or a negative epsilon would make LayerNorm's output NaN; refused as a bad flag. */
+    static final class PositiveFinite implements CommandLine.ITypeConverter<Double> {
+        @Override
+        public Double convert(String value) {
+            try {
+                double d = Double.parseDouble(value);
+                if (d > 0 && !Double.isInfinite(d)) return d;
+            } catch (NumberFormatException e) {
+                // reported below
+            }
+            throw new CommandLine.TypeConversionException("'" + value + "' is not a positive finite number");
+        }
     }
 
     private static ViTConfig randomConfig(String model) {

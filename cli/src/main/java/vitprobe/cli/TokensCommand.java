@@ -101,6 +101,7 @@ final class TokensCommand implements Callable<Integer> {
                         .metadata("images", inputTensor != null ? inputTensor.toString() : String.join(",", images.stream().map(Path::toString).toList()));
                 writer.write(out);
                 err.printf("wrote %s: %s%n", out, String.join(", ", result.keySet()));
+                warnNonFinite(out, input, result, err);
             }
         }
         return 0;
@@ -156,6 +157,21 @@ final class TokensCommand implements Callable<Integer> {
         return out;
     }
 
+    /** NaN in the input (or overflow) gives NaN outputs silently; one line says which tensors hold them. */
+    private static void warnNonFinite(Path out, FloatTensor input, Map<String, FloatTensor> result, PrintWriter err) {
+        Map<String, FloatTensor> written = new LinkedHashMap<>();
+        written.put("input", input);
+        written.putAll(result);
+        List<String> found = new ArrayList<>();
+        written.forEach((name, t) -> {
+            long n = t.nonFiniteCount();
+            if (n > 0) found.add(name + " (" + n + " of " + t.data().length + ")");
+        });
+        if (!found.isEmpty()) {
+            err.println("vitprobe: warning: " + out + " holds NaN or infinite values: " + String.join(", ", found));
+        }
+    }
+
     static FloatTensor concat(List<FloatTensor> parts) {
         if (parts.size() == 1) return parts.getFirst();
         int[] shape = parts.getFirst().shape().clone();
@@ -176,6 +192,10 @@ final class TokensCommand implements Callable<Integer> {
             if (s.length != 4 || s[1] != c.channels() || s[2] != c.imageSize() || s[3] != c.imageSize()) {
                 throw new IllegalArgumentException(file + ": tensor 'input' has shape " + t.shapeString() + ", the model expects [B, "
                         + c.channels() + ", " + c.imageSize() + ", " + c.imageSize() + "]");
+            }
+            if (s[0] == 0) {
+                throw new IllegalArgumentException(file + ": tensor 'input' has shape " + t.shapeString()
+                        + ": it holds no images");
             }
             return new FloatTensor(t.toFloatArray(), (int) s[0], (int) s[1], (int) s[2], (int) s[3]);
         }

@@ -68,6 +68,24 @@ class ExtractCommandTest {
     }
 
     @Test
+    void anImageOverThePixelLimitIsSkippedAndListed() throws Exception {
+        Path set = dir.resolve("set"), out = dir.resolve("features");
+        assertEquals(0, CliRunner.run("synth", "--kind", "classification", "--out", set.toString(), "--classes", "2",
+                "--train", "2", "--test", "1", "--width", "32", "--height", "32").status());
+        LargePngs.claiming(set.resolve("train/red-circle/zz-bomb.png"), 20000, 20000);
+        CliRunner r = CliRunner.run("extract", "--model", model(), "--dataset", set.toString(), "--out", out.toString(),
+                "--tokens", "y_norm");
+        assertEquals(0, r.status(), r.err());
+        assertTrue(r.err().contains("1 skipped"), r.err());
+        List<String> report = Files.readAllLines(out.resolve("skipped.tsv"));
+        assertEquals(2, report.size());
+        assertTrue(report.get(1).startsWith("train\ttrain/red-circle/zz-bomb.png\t") && report.get(1).endsWith(
+                "image is 20000x20000 = 400000000 pixels, over the limit of 178956970 (a decompression bomb?); "
+                        + "-Dvitprobe.maxImagePixels=N raises it"), report.get(1));
+        assertEquals(4, ExtractedFeatures.load(out.resolve("y_norm/train")).size());
+    }
+
+    @Test
     void segmentationOnTheSyntheticBrodenKeepsPatchesWithCategories() throws Exception {
         Path broden = dir.resolve("broden"), out = dir.resolve("seg");
         assertEquals(0, CliRunner.run("synth", "--kind", "broden", "--out", broden.toString(), "--images", "4", "--size", "64").status());

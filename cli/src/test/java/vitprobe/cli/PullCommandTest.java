@@ -142,4 +142,14 @@ class PullCommandTest {
         assertEquals(Main.EXIT_INPUT, bad.status());
         assertTrue(bad.errorLines().startsWith("vitprobe: 'acme/dino-small/extra' is not a hub repository id"), bad.err());
     }
+
+    @Test
+    void anEndpointThatIsNoHttpUrlIsNamed() {
+        for (String endpoint : List.of("notaurl", "ftp://mirror.example", "http://", "http://exa mple.com")) {
+            System.setProperty("HF_ENDPOINT", endpoint);
+            CliRunner r = CliRunner.run("pull", "acme/dino-small");
+            assertEquals(Main.EXIT_INPUT, r.status());
+            assertEquals("vitprobe: HF_ENDPOINT '" + endpoint + "' is not an http(s) URL\n", r.errorLines());
+        }
+    }
 }

@@ -167,4 +167,55 @@ class TokensCommandTest {
             assertTrue(files.noneMatch(p -> p.getFileName().toString().contains("partial")), "no partial files");
         }
     }
+
+    @Test
+    void epsMustBeAPositiveFiniteNumber() throws Exception {
+        Path model = bundled("hf-vit-dino-format-small");
+        Path out = dir.resolve("never.safetensors");
+        for (String eps : new String[]{"NaN", "0", "-1e-6", "Infinity", "tiny"}) {
+            CliRunner r = CliRunner.run("tokens", "--model", model.toString(), "--out", out.toString(), "--eps", eps,
+                    "--input-tensor", model.resolve("reference.safetensors").toString());
+            assertEquals(Main.EXIT_USAGE, r.status(), r.err());
+            String expected = "vitprobe: Invalid value for option '--eps': '" + eps
+                    + "' is not a positive finite number\n";
+            assertTrue(r.errorLines().startsWith(expected), r.err());
+        }
+        assertFalse(Files.exists(out));
+    }
+
+    @Test
+    void anInputTensorWithoutImagesIsOneClearLine() throws Exception {
+        Path model = bundled("hf-vit-dino-format-small");
+        Path out = dir.resolve("never.safetensors"), empty = dir.resolve("empty.safetensors");
+        new SafetensorsWriter().addF32("input", new long[]{0, 3, 224, 224}, new float[0]).write(empty);
+        CliRunner r = CliRunner.run("tokens", "--model", model.toString(), "--out", out.toString(),
+                "--input-tensor", empty.toString());
+        assertEquals(Main.EXIT_INPUT, r.status());
+        assertEquals("vitprobe: " + empty + ": tensor 'input' has shape [0, 3, 224, 224]: it holds no images\n",
+                r.errorLines());
+        assertFalse(Files.exists(out));
+    }
+
+    @Test
+    void nonFiniteOutputsAreWrittenWithOneWarningLine() throws Exception {
+        Path model = bundled("hf-vit-dino-format-small");
+        Path out = dir.resolve("nan.safetensors"), input = dir.resolve("nan-input.safetensors");
+        float[] pixels = new float[2 * 3 * 224 * 224];
+        pixels[5] = Float.NaN; // one pixel of the first image: attention spreads it to every token of that image
+        new SafetensorsWriter().addF32("input", new long[]{2, 3, 224, 224}, pixels).write(input);
+        CliRunner r = CliRunner.run("tokens", "--model", model.toString(), "--out", out.toString(),
+                "--intermediates", "q,y", "--input-tensor", input.toString());
+        assertEquals(0, r.status(), r.err());
+        assertEquals("vitprobe: warning: " + out + " holds NaN or infinite values: input (1 of 301056), "
+                + "q (50240 of 100480), y (50240 of 100480)\n", r.errorLines());
+        try (SafeTensors st = SafeTensors.open(out)) {
+            assertTrue(Float.isNaN(st.tensor("y").getFloat(0)) && Float.isFinite(st.tensor("y").getFloat(50240)));
+        }
+
+        CliRunner clean = CliRunner.run("tokens", "--model", model.toString(),
+                "--out", dir.resolve("clean.safetensors").toString(),
+                "--input-tensor", model.resolve("reference.safetensors").toString());
+        assertEquals(0, clean.status(), clean.err());
+        assertEquals("", clean.errorLines());
+    }
 }

@@ -93,7 +93,20 @@ public final class HubClient {
                 .orElse(Path.of(System.getProperty("user.home"), ".cache")).resolve("huggingface"));
         Path cache = setting.apply("HF_HUB_CACHE").or(() -> setting.apply("HUGGINGFACE_HUB_CACHE")).map(Path::of).orElse(home.resolve("hub"));
         String token = setting.apply("HF_TOKEN").orElseGet(() -> savedToken(home.resolve("token")));
-        return new HubClient(setting.apply("HF_ENDPOINT").map(URI::create).orElse(DEFAULT_ENDPOINT), cache, token);
+        URI endpoint = setting.apply("HF_ENDPOINT").map(HubClient::endpoint).orElse(DEFAULT_ENDPOINT);
+        return new HubClient(endpoint, cache, token);
+    }
+
+    /** HF_ENDPOINT as a URI; anything but an absolute http(s) URL with a host would only fail at the first request. */
+    private static URI endpoint(String value) {
+        try {
+            URI uri = new URI(value);
+            String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(java.util.Locale.ROOT);
+            if ((scheme.equals("http") || scheme.equals("https")) && uri.getHost() != null) return uri;
+        } catch (java.net.URISyntaxException e) {
+            // reported below
+        }
+        throw new HubException("HF_ENDPOINT '" + value + "' is not an http(s) URL");
     }
 
     private static String savedToken(Path file) {

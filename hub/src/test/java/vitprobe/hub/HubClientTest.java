@@ -221,4 +221,14 @@ class HubClientTest {
         HubClient.fromSettings(Map.of("HF_HOME", home.toString(), "HF_TOKEN", "hf_env", "HF_ENDPOINT", endpoint)::get).pull(MAIN, HubClient.Progress.NONE);
         assertEquals("Bearer hf_env", hub.requests.getFirst().authorization());
     }
+
+    @Test
+    void anEndpointThatIsNoHttpUrlIsRefusedBeforeAnyRequest(@TempDir Path home) {
+        for (String endpoint : List.of("notaurl", "huggingface.co", "file:///tmp/hub", "https://", "http://a b")) {
+            HubException e = assertThrows(HubException.class,
+                    () -> HubClient.fromSettings(Map.of("HF_HOME", home.toString(), "HF_ENDPOINT", endpoint)::get));
+            assertEquals("HF_ENDPOINT '" + endpoint + "' is not an http(s) URL", e.getMessage());
+        }
+        assertTrue(hub.requests.isEmpty());
+    }
 }

@@ -59,6 +59,15 @@ class JsonTest {
         assertEquals(expected, Json.parse(text));
     }
 
+    @Test
+    @Timeout(value = 5, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void integersTooLongForALongParseInLinearTime() {
+        // A safetensors header may be 100 MB of digits; a quadratic parse would never end.
+        assertEquals(Double.POSITIVE_INFINITY, Json.parse("9".repeat(1_000_000)));
+        assertEquals(-1e300, Json.parse("-1" + "0".repeat(300)));
+        assertEquals(18446744073709551616.0, Json.parse("18446744073709551617"));
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"01", "-", "+1", ".5", "1.", "-.5", "1.e3", "1e", "1e+", "--1", "0x10", "1.2.3", "NaN", "Infinity", "-Infinity"})
     void rejectsNumbersOutsideTheJsonGrammar(String text) {

@@ -14,6 +14,13 @@ public record FloatTensor(float[] data, int... shape) {
         return Arrays.stream(shape).asLongStream().toArray();
     }
 
+    /** How many values are NaN or infinite. */
+    public long nonFiniteCount() {
+        long n = 0;
+        for (float v : data) if (!Float.isFinite(v)) n++;
+        return n;
+    }
+
     public int dim(int i) {
         return shape[i < 0 ? shape.length + i : i];
     }

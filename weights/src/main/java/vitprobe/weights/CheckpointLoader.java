@@ -294,7 +294,10 @@ public final class CheckpointLoader {
             throw new CheckpointException(file + ": " + e.getMessage());
         }
         checkShapes(file, c, patchB, cls, pos, blocks, normW, normB);
-        return new ViTWeights(c, file.toString(), patchW.dtype(), patchW, patchB, cls, pos, blocks, normW, normB, k.st);
+        ViTWeights weights = new ViTWeights(c, file.toString(), patchW.dtype(), patchW, patchB, cls, pos, blocks,
+                normW, normB, k.st);
+        checkFinite(file, weights);
+        return weights;
     }
 
     private static void requireRank(Path file, Param p, int min, int max) {
@@ -335,6 +338,25 @@ public final class CheckpointLoader {
             throw new CheckpointException(file + ": " + describe(p) + " has shape " + java.util.Arrays.toString(p.shape())
                     + ", expected " + java.util.Arrays.toString(shape));
         }
-        if (!p.dtype().isFloatingPoint()) throw new CheckpointException(file + ": " + describe(p) + " has dtype " + p.dtype() + ", expected a float type");
+        // Every part: a fused parameter's key or value may be stored in another dtype than its query.
+        for (Tensor part : p.parts()) {
+            if (!part.dtype().isFloatingPoint()) {
+                throw new CheckpointException(file + ": " + part.name() + " has dtype " + part.dtype()
+                        + ", expected a float type");
+            }
+        }
+    }
+
+    /** NaN or infinite weights would make every output NaN without a word, so they are refused by name. */
+    private static void checkFinite(Path file, ViTWeights weights) {
+        for (Param p : weights.parameters()) {
+            for (Tensor part : p.parts()) {
+                long at = part.indexOfNonFinite();
+                if (at >= 0) {
+                    throw new CheckpointException(file + ": tensor '" + part.name() + "' has a non-finite value ("
+                            + part.getFloat(at) + " as float32) at element " + at + "; weights must be finite");
+                }
+            }
+        }
     }
 }

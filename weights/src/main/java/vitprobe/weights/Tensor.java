@@ -73,6 +73,11 @@ public record Tensor(String name, DType dtype, long[] shape, MemorySegment data)
         };
     }
 
+    /** The index of the first element that is NaN or infinite as float32, or -1 (always -1 for integer types). */
+    public long indexOfNonFinite() {
+        return NonFiniteScan.firstIndex(this);
+    }
+
     /** All elements as float32, converting F16/BF16/F64 exactly where float32 can hold them. */
     public float[] toFloatArray() {
         int n = Math.toIntExact(elementCount());

@@ -16,6 +16,11 @@ public record ViTConfig(Layout layout, int dim, int depth, int heads, int patchS
             throw new IllegalArgumentException("dimensions must be positive");
         }
         if (dim % heads != 0) throw new IllegalArgumentException("dim " + dim + " is not divisible by " + heads + " heads");
+        // NaN, zero or a negative epsilon turns LayerNorm's output into NaN for constant rows or everywhere.
+        if (!(layerNormEps > 0) || Double.isInfinite(layerNormEps)) {
+            throw new IllegalArgumentException("LayerNorm epsilon " + layerNormEps
+                    + " is not a positive finite number");
+        }
         if (imageSize % patchSize != 0) throw new IllegalArgumentException("image size " + imageSize + " is not a multiple of patch size " + patchSize);
     }
 

@@ -316,6 +316,60 @@ class CheckpointLoaderTest {
     }
 
     @Test
+    void everyPartOfAFusedParameterMustHaveAFloatType() {
+        String layer = "encoder.layer.0.attention.attention.";
+        for (var wrong : List.of(Map.entry(layer + "key.weight", DType.I32),
+                Map.entry(layer + "value.weight", DType.U32), Map.entry(layer + "value.bias", DType.I16))) {
+            Path model = SyntheticCheckpoints.write(dir.resolve(wrong.getValue().name()),
+                    SyntheticCheckpoints.huggingFace(64, 1, 4, 2), Map.ofEntries(wrong), Map.of());
+            assertMessage(() -> CheckpointLoader.load(model), wrong.getKey() + " has dtype " + wrong.getValue(),
+                    "expected a float type");
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"F32", "F16", "BF16", "F64"})
+    void nonFiniteWeightsAreRefusedNamingTheTensor(String dtype) {
+        String value = "encoder.layer.0.attention.attention.value.weight";
+        // The last element, past any whole vector of the scan; the first of another tensor; an F64 beyond float range.
+        List<Map.Entry<String, double[]>> cases = List.of(Map.entry(value, new double[]{64 * 64 - 1, Double.NaN}),
+                Map.entry("layernorm.bias", new double[]{0, Double.NEGATIVE_INFINITY}),
+                Map.entry("encoder.layer.0.intermediate.dense.weight", new double[]{1000, Double.POSITIVE_INFINITY}));
+        for (var poisoned : cases) {
+            Map<String, DType> dtypes = Map.of(poisoned.getKey(), DType.valueOf(dtype));
+            Path model = SyntheticCheckpoints.write(dir.resolve(dtype + poisoned.getKey()),
+                    SyntheticCheckpoints.huggingFace(64, 1, 4, 2), dtypes, Map.ofEntries(poisoned));
+            assertMessage(() -> CheckpointLoader.load(model), model.resolve("model.safetensors").toString(),
+                    "tensor '" + poisoned.getKey() + "'", "element " + (long) poisoned.getValue()[0],
+                    String.valueOf((float) poisoned.getValue()[1]));
+        }
+        if (dtype.equals("F64")) {
+            Path huge = SyntheticCheckpoints.write(dir.resolve("huge"), SyntheticCheckpoints.huggingFace(64, 1, 4, 2),
+                    Map.of("layernorm.weight", DType.F64), Map.of("layernorm.weight", new double[]{5, 1e300}));
+            assertMessage(() -> CheckpointLoader.load(huge), "tensor 'layernorm.weight'", "element 5");
+        } else {
+            Path fine = SyntheticCheckpoints.write(dir.resolve("fine"), SyntheticCheckpoints.huggingFace(64, 1, 4, 2),
+                    Map.of(value, DType.valueOf(dtype)), Map.of(value, new double[]{7, 65504}));
+            try (ViTWeights w = CheckpointLoader.load(fine)) {
+                assertEquals(65504f, w.blocks().getFirst().qkvWeight().toFloatArray()[2 * 64 * 64 + 7], 1000f);
+            }
+        }
+    }
+
+    @Test
+    void layerNormEpsMustBePositiveAndFinite() {
+        Path model = SyntheticCheckpoints.write(dir, SyntheticCheckpoints.timm(64, 1, 4, 2));
+        for (double eps : new double[]{Double.NaN, 0, -1e-6, Double.POSITIVE_INFINITY}) {
+            String file = model.resolve("model.safetensors").toString();
+            assertMessage(() -> CheckpointLoader.load(model, new Overrides(null, eps)), file,
+                    "LayerNorm epsilon " + eps + " is not a positive finite number");
+        }
+        Path hf = SyntheticCheckpoints.write(dir.resolve("hf"), SyntheticCheckpoints.huggingFace(64, 1, 4, 2));
+        SyntheticCheckpoints.config(hf, Map.of("layer_norm_eps", 0L));
+        assertMessage(() -> CheckpointLoader.load(hf), "LayerNorm epsilon 0.0 is not a positive finite number");
+    }
+
+    @Test
     void namesPositionEmbeddingOfTheWrongRankOrSize() {
         var keys = SyntheticCheckpoints.timm(64, 1, 4, 2);
         keys.put("pos_embed", shape(5 * 64));

@@ -4,6 +4,7 @@ import vitprobe.io.Json;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -85,12 +86,38 @@ final class SyntheticCheckpoints {
 
     /** Writes the keys as dir/model.safetensors and returns dir, the folder the loader takes. */
     static Path write(Path dir, Map<String, long[]> keys) {
+        return write(dir, keys, Map.of(), Map.of());
+    }
+
+    /**
+     * Like {@link #write(Path, Map)}, but the tensors named in {@code dtypes} are stored in that dtype (integer
+     * dtypes hold random bytes, as a mislabelled checkpoint would), and a tensor named in {@code setValues} holds
+     * the value {@code [1]} at index {@code [0]}.
+     */
+    static Path write(Path dir, Map<String, long[]> keys, Map<String, DType> dtypes, Map<String, double[]> setValues) {
         SafetensorsWriter w = new SafetensorsWriter().metadata("format", "pt");
         keys.forEach((name, shape) -> {
             SplittableRandom rng = new SplittableRandom(name.hashCode());
             float[] values = new float[Math.toIntExact(Tensor.product(shape))];
             for (int i = 0; i < values.length; i++) values[i] = (float) rng.nextGaussian();
-            w.addF32(name, shape, values);
+            double[] set = setValues.get(name);
+            if (set != null) values[(int) set[0]] = (float) set[1];
+            switch (dtypes.getOrDefault(name, DType.F32)) {
+                case F32 -> w.addF32(name, shape, values);
+                case F16 -> w.addF16(name, shape, values);
+                case BF16 -> w.addBF16(name, shape, values);
+                case F64 -> {
+                    MemorySegment doubles = MemorySegment.ofArray(new byte[values.length * 8]);
+                    for (int i = 0; i < values.length; i++) doubles.setAtIndex(Tensor.F64, i, values[i]);
+                    if (set != null) doubles.setAtIndex(Tensor.F64, (long) set[0], set[1]);
+                    w.add(name, DType.F64, shape, doubles);
+                }
+                case DType other -> {
+                    byte[] bits = new byte[values.length * other.size()];
+                    rng.nextBytes(bits);
+                    w.add(name, other, shape, MemorySegment.ofArray(bits));
+                }
+            }
         });
         try {
             w.write(dir.resolve("model.safetensors"));

@@ -3,6 +3,8 @@ package vitprobe.probe.experiment;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
+import org.yaml.snakeyaml.error.Mark;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
 import org.yaml.snakeyaml.error.YAMLException;
 import vitprobe.engine.Intermediate;
 import vitprobe.engine.extract.Precision;
@@ -88,8 +90,13 @@ public record ExperimentConfig(Path file, Path output, List<ModelSpec> models, L
                 throw new ConfigException(file, null, e.getMessage());
             }
         } else if (name.endsWith(".yaml") || name.endsWith(".yml")) {
+            LoaderOptions options = new LoaderOptions();
+            // As in JSON; snakeyaml would otherwise log a warning and keep the last value.
+            options.setAllowDuplicateKeys(false);
             try {
-                root = normalise(new Yaml(new SafeConstructor(new LoaderOptions())).load(text));
+                root = normalise(new Yaml(new SafeConstructor(options)).load(text));
+            } catch (MarkedYAMLException e) {
+                throw new ConfigException(file, null, yamlError(e));
             } catch (YAMLException e) {
                 throw new ConfigException(file, null, "invalid YAML: " + e.getMessage().lines().findFirst().orElse("").trim());
             }
@@ -100,6 +107,18 @@ public record ExperimentConfig(Path file, Path output, List<ModelSpec> models, L
         Path base = file.toAbsolutePath().getParent();
         String stem = file.getFileName().toString().replaceFirst("\\.[^.]*$", "");
         return parse(new Node(file, "", map), base, base.resolve(stem));
+    }
+
+    /** snakeyaml's problem with where it is, and what it was reading then ("while parsing a flow sequence ..."). */
+    private static String yamlError(MarkedYAMLException e) {
+        String where = e.getProblemMark() == null ? "" : position(e.getProblemMark()) + ": ";
+        String started = e.getContextMark() == null ? "" : " started at " + position(e.getContextMark());
+        String context = e.getContext() == null ? "" : " (" + e.getContext() + started + ")";
+        return where + "invalid YAML: " + e.getProblem() + context;
+    }
+
+    private static String position(Mark mark) {
+        return "line " + (mark.getLine() + 1) + ", column " + (mark.getColumn() + 1);
     }
 
     /** YAML's integers and floats as the JSON reader gives them (Long, Double), so one parser serves both. */

@@ -100,4 +100,15 @@ class ExperimentConfigTest {
         assertError("models: [random:vits8]\n", "tasks: is missing");
         assertError("models: [random:vits8\n", "invalid YAML");
     }
+
+    @Test
+    void aYamlSyntaxErrorSaysWhereItIs() throws IOException {
+        assertError("models: [random:vits8]\ntasks: {classification: {dataset: cls}}\ntrials: [1, 2\nseed: 3\n",
+                "bad.yaml: line 4, column 5: invalid YAML: expected ',' or ']', but got : "
+                        + "(while parsing a flow sequence started at line 3, column 9)");
+        assertError("models: [random:vits8]\n  tasks: x\n",
+                "bad.yaml: line 2, column 3: invalid YAML: expected <block end>");
+        assertError("models: [random:vits8]\ntasks: {classification: {dataset: cls}}\nmodels: [random:vitb16]\n",
+                "bad.yaml: line 3, column 1: invalid YAML: found duplicate key models");
+    }
 }

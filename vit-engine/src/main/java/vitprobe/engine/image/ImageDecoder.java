@@ -10,10 +10,15 @@ import java.util.HexFormat;
  * Decodes PNG and JPEG files, recognised by content rather than by extension, into the RGB pixels that Pillow's
  * {@code Image.open(f).convert("RGB")} gives. JPEGs go through libjpeg-turbo when {@code libturbojpeg.so.0} is
  * installed (identical to Pillow, which bundles libjpeg-turbo), else through javax.imageio (close; see
- * {@link #usesLibjpegTurbo()}). Corrupt, truncated or unsupported input throws {@link ImageDecodeException}.
+ * {@link #usesLibjpegTurbo()}). Corrupt, truncated or unsupported input, and images with more pixels than
+ * {@link #MAX_PIXELS_PROPERTY} allows, throw {@link ImageDecodeException}.
  */
 public final class ImageDecoder {
     private static final byte[] JPEG_SIGNATURE = {(byte) 0xff, (byte) 0xd8, (byte) 0xff};
+    /** The system property that sets the largest image, in pixels, that is decoded. */
+    public static final String MAX_PIXELS_PROPERTY = "vitprobe.maxImagePixels";
+    /** Pillow's default: above this many pixels Image.open raises DecompressionBombError. */
+    public static final long DEFAULT_MAX_PIXELS = 178_956_970L;
 
     private ImageDecoder() {}
 
@@ -29,14 +34,42 @@ public final class ImageDecoder {
 
     /** Decodes an encoded image held in memory; {@code source} names it in error messages. */
     public static RgbImage decode(byte[] encoded, String source) {
+        long maxPixels = maxPixels();
         if (encoded.length == 0) throw new ImageDecodeException(source, "empty file");
-        if (startsWith(encoded, PngDecoder.SIGNATURE)) return PngDecoder.decode(encoded, source);
+        if (startsWith(encoded, PngDecoder.SIGNATURE)) return PngDecoder.decode(encoded, source, maxPixels);
         if (startsWith(encoded, JPEG_SIGNATURE)) {
-            return usesLibjpegTurbo() ? TurboJpeg.decode(encoded, source) : ImageIoJpeg.decode(encoded, source);
+            return usesLibjpegTurbo() ? TurboJpeg.decode(encoded, source, maxPixels)
+                    : ImageIoJpeg.decode(encoded, source, maxPixels);
         }
         byte[] head = Arrays.copyOf(encoded, Math.min(8, encoded.length));
         throw new ImageDecodeException(source, "not a PNG or JPEG image (starts with bytes "
                 + HexFormat.ofDelimiter(" ").formatHex(head) + ")");
+    }
+
+    /**
+     * Refuses an image whose header declares more than {@code limit} pixels, before its pixels are allocated: a
+     * small file can declare a huge image.
+     */
+    static void checkPixels(long width, long height, long limit, String source) {
+        if (width * height > limit) {
+            throw new ImageDecodeException(source, "image is " + width + "x" + height + " = " + width * height
+                    + " pixels, over the limit of " + limit + " (a decompression bomb?); -D" + MAX_PIXELS_PROPERTY
+                    + "=N raises it");
+        }
+    }
+
+    /** The pixel limit: {@link #MAX_PIXELS_PROPERTY} when set, else {@link #DEFAULT_MAX_PIXELS}. */
+    static long maxPixels() {
+        String value = System.getProperty(MAX_PIXELS_PROPERTY);
+        if (value == null) return DEFAULT_MAX_PIXELS;
+        try {
+            long limit = Long.parseLong(value.strip());
+            if (limit > 0) return limit;
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException("-D" + MAX_PIXELS_PROPERTY + "=" + value
+                + " is not a positive whole number");
     }
 
     /**

@@ -19,12 +19,14 @@ import javax.imageio.stream.ImageInputStream;
 final class ImageIoJpeg {
     private ImageIoJpeg() {}
 
-    static RgbImage decode(byte[] jpeg, String source) {
+    static RgbImage decode(byte[] jpeg, String source, long maxPixels) {
         ImageReader reader = ImageIO.getImageReadersByFormatName("jpeg").next();
         List<String> warnings = new ArrayList<>();
         reader.addIIOReadWarningListener((r, warning) -> warnings.add(warning));
         try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(jpeg))) {
             reader.setInput(in, true, true);
+            // getWidth and getHeight read only the header.
+            ImageDecoder.checkPixels(reader.getWidth(0), reader.getHeight(0), maxPixels, source);
             BufferedImage image = reader.read(0);
             for (String warning : warnings) {
                 if (ImageDecoder.isTruncationWarning(warning)) {

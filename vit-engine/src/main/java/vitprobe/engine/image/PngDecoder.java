@@ -23,16 +23,18 @@ final class PngDecoder {
     };
 
     private final String source;
+    private final long maxPixels;
     private int width, height, depth, colorType, channels;
     private boolean interlaced;
     private byte[] palette;
 
-    private PngDecoder(String source) {
+    private PngDecoder(String source, long maxPixels) {
         this.source = source;
+        this.maxPixels = maxPixels;
     }
 
-    static RgbImage decode(byte[] png, String source) {
-        return new PngDecoder(source).decode(png);
+    static RgbImage decode(byte[] png, String source, long maxPixels) {
+        return new PngDecoder(source, maxPixels).decode(png);
     }
 
     private RgbImage decode(byte[] png) {
@@ -95,8 +97,12 @@ final class PngDecoder {
         if (png[at + 10] != 0 || png[at + 11] != 0 || (png[at + 12] & 0xff) > 1) {
             throw problem("unknown PNG compression, filter or interlace method");
         }
-        if (width <= 0 || height <= 0 || (long) width * height * 3 > Integer.MAX_VALUE - 64) {
+        if (width <= 0 || height <= 0) {
             throw problem("unsupported PNG size " + Integer.toUnsignedString(width) + "x" + Integer.toUnsignedString(height));
+        }
+        ImageDecoder.checkPixels(width, height, maxPixels, source);
+        if ((long) width * height * 3 > Integer.MAX_VALUE - 64) {
+            throw problem("unsupported PNG size " + width + "x" + height);
         }
     }
 
@@ -106,7 +112,10 @@ final class PngDecoder {
         if ((int) crc.getValue() != readInt(png, pos + 8 + length)) throw problem("broken PNG: bad CRC in chunk " + type);
     }
 
-    /** Inflates exactly the bytes the scanlines need; anything short of that is a truncated or corrupt stream. */
+    /**
+     * Inflates exactly the bytes the scanlines need; anything short of that is a truncated or corrupt stream. The
+     * buffer grows with the data actually inflated, so a header that lies about the size costs no memory.
+     */
     private byte[] inflate(byte[] compressed) {
         long needed = 0;
         for (int[] pass : passes()) {
@@ -114,16 +123,17 @@ final class PngDecoder {
             if (passWidth > 0) needed += (long) passHeight(pass) * (1 + rowBytes(passWidth));
         }
         if (needed > Integer.MAX_VALUE - 64) throw problem("PNG too large");
-        byte[] raw = new byte[(int) needed];
+        byte[] raw = new byte[(int) Math.min(needed, Math.max(1 << 16, 4L * compressed.length))];
         Inflater inflater = new Inflater();
         try {
             inflater.setInput(compressed);
             int produced = 0;
-            while (produced < raw.length) {
+            while (produced < needed) {
+                if (produced == raw.length) raw = Arrays.copyOf(raw, (int) Math.min(needed, 2L * raw.length));
                 int n = inflater.inflate(raw, produced, raw.length - produced);
                 if (n == 0) {
                     throw problem(inflater.needsInput() || inflater.finished()
-                            ? "truncated PNG: image data ends after " + produced + " of " + raw.length + " bytes"
+                            ? "truncated PNG: image data ends after " + produced + " of " + needed + " bytes"
                             : "corrupt PNG image data");
                 }
                 produced += n;
@@ -140,7 +150,7 @@ final class PngDecoder {
         byte[] rgb = new byte[width * height * 3];
         int offset = 0;
         for (int[] pass : passes()) {
-            int passWidth = passWidth(pass), passHeight = passHeight(pass), stride = rowBytes(passWidth);
+            int passWidth = passWidth(pass), passHeight = passHeight(pass), stride = (int) rowBytes(passWidth);
             if (passWidth == 0 || passHeight == 0) continue;
             for (int row = 0; row < passHeight; row++) {
                 unfilter(raw, offset, stride, row == 0 ? -1 : offset - stride - 1);
@@ -166,8 +176,9 @@ final class PngDecoder {
         return (height - pass[1] + pass[3] - 1) / pass[3];
     }
 
-    private int rowBytes(int pixels) {
-        return (int) (((long) pixels * channels * depth + 7) / 8);
+    /** Bytes of a scanline; a long, since a wide 16-bit RGBA row passes 2 GiB (and is then refused as too large). */
+    private long rowBytes(int pixels) {
+        return ((long) pixels * channels * depth + 7) / 8;
     }
 
     /** Undoes the filter of the scanline whose filter byte is at {@code at}; {@code previous} is -1 on a pass's first row. */

@@ -57,9 +57,9 @@ final class TurboJpeg {
         return INSTANCE != null;
     }
 
-    static RgbImage decode(byte[] jpeg, String source) {
+    static RgbImage decode(byte[] jpeg, String source, long maxPixels) {
         try {
-            return INSTANCE.decompress(jpeg, source);
+            return INSTANCE.decompress(jpeg, source, maxPixels);
         } catch (RuntimeException | Error e) {
             throw e;
         } catch (Throwable e) { // invokeExact declares Throwable; the TurboJPEG functions throw nothing checked
@@ -67,7 +67,7 @@ final class TurboJpeg {
         }
     }
 
-    private RgbImage decompress(byte[] jpeg, String source) throws Throwable {
+    private RgbImage decompress(byte[] jpeg, String source, long maxPixels) throws Throwable {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment handle = (MemorySegment) initDecompress.invokeExact();
             if (handle.equals(MemorySegment.NULL)) throw new ImageDecodeException(source, "tjInitDecompress failed");
@@ -82,6 +82,7 @@ final class TurboJpeg {
                 boolean cmyk = colorSpace == TJCS_CMYK || colorSpace == TJCS_YCCK;
                 long bytes = (long) width * height * (cmyk ? 4 : 3);
                 if (width <= 0 || height <= 0) throw new ImageDecodeException(source, "corrupt JPEG: no frame header found");
+                ImageDecoder.checkPixels(width, height, maxPixels, source);
                 if (bytes > Integer.MAX_VALUE - 64) {
                     throw new ImageDecodeException(source, "unsupported JPEG size " + width + "x" + height);
                 }

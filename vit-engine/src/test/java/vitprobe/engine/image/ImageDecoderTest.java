@@ -124,14 +124,14 @@ class ImageDecoderTest {
             assertEquals(viaDecoder.rgb()[i], viaDecoder.rgb()[i + 2]);
         }
         // Same IDCT in libjpeg 6b and libjpeg-turbo, and no colour conversion: identical.
-        assertArrayEquals(ImageIoJpeg.decode(jpeg, "gray.jpg").rgb(), viaDecoder.rgb());
+        assertArrayEquals(imageIo(jpeg, "gray.jpg").rgb(), viaDecoder.rgb());
     }
 
     @Test
     void colourJpegDecodesTheSameThroughBothDecoders() throws IOException {
         byte[] jpeg = write(smoothImage(64, 48), "jpeg", false);
         RgbImage viaDecoder = ImageDecoder.decode(jpeg, "smooth.jpg");
-        RgbImage viaImageIo = ImageIoJpeg.decode(jpeg, "smooth.jpg");
+        RgbImage viaImageIo = imageIo(jpeg, "smooth.jpg");
         int max = 0;
         for (int i = 0; i < viaDecoder.rgb().length; i++) {
             max = Math.max(max, Math.abs((viaDecoder.rgb()[i] & 0xff) - (viaImageIo.rgb()[i] & 0xff)));
@@ -166,6 +166,89 @@ class ImageDecoderTest {
         byte[] stored = bytes(255, 255, 255, 255, /* white */ 0, 255, 255, 255, /* cyan */ 9, 99, 199, 0, /* black */
                 155, 255, 255, 128 /* C=100, K=127 */);
         assertArrayEquals(bytes(255, 255, 255, 0, 255, 255, 0, 0, 0, 78, 128, 128), TurboJpeg.invertedCmykToRgb(stored));
+    }
+
+    // ---- decompression bombs ---------------------------------------------------------------------------------
+
+    @Test
+    void aPngOverThePixelLimitIsRefusedFromItsHeaderBeforeAnyLargeAllocation() {
+        // Two rows of data are enough: the header's 20000x20000 alone must stop the decoder.
+        byte[] bomb = TestPng.encode(20000, 20000, RGB, 8, new byte[][] {new byte[60000], new byte[60000]}, null, null);
+        long before = allocatedBytes();
+        ImageDecodeException e = assertThrows(ImageDecodeException.class, () -> ImageDecoder.decode(bomb, "bomb.png"));
+        assertEquals("bomb.png: image is 20000x20000 = 400000000 pixels, over the limit of 178956970 "
+                + "(a decompression bomb?); -Dvitprobe.maxImagePixels=N raises it", e.getMessage());
+        assertTrue(allocatedBytes() - before < 16 << 20, "allocated " + (allocatedBytes() - before) + " bytes");
+    }
+
+    @Test
+    void aJpegOverThePixelLimitIsRefusedFromItsHeaderInBothDecoders() throws IOException {
+        byte[] jpeg = write(smoothImage(24, 16), "jpeg", false);
+        int sof = 2;
+        while (!((jpeg[sof] & 0xff) == 0xff && (jpeg[sof + 1] & 0xff) == 0xc0)) sof++;
+        // Height and width follow the marker, segment length and sample precision.
+        byte[] bomb = jpeg.clone();
+        bomb[sof + 5] = bomb[sof + 7] = (byte) (20000 >> 8);
+        bomb[sof + 6] = bomb[sof + 8] = (byte) 20000;
+        List<BiFunction<byte[], String, RgbImage>> decoders = new java.util.ArrayList<>();
+        decoders.add(ImageDecoderTest::imageIo);
+        if (ImageDecoder.usesLibjpegTurbo()) {
+            decoders.add((b, s) -> TurboJpeg.decode(b, s, ImageDecoder.DEFAULT_MAX_PIXELS));
+        }
+        for (BiFunction<byte[], String, RgbImage> decoder : decoders) {
+            long before = allocatedBytes();
+            ImageDecodeException e = assertThrows(ImageDecodeException.class, () -> decoder.apply(bomb, "bomb.jpg"));
+            assertTrue(e.getMessage().startsWith("bomb.jpg: image is 20000x20000 = 400000000 pixels, over the limit"),
+                    e.getMessage());
+            assertTrue(allocatedBytes() - before < 16 << 20, "allocated " + (allocatedBytes() - before) + " bytes");
+        }
+    }
+
+    @Test
+    void thePixelLimitIsASystemProperty() throws IOException {
+        byte[] png = TestPng.encode(11, 10, GRAY, 8, new byte[10][11], null, null);
+        byte[] jpeg = write(smoothImage(11, 10), "jpeg", false);
+        try {
+            System.setProperty(ImageDecoder.MAX_PIXELS_PROPERTY, "110");
+            assertEquals(11, ImageDecoder.decode(png, "small.png").width());
+            assertEquals(11, ImageDecoder.decode(jpeg, "small.jpg").width());
+            System.setProperty(ImageDecoder.MAX_PIXELS_PROPERTY, "109");
+            for (byte[] image : List.of(png, jpeg)) {
+                var e = assertThrows(ImageDecodeException.class, () -> ImageDecoder.decode(image, "small"));
+                assertTrue(e.getMessage().contains("11x10 = 110 pixels, over the limit of 109"), e.getMessage());
+            }
+            System.setProperty(ImageDecoder.MAX_PIXELS_PROPERTY, "lots");
+            for (byte[] image : List.of(png, jpeg)) {
+                var bad = assertThrows(IllegalArgumentException.class, () -> ImageDecoder.decode(image, "small"));
+                assertEquals("-Dvitprobe.maxImagePixels=lots is not a positive whole number", bad.getMessage());
+            }
+        } finally {
+            System.clearProperty(ImageDecoder.MAX_PIXELS_PROPERTY);
+        }
+    }
+
+    @Test
+    void aRaisedLimitStillRefusesImagesBeyondWhatAnArrayHolds() {
+        try {
+            System.setProperty(ImageDecoder.MAX_PIXELS_PROPERTY, "100000000000");
+            // One row of 600 million 16-bit RGBA pixels: 4.8 GB of scanline, 1.8 GB of RGB.
+            byte[] wide = TestPng.encode(600_000_000, 1, RGBA, 16, new byte[][] {new byte[16]}, null, null);
+            var e = assertThrows(ImageDecodeException.class, () -> ImageDecoder.decode(wide, "wide.png"));
+            assertEquals("wide.png: PNG too large", e.getMessage());
+        } finally {
+            System.clearProperty(ImageDecoder.MAX_PIXELS_PROPERTY);
+        }
+    }
+
+    /** The javax.imageio fallback, whether or not libjpeg-turbo is installed. */
+    static RgbImage imageIo(byte[] jpeg, String source) {
+        return ImageIoJpeg.decode(jpeg, source, ImageDecoder.DEFAULT_MAX_PIXELS);
+    }
+
+    /** Bytes this thread has allocated so far (HotSpot's per-thread counter). */
+    static long allocatedBytes() {
+        var threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        return threads.getCurrentThreadAllocatedBytes();
     }
 
     // ---- broken input ----------------------------------------------------------------------------------------
@@ -213,7 +296,7 @@ class ImageDecoderTest {
         byte[] whole = write(smoothImage(24, 16), "jpeg", false);
         // Stops short of the final EOI marker (2 bytes).
         assertEveryPrefixFails(whole, whole.length - 2, ImageDecoder::decode);
-        assertEveryPrefixFails(whole, whole.length - 2, ImageIoJpeg::decode);
+        assertEveryPrefixFails(whole, whole.length - 2, ImageDecoderTest::imageIo);
     }
 
     private static void assertEveryPrefixFails(byte[] whole, int end, BiFunction<byte[], String, RgbImage> decoder) {
@@ -273,7 +356,7 @@ class ImageDecoderTest {
         return new RgbImage(image.getWidth(), image.getHeight(), rgb);
     }
 
-    private static byte[] write(BufferedImage image, String format, boolean progressive) throws IOException {
+    static byte[] write(BufferedImage image, String format, boolean progressive) throws IOException {
         ImageWriter writer = ImageIO.getImageWritersByFormatName(format).next();
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (ImageOutputStream out = ImageIO.createImageOutputStream(bytes)) {

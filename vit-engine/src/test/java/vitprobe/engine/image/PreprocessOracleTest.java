@@ -65,7 +65,8 @@ class PreprocessOracleTest {
     /** Measures the fallback even where libjpeg-turbo is installed, so its documented tolerance stays checked. */
     @Test
     void imageIoFallbackStaysWithinTwoLevelsOfPillow() throws Exception {
-        RgbImage decoded = ImageIoJpeg.decode(Files.readAllBytes(SharedFixtures.resolve("images").resolve("coffee.jpg")), "coffee.jpg");
+        byte[] coffee = Files.readAllBytes(SharedFixtures.resolve("images").resolve("coffee.jpg"));
+        RgbImage decoded = ImageDecoderTest.imageIo(coffee, "coffee.jpg");
         int decodedDiff = report("coffee.jpg via javax.imageio (fallback), decoded", "decoded_coffee", decoded);
         int croppedDiff = report("coffee.jpg via javax.imageio (fallback), resized+cropped", "resized_cropped_coffee",
                 TRANSFORM.resizeAndCrop(decoded));
