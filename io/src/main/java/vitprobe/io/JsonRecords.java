@@ -47,7 +47,10 @@ public final class JsonRecords {
     @Target(ElementType.RECORD_COMPONENT)
     public @interface OmitNull {}
 
-    /** A record component whose keys are written into the enclosing object instead of an object of their own. */
+    /**
+     * A record component whose keys are written into the enclosing object instead of an object of their own; with
+     * {@link OmitNull}, null leaves its keys out and is what reading gives when none of them is there.
+     */
     @Retention(RetentionPolicy.RUNTIME)
     @Target(ElementType.RECORD_COMPONENT)
     public @interface Inline {}
@@ -178,7 +181,9 @@ public final class JsonRecords {
         for (int i = 0; i < args.length; i++) {
             Field f = fields.get(i);
             if (f.inline) {
-                args[i] = readRecord(object, f.type, path, used);
+                boolean absent = f.omitNull
+                        && keys(f.type.asSubclass(Record.class)).stream().noneMatch(object::containsKey);
+                args[i] = absent ? null : readRecord(object, f.type, path, used);
                 continue;
             }
             String at = child(path, f.key);
@@ -259,8 +264,12 @@ public final class JsonRecords {
                 Name name = c.getAnnotation(Name.class);
                 boolean omitNull = c.isAnnotationPresent(OmitNull.class), inline = c.isAnnotationPresent(Inline.class);
                 boolean nullable = omitNull || c.isAnnotationPresent(Nullable.class) || BOXES.contains(c.getType());
-                if (nullable && (c.getType().isPrimitive() || inline)) throw new IllegalArgumentException(where + ": cannot be null");
-                if (inline && !c.getType().isRecord()) throw new IllegalArgumentException(where + ": only a record can be inline");
+                if (nullable && c.getType().isPrimitive()) {
+                    throw new IllegalArgumentException(where + ": a primitive cannot be null");
+                }
+                if (inline && (!c.getType().isRecord() || c.isAnnotationPresent(Nullable.class))) {
+                    throw new IllegalArgumentException(where + ": inline needs a record, and OmitNull if null");
+                }
                 Method accessor = c.getAccessor();
                 accessor.setAccessible(true); // records of other packages may be package-private
                 fields.add(new Field(name == null ? snakeCase(c.getName()) : name.value(), c.getType(), c.getGenericType(),

@@ -103,6 +103,20 @@ class JsonRecordsTest {
         assertEquals(message, e.getMessage());
     }
 
+    record Measured(String name, @Inline @OmitNull Scores scores) {}
+
+    @Test
+    void leavesOutTheKeysOfAnInlineRecordThatIsNull() {
+        assertEquals("{\"name\":\"a\"}", JsonRecords.write(new Measured("a", null)));
+        assertEquals(new Measured("a", null), JsonRecords.read("{\"name\":\"a\"}", Measured.class));
+        String both = "{\"name\":\"a\",\"f1\":0.5,\"f1_std\":null}";
+        assertEquals(both, JsonRecords.write(new Measured("a", new Scores(0.5, null))));
+        assertEquals(new Measured("a", new Scores(0.5, null)), JsonRecords.read(both, Measured.class));
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> JsonRecords.read("{\"name\":\"a\",\"f1_std\":0.1}", Measured.class));
+        assertEquals("f1: missing", e.getMessage());
+    }
+
     @Test
     void rejectsAnotherKindAtTheTop() {
         var e = assertThrows(IllegalArgumentException.class, () -> JsonRecords.read("[1]", Document.class));
