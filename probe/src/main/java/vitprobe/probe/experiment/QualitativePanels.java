@@ -144,7 +144,7 @@ final class QualitativePanels {
         return panels;
     }
 
-    /** The cached panels, or null when the cache is not one this version wrote (then they are made again). */
+    /** The cached panels, or null when the file does not hold them (then they are made again). */
     private static Cache readCache(Path cache) throws IOException {
         try {
             return JsonRecords.read(Files.readString(cache), Cache.class);
