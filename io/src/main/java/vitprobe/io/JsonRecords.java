@@ -60,11 +60,6 @@ public final class JsonRecords {
         return Json.writePretty(tree(value));
     }
 
-    /** Compact JSON of a record, list or map of the supported types. */
-    public static String write(Object value) {
-        return Json.write(tree(value));
-    }
-
     /** The value as {@link Json} writes it: records become maps in component order, enums their keys. */
     public static Object tree(Object value) {
         return switch (value) {
