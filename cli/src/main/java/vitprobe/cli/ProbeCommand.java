@@ -16,13 +16,11 @@ import vitprobe.probe.ProbeData;
 import vitprobe.probe.ProbeReport;
 import vitprobe.probe.Rule;
 import vitprobe.io.AtomicFiles;
-import vitprobe.io.Json;
+import vitprobe.io.JsonRecords;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.function.Function;
 
@@ -104,8 +102,7 @@ final class ProbeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        Map<String, Object> settings = new LinkedHashMap<>();
-        Function<ProbeData, List<ConceptTemplates>> trainer = trainer(settings);
+        Trainer trainer = trainer();
         long start = System.nanoTime();
         ProbeData trainAll = ExtractedFeatures.load(train), testAll = ExtractedFeatures.load(test);
         ProbeReport.requireCompatible(trainAll, testAll);
@@ -120,65 +117,48 @@ final class ProbeCommand implements Callable<Integer> {
         long loaded = System.nanoTime();
         List<ConceptTemplates> templates;
         try {
-            templates = trainer.apply(trainData);
+            templates = trainer.train().apply(trainData);
         } catch (IllegalArgumentException e) { // a concept the data cannot train, e.g. without negatives
             throw new IllegalArgumentException(train + ": " + e.getMessage(), e);
         }
         long trained = System.nanoTime();
         Evaluation.TestSet[] sets = Evaluation.balanced(testData, seed);
         List<Metrics[]> metrics = templates.stream().map(t -> Evaluation.evaluate(t, testData, sets)).toList();
-        settings.put("tokens", trainData.tokens().key());
-        settings.put("train", train.toString());
-        settings.put("test", test.toString());
-        settings.put("skipped_concepts", skipped);
-        Map<String, Object> seconds = new LinkedHashMap<>();
-        seconds.put("load", seconds(start, loaded));
-        seconds.put("train", seconds(loaded, trained));
-        seconds.put("evaluate", seconds(trained, System.nanoTime()));
-        settings.put("seconds", seconds);
-        Map<String, Object> report = ProbeReport.build(rule, testData, sets, metrics, settings);
-        AtomicFiles.writeString(out, Json.writePretty(report));
+        var seconds = new ProbeReport.Seconds(seconds(start, loaded), seconds(loaded, trained),
+                seconds(trained, System.nanoTime()));
+        ProbeReport.Result report = ProbeReport.build(rule, trainer.settings(), trainData.tokens().key(),
+                train.toString(), test.toString(), skipped, seconds, testData, sets, metrics);
+        AtomicFiles.writeString(out, JsonRecords.writePretty(report));
         if (saveTemplates != null) templates.getFirst().save(saveTemplates);
-        @SuppressWarnings("unchecked")
-        Map<String, Object> mean = (Map<String, Object>) report.get("mean");
         spec.commandLine().getOut().printf("%s: %d concepts, mean balanced accuracy %.4f, F1 %.4f; wrote %s%n",
-                rule.key(), trainData.conceptCount(), (double) mean.get("accuracy"), (double) mean.get("f1"), out);
+                rule.key(), trainData.conceptCount(), report.mean().accuracy(), report.mean().f1(), out);
         return 0;
     }
 
+    /** The training the flags ask for: its options as the result records them, and what trains each trial. */
+    private record Trainer(ProbeReport.Training settings, Function<ProbeData, List<ConceptTemplates>> train) {}
+
     /**
      * The training to run, from the flags, validated before any file is read; it gives the templates of each trial
-     * (one for the hyperplane rule). The options used go to settings, in a stable order.
+     * (one for the hyperplane rule).
      */
-    private Function<ProbeData, List<ConceptTemplates>> trainer(Map<String, Object> settings) {
-        settings.put("seed", seed);
+    private Trainer trainer() {
         try {
             if (rule == Rule.COSINE) {
                 var options = new CosineTrainer.Options(shots, trials, center, seed);
-                settings.put("k", shots);
-                settings.put("trials", trials);
-                settings.put("center", center);
-                return data -> CosineTrainer.train(data, options);
+                return new Trainer(ProbeReport.Training.cosine(options), data -> CosineTrainer.train(data, options));
             }
-            settings.put("solver", solver);
             if (solver.equals("lbfgs")) {
                 var options = LogisticRegressionTrainer.Options.defaults().withInverseRegularization(inverseRegularization)
                         .withPoolRatio(poolRatio == null ? 0 : poolRatio).withSeed(seed);
-                settings.put("C", inverseRegularization);
-                settings.put("pool_ratio", options.poolRatio());
-                return data -> List.of(LogisticRegressionTrainer.train(data, options));
+                return new Trainer(ProbeReport.Training.lbfgs(options),
+                        data -> List.of(LogisticRegressionTrainer.train(data, options)));
             }
             if (!solver.equals("mined")) throw new IllegalArgumentException("--solver must be mined or lbfgs, not '" + solver + "'");
             var options = new HyperplaneTrainer.Options(poolRatio == null ? HyperplaneTrainer.Options.defaults().poolRatio() : poolRatio,
                     minedRatio, rounds, epochs, learningRate, l2, batchSize, seed);
-            settings.put("pool_ratio", options.poolRatio());
-            settings.put("mined_ratio", minedRatio);
-            settings.put("rounds", rounds);
-            settings.put("epochs", epochs);
-            settings.put("learning_rate", learningRate);
-            settings.put("l2", l2);
-            settings.put("batch_size", batchSize);
-            return data -> List.of(HyperplaneTrainer.train(data, options));
+            return new Trainer(ProbeReport.Training.mined(options),
+                    data -> List.of(HyperplaneTrainer.train(data, options)));
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }

@@ -58,18 +58,27 @@ class ExperimentCommandTest {
         assertConfigError("format.toml", "models = []", "unknown config format");
     }
 
-    @Test
-    void randomWeightsAreFlaggedInTheReport() throws IOException {
-        ViTConfig tiny = new ViTConfig(Layout.TIMM, 32, 2, 2, 16, 64, 3, 64, 1e-6, ViTConfig.IMAGENET_MEAN, ViTConfig.IMAGENET_STD, "bicubic");
-        Path file = Files.writeString(dir.resolve("tiny.yaml"), """
+    /** A tiny classification grid on random weights, run once for the tests that need its output. */
+    private static synchronized ExperimentConfig tinyExperiment() throws IOException {
+        Path file = dir.resolve("tiny.yaml");
+        if (Files.exists(file)) return ExperimentConfig.load(file);
+        Files.writeString(file, """
                 models: {tiny: "random:tiny"}
                 tasks: {classification: {dataset: cls}}
                 tokens: [v, y]
                 k: 2
                 trials: 2
                 """);
+        ViTConfig tiny = new ViTConfig(Layout.TIMM, 32, 2, 2, 16, 64, 3, 64, 1e-6, ViTConfig.IMAGENET_MEAN,
+                ViTConfig.IMAGENET_STD, "bicubic");
         ExperimentConfig config = ExperimentConfig.load(file);
         new ExperimentRunner(config, (reference, seed) -> ViTWeights.random(tiny, seed), new PrintWriter(new StringWriter())).run();
+        return config;
+    }
+
+    @Test
+    void randomWeightsAreFlaggedInTheReport() throws IOException {
+        ExperimentConfig config = tinyExperiment();
         Report.Written written = Report.write(config.output());
         String html = Files.readString(written.html()), summary = Files.readString(written.summary());
         assertTrue(html.contains("<div class=\"warning\"><strong>The weights of tiny are RANDOM</strong>"), html);
@@ -80,5 +89,18 @@ class ExperimentCommandTest {
         assertFalse(html.contains("id=\"layernorm\"") || html.contains("id=\"qualitative\""));
         DemoCommandTest.assertOnlyResultNumbers(DemoCommandTest.visibleText(html),
                 DemoCommandTest.numbersOf(Json.parse(Files.readString(config.output().resolve("results.json")))), "report.html");
+    }
+
+    @Test
+    void aBadResultsFileIsOneLineNamingTheFileAndThePlace() throws IOException {
+        String json = Files.readString(tinyExperiment().output().resolve("results.json"));
+        Path folder = Files.createDirectories(dir.resolve("bad-results"));
+        String badF1 = json.replaceFirst("\"f1\": ([-0-9.E]+)", "\"f1\": \"$1\"");
+        Path file = Files.writeString(folder.resolve("results.json"), badF1);
+        CliRunner r = CliRunner.run("report", folder.toString());
+        assertEquals(1, r.status(), r.err());
+        assertEquals("vitprobe: " + file + ": rows[0].f1: expected a number, found a string\n", r.err());
+        assertFalse(Files.exists(folder.resolve("figures")) || Files.exists(folder.resolve("report.html")),
+                "nothing written");
     }
 }

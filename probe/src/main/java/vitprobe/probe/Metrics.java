@@ -1,5 +1,7 @@
 package vitprobe.probe;
 
+import vitprobe.results.Scores;
+
 import java.util.List;
 
 /** Binary classification scores; precision (and so F1) is 0 when nothing was predicted positive. */
@@ -12,6 +14,11 @@ public record Metrics(double accuracy, double precision, double recall, double f
         double recall = truePositives == 0 ? 0 : (double) truePositives / (truePositives + falseNegatives);
         double f1 = truePositives == 0 ? 0 : 2.0 * truePositives / (2.0 * truePositives + falsePositives + falseNegatives);
         return new Metrics(accuracy, precision, recall, f1);
+    }
+
+    /** The same four numbers as results.json stores them. */
+    public Scores scores() {
+        return new Scores(accuracy, precision, recall, f1);
     }
 
     /** Field-wise mean. */

@@ -1,20 +1,69 @@
 package vitprobe.probe;
 
+import vitprobe.io.JsonRecords.Inline;
+import vitprobe.io.JsonRecords.Name;
+import vitprobe.io.JsonRecords.OmitNull;
+import vitprobe.results.Scores;
+import vitprobe.results.Spread;
+
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * The result of probing as a JSON-ready map: per concept its name, category, test positives and metrics (for the
- * cosine rule the mean and, as "*_std", the standard deviation over trials), then means per category and overall.
+ * The result of probing, as the probe command writes it: the rule and the options used, then per concept its
+ * name, category, test positives and negatives and metrics (for the cosine rule the mean and, as "*_std", the
+ * standard deviation over trials), then means per category and overall.
  */
 public final class ProbeReport {
-    private static final String[] FIELDS = {"accuracy", "precision", "recall", "f1"};
-
     private ProbeReport() {
     }
+
+    /**
+     * @param tokens          the token type of the features
+     * @param train           the training features' file or folder
+     * @param test            the test features' file or folder
+     * @param skippedConcepts concepts left out: no positives or negatives in a split
+     * @param categories      per category, without categories null
+     */
+    public record Result(String rule, @Inline Training training, String tokens, String train, String test,
+                         List<String> skippedConcepts, Seconds seconds, List<ConceptResult> concepts,
+                         @OmitNull List<CategoryResult> categories, Scores mean) {}
+
+    /** The training options used; only those of the rule (and the hyperplane's solver) are written. */
+    public record Training(long seed, @OmitNull Integer k, @OmitNull Integer trials, @OmitNull Boolean center,
+                           @OmitNull String solver, @Name("C") @OmitNull Double inverseRegularization,
+                           @OmitNull Double poolRatio, @OmitNull Integer minedRatio, @OmitNull Integer rounds,
+                           @OmitNull Integer epochs, @OmitNull Double learningRate, @OmitNull Double l2,
+                           @OmitNull Integer batchSize) {
+        public static Training cosine(CosineTrainer.Options o) {
+            return new Training(o.seed(), o.shots(), o.trials(), o.center(), null, null, null, null, null, null, null,
+                    null, null);
+        }
+
+        public static Training lbfgs(LogisticRegressionTrainer.Options o) {
+            return new Training(o.seed(), null, null, null, "lbfgs", o.inverseRegularization(), o.poolRatio(), null,
+                    null, null, null, null, null);
+        }
+
+        public static Training mined(HyperplaneTrainer.Options o) {
+            return new Training(o.seed(), null, null, null, "mined", null, o.poolRatio(), o.minedRatio(), o.rounds(),
+                    o.epochs(), o.learningRate(), o.l2(), o.batchSize());
+        }
+    }
+
+    /** Wall time of each stage, in seconds. */
+    public record Seconds(double load, double train, double evaluate) {}
+
+    /**
+     * @param category the concept's category, null without categories
+     * @param std      the spread over trials, for the cosine rule only
+     */
+    public record ConceptResult(String name, Long category, int positives, int negatives, @Inline Scores mean,
+                                @Inline @OmitNull Spread std) {}
+
+    public record CategoryResult(long category, int concepts, @Inline Scores mean) {}
 
     /** Fails unless test can evaluate templates trained on train: same feature dimension and concepts. */
     public static void requireCompatible(ProbeData train, ProbeData test) {
@@ -28,52 +77,35 @@ public final class ProbeReport {
     }
 
     /**
-     * @param metrics  per trial, per concept (one trial for the hyperplane rule)
-     * @param settings extra top-level entries (options used), written after "rule"
+     * Per concept, per category and overall metrics.
+     *
+     * @param metrics per trial, per concept (one trial for the hyperplane rule)
      */
-    public static Map<String, Object> build(Rule rule, ProbeData test, Evaluation.TestSet[] sets, List<Metrics[]> metrics,
-                                            Map<String, Object> settings) {
-        Map<String, Object> report = new LinkedHashMap<>();
-        report.put("rule", rule.key());
-        report.putAll(settings);
-        List<Object> concepts = new ArrayList<>();
+    public static Result build(Rule rule, Training training, String tokens, String train, String test,
+                               List<String> skippedConcepts, Seconds seconds, ProbeData data, Evaluation.TestSet[] sets,
+                               List<Metrics[]> metrics) {
+        List<ConceptResult> concepts = new ArrayList<>();
         List<Metrics> means = new ArrayList<>();
         Map<Long, List<Metrics>> byCategory = new TreeMap<>();
-        for (int c = 0; c < test.conceptCount(); c++) {
+        for (int c = 0; c < data.conceptCount(); c++) {
             List<Metrics> trials = new ArrayList<>();
             for (Metrics[] m : metrics) trials.add(m[c]);
             Metrics mean = Metrics.mean(trials);
-            Map<String, Object> entry = new LinkedHashMap<>();
-            entry.put("name", test.concepts().get(c));
-            entry.put("category", test.category(c));
-            entry.put("positives", sets[c].positives().length);
-            entry.put("negatives", sets[c].negatives().length);
-            put(entry, mean, "");
-            if (rule == Rule.COSINE) put(entry, Metrics.std(trials), "_std");
-            concepts.add(entry);
+            Spread std = rule == Rule.COSINE ? Spread.of(Metrics.std(trials).scores()) : null;
+            concepts.add(new ConceptResult(data.concepts().get(c), data.category(c), sets[c].positives().length,
+                    sets[c].negatives().length, mean.scores(), std));
             means.add(mean);
-            if (test.hasCategories()) byCategory.computeIfAbsent(test.category(c), k -> new ArrayList<>()).add(mean);
+            if (data.hasCategories()) byCategory.computeIfAbsent(data.category(c), k -> new ArrayList<>()).add(mean);
         }
-        report.put("concepts", concepts);
-        if (test.hasCategories()) {
-            List<Object> categories = new ArrayList<>();
-            byCategory.forEach((category, list) -> {
-                Map<String, Object> entry = new LinkedHashMap<>();
-                entry.put("category", category);
-                entry.put("concepts", list.size());
-                put(entry, Metrics.mean(list), "");
-                categories.add(entry);
-            });
-            report.put("categories", categories);
+        List<CategoryResult> categories = null;
+        if (data.hasCategories()) {
+            categories = new ArrayList<>();
+            for (var e : byCategory.entrySet()) {
+                Scores mean = Metrics.mean(e.getValue()).scores();
+                categories.add(new CategoryResult(e.getKey(), e.getValue().size(), mean));
+            }
         }
-        Map<String, Object> overall = new LinkedHashMap<>();
-        put(overall, Metrics.mean(means), "");
-        report.put("mean", overall);
-        return report;
-    }
-
-    private static void put(Map<String, Object> entry, Metrics m, String suffix) {
-        double[] values = {m.accuracy(), m.precision(), m.recall(), m.f1()};
-        for (int k = 0; k < FIELDS.length; k++) entry.put(FIELDS[k] + suffix, values[k]);
+        return new Result(rule.key(), training, tokens, train, test, skippedConcepts, seconds, concepts, categories,
+                Metrics.mean(means).scores());
     }
 }

@@ -1,10 +1,11 @@
 package vitprobe.probe;
 
 import org.junit.jupiter.api.Test;
+import vitprobe.io.Json;
+import vitprobe.io.JsonRecords;
 
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -41,33 +42,37 @@ class EvaluationTest {
     }
 
     @Test
-    @SuppressWarnings("unchecked")
     void reportListsConceptsCategoriesAndMeans() {
         ProbeData train = Synthetic.segmentation(6, 40, 10, 6, 4, 2.0), test = Synthetic.segmentation(7, 40, 10, 6, 4, 2.0);
         var options = new CosineTrainer.Options(2, 3, false, 0);
         Evaluation.TestSet[] sets = Evaluation.balanced(test, 0);
         List<Metrics[]> trials = CosineTrainer.train(train, options).stream().map(t -> Evaluation.evaluate(t, test, sets)).toList();
-        Map<String, Object> report = ProbeReport.build(Rule.COSINE, test, sets, trials, Map.of("k", 2));
-        assertEquals("cosine", report.get("rule"));
-        assertEquals(2, report.get("k"));
-        List<Map<String, Object>> concepts = (List<Map<String, Object>>) report.get("concepts");
+        ProbeReport.Result report = ProbeReport.build(Rule.COSINE, ProbeReport.Training.cosine(options), "patch",
+                "train", "test", List.of(), new ProbeReport.Seconds(1, 2, 3), test, sets, trials);
+        assertEquals("cosine", report.rule());
+        assertEquals(2, report.training().k());
+        List<ProbeReport.ConceptResult> concepts = report.concepts();
         assertEquals(4, concepts.size());
         double sum = 0;
         for (int c = 0; c < 4; c++) {
             int concept = c;
-            Map<String, Object> e = concepts.get(c);
-            assertEquals("concept" + c, e.get("name"));
-            assertEquals((long) (c % 2), e.get("category"));
-            assertEquals(test.positives(c).length, e.get("positives"));
+            ProbeReport.ConceptResult e = concepts.get(c);
+            assertEquals("concept" + c, e.name());
+            assertEquals((long) (c % 2), e.category());
+            assertEquals(test.positives(c).length, e.positives());
             double mean = trials.stream().mapToDouble(m -> m[concept].f1()).average().orElseThrow();
-            assertEquals(mean, (double) e.get("f1"), 1e-12);
-            assertTrue(e.containsKey("f1_std") && e.containsKey("accuracy_std"));
-            sum += (double) e.get("accuracy");
+            assertEquals(mean, e.mean().f1(), 1e-12);
+            assertTrue(e.std().f1Std() != null && e.std().accuracyStd() != null);
+            sum += e.mean().accuracy();
         }
-        assertEquals(sum / 4, (double) ((Map<String, Object>) report.get("mean")).get("accuracy"), 1e-12);
-        List<Map<String, Object>> categories = (List<Map<String, Object>>) report.get("categories");
-        assertEquals(List.of(0L, 1L), categories.stream().map(e -> e.get("category")).toList());
-        double category0 = ((double) concepts.get(0).get("recall") + (double) concepts.get(2).get("recall")) / 2;
-        assertEquals(category0, (double) categories.get(0).get("recall"), 1e-12);
+        assertEquals(sum / 4, report.mean().accuracy(), 1e-12);
+        List<ProbeReport.CategoryResult> categories = report.categories();
+        assertEquals(List.of(0L, 1L), categories.stream().map(ProbeReport.CategoryResult::category).toList());
+        double category0 = (concepts.get(0).mean().recall() + concepts.get(2).mean().recall()) / 2;
+        assertEquals(category0, categories.get(0).mean().recall(), 1e-12);
+        String json = JsonRecords.writePretty(report);
+        assertEquals(List.of("rule", "seed", "k", "trials", "center", "tokens", "train", "test", "skipped_concepts",
+                "seconds", "concepts", "categories", "mean"), List.copyOf(Json.parseObject(json).keySet()));
+        assertEquals(report, JsonRecords.read(json, ProbeReport.Result.class), "the file reads back as written");
     }
 }

@@ -18,7 +18,7 @@ import org.jfree.chart.ui.RectangleInsets;
 import org.jfree.data.statistics.DefaultStatisticalCategoryDataset;
 import org.jfree.data.xy.YIntervalSeries;
 import org.jfree.data.xy.YIntervalSeriesCollection;
-import vitprobe.report.ResultsFile.Row;
+import vitprobe.results.ResultRow;
 
 import java.awt.BasicStroke;
 import java.awt.Color;
@@ -47,8 +47,8 @@ final class Charts {
      * @param series  the series key of a row (e.g. its rule)
      * @param column  the category key of a row (e.g. its token type)
      */
-    static JFreeChart bars(String title, String subtitle, List<Row> rows, List<String> metrics, Function<Row, String> series,
-                           Function<Row, String> column, String columnLabel) {
+    static JFreeChart bars(String title, String subtitle, List<ResultRow> rows, List<String> metrics,
+                           Function<ResultRow, String> series, Function<ResultRow, String> column, String columnLabel) {
         CategoryAxis domain = new CategoryAxis(columnLabel);
         domain.setLabelFont(LABEL);
         domain.setTickLabelFont(LABEL);
@@ -58,9 +58,8 @@ final class Charts {
         for (String metric : metrics) {
             DefaultStatisticalCategoryDataset data = new DefaultStatisticalCategoryDataset();
             // No whisker for rows without a spread (the hyperplane's single trial).
-            for (Row r : rows) {
-                Double std = Double.isNaN(r.std(metric)) ? null : r.std(metric);
-                data.add(Double.valueOf(r.metric(metric)), std, series.apply(r), column.apply(r));
+            for (ResultRow r : rows) {
+                data.add(Double.valueOf(r.metric(metric)), r.std(metric), series.apply(r), column.apply(r));
             }
             StatisticalBarRenderer renderer = new StatisticalBarRenderer();
             renderer.setBarPainter(new StandardBarPainter());
@@ -79,13 +78,13 @@ final class Charts {
     }
 
     /** Accuracy against k, one line per series with a band of ±std over trials. */
-    static JFreeChart sweep(String title, String subtitle, Map<String, List<Row>> seriesRows, String metric) {
+    static JFreeChart sweep(String title, String subtitle, Map<String, List<ResultRow>> seriesRows, String metric) {
         YIntervalSeriesCollection data = new YIntervalSeriesCollection();
         seriesRows.forEach((name, rows) -> {
             YIntervalSeries s = new YIntervalSeries(name);
-            for (Row r : rows) {
-                double std = Double.isNaN(r.std(metric)) ? 0 : r.std(metric);
-                s.add(r.k(), r.metric(metric), r.metric(metric) - std, r.metric(metric) + std);
+            for (ResultRow r : rows) {
+                double std = r.std(metric) == null ? 0 : r.std(metric);
+                s.add(r.cell().k(), r.metric(metric), r.metric(metric) - std, r.metric(metric) + std);
             }
             data.addSeries(s);
         });

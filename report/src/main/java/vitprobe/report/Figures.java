@@ -2,8 +2,11 @@ package vitprobe.report;
 
 import org.jfree.chart.JFreeChart;
 import org.jfree.svg.SVGGraphics2D;
-import vitprobe.report.ResultsFile.Row;
 import vitprobe.io.AtomicFiles;
+import vitprobe.results.Level;
+import vitprobe.results.QualitativePanel;
+import vitprobe.results.ResultRow;
+import vitprobe.results.Scores;
 
 import javax.imageio.ImageIO;
 import java.awt.Graphics2D;
@@ -29,14 +32,15 @@ final class Figures {
 
     static List<Figure> write(ResultsFile results, Path dir) throws IOException {
         List<Figure> figures = new ArrayList<>();
-        Long k = results.reportK();
+        Integer k = results.reportK();
         String atK = k == null ? null : "cosine templates from k=" + k + " support images per concept, bars ±std over trials";
         for (String model : results.models()) {
             for (String task : results.tasks()) {
-                List<Row> rows = results.headline("all").stream().filter(r -> r.model().equals(model) && r.task().equals(task)).toList();
+                List<ResultRow> rows = results.headline(Level.ALL).stream()
+                        .filter(r -> r.cell().model().equals(model) && r.cell().task().equals(task)).toList();
                 String name = "tokens-" + model + "-" + task;
-                JFreeChart chart = Charts.bars(model + " · " + task + ": metrics per token type", atK, rows, ResultsFile.METRICS,
-                        Row::ruleLabel, Row::token, "token type");
+                JFreeChart chart = Charts.bars(model + " · " + task + ": metrics per token type", atK, rows,
+                        Scores.METRICS, r -> r.cell().ruleLabel(), r -> r.cell().token(), "token type");
                 chart(dir, name, chart, 900, 980);
                 figures.add(new Figure(name, "tokens", model + " · " + task + ": accuracy, precision, recall and F1 per token type and rule",
                         "Mean over concepts of the balanced per-concept test sets (cf. the study's Fig. 6, 7, 9, 12)."));
@@ -44,13 +48,15 @@ final class Figures {
         }
         for (String model : results.models()) {
             for (String rule : results.rules()) {
-                List<Row> rows = results.headline("category").stream()
-                        .filter(r -> r.model().equals(model) && r.task().equals("segmentation") && r.rule().equals(rule)).toList();
+                List<ResultRow> rows = results.headline(Level.CATEGORY).stream()
+                        .filter(r -> r.cell().model().equals(model) && r.cell().task().equals("segmentation")
+                                && r.cell().rule().equals(rule)).toList();
                 if (rows.isEmpty()) continue;
-                String label = rows.getFirst().ruleLabel();
+                String label = rows.getFirst().cell().ruleLabel();
                 String name = "categories-" + model + "-" + rule;
                 chart(dir, name, Charts.bars(model + " · segmentation · " + label + ": per concept category", null, rows,
-                        List.of("f1", "precision", "recall"), Row::category, Row::token, "token type"), 900, 860);
+                        List.of("f1", "precision", "recall"), r -> r.row().category(), r -> r.cell().token(),
+                        "token type"), 900, 860);
                 figures.add(new Figure(name, "categories", model + " · " + label + ": F1, precision and recall per category",
                         "Segmentation, mean over the concepts of each category (cf. the study's Fig. 10, 11, 13)."));
             }
@@ -58,10 +64,11 @@ final class Figures {
         if (results.rules().contains("cosine")) {
             for (String model : results.models()) {
                 for (String task : results.tasks()) {
-                    Map<String, List<Row>> byToken = new LinkedHashMap<>();
+                    Map<String, List<ResultRow>> byToken = new LinkedHashMap<>();
                     for (String token : results.tokens()) {
-                        byToken.put(token, results.rows().stream().filter(r -> r.level().equals("all") && r.model().equals(model)
-                                && r.task().equals(task) && r.rule().equals("cosine") && r.token().equals(token)).toList());
+                        byToken.put(token, results.rows().stream().filter(r -> r.row().level() == Level.ALL
+                                && r.cell().model().equals(model) && r.cell().task().equals(task)
+                                && r.cell().rule().equals("cosine") && r.cell().token().equals(token)).toList());
                     }
                     String name = "k-sweep-" + model + "-" + task;
                     chart(dir, name, Charts.sweep(model + " · " + task + ": cosine accuracy against k", "bands: ±std over trials",
@@ -71,9 +78,9 @@ final class Figures {
                 }
             }
         }
-        for (Map<String, Object> panel : results.list("qualitative")) {
+        for (QualitativePanel panel : results.results().qualitative()) {
             Panels p = new Panels(panel, results.folder());
-            String name = "qualitative-" + panel.get("kind");
+            String name = "qualitative-" + panel.kind().key();
             write(dir, name, p.width(), p.height(), p::paint);
             figures.add(new Figure(name, "qualitative", Panels.title(panel) + ": predicted masks",
                     "Green: ground truth, orange: predicted patches, for each model × rule at its best token type "

@@ -1,5 +1,8 @@
 package vitprobe.report;
 
+import vitprobe.results.CellKey;
+import vitprobe.results.QualitativePanel;
+
 import javax.imageio.ImageIO;
 import java.awt.Color;
 import java.awt.Font;
@@ -11,10 +14,8 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 import static vitprobe.report.ResultsFile.format;
-import static vitprobe.report.ResultsFile.maps;
 
 /**
  * The study's qualitative segmentation figure for one concept: a row per test image with the picture as the model
@@ -25,17 +26,17 @@ final class Panels {
     private static final Color TRUTH = new Color(0x009E73), PREDICTED = new Color(0xD55E00);
     private static final Font TITLE_FONT = Charts.TITLE, TEXT = Charts.LABEL, SMALL = Charts.TICK;
 
-    private final Map<String, Object> panel;
-    private final List<Map<String, Object>> images;
-    private final List<Map<String, Object>> columns;
+    private final QualitativePanel panel;
+    private final List<QualitativePanel.Image> images;
+    private final List<QualitativePanel.Column> columns;
     private final List<BufferedImage> pictures = new ArrayList<>();
 
-    Panels(Map<String, Object> panel, Path folder) {
+    Panels(QualitativePanel panel, Path folder) {
         this.panel = panel;
-        this.images = maps(panel.get("images"));
-        this.columns = maps(panel.get("columns"));
-        for (Map<String, Object> image : images) {
-            Path file = folder.resolve((String) image.get("picture"));
+        this.images = panel.images();
+        this.columns = panel.columns();
+        for (QualitativePanel.Image image : images) {
+            Path file = folder.resolve(image.picture());
             try {
                 BufferedImage picture = ImageIO.read(file.toFile());
                 if (picture == null) throw new IOException("not an image");
@@ -54,8 +55,9 @@ final class Panels {
         return MARGIN + TITLE + HEADER + Math.max(1, images.size()) * (CELL + CAPTION + GAP) + MARGIN;
     }
 
-    static String title(Map<String, Object> panel) {
-        return (panel.get("kind").equals("best") ? "Best" : "Worst") + "-F1 concept '" + panel.get("concept") + "'";
+    static String title(QualitativePanel panel) {
+        String best = panel.kind() == QualitativePanel.Kind.BEST ? "Best" : "Worst";
+        return best + "-F1 concept '" + panel.concept() + "'";
     }
 
     void paint(Graphics2D g) {
@@ -63,7 +65,7 @@ final class Panels {
         g.fillRect(0, 0, width(), height());
         g.setColor(Color.BLACK);
         g.setFont(TITLE_FONT);
-        g.drawString(title(panel) + " · mean F1 " + format(((Number) panel.get("f1")).doubleValue()), MARGIN, MARGIN + 20);
+        g.drawString(title(panel) + " · mean F1 " + format(panel.f1()), MARGIN, MARGIN + 20);
         g.setFont(SMALL);
         g.setColor(Color.DARK_GRAY);
         g.drawString("the test images where the predicted masks overlap the truth best (IoU at patch resolution)", MARGIN, MARGIN + 38);
@@ -72,27 +74,27 @@ final class Panels {
         header(g, 0, "image", "(model input)");
         header(g, 1, "ground truth", "(patches)");
         for (int c = 0; c < columns.size(); c++) {
-            Map<String, Object> col = columns.get(c);
-            String rule = col.get("k") == null ? (String) col.get("rule") : col.get("rule") + " k=" + col.get("k");
-            header(g, 2 + c, (String) col.get("model"), rule + " · " + col.get("token") + " · F1 " + format(((Number) col.get("f1")).doubleValue()));
+            QualitativePanel.Column col = columns.get(c);
+            String rule = CellKey.ruleLabel(col.rule(), col.k());
+            header(g, 2 + c, col.model(), rule + " · " + col.token() + " · F1 " + format(col.f1()));
         }
         if (images.isEmpty()) {
             g.drawString("no test image shows this concept on a whole patch", MARGIN, top + HEADER + 20);
             return;
         }
         for (int i = 0; i < images.size(); i++) {
-            Map<String, Object> image = images.get(i);
+            QualitativePanel.Image image = images.get(i);
             int y = top + HEADER + i * (CELL + CAPTION + GAP);
             BufferedImage picture = pictures.get(i);
             g.drawImage(picture, x(0), y, CELL, CELL, null);
-            caption(g, 0, y, shortId((String) image.get("id")));
-            overlay(g, picture, x(1), y, (String) image.get("truth"), ((Number) image.get("grid")).intValue(), TRUTH);
-            caption(g, 1, y, "mean IoU " + format(((Number) image.get("iou")).doubleValue()));
-            List<Map<String, Object>> predictions = maps(image.get("predictions"));
+            caption(g, 0, y, shortId(image.id()));
+            overlay(g, picture, x(1), y, image.truth(), image.grid(), TRUTH);
+            caption(g, 1, y, "mean IoU " + format(image.iou()));
+            List<QualitativePanel.Prediction> predictions = image.predictions();
             for (int c = 0; c < predictions.size(); c++) {
-                Map<String, Object> p = predictions.get(c);
-                overlay(g, picture, x(2 + c), y, (String) p.get("mask"), ((Number) p.get("grid")).intValue(), PREDICTED);
-                caption(g, 2 + c, y, "IoU " + format(((Number) p.get("iou")).doubleValue()));
+                QualitativePanel.Prediction p = predictions.get(c);
+                overlay(g, picture, x(2 + c), y, p.mask(), p.grid(), PREDICTED);
+                caption(g, 2 + c, y, "IoU " + format(p.iou()));
             }
         }
     }

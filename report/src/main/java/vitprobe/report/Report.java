@@ -1,8 +1,15 @@
 package vitprobe.report;
 
 import vitprobe.report.Figures.Figure;
-import vitprobe.report.ResultsFile.Row;
 import vitprobe.io.AtomicFiles;
+import vitprobe.results.CellKey;
+import vitprobe.results.Experiment;
+import vitprobe.results.LayerNormComparison;
+import vitprobe.results.Level;
+import vitprobe.results.ModelDescription;
+import vitprobe.results.ResultRow;
+import vitprobe.results.Scores;
+import vitprobe.results.SkippedConcepts;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -11,12 +18,11 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
+import java.util.Objects;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import static vitprobe.report.ResultsFile.format;
-import static vitprobe.report.ResultsFile.map;
 import static vitprobe.report.ResultsFile.signed;
 
 /**
@@ -64,47 +70,45 @@ public final class Report {
 
     private static Table setup(ResultsFile results) {
         List<List<String>> rows = new ArrayList<>();
-        for (Map<String, Object> m : results.list("models")) {
-            rows.add(List.of(String.valueOf(m.get("name")), String.valueOf(m.get("reference")), String.valueOf(m.get("architecture")),
-                    String.valueOf(m.get("block")), Boolean.TRUE.equals(m.get("random_weights")) ? "RANDOM" : "checkpoint"));
+        for (ModelDescription m : results.results().models()) {
+            rows.add(List.of(m.name(), m.reference(), m.architecture(), String.valueOf(m.block()),
+                    m.randomWeights() ? "RANDOM" : "checkpoint"));
         }
         return new Table(List.of("model", "reference", "architecture", "block index", "weights"), rows);
     }
 
     private static Table tasks(ResultsFile results) {
         List<List<String>> rows = new ArrayList<>();
-        map(map(results.json().get("experiment")).get("tasks")).forEach((task, spec) -> {
-            Map<String, Object> s = map(spec);
-            rows.add(List.of(task, String.valueOf(s.get("dataset")), String.valueOf(s.get("train")), String.valueOf(s.get("test")),
-                    s.get("patches_per_image") == null ? "" : String.valueOf(s.get("patches_per_image"))));
-        });
+        results.results().experiment().tasks().forEach((task, s) -> rows.add(List.of(task, s.dataset(), s.train(),
+                s.test(), Objects.toString(s.patchesPerImage(), ""))));
         return new Table(List.of("task", "dataset", "train split", "test split", "patches per image"), rows);
     }
 
     private static String settings(ResultsFile results) {
-        Map<String, Object> e = map(results.json().get("experiment"));
+        Experiment e = results.results().experiment();
         return "token types " + String.join(", ", results.tokens()) + "; rules " + String.join(", ", results.rules())
-                + "; k " + e.get("k") + "; trials " + e.get("trials") + "; seed " + e.get("seed") + "; hyperplane solver "
-                + e.get("solver") + "; " + e.get("precision") + " compute; features stored as " + e.get("dtype") + "."
+                + "; k " + e.ks() + "; trials " + e.trials() + "; seed " + e.seed() + "; hyperplane solver "
+                + e.solver() + "; " + e.precision() + " compute; features stored as " + e.dtype() + "."
                 + (results.reportK() == null ? "" : " Bars, tables and findings use the cosine rule at k=" + results.reportK() + ".");
     }
 
-    private static String metricCell(Row r, String metric) {
-        double std = r.std(metric);
-        return format(r.metric(metric)) + (Double.isNaN(std) ? "" : " ± " + format(std));
+    private static String metricCell(ResultRow r, String metric) {
+        Double std = r.std(metric);
+        return format(r.metric(metric)) + (std == null ? "" : " ± " + format(std));
     }
 
-    private static List<String> metricCells(Row r) {
-        return ResultsFile.METRICS.stream().map(m -> metricCell(r, m)).toList();
+    private static List<String> metricCells(ResultRow r) {
+        return Scores.METRICS.stream().map(m -> metricCell(r, m)).toList();
     }
 
     private static final List<String> METRIC_HEADERS = List.of("accuracy", "precision", "recall", "F1");
 
-    private static Table overall(List<Row> rows) {
+    private static Table overall(List<ResultRow> rows) {
         List<List<String>> out = new ArrayList<>();
-        for (Row r : rows) {
-            List<String> cells = new ArrayList<>(List.of(r.model(), r.task(), r.token(), r.rule(), r.k() == null ? "" : String.valueOf(r.k()),
-                    String.valueOf(r.concepts())));
+        for (ResultRow r : rows) {
+            CellKey c = r.cell();
+            List<String> cells = new ArrayList<>(List.of(c.model(), c.task(), c.token(), c.rule(),
+                    Objects.toString(c.k(), ""), String.valueOf(r.row().concepts())));
             cells.addAll(metricCells(r));
             out.add(cells);
         }
@@ -115,8 +119,10 @@ public final class Report {
 
     private static Table categories(ResultsFile results) {
         List<List<String>> out = new ArrayList<>();
-        for (Row r : results.headline("category")) {
-            List<String> cells = new ArrayList<>(List.of(r.model(), r.task(), r.category(), r.token(), r.ruleLabel(), String.valueOf(r.concepts())));
+        for (ResultRow r : results.headline(Level.CATEGORY)) {
+            CellKey c = r.cell();
+            List<String> cells = new ArrayList<>(List.of(c.model(), c.task(), r.row().category(), c.token(),
+                    c.ruleLabel(), String.valueOf(r.row().concepts())));
             cells.addAll(metricCells(r));
             out.add(cells);
         }
@@ -128,11 +134,13 @@ public final class Report {
     /** Per concept, for each model, task and rule at its best token type (all of them are in results.csv). */
     private static Table concepts(ResultsFile results) {
         List<List<String>> out = new ArrayList<>();
-        for (Row best : bestTokens(results)) {
-            for (Row r : results.headline("concept")) {
-                if (!r.model().equals(best.model()) || !r.task().equals(best.task()) || !r.rule().equals(best.rule()) || !r.token().equals(best.token())) continue;
-                List<String> cells = new ArrayList<>(List.of(r.model(), r.task(), r.ruleLabel(), r.token(), r.concept(),
-                        r.category() == null ? "" : r.category(), String.valueOf(r.positives()), String.valueOf(r.negatives())));
+        for (ResultRow best : bestTokens(results)) {
+            for (ResultRow r : results.headline(Level.CONCEPT)) {
+                if (!r.cell().equals(best.cell())) continue;
+                CellKey c = r.cell();
+                List<String> cells = new ArrayList<>(List.of(c.model(), c.task(), c.ruleLabel(), c.token(),
+                        r.row().concept(), Objects.toString(r.row().category(), ""),
+                        String.valueOf(r.row().positives()), String.valueOf(r.row().negatives())));
                 cells.addAll(metricCells(r));
                 out.add(cells);
             }
@@ -143,13 +151,14 @@ public final class Report {
     }
 
     /** Per model, task and rule the all-concept row of the token type with the best task metric. */
-    private static List<Row> bestTokens(ResultsFile results) {
-        List<Row> best = new ArrayList<>();
+    private static List<ResultRow> bestTokens(ResultsFile results) {
+        List<ResultRow> best = new ArrayList<>();
         for (String model : results.models()) {
             for (String task : results.tasks()) {
                 String metric = task.equals("classification") ? "accuracy" : "f1";
                 for (String rule : results.rules()) {
-                    results.headline("all").stream().filter(r -> r.model().equals(model) && r.task().equals(task) && r.rule().equals(rule))
+                    results.headline(Level.ALL).stream().filter(r -> r.cell().model().equals(model)
+                                    && r.cell().task().equals(task) && r.cell().rule().equals(rule))
                             .max(Comparator.comparingDouble(r -> r.metric(metric))).ifPresent(best::add);
                 }
             }
@@ -159,12 +168,11 @@ public final class Report {
 
     private static Table layerNorm(ResultsFile results) {
         List<List<String>> out = new ArrayList<>();
-        for (Map<String, Object> e : results.list("layernorm")) {
-            Map<String, Object> y = map(e.get("y")), yNorm = map(e.get("y_norm")), delta = map(e.get("delta"));
-            for (int i = 0; i < ResultsFile.METRICS.size(); i++) {
-                String m = ResultsFile.METRICS.get(i);
-                out.add(List.of(String.valueOf(e.get("model")), String.valueOf(e.get("task")), Findings.rule(e), METRIC_HEADERS.get(i),
-                        format(((Number) y.get(m)).doubleValue()), format(((Number) yNorm.get(m)).doubleValue()), signed(((Number) delta.get(m)).doubleValue())));
+        for (LayerNormComparison e : results.results().layernorm()) {
+            for (int i = 0; i < Scores.METRICS.size(); i++) {
+                String m = Scores.METRICS.get(i);
+                out.add(List.of(e.model(), e.task(), CellKey.ruleLabel(e.rule(), e.k()), METRIC_HEADERS.get(i),
+                        format(e.y().get(m)), format(e.yNorm().get(m)), signed(e.delta().get(m))));
             }
         }
         return new Table(List.of("model", "task", "rule", "metric", "y", "y_norm", "y_norm − y"), out);
@@ -172,9 +180,8 @@ public final class Report {
 
     private static Table skipped(ResultsFile results) {
         List<List<String>> out = new ArrayList<>();
-        for (Map<String, Object> s : results.list("skipped_concepts")) {
-            List<String> names = ((List<?>) s.get("concepts")).stream().map(String::valueOf).toList();
-            out.add(List.of(String.valueOf(s.get("model")), String.valueOf(s.get("task")), String.join(", ", names)));
+        for (SkippedConcepts s : results.results().skippedConcepts()) {
+            out.add(List.of(s.model(), s.task(), String.join(", ", s.concepts())));
         }
         return new Table(List.of("model", "task", "concepts left out (no positives or negatives in a split)"), out);
     }
@@ -189,12 +196,12 @@ public final class Report {
         md.append("\n## Setup\n\n").append(settings(results)).append("\n\n");
         markdownTable(md, setup(results));
         markdownTable(md, tasks(results));
-        if (!results.list("layernorm").isEmpty()) {
+        if (!results.results().layernorm().isEmpty()) {
             md.append("## LayerNorm: y against y_norm (cf. the study's Table 1)\n\n");
             markdownTable(md, layerNorm(results));
         }
         md.append("## Results over all concepts\n\n");
-        markdownTable(md, overall(results.headline("all")));
+        markdownTable(md, overall(results.headline(Level.ALL)));
         md.append("## Figures\n\n");
         for (Figure f : figures) md.append("- [").append(f.title()).append("](figures/").append(f.name()).append(".png)\n");
         md.append("\nEvery table, sortable, with the figures embedded: [report.html](report.html); every row: [results.csv](results.csv).\n");
@@ -265,14 +272,14 @@ public final class Report {
                         .append(" <a href=\"figures/").append(f.name()).append(".svg\">SVG</a></figcaption></figure>\n");
             }
         }
-        if (!results.list("layernorm").isEmpty()) {
+        if (!results.results().layernorm().isEmpty()) {
             h.append("<h2 id=\"layernorm\">LayerNorm: y against y_norm</h2>\n<p>The block output before and after the model's final ")
                     .append("LayerNorm, over all concepts (cf. the study's Table 1).</p>\n");
             htmlTable(h, layerNorm(results), true);
         }
         h.append("<h2 id=\"results\">Results over all concepts</h2>\n<p>Every k of the cosine rule; ± is the standard deviation over trials. ")
                 .append("Click a column to sort.</p>\n");
-        htmlTable(h, overall(results.rows().stream().filter(r -> r.level().equals("all")).toList()), true);
+        htmlTable(h, overall(results.rows().stream().filter(r -> r.row().level() == Level.ALL).toList()), true);
         Table categories = categories(results);
         if (!categories.rows().isEmpty()) {
             h.append("<h2 id=\"per-category\">Results per category</h2>\n");

@@ -1,114 +1,62 @@
 package vitprobe.report;
 
-import vitprobe.io.Json;
+import vitprobe.results.Level;
+import vitprobe.results.ModelDescription;
+import vitprobe.results.ResultRow;
+import vitprobe.results.ResultsDocument;
+import vitprobe.results.ResultsJson;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
-import java.util.Objects;
+import java.util.Locale;
 
 /**
- * results.json as the report reads it. The report shows nothing that is not in this file: every number it prints
- * is one of its values, formatted by {@link #format}.
+ * An experiment folder's results.json as the report reads it. The report shows nothing that is not in this file:
+ * every number it prints is one of its values, formatted by {@link #format}.
  */
-record ResultsFile(Path folder, Map<String, Object> json, List<Row> rows) {
-    static final List<String> METRICS = List.of("accuracy", "precision", "recall", "f1");
-
-    /** One result row: a concept, a category or all concepts of one cell. k is null for the hyperplane rule. */
-    record Row(String model, String task, String token, String rule, Long k, String level, String concept, String category,
-               long concepts, Long positives, Long negatives, double[] mean, double[] std) {
-        double metric(String name) {
-            return mean[METRICS.indexOf(name)];
-        }
-
-        /** The standard deviation over trials, or NaN with one trial. */
-        double std(String name) {
-            return std[METRICS.indexOf(name)];
-        }
-
-        /** "hyperplane" or "cosine k=5". */
-        String ruleLabel() {
-            return k == null ? rule : rule + " k=" + k;
-        }
-    }
-
+record ResultsFile(Path folder, ResultsDocument results) {
     static ResultsFile read(Path folder) throws IOException {
         Path file = folder.resolve("results.json");
         if (!Files.isRegularFile(file)) throw new IllegalArgumentException(folder + ": no results.json (run vitprobe experiment first)");
-        Map<String, Object> json;
-        try {
-            json = Json.parseObject(Files.readString(file));
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(file + ": " + e.getMessage());
-        }
-        if (!"vitprobe-results/1".equals(json.get("format"))) throw new IllegalArgumentException(file + ": not a vitprobe results file (format " + json.get("format") + ")");
-        List<Row> rows = maps(json.get("rows")).stream().map(ResultsFile::row).toList();
-        return new ResultsFile(folder, json, rows);
+        return new ResultsFile(folder, ResultsJson.read(file));
     }
 
-    private static Row row(Map<String, Object> m) {
-        double[] mean = new double[METRICS.size()], std = new double[METRICS.size()];
-        for (int i = 0; i < mean.length; i++) {
-            mean[i] = ((Number) m.get(METRICS.get(i))).doubleValue();
-            std[i] = m.get(METRICS.get(i) + "_std") instanceof Number n ? n.doubleValue() : Double.NaN;
-        }
-        return new Row((String) m.get("model"), (String) m.get("task"), (String) m.get("token"), (String) m.get("rule"),
-                (Long) m.get("k"), (String) m.get("level"), (String) m.get("concept"), (String) m.get("category"),
-                (Long) m.get("concepts"), (Long) m.get("positives"), (Long) m.get("negatives"), mean, std);
-    }
-
-    @SuppressWarnings("unchecked")
-    static List<Map<String, Object>> maps(Object list) {
-        return list == null ? List.of() : (List<Map<String, Object>>) list;
-    }
-
-    @SuppressWarnings("unchecked")
-    static Map<String, Object> map(Object o) {
-        return (Map<String, Object>) o;
-    }
-
-    List<Map<String, Object>> list(String key) {
-        return maps(json.get(key));
+    List<ResultRow> rows() {
+        return results.rows();
     }
 
     List<String> models() {
-        return list("models").stream().map(m -> (String) m.get("name")).toList();
+        return results.models().stream().map(ModelDescription::name).toList();
     }
 
     List<String> tasks() {
-        return List.copyOf(map(map(json.get("experiment")).get("tasks")).keySet());
+        return List.copyOf(results.experiment().tasks().keySet());
     }
 
-    @SuppressWarnings("unchecked")
     List<String> tokens() {
-        return (List<String>) map(json.get("experiment")).get("tokens");
+        return results.experiment().tokens();
     }
 
-    @SuppressWarnings("unchecked")
     List<String> rules() {
-        return (List<String>) map(json.get("experiment")).get("rules");
+        return results.experiment().rules();
     }
 
     /** The k of the cosine rule that bars, tables and findings use (the largest); null without the cosine rule. */
-    Long reportK() {
-        return (Long) json.get("report_k");
-    }
-
-    @SuppressWarnings("unchecked")
-    List<Long> ks() {
-        return (List<Long>) map(json.get("experiment")).get("k");
+    Integer reportK() {
+        return results.reportK();
     }
 
     /** Rows of one level at the report's k (the hyperplane's rows have no k). */
-    List<Row> headline(String level) {
-        return rows.stream().filter(r -> r.level().equals(level) && (r.k() == null || Objects.equals(r.k(), reportK()))).toList();
+    List<ResultRow> headline(Level level) {
+        return rows().stream().filter(r -> r.row().level() == level
+                && (r.cell().k() == null || r.cell().k().equals(reportK()))).toList();
     }
 
     /** A metric as every table and sentence prints it. */
     static String format(double v) {
-        return String.format(java.util.Locale.ROOT, "%.3f", v);
+        return String.format(Locale.ROOT, "%.3f", v);
     }
 
     /** A difference with its sign. */

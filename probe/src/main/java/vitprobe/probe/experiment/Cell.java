@@ -2,15 +2,20 @@ package vitprobe.probe.experiment;
 
 import vitprobe.engine.Intermediate;
 import vitprobe.engine.extract.Task;
+import vitprobe.io.JsonRecords;
+import vitprobe.io.JsonRecords.OmitNull;
 import vitprobe.probe.Metrics;
 import vitprobe.probe.Rule;
-import vitprobe.io.Json;
+import vitprobe.results.CellKey;
+import vitprobe.results.CellRow;
+import vitprobe.results.Level;
+import vitprobe.results.Scores;
+import vitprobe.results.Spread;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -23,7 +28,21 @@ import java.util.TreeMap;
  * @param k support images per concept for the cosine rule, null for the hyperplane
  */
 record Cell(String model, Task task, Intermediate token, Rule rule, Integer k) {
-    private static final String[] FIELDS = {"accuracy", "precision", "recall", "f1"};
+    /** A cell's file: the settings it was computed with, its key, the concepts left out and its rows. */
+    record Result(Settings settings, CellKey key, List<String> skippedConcepts, List<CellRow> rows) {}
+
+    /**
+     * The settings a cell's numbers depend on; a stored cell with other settings is computed again.
+     *
+     * @param model the model's reference
+     * @param splits the train and test split
+     * @param patchesPerImage segmentation only
+     * @param solver the hyperplane rule only
+     * @param k the cosine rule only, as trials and center
+     */
+    record Settings(String model, String architecture, int block, long seed, String dtype, String precision,
+                    String dataset, List<String> splits, @OmitNull Integer patchesPerImage, @OmitNull String solver,
+                    @OmitNull Integer k, @OmitNull Integer trials, @OmitNull Boolean center) {}
 
     Path file(Path output) {
         return folder(output).resolve(stem() + ".json");
@@ -46,26 +65,29 @@ record Cell(String model, Task task, Intermediate token, Rule rule, Integer k) {
     }
 
     /** The cell's stored result when it was computed with these settings, else null (to be computed). */
-    Map<String, Object> finished(Path output, Map<String, Object> settings) {
-        Path f = file(output);
-        if (!Files.isRegularFile(f) || !Files.isRegularFile(templates(output))) return null;
+    Result finished(Path output, Settings settings) {
+        if (!Files.isRegularFile(file(output)) || !Files.isRegularFile(templates(output))) return null;
         try {
-            Map<String, Object> stored = Json.parseObject(Files.readString(f));
-            return Json.write(stored.get("settings")).equals(Json.write(settings)) ? stored : null;
+            Result stored = stored(output);
+            return stored.settings().equals(settings) ? stored : null;
         } catch (IOException | IllegalArgumentException e) {
             return null; // unreadable: computed again
         }
     }
 
+    /** The cell's stored result; a file that does not hold one fails naming the file and the place. */
+    Result stored(Path output) throws IOException {
+        Path f = file(output);
+        try {
+            return JsonRecords.read(Files.readString(f), Result.class);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(f + ": " + e.getMessage(), e);
+        }
+    }
+
     /** The fields that identify the cell in results.json and results.csv. */
-    Map<String, Object> key() {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("model", model);
-        m.put("task", task.key());
-        m.put("token", token.id());
-        m.put("rule", rule.key());
-        m.put("k", k);
-        return m;
+    CellKey key() {
+        return new CellKey(model, task.key(), token.id(), rule.key(), k);
     }
 
     /**
@@ -75,51 +97,29 @@ record Cell(String model, Task task, Intermediate token, Rule rule, Integer k) {
      *
      * @param categories per concept its category name, or null without categories
      */
-    static List<Map<String, Object>> rows(List<String> concepts, List<String> categories, int[] positives, int[] negatives,
-                                          List<Metrics[]> trials) {
-        List<Map<String, Object>> rows = new ArrayList<>();
+    static List<CellRow> rows(List<String> concepts, List<String> categories, int[] positives, int[] negatives,
+                              List<Metrics[]> trials) {
+        List<CellRow> rows = new ArrayList<>();
         List<Integer> all = new ArrayList<>();
         Map<String, List<Integer>> byCategory = new TreeMap<>();
         for (int c = 0; c < concepts.size(); c++) {
-            Map<String, Object> row = row("concept", concepts.get(c), categories == null ? null : categories.get(c), 1);
-            row.put("positives", positives[c]);
-            row.put("negatives", negatives[c]);
-            putMetrics(row, trials, List.of(c));
-            rows.add(row);
+            rows.add(row(Level.CONCEPT, concepts.get(c), categories == null ? null : categories.get(c), List.of(c),
+                    positives[c], negatives[c], trials));
             all.add(c);
             if (categories != null) byCategory.computeIfAbsent(categories.get(c), x -> new ArrayList<>()).add(c);
         }
-        byCategory.forEach((category, members) -> {
-            Map<String, Object> row = row("category", null, category, members.size());
-            putMetrics(row, trials, members);
-            rows.add(row);
-        });
-        Map<String, Object> row = row("all", null, null, all.size());
-        putMetrics(row, trials, all);
-        rows.add(row);
+        byCategory.forEach((category, members) ->
+                rows.add(row(Level.CATEGORY, null, category, members, null, null, trials)));
+        rows.add(row(Level.ALL, null, null, all, null, null, trials));
         return rows;
     }
 
-    private static Map<String, Object> row(String level, String concept, String category, int count) {
-        Map<String, Object> row = new LinkedHashMap<>();
-        row.put("level", level);
-        row.put("concept", concept);
-        row.put("category", category);
-        row.put("concepts", count);
-        row.put("positives", null);
-        row.put("negatives", null);
-        return row;
-    }
-
-    private static void putMetrics(Map<String, Object> row, List<Metrics[]> trials, List<Integer> members) {
+    private static CellRow row(Level level, String concept, String category, List<Integer> members, Integer positives,
+                               Integer negatives, List<Metrics[]> trials) {
         List<Metrics> perTrial = new ArrayList<>();
         for (Metrics[] trial : trials) perTrial.add(Metrics.mean(members.stream().map(c -> trial[c]).toList()));
-        double[] mean = values(Metrics.mean(perTrial)), std = values(Metrics.std(perTrial));
-        for (int f = 0; f < FIELDS.length; f++) row.put(FIELDS[f], mean[f]);
-        for (int f = 0; f < FIELDS.length; f++) row.put(FIELDS[f] + "_std", trials.size() > 1 ? std[f] : null);
-    }
-
-    private static double[] values(Metrics m) {
-        return new double[]{m.accuracy(), m.precision(), m.recall(), m.f1()};
+        Scores mean = Metrics.mean(perTrial).scores();
+        Spread std = trials.size() > 1 ? Spread.of(Metrics.std(perTrial).scores()) : Spread.NONE;
+        return new CellRow(level, concept, category, members.size(), positives, negatives, mean, std);
     }
 }

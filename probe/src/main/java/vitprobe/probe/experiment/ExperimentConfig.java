@@ -15,6 +15,7 @@ import vitprobe.probe.data.Broden;
 import vitprobe.probe.data.Datasets;
 import vitprobe.probe.data.PatchLabeling;
 import vitprobe.io.Json;
+import vitprobe.results.Experiment;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -246,33 +247,17 @@ public record ExperimentConfig(Path file, Path output, List<ModelSpec> models, L
     }
 
     /** The settings that decide the numbers, as written into results.json. */
-    public Map<String, Object> describe() {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("config", file.toAbsolutePath().normalize().toString());
-        Map<String, Object> models = new LinkedHashMap<>();
+    public Experiment describe() {
+        Map<String, String> models = new LinkedHashMap<>();
         for (ModelSpec s : this.models) models.put(s.name(), s.reference());
-        m.put("models", models);
-        m.put("tokens", tokens.stream().map(Intermediate::id).toList());
-        m.put("rules", rules.stream().map(Rule::key).toList());
-        Map<String, Object> tasks = new LinkedHashMap<>();
+        Map<String, Experiment.TaskSetup> tasks = new LinkedHashMap<>();
         for (TaskSpec t : this.tasks) {
-            Map<String, Object> spec = new LinkedHashMap<>();
-            spec.put("dataset", t.dataset().toString());
-            spec.put("train", t.trainSplit());
-            spec.put("test", t.testSplit());
-            if (t.task() == Task.SEGMENTATION) spec.put("patches_per_image", t.patchesPerImage());
-            tasks.put(t.task().key(), spec);
+            tasks.put(t.task().key(), new Experiment.TaskSetup(t.dataset().toString(), t.trainSplit(), t.testSplit(),
+                    t.task() == Task.SEGMENTATION ? t.patchesPerImage() : null));
         }
-        m.put("tasks", tasks);
-        m.put("k", ks);
-        m.put("trials", trials);
-        m.put("block", block);
-        m.put("seed", seed);
-        m.put("dtype", dtype.key());
-        m.put("precision", precision);
-        m.put("solver", solver);
-        m.put("center", center);
-        return m;
+        return new Experiment(file.toAbsolutePath().normalize().toString(), models,
+                tokens.stream().map(Intermediate::id).toList(), rules.stream().map(Rule::key).toList(), tasks, ks,
+                trials, block, seed, dtype.key(), precision, solver, center);
     }
 
     /** A config problem: "FILE: KEY: problem". */

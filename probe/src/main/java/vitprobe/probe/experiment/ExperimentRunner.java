@@ -28,6 +28,10 @@ import vitprobe.probe.experiment.ExperimentConfig.TaskSpec;
 import vitprobe.io.AtomicFiles;
 import vitprobe.io.Json;
 import vitprobe.io.FolderLock;
+import vitprobe.io.JsonRecords;
+import vitprobe.results.CellRow;
+import vitprobe.results.ModelDescription;
+import vitprobe.results.QualitativePanel;
 import vitprobe.weights.ViTConfig;
 import vitprobe.weights.ViTWeights;
 
@@ -61,7 +65,7 @@ public final class ExperimentRunner {
     private final ExperimentConfig config;
     private final ModelLoader loader;
     private final PrintWriter log;
-    private final Map<String, Map<String, Object>> modelInfo = new LinkedHashMap<>();
+    private final Map<String, ModelDescription> modelInfo = new LinkedHashMap<>();
     private final Map<String, List<String>> skippedConcepts = new LinkedHashMap<>();
     private int done, total;
 
@@ -101,7 +105,7 @@ public final class ExperimentRunner {
                 }
             }
         }
-        List<Map<String, Object>> qualitative = List.of();
+        List<QualitativePanel> qualitative = List.of();
         TaskSpec segmentation = config.tasks().stream().filter(t -> t.task() == Task.SEGMENTATION).findFirst().orElse(null);
         if (segmentation != null) qualitative = new QualitativePanels(config, loader, log).build(plan, segmentation);
         Path results = Results.write(config, plan, modelInfo, skippedConcepts, qualitative);
@@ -125,14 +129,9 @@ public final class ExperimentRunner {
         return cells;
     }
 
-    private Map<String, Object> describe(ModelSpec m, ViTWeights w) {
-        Map<String, Object> info = new LinkedHashMap<>();
-        info.put("name", m.name());
-        info.put("reference", m.reference());
-        info.put("random_weights", isRandom(m));
-        info.put("architecture", w.config().summary());
-        info.put("block", block(config, w.config()));
-        return info;
+    private ModelDescription describe(ModelSpec m, ViTWeights w) {
+        return new ModelDescription(m.name(), m.reference(), isRandom(m), w.config().summary(),
+                block(config, w.config()));
     }
 
     static boolean isRandom(ModelSpec m) {
@@ -168,38 +167,27 @@ public final class ExperimentRunner {
     }
 
     /** The settings a cell's numbers depend on; a stored cell with other settings is computed again. */
-    private Map<String, Object> settings(Cell cell, TaskSpec t) {
-        Map<String, Object> s = new LinkedHashMap<>();
-        s.put("model", modelInfo.get(cell.model()).get("reference"));
-        s.put("architecture", modelInfo.get(cell.model()).get("architecture"));
-        s.put("block", modelInfo.get(cell.model()).get("block"));
-        s.put("seed", config.seed());
-        s.put("dtype", config.dtype().key());
-        s.put("precision", config.precision());
-        s.put("dataset", t.dataset().toString());
-        s.put("splits", List.of(t.trainSplit(), t.testSplit()));
-        if (t.task() == Task.SEGMENTATION) s.put("patches_per_image", t.patchesPerImage());
-        if (cell.rule() == Rule.HYPERPLANE) {
-            s.put("solver", config.solver());
-        } else {
-            s.put("k", cell.k());
-            s.put("trials", config.trials());
-            s.put("center", config.center());
-        }
-        return s;
+    private Cell.Settings settings(Cell cell, TaskSpec t) {
+        ModelDescription model = modelInfo.get(cell.model());
+        boolean cosine = cell.rule() == Rule.COSINE;
+        return new Cell.Settings(model.reference(), model.architecture(), model.block(), config.seed(),
+                config.dtype().key(), config.precision(), t.dataset().toString(),
+                List.of(t.trainSplit(), t.testSplit()),
+                t.task() == Task.SEGMENTATION ? t.patchesPerImage() : null, cosine ? null : config.solver(),
+                cosine ? cell.k() : null, cosine ? config.trials() : null, cosine ? config.center() : null);
     }
 
     /** Runs the unfinished cells of one token type on features loaded once. */
     private void probe(List<Cell> cells, TaskSpec t, Path features) throws IOException {
         List<Cell> pending = new ArrayList<>();
         for (Cell c : cells) {
-            Map<String, Object> stored = c.finished(config.output(), settings(c, t));
+            Cell.Result stored = c.finished(config.output(), settings(c, t));
             if (stored == null) {
                 pending.add(c);
             } else {
                 done++;
                 log.printf("[%d/%d] %s: finished earlier, reused%n", done, total, c.label());
-                recordSkipped(c, stored.get("skipped_concepts"));
+                recordSkipped(c, stored.skippedConcepts());
             }
         }
         if (pending.isEmpty()) return;
@@ -219,18 +207,14 @@ public final class ExperimentRunner {
             List<ConceptTemplates> templates = train(c, trainKept);
             List<Metrics[]> trials = templates.stream().map(tp -> Evaluation.evaluate(tp, testKept, sets)).toList();
             templates.getFirst().save(c.templates(config.output()));
-            List<Map<String, Object>> rows = Cell.rows(testKept.concepts(), categories, positives, negatives, trials);
-            Map<String, Object> result = new LinkedHashMap<>();
-            result.put("settings", settings(c, t));
-            result.put("key", c.key());
-            result.put("skipped_concepts", skipped);
-            result.put("rows", rows);
-            AtomicFiles.writeString(c.file(config.output()), Json.writePretty(result));
+            List<CellRow> rows = Cell.rows(testKept.concepts(), categories, positives, negatives, trials);
+            Cell.Result result = new Cell.Result(settings(c, t), c.key(), skipped, rows);
+            AtomicFiles.writeString(c.file(config.output()), JsonRecords.writePretty(result));
             recordSkipped(c, skipped);
             done++;
-            Map<String, Object> all = rows.getLast();
             String metric = t.task() == Task.CLASSIFICATION ? "accuracy" : "f1";
-            log.printf(Locale.ROOT, "[%d/%d] %s: %s %.3f (%.1f s)%n", done, total, c.label(), metric, (Double) all.get(metric), (System.nanoTime() - t0) / 1e9);
+            log.printf(Locale.ROOT, "[%d/%d] %s: %s %.3f (%.1f s)%n", done, total, c.label(), metric,
+                    rows.getLast().mean().get(metric), (System.nanoTime() - t0) / 1e9);
         }
     }
 
@@ -240,10 +224,8 @@ public final class ExperimentRunner {
         return List.of(HyperplaneTrainer.train(data, HyperplaneTrainer.Options.defaults().withSeed(config.seed())));
     }
 
-    private void recordSkipped(Cell c, Object skipped) {
-        List<String> names = new ArrayList<>();
-        if (skipped instanceof List<?> l) l.forEach(x -> names.add(String.valueOf(x)));
-        skippedConcepts.putIfAbsent(c.model() + "/" + c.task().key(), names);
+    private void recordSkipped(Cell c, List<String> skipped) {
+        skippedConcepts.putIfAbsent(c.model() + "/" + c.task().key(), skipped);
     }
 
     /** The category names an extraction recorded in its manifest (empty without categories). */

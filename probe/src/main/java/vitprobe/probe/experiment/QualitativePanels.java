@@ -21,7 +21,11 @@ import vitprobe.probe.data.ExtractedFeatures;
 import vitprobe.probe.experiment.ExperimentConfig.ModelSpec;
 import vitprobe.probe.experiment.ExperimentConfig.TaskSpec;
 import vitprobe.io.AtomicFiles;
-import vitprobe.io.Json;
+import vitprobe.io.JsonRecords;
+import vitprobe.results.CellRow;
+import vitprobe.results.Level;
+import vitprobe.results.QualitativePanel;
+import vitprobe.results.QualitativePanel.Kind;
 import vitprobe.weights.ViTWeights;
 
 import javax.imageio.ImageIO;
@@ -54,6 +58,12 @@ final class QualitativePanels {
     /** One panel column: a model and rule with the token type (and k) whose mean F1 is highest. */
     private record Column(String model, Rule rule, Intermediate token, Integer k, Cell cell, Map<String, Double> conceptF1) {}
 
+    /** What decides the panels: the chosen concepts, the figure's sizes and the result of every column's cell. */
+    private record Inputs(List<String> concepts, int images, int candidates, List<Cell.Result> cells) {}
+
+    /** {@code qualitative.json}: the panels with the inputs they were made from. */
+    private record Cache(Inputs inputs, List<QualitativePanel> panels) {}
+
     /** A candidate test image: its picture at the model's input, per model the truth and per column the prediction. */
     private static final class Candidate {
         final Sample sample;
@@ -81,7 +91,7 @@ final class QualitativePanels {
         this.log = log;
     }
 
-    List<Map<String, Object>> build(List<Cell> plan, TaskSpec task) throws IOException {
+    List<QualitativePanel> build(List<Cell> plan, TaskSpec task) throws IOException {
         List<Column> columns = columns(plan);
         Set<String> common = new LinkedHashSet<>(columns.getFirst().conceptF1().keySet());
         columns.forEach(c -> common.retainAll(c.conceptF1().keySet()));
@@ -94,20 +104,15 @@ final class QualitativePanels {
         List<String> concepts = best.equals(worst) ? List.of(best) : List.of(best, worst);
 
         Path folder = config.output().resolve("qualitative");
-        Map<String, Object> inputs = new LinkedHashMap<>();
-        inputs.put("concepts", concepts);
-        inputs.put("images", config.qualitativeImages());
-        inputs.put("candidates", config.qualitativeCandidates());
-        List<Object> cells = new ArrayList<>();
-        for (Column c : columns) cells.add(Json.parse(Files.readString(c.cell().file(config.output()))));
-        inputs.put("cells", cells);
+        List<Cell.Result> cells = new ArrayList<>();
+        for (Column c : columns) cells.add(c.cell().stored(config.output()));
+        Inputs inputs = new Inputs(concepts, config.qualitativeImages(), config.qualitativeCandidates(), cells);
         Path cache = folder.resolve("qualitative.json");
         if (Files.isRegularFile(cache)) {
-            Map<String, Object> stored = Json.parseObject(Files.readString(cache));
-            if (Json.write(stored.get("inputs")).equals(Json.write(inputs))) {
+            Cache stored = readCache(cache);
+            if (stored != null && stored.inputs().equals(inputs)) {
                 log.println("qualitative panels: finished earlier, reused");
-                @SuppressWarnings("unchecked") List<Map<String, Object>> panels = (List<Map<String, Object>>) stored.get("panels");
-                return panels;
+                return stored.panels();
             }
         }
 
@@ -130,15 +135,22 @@ final class QualitativePanels {
             if (!own.isEmpty()) predict(m, own, List.copyOf(all.values()), names, concepts);
         }
 
-        List<Map<String, Object>> panels = new ArrayList<>();
+        List<QualitativePanel> panels = new ArrayList<>();
         for (String concept : concepts) {
-            panels.add(panel(concept.equals(best) ? "best" : "worst", concept, columns, candidates.get(concept), folder));
+            Kind kind = concept.equals(best) ? Kind.BEST : Kind.WORST;
+            panels.add(panel(kind, concept, columns, candidates.get(concept)));
         }
-        Map<String, Object> stored = new LinkedHashMap<>();
-        stored.put("inputs", inputs);
-        stored.put("panels", panels);
-        AtomicFiles.writeString(cache, Json.writePretty(stored));
+        AtomicFiles.writeString(cache, JsonRecords.writePretty(new Cache(inputs, panels)));
         return panels;
+    }
+
+    /** The cached panels, or null when the file does not hold them (then they are made again). */
+    private static Cache readCache(Path cache) throws IOException {
+        try {
+            return JsonRecords.read(Files.readString(cache), Cache.class);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
     }
 
     /** Per model and rule the token type (at the largest k) with the highest mean F1, with its per-concept F1. */
@@ -154,11 +166,10 @@ final class QualitativePanels {
                     if (rule == Rule.COSINE && !c.k().equals(headline)) continue;
                     Map<String, Double> f1 = new LinkedHashMap<>();
                     double mean = Double.NaN;
-                    for (Object r : (List<?>) Json.parseObject(Files.readString(c.file(config.output()))).get("rows")) {
-                        Map<?, ?> row = (Map<?, ?>) r;
-                        double v = ((Number) row.get("f1")).doubleValue();
-                        if ("concept".equals(row.get("level"))) f1.put((String) row.get("concept"), v);
-                        if ("all".equals(row.get("level"))) mean = v;
+                    for (CellRow row : c.stored(config.output()).rows()) {
+                        double v = row.mean().f1();
+                        if (row.level() == Level.CONCEPT) f1.put(row.concept(), v);
+                        if (row.level() == Level.ALL) mean = v;
                     }
                     if (mean > bestF1) {
                         bestF1 = mean;
@@ -240,8 +251,9 @@ final class QualitativePanels {
     }
 
     /** The panel of one concept: its best images by mean IoU over the columns, with every mask. */
-    private Map<String, Object> panel(String kind, String concept, List<Column> columns, List<Candidate> candidates, Path folder) throws IOException {
-        int slot = kind.equals("best") ? 0 : 1; // the position of the concept in the masks
+    private QualitativePanel panel(Kind kind, String concept, List<Column> columns, List<Candidate> candidates)
+            throws IOException {
+        int slot = kind == Kind.BEST ? 0 : 1; // the position of the concept in the masks
         record Scored(Candidate candidate, double[] iou, double mean) {}
         List<Scored> scored = new ArrayList<>();
         for (Candidate cand : candidates) {
@@ -257,51 +269,29 @@ final class QualitativePanels {
             if (visible) scored.add(new Scored(cand, iou, Arrays.stream(iou).average().orElse(0)));
         }
         scored.sort(Comparator.comparingDouble(Scored::mean).reversed().thenComparingInt(s -> s.candidate().index));
-        List<Map<String, Object>> images = new ArrayList<>();
+        List<QualitativePanel.Image> images = new ArrayList<>();
         for (Scored s : scored.subList(0, Math.min(config.qualitativeImages(), scored.size()))) {
             Candidate cand = s.candidate();
             String picture = "qualitative/test-" + cand.index + ".png";
             AtomicFiles.write(config.output().resolve(picture), png(cand.picture));
             String first = columns.getFirst().model();
             int side = cand.grid.get(first);
-            Map<String, Object> image = new LinkedHashMap<>();
-            image.put("id", cand.sample.id());
-            image.put("picture", picture);
-            image.put("grid", side);
-            image.put("truth", bits(cand.truth.get(first)[slot], side * side));
-            image.put("iou", s.mean());
-            List<Map<String, Object>> predictions = new ArrayList<>();
+            List<QualitativePanel.Prediction> predictions = new ArrayList<>();
             for (int ci = 0; ci < columns.size(); ci++) {
                 Column c = columns.get(ci);
                 int g = cand.grid.get(c.model());
-                Map<String, Object> p = new LinkedHashMap<>();
-                p.put("model", c.model());
-                p.put("rule", c.rule().key());
-                p.put("grid", g);
-                p.put("mask", bits(cand.predicted.get(c)[slot], g * g));
-                p.put("iou", s.iou()[ci]);
-                predictions.add(p);
+                predictions.add(new QualitativePanel.Prediction(c.model(), c.rule().key(), g,
+                        bits(cand.predicted.get(c)[slot], g * g), s.iou()[ci]));
             }
-            image.put("predictions", predictions);
-            images.add(image);
+            images.add(new QualitativePanel.Image(cand.sample.id(), picture, side,
+                    bits(cand.truth.get(first)[slot], side * side), s.mean(), predictions));
         }
-        Map<String, Object> panel = new LinkedHashMap<>();
-        panel.put("kind", kind);
-        panel.put("concept", concept);
-        panel.put("f1", meanF1(columns, concept));
-        List<Map<String, Object>> cols = new ArrayList<>();
+        List<QualitativePanel.Column> cols = new ArrayList<>();
         for (Column c : columns) {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("model", c.model());
-            m.put("rule", c.rule().key());
-            m.put("token", c.token().id());
-            m.put("k", c.k());
-            m.put("f1", c.conceptF1().get(concept));
-            cols.add(m);
+            cols.add(new QualitativePanel.Column(c.model(), c.rule().key(), c.token().id(), c.k(),
+                    c.conceptF1().get(concept)));
         }
-        panel.put("columns", cols);
-        panel.put("images", images);
-        return panel;
+        return new QualitativePanel(kind, concept, meanF1(columns, concept), cols, images);
     }
 
     private static double iou(BitSet truth, BitSet predicted) {

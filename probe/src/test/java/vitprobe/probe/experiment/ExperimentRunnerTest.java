@@ -10,12 +10,16 @@ import vitprobe.weights.ViTConfig;
 import vitprobe.weights.ViTWeights;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -102,5 +106,29 @@ class ExperimentRunnerTest {
         String third = run(config(2));
         assertEquals(6, reusedCells(third), third);
         assertEquals(12, count(third, "cosine k="), third);
+    }
+
+    /**
+     * results.json and results.csv byte for byte against copies kept in src/test/resources (the temporary folder
+     * written as $DIR): how they are written may change, what they hold may not. After an intended change of the
+     * numbers, the files this test leaves in target/golden-actual are the new copies.
+     */
+    @Test
+    void resultsFilesKeepTheirBytes() throws IOException {
+        ExperimentConfig c = config(3);
+        run(c);
+        List<String> changed = new ArrayList<>();
+        for (String name : List.of("results.json", "results.csv")) {
+            String actual = Files.readString(c.output().resolve(name)).replace(dir.toAbsolutePath().toString(), "$DIR");
+            String expected;
+            try (InputStream in = Objects.requireNonNull(getClass().getResourceAsStream("golden-" + name), name)) {
+                expected = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            }
+            if (actual.equals(expected)) continue;
+            Path copy = Files.createDirectories(Path.of("target", "golden-actual")).resolve("golden-" + name);
+            Files.writeString(copy, actual);
+            changed.add(name + " (this run's copy: " + copy.toAbsolutePath() + ")");
+        }
+        assertEquals(List.of(), changed, "changed bytes");
     }
 }

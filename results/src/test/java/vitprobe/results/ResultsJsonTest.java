@@ -1,0 +1,92 @@
+package vitprobe.results;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ResultsJsonTest {
+    @TempDir
+    Path dir;
+
+    private static final CellKey HYPERPLANE = new CellKey("tiny", "segmentation", "y", "hyperplane", null);
+    private static final CellKey COSINE = new CellKey("tiny", "segmentation", "y", "cosine", 5);
+
+    static final List<ResultRow> ROWS = List.of(
+            new ResultRow(HYPERPLANE, new CellRow(Level.CONCEPT, "sky, blue", "scene", 1, 4, 4,
+                    new Scores(1.0, 0.5, 0.25, 1.0 / 3), Spread.NONE)),
+            new ResultRow(COSINE, new CellRow(Level.ALL, null, null, 2, null, null,
+                    new Scores(0.75, 1e-7, 0, 0.5), Spread.of(new Scores(0.125, 0, 0.5, 0.0625)))));
+
+    static ResultsDocument document() {
+        var segmentation = new Experiment.TaskSetup("/data/broden", "train", "val", 16);
+        Experiment experiment = new Experiment("/data/grid.json", Map.of("tiny", "random:tiny"), List.of("y"),
+                List.of("hyperplane", "cosine"), Map.of("segmentation", segmentation), List.of(5), 3, -1, 0, "f16",
+                "fp32", "mined", false);
+        Finding.Choice best = new Finding.Choice("y", "cosine", 5, 0.5);
+        Finding finding = new Finding("tiny", "segmentation", "f1", Level.ALL, null, best, best, List.of(best),
+                new Finding.RuleWins(0, 1, 0, 1));
+        QualitativePanel panel = new QualitativePanel(QualitativePanel.Kind.WORST, "sky", 0.5,
+                List.of(new QualitativePanel.Column("tiny", "cosine", "y", 5, 0.5)),
+                List.of(new QualitativePanel.Image("synth/a.jpg", "qualitative/test-0.png", 2, "0110", 0.5,
+                        List.of(new QualitativePanel.Prediction("tiny", "cosine", 2, "0100", 0.5)))));
+        Scores y = new Scores(0.5, 0.5, 0.5, 0.5), yNorm = new Scores(0.75, 0.5, 0.25, 0.5);
+        return new ResultsDocument(ResultsDocument.FORMAT, experiment,
+                List.of(new ModelDescription("tiny", "random:tiny", true, "layout timm", 1)), 5,
+                List.of(new SkippedConcepts("tiny", "segmentation", List.of("striped"))), List.of(finding),
+                List.of(new LayerNormComparison("tiny", "segmentation", "cosine", 5, y, yNorm, yNorm.minus(y))),
+                List.of(panel), ROWS);
+    }
+
+    @Test
+    void readsBackWhatItWrites() throws IOException {
+        Path file = dir.resolve("results.json");
+        ResultsJson.write(file, document());
+        assertEquals(document(), ResultsJson.read(file));
+        String text = Files.readString(file);
+        assertTrue(text.startsWith("{\n  \"format\": \"vitprobe-results/1\",\n  \"experiment\": {\n"), text);
+        assertTrue(text.contains("\"k\": [5],"), text);
+        assertTrue(text.contains("\"level\": \"concept\""), text);
+        assertTrue(text.contains("\"kind\": \"worst\""), text);
+        assertTrue(text.contains("\"y_norm\": {"), text);
+        assertTrue(text.contains("\"accuracy_std\": null,"), text);
+    }
+
+    @Test
+    void aBadValueIsOneMessageNamingTheFileAndThePlace() throws IOException {
+        Path file = dir.resolve("results.json");
+        ResultsJson.write(file, document());
+        Files.writeString(file, Files.readString(file).replace("\"concept\": \"sky, blue\"", "\"concept\": 7"));
+        var e = assertThrows(IllegalArgumentException.class, () -> ResultsJson.read(file));
+        assertEquals(file + ": rows[0].concept: expected a string, found a number", e.getMessage());
+
+        Files.writeString(file, "{\"format\": \"vitprobe-results/0\"}");
+        e = assertThrows(IllegalArgumentException.class, () -> ResultsJson.read(file));
+        assertEquals(file + ": not a vitprobe results file (format vitprobe-results/0, expected vitprobe-results/1)",
+                e.getMessage());
+
+        Files.writeString(file, "{\"format\": \"vitprobe-results/1\",");
+        e = assertThrows(IllegalArgumentException.class, () -> ResultsJson.read(file));
+        assertEquals(file + ": invalid JSON at character 32: unexpected end of input", e.getMessage());
+    }
+
+    @Test
+    void csvHasTheRowsColumnsAndNumbersAsTheJsonWritesThem() throws IOException {
+        Path file = dir.resolve("results.csv");
+        ResultsCsv.write(file, ROWS);
+        assertEquals("""
+                model,task,token,rule,k,level,concept,category,concepts,positives,negatives,\
+                accuracy,precision,recall,f1,accuracy_std,precision_std,recall_std,f1_std
+                tiny,segmentation,y,hyperplane,,concept,"sky, blue",scene,1,4,4,1,0.5,0.25,0.3333333333333333,,,,
+                tiny,segmentation,y,cosine,5,all,,,2,,,0.75,1.0E-7,0,0.5,0.125,0,0.5,0.0625
+                """, Files.readString(file));
+    }
+}
