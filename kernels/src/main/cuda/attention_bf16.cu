@@ -152,8 +152,9 @@ __device__ void attention(const bf16* qkv, bf16* context, float* probs, int toke
 }
 }  // namespace
 
-// Grid: (ceil(tokens / 64), batch * heads); 128 threads. scale_log2 = log2(e) / sqrt(head_dim).
+// Grid: (ceil(tokens / kQueries), batch * heads); kThreads threads. scale_log2 = log2(e) / sqrt(head_dim).
 #define VITPROBE_ATTENTION_BF16(head_dim)                                                                              \
+    VITPROBE_LAUNCH_SHAPE(attention_bf16_hd##head_dim, kThreads, kQueries, head_dim, 0)                              \
     extern "C" __global__ void __launch_bounds__(kThreads, 2)                                                        \
     attention_bf16_hd##head_dim(const bf16* qkv, bf16* context, float* probs, int tokens, int heads, float scale_log2) { \
         attention<head_dim>(qkv, context, probs, tokens, heads, scale_log2);                                        \

@@ -165,8 +165,9 @@ __device__ void attention(const float* qkv, float* context, float* probs, int to
 }
 }  // namespace
 
-// Grid: (ceil(tokens / 64), batch * heads); 256 threads.
+// Grid: (ceil(tokens / kQueries), batch * heads); kThreads threads.
 #define VITPROBE_ATTENTION_F32(head_dim)                                                                             \
+    VITPROBE_LAUNCH_SHAPE(attention_f32_hd##head_dim, kThreads, kQueries, head_dim, 0)                             \
     extern "C" __global__ void __launch_bounds__(kThreads)                                                         \
     attention_f32_hd##head_dim(const float* qkv, float* context, float* probs, int tokens, int heads, float scale) { \
         attention<head_dim>(qkv, context, probs, tokens, heads, scale);                                           \

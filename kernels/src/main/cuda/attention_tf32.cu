@@ -159,8 +159,9 @@ __device__ void attention(const float* qkv, float* context, float* probs, int to
 }
 }  // namespace
 
-// Grid: (ceil(tokens / 64), batch * heads); 128 threads. scale = 1 / sqrt(head_dim).
+// Grid: (ceil(tokens / kQueries), batch * heads); kThreads threads. scale = 1 / sqrt(head_dim).
 #define VITPROBE_ATTENTION_TF32(name, head_dim, split)                                                        \
+    VITPROBE_LAUNCH_SHAPE(name, kThreads, kQueries, head_dim, 0)                                              \
     extern "C" __global__ void __launch_bounds__(kThreads, 2)                                                 \
     name(const float* qkv, float* context, float* probs, int tokens, int heads, float scale) {                \
         attention<head_dim, split>(qkv, context, probs, tokens, heads, scale);                                \

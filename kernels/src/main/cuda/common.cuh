@@ -8,6 +8,19 @@
 // bfloat16 kept as its raw 16 bits: the kernels only ever convert, pack and feed it to mma.sync.
 typedef uint16_t bf16;
 
+// How the host launches a kernel: threads per block, the tile_rows x tile_columns part of the output that one
+// block writes, and the bytes of dynamic shared memory it needs. VITPROBE_LAUNCH_SHAPE exports it beside the kernel
+// as the constant KERNEL_launch, which the backend reads from the loaded module (cuModuleGetGlobal): the kernels'
+// own constants fill it in, so the host repeats none of them.
+struct LaunchShape {
+    int threads, tile_rows, tile_columns, dynamic_shared_bytes;
+};
+
+#define VITPROBE_LAUNCH_SHAPE(kernel, threads, tile_rows, tile_columns, dynamic_shared_bytes)          \
+    extern "C" {                                                                                       \
+    __constant__ LaunchShape kernel##_launch = {threads, tile_rows, tile_columns, dynamic_shared_bytes}; \
+    }
+
 // The instructions below are inline PTX. The tests' CPU emulator of these kernels (src/test/cuda) defines
 // VITPROBE_EMULATION and provides the same functions with the semantics the PTX ISA documents.
 #ifndef VITPROBE_EMULATION
@@ -77,7 +90,7 @@ __device__ __forceinline__ uint32_t to_tf32(float v) {
     return r;
 }
 
-// Bytes of dynamic shared memory the launch provided: kernels that need a fixed amount trap on a mismatch so
+// Bytes of dynamic shared memory the launch provided: kernels that need a fixed amount trap when given fewer, so
 // that a host-side sizing error fails loudly instead of corrupting memory.
 __device__ __forceinline__ uint32_t dynamic_smem_bytes() {
     uint32_t r;

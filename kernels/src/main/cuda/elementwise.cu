@@ -1,7 +1,12 @@
 // Memory-bound glue of the ViT forward: patch extraction, token assembly, residual add, column copies and
-// fp32 <-> bf16 conversion. One thread per output element, 256 threads per block: these passes are a few
+// fp32 <-> bf16 conversion. One thread per output element, kThreads threads per block: these passes are a few
 // percent of a forward, so they stay as simple as possible.
 #include "common.cuh"
+
+constexpr int kThreads = 256;
+
+// A block writes kThreads consecutive elements of the output (a kThreads x 1 tile of it, flattened).
+#define VITPROBE_ELEMENTWISE_SHAPE(kernel) VITPROBE_LAUNCH_SHAPE(kernel, kThreads, kThreads, 1, 0)
 
 __device__ __forceinline__ long long element_index() {
     return static_cast<long long>(blockIdx.x) * blockDim.x + threadIdx.x;
@@ -25,10 +30,12 @@ __device__ void patchify(const float* images, Out* patches, int batch, int chann
     store(patches + i, images[from]);
 }
 
+VITPROBE_ELEMENTWISE_SHAPE(patchify_f32)
 extern "C" __global__ void patchify_f32(const float* images, float* patches, int batch, int channels, int size, int patch) {
     patchify(images, patches, batch, channels, size, patch);
 }
 
+VITPROBE_ELEMENTWISE_SHAPE(patchify_bf16)
 extern "C" __global__ void patchify_bf16(const float* images, bf16* patches, int batch, int channels, int size, int patch) {
     patchify(images, patches, batch, channels, size, patch);
 }
@@ -48,17 +55,20 @@ __device__ void embed_tokens(const In* patch_embeddings, const float* cls, const
     tokens[i] = value + pos[static_cast<long long>(t) * dim + c];
 }
 
+VITPROBE_ELEMENTWISE_SHAPE(embed_tokens_f32)
 extern "C" __global__ void embed_tokens_f32(const float* patch_embeddings, const float* cls, const float* pos, float* tokens,
                                             int batch, int token_count, int dim) {
     embed_tokens(patch_embeddings, cls, pos, tokens, batch, token_count, dim);
 }
 
+VITPROBE_ELEMENTWISE_SHAPE(embed_tokens_bf16)
 extern "C" __global__ void embed_tokens_bf16(const bf16* patch_embeddings, const float* cls, const float* pos, float* tokens,
                                              int batch, int token_count, int dim) {
     embed_tokens(patch_embeddings, cls, pos, tokens, batch, token_count, dim);
 }
 
 // out = a + b (out may alias a or b: each element is read before it is written, by the same thread).
+VITPROBE_ELEMENTWISE_SHAPE(add_f32)
 extern "C" __global__ void add_f32(const float* a, const float* b, float* out, long long n) {
     const long long i = element_index();
     if (i < n) out[i] = a[i] + b[i];
@@ -74,19 +84,23 @@ __device__ void copy_columns(const In* src, float* out, int rows, int src_cols, 
     out[i] = to_float(src[r * src_cols + from + c]);
 }
 
+VITPROBE_ELEMENTWISE_SHAPE(copy_columns_f32)
 extern "C" __global__ void copy_columns_f32(const float* src, float* out, int rows, int src_cols, int from, int out_cols) {
     copy_columns(src, out, rows, src_cols, from, out_cols);
 }
 
+VITPROBE_ELEMENTWISE_SHAPE(copy_columns_bf16)
 extern "C" __global__ void copy_columns_bf16(const bf16* src, float* out, int rows, int src_cols, int from, int out_cols) {
     copy_columns(src, out, rows, src_cols, from, out_cols);
 }
 
+VITPROBE_ELEMENTWISE_SHAPE(convert_f32_to_bf16)
 extern "C" __global__ void convert_f32_to_bf16(const float* in, bf16* out, long long n) {
     const long long i = element_index();
     if (i < n) out[i] = to_bf16(in[i]);
 }
 
+VITPROBE_ELEMENTWISE_SHAPE(convert_bf16_to_f32)
 extern "C" __global__ void convert_bf16_to_f32(const bf16* in, float* out, long long n) {
     const long long i = element_index();
     if (i < n) out[i] = to_float(in[i]);

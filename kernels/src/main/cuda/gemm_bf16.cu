@@ -37,15 +37,7 @@ struct Bf16Operands {
     }
 };
 
-constexpr int kStages = 3;
-
-#define VITPROBE_GEMM_BF16(name, tile_m, tile_n, warps_m, warps_n, Out)                                                   \
-    extern "C" __global__ void __launch_bounds__(warps_m * warps_n * 32)                                                  \
-    name(const bf16* A, const bf16* W, const float* bias, const float* residual, Out* C, int M, int N, int K, int gelu) { \
-        gemm_tensor_core<Bf16Operands, tile_m, tile_n, warps_m, warps_n, kStages>(A, W, bias, residual, C, M, N, K, gelu); \
-    }
-
-VITPROBE_GEMM_BF16(gemm_bf16_128x128_f32out, 128, 128, 2, 4, float)
-VITPROBE_GEMM_BF16(gemm_bf16_128x128_bf16out, 128, 128, 2, 4, bf16)
-VITPROBE_GEMM_BF16(gemm_bf16_64x64_f32out, 64, 64, 2, 2, float)
-VITPROBE_GEMM_BF16(gemm_bf16_64x64_bf16out, 64, 64, 2, 2, bf16)
+VITPROBE_GEMM_TENSOR_CORE(gemm_bf16_128x128_f32out, Bf16Operands, float, 128, 128, 2, 4)
+VITPROBE_GEMM_TENSOR_CORE(gemm_bf16_128x128_bf16out, Bf16Operands, bf16, 128, 128, 2, 4)
+VITPROBE_GEMM_TENSOR_CORE(gemm_bf16_64x64_f32out, Bf16Operands, float, 64, 64, 2, 2)
+VITPROBE_GEMM_TENSOR_CORE(gemm_bf16_64x64_bf16out, Bf16Operands, bf16, 64, 64, 2, 2)

@@ -27,6 +27,7 @@ __device__ __forceinline__ void store_slice(float (*tile)[kTileM], float4 v) {
 }
 }  // namespace
 
+VITPROBE_LAUNCH_SHAPE(gemm_simt_f32, kThreads, kTileM, kTileN, 0)
 extern "C" __global__ void __launch_bounds__(kThreads)
 gemm_simt_f32(const float* A, const float* W, const float* bias, const float* residual, float* C, int M, int N, int K,
               int gelu) {

@@ -2,8 +2,8 @@
 // W [N, K] row-major in the operand type, fp32 accumulation, C fp32 or bf16. Shared by the bf16 and the
 // (3x)tf32 kernels, which differ only in their Operands policy (element type and fragment loads).
 //
-// Tiling: a block computes a kTileM x kTileN tile with kWarpsM x kWarpsN warps, each warp a
-// (kTileM / kWarpsM) x (kTileN / kWarpsN) sub-tile of 16x8 mma tiles. K advances 64 bytes per row at a time
+// Tiling: a block computes a tile_m x tile_n tile with warps_m x warps_n warps (the template parameters), each
+// warp a (tile_m / warps_m) x (tile_n / warps_n) sub-tile of 16x8 mma tiles. K advances 64 bytes per row at a time
 // (32 bf16 or 16 fp32), through kStages shared-memory buffers filled by cp.async, so that loads for later
 // slices overlap the mma work on the current one. Shared rows are padded by 16 bytes (80-byte stride): the
 // 8 rows that one ldmatrix or one fragment load touches then fall in 8 distinct 4-bank groups.
@@ -16,7 +16,14 @@ constexpr int kRowBytes = 64;                          // bytes of one row per K
 constexpr int kChunkBytes = 16;                        // one cp.async
 constexpr int kChunksPerRow = kRowBytes / kChunkBytes;
 constexpr int kPaddedRowBytes = kRowBytes + kChunkBytes;
+constexpr int kStages = 3;                             // K slices in shared memory at once
 
+__host__ __device__ constexpr int gemm_threads(int warps_m, int warps_n) { return warps_m * warps_n * 32; }
+
+// kStages buffers, each a slice of tile_m rows of A and tile_n rows of W.
+__host__ __device__ constexpr int gemm_shared_bytes(int tile_m, int tile_n) {
+    return kStages * (tile_m + tile_n) * kPaddedRowBytes;
+}
 
 // Copies rows [row0, row0 + rows_in_tile) x one K slice of a [rows, K] matrix into a padded shared tile.
 template <class Element, int rows_in_tile, int threads>
@@ -35,23 +42,23 @@ __device__ __forceinline__ void load_slice_async(unsigned char* tile, const Elem
     }
 }
 
-template <class Operands, int tile_m, int tile_n, int warps_m, int warps_n, int stages, class Out>
+template <class Operands, int tile_m, int tile_n, int warps_m, int warps_n, class Out>
 __device__ __forceinline__ void gemm_tensor_core(const typename Operands::Element* A, const typename Operands::Element* W,
                                                  const float* bias, const float* residual, Out* C, int M, int N, int K,
                                                  int gelu) {
     using Element = typename Operands::Element;
-    constexpr int threads = warps_m * warps_n * 32;
+    constexpr int threads = gemm_threads(warps_m, warps_n);
     constexpr int warp_m = tile_m / warps_m, warp_n = tile_n / warps_n;
     constexpr int mma_m = warp_m / 16, mma_n = warp_n / 8;
     constexpr int slice_k = kRowBytes / sizeof(Element);
     constexpr int a_stage_bytes = tile_m * kPaddedRowBytes, w_stage_bytes = tile_n * kPaddedRowBytes;
-    constexpr unsigned smem_bytes = stages * (a_stage_bytes + w_stage_bytes);  // the host passes exactly this
+    constexpr unsigned smem_bytes = gemm_shared_bytes(tile_m, tile_n);  // exported in the launch shape
     static_assert(mma_n % 2 == 0, "B fragments are loaded two mma columns at a time");
 
     extern __shared__ __align__(16) unsigned char smem[];
     if (dynamic_smem_bytes() < smem_bytes) __trap();
     unsigned char* a_tiles = smem;
-    unsigned char* w_tiles = smem + stages * a_stage_bytes;
+    unsigned char* w_tiles = smem + kStages * a_stage_bytes;
 
     const int m0 = blockIdx.y * tile_m, n0 = blockIdx.x * tile_n;
     const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
@@ -60,9 +67,9 @@ __device__ __forceinline__ void gemm_tensor_core(const typename Operands::Elemen
     float acc[mma_m][mma_n][4] = {};
     const int slices = (K + slice_k - 1) / slice_k;
 
-    // Prologue: slices 0 .. stages-2 in flight, one commit group each (empty groups keep the count uniform).
+    // Prologue: slices 0 .. kStages-2 in flight, one commit group each (empty groups keep the count uniform).
 #pragma unroll
-    for (int s = 0; s < stages - 1; s++) {
+    for (int s = 0; s < kStages - 1; s++) {
         if (s < slices) {
             load_slice_async<Element, tile_m, threads>(a_tiles + s * a_stage_bytes, A, M, K, m0, s * slice_k);
             load_slice_async<Element, tile_n, threads>(w_tiles + s * w_stage_bytes, W, N, K, n0, s * slice_k);
@@ -71,17 +78,17 @@ __device__ __forceinline__ void gemm_tensor_core(const typename Operands::Elemen
     }
 
     for (int s = 0; s < slices; s++) {
-        // Groups committed so far: stages - 1 + s; allowing stages - 2 pending means slice s has landed.
-        cp_async_wait<stages - 2>();
+        // Groups committed so far: kStages - 1 + s; allowing kStages - 2 pending means slice s has landed.
+        cp_async_wait<kStages - 2>();
         __syncthreads();  // slice s visible to all; everyone is done with slice s - 1's buffer
-        const int next = s + stages - 1;
+        const int next = s + kStages - 1;
         if (next < slices) {
-            const int stage = next % stages;
+            const int stage = next % kStages;
             load_slice_async<Element, tile_m, threads>(a_tiles + stage * a_stage_bytes, A, M, K, m0, next * slice_k);
             load_slice_async<Element, tile_n, threads>(w_tiles + stage * w_stage_bytes, W, N, K, n0, next * slice_k);
         }
         cp_async_commit();
-        const int stage = s % stages;
+        const int stage = s % kStages;
         Operands::template multiply_slice<mma_m, mma_n>(acc, a_tiles + stage * a_stage_bytes + warp_row * kPaddedRowBytes,
                                                         w_tiles + stage * w_stage_bytes + warp_col * kPaddedRowBytes, lane);
     }
@@ -106,3 +113,12 @@ __device__ __forceinline__ void gemm_tensor_core(const typename Operands::Elemen
         }
     }
 }
+
+// Defines the kernel `name` on Operands with output type Out and exports its launch shape.
+#define VITPROBE_GEMM_TENSOR_CORE(name, Operands, Out, tile_m, tile_n, warps_m, warps_n)                             \
+    VITPROBE_LAUNCH_SHAPE(name, gemm_threads(warps_m, warps_n), tile_m, tile_n, gemm_shared_bytes(tile_m, tile_n))   \
+    extern "C" __global__ void __launch_bounds__(gemm_threads(warps_m, warps_n))                                     \
+    name(const Operands::Element* A, const Operands::Element* W, const float* bias, const float* residual, Out* C,   \
+         int M, int N, int K, int gelu) {                                                                            \
+        gemm_tensor_core<Operands, tile_m, tile_n, warps_m, warps_n>(A, W, bias, residual, C, M, N, K, gelu);       \
+    }

@@ -48,15 +48,7 @@ struct Tf32Operands {
     }
 };
 
-constexpr int kStages = 3;
-
-#define VITPROBE_GEMM_TF32(name, split, tile_m, tile_n, warps_m, warps_n)                                                 \
-    extern "C" __global__ void __launch_bounds__(warps_m * warps_n * 32)                                                  \
-    name(const float* A, const float* W, const float* bias, const float* residual, float* C, int M, int N, int K, int gelu) { \
-        gemm_tensor_core<Tf32Operands<split>, tile_m, tile_n, warps_m, warps_n, kStages>(A, W, bias, residual, C, M, N, K, gelu); \
-    }
-
-VITPROBE_GEMM_TF32(gemm_tf32x3_128x128, true, 128, 128, 2, 4)
-VITPROBE_GEMM_TF32(gemm_tf32x3_64x64, true, 64, 64, 2, 2)
-VITPROBE_GEMM_TF32(gemm_tf32_128x128, false, 128, 128, 2, 4)
-VITPROBE_GEMM_TF32(gemm_tf32_64x64, false, 64, 64, 2, 2)
+VITPROBE_GEMM_TENSOR_CORE(gemm_tf32x3_128x128, Tf32Operands<true>, float, 128, 128, 2, 4)
+VITPROBE_GEMM_TENSOR_CORE(gemm_tf32x3_64x64, Tf32Operands<true>, float, 64, 64, 2, 2)
+VITPROBE_GEMM_TENSOR_CORE(gemm_tf32_128x128, Tf32Operands<false>, float, 128, 128, 2, 4)
+VITPROBE_GEMM_TENSOR_CORE(gemm_tf32_64x64, Tf32Operands<false>, float, 64, 64, 2, 2)

@@ -4,7 +4,8 @@
 // the CPU's two-pass float computation), and the result is written in the output type.
 #include "common.cuh"
 
-constexpr int kRowsPerBlock = 4;                 // 4 warps, 128 threads
+constexpr int kRowsPerBlock = 4;                 // 4 warps
+constexpr int kThreads = kRowsPerBlock * 32;
 constexpr int kMaxWidth = 1024;                  // ViT-L's 1024 is the widest model we load
 constexpr int kPerLane = kMaxWidth / 32;
 
@@ -39,12 +40,15 @@ __device__ void layernorm(const float* in, const float* weight, const float* bia
     }
 }
 
-extern "C" __global__ void __launch_bounds__(kRowsPerBlock * 32)
+// A block writes kRowsPerBlock rows of up to kMaxWidth columns.
+VITPROBE_LAUNCH_SHAPE(layernorm_f32, kThreads, kRowsPerBlock, kMaxWidth, 0)
+extern "C" __global__ void __launch_bounds__(kThreads)
 layernorm_f32(const float* in, const float* weight, const float* bias, float* out, int rows, int width, float eps) {
     layernorm(in, weight, bias, out, rows, width, eps);
 }
 
-extern "C" __global__ void __launch_bounds__(kRowsPerBlock * 32)
+VITPROBE_LAUNCH_SHAPE(layernorm_bf16, kThreads, kRowsPerBlock, kMaxWidth, 0)
+extern "C" __global__ void __launch_bounds__(kThreads)
 layernorm_bf16(const float* in, const float* weight, const float* bias, bf16* out, int rows, int width, float eps) {
     layernorm(in, weight, bias, out, rows, width, eps);
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the CPU emulator of the CUDA kernels as a fake libcuda (OUTPUT_DIR/libcudaemu.so) from the kernel sources
-# and the PTX the Maven build made (for the list of entry points and their parameter types).
+# and the PTX the Maven build made (for the list of entry points and their parameter types, and of the module
+# constants with their sizes).
 # Usage: build-emulator.sh PTX_DIR OUTPUT_DIR
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -17,12 +18,17 @@ python3 - "$ptx_dir" > "$work/registry.cpp" <<'PY'
 import pathlib, re, sys
 types = {"u64": ("uint64_t", "p"), "s64": ("int64_t", "l"), "b64": ("uint64_t", "p"),
          "u32": ("int32_t", "i"), "s32": ("int32_t", "i"), "b32": ("int32_t", "i"), "f32": ("float", "f")}
-entries = []
+entries, constants = [], []
 for ptx in sorted(pathlib.Path(sys.argv[1]).glob("*.ptx")):
-    for name, params in re.findall(r"\.entry\s+(\w+)\s*\(([^)]*)\)", ptx.read_text(), re.S):
+    text = ptx.read_text()
+    for name, params in re.findall(r"\.entry\s+(\w+)\s*\(([^)]*)\)", text, re.S):
         entries.append((name, [types[t] for t in re.findall(r"\.param\s+\.(\w+)", params)]))
-print('#include <cstdint>\n#include <utility>\n')
+    constant = r"^(?:\.visible\s+)?\.const\s+\.align\s+\d+\s+\.[bsuf](\d+)\s+(\w+)(?:\[(\d+)\])?"
+    for bits, name, count in re.findall(constant, text, re.M):
+        constants.append((name, int(bits) // 8 * int(count or 1)))
+print('#include <cstddef>\n#include <cstdint>\n#include <utility>\n')
 print('struct KernelEntry { const char* name; void (*invoke)(void**); const char* parameters; int max_dynamic_shared; };\n')
+print('struct ConstantEntry { const char* name; void* address; size_t bytes; };\n')
 print('template <class... A, std::size_t... I>\nstatic void call(void (*f)(A...), void** p, std::index_sequence<I...>) { f(*static_cast<A*>(p[I])...); }\n')
 # Declared with ABI-equivalent parameter types (pointers as 64-bit integers): the definitions live in other units.
 for name, params in entries:
@@ -30,7 +36,14 @@ for name, params in entries:
 print('\nKernelEntry kernel_registry[] = {')
 for name, params in entries:
     print(f'    {{"{name}", [](void** p) {{ call(&{name}, p, std::make_index_sequence<{len(params)}>{{}}); }}, "{"".join(k for _, k in params)}", 0}},')
-print('};\nextern const int kernel_registry_size = sizeof(kernel_registry) / sizeof(kernel_registry[0]);')
+print('};\nextern const int kernel_registry_size = sizeof(kernel_registry) / sizeof(kernel_registry[0]);\n')
+# __constant__ variables (plain globals in the emulator), declared only for their addresses.
+for name, _ in constants:
+    print(f'extern "C" unsigned char {name}[];')
+print('\nConstantEntry constant_registry[] = {')
+for name, size in constants:
+    print(f'    {{"{name}", {name}, {size}}},')
+print('};\nextern const int constant_registry_size = sizeof(constant_registry) / sizeof(constant_registry[0]);')
 PY
 flags=(-std=c++17 -O2 -fPIC -Wno-unknown-pragmas -I"$here" -I"$work")
 objects=() jobs=()

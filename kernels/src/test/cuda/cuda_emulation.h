@@ -21,6 +21,8 @@
 #define VITPROBE_EMULATION 1
 #define __global__
 #define __device__
+#define __host__
+#define __constant__
 #define __forceinline__ inline
 #define __shared__ static
 #define __launch_bounds__(...)

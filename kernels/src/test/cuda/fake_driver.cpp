@@ -22,6 +22,15 @@ struct KernelEntry {
 extern KernelEntry kernel_registry[];
 extern const int kernel_registry_size;
 
+struct ConstantEntry {
+    const char* name;
+    void* address;
+    size_t bytes;
+};
+
+extern ConstantEntry constant_registry[];
+extern const int constant_registry_size;
+
 namespace {
 enum : int {
     SUCCESS = 0, INVALID_VALUE = 1, NOT_INITIALIZED = 3, INVALID_HANDLE = 400, NOT_FOUND = 500,
@@ -181,6 +190,18 @@ int cuModuleGetFunction(void** function, void*, const char* name) {
     return NOT_FOUND;
 }
 
+// A module's __constant__ variable is the emulator's own global of that name ("device" memory is host memory).
+int cuModuleGetGlobal_v2(unsigned long long* pointer, size_t* bytes, void*, const char* name) {
+    for (int i = 0; i < constant_registry_size; i++) {
+        if (std::strcmp(constant_registry[i].name, name) == 0) {
+            if (pointer) *pointer = reinterpret_cast<uintptr_t>(constant_registry[i].address);
+            if (bytes) *bytes = constant_registry[i].bytes;
+            return SUCCESS;
+        }
+    }
+    return NOT_FOUND;
+}
+
 int cuFuncSetAttribute(void* function, int attribute, int value) {
     if (attribute != 8) return INVALID_VALUE;  // CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES only
     if (value > 227 * 1024) return INVALID_VALUE;
@@ -247,6 +268,11 @@ int cuMemFreeHost(void* pointer) {
 int cuMemGetInfo_v2(size_t* free, size_t* total) {
     *free = static_cast<size_t>(kTotalMemory - device_bytes);
     *total = static_cast<size_t>(kTotalMemory);
+    return SUCCESS;
+}
+
+int cuMemcpyDtoH_v2(void* dst, unsigned long long src, size_t bytes) {
+    std::memcpy(dst, reinterpret_cast<const void*>(src), bytes);
     return SUCCESS;
 }
 

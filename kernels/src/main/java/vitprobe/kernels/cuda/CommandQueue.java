@@ -35,8 +35,7 @@ final class CommandQueue implements AutoCloseable {
 
     private sealed interface Command permits Launch, DeviceCopy {}
 
-    private record Launch(Kernel kernel, int gridX, int gridY, int block, int sharedBytes, long[] args, long[] writes)
-            implements Command {}
+    private record Launch(Kernel kernel, int gridX, int gridY, long[] args, long[] writes) implements Command {}
 
     private record DeviceCopy(long to, long from, long bytes) implements Command {}
 
@@ -92,15 +91,16 @@ final class CommandQueue implements AutoCloseable {
     }
 
     /**
-     * Records a launch of {@code block} threads per block on a (gridX, gridY) grid. {@code args} follow the kernel's
-     * parameter list (floats as their raw bits); {@code writes} are the base addresses of the buffers it writes.
+     * Records a launch on a (gridX, gridY) grid, with the block size and shared memory of the kernel's launch shape.
+     * {@code args} follow the kernel's parameter list (floats as their raw bits); {@code writes} are the base
+     * addresses of the buffers it writes.
      */
-    void launch(Kernel kernel, int gridX, int gridY, int block, int sharedBytes, long[] args, long... writes) {
+    void launch(Kernel kernel, int gridX, int gridY, long[] args, long... writes) {
         if (args.length != kernel.parameters().length()) {
             throw new IllegalArgumentException(kernel.name() + " takes " + kernel.parameters().length() + " arguments, got " + args.length);
         }
         if (gridX <= 0 || gridY <= 0 || gridY > 65535) throw new IllegalArgumentException(kernel.name() + ": grid " + gridX + "x" + gridY);
-        commands.add(new Launch(kernel, gridX, gridY, block, sharedBytes, args, writes));
+        commands.add(new Launch(kernel, gridX, gridY, args, writes));
     }
 
     /** Records: fill {@code target[offset ..]} with {@code floats} fp32 values at {@code from} (ready after flush). */
@@ -267,8 +267,8 @@ final class CommandQueue implements AutoCloseable {
         try (Arena arena = Arena.ofConfined()) {
             for (Command c : plan) {
                 switch (c) {
-                    case Launch l -> driver.launch(l.kernel.function(), l.gridX, l.gridY, 1, l.block, l.sharedBytes, stream,
-                            parameters(arena, l), l.kernel.name());
+                    case Launch l -> driver.launch(l.kernel.function(), l.gridX, l.gridY, 1, l.kernel.shape().threads(),
+                            l.kernel.shape().sharedBytes(), stream, parameters(arena, l), l.kernel.name());
                     case DeviceCopy d -> driver.copyOnDevice(d.to, d.from, d.bytes, stream);
                 }
             }
@@ -319,7 +319,7 @@ final class CommandQueue implements AutoCloseable {
 
     private static long[] encode(List<Command> plan) {
         int size = 0;
-        for (Command c : plan) size += c instanceof Launch l ? 6 + l.args.length : 4;
+        for (Command c : plan) size += c instanceof Launch l ? 4 + l.args.length : 4;
         long[] out = new long[size];
         int at = 0;
         for (Command c : plan) {
@@ -328,9 +328,7 @@ final class CommandQueue implements AutoCloseable {
                     out[at++] = 1;
                     out[at++] = l.kernel.id();
                     out[at++] = l.gridX;
-                    out[at++] = l.gridY;
-                    out[at++] = l.block;
-                    out[at++] = l.sharedBytes;
+                    out[at++] = l.gridY;  // the kernel's id stands for its launch shape too
                     for (long a : l.args) out[at++] = a;
                 }
                 case DeviceCopy d -> {

@@ -6,12 +6,11 @@ import vitprobe.kernels.LinearWeights;
 import vitprobe.kernels.Matrix;
 import vitprobe.kernels.cuda.CudaMatrix.Layout;
 import vitprobe.kernels.cuda.KernelLibrary.Kernel;
+import vitprobe.kernels.cuda.KernelLibrary.LaunchShape;
 import vitprobe.weights.Param;
 
 import java.lang.foreign.MemorySegment;
-import java.util.HashSet;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * The CUDA backend: the kernels of src/main/cuda launched through the driver API (no toolkit, no cuBLAS at run
@@ -36,13 +35,6 @@ public final class CudaBackend implements Backend {
     /** Device time of the work run since the last {@link #takeTiming()}: compute (graphs) and copies to the host. */
     public record DeviceTiming(double computeMillis, double transferMillis, int flushes) {}
 
-    private static final int ELEMENTWISE_THREADS = 256;
-    private static final int LAYERNORM_ROWS_PER_BLOCK = 4;   // layernorm.cu: one warp per row, 4 warps
-    private static final int LAYERNORM_MAX_WIDTH = 1024;
-    private static final int GEMM_STAGES = 3;                // gemm_bf16.cu / gemm_tf32.cu kStages
-    private static final int GEMM_PADDED_ROW_BYTES = 80;     // gemm_tensor_core.cuh kPaddedRowBytes
-    private static final int ATTENTION_QUERIES = 64;         // queries per block in both attention kernels
-    private static final int STATIC_SHARED_LIMIT = 48 * 1024;
     private static final double LOG2_E = 1.4426950408889634;
 
     private final CudaDriver driver;
@@ -54,7 +46,6 @@ public final class CudaBackend implements Backend {
     private final KernelLibrary kernels;
     private final DeviceMemory memory;
     private final CommandQueue queue;
-    private final Set<Kernel> sharedMemoryRaised = new HashSet<>();
     private boolean closed;
 
     /** Whether --device auto should pick CUDA: a driver, a device and this build's kernels are all present. */
@@ -217,19 +208,19 @@ public final class CudaBackend implements Backend {
         long c = write(out, outLayout);
         long[] args = {a, w.weights, w.biases, r, c, m, n, k, act == Activation.GELU ? 1 : 0};
         if (precision == Precision.FP32 && simtGemm) {
-            launch("gemm_simt_f32", ceil(n, 128), ceil(m, 128), 256, 0, args, c);
+            launchTiled(kernels.kernel("gemm_simt_f32"), m, n, args, c);
             return;
         }
-        // 128x128 tiles when they fill the card, else 64x64 (batch-1 shapes would leave most SMs idle).
-        int tile = (long) ceil(m, 128) * ceil(n, 128) >= multiprocessors ? 128 : 64;
-        String shape = tile + "x" + tile;
-        String kernel = switch (precision) {
-            case BF16 -> "gemm_bf16_" + shape + (outLayout == Layout.BF16 ? "_bf16out" : "_f32out");
-            case FP32 -> "gemm_tf32x3_" + shape;
-            case TF32 -> "gemm_tf32_" + shape;
+        String family = switch (precision) {
+            case BF16 -> "gemm_bf16_%s" + (outLayout == Layout.BF16 ? "_bf16out" : "_f32out");
+            case FP32 -> "gemm_tf32x3_%s";
+            case TF32 -> "gemm_tf32_%s";
         };
-        int sharedBytes = GEMM_STAGES * 2 * tile * GEMM_PADDED_ROW_BYTES;
-        launch(kernel, ceil(n, tile), ceil(m, tile), tile == 128 ? 256 : 128, sharedBytes, args, c);
+        // 128x128 tiles when they fill the card, else 64x64 (batch-1 shapes would leave most SMs idle).
+        Kernel large = kernels.kernel(family.formatted("128x128"));
+        LaunchShape tile = large.shape();
+        boolean fills = (long) ceil(m, tile.tileRows()) * ceil(n, tile.tileColumns()) >= multiprocessors;
+        launchTiled(fills ? large : kernels.kernel(family.formatted("64x64")), m, n, args, c);
     }
 
     @Override
@@ -241,7 +232,7 @@ public final class CudaBackend implements Backend {
         long src = read(images, Layout.F32);
         Layout layout = precision == Precision.BF16 ? Layout.BF16 : Layout.F32;
         long dst = write(out, layout);
-        launch(layout == Layout.BF16 ? "patchify_bf16" : "patchify_f32", elementBlocks(out.size()), 1, ELEMENTWISE_THREADS, 0,
+        launchElementwise(layout == Layout.BF16 ? "patchify_bf16" : "patchify_f32", out.size(),
                 new long[]{src, dst, batch, channels, size, patch}, dst);
     }
 
@@ -255,8 +246,8 @@ public final class CudaBackend implements Backend {
         Layout layout = pe.bf16Current && !pe.f32Current ? Layout.BF16 : Layout.F32;
         long in = read(pe, layout);
         long o = write(out, Layout.F32);
-        launch(layout == Layout.BF16 ? "embed_tokens_bf16" : "embed_tokens_f32", elementBlocks(out.size()), 1, ELEMENTWISE_THREADS,
-                0, new long[]{in, read(cls, Layout.F32), read(pos, Layout.F32), o, batch, tokens, d}, o);
+        launchElementwise(layout == Layout.BF16 ? "embed_tokens_bf16" : "embed_tokens_f32", out.size(),
+                new long[]{in, read(cls, Layout.F32), read(pos, Layout.F32), o, batch, tokens, d}, o);
     }
 
     @Override
@@ -264,12 +255,13 @@ public final class CudaBackend implements Backend {
         enter();
         int n = in.cols(), rows = in.rows();
         check(out.rows() == rows && out.cols() == n && weight.size() == n && bias.size() == n, "layer norm shape mismatch");
-        check(n <= LAYERNORM_MAX_WIDTH, "LayerNorm over " + n + " columns; the CUDA kernel handles up to " + LAYERNORM_MAX_WIDTH);
-        long x = read(in, Layout.F32);
         Layout layout = precision == Precision.BF16 ? Layout.BF16 : Layout.F32;
+        Kernel kernel = kernels.kernel(layout == Layout.BF16 ? "layernorm_bf16" : "layernorm_f32");
+        int widest = kernel.shape().tileColumns();
+        check(n <= widest, "LayerNorm over " + n + " columns; the CUDA kernel handles up to " + widest);
+        long x = read(in, Layout.F32);
         long y = write(out, layout);
-        launch(layout == Layout.BF16 ? "layernorm_bf16" : "layernorm_f32", ceil(rows, LAYERNORM_ROWS_PER_BLOCK), 1,
-                LAYERNORM_ROWS_PER_BLOCK * 32, 0,
+        queue.launch(kernel, ceil(rows, kernel.shape().tileRows()), 1,
                 new long[]{x, read(weight, Layout.F32), read(bias, Layout.F32), y, rows, n, bits(eps)}, y);
     }
 
@@ -289,16 +281,13 @@ public final class CudaBackend implements Backend {
         long ctx = write(context, bf16 ? Layout.BF16 : Layout.F32);
         long p = probabilities == null ? 0 : write(probabilities, Layout.F32);
         float scale = (float) (1 / Math.sqrt(headDim));
-        int blocks = ceil(tokens, ATTENTION_QUERIES);
-        if (bf16) {
-            launch("attention_bf16_hd" + headDim, blocks, batch * heads, 128, 0,
-                    new long[]{q, ctx, p, tokens, heads, bits((float) (scale * LOG2_E))}, ctx, p);
-        } else if (precision == Precision.FP32 && simtAttention) {
-            launch("attention_f32_hd" + headDim, blocks, batch * heads, 256, 0, new long[]{q, ctx, p, tokens, heads, bits(scale)}, ctx, p);
-        } else {
-            String kernel = (precision == Precision.FP32 ? "attention_tf32x3_hd" : "attention_tf32_hd") + headDim;
-            launch(kernel, blocks, batch * heads, 128, 0, new long[]{q, ctx, p, tokens, heads, bits(scale)}, ctx, p);
-        }
+        String family = bf16 ? "attention_bf16_hd"
+                : precision == Precision.TF32 ? "attention_tf32_hd"
+                : simtAttention ? "attention_f32_hd" : "attention_tf32x3_hd";
+        Kernel kernel = kernels.kernel(family + headDim);
+        long scaleArgument = bf16 ? bits((float) (scale * LOG2_E)) : bits(scale);  // bf16 exponentiates with exp2
+        queue.launch(kernel, ceil(tokens, kernel.shape().tileRows()), batch * heads,
+                new long[]{q, ctx, p, tokens, heads, scaleArgument}, ctx, p);
     }
 
     @Override
@@ -307,7 +296,7 @@ public final class CudaBackend implements Backend {
         check(a.size() == b.size() && a.size() == out.size(), "add shape mismatch");
         long x = read(a, Layout.F32), y = read(b, Layout.F32);
         long o = write(out, Layout.F32);
-        launch("add_f32", elementBlocks(out.size()), 1, ELEMENTWISE_THREADS, 0, new long[]{x, y, o, out.size()}, o);
+        launchElementwise("add_f32", out.size(), new long[]{x, y, o, out.size()}, o);
     }
 
     @Override
@@ -318,8 +307,8 @@ public final class CudaBackend implements Backend {
         Layout layout = s.f32Current || !s.bf16Current ? Layout.F32 : Layout.BF16;
         long in = read(s, layout);
         long o = write(out, Layout.F32);
-        launch(layout == Layout.BF16 ? "copy_columns_bf16" : "copy_columns_f32", elementBlocks(out.size()), 1,
-                ELEMENTWISE_THREADS, 0, new long[]{in, o, src.rows(), src.cols(), from, out.cols()}, o);
+        launchElementwise(layout == Layout.BF16 ? "copy_columns_bf16" : "copy_columns_f32", out.size(),
+                new long[]{in, o, src.rows(), src.cols(), from, out.cols()}, o);
     }
 
     // ---- measurements for benchmarks and tests ----
@@ -414,19 +403,21 @@ public final class CudaBackend implements Backend {
     }
 
     private void convert(String kernel, long from, long to, long count) {
-        launch(kernel, elementBlocks(count), 1, ELEMENTWISE_THREADS, 0, new long[]{from, to, count}, to);
+        launchElementwise(kernel, count, new long[]{from, to, count}, to);
     }
 
-    private void launch(String name, int gridX, int gridY, int block, int sharedBytes, long[] args, long... writes) {
+    /** A kernel over an m x n output, one tile per block: grid (column tiles, row tiles). */
+    private void launchTiled(Kernel kernel, int m, int n, long[] args, long... writes) {
+        queue.launch(kernel, ceil(n, kernel.shape().tileColumns()), ceil(m, kernel.shape().tileRows()), args, writes);
+    }
+
+    /** A kernel of one thread per output element over {@code count} elements. */
+    private void launchElementwise(String name, long count, long[] args, long... writes) {
         Kernel kernel = kernels.kernel(name);
-        if (sharedBytes > STATIC_SHARED_LIMIT && sharedMemoryRaised.add(kernel)) kernels.allowSharedMemory(kernel, sharedBytes);
-        queue.launch(kernel, gridX, gridY, block, sharedBytes, args, writes);
-    }
-
-    private static int elementBlocks(long count) {
-        long blocks = (count + ELEMENTWISE_THREADS - 1) / ELEMENTWISE_THREADS;
+        long perBlock = (long) kernel.shape().tileRows() * kernel.shape().tileColumns();
+        long blocks = (count + perBlock - 1) / perBlock;
         if (blocks > Integer.MAX_VALUE) throw new IllegalArgumentException(count + " elements in one launch");
-        return (int) blocks;
+        queue.launch(kernel, (int) blocks, 1, args, writes);
     }
 
     private static int ceil(int a, int b) {

@@ -41,6 +41,7 @@ public final class CudaDriver {
     static final int CU_JIT_ERROR_LOG_BUFFER = 5;
     static final int CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES = 6;
     private static final int CUDA_SUCCESS = 0;
+    private static final int CUDA_ERROR_NOT_FOUND = 500;
     private static final int JIT_LOG_BYTES = 1 << 16;
 
     private static final Linker LINKER = Linker.nativeLinker();
@@ -54,8 +55,9 @@ public final class CudaDriver {
     private final MethodHandle cuInit, cuDriverGetVersion, cuDeviceGetCount, cuDeviceGet, cuDeviceGetName, cuDeviceGetAttribute;
     private final MethodHandle cuDevicePrimaryCtxRetain, cuDevicePrimaryCtxRelease, cuCtxSetCurrent;
     private final MethodHandle cuStreamCreate, cuStreamDestroy, cuStreamSynchronize;
-    private final MethodHandle cuModuleLoadDataEx, cuModuleUnload, cuModuleGetFunction, cuFuncSetAttribute, cuLaunchKernel;
-    private final MethodHandle cuMemAlloc, cuMemFree, cuMemAllocHost, cuMemFreeHost, cuMemGetInfo;
+    private final MethodHandle cuModuleLoadDataEx, cuModuleUnload, cuModuleGetFunction, cuModuleGetGlobal;
+    private final MethodHandle cuFuncSetAttribute, cuLaunchKernel;
+    private final MethodHandle cuMemAlloc, cuMemFree, cuMemAllocHost, cuMemFreeHost, cuMemGetInfo, cuMemcpyDtoH;
     private final MethodHandle cuMemcpyHtoDAsync, cuMemcpyDtoHAsync, cuMemcpyDtoDAsync;
     private final MethodHandle cuEventCreate, cuEventRecord, cuEventSynchronize, cuEventElapsedTime, cuEventDestroy;
     private final MethodHandle cuStreamBeginCapture, cuStreamEndCapture, cuGraphInstantiate, cuGraphLaunch;
@@ -81,6 +83,7 @@ public final class CudaDriver {
         cuModuleLoadDataEx = bind("cuModuleLoadDataEx", ADDRESS, ADDRESS, JAVA_INT, ADDRESS, ADDRESS);
         cuModuleUnload = bind("cuModuleUnload", ADDRESS);
         cuModuleGetFunction = bind("cuModuleGetFunction", ADDRESS, ADDRESS, ADDRESS);
+        cuModuleGetGlobal = bind("cuModuleGetGlobal_v2", ADDRESS, ADDRESS, ADDRESS, ADDRESS);
         cuFuncSetAttribute = bind("cuFuncSetAttribute", ADDRESS, JAVA_INT, JAVA_INT);
         cuLaunchKernel = bind("cuLaunchKernel", ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT,
                 JAVA_INT, ADDRESS, ADDRESS, ADDRESS);
@@ -89,6 +92,7 @@ public final class CudaDriver {
         cuMemAllocHost = bind("cuMemAllocHost_v2", ADDRESS, JAVA_LONG);
         cuMemFreeHost = bind("cuMemFreeHost", ADDRESS);
         cuMemGetInfo = bind("cuMemGetInfo_v2", ADDRESS, ADDRESS);
+        cuMemcpyDtoH = bind("cuMemcpyDtoH_v2", ADDRESS, JAVA_LONG, JAVA_LONG);
         cuMemcpyHtoDAsync = bind("cuMemcpyHtoDAsync_v2", JAVA_LONG, ADDRESS, JAVA_LONG, ADDRESS);
         cuMemcpyDtoHAsync = bind("cuMemcpyDtoHAsync_v2", ADDRESS, JAVA_LONG, JAVA_LONG, ADDRESS);
         cuMemcpyDtoDAsync = bind("cuMemcpyDtoDAsync_v2", JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS);
@@ -297,6 +301,25 @@ public final class CudaDriver {
             MemorySegment out = arena.allocate(ADDRESS);
             int rc = (int) cuModuleGetFunction.invokeExact(out, module, arena.allocateFrom(name));
             return rc == CUDA_SUCCESS ? Optional.of(out.get(ADDRESS, 0)) : Optional.empty();
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * A copy of the module's global variable {@code name} (a {@code __constant__} of the kernels), or empty when
+     * the module has none of that name.
+     */
+    Optional<MemorySegment> global(MemorySegment module, String name) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment address = arena.allocate(JAVA_LONG), size = arena.allocate(JAVA_LONG);
+            int rc = (int) cuModuleGetGlobal.invokeExact(address, size, module, arena.allocateFrom(name));
+            if (rc == CUDA_ERROR_NOT_FOUND) return Optional.empty();
+            check(rc, "cuModuleGetGlobal_v2(" + name + ")");
+            MemorySegment host = arena.allocate(size.get(JAVA_LONG, 0));
+            check((int) cuMemcpyDtoH.invokeExact(host, address.get(JAVA_LONG, 0), host.byteSize()),
+                    "cuMemcpyDtoH_v2(" + name + ")");
+            return Optional.of(MemorySegment.ofArray(host.toArray(ValueLayout.JAVA_BYTE)));
         } catch (Throwable t) {
             throw rethrow(t);
         }

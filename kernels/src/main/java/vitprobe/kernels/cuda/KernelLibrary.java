@@ -9,10 +9,13 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
+import static java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED;
+
 /**
  * The kernels of src/main/cuda: nvcc compiles each .cu file to PTX at build time (resources /ptx/FILE.ptx), and the
  * driver JIT-compiles the PTX for the card when the library is opened. {@link #SPECS} lists every entry point the
- * backend launches with its parameter list, which the static tests check against the PTX.
+ * backend launches with its parameter list, which the static tests check against the PTX. How to launch a kernel
+ * (block size, tile, shared memory) is not written here: each kernel exports its {@link LaunchShape}.
  */
 final class KernelLibrary implements AutoCloseable {
     /**
@@ -21,13 +24,29 @@ final class KernelLibrary implements AutoCloseable {
      */
     record Spec(String module, String parameters) {}
 
+    /**
+     * How a kernel is launched, as the kernel itself exports it (the LaunchShape constant NAME_launch of
+     * common.cuh): threads per block, the tileRows x tileColumns part of the output one block writes, and the
+     * dynamic shared memory it needs.
+     */
+    record LaunchShape(int threads, int tileRows, int tileColumns, int sharedBytes) {
+        static final long BYTES = 4 * Integer.BYTES;
+
+        static LaunchShape of(MemorySegment exported) {
+            int[] v = exported.toArray(JAVA_INT_UNALIGNED);
+            return new LaunchShape(v[0], v[1], v[2], v[3]);
+        }
+    }
+
     /** A loaded kernel; {@code id} is unique within the library (it identifies the kernel in graph keys). */
-    record Kernel(int id, String name, MemorySegment function, String parameters) {}
+    record Kernel(int id, String name, MemorySegment function, String parameters, LaunchShape shape) {}
 
     /** Head dimensions the attention kernels are instantiated for. */
     static final List<Integer> HEAD_DIMS = List.of(16, 32, 64);
 
     static final Map<String, Spec> SPECS = specs();
+
+    private static final int STATIC_SHARED_LIMIT = 48 * 1024;  // more dynamic shared memory must be allowed first
 
     private static Map<String, Spec> specs() {
         Map<String, Spec> s = new HashMap<>();
@@ -104,18 +123,25 @@ final class KernelLibrary implements AutoCloseable {
         if (k != null) return k;
         Spec spec = SPECS.get(name);
         if (spec == null) throw new IllegalArgumentException("no kernel named " + name);
-        MemorySegment function = driver.function(modules.get(spec.module()), name)
-                .orElseThrow(() -> new CudaException("kernel " + name + " missing from " + spec.module() + ".ptx"));
-        k = new Kernel(order.size(), name, function, spec.parameters());
+        MemorySegment module = modules.get(spec.module());
+        String file = spec.module() + ".ptx", shapeName = name + "_launch";
+        MemorySegment function = driver.function(module, name)
+                .orElseThrow(() -> new CudaException("kernel " + name + " missing from " + file));
+        MemorySegment exported = driver.global(module, shapeName)
+                .orElseThrow(() -> new CudaException("launch shape " + shapeName + " missing from " + file));
+        if (exported.byteSize() != LaunchShape.BYTES) {
+            throw new CudaException(shapeName + " in " + file + " is " + exported.byteSize() + " bytes, not "
+                    + LaunchShape.BYTES);
+        }
+        LaunchShape shape = LaunchShape.of(exported);
+        if (shape.sharedBytes() > STATIC_SHARED_LIMIT) {
+            driver.setFunctionAttribute(function, CudaDriver.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES,
+                    shape.sharedBytes(), name);
+        }
+        k = new Kernel(order.size(), name, function, spec.parameters(), shape);
         order.add(name);
         kernels.put(name, k);
         return k;
-    }
-
-    /** Allows a kernel more than 48 KiB of dynamic shared memory (needed once per kernel before such launches). */
-    void allowSharedMemory(Kernel kernel, int bytes) {
-        driver.setFunctionAttribute(kernel.function(), CudaDriver.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, bytes,
-                kernel.name());
     }
 
     @Override

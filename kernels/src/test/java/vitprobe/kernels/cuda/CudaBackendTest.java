@@ -87,6 +87,21 @@ class CudaBackendTest {
         }
     }
 
+    /**
+     * The launch shape of every kernel as the backend reads it, through the driver from the loaded module, is the one
+     * compiled into the PTX: the same symbol, size and field order on both sides.
+     */
+    @Test
+    void launchShapesAreReadAsTheKernelsExportThem() {
+        try (CudaBackend current = GpuTests.open(Precision.FP32);  // makes the device's context current
+             KernelLibrary library = new KernelLibrary(CudaDriver.get())) {
+            for (Map.Entry<String, KernelLibrary.Spec> e : KernelLibrary.SPECS.entrySet()) {
+                String kernel = e.getKey(), ptx = KernelPtx.of(e.getValue().module());
+                assertEquals(KernelPtx.launchShape(ptx, kernel).orElseThrow(), library.kernel(kernel).shape(), kernel);
+            }
+        }
+    }
+
     @ParameterizedTest
     @EnumSource(Precision.class)
     void linearMatchesCpu(Precision precision) {

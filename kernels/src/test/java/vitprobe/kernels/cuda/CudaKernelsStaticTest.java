@@ -22,8 +22,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Checks that need no GPU: the PTX is there wherever nvcc is, every kernel the backend launches exists with the
- * parameter list the backend passes, ptxas (for sm_90, what the driver JIT does on an H100/H200) reports no
- * local-memory spills, and device selection degrades cleanly without a GPU.
+ * parameter list the backend passes and exports its launch shape, ptxas (for sm_90, what the driver JIT does on an
+ * H100/H200) reports no local-memory spills, and device selection degrades cleanly without a GPU.
  */
 class CudaKernelsStaticTest {
     private static final Path CUDA_HOME = Path.of(System.getProperty("cuda.home", "/usr/local/cuda"));
@@ -63,6 +63,25 @@ class CudaKernelsStaticTest {
                 boolean ok = expected.equals("f32") ? t.equals("f32") : t.endsWith(expected) && !t.startsWith("f");
                 assertTrue(ok, e.getKey() + " parameter " + i + " is ." + t + ", the backend passes '" + kinds.charAt(i) + "'");
             }
+        }
+    }
+
+    /**
+     * Launch geometry is defined once, in the kernels: each exports it as the constant NAME_launch, which the backend
+     * reads from the loaded module. Here every kernel the backend launches has one, and its thread count is the
+     * block size the kernel is compiled for (__launch_bounds__, PTX .maxntid) where it declares one.
+     */
+    @Test
+    void everyKernelExportsTheLaunchShapeItIsBuiltFor() {
+        requireKernels();
+        for (Map.Entry<String, KernelLibrary.Spec> e : KernelLibrary.SPECS.entrySet()) {
+            String kernel = e.getKey(), module = e.getValue().module(), ptx = KernelPtx.of(module);
+            KernelLibrary.LaunchShape shape = KernelPtx.launchShape(ptx, kernel).orElseThrow(() -> new AssertionError(
+                    kernel + " exports no launch shape (" + kernel + "_launch) in " + module + ".ptx"));
+            assertTrue(shape.threads() > 0 && shape.threads() % 32 == 0 && shape.tileRows() > 0
+                    && shape.tileColumns() > 0 && shape.sharedBytes() >= 0, kernel + ": " + shape);
+            KernelPtx.maxThreads(ptx, kernel).ifPresent(bound -> assertEquals(bound, shape.threads(), kernel
+                    + " is compiled for blocks of " + bound + " threads, its launch shape says " + shape.threads()));
         }
     }
 
