@@ -13,7 +13,7 @@ import vitprobe.engine.extract.Extractor;
 import vitprobe.engine.extract.FeatureStore;
 import vitprobe.engine.extract.ModelId;
 import vitprobe.engine.extract.PatchSelection;
-import vitprobe.engine.extract.Precision;
+import vitprobe.weights.DType;
 import vitprobe.engine.extract.SampleSource;
 import vitprobe.engine.extract.Task;
 import vitprobe.kernels.Backend;
@@ -92,7 +92,7 @@ final class ExtractCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         Task which = Task.byKey(task);
         Set<Intermediate> types = tokenTypes();
-        Precision stored = Precision.byKey(dtype);
+        DType stored = DType.byKey(dtype);
         int perImage = patchesPerImage.equals("all") ? 0 : positive("--patches-per-image", patchesPerImage);
         PatchLabeling labeling = switch (patchLabels.toLowerCase(Locale.ROOT)) {
             case "majority" -> PatchLabeling.MAJORITY;
@@ -113,13 +113,13 @@ final class ExtractCommand implements Callable<Integer> {
             ExtractOptions options = new ExtractOptions(which, index, types, stored, shard,
                     which == Task.SEGMENTATION ? new PatchSelection(perImage, seed) : PatchSelection.ALL);
             try (Backend backend = deviceOptions.open(err); VisionTransformer vit = new VisionTransformer(w, backend)) {
-                err.printf("extracting %s from %s (%s) into %s%n", String.join(",", Intermediate.ids(types)), source.description(), which.key(), out);
+                err.printf("extracting %s from %s (%s) into %s%n", String.join(",", Intermediate.keys(types)), source.description(), which.key(), out);
                 ModelId id = ModelId.of(model, seed, w);
                 Extractor.Result r = new Extractor(vit, id, options, batch, decodeThreads, err).run(source, out);
                 err.printf(Locale.ROOT, "%d images in %d shards (%d resumed), %d skipped%s; %.2f images/s%n", r.images(), r.shards(), r.resumed(),
                         r.skipped(), r.skipped() > 0 ? " (listed in " + out.resolve(FeatureStore.REPORT) + ")" : "", r.imagesPerSecond());
                 err.println("stages: " + r.times().summary());
-                String type = Intermediate.ids(types).getFirst();
+                String type = Intermediate.keys(types).getFirst();
                 spec.commandLine().getOut().printf("wrote %s; probe files per token type and split, e.g. %s%n", out, out.resolve(type).resolve(source.splits().getFirst()));
             }
         }

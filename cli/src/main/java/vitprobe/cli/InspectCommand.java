@@ -12,7 +12,7 @@ import vitprobe.weights.ViTWeights;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 
-@Command(name = "inspect", description = "Print a checkpoint's detected layout, dimensions and dtype.")
+@Command(name = "inspect", description = "Print a checkpoint's detected format, dimensions and dtype.")
 final class InspectCommand implements Callable<Integer> {
     @Parameters(paramLabel = "MODEL", description = ModelOptions.HELP)
     String model;
@@ -30,7 +30,7 @@ final class InspectCommand implements Callable<Integer> {
             long params = w.parameters().stream().mapToLong(Param::elementCount).sum();
             PrintWriter out = spec.commandLine().getOut();
             out.printf("model       %s%n", w.source());
-            out.printf("layout      %s (%s)%n", c.layout().name().toLowerCase(), c.layout().description());
+            out.printf("format      %s (%s)%n", c.format().name().toLowerCase(), c.format().description());
             out.printf("dim         %d%n", c.dim());
             out.printf("depth       %d%n", c.depth());
             out.printf("heads       %d (head dim %d)%n", c.heads(), c.headDim());

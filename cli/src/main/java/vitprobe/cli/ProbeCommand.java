@@ -94,9 +94,11 @@ final class ProbeCommand implements Callable<Integer> {
     static final class RuleConverter implements CommandLine.ITypeConverter<Rule> {
         @Override
         public Rule convert(String value) {
-            Rule r = Rule.byKey(value);
-            if (r == null) throw new CommandLine.TypeConversionException("'" + value + "' is not a rule (hyperplane or cosine)");
-            return r;
+            try {
+                return Rule.byKey(value);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.TypeConversionException(e.getMessage());
+            }
         }
     }
 

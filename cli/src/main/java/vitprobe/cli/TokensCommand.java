@@ -69,7 +69,7 @@ final class TokensCommand implements Callable<Integer> {
 
     static final class IntermediateNames extends ArrayList<String> {
         IntermediateNames() {
-            super(Intermediate.ids(java.util.EnumSet.allOf(Intermediate.class)));
+            super(Intermediate.keys(java.util.EnumSet.allOf(Intermediate.class)));
         }
     }
 
@@ -97,7 +97,7 @@ final class TokensCommand implements Callable<Integer> {
                 writer.metadata("model", w.source())
                         .metadata("config", c.summary())
                         .metadata("blocks", capture.keySet().toString())
-                        .metadata("intermediates", String.join(",", Intermediate.ids(which)))
+                        .metadata("intermediates", String.join(",", Intermediate.keys(which)))
                         .metadata("images", inputTensor != null ? inputTensor.toString() : String.join(",", images.stream().map(Path::toString).toList()));
                 writer.write(out);
                 err.printf("wrote %s: %s%n", out, String.join(", ", result.keySet()));
@@ -146,7 +146,7 @@ final class TokensCommand implements Callable<Integer> {
             shape[0] = n;
             Activations acts = vit.forward(new FloatTensor(chunk, shape), capture);
             acts.all().forEach((block, tensors) -> tensors.forEach((which, t) ->
-                    parts.computeIfAbsent((prefixBlocks ? "block" + block + "." : "") + which.id(), k -> new ArrayList<>()).add(t)));
+                    parts.computeIfAbsent((prefixBlocks ? "block" + block + "." : "") + which.key(), k -> new ArrayList<>()).add(t)));
             double secs = (System.nanoTime() - start) / 1e9;
             err.printf("\r%d/%d images, %.2f img/s", from + n, total, (from + n) / secs);
             err.flush();

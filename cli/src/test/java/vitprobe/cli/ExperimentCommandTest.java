@@ -8,7 +8,7 @@ import vitprobe.probe.experiment.ExperimentConfig;
 import vitprobe.probe.experiment.ExperimentRunner;
 import vitprobe.report.Report;
 import vitprobe.io.Json;
-import vitprobe.weights.Layout;
+import vitprobe.weights.CheckpointFormat;
 import vitprobe.weights.ViTConfig;
 import vitprobe.weights.ViTWeights;
 
@@ -69,7 +69,7 @@ class ExperimentCommandTest {
                 k: 2
                 trials: 2
                 """);
-        ViTConfig tiny = new ViTConfig(Layout.TIMM, 32, 2, 2, 16, 64, 3, 64, 1e-6, ViTConfig.IMAGENET_MEAN,
+        ViTConfig tiny = new ViTConfig(CheckpointFormat.TIMM, 32, 2, 2, 16, 64, 3, 64, 1e-6, ViTConfig.IMAGENET_MEAN,
                 ViTConfig.IMAGENET_STD, "bicubic");
         ExperimentConfig config = ExperimentConfig.load(file);
         new ExperimentRunner(config, (reference, seed) -> ViTWeights.random(tiny, seed), new PrintWriter(new StringWriter())).run();

@@ -3,7 +3,7 @@ package vitprobe.cli;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import vitprobe.probe.ProbeData;
-import vitprobe.probe.TokenType;
+import vitprobe.probe.SampleKind;
 import vitprobe.probe.data.ExtractedFeatures;
 import vitprobe.io.Json;
 
@@ -50,7 +50,7 @@ class ExtractCommandTest {
         ProbeData train = ExtractedFeatures.load(out.resolve("k/train"));
         assertEquals(9, train.size());
         assertEquals(64, train.dim());
-        assertEquals(TokenType.CLS, train.tokens());
+        assertEquals(SampleKind.CLS, train.tokens());
         assertEquals(List.of("red-circle", "red-square", "red-triangle"), train.concepts());
         assertEquals(6, ExtractedFeatures.load(out.resolve("y_norm/test")).size());
         // A shard is itself a probe file; shard 0 holds red-circle 0..2 and the broken image, which is left out.
@@ -93,7 +93,7 @@ class ExtractCommandTest {
                 "--task", "segmentation", "--tokens", "q", "--patches-per-image", "10", "--block", "0");
         assertEquals(0, r.status(), r.err());
         ProbeData train = ExtractedFeatures.load(out.resolve("q/train"));
-        assertEquals(TokenType.PATCH, train.tokens());
+        assertEquals(SampleKind.PATCH, train.tokens());
         assertEquals(3 * 10, train.size());
         assertFalse(train.concepts().contains("red"), "color is excluded by default");
         assertTrue(train.hasCategories());

@@ -22,10 +22,10 @@ public final class Backends {
      * with a one-line reason.
      */
     public static Backend create(String device, String precision) {
-        Precision p = Precision.parse(precision);
+        Precision p = Precision.byKey(precision);
         return switch (device.toLowerCase(Locale.ROOT)) {
             case "cpu" -> {
-                if (p != Precision.FP32) throw new IllegalArgumentException("the CPU backend computes in fp32 only (asked for " + p.id() + ")");
+                if (p != Precision.FP32) throw new IllegalArgumentException("the CPU backend computes in fp32 only (asked for " + p.key() + ")");
                 yield new CpuBackend();
             }
             case "cuda" -> CudaBackend.open(p);

@@ -26,7 +26,7 @@ public final class ConceptTemplates {
     private static final int ROW_BLOCK = 256;
 
     private final Rule rule;
-    private final TokenType tokens;
+    private final SampleKind tokens;
     private final List<String> concepts;
     private final int dim;
     private final float[] directions;
@@ -42,7 +42,7 @@ public final class ConceptTemplates {
      * directions is row-major [C*dim] with C = concepts.size(); center (cosine only) may be null.
      * The arrays are copied.
      */
-    public ConceptTemplates(Rule rule, TokenType tokens, List<String> concepts, int dim, float[] directions,
+    public ConceptTemplates(Rule rule, SampleKind tokens, List<String> concepts, int dim, float[] directions,
                             float[] thresholds, float[] center) {
         int count = concepts.size();
         if (directions.length != (long) count * dim) throw new IllegalArgumentException("directions has " + directions.length + " values, expected " + count + "x" + dim);
@@ -75,10 +75,14 @@ public final class ConceptTemplates {
     public static ConceptTemplates load(Path file) {
         try (SafeTensors st = SafeTensors.open(file)) {
             Map<String, String> meta = st.metadata();
-            Rule rule = Rule.byKey(meta.getOrDefault("rule", ""));
-            if (rule == null) throw new SafetensorsException(file, null, "metadata 'rule' must be 'hyperplane' or 'cosine'");
-            TokenType tokens = TokenType.byKey(meta.getOrDefault("tokens", ""));
-            if (tokens == null) throw new SafetensorsException(file, null, "metadata 'tokens' must be 'cls' or 'patch'");
+            Rule rule;
+            SampleKind tokens;
+            try {
+                rule = Rule.byKey(meta.getOrDefault("rule", ""));
+                tokens = SampleKind.byKey(meta.getOrDefault("tokens", ""));
+            } catch (IllegalArgumentException e) {
+                throw new SafetensorsException(file, null, "metadata: " + e.getMessage());
+            }
             Tensor d = st.tensor("directions");
             if (d.rank() != 2 || d.dtype() != DType.F32) throw new SafetensorsException(file, "directions", "expected F32 [C,D], found " + d.dtype() + " " + d.shapeString());
             Tensor t = st.tensor("thresholds");
@@ -125,7 +129,7 @@ public final class ConceptTemplates {
         return rule;
     }
 
-    public TokenType tokens() {
+    public SampleKind tokens() {
         return tokens;
     }
 

@@ -35,7 +35,7 @@ public final class ProbeData {
     private final List<String> concepts;
     private final long[] groups;
     private final long[] categories;
-    private final TokenType tokens;
+    private final SampleKind tokens;
     /** Samples grouped by image: those of image g are groupSamples[groupStart[g] .. groupStart[g+1]). */
     private final int[] groupOf;
     private final int[] groupStart;
@@ -44,7 +44,7 @@ public final class ProbeData {
     private volatile BitSet[] categoryLabelled;
 
     private ProbeData(Path file, float[] features, int dim, byte[] labels, List<String> concepts, long[] groups,
-                      long[] categories, TokenType tokens) {
+                      long[] categories, SampleKind tokens) {
         this.file = file;
         this.dim = dim;
         if (dim <= 0) throw fail("features", "has no feature dimensions");
@@ -74,7 +74,7 @@ public final class ProbeData {
         for (int g = 0; g < groupCount; g++) groupStart[g + 1] += groupStart[g];
         int[] fill = Arrays.copyOf(groupStart, groupCount);
         for (int i = 0; i < size; i++) groupSamples[fill[groupOf[i]]++] = i;
-        this.tokens = tokens != null ? tokens : groupCount < size ? TokenType.PATCH : TokenType.CLS;
+        this.tokens = tokens != null ? tokens : groupCount < size ? SampleKind.PATCH : SampleKind.CLS;
     }
 
     /**
@@ -82,7 +82,7 @@ public final class ProbeData {
      * concepts.size(); groups, categories and tokens may be null (tokens is then inferred from the groups).
      */
     public static ProbeData of(float[] features, int dim, byte[] labels, List<String> concepts, long[] groups,
-                               long[] categories, TokenType tokens) {
+                               long[] categories, SampleKind tokens) {
         return new ProbeData(null, features, dim, labels, concepts, groups, categories, tokens);
     }
 
@@ -107,10 +107,13 @@ public final class ProbeData {
             long[] categories = st.has("categories") ? vector(file, st.tensor("categories")) : null;
             Map<String, String> meta = st.metadata();
             List<String> names = meta.containsKey("concepts") ? conceptNames(file, meta.get("concepts"), c) : defaultNames(c);
-            TokenType tokens = null;
+            SampleKind tokens = null;
             if (meta.containsKey("tokens")) {
-                tokens = TokenType.byKey(meta.get("tokens"));
-                if (tokens == null) throw new SafetensorsException(file, null, "metadata 'tokens' is '" + meta.get("tokens") + "', expected 'cls' or 'patch'");
+                try {
+                    tokens = SampleKind.byKey(meta.get("tokens"));
+                } catch (IllegalArgumentException e) {
+                    throw new SafetensorsException(file, null, "metadata 'tokens': " + e.getMessage());
+                }
             }
             return new ProbeData(file, f.toFloatArray(), Math.toIntExact(f.dim(1)), l.toByteArray(), names, groups, categories, tokens);
         }
@@ -248,7 +251,7 @@ public final class ProbeData {
         return concepts;
     }
 
-    public TokenType tokens() {
+    public SampleKind tokens() {
         return tokens;
     }
 
@@ -285,7 +288,7 @@ public final class ProbeData {
      */
     public boolean isNegative(int sample, int c) {
         if (labels[sample * conceptCount + c] != 0) return false;
-        return tokens != TokenType.PATCH || categories == null || labelledInCategory(sample, c);
+        return tokens != SampleKind.PATCH || categories == null || labelledInCategory(sample, c);
     }
 
     /** The samples that count as negatives of concept c ({@link #isNegative}), ascending. */

@@ -11,8 +11,9 @@ public enum Rule {
         return name().toLowerCase(java.util.Locale.ROOT);
     }
 
+    /** The rule a file or flag names, or an exception saying what it may name. */
     public static Rule byKey(String key) {
         for (Rule r : values()) if (r.key().equals(key)) return r;
-        return null;
+        throw new IllegalArgumentException("'" + key + "' is not a rule (hyperplane or cosine)");
     }
 }

@@ -31,7 +31,7 @@ class ConceptTemplatesTest {
 
     private static ConceptTemplates templates(Rule rule, boolean center) {
         List<String> names = java.util.stream.IntStream.range(0, CONCEPTS).mapToObj(c -> "c" + c).toList();
-        return new ConceptTemplates(rule, TokenType.PATCH, names, DIM, random(CONCEPTS * DIM, 1), random(CONCEPTS, 2),
+        return new ConceptTemplates(rule, SampleKind.PATCH, names, DIM, random(CONCEPTS * DIM, 1), random(CONCEPTS, 2),
                 center ? random(DIM, 3) : null);
     }
 

@@ -78,7 +78,7 @@ class CosineTrainerTest {
 
         /** Negatives: no c, and for patches with categories another concept of c's category. */
         private static boolean isNegative(ProbeData data, int i, int c) {
-            if (data.tokens() == TokenType.CLS || !data.hasCategories()) return true;
+            if (data.tokens() == SampleKind.CLS || !data.hasCategories()) return true;
             for (int o = 0; o < data.conceptCount(); o++) {
                 if (o != c && data.label(i, o) && data.category(o).equals(data.category(c))) return true;
             }

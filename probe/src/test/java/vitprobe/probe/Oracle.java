@@ -24,8 +24,8 @@ record Oracle(ProbeData train, ProbeData test, ConceptTemplates sklearn, double 
         try (SafeTensors st = SafeTensors.open(resource(name))) {
             List<String> concepts = concepts(st);
             int dim = (int) st.tensor("train_features").dim(1);
-            ProbeData train = ProbeData.of(st.tensor("train_features").toFloatArray(), dim, st.tensor("train_labels").toByteArray(), concepts, null, null, TokenType.CLS);
-            ProbeData test = ProbeData.of(st.tensor("test_features").toFloatArray(), dim, st.tensor("test_labels").toByteArray(), concepts, null, null, TokenType.CLS);
+            ProbeData train = ProbeData.of(st.tensor("train_features").toFloatArray(), dim, st.tensor("train_labels").toByteArray(), concepts, null, null, SampleKind.CLS);
+            ProbeData test = ProbeData.of(st.tensor("test_features").toFloatArray(), dim, st.tensor("test_labels").toByteArray(), concepts, null, null, SampleKind.CLS);
             return new Oracle(train, test, templates(st, concepts, dim), Double.parseDouble(st.metadata().get("C")));
         }
     }
@@ -68,7 +68,7 @@ record Oracle(ProbeData train, ProbeData test, ConceptTemplates sklearn, double 
             System.arraycopy(labels, i * c, l, k * c, c);
             k++;
         }
-        return ProbeData.of(f, dim, l, concepts, null, null, TokenType.CLS);
+        return ProbeData.of(f, dim, l, concepts, null, null, SampleKind.CLS);
     }
 
     private static double sum(float[] v) {
@@ -78,7 +78,7 @@ record Oracle(ProbeData train, ProbeData test, ConceptTemplates sklearn, double 
     }
 
     private static ConceptTemplates templates(SafeTensors st, List<String> concepts, int dim) {
-        return new ConceptTemplates(Rule.HYPERPLANE, TokenType.CLS, concepts, dim, st.tensor("directions").toFloatArray(),
+        return new ConceptTemplates(Rule.HYPERPLANE, SampleKind.CLS, concepts, dim, st.tensor("directions").toFloatArray(),
                 st.tensor("thresholds").toFloatArray(), null);
     }
 

@@ -49,7 +49,7 @@ class ProbeDataTest {
         assertEquals(3, d.size());
         assertEquals(2, d.dim());
         assertEquals(List.of("a", "b", "c"), d.concepts());
-        assertEquals(TokenType.PATCH, d.tokens(), "two samples of image 40: patches");
+        assertEquals(SampleKind.PATCH, d.tokens(), "two samples of image 40: patches");
         assertEquals(8L, d.category(2));
         Path copy = dir.resolve("copy.safetensors");
         d.save(copy);
@@ -68,7 +68,7 @@ class ProbeDataTest {
                 .addU8("labels", new long[]{2, 1}, new byte[]{1, 0})));
         assertArrayEquals(new float[]{1024, 3.140625f}, d.feature(1));
         assertEquals(List.of("concept0"), d.concepts());
-        assertEquals(TokenType.CLS, d.tokens());
+        assertEquals(SampleKind.CLS, d.tokens());
     }
 
     @Test
@@ -109,9 +109,9 @@ class ProbeDataTest {
     void patchNegativesCarryAnotherConceptOfTheSameCategory() {
         // concepts: a, b in category 0; c in category 1. Sample 3 is unlabelled.
         byte[] labels = {1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0};
-        Consumer<TokenType> check = tokens -> {
+        Consumer<SampleKind> check = tokens -> {
             ProbeData d = ProbeData.of(new float[4], 1, labels, List.of("a", "b", "c"), new long[]{0, 0, 1, 1}, new long[]{0, 0, 1}, tokens);
-            if (tokens == TokenType.PATCH) {
+            if (tokens == SampleKind.PATCH) {
                 assertArrayEquals(new int[]{1}, d.negatives(0), "only the b patch: c is another category, 3 unlabelled");
                 assertArrayEquals(new int[]{0}, d.negatives(1));
                 assertArrayEquals(new int[0], d.negatives(2), "c has no other concept in its category");
@@ -119,10 +119,10 @@ class ProbeDataTest {
                 assertArrayEquals(new int[]{1, 2, 3}, d.negatives(0), "for [CLS] tokens every sample without the concept");
             }
         };
-        check.accept(TokenType.PATCH);
-        check.accept(TokenType.CLS);
+        check.accept(SampleKind.PATCH);
+        check.accept(SampleKind.CLS);
         ProbeData noCategories = ProbeData.of(new float[4], 1, labels, List.of("a", "b", "c"), new long[]{0, 0, 1, 1}, null, null);
-        assertEquals(TokenType.PATCH, noCategories.tokens());
+        assertEquals(SampleKind.PATCH, noCategories.tokens());
         assertArrayEquals(new int[]{1, 2, 3}, noCategories.negatives(0), "without categories every sample without the concept");
     }
 

@@ -32,7 +32,7 @@ final class Synthetic {
             labels[i * concepts + c] = 1;
             for (int j = 0; j < dim; j++) features[i * dim + j] = proto[c][j] + (float) (noise * random.nextGaussian());
         }
-        return ProbeData.of(features, dim, labels, names(concepts), null, null, TokenType.CLS);
+        return ProbeData.of(features, dim, labels, names(concepts), null, null, SampleKind.CLS);
     }
 
     /**

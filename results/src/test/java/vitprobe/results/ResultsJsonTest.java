@@ -40,7 +40,7 @@ class ResultsJsonTest {
                         List.of(new QualitativePanel.Prediction("tiny", "cosine", 2, "0100", 0.5)))));
         Scores y = new Scores(0.5, 0.5, 0.5, 0.5), yNorm = new Scores(0.75, 0.5, 0.25, 0.5);
         return new ResultsDocument(ResultsDocument.FORMAT, experiment,
-                List.of(new ModelDescription("tiny", "random:tiny", true, "layout timm", 1)), 5,
+                List.of(new ModelDescription("tiny", "random:tiny", true, "format timm", 1)), 5,
                 List.of(new SkippedConcepts("tiny", "segmentation", List.of("striped"))), List.of(finding),
                 List.of(new LayerNormComparison("tiny", "segmentation", "cosine", 5, y, yNorm, yNorm.minus(y))),
                 List.of(panel), ROWS);

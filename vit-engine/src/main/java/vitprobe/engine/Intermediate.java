@@ -41,17 +41,18 @@ public enum Intermediate {
 
     /** Values per token: the model's width, the MLP's hidden width for mlp_hidden. */
     public int width(ViTConfig c) {
-        if (!perToken()) throw new IllegalArgumentException(id() + " is not a feature per token");
+        if (!perToken()) throw new IllegalArgumentException(key() + " is not a feature per token");
         return this == MLP_HIDDEN ? c.mlpDim() : c.dim();
     }
 
-    public String id() {
+    /** The name used in flags, configs and files ("y_norm"). */
+    public String key() {
         return name().toLowerCase(Locale.ROOT);
     }
 
-    public static Intermediate byId(String id) {
-        for (Intermediate i : values()) if (i.id().equals(id.trim().toLowerCase(Locale.ROOT))) return i;
-        throw new IllegalArgumentException("unknown intermediate '" + id.trim() + "' (known: " + String.join(", ", ids(EnumSet.allOf(Intermediate.class))) + ")");
+    public static Intermediate byKey(String id) {
+        for (Intermediate i : values()) if (i.key().equals(id.trim().toLowerCase(Locale.ROOT))) return i;
+        throw new IllegalArgumentException("unknown intermediate '" + id.trim() + "' (known: " + String.join(", ", keys(EnumSet.allOf(Intermediate.class))) + ")");
     }
 
     /** Parses a comma-separated list; "all" means every intermediate, "paper" the six paper token types. */
@@ -59,14 +60,14 @@ public enum Intermediate {
         if (list.trim().equals("all")) return EnumSet.allOf(Intermediate.class);
         if (list.trim().equals("paper")) return EnumSet.copyOf(PAPER);
         Set<Intermediate> set = EnumSet.noneOf(Intermediate.class);
-        for (String s : list.split(",")) if (!s.isBlank()) set.add(byId(s));
+        for (String s : list.split(",")) if (!s.isBlank()) set.add(byKey(s));
         if (set.isEmpty()) throw new IllegalArgumentException("no intermediates requested");
         return set;
     }
 
-    public static List<String> ids(Set<Intermediate> set) {
+    public static List<String> keys(Set<Intermediate> set) {
         List<String> out = new ArrayList<>();
-        for (Intermediate i : set) out.add(i.id());
+        for (Intermediate i : set) out.add(i.key());
         return out;
     }
 }

@@ -35,7 +35,7 @@ public final class CudaForwardBenchmark {
             String[] p = spec.split(":");
             String model = p[0];
             int batch = Integer.parseInt(p[1]);
-            Precision precision = Precision.parse(p[2]);
+            Precision precision = Precision.byKey(p[2]);
             ViTConfig config = switch (model) {
                 case "vits8" -> ViTConfig.vitSmall8();
                 case "vitb16" -> ViTConfig.vitBase16();
@@ -69,7 +69,7 @@ public final class CudaForwardBenchmark {
                     sixDevice[i] = gpu.takeTiming().computeMillis();
                 }
                 double d = median(device), s = median(sixDevice);
-                System.out.printf("ours %s %d %s %.1f %.1f %.3f %.3f%n", model, batch, precision.id(), batch * 1000 / d,
+                System.out.printf("ours %s %d %s %.1f %.1f %.3f %.3f%n", model, batch, precision.key(), batch * 1000 / d,
                         batch * 1000 / median(wall), d, s);
                 System.err.printf("%s on %s: device %s ms, wall %s ms, six %s ms%n", spec, gpu.name(), Arrays.toString(device),
                         Arrays.toString(wall), Arrays.toString(sixDevice));

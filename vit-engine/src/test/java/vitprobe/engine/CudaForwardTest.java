@@ -72,7 +72,7 @@ class CudaForwardTest {
         Assumptions.assumeFalse(emulated() && name.startsWith("timm-"), "timm fixtures run on a real GPU only");
         Path dir = FixtureAgreementTest.fixture(name);
         try (CudaBackend gpu = open(precision)) {
-            FixtureAgreementTest.assertLastBlockMatchesReference(dir, gpu, tolerance(precision), "cuda " + precision.id() + " " + name);
+            FixtureAgreementTest.assertLastBlockMatchesReference(dir, gpu, tolerance(precision), "cuda " + precision.key() + " " + name);
         }
     }
 
@@ -96,8 +96,8 @@ class CudaForwardTest {
             Map<Intermediate, FloatTensor> got = onGpu.forward(images, all).block(last);
             for (Intermediate which : Intermediate.values()) {
                 double err = FixtureAgreementTest.relativeError(got.get(which).data(), expected.get(which).data());
-                System.out.printf("cuda %s random input (seed %d) %-10s relative error %.3e%n", precision.id(), SEED, which.id(), err);
-                assertTrue(err < tolerance(precision), precision.id() + " " + which.id() + ": relative error " + err + " (seed " + SEED + ")");
+                System.out.printf("cuda %s random input (seed %d) %-10s relative error %.3e%n", precision.key(), SEED, which.key(), err);
+                assertTrue(err < tolerance(precision), precision.key() + " " + which.key() + ": relative error " + err + " (seed " + SEED + ")");
             }
         }
     }

@@ -50,12 +50,12 @@ class FixtureAgreementTest {
             int last = w.config().depth() - 1;
             Activations acts = vit.forward(images, Capture.paper(last));
             for (Intermediate which : Intermediate.PAPER) {
-                Tensor expected = ref.tensor(which.id());
+                Tensor expected = ref.tensor(which.key());
                 FloatTensor got = acts.get(last, which);
-                assertArrayEquals(expected.shape(), got.longShape(), which.id() + " shape");
+                assertArrayEquals(expected.shape(), got.longShape(), which.key() + " shape");
                 double err = relativeError(got.data(), expected.toFloatArray());
-                System.out.printf("%s %-6s relative error %.3e%n", label, which.id(), err);
-                assertTrue(err < tolerance, label + " " + which.id() + ": relative error " + err + " above " + tolerance);
+                System.out.printf("%s %-6s relative error %.3e%n", label, which.key(), err);
+                assertTrue(err < tolerance, label + " " + which.key() + ": relative error " + err + " above " + tolerance);
             }
         }
     }

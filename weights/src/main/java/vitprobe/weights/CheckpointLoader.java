@@ -14,7 +14,7 @@ import java.util.TreeSet;
 import java.util.function.Function;
 
 /**
- * Reads a ViT checkpoint in any supported layout into canonical {@link ViTWeights}. The layout is detected from
+ * Reads a ViT checkpoint in any supported format into canonical {@link ViTWeights}. The format is detected from
  * the key names; dimensions come from config.json when present and from tensor shapes otherwise.
  */
 public final class CheckpointLoader {
@@ -69,20 +69,20 @@ public final class CheckpointLoader {
 
     private static ViTWeights build(SafeTensors st, Map<String, Object> config, Overrides overrides) {
         Set<String> keys = st.names();
-        Layout layout;
+        CheckpointFormat format;
         String prefix;
         if ((prefix = findPrefix(keys, "blocks.0.attn.qkv.weight", "", "model.", "module.", "backbone.", "encoder.")) != null) {
-            layout = Layout.TIMM;
+            format = CheckpointFormat.TIMM;
         } else if ((prefix = findPrefix(keys, "encoder.layer.0.attention.attention.query.weight", "", "vit.")) != null) {
             boolean mae = keys.stream().anyMatch(k -> k.startsWith("decoder."))
                     || (config != null && "vit_mae".equals(config.get("model_type")));
-            layout = mae ? Layout.HF_VIT_MAE : Layout.HF_VIT;
+            format = mae ? CheckpointFormat.HF_VIT_MAE : CheckpointFormat.HF_VIT;
         } else {
             throw new CheckpointException(st.file() + ": not a ViT checkpoint we know (no 'blocks.0.attn.qkv.weight' "
                     + "of timm/DINO/MAE nor 'encoder.layer.0.attention.attention.query.weight' of transformers)");
         }
         Keys k = new Keys(st, prefix);
-        return layout == Layout.TIMM ? timm(k, config, overrides) : huggingFace(k, layout, config, overrides);
+        return format == CheckpointFormat.TIMM ? timm(k, config, overrides) : huggingFace(k, format, config, overrides);
     }
 
     private static String findPrefix(Set<String> keys, String probe, String... prefixes) {
@@ -123,14 +123,14 @@ public final class CheckpointLoader {
             return n;
         }
 
-        void checkComplete(Layout layout) {
+        void checkComplete(CheckpointFormat format) {
             List<String> unknown = new ArrayList<>();
             for (String name : st.names()) {
-                if (used.contains(name) || ignored(layout, name)) continue;
+                if (used.contains(name) || ignored(format, name)) continue;
                 unknown.add(name);
             }
             if (!missing.isEmpty() || !unknown.isEmpty()) {
-                StringBuilder sb = new StringBuilder(st.file() + ": does not match the " + layout.description() + " layout");
+                StringBuilder sb = new StringBuilder(st.file() + ": does not match the " + format.description() + " format");
                 if (!missing.isEmpty()) sb.append("; missing keys: ").append(String.join(", ", missing));
                 if (!unknown.isEmpty()) sb.append("; unknown keys: ").append(String.join(", ", unknown));
                 throw new CheckpointException(sb.toString());
@@ -138,9 +138,9 @@ public final class CheckpointLoader {
         }
 
         /** Keys that belong to heads, decoders or poolers, which an encoder probe never runs. */
-        boolean ignored(Layout layout, String name) {
+        boolean ignored(CheckpointFormat format, String name) {
             String n = name.startsWith(prefix) ? name.substring(prefix.length()) : name;
-            return switch (layout) {
+            return switch (format) {
                 case TIMM -> n.startsWith("head.") || n.startsWith("fc_norm.") || n.startsWith("decoder")
                         || n.equals("mask_token");
                 case HF_VIT, HF_VIT_MAE -> n.startsWith("pooler.") || name.startsWith("decoder.")
@@ -166,7 +166,7 @@ public final class CheckpointLoader {
         Param patchB = k.param("patch_embed.proj.bias");
         Param normW = k.param("norm.weight");
         Param normB = k.param("norm.bias");
-        k.checkComplete(Layout.TIMM);
+        k.checkComplete(CheckpointFormat.TIMM);
 
         Integer heads = null;
         float[] mean = ViTConfig.IMAGENET_MEAN, std = ViTConfig.IMAGENET_STD;
@@ -180,7 +180,7 @@ public final class CheckpointLoader {
                 if (pre.get("interpolation") instanceof String s) interpolation = s;
             }
         }
-        return assemble(Layout.TIMM, k, config, o, heads, null, mean, std, interpolation, patchW, patchB, cls, pos, blocks, normW, normB);
+        return assemble(CheckpointFormat.TIMM, k, config, o, heads, null, mean, std, interpolation, patchW, patchB, cls, pos, blocks, normW, normB);
     }
 
     /** timm's standard variants; the head count does not always follow dim / 64 (ViT-H has 16 heads of 80). */
@@ -199,7 +199,7 @@ public final class CheckpointLoader {
         return out;
     }
 
-    private static ViTWeights huggingFace(Keys k, Layout layout, Map<String, Object> config, Overrides o) {
+    private static ViTWeights huggingFace(Keys k, CheckpointFormat format, Map<String, Object> config, Overrides o) {
         int depth = k.countBlocks("encoder.layer.%d.attention.attention.query.weight");
         Param patchW = k.param("embeddings.patch_embeddings.projection.weight");
         Param patchB = k.param("embeddings.patch_embeddings.projection.bias");
@@ -219,7 +219,7 @@ public final class CheckpointLoader {
         }
         Param normW = k.param("layernorm.weight");
         Param normB = k.param("layernorm.bias");
-        k.checkComplete(layout);
+        k.checkComplete(format);
 
         Integer heads = null;
         Double eps = null;
@@ -227,7 +227,7 @@ public final class CheckpointLoader {
             if (config.get("num_attention_heads") instanceof Long h) heads = h.intValue();
             if (config.get("layer_norm_eps") instanceof Number e) eps = e.doubleValue();
         }
-        ViTWeights w = assemble(layout, k, config, o, heads, eps, ViTConfig.IMAGENET_MEAN, ViTConfig.IMAGENET_STD, "bicubic",
+        ViTWeights w = assemble(format, k, config, o, heads, eps, ViTConfig.IMAGENET_MEAN, ViTConfig.IMAGENET_STD, "bicubic",
                 patchW, patchB, cls, pos, blocks, normW, normB);
         if (config != null) {
             ViTConfig c = w.config();
@@ -262,7 +262,7 @@ public final class CheckpointLoader {
         return Param.concat(name, List.of(q, kk, v));
     }
 
-    private static ViTWeights assemble(Layout layout, Keys k, Map<String, Object> config, Overrides o,
+    private static ViTWeights assemble(CheckpointFormat format, Keys k, Map<String, Object> config, Overrides o,
                                        Integer heads, Double eps, float[] mean, float[] std, String interpolation,
                                        Param patchW, Param patchB, Param cls, Param pos, List<ViTWeights.Block> blocks,
                                        Param normW, Param normB) {
@@ -286,10 +286,10 @@ public final class CheckpointLoader {
         if (o.heads() != null) heads = o.heads();
         if (heads == null) heads = Math.max(1, dim / 64);
         if (o.eps() != null) eps = o.eps();
-        if (eps == null) eps = layout.defaultEps();
+        if (eps == null) eps = format.defaultEps();
         ViTConfig c;
         try {
-            c = new ViTConfig(layout, dim, blocks.size(), heads, patch, grid * patch, channels, mlp, eps, mean, std, interpolation);
+            c = new ViTConfig(format, dim, blocks.size(), heads, patch, grid * patch, channels, mlp, eps, mean, std, interpolation);
         } catch (IllegalArgumentException e) {
             throw new CheckpointException(file + ": " + e.getMessage());
         }

@@ -19,6 +19,17 @@ public enum DType {
         return this == F64 || this == F32 || this == F16 || this == BF16;
     }
 
+    /** The lower-case name used in flags, configs and manifests ("f16"). */
+    public String key() {
+        return name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    /** The dtype for a lower-case name, or an exception listing the known ones. */
+    public static DType byKey(String key) {
+        for (DType d : values()) if (d.key().equals(key.trim().toLowerCase(java.util.Locale.ROOT))) return d;
+        throw new IllegalArgumentException("unknown dtype '" + key + "'");
+    }
+
     /** The dtype for a header name, or null when the name is not a safetensors dtype. */
     public static DType byName(String name) {
         for (DType d : values()) if (d.name().equals(name)) return d;

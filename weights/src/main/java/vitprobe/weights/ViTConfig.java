@@ -5,7 +5,7 @@ package vitprobe.weights;
  *
  * @param tokens number of tokens per image: 1 [CLS] + (imageSize / patchSize)^2 patches
  */
-public record ViTConfig(Layout layout, int dim, int depth, int heads, int patchSize, int imageSize, int channels,
+public record ViTConfig(CheckpointFormat format, int dim, int depth, int heads, int patchSize, int imageSize, int channels,
                         int mlpDim, double layerNormEps, float[] mean, float[] std, String interpolation) {
 
     public static final float[] IMAGENET_MEAN = {0.485f, 0.456f, 0.406f};
@@ -40,9 +40,9 @@ public record ViTConfig(Layout layout, int dim, int depth, int heads, int patchS
         return patches() + 1;
     }
 
-    /** A timm-layout config for the standard ViT variants, e.g. {@code vit(384, 12, 6, 8)} for DINO ViT-S/8. */
+    /** A timm-format config for the standard ViT variants, e.g. {@code vit(384, 12, 6, 8)} for DINO ViT-S/8. */
     public static ViTConfig vit(int dim, int depth, int heads, int patchSize) {
-        return new ViTConfig(Layout.TIMM, dim, depth, heads, patchSize, 224, 3, 4 * dim, 1e-6,
+        return new ViTConfig(CheckpointFormat.TIMM, dim, depth, heads, patchSize, 224, 3, 4 * dim, 1e-6,
                 IMAGENET_MEAN, IMAGENET_STD, "bicubic");
     }
 
@@ -55,7 +55,7 @@ public record ViTConfig(Layout layout, int dim, int depth, int heads, int patchS
     }
 
     public String summary() {
-        return String.format("layout %s, dim %d, depth %d, heads %d (head dim %d), patch %d, image %d, tokens %d, mlp %d, eps %g",
-                layout.name().toLowerCase(), dim, depth, heads, headDim(), patchSize, imageSize, tokens(), mlpDim, layerNormEps);
+        return String.format("format %s, dim %d, depth %d, heads %d (head dim %d), patch %d, image %d, tokens %d, mlp %d, eps %g",
+                format.name().toLowerCase(), dim, depth, heads, headDim(), patchSize, imageSize, tokens(), mlpDim, layerNormEps);
     }
 }

@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 /**
- * Canonical ViT parameters, whatever checkpoint layout they came from. Names follow timm; linear weights are
+ * Canonical ViT parameters, whatever checkpoint format they came from. Names follow timm; linear weights are
  * PyTorch's [out, in]. Tensors are zero-copy views of the checkpoint mapping, which {@link #close()} releases.
  */
 public record ViTWeights(ViTConfig config, String source, DType dtype,

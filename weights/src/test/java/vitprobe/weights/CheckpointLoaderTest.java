@@ -23,7 +23,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import vitprobe.weights.CheckpointLoader.CheckpointException;
 import vitprobe.weights.CheckpointLoader.Overrides;
 
-/** Layout detection, dimensions, config.json, overrides and key checking, on the fixtures and on synthetic files. */
+/** CheckpointFormat detection, dimensions, config.json, overrides and key checking, on the fixtures and on synthetic files. */
 class CheckpointLoaderTest {
     @TempDir
     Path dir;
@@ -36,7 +36,7 @@ class CheckpointLoaderTest {
         try (ViTWeights w = CheckpointLoader.load(SharedFixtures.resolve(m.folder()))) {
             ViTConfig c = w.config();
             assertAll(
-                    () -> assertEquals(m.layout(), c.layout()),
+                    () -> assertEquals(m.format(), c.format()),
                     () -> assertEquals(m.dim(), c.dim(), "dim"),
                     () -> assertEquals(m.depth(), c.depth(), "depth"),
                     () -> assertEquals(m.heads(), c.heads(), "heads"),
@@ -110,7 +110,7 @@ class CheckpointLoaderTest {
     void timmWithoutConfigInfersDimsAndUsesTimmDefaults() {
         try (ViTWeights w = CheckpointLoader.load(SyntheticCheckpoints.write(dir, SyntheticCheckpoints.timm(128, 2, 4, 3)))) {
             ViTConfig c = w.config();
-            assertEquals(Layout.TIMM, c.layout());
+            assertEquals(CheckpointFormat.TIMM, c.format());
             assertEquals(List.of(128, 2, 2, 4, 12, 10, 512), List.of(c.dim(), c.depth(), c.heads(), c.patchSize(), c.imageSize(), c.tokens(), c.mlpDim()));
             assertEquals(1e-6, c.layerNormEps());
             assertEquals(DType.F32, w.dtype());
@@ -120,7 +120,7 @@ class CheckpointLoaderTest {
     @Test
     void huggingFaceWithoutConfigUsesHuggingFaceDefaults() {
         try (ViTWeights w = CheckpointLoader.load(SyntheticCheckpoints.write(dir, SyntheticCheckpoints.huggingFace(128, 1, 4, 2)))) {
-            assertEquals(Layout.HF_VIT, w.config().layout());
+            assertEquals(CheckpointFormat.HF_VIT, w.config().format());
             assertEquals(2, w.config().heads(), "dim / 64");
             assertEquals(1e-12, w.config().layerNormEps());
             assertEquals(5, w.config().tokens());
@@ -134,7 +134,7 @@ class CheckpointLoaderTest {
         keys.put("decoder.mask_token", shape(1, 1, 32));
         keys.put("vit.embeddings.mask_token", shape(1, 1, 64));
         try (ViTWeights w = CheckpointLoader.load(SyntheticCheckpoints.write(dir, keys))) {
-            assertEquals(Layout.HF_VIT_MAE, w.config().layout());
+            assertEquals(CheckpointFormat.HF_VIT_MAE, w.config().format());
             assertEquals(1e-12, w.config().layerNormEps());
             assertEquals("vit.embeddings.cls_token", w.clsToken().name());
         }
@@ -147,7 +147,7 @@ class CheckpointLoaderTest {
         keys.put("vit.pooler.dense.bias", shape(64));
         keys.put("classifier.weight", shape(10, 64));
         try (ViTWeights w = CheckpointLoader.load(SyntheticCheckpoints.write(dir, keys))) {
-            assertEquals(Layout.HF_VIT, w.config().layout());
+            assertEquals(CheckpointFormat.HF_VIT, w.config().format());
         }
     }
 
@@ -156,7 +156,7 @@ class CheckpointLoaderTest {
         SyntheticCheckpoints.write(dir, SyntheticCheckpoints.huggingFace(64, 1, 4, 2));
         SyntheticCheckpoints.config(dir, Map.of("model_type", "vit_mae"));
         try (ViTWeights w = CheckpointLoader.load(dir)) {
-            assertEquals(Layout.HF_VIT_MAE, w.config().layout());
+            assertEquals(CheckpointFormat.HF_VIT_MAE, w.config().format());
         }
     }
 
@@ -168,7 +168,7 @@ class CheckpointLoaderTest {
             keys.put(extra, shape(4));
         }
         try (ViTWeights w = CheckpointLoader.load(SyntheticCheckpoints.write(dir, keys))) {
-            assertEquals(Layout.TIMM, w.config().layout());
+            assertEquals(CheckpointFormat.TIMM, w.config().format());
             assertEquals("model.patch_embed.proj.weight", w.patchWeight().name());
             assertEquals(1, w.config().heads());
         }
@@ -181,7 +181,7 @@ class CheckpointLoaderTest {
         keys.put("head.weight", shape(10, 64));
         keys.put("mask_token", shape(1, 1, 64));
         try (ViTWeights w = CheckpointLoader.load(SyntheticCheckpoints.write(dir, keys))) {
-            assertEquals(Layout.TIMM, w.config().layout());
+            assertEquals(CheckpointFormat.TIMM, w.config().format());
         }
     }
 

@@ -58,8 +58,8 @@ class SafeTensorsFixturesTest {
             assertEquals(m.tensorCount(), st.names().size());
             assertEquals(m.metadata(), st.metadata());
             for (Tensor t : st.tensors().values()) assertEquals(m.dtype(), t.dtype(), t.name());
-            String patch = m.layout() == Layout.TIMM ? "patch_embed.proj.weight"
-                    : (m.layout() == Layout.HF_VIT_MAE ? "vit." : "") + "embeddings.patch_embeddings.projection.weight";
+            String patch = m.format() == CheckpointFormat.TIMM ? "patch_embed.proj.weight"
+                    : (m.format() == CheckpointFormat.HF_VIT_MAE ? "vit." : "") + "embeddings.patch_embeddings.projection.weight";
             assertArrayEquals(new long[] {m.dim(), 3, m.patch(), m.patch()}, st.tensor(patch).shape());
         }
     }

@@ -4,9 +4,9 @@ import vitprobe.kernels.Activation;
 import vitprobe.kernels.Backend;
 import vitprobe.kernels.LinearWeights;
 import vitprobe.kernels.Matrix;
-import vitprobe.kernels.cuda.CudaMatrix.Layout;
 import vitprobe.kernels.cuda.KernelLibrary.Kernel;
 import vitprobe.kernels.cuda.KernelLibrary.LaunchShape;
+import vitprobe.weights.DType;
 import vitprobe.weights.Param;
 
 import java.lang.foreign.MemorySegment;
@@ -16,7 +16,7 @@ import java.util.Map;
  * The CUDA backend: the kernels of src/main/cuda launched through the driver API (no toolkit, no cuBLAS at run
  * time). Operations are recorded, not run: {@link #synchronize()}, a download or an upload runs everything recorded
  * so far as one CUDA graph (see {@link CommandQueue}), so a forward costs one graph launch once its graph is cached.
- * Weights are uploaded once, in the precision's layout, and stay resident; activation buffers come from a caching
+ * Weights are uploaded once, in the precision's storage dtype, and stay resident; activation buffers come from a caching
  * pool, so a repeated forward reuses the same memory and replays the same graph.
  *
  * <p>Properties: {@value #DEVICE_PROPERTY} (device ordinal, default 0), {@value #GRAPHS_PROPERTY} (false: launch
@@ -102,7 +102,7 @@ public final class CudaBackend implements Backend {
         int version = driver.driverVersion();
         description = "cuda (" + driver.deviceName(device) + ", sm_" + major + minor + ", " + multiprocessors + " SMs, driver "
                 + version / 1000 + "." + version % 1000 / 10 + ", "
-                + precision.id() + (precision == Precision.FP32 ? " (linear " + (simtGemm ? "simt" : "3xtf32") + ", attention "
+                + precision.key() + (precision == Precision.FP32 ? " (linear " + (simtGemm ? "simt" : "3xtf32") + ", attention "
                 + (simtAttention ? "simt" : "3xtf32") + ")" : "")
                 + (profile ? ", profiling" : graphs ? ", graphs" : ", no graphs") + ")";
     }
@@ -135,7 +135,7 @@ public final class CudaBackend implements Backend {
         enter();
         check(data.length == (long) rows * cols, "upload of " + data.length + " floats as " + rows + "x" + cols);
         CudaMatrix m = new CudaMatrix(this, rows, cols);
-        queue.upload(data, write(m, Layout.F32));
+        queue.upload(data, write(m, DType.F32));
         return m;
     }
 
@@ -149,7 +149,7 @@ public final class CudaBackend implements Backend {
     @Override
     public void downloadAsync(Matrix src, float[] dst, int offset) {
         enter();
-        queue.download(read(src, Layout.F32), src.size(), dst, offset);
+        queue.download(read(src, DType.F32), src.size(), dst, offset);
     }
 
     @Override
@@ -202,17 +202,17 @@ public final class CudaBackend implements Backend {
         check(n % 2 == 0, "linear layers need an even number of outputs, got " + n);
         boolean bf16 = precision == Precision.BF16;
         check(k % (bf16 ? 8 : 4) == 0, "linear layers need in_features divisible by " + (bf16 ? 8 : 4) + ", got " + k);
-        long a = read(in, bf16 ? Layout.BF16 : Layout.F32);
-        long r = residual == null ? 0 : read(residual, Layout.F32);
-        Layout outLayout = bf16 && residual == null ? Layout.BF16 : Layout.F32;
-        long c = write(out, outLayout);
+        long a = read(in, bf16 ? DType.BF16 : DType.F32);
+        long r = residual == null ? 0 : read(residual, DType.F32);
+        DType outType = bf16 && residual == null ? DType.BF16 : DType.F32;
+        long c = write(out, outType);
         long[] args = {a, w.weights, w.biases, r, c, m, n, k, act == Activation.GELU ? 1 : 0};
         if (precision == Precision.FP32 && simtGemm) {
             launchTiled(kernels.kernel("gemm_simt_f32"), m, n, args, c);
             return;
         }
         String family = switch (precision) {
-            case BF16 -> "gemm_bf16_%s" + (outLayout == Layout.BF16 ? "_bf16out" : "_f32out");
+            case BF16 -> "gemm_bf16_%s" + (outType == DType.BF16 ? "_bf16out" : "_f32out");
             case FP32 -> "gemm_tf32x3_%s";
             case TF32 -> "gemm_tf32_%s";
         };
@@ -229,10 +229,10 @@ public final class CudaBackend implements Backend {
         int grid = size / patch, width = channels * patch * patch;
         check(images.size() == (long) batch * channels * size * size, "images do not hold " + batch + "x" + channels + "x" + size + "x" + size);
         check(out.rows() == batch * grid * grid && out.cols() == width, "patch matrix shape mismatch");
-        long src = read(images, Layout.F32);
-        Layout layout = precision == Precision.BF16 ? Layout.BF16 : Layout.F32;
-        long dst = write(out, layout);
-        launchElementwise(layout == Layout.BF16 ? "patchify_bf16" : "patchify_f32", out.size(),
+        long src = read(images, DType.F32);
+        DType dtype = precision == Precision.BF16 ? DType.BF16 : DType.F32;
+        long dst = write(out, dtype);
+        launchElementwise(dtype == DType.BF16 ? "patchify_bf16" : "patchify_f32", out.size(),
                 new long[]{src, dst, batch, channels, size, patch}, dst);
     }
 
@@ -243,11 +243,11 @@ public final class CudaBackend implements Backend {
         check(patchEmbeddings.rows() == batch * patches && patchEmbeddings.cols() == d, "patch embeddings shape mismatch");
         check(out.rows() == batch * tokens && cls.size() == d && pos.cols() == d, "token matrix shape mismatch");
         CudaMatrix pe = own(patchEmbeddings);
-        Layout layout = pe.bf16Current && !pe.f32Current ? Layout.BF16 : Layout.F32;
-        long in = read(pe, layout);
-        long o = write(out, Layout.F32);
-        launchElementwise(layout == Layout.BF16 ? "embed_tokens_bf16" : "embed_tokens_f32", out.size(),
-                new long[]{in, read(cls, Layout.F32), read(pos, Layout.F32), o, batch, tokens, d}, o);
+        DType dtype = pe.bf16Current && !pe.f32Current ? DType.BF16 : DType.F32;
+        long in = read(pe, dtype);
+        long o = write(out, DType.F32);
+        launchElementwise(dtype == DType.BF16 ? "embed_tokens_bf16" : "embed_tokens_f32", out.size(),
+                new long[]{in, read(cls, DType.F32), read(pos, DType.F32), o, batch, tokens, d}, o);
     }
 
     @Override
@@ -255,14 +255,14 @@ public final class CudaBackend implements Backend {
         enter();
         int n = in.cols(), rows = in.rows();
         check(out.rows() == rows && out.cols() == n && weight.size() == n && bias.size() == n, "layer norm shape mismatch");
-        Layout layout = precision == Precision.BF16 ? Layout.BF16 : Layout.F32;
-        Kernel kernel = kernels.kernel(layout == Layout.BF16 ? "layernorm_bf16" : "layernorm_f32");
+        DType dtype = precision == Precision.BF16 ? DType.BF16 : DType.F32;
+        Kernel kernel = kernels.kernel(dtype == DType.BF16 ? "layernorm_bf16" : "layernorm_f32");
         int widest = kernel.shape().tileColumns();
         check(n <= widest, "LayerNorm over " + n + " columns; the CUDA kernel handles up to " + widest);
-        long x = read(in, Layout.F32);
-        long y = write(out, layout);
+        long x = read(in, DType.F32);
+        long y = write(out, dtype);
         queue.launch(kernel, ceil(rows, kernel.shape().tileRows()), 1,
-                new long[]{x, read(weight, Layout.F32), read(bias, Layout.F32), y, rows, n, bits(eps)}, y);
+                new long[]{x, read(weight, DType.F32), read(bias, DType.F32), y, rows, n, bits(eps)}, y);
     }
 
     @Override
@@ -277,9 +277,9 @@ public final class CudaBackend implements Backend {
                 "attention with head dimension " + (double) d / heads + "; the CUDA kernels support " + KernelLibrary.HEAD_DIMS);
         check(batch * heads <= 65535, "batch x heads above 65535");
         boolean bf16 = precision == Precision.BF16;
-        long q = read(qkv, bf16 ? Layout.BF16 : Layout.F32);
-        long ctx = write(context, bf16 ? Layout.BF16 : Layout.F32);
-        long p = probabilities == null ? 0 : write(probabilities, Layout.F32);
+        long q = read(qkv, bf16 ? DType.BF16 : DType.F32);
+        long ctx = write(context, bf16 ? DType.BF16 : DType.F32);
+        long p = probabilities == null ? 0 : write(probabilities, DType.F32);
         float scale = (float) (1 / Math.sqrt(headDim));
         String family = bf16 ? "attention_bf16_hd"
                 : precision == Precision.TF32 ? "attention_tf32_hd"
@@ -294,8 +294,8 @@ public final class CudaBackend implements Backend {
     public void add(Matrix a, Matrix b, Matrix out) {
         enter();
         check(a.size() == b.size() && a.size() == out.size(), "add shape mismatch");
-        long x = read(a, Layout.F32), y = read(b, Layout.F32);
-        long o = write(out, Layout.F32);
+        long x = read(a, DType.F32), y = read(b, DType.F32);
+        long o = write(out, DType.F32);
         launchElementwise("add_f32", out.size(), new long[]{x, y, o, out.size()}, o);
     }
 
@@ -304,10 +304,10 @@ public final class CudaBackend implements Backend {
         enter();
         check(src.rows() == out.rows() && from >= 0 && from + out.cols() <= src.cols(), "column range outside the source");
         CudaMatrix s = own(src);
-        Layout layout = s.f32Current || !s.bf16Current ? Layout.F32 : Layout.BF16;
-        long in = read(s, layout);
-        long o = write(out, Layout.F32);
-        launchElementwise(layout == Layout.BF16 ? "copy_columns_bf16" : "copy_columns_f32", out.size(),
+        DType dtype = s.f32Current || !s.bf16Current ? DType.F32 : DType.BF16;
+        long in = read(s, dtype);
+        long o = write(out, DType.F32);
+        launchElementwise(dtype == DType.BF16 ? "copy_columns_bf16" : "copy_columns_f32", out.size(),
                 new long[]{in, o, src.rows(), src.cols(), from, out.cols()}, o);
     }
 
@@ -355,13 +355,13 @@ public final class CudaBackend implements Backend {
         return c;
     }
 
-    /** The address of {@code m}'s contents in {@code layout}, converting (recorded on the device) if needed. */
-    private long read(Matrix matrix, Layout layout) {
+    /** The address of {@code m}'s contents in {@code dtype}, converting (recorded on the device) if needed. */
+    private long read(Matrix matrix, DType dtype) {
         CudaMatrix m = own(matrix);
-        boolean f32 = layout == Layout.F32;
+        boolean f32 = dtype == DType.F32;
         if (f32 ? m.f32Current : m.bf16Current) return f32 ? m.f32 : m.bf16;
         boolean written = m.f32Current || m.bf16Current;
-        long to = buffer(m, layout);
+        long to = buffer(m, dtype);
         if (written) {
             if (f32) convert("convert_bf16_to_f32", m.bf16, to, m.size());
             else convert("convert_f32_to_bf16", m.f32, to, m.size());
@@ -371,21 +371,21 @@ public final class CudaBackend implements Backend {
         return to;
     }
 
-    /** The address to write {@code m} in {@code layout}; afterwards that copy alone is current. */
-    private long write(Matrix matrix, Layout layout) {
+    /** The address to write {@code m} in {@code dtype}; afterwards that copy alone is current. */
+    private long write(Matrix matrix, DType dtype) {
         CudaMatrix m = own(matrix);
-        long to = buffer(m, layout);
-        m.f32Current = layout == Layout.F32;
-        m.bf16Current = layout == Layout.BF16;
+        long to = buffer(m, dtype);
+        m.f32Current = dtype == DType.F32;
+        m.bf16Current = dtype == DType.BF16;
         return to;
     }
 
-    private long buffer(CudaMatrix m, Layout layout) {
-        if (layout == Layout.F32) {
-            if (m.f32 == 0) m.f32 = memory.allocate(m.size() * layout.bytes);
+    private long buffer(CudaMatrix m, DType dtype) {
+        if (dtype == DType.F32) {
+            if (m.f32 == 0) m.f32 = memory.allocate(m.size() * dtype.size());
             return m.f32;
         }
-        if (m.bf16 == 0) m.bf16 = memory.allocate(m.size() * layout.bytes);
+        if (m.bf16 == 0) m.bf16 = memory.allocate(m.size() * dtype.size());
         return m.bf16;
     }
 

@@ -8,16 +8,6 @@ import vitprobe.kernels.Matrix;
  * other one. Buffers are allocated on first use and returned to the backend's pool on close.
  */
 final class CudaMatrix implements Matrix {
-    enum Layout {
-        F32(4), BF16(2);
-
-        final int bytes;
-
-        Layout(int bytes) {
-            this.bytes = bytes;
-        }
-    }
-
     private final CudaBackend backend;
     private final int rows, cols;
     long f32, bf16;                    // device addresses, 0 while not allocated

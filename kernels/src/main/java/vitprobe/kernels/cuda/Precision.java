@@ -17,7 +17,7 @@ public enum Precision {
      */
     BF16;
 
-    public static Precision parse(String name) {
+    public static Precision byKey(String name) {
         return switch (name.toLowerCase(Locale.ROOT)) {
             case "fp32" -> FP32;
             case "tf32" -> TF32;
@@ -26,7 +26,7 @@ public enum Precision {
         };
     }
 
-    public String id() {
+    public String key() {
         return name().toLowerCase(Locale.ROOT);
     }
 }

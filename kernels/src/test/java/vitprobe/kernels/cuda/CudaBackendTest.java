@@ -76,7 +76,7 @@ class CudaBackendTest {
     /** Runs a check (given the backend and a label for its output) on the default kernels of a precision. */
     private static void onGpu(Precision precision, BiConsumer<CudaBackend, String> check) {
         try (CudaBackend gpu = GpuTests.open(precision)) {
-            check.accept(gpu, precision.id());
+            check.accept(gpu, precision.key());
         }
     }
 
@@ -188,7 +188,7 @@ class CudaBackendTest {
                     gpu.layerNorm(gx, gw, gb, 1e-6f, gy);
                     CPU.layerNorm(cx, cw, cb, 1e-6f, cy);
                     double tolerance = precision == Precision.BF16 ? 1e-2 : 1e-6;  // LayerNorm itself is fp32 in every mode
-                    assertClose(host(gpu, gy), host(CPU, cy), tolerance, precision.id() + " layerNorm width " + width);
+                    assertClose(host(gpu, gy), host(CPU, cy), tolerance, precision.key() + " layerNorm width " + width);
                 }
             }
         }
@@ -207,7 +207,7 @@ class CudaBackendTest {
                 gpu.patchify(gi, batch, channels, size, patch, gp);
                 CPU.patchify(ci, batch, channels, size, patch, cp);
                 // bf16 mode stores patches in bf16 (GEMM input): 2^-9 relative rounding at most.
-                assertClose(host(gpu, gp), host(CPU, cp), precision == Precision.BF16 ? 4e-3 : 0, precision.id() + " patchify");
+                assertClose(host(gpu, gp), host(CPU, cp), precision == Precision.BF16 ? 4e-3 : 0, precision.key() + " patchify");
             }
             try (Matrix gpe = gpu.upload(pe, batch * grid * grid, d); Matrix cpe = CPU.upload(pe, batch * grid * grid, d);
                  Matrix gc = gpu.upload(cls, 1, d); Matrix cc = CPU.upload(cls, 1, d);
@@ -217,13 +217,13 @@ class CudaBackendTest {
                  Matrix gcol = poisoned(gpu, batch * tokens, 5); Matrix ccol = CPU.allocate(batch * tokens, 5)) {
                 gpu.embedTokens(gpe, gc, gpos, batch, gt);
                 CPU.embedTokens(cpe, cc, cpos, batch, ct);
-                assertArrayEquals(host(CPU, ct), host(gpu, gt), precision.id() + " embedTokens");
+                assertArrayEquals(host(CPU, ct), host(gpu, gt), precision.key() + " embedTokens");
                 gpu.add(gt, gt, gs);
                 CPU.add(ct, ct, cs);
-                assertArrayEquals(host(CPU, cs), host(gpu, gs), precision.id() + " add");
+                assertArrayEquals(host(CPU, cs), host(gpu, gs), precision.key() + " add");
                 gpu.copyColumns(gs, 7, gcol);
                 CPU.copyColumns(cs, 7, ccol);
-                assertArrayEquals(host(CPU, ccol), host(gpu, gcol), precision.id() + " copyColumns");
+                assertArrayEquals(host(CPU, ccol), host(gpu, gcol), precision.key() + " copyColumns");
             }
         }
     }
@@ -267,9 +267,9 @@ class CudaBackendTest {
             gpu.synchronize();
             CPU.layerNorm(cx, cw, cb, 1e-6f, cy);
             float[] expected = host(CPU, cy);
-            assertClose(first, expected, precision == Precision.BF16 ? 1e-2 : 1e-6, precision.id() + " download before overwrite");
+            assertClose(first, expected, precision == Precision.BF16 ? 1e-2 : 1e-6, precision.key() + " download before overwrite");
             for (int i = 0; i < expected.length; i++) expected[i] *= 2;
-            assertClose(second, expected, precision == Precision.BF16 ? 1e-2 : 1e-6, precision.id() + " download after overwrite");
+            assertClose(second, expected, precision == Precision.BF16 ? 1e-2 : 1e-6, precision.key() + " download after overwrite");
         }
     }
 

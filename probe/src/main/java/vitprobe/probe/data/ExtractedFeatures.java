@@ -2,7 +2,7 @@ package vitprobe.probe.data;
 
 import vitprobe.engine.extract.FeatureStore;
 import vitprobe.probe.ProbeData;
-import vitprobe.probe.TokenType;
+import vitprobe.probe.SampleKind;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,9 +17,11 @@ public final class ExtractedFeatures {
     public static ProbeData load(Path folderOrFile) {
         if (!Files.isDirectory(folderOrFile)) return ProbeData.load(folderOrFile);
         FeatureStore.Features f = FeatureStore.read(folderOrFile);
-        TokenType tokens = f.tokens() == null ? null : TokenType.byKey(f.tokens());
-        if (f.tokens() != null && tokens == null) {
-            throw new IllegalArgumentException(folderOrFile + ": metadata 'tokens' is '" + f.tokens() + "', expected 'cls' or 'patch'");
+        SampleKind tokens;
+        try {
+            tokens = f.tokens() == null ? null : SampleKind.byKey(f.tokens());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(folderOrFile + ": metadata 'tokens': " + e.getMessage());
         }
         return ProbeData.of(f.features(), f.dim(), f.labels(), f.concepts(), f.groups(), f.categories(), tokens);
     }

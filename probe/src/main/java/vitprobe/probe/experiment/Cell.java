@@ -53,7 +53,7 @@ record Cell(String model, Task task, Intermediate token, Rule rule, Integer k) {
     }
 
     private Path folder(Path output) {
-        return output.resolve("cells").resolve(model).resolve(task.key()).resolve(token.id());
+        return output.resolve("cells").resolve(model).resolve(task.key()).resolve(token.key());
     }
 
     private String stem() {
@@ -61,7 +61,7 @@ record Cell(String model, Task task, Intermediate token, Rule rule, Integer k) {
     }
 
     String label() {
-        return model + " · " + task.key() + " · " + token.id() + " · " + rule.key() + (k == null ? "" : " k=" + k);
+        return model + " · " + task.key() + " · " + token.key() + " · " + rule.key() + (k == null ? "" : " k=" + k);
     }
 
     /** The cell's stored result when it was computed with these settings, else null (to be computed). */
@@ -87,7 +87,7 @@ record Cell(String model, Task task, Intermediate token, Rule rule, Integer k) {
 
     /** The fields that identify the cell in results.json and results.csv. */
     CellKey key() {
-        return new CellKey(model, task.key(), token.id(), rule.key(), k);
+        return new CellKey(model, task.key(), token.key(), rule.key(), k);
     }
 
     /**

@@ -7,7 +7,7 @@ import org.yaml.snakeyaml.error.Mark;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
 import org.yaml.snakeyaml.error.YAMLException;
 import vitprobe.engine.Intermediate;
-import vitprobe.engine.extract.Precision;
+import vitprobe.weights.DType;
 import vitprobe.engine.extract.SampleSource;
 import vitprobe.engine.extract.Task;
 import vitprobe.probe.Rule;
@@ -49,7 +49,7 @@ import java.util.stream.Collectors;
  */
 public record ExperimentConfig(Path file, Path output, List<ModelSpec> models, List<Intermediate> tokens, List<Rule> rules,
                                List<TaskSpec> tasks, List<Integer> ks, int trials, int block, long seed, int batch,
-                               Precision dtype, String precision, String device, String solver, boolean center,
+                               DType dtype, String precision, String device, String solver, boolean center,
                                int qualitativeImages, int qualitativeCandidates) {
 
     /** A model of the grid: its name in folders, figures and tables, and what to load. */
@@ -138,10 +138,10 @@ public record ExperimentConfig(Path file, Path output, List<ModelSpec> models, L
     private static ExperimentConfig parse(Node root, Path base, Path defaultOutput) {
         root.requireKnown(KEYS);
         List<ModelSpec> models = models(root, base);
-        List<Intermediate> tokens = root.names("tokens", Intermediate.ids(Intermediate.PAPER), t -> {
-            for (Intermediate i : PROBEABLE) if (i.id().equals(t)) return i;
+        List<Intermediate> tokens = root.names("tokens", Intermediate.keys(Intermediate.PAPER), t -> {
+            for (Intermediate i : PROBEABLE) if (i.key().equals(t)) return i;
             return null;
-        }, "token type", String.join(", ", Intermediate.ids(PROBEABLE)));
+        }, "token type", String.join(", ", Intermediate.keys(PROBEABLE)));
         List<Rule> rules = root.names("rules", List.of("hyperplane", "cosine"), Rule::byKey, "rule", "hyperplane, cosine");
         List<TaskSpec> tasks = tasks(root, base);
         List<Integer> ks = root.positiveInts("k", List.of(10L));
@@ -149,7 +149,7 @@ public record ExperimentConfig(Path file, Path output, List<ModelSpec> models, L
         int block = (int) root.integer("block", -1);
         long seed = root.integer("seed", 0);
         int batch = root.positiveInt("batch", 16);
-        Precision dtype = root.choice("dtype", "f16", Precision::byKey);
+        DType dtype = root.choice("dtype", "f16", d -> List.of("f32", "f16").contains(d) ? DType.byKey(d) : null);
         String precision = root.choice("precision", "fp32", p -> List.of("fp32", "tf32", "bf16").contains(p) ? p : null);
         String device = root.choice("device", "auto", d -> List.of("auto", "cpu", "cuda").contains(d) ? d : null);
         String solver = root.choice("solver", "mined", s -> List.of("mined", "lbfgs").contains(s) ? s : null);
@@ -256,7 +256,7 @@ public record ExperimentConfig(Path file, Path output, List<ModelSpec> models, L
                     t.task() == Task.SEGMENTATION ? t.patchesPerImage() : null));
         }
         return new Experiment(file.toAbsolutePath().normalize().toString(), models,
-                tokens.stream().map(Intermediate::id).toList(), rules.stream().map(Rule::key).toList(), tasks, ks,
+                tokens.stream().map(Intermediate::key).toList(), rules.stream().map(Rule::key).toList(), tasks, ks,
                 trials, block, seed, dtype.key(), precision, solver, center);
     }
 

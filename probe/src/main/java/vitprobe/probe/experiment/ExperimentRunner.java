@@ -100,7 +100,7 @@ public final class ExperimentRunner {
                     Path features = extract(vit, id, m, t);
                     for (Intermediate token : config.tokens()) {
                         List<Cell> cells = plan.stream().filter(c -> c.model().equals(m.name()) && c.task() == t.task() && c.token() == token).toList();
-                        probe(cells, t, features.resolve(token.id()));
+                        probe(cells, t, features.resolve(token.key()));
                     }
                 }
             }

@@ -185,7 +185,7 @@ final class QualitativePanels {
     /** Concepts that label only some of the stored patches of the test images showing them. */
     private Set<String> localised(Column column, TaskSpec task) {
         Path features = config.output().resolve("features").resolve(column.model()).resolve(task.task().key())
-                .resolve(column.token().id()).resolve(task.testSplit());
+                .resolve(column.token().key()).resolve(task.testSplit());
         ProbeData test = ExtractedFeatures.load(features);
         Set<String> out = new LinkedHashSet<>();
         for (int c = 0; c < test.conceptCount(); c++) {
@@ -288,7 +288,7 @@ final class QualitativePanels {
         }
         List<QualitativePanel.Column> cols = new ArrayList<>();
         for (Column c : columns) {
-            cols.add(new QualitativePanel.Column(c.model(), c.rule().key(), c.token().id(), c.k(),
+            cols.add(new QualitativePanel.Column(c.model(), c.rule().key(), c.token().key(), c.k(),
                     c.conceptF1().get(concept)));
         }
         return new QualitativePanel(kind, concept, meanF1(columns, concept), cols, images);

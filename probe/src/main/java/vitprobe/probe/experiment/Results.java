@@ -125,7 +125,7 @@ final class Results {
     }
 
     private static double metricOf(List<ResultRow> rows, Intermediate token, Rule rule, String metric) {
-        return rows.stream().filter(r -> r.cell().token().equals(token.id()) && r.cell().rule().equals(rule.key()))
+        return rows.stream().filter(r -> r.cell().token().equals(token.key()) && r.cell().rule().equals(rule.key()))
                 .mapToDouble(r -> r.metric(metric)).findFirst().orElseThrow();
     }
 

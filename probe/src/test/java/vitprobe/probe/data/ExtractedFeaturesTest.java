@@ -8,13 +8,13 @@ import vitprobe.engine.extract.ExtractOptions;
 import vitprobe.engine.extract.Extractor;
 import vitprobe.engine.extract.ModelId;
 import vitprobe.engine.extract.PatchSelection;
-import vitprobe.engine.extract.Precision;
+import vitprobe.weights.DType;
 import vitprobe.engine.extract.SampleSource;
 import vitprobe.engine.extract.Task;
 import vitprobe.kernels.Backends;
 import vitprobe.probe.ProbeData;
-import vitprobe.probe.TokenType;
-import vitprobe.weights.Layout;
+import vitprobe.probe.SampleKind;
+import vitprobe.weights.CheckpointFormat;
 import vitprobe.weights.ViTConfig;
 import vitprobe.weights.ViTWeights;
 
@@ -27,7 +27,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Extraction from the synthetic sets, read back as probe data. */
 class ExtractedFeaturesTest {
-    static final ViTConfig TINY = new ViTConfig(Layout.TIMM, 32, 2, 2, 8, 32, 3, 64, 1e-6, ViTConfig.IMAGENET_MEAN, ViTConfig.IMAGENET_STD, "bicubic");
+    static final ViTConfig TINY = new ViTConfig(CheckpointFormat.TIMM, 32, 2, 2, 8, 32, 3, 64, 1e-6, ViTConfig.IMAGENET_MEAN, ViTConfig.IMAGENET_STD, "bicubic");
 
     @TempDir
     Path dir;
@@ -42,11 +42,11 @@ class ExtractedFeaturesTest {
     void classificationShardsLoadAsClsProbeData() throws Exception {
         Synthetic.writeImageFolder(dir.resolve("set"), 3, 5, 2, 48, 40, 1);
         extract(ImageFolder.open(dir.resolve("set")), new ExtractOptions(Task.CLASSIFICATION, 1, EnumSet.of(Intermediate.K, Intermediate.Y),
-                Precision.F16, 4, PatchSelection.ALL), dir.resolve("out"));
+                DType.F16, 4, PatchSelection.ALL), dir.resolve("out"));
         ProbeData train = ExtractedFeatures.load(dir.resolve("out/k/train"));
         assertEquals(15, train.size());
         assertEquals(32, train.dim());
-        assertEquals(TokenType.CLS, train.tokens());
+        assertEquals(SampleKind.CLS, train.tokens());
         assertEquals(List.of("red-circle", "red-square", "red-triangle"), train.concepts());
         for (int c = 0; c < 3; c++) assertEquals(5, train.positives(c).length);
         assertEquals(6, ExtractedFeatures.load(dir.resolve("out/y/test")).size());
@@ -57,9 +57,9 @@ class ExtractedFeaturesTest {
     void segmentationShardsLoadAsPatchProbeDataWithCategories() throws Exception {
         Synthetic.writeBroden(dir.resolve("broden"), 6, 32, 2);
         extract(Broden.open(dir.resolve("broden")), new ExtractOptions(Task.SEGMENTATION, 0, EnumSet.of(Intermediate.V),
-                Precision.F32, 2, new PatchSelection(6, 0)), dir.resolve("out"));
+                DType.F32, 2, new PatchSelection(6, 0)), dir.resolve("out"));
         ProbeData train = ExtractedFeatures.load(dir.resolve("out/v/train"));
-        assertEquals(TokenType.PATCH, train.tokens());
+        assertEquals(SampleKind.PATCH, train.tokens());
         assertEquals(5, train.imageCount()); // every fourth image is in val
         assertEquals(5 * 6, train.size());
         assertTrue(train.hasCategories());

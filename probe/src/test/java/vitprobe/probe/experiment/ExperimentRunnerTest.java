@@ -5,7 +5,7 @@ import org.junit.jupiter.api.io.TempDir;
 import vitprobe.probe.data.Synthetic;
 import vitprobe.io.Json;
 import vitprobe.io.FolderLock;
-import vitprobe.weights.Layout;
+import vitprobe.weights.CheckpointFormat;
 import vitprobe.weights.ViTConfig;
 import vitprobe.weights.ViTWeights;
 
@@ -31,7 +31,7 @@ class ExperimentRunnerTest {
     @TempDir
     Path dir;
 
-    static final ViTConfig TINY = new ViTConfig(Layout.TIMM, 32, 2, 2, 16, 64, 3, 64, 1e-6,
+    static final ViTConfig TINY = new ViTConfig(CheckpointFormat.TIMM, 32, 2, 2, 16, 64, 3, 64, 1e-6,
             ViTConfig.IMAGENET_MEAN, ViTConfig.IMAGENET_STD, "bicubic");
     static final ExperimentRunner.ModelLoader LOADER = (reference, seed) -> ViTWeights.random(TINY, seed);
 

@@ -1,5 +1,6 @@
 package vitprobe.engine.extract;
 
+import vitprobe.weights.DType;
 import vitprobe.engine.Intermediate;
 import vitprobe.weights.ViTConfig;
 
@@ -13,10 +14,11 @@ import java.util.Set;
  *
  * @param block       the block whose intermediates are stored, 0-based
  * @param tokens      the token types (intermediates) stored, one folder each
+ * @param dtype       how features are stored: F32 as computed, or F16 (half the disk)
  * @param shardImages images per shard: the unit of atomic writes and of resuming
  * @param patches     which patch tokens are kept per image (segmentation only)
  */
-public record ExtractOptions(Task task, int block, Set<Intermediate> tokens, Precision precision, int shardImages,
+public record ExtractOptions(Task task, int block, Set<Intermediate> tokens, DType dtype, int shardImages,
                              PatchSelection patches) {
     /** Feature values a shard may hold in memory before it is written (512 MiB of float32). */
     private static final long SHARD_FLOATS = 1L << 27;
@@ -25,6 +27,9 @@ public record ExtractOptions(Task task, int block, Set<Intermediate> tokens, Pre
         if (tokens.isEmpty()) throw new IllegalArgumentException("no token types requested");
         if (shardImages < 1) throw new IllegalArgumentException("images per shard must be at least 1, got " + shardImages);
         if (block < 0) throw new IllegalArgumentException("block must be 0 or more, got " + block);
+        if (dtype != DType.F32 && dtype != DType.F16) {
+            throw new IllegalArgumentException("features are stored as f32 or f16, not " + dtype.key());
+        }
         requirePerToken(tokens);
         tokens = Collections.unmodifiableSet(EnumSet.copyOf(tokens));
     }
@@ -33,7 +38,7 @@ public record ExtractOptions(Task task, int block, Set<Intermediate> tokens, Pre
     public static void requirePerToken(Set<Intermediate> tokens) {
         for (Intermediate t : tokens) {
             if (!t.perToken()) {
-                throw new IllegalArgumentException(t.id() + " cannot be extracted: it is an attention map"
+                throw new IllegalArgumentException(t.key() + " cannot be extracted: it is an attention map"
                         + " [B, heads, N, N], not a feature per token (vitprobe tokens writes it whole)");
             }
         }

@@ -150,10 +150,10 @@ public final class Extractor {
         m.put("dataset", source.description());
         m.put("task", options.task().key());
         m.put("tokens", options.task().tokens());
-        m.put("token_types", Intermediate.ids(options.tokens()));
+        m.put("token_types", Intermediate.keys(options.tokens()));
         m.put("block", options.block());
         m.put("dim", c.dim());
-        m.put("precision", options.precision().key());
+        m.put("dtype", options.dtype().key());
         // A backend may round differently with the batch composition (e.g. GEMM tiling chosen by row count), so a
         // resumed run must use the same backend and batch size to repeat the bytes of an uninterrupted one.
         m.put("backend", vit.backend().numerics());
@@ -206,7 +206,7 @@ public final class Extractor {
         }
         long t0 = System.nanoTime();
         ViTConfig c = vit.config();
-        ShardBuilder.Header header = new ShardBuilder.Header(options.task(), options.precision(), options.block(),
+        ShardBuilder.Header header = new ShardBuilder.Header(options.task(), options.dtype(), options.block(),
                 model.name(), job.split, c, concepts.names(), concepts.categories(), concepts.categoryNames());
         for (Intermediate t : options.tokens()) shard.write(FeatureStore.shardFile(out, t, job.split, job.index), t, header);
         times.add(StageTimes.Stage.WRITE, System.nanoTime() - t0);

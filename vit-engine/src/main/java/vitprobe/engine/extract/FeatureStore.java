@@ -46,7 +46,7 @@ public final class FeatureStore {
     private FeatureStore() {}
 
     public static Path shardFile(Path out, Intermediate token, String split, int index) {
-        return out.resolve(token.id()).resolve(split).resolve(shardName(index));
+        return out.resolve(token.key()).resolve(split).resolve(shardName(index));
     }
 
     static String shardName(int index) {
@@ -121,7 +121,7 @@ public final class FeatureStore {
     /** Temporary files that a killed run left behind (see {@link AtomicFiles}). */
     static void removePartialFiles(Path out, Set<Intermediate> tokens, Set<String> splits) throws IOException {
         List<Path> dirs = new ArrayList<>(List.of(out));
-        for (Intermediate t : tokens) for (String s : splits) dirs.add(out.resolve(t.id()).resolve(s));
+        for (Intermediate t : tokens) for (String s : splits) dirs.add(out.resolve(t.key()).resolve(s));
         for (Path dir : dirs) if (Files.isDirectory(dir)) AtomicFiles.removeStalePartials(dir);
     }
 

@@ -1,5 +1,6 @@
 package vitprobe.engine.extract;
 
+import vitprobe.weights.DType;
 import vitprobe.engine.Intermediate;
 import vitprobe.io.Json;
 import vitprobe.weights.SafetensorsWriter;
@@ -51,7 +52,7 @@ final class ShardBuilder {
         for (int i = 0; i < n; i++) System.arraycopy(rows.get(i), 0, data, i * width, width);
         long[] shape = {n, width};
         SafetensorsWriter w = new SafetensorsWriter();
-        if (header.precision == Precision.F16) w.addF16("features", shape, data);
+        if (header.dtype == DType.F16) w.addF16("features", shape, data);
         else w.addF32("features", shape, data);
         w.addU8("labels", new long[]{n, c}, labels.toByteArray());
         w.addI64("groups", new long[]{n}, groups.stream().mapToLong(Long::longValue).toArray());
@@ -63,7 +64,7 @@ final class ShardBuilder {
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("concepts", Json.write(header.concepts));
         meta.put("tokens", header.task.tokens());
-        meta.put("token_type", token.id());
+        meta.put("token_type", token.key());
         meta.put("block", Integer.toString(header.block));
         meta.put("model", header.model);
         meta.put("split", header.split);
@@ -74,6 +75,6 @@ final class ShardBuilder {
     }
 
     /** What every shard file of a run repeats. */
-    record Header(Task task, Precision precision, int block, String model, String split, ViTConfig config,
+    record Header(Task task, DType dtype, int block, String model, String split, ViTConfig config,
                   List<String> concepts, long[] categories, List<String> categoryNames) {}
 }

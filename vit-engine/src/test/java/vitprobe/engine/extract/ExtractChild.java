@@ -1,5 +1,6 @@
 package vitprobe.engine.extract;
 
+import vitprobe.weights.DType;
 import vitprobe.engine.Intermediate;
 import vitprobe.engine.VisionTransformer;
 
@@ -20,7 +21,7 @@ public final class ExtractChild {
      */
     static Extractor.Result run(Path out, long readDelayMillis) throws Exception {
         TestSource source = TestSource.of(5, TRAIN, TEST, List.of("train/img9.png"), List.of(), readDelayMillis);
-        ExtractOptions options = new ExtractOptions(Task.SEGMENTATION, 1, Intermediate.PAPER, Precision.F32, SHARD,
+        ExtractOptions options = new ExtractOptions(Task.SEGMENTATION, 1, Intermediate.PAPER, DType.F32, SHARD,
                 new PatchSelection(5, 3));
         try (VisionTransformer vit = TinyModel.create()) {
             return new Extractor(vit, new ModelId("tiny", null), options, BATCH, 2, null).run(source, out);

@@ -1,5 +1,6 @@
 package vitprobe.engine.extract;
 
+import vitprobe.weights.DType;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import vitprobe.engine.Capture;
@@ -73,14 +74,14 @@ class ExtractorTest {
         TestSource source = TestSource.of(1, 5, 3, List.of(), List.of(), 0);
         Path out = dir.resolve("cls");
         Extractor.Result r = extract(source, new ExtractOptions(Task.CLASSIFICATION, 1, EnumSet.of(Intermediate.Q, Intermediate.Y_NORM),
-                Precision.F32, 2, PatchSelection.ALL), out);
+                DType.F32, 2, PatchSelection.ALL), out);
         assertEquals(8, r.images());
         assertEquals(0, r.skipped());
         assertEquals(5, r.shards());
         for (String split : List.of("train", "test")) {
             List<TestSource.Item> items = source.samples(split);
             for (Intermediate which : List.of(Intermediate.Q, Intermediate.Y_NORM)) {
-                FeatureStore.Features f = FeatureStore.read(out.resolve(which.id()).resolve(split));
+                FeatureStore.Features f = FeatureStore.read(out.resolve(which.key()).resolve(split));
                 assertEquals(items.size(), f.size());
                 assertEquals("cls", f.tokens());
                 assertEquals(TestSource.CONCEPTS.names(), f.concepts());
@@ -100,7 +101,7 @@ class ExtractorTest {
         TestSource source = TestSource.of(2, 4, 1, List.of(), List.of(), 0);
         Path out = dir.resolve("seg");
         PatchSelection selection = new PatchSelection(5, 11);
-        extract(source, new ExtractOptions(Task.SEGMENTATION, 1, EnumSet.of(Intermediate.Y), Precision.F16, 3, selection), out);
+        extract(source, new ExtractOptions(Task.SEGMENTATION, 1, EnumSet.of(Intermediate.Y), DType.F16, 3, selection), out);
         FeatureStore.Features f = FeatureStore.read(out.resolve("y").resolve("train"));
         assertEquals("patch", f.tokens());
         assertEquals(4 * 5, f.size());
@@ -126,17 +127,17 @@ class ExtractorTest {
         TestSource source = TestSource.of(7, 4, 1, List.of(), List.of(), 0);
         Path out = dir.resolve("wide");
         extract(source, new ExtractOptions(Task.SEGMENTATION, 1, EnumSet.of(Intermediate.Q, Intermediate.MLP_HIDDEN),
-                Precision.F32, 4, new PatchSelection(3, 5)), out);
+                DType.F32, 4, new PatchSelection(3, 5)), out);
         for (Intermediate which : List.of(Intermediate.Q, Intermediate.MLP_HIDDEN)) {
             int width = which == Intermediate.MLP_HIDDEN ? TinyModel.CONFIG.mlpDim() : TinyModel.CONFIG.dim();
-            FeatureStore.Features f = FeatureStore.read(out.resolve(which.id()).resolve("train"));
-            assertEquals(width, f.dim(), which.id());
-            assertEquals(4 * 3, f.size(), which.id());
+            FeatureStore.Features f = FeatureStore.read(out.resolve(which.key()).resolve("train"));
+            assertEquals(width, f.dim(), which.key());
+            assertEquals(4 * 3, f.size(), which.key());
             for (int s = 0; s < f.size(); s++) {
                 TestSource.Item item = source.samples("train").get((int) f.groups()[s]);
                 int patch = (int) f.patches()[s];
                 assertClose(reference(item, Task.SEGMENTATION, which, 1 + patch), f.features(), s * width, 1e-5f,
-                        which.id() + " " + item.id() + " patch " + patch);
+                        which.key() + " " + item.id() + " patch " + patch);
             }
         }
     }
@@ -145,7 +146,7 @@ class ExtractorTest {
     void attentionMapsAreRefusedWithTheReason() {
         Set<Intermediate> tokens = EnumSet.of(Intermediate.X, Intermediate.ATTN);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> new ExtractOptions(Task.CLASSIFICATION, 1, tokens, Precision.F32, 2, PatchSelection.ALL));
+                () -> new ExtractOptions(Task.CLASSIFICATION, 1, tokens, DType.F32, 2, PatchSelection.ALL));
         assertEquals("attn cannot be extracted: it is an attention map [B, heads, N, N], not a feature per token "
                 + "(vitprobe tokens writes it whole)", e.getMessage());
     }
@@ -155,7 +156,7 @@ class ExtractorTest {
         TestSource source = TestSource.of(3, 5, 2, List.of("train/img1.png"), List.of("test/img0.png"), 0);
         Path out = dir.resolve("bad");
         Extractor.Result r = extract(source, new ExtractOptions(Task.CLASSIFICATION, 0, EnumSet.of(Intermediate.K),
-                Precision.F32, 3, PatchSelection.ALL), out);
+                DType.F32, 3, PatchSelection.ALL), out);
         assertEquals(2, r.skipped());
         List<String> report = Files.readAllLines(out.resolve(FeatureStore.REPORT));
         assertEquals(3, report.size(), String.join("\n", report));
@@ -169,14 +170,14 @@ class ExtractorTest {
     void rerunResumesCompleteShardsAndRefusesOtherSettings() throws Exception {
         TestSource source = TestSource.of(4, 4, 0, List.of(), List.of(), 0);
         Path out = dir.resolve("again");
-        ExtractOptions options = new ExtractOptions(Task.CLASSIFICATION, 1, EnumSet.of(Intermediate.V), Precision.F32, 2, PatchSelection.ALL);
+        ExtractOptions options = new ExtractOptions(Task.CLASSIFICATION, 1, EnumSet.of(Intermediate.V), DType.F32, 2, PatchSelection.ALL);
         extract(source, options, out);
         byte[] before = Files.readAllBytes(out.resolve("v/train/shard-00001.safetensors"));
         Extractor.Result again = extract(source, options, out);
         assertEquals(2, again.resumed());
         assertArrayEquals(before, Files.readAllBytes(out.resolve("v/train/shard-00001.safetensors")));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> extract(source,
-                new ExtractOptions(Task.CLASSIFICATION, 0, EnumSet.of(Intermediate.V), Precision.F32, 2, PatchSelection.ALL), out));
+                new ExtractOptions(Task.CLASSIFICATION, 0, EnumSet.of(Intermediate.V), DType.F32, 2, PatchSelection.ALL), out));
         assertTrue(e.getMessage().contains("differs in: block"), e.getMessage());
     }
 
@@ -184,7 +185,7 @@ class ExtractorTest {
     @Test
     void resumeTrustsAnUnchangedWeightsFileAndOtherwiseComparesItsSha256() throws Exception {
         TestSource source = TestSource.of(8, 2, 0, List.of(), List.of(), 0);
-        ExtractOptions options = new ExtractOptions(Task.CLASSIFICATION, 1, EnumSet.of(Intermediate.X), Precision.F32,
+        ExtractOptions options = new ExtractOptions(Task.CLASSIFICATION, 1, EnumSet.of(Intermediate.X), DType.F32,
                 1, PatchSelection.ALL);
         Path out = dir.resolve("fingerprinted");
         Path weights = Files.write(dir.resolve("weights.safetensors"), new byte[]{1, 2, 3, 4});
@@ -219,7 +220,7 @@ class ExtractorTest {
     void readingAnIncompleteFolderNamesWhatIsMissing() throws Exception {
         TestSource source = TestSource.of(5, 5, 0, List.of(), List.of(), 0);
         Path out = dir.resolve("partial");
-        extract(source, new ExtractOptions(Task.CLASSIFICATION, 1, EnumSet.of(Intermediate.X), Precision.F32, 2, PatchSelection.ALL), out);
+        extract(source, new ExtractOptions(Task.CLASSIFICATION, 1, EnumSet.of(Intermediate.X), DType.F32, 2, PatchSelection.ALL), out);
         Files.delete(out.resolve("x/train/shard-00001.safetensors"));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> FeatureStore.read(out.resolve("x/train")));
         assertTrue(e.getMessage().contains("2 of 3 shards present"), e.getMessage());
@@ -231,7 +232,7 @@ class ExtractorTest {
         Files.writeString(out.resolve("notes.txt"), "mine");
         TestSource source = TestSource.of(6, 1, 0, List.of(), List.of(), 0);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> extract(source,
-                new ExtractOptions(Task.CLASSIFICATION, 1, EnumSet.of(Intermediate.X), Precision.F32, 2, PatchSelection.ALL), out));
+                new ExtractOptions(Task.CLASSIFICATION, 1, EnumSet.of(Intermediate.X), DType.F32, 2, PatchSelection.ALL), out));
         assertTrue(e.getMessage().contains("is not an extraction folder"), e.getMessage());
         assertFalse(Files.exists(out.resolve(FolderLock.FILE)), "no lock file put into a folder that is not ours");
     }

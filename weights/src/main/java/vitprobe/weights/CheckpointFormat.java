@@ -1,7 +1,7 @@
 package vitprobe.weights;
 
-/** The checkpoint key layouts we read. */
-public enum Layout {
+/** The checkpoint formats we read: how a library names and splits the parameters of a ViT. */
+public enum CheckpointFormat {
     /** timm, and the original DINO / MAE repositories (same parameter names). */
     TIMM("timm / original DINO / MAE", 1e-6),
     /** transformers {@code ViTModel}. */
@@ -12,7 +12,7 @@ public enum Layout {
     private final String description;
     private final double defaultEps;
 
-    Layout(String description, double defaultEps) {
+    CheckpointFormat(String description, double defaultEps) {
         this.description = description;
         this.defaultEps = defaultEps;
     }
