@@ -270,7 +270,7 @@ class CheckpointLoaderTest {
         keys.put("zzz_unrelated", shape(1));
         Path model = SyntheticCheckpoints.write(dir, keys);
         assertMessage(() -> CheckpointLoader.load(model), model.resolve("model.safetensors").toString(),
-                "timm / original DINO / MAE layout",
+                "timm / original DINO / MAE format",
                 "missing keys: blocks.1.mlp.fc2.weight, norm.bias",
                 "unknown keys: blocks.0.attn.extra, zzz_unrelated");
     }
@@ -281,7 +281,7 @@ class CheckpointLoaderTest {
         keys.remove("vit.encoder.layer.0.attention.attention.value.bias");
         keys.remove("vit.layernorm.weight");
         Path model = SyntheticCheckpoints.write(dir, keys);
-        assertMessage(() -> CheckpointLoader.load(model), "transformers ViTModel layout",
+        assertMessage(() -> CheckpointLoader.load(model), "transformers ViTModel format",
                 "missing keys: vit.encoder.layer.0.attention.attention.value.bias, vit.layernorm.weight");
     }
 

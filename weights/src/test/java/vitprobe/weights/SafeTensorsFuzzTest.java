@@ -1,5 +1,7 @@
 package vitprobe.weights;
 
+import vitprobe.testing.Mutant;
+
 import vitprobe.io.Json;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -46,8 +48,6 @@ class SafeTensorsFuzzTest {
     Path dir;
 
     /** One mutated file and what was done to it, for the failure message. */
-    private record Mutant(byte[] bytes, String mutation) {}
-
     @Test
     @Timeout(value = 300, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void mutatedFilesFailOnlyWithOurErrorsInBoundedTimeAndMemory() throws IOException {
@@ -63,8 +63,8 @@ class SafeTensorsFuzzTest {
         for (int i = 0; i < CASES; i++) {
             Random random = new Random(SEED * 1_000_003L + i);
             Mutant mutant = mutate(seeds.get(i % seeds.size()), random);
-            Files.write(file, mutant.bytes);
-            String where = "seed " + SEED + ", case " + i + " (" + mutant.mutation + ")"
+            Files.write(file, mutant.bytes());
+            String where = "seed " + SEED + ", case " + i + " (" + mutant.mutation() + ")"
                     + "; rerun with -Dvitprobe.fuzz.seed=" + SEED;
             long allocated = allocatedBytes(), start = System.nanoTime();
             try {
@@ -109,20 +109,9 @@ class SafeTensorsFuzzTest {
         byte[] b = seed.clone();
         long headerLength = ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).getLong(0);
         return switch (random.nextInt(9)) {
-            case 0 -> {
-                int flips = 1 + random.nextInt(8);
-                for (int k = 0; k < flips; k++) b[random.nextInt(b.length)] ^= (byte) (1 << random.nextInt(8));
-                yield new Mutant(b, flips + " bit flips");
-            }
-            case 1 -> {
-                int at = random.nextInt(b.length);
-                b[at] = (byte) random.nextInt(256);
-                yield new Mutant(b, "byte " + at + " set to " + (b[at] & 0xff));
-            }
-            case 2 -> {
-                int length = random.nextInt(b.length);
-                yield new Mutant(java.util.Arrays.copyOf(b, length), "truncated to " + length + " bytes");
-            }
+            case 0 -> Mutant.bitFlips(b, random, 8);
+            case 1 -> Mutant.byteSet(b, random);
+            case 2 -> Mutant.truncated(b, random);
             case 3 -> {
                 byte[] longer = java.util.Arrays.copyOf(b, b.length + 1 + random.nextInt(64));
                 for (int k = b.length; k < longer.length; k++) longer[k] = (byte) random.nextInt(256);

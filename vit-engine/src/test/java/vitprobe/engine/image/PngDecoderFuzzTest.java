@@ -1,5 +1,7 @@
 package vitprobe.engine.image;
 
+import vitprobe.testing.Mutant;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -8,7 +10,6 @@ import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -38,8 +39,6 @@ class PngDecoderFuzzTest {
         }
     }
 
-    private record Mutant(byte[] bytes, String mutation) {}
-
     @Test
     @Timeout(value = 300, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void mutatedPngsFailOnlyWithOurErrorInBoundedTimeAndMemory() throws IOException {
@@ -48,11 +47,11 @@ class PngDecoderFuzzTest {
         for (int i = 0; i < CASES; i++) {
             Random random = new Random(SEED * 1_000_003L + i);
             Mutant mutant = mutate(seeds.get(i % seeds.size()), random);
-            String where = "seed " + SEED + ", case " + i + " (" + mutant.mutation + ")"
+            String where = "seed " + SEED + ", case " + i + " (" + mutant.mutation() + ")"
                     + "; rerun with -Dvitprobe.fuzz.seed=" + SEED;
             long allocated = ImageDecoderTest.allocatedBytes(), start = System.nanoTime();
             try {
-                RgbImage image = ImageDecoder.decode(mutant.bytes, "case-" + i);
+                RgbImage image = ImageDecoder.decode(mutant.bytes(), "case-" + i);
                 assertTrue((long) image.width() * image.height() <= ImageDecoder.DEFAULT_MAX_PIXELS, where);
                 outcomes.merge("decoded", 1, Integer::sum);
             } catch (ImageDecodeException expected) {
@@ -77,20 +76,9 @@ class PngDecoderFuzzTest {
         Chunk header = chunks.getFirst();
         ByteBuffer buffer = ByteBuffer.wrap(b);
         return switch (random.nextInt(8)) {
-            case 0 -> {
-                int flips = 1 + random.nextInt(4);
-                for (int k = 0; k < flips; k++) b[random.nextInt(b.length)] ^= (byte) (1 << random.nextInt(8));
-                yield new Mutant(b, flips + " bit flips");
-            }
-            case 1 -> {
-                int at = random.nextInt(b.length);
-                b[at] = (byte) random.nextInt(256);
-                yield new Mutant(b, "byte " + at + " set to " + (b[at] & 0xff));
-            }
-            case 2 -> {
-                int length = random.nextInt(b.length);
-                yield new Mutant(Arrays.copyOf(b, length), "truncated to " + length + " bytes");
-            }
+            case 0 -> Mutant.bitFlips(b, random, 4);
+            case 1 -> Mutant.byteSet(b, random);
+            case 2 -> Mutant.truncated(b, random);
             case 3 -> {
                 int[] lengths = {chunk.length - 1 - random.nextInt(4), chunk.length + 1 + random.nextInt(4), 0,
                         Integer.MAX_VALUE, -1, random.nextInt()};
