@@ -31,8 +31,14 @@ public final class Parallel {
         }
         if (java.util.concurrent.ForkJoinTask.getPool() == POOL) {
             new Split(0, n, task).compute();
-        } else {
+            return;
+        }
+        try {
             POOL.invoke(new Split(0, n, task));
+        } catch (RuntimeException e) {
+            // A task's exception from another thread comes back as a new one of its type wrapping it, whose message
+            // starts with the class name; the task's own exception is the one to report.
+            throw e.getCause() != null && e.getCause().getClass() == e.getClass() ? (RuntimeException) e.getCause() : e;
         }
     }
 
