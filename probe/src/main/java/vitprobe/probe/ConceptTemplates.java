@@ -18,7 +18,8 @@ import java.util.Map;
 
 /**
  * One binary classifier per concept: concept c fires on feature f when p(f, d_c) &gt; t_c, with p the dot product
- * (hyperplane) or the cosine (optionally of f minus a centre). Stored as safetensors: {@code directions} [C,D] F32,
+ * (hyperplane) or the cosine (optionally of f minus a centre; 0 when f or d_c is the zero vector).
+ * Stored as safetensors: {@code directions} [C,D] F32,
  * {@code thresholds} [C] F32, optional {@code center} [D] F32; metadata "rule", "tokens" and "concepts" (JSON list).
  */
 public final class ConceptTemplates {
@@ -35,7 +36,7 @@ public final class ConceptTemplates {
     /** Directions transposed to [D, C padded to whole vectors], as the batch product wants them. */
     private final float[] directionsT;
     private final int paddedCount;
-    /** 1/|d_c| for the cosine rule, 1 for the hyperplane. */
+    /** 1/|d_c| for the cosine rule (0 for a zero direction), 1 for the hyperplane. */
     private final float[] inverseNorms;
 
     /**
@@ -60,7 +61,7 @@ public final class ConceptTemplates {
         this.inverseNorms = new float[count];
         for (int c = 0; c < count; c++) {
             for (int j = 0; j < dim; j++) directionsT[j * paddedCount + c] = directions[c * dim + j];
-            inverseNorms[c] = rule == Rule.COSINE ? 1f / norm(directions, c * dim, dim) : 1f;
+            inverseNorms[c] = rule == Rule.COSINE ? inverse(norm(directions, c * dim, dim)) : 1f;
         }
     }
 
@@ -159,9 +160,17 @@ public final class ConceptTemplates {
         return center == null ? null : center.clone();
     }
 
-    /** The scale that turns d·f into p(f, d): 1 for the hyperplane, |f| for the cosine. */
-    private float featureNorm(float[] features, int offset) {
-        return rule == Rule.COSINE ? norm(features, offset, dim) : 1f;
+    /** The factor that turns d·f into p(f, d): 1 for the hyperplane, 1/|f| for the cosine. */
+    private float rowScale(float[] features, int offset) {
+        return rule == Rule.COSINE ? inverse(norm(features, offset, dim)) : 1f;
+    }
+
+    /**
+     * 1/norm, and 0 for a zero norm: the cosine with a zero vector is 0 (it has no direction), where the quotient
+     * would be NaN and no threshold could be placed.
+     */
+    private static float inverse(float norm) {
+        return norm > 0 ? 1f / norm : 0f;
     }
 
     /** Copies feature row `from` into row `to` of block, minus the centre if there is one. */
@@ -193,7 +202,7 @@ public final class ConceptTemplates {
             float[] products = new float[rows * paddedCount];
             DenseMath.gemm(block, dim, 1, directionsT, paddedCount, products, paddedCount, 0, rows, dim, paddedCount);
             for (int r = 0; r < rows; r++) {
-                float rowScale = 1f / featureNorm(block, r * dim);
+                float rowScale = rowScale(block, r * dim);
                 for (int c = 0; c < count; c++) scores[(from + r) * count + c] = products[r * paddedCount + c] * inverseNorms[c] * rowScale;
             }
         });
@@ -217,7 +226,9 @@ public final class ConceptTemplates {
             for (int r = 0; r < n; r++) copyRow(features, rows[from + r], block, r);
             Arrays.fill(products, 0);
             DenseMath.gemm(block, dim, 1, column, DenseMath.L, products, DenseMath.L, 0, n, dim, DenseMath.L);
-            for (int r = 0; r < n; r++) scores[from + r] = products[r * DenseMath.L] * inverseNorms[c] * (1f / featureNorm(block, r * dim));
+            for (int r = 0; r < n; r++) {
+                scores[from + r] = products[r * DenseMath.L] * inverseNorms[c] * rowScale(block, r * dim);
+            }
         }
         return scores;
     }

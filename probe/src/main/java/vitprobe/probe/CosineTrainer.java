@@ -3,6 +3,7 @@ package vitprobe.probe;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.IntConsumer;
 import vitprobe.kernels.cpu.Parallel;
 
 /**
@@ -37,6 +38,11 @@ public final class CosineTrainer {
 
     /** The templates of each trial, in trial order; each holds every concept. */
     public static List<ConceptTemplates> train(ProbeData data, Options options) {
+        return train(data, options, templates -> { });
+    }
+
+    /** @param progress told of every template finished (trials × concepts in all), from any thread */
+    public static List<ConceptTemplates> train(ProbeData data, Options options, IntConsumer progress) {
         float[] center = options.center() ? toFloat(data.featureMean()) : null;
         int[][] images = new int[data.conceptCount()][];
         for (int c = 0; c < images.length; c++) {
@@ -44,7 +50,7 @@ public final class CosineTrainer {
             images[c] = data.imagesWith(c);
         }
         List<ConceptTemplates> trials = new ArrayList<>(options.trials());
-        for (int t = 0; t < options.trials(); t++) trials.add(trial(data, images, t, center, options));
+        for (int t = 0; t < options.trials(); t++) trials.add(trial(data, images, t, center, options, progress));
         return trials;
     }
 
@@ -57,7 +63,8 @@ public final class CosineTrainer {
         return Draws.sample(imagesWithConcept, options.shots(), Draws.random(options.seed(), Draws.SUPPORT, c, trial));
     }
 
-    private static ConceptTemplates trial(ProbeData data, int[][] images, int t, float[] center, Options options) {
+    private static ConceptTemplates trial(ProbeData data, int[][] images, int t, float[] center, Options options,
+                                          IntConsumer progress) {
         int count = data.conceptCount(), dim = data.dim;
         float[] directions = new float[count * dim];
         int[][] positives = new int[count][], negatives = new int[count][];
@@ -76,8 +83,11 @@ public final class CosineTrainer {
         // Thresholds from the very scoring code the templates are used with, so support decisions replay exactly.
         ConceptTemplates unthresholded = new ConceptTemplates(Rule.COSINE, data.tokens(), data.concepts(), dim, directions, new float[count], center);
         float[] thresholds = new float[count];
-        Parallel.forEach(count, c -> thresholds[c] = bestThreshold(
-                unthresholded.scoreRows(c, data.features, positives[c]), unthresholded.scoreRows(c, data.features, negatives[c])));
+        Parallel.forEach(count, c -> {
+            thresholds[c] = bestThreshold(unthresholded.scoreRows(c, data.features, positives[c]),
+                    unthresholded.scoreRows(c, data.features, negatives[c]));
+            progress.accept(1);
+        });
         return new ConceptTemplates(Rule.COSINE, data.tokens(), data.concepts(), dim, directions, thresholds, center);
     }
 
@@ -89,18 +99,18 @@ public final class CosineTrainer {
 
     /**
      * The threshold t maximising F1 of "score &gt; t" on the given scores, the highest one among ties. It sits just
-     * below a positive's score s (t = the float before s), so that exactly the scores &gt;= s fire.
+     * below a positive's score s (t = the float before s), so that exactly the scores &gt;= s fire. A NaN score never
+     * fires: a NaN positive counts as missed; with no other positive the threshold is +∞ and nothing fires.
      */
     static float bestThreshold(float[] positiveScores, float[] negativeScores) {
         if (positiveScores.length == 0) throw new IllegalArgumentException("no positive scores to place a threshold");
-        float[] pos = positiveScores.clone(), neg = negativeScores.clone();
-        Arrays.sort(pos);
-        Arrays.sort(neg);
+        float[] pos = sortedNumbers(positiveScores), neg = sortedNumbers(negativeScores);
         int p = pos.length - 1, n = neg.length - 1;
         int truePositives = 0, falsePositives = 0;
         double bestF1 = -1;
-        float best = Float.NaN;
+        float best = Float.POSITIVE_INFINITY;
         // Walk the distinct scores from the top; each is a cut that admits everything scoring at least that much.
+        // The cut is the higher of the two heads, so each step admits at least that score and the walk ends.
         while (p >= 0) {
             float cut = n >= 0 ? Math.max(pos[p], neg[n]) : pos[p];
             while (p >= 0 && pos[p] >= cut) {
@@ -111,13 +121,22 @@ public final class CosineTrainer {
                 falsePositives++;
                 n--;
             }
-            double f1 = 2.0 * truePositives / (truePositives + falsePositives + pos.length);
+            double f1 = 2.0 * truePositives / (truePositives + falsePositives + positiveScores.length);
             if (f1 > bestF1) {
                 bestF1 = f1;
                 best = Math.nextDown(cut);
             }
         }
         return best;
+    }
+
+    /** The scores in ascending order without NaNs (which sort last). */
+    private static float[] sortedNumbers(float[] scores) {
+        float[] sorted = scores.clone();
+        Arrays.sort(sorted);
+        int n = sorted.length;
+        while (n > 0 && Float.isNaN(sorted[n - 1])) n--;
+        return Arrays.copyOf(sorted, n);
     }
 
     private static float[] toFloat(double[] v) {

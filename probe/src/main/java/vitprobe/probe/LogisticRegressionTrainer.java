@@ -3,6 +3,7 @@ package vitprobe.probe;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.IntConsumer;
 import vitprobe.kernels.cpu.DenseMath;
 import vitprobe.kernels.cpu.Parallel;
 
@@ -65,6 +66,11 @@ public final class LogisticRegressionTrainer {
     }
 
     public static ConceptTemplates train(ProbeData data, Options options) {
+        return train(data, options, templates -> { });
+    }
+
+    /** @param progress told of the concepts finished */
+    public static ConceptTemplates train(ProbeData data, Options options, IntConsumer progress) {
         int n = data.size, dim = data.dim, count = data.conceptCount();
         byte[] roles = new byte[n * count];
         int[] sampleCount = new int[count];
@@ -96,6 +102,7 @@ public final class LogisticRegressionTrainer {
                 List<Lbfgs> stepping = active;
                 Parallel.forEach(stepping.size(), j -> stepping.get(j).step(preconditioner, options));
                 active = active.stream().filter(s -> !s.done).toList();
+                progress.accept(stepping.size() - active.size());
             }
         }
         for (Lbfgs s : solvers) {
@@ -238,7 +245,7 @@ public final class LogisticRegressionTrainer {
     }
 
     /** One concept's L-BFGS with Armijo backtracking, driven one function evaluation at a time. */
-    private static final class Lbfgs {
+    static final class Lbfgs {
         final int concept;
         final double lambda;
         final int samples;
@@ -264,12 +271,17 @@ public final class LogisticRegressionTrainer {
             this.trialGradient = new double[start.length];
         }
 
-        /** Takes the evaluation at the trial point: accept it and pick a new direction, or backtrack. */
+        /**
+         * Takes the evaluation at the trial point: accept it and pick a new direction, or backtrack. Every call after
+         * the first counts an iteration or a backtrack, both bounded, so the solver ends whatever the loss does.
+         */
         void step(Cholesky preconditioner, Options options) {
-            boolean first = Double.isNaN(value);
+            boolean first = direction == null;
             // The loss is convex along the line, so a trial where it still descends lies below the start even when
-            // float rounding of the logits hides the decrease from the Armijo test near the optimum.
-            if (!first && !(trialValue <= value + ARMIJO * step * slope) && dot(trialGradient, direction) > 0) {
+            // float rounding of the logits hides the decrease from the Armijo test near the optimum. A loss that
+            // overflowed (not finite) is a step too far.
+            if (!first && (!Double.isFinite(trialValue)
+                    || !(trialValue <= value + ARMIJO * step * slope) && dot(trialGradient, direction) > 0)) {
                 step *= 0.5;
                 if (++backtracks > MAX_BACKTRACKS) {
                     done = true;
@@ -286,7 +298,8 @@ public final class LogisticRegressionTrainer {
             System.arraycopy(trialGradient, 0, gradient, 0, w.length);
             value = trialValue;
             backtracks = 0;
-            if (largestGradient() <= options.tolerance() || iterations >= options.maxIterations()) {
+            if (!Double.isFinite(value) || largestGradient() <= options.tolerance()
+                    || iterations >= options.maxIterations()) {
                 done = true;
                 return;
             }

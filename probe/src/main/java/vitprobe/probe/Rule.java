@@ -4,7 +4,7 @@ package vitprobe.probe;
 public enum Rule {
     /** p(f, d) = d·f: a logistic-regression hyperplane with threshold -bias. */
     HYPERPLANE,
-    /** p(f, d) = cos(f, d), optionally after subtracting a centre from f. */
+    /** p(f, d) = cos(f, d), optionally after subtracting a centre from f; 0 when f or d is the zero vector. */
     COSINE;
 
     public String key() {

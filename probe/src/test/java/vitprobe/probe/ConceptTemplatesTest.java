@@ -73,6 +73,27 @@ class ConceptTemplatesTest {
     }
 
     @Test
+    void theCosineWithAZeroVectorIsZero() {
+        // concept 0 has a zero direction; feature row 1 is a zero vector, and row 2 is one after centring
+        float[] directions = {0, 0, 0, 1, 2, 3};
+        float[] features = {1, -1, 4, 0, 0, 0, 1, 1, 1};
+        for (float[] center : new float[][]{null, {1, 1, 1}}) {
+            var t = new ConceptTemplates(Rule.COSINE, TokenType.CLS, List.of("a", "b"), 3, directions, new float[2],
+                    center);
+            float[] batch = t.scoreBatch(features, 3);
+            float[] zeroDirection = t.scoreRows(0, features, new int[]{0, 1, 2});
+            for (int i = 0; i < 3; i++) {
+                assertEquals(0f, batch[i * 2], "zero direction, row " + i);
+                assertEquals(0f, zeroDirection[i], "zero direction, row " + i);
+            }
+            int zeroRow = center == null ? 1 : 2;
+            assertEquals(0f, batch[zeroRow * 2 + 1], "zero feature");
+            assertEquals(0f, t.score(java.util.Arrays.copyOfRange(features, zeroRow * 3, zeroRow * 3 + 3))[1]);
+            assertEquals(0f, t.scoreRows(1, features, new int[]{zeroRow})[0]);
+        }
+    }
+
+    @Test
     void survivesSaveAndLoad() {
         for (ConceptTemplates t : List.of(templates(Rule.HYPERPLANE, false), templates(Rule.COSINE, true))) {
             Path file = dir.resolve(t.rule().key() + ".safetensors");

@@ -1,6 +1,7 @@
 package vitprobe.probe;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -118,6 +119,55 @@ class CosineTrainerTest {
         // Cut at 0.8: 1 of 2 positives, F1 = 2/3; cut at 0.2: 2 positives and 1 negative, F1 = 4/5... and with two
         // negatives above 0.2 it is 2/3 again: a tie, and the higher cut wins.
         assertEquals(Math.nextDown(0.8f), CosineTrainer.bestThreshold(new float[]{0.8f, 0.2f}, new float[]{0.5f, 0.4f}));
+    }
+
+    /** A NaN score never exceeds a threshold: the search passes over it instead of waiting for it to. */
+    @Test
+    @Timeout(value = 10, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void theThresholdSearchStepsOverNaNScores() {
+        float nan = Float.NaN;
+        assertEquals(Math.nextDown(0.5f),
+                CosineTrainer.bestThreshold(new float[]{nan, 0.5f, 0.9f}, new float[]{0.7f, nan}));
+        assertEquals(Float.POSITIVE_INFINITY, CosineTrainer.bestThreshold(new float[]{nan}, new float[]{0.2f}),
+                "no positive can fire, so none of the negatives should either");
+    }
+
+    /** Concept 0 on zero vectors (a zero direction), concept 1 on random ones; samples 0..5 are zero vectors. */
+    private static ProbeData withZeroVectors() {
+        int n = 12, dim = 3;
+        float[] features = new float[n * dim];
+        byte[] labels = new byte[n * 2];
+        java.util.SplittableRandom random = new java.util.SplittableRandom(3);
+        for (int i = 0; i < n; i++) {
+            labels[i * 2 + (i < 6 ? 0 : 1)] = 1;
+            for (int j = 0; i >= 6 && j < dim; j++) features[i * dim + j] = (float) random.nextGaussian();
+        }
+        return ProbeData.of(features, dim, labels, List.of("void", "noise"), null, null, TokenType.CLS);
+    }
+
+    @Test
+    @Timeout(value = 20, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void zeroSupportFeaturesScoreACosineOfZero() {
+        ProbeData data = withZeroVectors();
+        ConceptTemplates t = CosineTrainer.train(data, new CosineTrainer.Options(3, 2, false, 0)).getFirst();
+        assertArrayEquals(new float[3], t.direction(0));
+        for (int i = 0; i < data.size(); i++) assertEquals(0f, t.score(data.feature(i))[0], "sample " + i);
+        assertEquals(0f, t.score(data.feature(0))[1], "a zero feature against a non-zero direction");
+        assertEquals(Math.nextDown(0f), t.threshold(0), "every score is 0: the threshold admits them all");
+    }
+
+    @Test
+    @Timeout(value = 20, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void centringConstantFeaturesLeavesZeroVectorsThatTrain() {
+        ProbeData constant = ProbeData.of(new float[]{2, 5, 2, 5, 2, 5, 2, 5}, 2, new byte[]{1, 0, 1, 0, 0, 1, 0, 1},
+                List.of("a", "b"), null, null, TokenType.CLS);
+        List<ConceptTemplates> trials = CosineTrainer.train(constant, new CosineTrainer.Options(1, 3, true, 0));
+        assertEquals(3, trials.size());
+        for (ConceptTemplates t : trials) {
+            assertEquals(List.of(0f, 0f), List.of(t.score(constant.feature(0))[0], t.score(constant.feature(3))[1]));
+            Metrics m = Evaluation.evaluate(t, constant, Evaluation.balanced(constant, 0))[0];
+            assertEquals(0.5, m.accuracy(), "every sample scores 0 and fires: half are right");
+        }
     }
 
     @Test

@@ -91,4 +91,24 @@ class LogisticRegressionTrainerTest {
         var e = assertThrows(IllegalArgumentException.class, () -> LogisticRegressionTrainer.train(all, LogisticRegressionTrainer.Options.defaults()));
         assertTrue(e.getMessage().contains("'everything' has no negative samples"), e.getMessage());
     }
+
+    /** A loss that overflows to NaN (at the start or on the way) ends the solver instead of restarting it forever. */
+    @Test
+    void aSolverWhoseLossTurnsNaNStops() {
+        var options = LogisticRegressionTrainer.Options.defaults();
+        var identity = new LogisticRegressionTrainer.Cholesky(new double[][]{{1, 0}, {0, 1}});
+        for (int finiteEvaluations : new int[]{0, 1, 3}) {
+            var solver = new LogisticRegressionTrainer.Lbfgs(0, new double[2], 1, 10);
+            int evaluations = 0;
+            while (!solver.done && evaluations < 10_000) {
+                boolean nan = evaluations >= finiteEvaluations;
+                solver.trialValue = nan ? Double.NaN : 1.0 / (1 + evaluations);
+                Arrays.fill(solver.trialGradient, nan ? Double.NaN : 1);
+                solver.step(identity, options);
+                evaluations++;
+            }
+            assertTrue(solver.done, "still running after " + evaluations + " evaluations");
+            for (double w : solver.w) assertTrue(Double.isFinite(w), "keeps its last finite point");
+        }
+    }
 }
