@@ -78,7 +78,7 @@ class ConceptTemplatesTest {
         float[] directions = {0, 0, 0, 1, 2, 3};
         float[] features = {1, -1, 4, 0, 0, 0, 1, 1, 1};
         for (float[] center : new float[][]{null, {1, 1, 1}}) {
-            var t = new ConceptTemplates(Rule.COSINE, TokenType.CLS, List.of("a", "b"), 3, directions, new float[2],
+            var t = new ConceptTemplates(Rule.COSINE, SampleKind.CLS, List.of("a", "b"), 3, directions, new float[2],
                     center);
             float[] batch = t.scoreBatch(features, 3);
             float[] zeroDirection = t.scoreRows(0, features, new int[]{0, 1, 2});

@@ -142,7 +142,7 @@ class CosineTrainerTest {
             labels[i * 2 + (i < 6 ? 0 : 1)] = 1;
             for (int j = 0; i >= 6 && j < dim; j++) features[i * dim + j] = (float) random.nextGaussian();
         }
-        return ProbeData.of(features, dim, labels, List.of("void", "noise"), null, null, TokenType.CLS);
+        return ProbeData.of(features, dim, labels, List.of("void", "noise"), null, null, SampleKind.CLS);
     }
 
     @Test
@@ -160,7 +160,7 @@ class CosineTrainerTest {
     @Timeout(value = 20, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void centringConstantFeaturesLeavesZeroVectorsThatTrain() {
         ProbeData constant = ProbeData.of(new float[]{2, 5, 2, 5, 2, 5, 2, 5}, 2, new byte[]{1, 0, 1, 0, 0, 1, 0, 1},
-                List.of("a", "b"), null, null, TokenType.CLS);
+                List.of("a", "b"), null, null, SampleKind.CLS);
         List<ConceptTemplates> trials = CosineTrainer.train(constant, new CosineTrainer.Options(1, 3, true, 0));
         assertEquals(3, trials.size());
         for (ConceptTemplates t : trials) {
