@@ -5,7 +5,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
-import vitprobe.probe.data.ExtractedFeatures;
+import vitprobe.engine.extract.Progress;
+import vitprobe.probe.data.ProbeSplits;
 import vitprobe.probe.ConceptTemplates;
 import vitprobe.probe.CosineTrainer;
 import vitprobe.probe.Evaluation;
@@ -19,10 +20,12 @@ import vitprobe.io.AtomicFiles;
 import vitprobe.io.JsonRecords;
 
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
-import java.util.function.Function;
+import java.util.function.IntConsumer;
 
 @Command(name = "probe", sortOptions = false, description = {
         "Train one concept template per concept on token features and evaluate it on balanced test sets.",
@@ -102,26 +105,32 @@ final class ProbeCommand implements Callable<Integer> {
         }
     }
 
+    /** Trains the templates of each trial (one for the hyperplane rule), telling progress of every one finished. */
+    @FunctionalInterface
+    private interface Training {
+        List<ConceptTemplates> train(ProbeData data, IntConsumer progress);
+    }
+
     @Override
     public Integer call() throws IOException {
         Trainer trainer = trainer();
+        PrintWriter err = spec.commandLine().getErr();
         long start = System.nanoTime();
-        ProbeData trainAll = ExtractedFeatures.load(train), testAll = ExtractedFeatures.load(test);
-        ProbeReport.requireCompatible(trainAll, testAll);
-        // A rare concept can miss from one split; it is reported and left out rather than failing the whole run.
-        int[] usable = ProbeData.usableConcepts(trainAll, testAll);
-        List<String> skipped = trainAll.conceptsOutside(usable);
-        if (!skipped.isEmpty()) {
-            spec.commandLine().getErr().printf("probe: skipping %d concept(s) without positives and negatives in both splits: %s%n",
-                    skipped.size(), String.join(", ", skipped));
-        }
-        ProbeData trainData = trainAll.withConcepts(usable), testData = testAll.withConcepts(usable);
+        ProbeSplits splits = ProbeSplits.load(train, test);
+        ProbeData trainData = splits.train(), testData = splits.test();
         long loaded = System.nanoTime();
+        err.printf(Locale.ROOT, "probe: loaded %s (%d samples) and %s (%d samples), %d dimensions, in %.1f s%n", train,
+                trainData.size(), test, testData.size(), trainData.dim(), (loaded - start) / 1e9);
+        splits.warnings().forEach(w -> err.println("probe: " + w));
+        long total = rule == Rule.COSINE ? (long) trials * trainData.conceptCount() : trainData.conceptCount();
+        Progress progress = new Progress(err, total, 0, "templates");
         List<ConceptTemplates> templates;
         try {
-            templates = trainer.train().apply(trainData);
-        } catch (IllegalArgumentException e) { // a concept the data cannot train, e.g. without negatives
+            templates = trainer.train().train(trainData, progress::advance);
+        } catch (IllegalArgumentException e) { // a concept the data cannot train
             throw new IllegalArgumentException(train + ": " + e.getMessage(), e);
+        } finally {
+            progress.finish();
         }
         long trained = System.nanoTime();
         Evaluation.TestSet[] sets = Evaluation.balanced(testData, seed);
@@ -129,7 +138,8 @@ final class ProbeCommand implements Callable<Integer> {
         var seconds = new ProbeReport.Seconds(seconds(start, loaded), seconds(loaded, trained),
                 seconds(trained, System.nanoTime()));
         ProbeReport.Result report = ProbeReport.build(rule, trainer.settings(), trainData.tokens().key(),
-                train.toString(), test.toString(), skipped, seconds, testData, sets, metrics);
+                train.toString(), test.toString(), splits.skipped(), splits.otherCategoryNegatives(), seconds,
+                testData, sets, metrics);
         AtomicFiles.writeString(out, JsonRecords.writePretty(report));
         if (saveTemplates != null) templates.getFirst().save(saveTemplates);
         spec.commandLine().getOut().printf("%s: %d concepts, mean balanced accuracy %.4f, F1 %.4f; wrote %s%n",
@@ -138,7 +148,7 @@ final class ProbeCommand implements Callable<Integer> {
     }
 
     /** The training the flags ask for: its options as the result records them, and what trains each trial. */
-    private record Trainer(ProbeReport.Training settings, Function<ProbeData, List<ConceptTemplates>> train) {}
+    private record Trainer(ProbeReport.Training settings, Training train) {}
 
     /**
      * The training to run, from the flags, validated before any file is read; it gives the templates of each trial
@@ -148,19 +158,20 @@ final class ProbeCommand implements Callable<Integer> {
         try {
             if (rule == Rule.COSINE) {
                 var options = new CosineTrainer.Options(shots, trials, center, seed);
-                return new Trainer(ProbeReport.Training.cosine(options), data -> CosineTrainer.train(data, options));
+                return new Trainer(ProbeReport.Training.cosine(options),
+                        (data, progress) -> CosineTrainer.train(data, options, progress));
             }
             if (solver.equals("lbfgs")) {
                 var options = LogisticRegressionTrainer.Options.defaults().withInverseRegularization(inverseRegularization)
                         .withPoolRatio(poolRatio == null ? 0 : poolRatio).withSeed(seed);
                 return new Trainer(ProbeReport.Training.lbfgs(options),
-                        data -> List.of(LogisticRegressionTrainer.train(data, options)));
+                        (data, progress) -> List.of(LogisticRegressionTrainer.train(data, options, progress)));
             }
             if (!solver.equals("mined")) throw new IllegalArgumentException("--solver must be mined or lbfgs, not '" + solver + "'");
             var options = new HyperplaneTrainer.Options(poolRatio == null ? HyperplaneTrainer.Options.defaults().poolRatio() : poolRatio,
                     minedRatio, rounds, epochs, learningRate, l2, batchSize, seed);
             return new Trainer(ProbeReport.Training.mined(options),
-                    data -> List.of(HyperplaneTrainer.train(data, options)));
+                    (data, progress) -> List.of(HyperplaneTrainer.train(data, options, progress)));
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }

@@ -11,6 +11,8 @@ import vitprobe.weights.SafetensorsWriter;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -119,8 +121,8 @@ class ProbeCommandTest {
     @Test
     void aConceptMissingFromOneSplitIsSkippedAndListed() throws IOException {
         Path train = write("train.safetensors", patches(7, 40));
-        // The test split without any 'water' patch. 'sky' goes too: its patch negatives are the other concepts of its
-        // category, and 'water' was the only one.
+        // The test split without any 'water' patch. There 'sky' is alone in its category, so its negatives are the
+        // patches of the other category.
         ProbeData full = ProbeData.load(write("full-test.safetensors", patches(8, 20)));
         int water = full.concepts().indexOf("water");
         int[] kept = IntStream.range(0, full.size()).filter(i -> !full.label(i, water)).toArray();
@@ -142,11 +144,124 @@ class ProbeCommandTest {
         CliRunner r = CliRunner.run("probe", "--rule", "hyperplane", "--train", train.toString(), "--test", test.toString(),
                 "--out", out.toString());
         assertEquals(0, r.status(), r.err());
-        assertTrue(r.err().contains("skipping 2 concept(s)") && r.err().contains("sky, water"), r.err());
-        assertTrue(r.out().startsWith("hyperplane: 2 concepts"), r.out());
+        assertTrue(r.err().contains("skipping 1 concept(s) without positives and negatives in both splits: water"),
+                r.err());
+        String otherCategories = "negatives from other categories for 1 concept(s) alone in their category in a split";
+        assertTrue(r.err().contains(otherCategories + ": sky"), r.err());
+        assertTrue(r.out().startsWith("hyperplane: 3 concepts"), r.out());
         Map<String, Object> result = json(out);
-        assertEquals(List.of("sky", "water"), result.get("skipped_concepts"));
-        assertEquals(List.of("grass", "sand"), concepts(result).stream().map(c -> c.get("name")).toList());
+        assertEquals(List.of("water"), result.get("skipped_concepts"));
+        assertEquals(List.of("sky"), result.get("negatives_from_other_categories"));
+        assertEquals(List.of("sky", "grass", "sand"), concepts(result).stream().map(c -> c.get("name")).toList());
+    }
+
+    /** Probe-file rows of the given concepts in turn (every third a 'grass' patch), with random features. */
+    private static SafetensorsWriter shown(long seed, int... concepts) {
+        SplittableRandom random = new SplittableRandom(seed);
+        int n = 80;
+        float[] features = new float[n * DIM];
+        byte[] labels = new byte[n * CONCEPTS];
+        long[] groups = new long[n];
+        for (int i = 0; i < n; i++) {
+            groups[i] = i / 4;
+            labels[i * CONCEPTS + (i % 3 == 2 ? 1 : concepts[i % concepts.length])] = 1;
+            for (int j = 0; j < DIM; j++) features[i * DIM + j] = (float) random.nextGaussian();
+        }
+        return new SafetensorsWriter()
+                .addF32("features", new long[]{n, DIM}, features)
+                .addU8("labels", new long[]{n, CONCEPTS}, labels)
+                .addI64("groups", new long[]{n}, groups)
+                .addI64("categories", new long[]{CONCEPTS}, new long[]{0, 1, 0, 0})
+                .metadata("concepts", "[\"sky\",\"grass\",\"water\",\"sand\"]");
+    }
+
+    /**
+     * Issue 13.3: 'sand' shows only in training and 'sky' only in the test split, so both are left out; water's
+     * training negatives were the sand patches, and both hyperplane solvers failed on "no negative samples".
+     */
+    @Test
+    void aConceptWhoseCategoryMatesAreLeftOutStillTrains() throws IOException {
+        Path train = write("train.safetensors", shown(1, 3, 2)), test = write("test.safetensors", shown(2, 0, 2));
+        for (String solver : List.of("mined", "lbfgs")) {
+            Path out = dir.resolve(solver + ".json");
+            CliRunner r = CliRunner.run("probe", "--rule", "hyperplane", "--solver", solver,
+                    "--train", train.toString(), "--test", test.toString(), "--out", out.toString());
+            assertEquals(0, r.status(), r.err());
+            Map<String, Object> result = json(out);
+            assertEquals(List.of("sky", "sand"), result.get("skipped_concepts"));
+            assertEquals(List.of("grass", "water"), concepts(result).stream().map(c -> c.get("name")).toList());
+            assertEquals(List.of("grass"), result.get("negatives_from_other_categories"));
+        }
+    }
+
+    /** Writes one probe file as the single shard of a folder that extract would write for a token type and split. */
+    private Path shardFolder(String token, String split, SafetensorsWriter w) throws IOException {
+        Path folder = Files.createDirectories(dir.resolve(token).resolve(split));
+        w.metadata("token_type", token).metadata("tokens", "patch").write(folder.resolve("shard-00000.safetensors"));
+        return folder;
+    }
+
+    @Test
+    void trainingAndTestingOnOtherTokenTypesIsWarnedAbout() throws IOException {
+        Path q = shardFolder("q", "train", patches(11, 20)), k = shardFolder("k", "val", patches(12, 10));
+        Path qTest = shardFolder("q", "val", patches(12, 10));
+        Path out = dir.resolve("r.json");
+        CliRunner mixed = CliRunner.run("probe", "--rule", "cosine", "--train", q.toString(), "--test", k.toString(),
+                "--out", out.toString());
+        assertEquals(0, mixed.status(), mixed.err());
+        List<String> warnings = mixed.err().lines().filter(l -> l.contains("warning")).toList();
+        assertEquals(1, warnings.size(), mixed.err());
+        assertTrue(warnings.getFirst().startsWith("probe: warning: " + q + " holds 'q' tokens but " + k
+                + " holds 'k' tokens"), warnings.getFirst());
+        Path file = write("k.safetensors", patches(12, 10).metadata("token_type", "k"));
+        Path shard = q.resolve("shard-00000.safetensors");
+        CliRunner files = CliRunner.run("probe", "--rule", "cosine", "--train", shard.toString(),
+                "--test", file.toString(), "--out", out.toString());
+        assertTrue(files.err().contains("holds 'q' tokens but " + file + " holds 'k' tokens"), files.err());
+        CliRunner same = CliRunner.run("probe", "--rule", "cosine", "--train", q.toString(), "--test", qTest.toString(),
+                "--out", out.toString());
+        assertEquals(0, same.status(), same.err());
+        assertFalse(same.err().contains("warning"), same.err());
+    }
+
+    @Test
+    void trainingPrintsProgressOnStderr() throws IOException {
+        Path train = write("train.safetensors", patches(13, 30)), test = write("test.safetensors", patches(14, 10));
+        for (String[] rule : List.of(new String[]{"hyperplane", "--solver", "mined"},
+                new String[]{"hyperplane", "--solver", "lbfgs"}, new String[]{"cosine", "--trials", "3"})) {
+            CliRunner r = CliRunner.run("probe", "--rule", rule[0], rule[1], rule[2], "--train", train.toString(),
+                    "--test", test.toString(), "--out", dir.resolve("r.json").toString());
+            assertEquals(0, r.status(), r.err());
+            int templates = rule[0].equals("cosine") ? 3 * CONCEPTS : CONCEPTS;
+            assertTrue(r.err().contains("probe: loaded "), r.err());
+            assertTrue(r.err().contains(templates + "/" + templates + " templates"),
+                    String.join(" ", rule) + ": " + r.err());
+        }
+    }
+
+    /** The same seed gives the same bytes on one thread and on several: every random draw is keyed by concept. */
+    @Test
+    void resultsDoNotDependOnTheThreadCount() throws Exception {
+        Path train = write("train.safetensors", patches(15, 40)), test = write("test.safetensors", patches(16, 20));
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        List<String> outputs = new ArrayList<>();
+        for (int threads : new int[]{1, 3}) {
+            for (String rule : List.of("hyperplane", "cosine")) {
+                Path out = dir.resolve(rule + threads + ".json");
+                Path templates = dir.resolve(rule + threads + ".safetensors");
+                Process p = new ProcessBuilder(java, "--add-modules", "jdk.incubator.vector",
+                        "-Dvitprobe.threads=" + threads, "-cp", System.getProperty("java.class.path"),
+                        Main.class.getName(), "probe", "--rule", rule,
+                        "--train", train.toString(), "--test", test.toString(), "--out", out.toString(),
+                        "--save-templates", templates.toString())
+                        .redirectErrorStream(true).redirectOutput(dir.resolve("child.log").toFile()).start();
+                assertEquals(0, p.waitFor(), Files.readString(dir.resolve("child.log")));
+                Map<String, Object> result = json(out);
+                result.remove("seconds");
+                outputs.add(Json.write(result) + HexFormat.of().formatHex(Files.readAllBytes(templates)));
+            }
+        }
+        assertEquals(outputs.subList(0, 2), outputs.subList(2, 4));
     }
 
     private void assertBadInput(String expectedFile, String fragment, String... args) {

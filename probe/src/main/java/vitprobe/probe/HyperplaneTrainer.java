@@ -2,6 +2,7 @@ package vitprobe.probe;
 
 import java.util.Arrays;
 import java.util.SplittableRandom;
+import java.util.function.IntConsumer;
 import vitprobe.kernels.cpu.DenseMath;
 import vitprobe.kernels.cpu.Parallel;
 
@@ -60,6 +61,11 @@ public final class HyperplaneTrainer {
     }
 
     public static ConceptTemplates train(ProbeData data, Options options) {
+        return train(data, options, templates -> { });
+    }
+
+    /** @param progress told of every concept finished, from any thread */
+    public static ConceptTemplates train(ProbeData data, Options options, IntConsumer progress) {
         int dim = data.dim, count = data.conceptCount();
         float[] deviation = deviation(data);
         float[] directions = new float[count * dim];
@@ -68,6 +74,7 @@ public final class HyperplaneTrainer {
             Model m = trainConcept(data, c, deviation, options);
             System.arraycopy(m.direction(), 0, directions, c * dim, dim);
             thresholds[c] = -m.bias();
+            progress.accept(1);
         });
         return new ConceptTemplates(Rule.HYPERPLANE, data.tokens(), data.concepts(), dim, directions, thresholds, null);
     }

@@ -1,5 +1,6 @@
 package vitprobe.probe;
 
+import vitprobe.kernels.cpu.Parallel;
 import vitprobe.weights.DType;
 import vitprobe.io.Json;
 import vitprobe.weights.SafeTensors;
@@ -16,16 +17,23 @@ import java.util.BitSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.IntPredicate;
 import java.util.stream.IntStream;
 
 /**
  * Token features with multi-hot concept labels, as stored in a probe file: {@code features} [N,D] F32/F16,
  * {@code labels} [N,C] U8 of 0/1, optional {@code groups} [N] I64 (the image each sample comes from) and
- * {@code categories} [C] I64, concept names as a JSON list in metadata "concepts" and optionally the token type in
- * metadata "tokens" ("cls" or "patch"). Without "tokens" the samples are patches when some image has several.
+ * {@code categories} [C] I64, concept names as a JSON list in metadata "concepts", optionally the token type in
+ * metadata "tokens" ("cls" or "patch") and the intermediate the features are in "token_type" (q, k, y_norm, ...).
+ * Without "tokens" the samples are patches when some image has several.
  * Everything is validated on construction; an error names the file and the offending tensor.
  */
 public final class ProbeData {
+    /** Rows per task when labels are indexed in parallel. */
+    private static final int ROW_BLOCK = 4096;
+    /** Values per task when features and labels are validated in parallel. */
+    private static final int CHECK_BLOCK = 1 << 16;
+
     private final Path file;
     final float[] features;
     final int size;
@@ -36,15 +44,28 @@ public final class ProbeData {
     private final long[] groups;
     private final long[] categories;
     private final SampleKind tokens;
+    private final String intermediate;
     /** Samples grouped by image: those of image g are groupSamples[groupStart[g] .. groupStart[g+1]). */
     private final int[] groupOf;
     private final int[] groupStart;
     private final int[] groupSamples;
-    /** Per concept, the samples labelled with any concept of its category (shared between concepts); lazy. */
-    private volatile BitSet[] categoryLabelled;
+    /** Per concept its samples, ascending: indexed once, as reading one label column strides through every row. */
+    private final int[][] positives;
+    /**
+     * Per concept the samples that are its negatives when they lack it (see {@link #isNegative}), shared between
+     * concepts. Decided on all the concept columns of the file, so that keeping fewer concepts leaves them as they are.
+     */
+    private final BitSet[] negativePools;
+    /** The concepts whose negatives are patches of other categories ({@link #negativesFromOtherCategories}). */
+    private final BitSet otherCategoryNegatives;
 
+    /** What {@link #withConcepts} carries over instead of indexing the labels again. */
+    private record Index(int[][] positives, BitSet[] negativePools, BitSet otherCategoryNegatives) {
+    }
+
+    /** @param index null for new labels: they are then validated and indexed */
     private ProbeData(Path file, float[] features, int dim, byte[] labels, List<String> concepts, long[] groups,
-                      long[] categories, SampleKind tokens) {
+                      long[] categories, SampleKind tokens, String intermediate, Index index) {
         this.file = file;
         this.dim = dim;
         if (dim <= 0) throw fail("features", "has no feature dimensions");
@@ -63,8 +84,10 @@ public final class ProbeData {
             throw fail("categories", "has " + categories.length + " entries for " + conceptCount + " concepts");
         }
         this.categories = categories;
-        checkFeatures();
-        checkLabels();
+        if (index == null) {
+            checkFeatures();
+            checkLabels();
+        }
         this.groups = groups;
         this.groupOf = new int[size];
         int groupCount = numberGroups(groups, groupOf);
@@ -75,6 +98,11 @@ public final class ProbeData {
         int[] fill = Arrays.copyOf(groupStart, groupCount);
         for (int i = 0; i < size; i++) groupSamples[fill[groupOf[i]]++] = i;
         this.tokens = tokens != null ? tokens : groupCount < size ? SampleKind.PATCH : SampleKind.CLS;
+        this.intermediate = intermediate;
+        if (index == null) index = indexLabels();
+        this.positives = index.positives();
+        this.negativePools = index.negativePools();
+        this.otherCategoryNegatives = index.otherCategoryNegatives();
     }
 
     /**
@@ -83,7 +111,13 @@ public final class ProbeData {
      */
     public static ProbeData of(float[] features, int dim, byte[] labels, List<String> concepts, long[] groups,
                                long[] categories, SampleKind tokens) {
-        return new ProbeData(null, features, dim, labels, concepts, groups, categories, tokens);
+        return of(features, dim, labels, concepts, groups, categories, tokens, null);
+    }
+
+    /** {@link #of(float[], int, byte[], List, long[], long[], SampleKind)} from the given intermediate (may be null). */
+    public static ProbeData of(float[] features, int dim, byte[] labels, List<String> concepts, long[] groups,
+                               long[] categories, SampleKind tokens, String intermediate) {
+        return new ProbeData(null, features, dim, labels, concepts, groups, categories, tokens, intermediate, null);
     }
 
     /** Reads and validates a probe file. */
@@ -115,7 +149,8 @@ public final class ProbeData {
                     throw new SafetensorsException(file, null, "metadata 'tokens': " + e.getMessage());
                 }
             }
-            return new ProbeData(file, f.toFloatArray(), Math.toIntExact(f.dim(1)), l.toByteArray(), names, groups, categories, tokens);
+            return new ProbeData(file, f.toFloatArray(), Math.toIntExact(f.dim(1)), l.toByteArray(), names, groups,
+                    categories, tokens, meta.get("token_type"), null);
         }
     }
 
@@ -128,6 +163,7 @@ public final class ProbeData {
                 .metadata("tokens", tokens.key());
         if (groups != null) w.addI64("groups", new long[]{size}, groups);
         if (categories != null) w.addI64("categories", new long[]{conceptCount}, categories);
+        if (intermediate != null) w.metadata("token_type", intermediate);
         try {
             w.write(out);
         } catch (IOException e) {
@@ -169,19 +205,89 @@ public final class ProbeData {
     }
 
     private void checkFeatures() {
-        for (int i = 0; i < features.length; i++) {
-            if (!Float.isFinite(features[i])) {
-                throw fail("features", "value at [" + i / dim + ", " + i % dim + "] is " + features[i] + "; features must be finite");
-            }
+        int i = firstWhere(features.length, k -> !Float.isFinite(features[k]));
+        if (i >= 0) {
+            throw fail("features", "value at [" + i / dim + ", " + i % dim + "] is " + features[i]
+                    + "; features must be finite");
         }
     }
 
     private void checkLabels() {
-        for (int i = 0; i < labels.length; i++) {
-            if ((labels[i] & 0xfe) != 0) {
-                throw fail("labels", "value at [" + i / conceptCount + ", " + i % conceptCount + "] is " + (labels[i] & 0xff) + "; labels must be 0 or 1");
-            }
+        int i = firstWhere(labels.length, k -> (labels[k] & 0xfe) != 0);
+        if (i >= 0) {
+            throw fail("labels", "value at [" + i / conceptCount + ", " + i % conceptCount + "] is "
+                    + (labels[i] & 0xff) + "; labels must be 0 or 1");
         }
+    }
+
+    /** The first index in [0, n) where the test holds, or -1; blocks are searched in parallel. */
+    private static int firstWhere(int n, IntPredicate holds) {
+        int[] first = new int[(n + CHECK_BLOCK - 1) / CHECK_BLOCK];
+        Parallel.forEach(first.length, b -> {
+            first[b] = -1;
+            for (int i = b * CHECK_BLOCK, end = Math.min(n, i + CHECK_BLOCK); i < end && first[b] < 0; i++) {
+                if (holds.test(i)) first[b] = i;
+            }
+        });
+        return Arrays.stream(first).filter(i -> i >= 0).findFirst().orElse(-1);
+    }
+
+    private Index indexLabels() {
+        int[][] positives = indexPositives();
+        BitSet[] pools = new BitSet[conceptCount];
+        BitSet otherCategories = new BitSet(conceptCount);
+        if (tokens != SampleKind.PATCH || categories == null) {
+            BitSet all = new BitSet(size);
+            all.set(0, size);
+            Arrays.fill(pools, all);
+            return new Index(positives, pools, otherCategories);
+        }
+        // An unlabelled patch may well show the concept: negatives are patches labelled with another concept of its
+        // category, or, where every labelled patch of the category carries it, with a concept of another category.
+        Map<Long, BitSet> byCategory = new HashMap<>();
+        for (int c = 0; c < conceptCount; c++) {
+            BitSet category = byCategory.computeIfAbsent(categories[c], k -> new BitSet(size));
+            for (int i : positives[c]) category.set(i);
+        }
+        BitSet labelled = new BitSet(size);
+        byCategory.values().forEach(labelled::or);
+        for (int c = 0; c < conceptCount; c++) {
+            BitSet category = byCategory.get(categories[c]);
+            boolean alone = category.cardinality() == positives[c].length;
+            pools[c] = alone ? labelled : category;
+            otherCategories.set(c, alone);
+        }
+        return new Index(positives, pools, otherCategories);
+    }
+
+    /** Per concept its samples, ascending: blocks of rows are counted, then filled, in parallel. */
+    private int[][] indexPositives() {
+        int[][] counts = new int[(size + ROW_BLOCK - 1) / ROW_BLOCK][conceptCount];
+        Parallel.forEach(counts.length, b -> {
+            int[] count = counts[b];
+            for (int i = b * ROW_BLOCK, end = Math.min(size, i + ROW_BLOCK); i < end; i++) {
+                for (int c = 0; c < conceptCount; c++) count[c] += labels[i * conceptCount + c];
+            }
+        });
+        int[][] positives = new int[conceptCount][];
+        for (int c = 0; c < conceptCount; c++) {
+            int total = 0;
+            for (int[] count : counts) { // from now on: where the block's samples of c start in its list
+                int n = count[c];
+                count[c] = total;
+                total += n;
+            }
+            positives[c] = new int[total];
+        }
+        Parallel.forEach(counts.length, b -> {
+            int[] next = counts[b];
+            for (int i = b * ROW_BLOCK, end = Math.min(size, i + ROW_BLOCK); i < end; i++) {
+                for (int c = 0; c < conceptCount; c++) {
+                    if (labels[i * conceptCount + c] != 0) positives[c][next[c]++] = i;
+                }
+            }
+        });
+        return positives;
     }
 
     /** Numbers the distinct groups 0.. in order of first appearance; without groups every sample is its own. */
@@ -198,12 +304,20 @@ public final class ProbeData {
     /** The same samples with only the given concept columns, in the given order (features are shared, not copied). */
     public ProbeData withConcepts(int[] columns) {
         byte[] kept = new byte[size * columns.length];
-        for (int i = 0; i < size; i++) {
-            for (int k = 0; k < columns.length; k++) kept[i * columns.length + k] = labels[i * conceptCount + columns[k]];
-        }
+        Parallel.forEach((size + ROW_BLOCK - 1) / ROW_BLOCK, b -> {
+            for (int i = b * ROW_BLOCK, end = Math.min(size, i + ROW_BLOCK); i < end; i++) {
+                for (int k = 0; k < columns.length; k++) {
+                    kept[i * columns.length + k] = labels[i * conceptCount + columns[k]];
+                }
+            }
+        });
         List<String> names = Arrays.stream(columns).mapToObj(concepts::get).toList();
         long[] keptCategories = categories == null ? null : Arrays.stream(columns).mapToLong(c -> categories[c]).toArray();
-        return new ProbeData(file, features, dim, kept, names, groups, keptCategories, tokens);
+        BitSet otherCategories = new BitSet(columns.length);
+        for (int k = 0; k < columns.length; k++) otherCategories.set(k, otherCategoryNegatives.get(columns[k]));
+        Index index = new Index(Arrays.stream(columns).mapToObj(c -> positives[c]).toArray(int[][]::new),
+                Arrays.stream(columns).mapToObj(c -> negativePools[c]).toArray(BitSet[]::new), otherCategories);
+        return new ProbeData(file, features, dim, kept, names, groups, keptCategories, tokens, intermediate, index);
     }
 
     /**
@@ -211,8 +325,8 @@ public final class ProbeData {
      * splits (a rare concept may miss from one split). Fails when there is none.
      */
     public static int[] usableConcepts(ProbeData train, ProbeData test) {
-        int[] usable = IntStream.range(0, train.conceptCount()).filter(c -> train.positives(c).length > 0 && train.negatives(c).length > 0
-                && test.positives(c).length > 0 && test.negatives(c).length > 0).toArray();
+        int[] usable = IntStream.range(0, train.conceptCount()).filter(c -> train.positives[c].length > 0
+                && train.negativeCount(c) > 0 && test.positives[c].length > 0 && test.negativeCount(c) > 0).toArray();
         if (usable.length == 0) {
             throw new IllegalArgumentException(train.source() + ", " + test.source() + ": no concept has positives and negatives in both");
         }
@@ -255,6 +369,11 @@ public final class ProbeData {
         return tokens;
     }
 
+    /** The intermediate the features were extracted from (q, k, y_norm, ...), or null when the file does not say. */
+    public String intermediate() {
+        return intermediate;
+    }
+
     public boolean hasCategories() {
         return categories != null;
     }
@@ -275,45 +394,37 @@ public final class ProbeData {
 
     /** Samples labelled with concept c, ascending. */
     public int[] positives(int c) {
-        int count = 0;
-        for (int i = 0; i < size; i++) count += labels[i * conceptCount + c];
-        int[] out = new int[count];
-        for (int i = 0, k = 0; i < size; i++) if (labels[i * conceptCount + c] != 0) out[k++] = i;
-        return out;
+        return positives[c].clone();
     }
 
     /**
      * Whether sample i counts as a negative of concept c: it lacks c and, for patch tokens with categories, carries
-     * another concept of c's category (an unlabelled patch may well show c).
+     * another concept of c's category (an unlabelled patch may well show c) or, when every labelled patch of c's
+     * category carries c, a concept of another category.
      */
     public boolean isNegative(int sample, int c) {
-        if (labels[sample * conceptCount + c] != 0) return false;
-        return tokens != SampleKind.PATCH || categories == null || labelledInCategory(sample, c);
+        return labels[sample * conceptCount + c] == 0 && negativePools[c].get(sample);
     }
 
     /** The samples that count as negatives of concept c ({@link #isNegative}), ascending. */
     public int[] negatives(int c) {
-        int[] out = new int[size];
-        int count = 0;
-        for (int i = 0; i < size; i++) if (isNegative(i, c)) out[count++] = i;
-        return Arrays.copyOf(out, count);
+        int[] own = positives[c], out = new int[negativeCount(c)];
+        BitSet pool = negativePools[c];
+        // c's positives are part of its pool and come up in order, so one pointer into them leaves them out.
+        for (int i = pool.nextSetBit(0), p = 0, k = 0; i >= 0; i = pool.nextSetBit(i + 1)) {
+            if (p < own.length && own[p] == i) p++;
+            else out[k++] = i;
+        }
+        return out;
     }
 
-    /** Whether sample i carries any label of concept c's category; one bit per sample and category, built once. */
-    private boolean labelledInCategory(int sample, int c) {
-        BitSet[] byCategory = categoryLabelled;
-        if (byCategory == null) {
-            Map<Long, BitSet> sets = new HashMap<>();
-            for (int i = 0; i < size; i++) {
-                for (int o = 0; o < conceptCount; o++) {
-                    if (labels[i * conceptCount + o] != 0) sets.computeIfAbsent(categories[o], k -> new BitSet(size)).set(i);
-                }
-            }
-            byCategory = new BitSet[conceptCount];
-            for (int o = 0; o < conceptCount; o++) byCategory[o] = sets.getOrDefault(categories[o], new BitSet());
-            categoryLabelled = byCategory;
-        }
-        return byCategory[c].get(sample);
+    private int negativeCount(int c) {
+        return negativePools[c].cardinality() - positives[c].length;
+    }
+
+    /** Whether the negatives of concept c are patches of other categories: every labelled patch of its own has c. */
+    public boolean negativesFromOtherCategories(int c) {
+        return otherCategoryNegatives.get(c);
     }
 
     /** Number of distinct images (groups). */
@@ -328,7 +439,7 @@ public final class ProbeData {
 
     /** The images holding at least one positive of concept c, ascending. */
     public int[] imagesWith(int c) {
-        return Arrays.stream(positives(c)).map(i -> groupOf[i]).sorted().distinct().toArray();
+        return Arrays.stream(positives[c]).map(i -> groupOf[i]).sorted().distinct().toArray();
     }
 
     /** The samples of image g, ascending. */

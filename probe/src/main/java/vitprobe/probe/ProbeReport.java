@@ -25,10 +25,12 @@ public final class ProbeReport {
      * @param train           the training features' file or folder
      * @param test            the test features' file or folder
      * @param skippedConcepts concepts left out: no positives or negatives in a split
+     * @param negativesFromOtherCategories concepts alone in their category, whose negatives are other categories'
      * @param categories      per category, without categories null
      */
     public record Result(String rule, @Inline Training training, String tokens, String train, String test,
-                         List<String> skippedConcepts, Seconds seconds, List<ConceptResult> concepts,
+                         List<String> skippedConcepts, List<String> negativesFromOtherCategories, Seconds seconds,
+                         List<ConceptResult> concepts,
                          @OmitNull List<CategoryResult> categories, Scores mean) {}
 
     /** The training options used; only those of the rule (and the hyperplane's solver) are written. */
@@ -82,7 +84,8 @@ public final class ProbeReport {
      * @param metrics per trial, per concept (one trial for the hyperplane rule)
      */
     public static Result build(Rule rule, Training training, String tokens, String train, String test,
-                               List<String> skippedConcepts, Seconds seconds, ProbeData data, Evaluation.TestSet[] sets,
+                               List<String> skippedConcepts, List<String> negativesFromOtherCategories,
+                               Seconds seconds, ProbeData data, Evaluation.TestSet[] sets,
                                List<Metrics[]> metrics) {
         List<ConceptResult> concepts = new ArrayList<>();
         List<Metrics> means = new ArrayList<>();
@@ -105,7 +108,8 @@ public final class ProbeReport {
                 categories.add(new CategoryResult(e.getKey(), e.getValue().size(), mean));
             }
         }
-        return new Result(rule.key(), training, tokens, train, test, skippedConcepts, seconds, concepts, categories,
+        return new Result(rule.key(), training, tokens, train, test, skippedConcepts, negativesFromOtherCategories,
+                seconds, concepts, categories,
                 Metrics.mean(means).scores());
     }
 }

@@ -48,7 +48,7 @@ class EvaluationTest {
         Evaluation.TestSet[] sets = Evaluation.balanced(test, 0);
         List<Metrics[]> trials = CosineTrainer.train(train, options).stream().map(t -> Evaluation.evaluate(t, test, sets)).toList();
         ProbeReport.Result report = ProbeReport.build(Rule.COSINE, ProbeReport.Training.cosine(options), "patch",
-                "train", "test", List.of(), new ProbeReport.Seconds(1, 2, 3), test, sets, trials);
+                "train", "test", List.of(), List.of(), new ProbeReport.Seconds(1, 2, 3), test, sets, trials);
         assertEquals("cosine", report.rule());
         assertEquals(2, report.training().k());
         List<ProbeReport.ConceptResult> concepts = report.concepts();
@@ -72,7 +72,7 @@ class EvaluationTest {
         assertEquals(category0, categories.get(0).mean().recall(), 1e-12);
         String json = JsonRecords.writePretty(report);
         assertEquals(List.of("rule", "seed", "k", "trials", "center", "tokens", "train", "test", "skipped_concepts",
-                "seconds", "concepts", "categories", "mean"), List.copyOf(Json.parseObject(json).keySet()));
+                "negatives_from_other_categories", "seconds", "concepts", "categories", "mean"), List.copyOf(Json.parseObject(json).keySet()));
         assertEquals(report, JsonRecords.read(json, ProbeReport.Result.class), "the file reads back as written");
     }
 }

@@ -114,7 +114,8 @@ class ProbeDataTest {
             if (tokens == SampleKind.PATCH) {
                 assertArrayEquals(new int[]{1}, d.negatives(0), "only the b patch: c is another category, 3 unlabelled");
                 assertArrayEquals(new int[]{0}, d.negatives(1));
-                assertArrayEquals(new int[0], d.negatives(2), "c has no other concept in its category");
+                assertArrayEquals(new int[]{0, 1}, d.negatives(2), "c is alone in its category: patches of the others");
+                assertTrue(d.negativesFromOtherCategories(2) && !d.negativesFromOtherCategories(0));
             } else {
                 assertArrayEquals(new int[]{1, 2, 3}, d.negatives(0), "for [CLS] tokens every sample without the concept");
             }
@@ -124,6 +125,33 @@ class ProbeDataTest {
         ProbeData noCategories = ProbeData.of(new float[4], 1, labels, List.of("a", "b", "c"), new long[]{0, 0, 1, 1}, null, null);
         assertEquals(SampleKind.PATCH, noCategories.tokens());
         assertArrayEquals(new int[]{1, 2, 3}, noCategories.negatives(0), "without categories every sample without the concept");
+    }
+
+    @Test
+    void keepingFewerConceptsLeavesTheNegativesOfTheRestAsTheyWere() {
+        // a, b, c in category 0 and d in category 1, one sample each, then an unlabelled one and one with a and b
+        byte[] labels = {1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 1, 0, 0};
+        ProbeData all = ProbeData.of(new float[6], 1, labels, List.of("a", "b", "c", "d"), new long[]{0, 0, 1, 1, 2, 2},
+                new long[]{0, 0, 0, 1}, null);
+        ProbeData kept = all.withConcepts(new int[]{0, 3});
+        assertArrayEquals(new int[]{1, 2}, all.negatives(0));
+        assertArrayEquals(new int[]{1, 2}, kept.negatives(0), "b and c stay negatives of a without their columns");
+        assertArrayEquals(new int[]{0, 1, 2, 5}, kept.negatives(1), "d, alone in its category: other labelled patches");
+        assertTrue(kept.negativesFromOtherCategories(1) && !kept.negativesFromOtherCategories(0));
+        assertTrue(kept.isNegative(2, 0) && !kept.isNegative(4, 0) && !kept.isNegative(5, 0));
+    }
+
+    @Test
+    void aConceptOnEveryLabelledPatchHasNoNegativesAndIsLeftOut() {
+        // a labels every labelled patch, b (another category) only some of them; sample 2 is unlabelled
+        byte[] labels = {1, 1, 1, 0, 0, 0};
+        ProbeData d = ProbeData.of(new float[3], 1, labels, List.of("a", "b"), new long[]{0, 0, 1}, new long[]{0, 1},
+                null);
+        assertArrayEquals(new int[0], d.negatives(0));
+        assertArrayEquals(new int[]{1}, d.negatives(1));
+        int[] usable = ProbeData.usableConcepts(d, d);
+        assertArrayEquals(new int[]{1}, usable);
+        assertEquals(List.of("a"), d.conceptsOutside(usable));
     }
 
     @Test

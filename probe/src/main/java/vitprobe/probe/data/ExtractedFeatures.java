@@ -23,6 +23,7 @@ public final class ExtractedFeatures {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(folderOrFile + ": metadata 'tokens': " + e.getMessage());
         }
-        return ProbeData.of(f.features(), f.dim(), f.labels(), f.concepts(), f.groups(), f.categories(), tokens);
+        return ProbeData.of(f.features(), f.dim(), f.labels(), f.concepts(), f.groups(), f.categories(), tokens,
+                f.tokenType());
     }
 }

@@ -29,7 +29,12 @@ import java.util.TreeMap;
  */
 record Cell(String model, Task task, Intermediate token, Rule rule, Integer k) {
     /** A cell's file: the settings it was computed with, its key, the concepts left out and its rows. */
-    record Result(Settings settings, CellKey key, List<String> skippedConcepts, List<CellRow> rows) {}
+    /**
+     * @param negativesFromOtherCategories concepts whose category has no other concept in the data, so that their
+     *     negatives are patches of other categories
+     */
+    record Result(Settings settings, CellKey key, List<String> skippedConcepts,
+                  List<String> negativesFromOtherCategories, List<CellRow> rows) {}
 
     /**
      * The settings a cell's numbers depend on; a stored cell with other settings is computed again.

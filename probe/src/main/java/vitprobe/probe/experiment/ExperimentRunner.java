@@ -21,7 +21,7 @@ import vitprobe.probe.ProbeData;
 import vitprobe.probe.Rule;
 import vitprobe.probe.data.Broden;
 import vitprobe.probe.data.Datasets;
-import vitprobe.probe.data.ExtractedFeatures;
+import vitprobe.probe.data.ProbeSplits;
 import vitprobe.probe.data.PatchLabeling;
 import vitprobe.probe.experiment.ExperimentConfig.ModelSpec;
 import vitprobe.probe.experiment.ExperimentConfig.TaskSpec;
@@ -191,11 +191,12 @@ public final class ExperimentRunner {
             }
         }
         if (pending.isEmpty()) return;
-        ProbeData train = ExtractedFeatures.load(features.resolve(t.trainSplit()));
-        ProbeData test = ExtractedFeatures.load(features.resolve(t.testSplit()));
-        int[] usable = ProbeData.usableConcepts(train, test);
-        List<String> skipped = train.conceptsOutside(usable);
-        ProbeData trainKept = train.withConcepts(usable), testKept = test.withConcepts(usable);
+        ProbeSplits splits = ProbeSplits.load(features.resolve(t.trainSplit()), features.resolve(t.testSplit()));
+        ProbeData trainKept = splits.train(), testKept = splits.test();
+        Cell first = pending.getFirst();
+        for (String warning : splits.warnings()) {
+            log.printf("%s · %s · %s: %s%n", first.model(), first.task().key(), first.token().key(), warning);
+        }
         List<String> categoryNames = categoryNames(features);
         List<String> categories = testKept.hasCategories()
                 ? IntStream.range(0, testKept.conceptCount()).mapToObj(c -> categoryNames.get(testKept.category(c).intValue())).toList() : null;
@@ -208,9 +209,10 @@ public final class ExperimentRunner {
             List<Metrics[]> trials = templates.stream().map(tp -> Evaluation.evaluate(tp, testKept, sets)).toList();
             templates.getFirst().save(c.templates(config.output()));
             List<CellRow> rows = Cell.rows(testKept.concepts(), categories, positives, negatives, trials);
-            Cell.Result result = new Cell.Result(settings(c, t), c.key(), skipped, rows);
+            Cell.Result result = new Cell.Result(settings(c, t), c.key(), splits.skipped(),
+                    splits.otherCategoryNegatives(), rows);
             AtomicFiles.writeString(c.file(config.output()), JsonRecords.writePretty(result));
-            recordSkipped(c, skipped);
+            recordSkipped(c, splits.skipped());
             done++;
             String metric = t.task() == Task.CLASSIFICATION ? "accuracy" : "f1";
             log.printf(Locale.ROOT, "[%d/%d] %s: %s %.3f (%.1f s)%n", done, total, c.label(), metric,

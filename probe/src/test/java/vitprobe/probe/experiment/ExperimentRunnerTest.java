@@ -131,4 +131,27 @@ class ExperimentRunnerTest {
         }
         assertEquals(List.of(), changed, "changed bytes");
     }
+
+    /**
+     * A segmentation set so small that concepts miss from one split: before, a concept whose category mates were
+     * left out lost its negatives ('plain' here) and the first hyperplane cell stopped the whole grid.
+     */
+    @Test
+    void conceptsLeftOutOfASmallSegmentationSetDoNotStopTheGrid() throws IOException {
+        Synthetic.writeBroden(dir.resolve("small"), 8, 64, 3);
+        for (String solver : List.of("mined", "lbfgs")) {
+            ExperimentConfig c = ExperimentConfig.load(Files.writeString(dir.resolve(solver + ".json"), """
+                    {"models": {"tiny": "random:tiny"},
+                     "tasks": {"segmentation": {"dataset": "small", "patches_per_image": 2}},
+                     "tokens": ["k", "y"], "k": [1], "trials": 2, "batch": 4, "solver": "%s",
+                     "qualitative": {"images": 1, "candidates": 2}}
+                    """.formatted(solver)));
+            String log = run(c);
+            assertEquals(4, count(log, "/4] tiny"), log);
+            Map<String, Object> json = Json.parseObject(Files.readString(c.output().resolve("results.json")));
+            Map<?, ?> skippedHere = (Map<?, ?>) ((List<?>) json.get("skipped_concepts")).getFirst();
+            List<?> skipped = (List<?>) skippedHere.get("concepts");
+            assertFalse(skipped.contains("plain"), skipped.toString());
+        }
+    }
 }

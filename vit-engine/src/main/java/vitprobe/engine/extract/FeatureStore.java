@@ -148,9 +148,12 @@ public final class FeatureStore {
     /**
      * Features read back as one data set: all shards of a folder ({@code DIR/<token type>/<split>}) concatenated
      * in order, or a single probe file.
+     *
+     * @param tokenType the intermediate extracted (metadata "token_type"), or null
      */
     public record Features(Path source, float[] features, int dim, byte[] labels, List<String> concepts, long[] groups,
-                           long[] categories, List<String> categoryNames, String tokens, long[] patches) {
+                           long[] categories, List<String> categoryNames, String tokens, String tokenType,
+                           long[] patches) {
         public int size() {
             return features.length / dim;
         }
@@ -179,7 +182,8 @@ public final class FeatureStore {
             throw new IllegalArgumentException(path + ": " + total + " feature values, more than one Java array holds (2^31); probe fewer images or patches");
         }
         return new Features(path, concat(features, (int) total), first.dim, labels.toByteArray(), first.concepts,
-                concat(groups), first.categories, first.categoryNames, first.tokens, first.patches == null ? null : concat(patches));
+                concat(groups), first.categories, first.categoryNames, first.tokens, first.tokenType,
+                first.patches == null ? null : concat(patches));
     }
 
     private static List<Path> shardsOf(Path dir) {
@@ -236,7 +240,7 @@ public final class FeatureStore {
         requireRows(f, "groups", groups, features.dim(0));
         requireRows(f, "patches", patches, features.dim(0));
         return new Features(f, features.toFloatArray(), Math.toIntExact(features.dim(1)), labels.toByteArray(), concepts,
-                groups, categories, categoryNames, meta.get("tokens"), patches);
+                groups, categories, categoryNames, meta.get("tokens"), meta.get("token_type"), patches);
     }
 
     private static void requireRows(Path f, String name, long[] values, long rows) {
