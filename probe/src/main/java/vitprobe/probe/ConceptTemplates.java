@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * One binary classifier per concept: concept c fires on feature f when p(f, d_c) &gt; t_c, with p the dot product
@@ -76,14 +77,8 @@ public final class ConceptTemplates {
     public static ConceptTemplates load(Path file) {
         try (SafeTensors st = SafeTensors.open(file)) {
             Map<String, String> meta = st.metadata();
-            Rule rule;
-            SampleKind tokens;
-            try {
-                rule = Rule.byKey(meta.getOrDefault("rule", ""));
-                tokens = SampleKind.byKey(meta.getOrDefault("tokens", ""));
-            } catch (IllegalArgumentException e) {
-                throw new SafetensorsException(file, null, "metadata: " + e.getMessage());
-            }
+            Rule rule = metadata(file, meta, "rule", Rule::byKey);
+            SampleKind tokens = metadata(file, meta, "tokens", SampleKind::byKey);
             Tensor d = st.tensor("directions");
             if (d.rank() != 2 || d.dtype() != DType.F32) throw new SafetensorsException(file, "directions", "expected F32 [C,D], found " + d.dtype() + " " + d.shapeString());
             Tensor t = st.tensor("thresholds");
@@ -243,5 +238,14 @@ public final class ConceptTemplates {
 
     private void requireDim(int d) {
         if (d != dim) throw new IllegalArgumentException("features have " + d + " dimensions, the templates " + dim);
+    }
+
+    /** A metadata value read by {@code byKey}; a missing or unknown one is an error naming the file and the key. */
+    private static <T> T metadata(Path file, Map<String, String> meta, String key, Function<String, T> byKey) {
+        try {
+            return byKey.apply(meta.getOrDefault(key, ""));
+        } catch (IllegalArgumentException e) {
+            throw new SafetensorsException(file, null, "metadata '" + key + "': " + e.getMessage());
+        }
     }
 }

@@ -14,6 +14,6 @@ public enum Rule {
     /** The rule a file or flag names, or an exception saying what it may name. */
     public static Rule byKey(String key) {
         for (Rule r : values()) if (r.key().equals(key)) return r;
-        throw new IllegalArgumentException("'" + key + "' is not a rule (hyperplane or cosine)");
+        throw new IllegalArgumentException("unknown rule '" + key + "' (known: hyperplane, cosine)");
     }
 }

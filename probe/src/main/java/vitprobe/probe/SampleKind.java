@@ -15,6 +15,6 @@ public enum SampleKind {
     /** The kind a file or flag names, or an exception saying what it may name. */
     public static SampleKind byKey(String key) {
         for (SampleKind t : values()) if (t.key().equals(key)) return t;
-        throw new IllegalArgumentException("'" + key + "' is not a sample kind (cls or patch)");
+        throw new IllegalArgumentException("unknown sample kind '" + key + "' (known: cls, patch)");
     }
 }

@@ -350,7 +350,12 @@ public record ExperimentConfig(Path file, Path output, List<ModelSpec> models, L
             List<?> values = map.containsKey(key) ? list(key) : fallback;
             List<T> out = new ArrayList<>();
             for (Object v : values) {
-                T t = v instanceof String s ? parse.apply(s.trim().toLowerCase(Locale.ROOT)) : null;
+                T t;
+                try {
+                    t = v instanceof String s ? parse.apply(s.trim().toLowerCase(Locale.ROOT)) : null;
+                } catch (IllegalArgumentException e) {
+                    t = null;
+                }
                 if (t == null) throw error(key, "unknown " + what + " '" + v + "' (known: " + known + ")");
                 if (out.contains(t)) throw error(key, "lists '" + v + "' twice");
                 out.add(t);

@@ -45,14 +45,14 @@ class QualitativePanelsTest {
      * then record them again.
      */
     private static final Map<String, String> SHOWING_TWO = new TreeMap<>(Map.of(
-            "qualitative.json", "7fb85116698498a55ac4d1485ef340079163a0b4de548d76e2d38177ec4151a8",
+            "qualitative.json", "4f68740cedf6cc3c90ac2babd9fbe7795293de705a0aa9a602fe3afe7cc02d34",
             "results.json qualitative", "da9368de2c80ad552020cd5ec8f0b7377d4cd30b548c1f66edfbdd11ec7eb887",
             "test-0.png", "5fb69b61a4496f29d7b8af1ac259f05032ec4c3af2cc354edd34534318a5c5b3",
             "test-2.png", "9264b260e7876da9c669b99be66903684f46defbf72c8b3bd43fceef872cd7d1",
             "test-3.png", "23ca1f4439e10d31f346b9ec3dec070f28d1d99feab102e6760d76efab5f9e31",
             "test-4.png", "edf13df32bd7fbfb7413c5536a6b445941b8514d4a5e9f24a2c5ca65a33980d8"));
     private static final Map<String, String> SHOWING_FOUR = new TreeMap<>(Map.of(
-            "qualitative.json", "ae084692fe715a02f19a032291c13e793e20bc0d40d86379eb2d1b86b94da7fa",
+            "qualitative.json", "9cf04e2764d4cbec4fb0d121da597dce1211777f9a150aa8496ffcd3d55162c2",
             "results.json qualitative", "dfe46fd6552894eeee4914a0c2dce2fc8f3ce046726e7e3f5195db6f4e1c38bd",
             "test-0.png", "5fb69b61a4496f29d7b8af1ac259f05032ec4c3af2cc354edd34534318a5c5b3",
             "test-2.png", "9264b260e7876da9c669b99be66903684f46defbf72c8b3bd43fceef872cd7d1",
