@@ -127,8 +127,6 @@ final class ProbeCommand implements Callable<Integer> {
         List<ConceptTemplates> templates;
         try {
             templates = trainer.train().train(trainData, progress::advance);
-        } catch (IllegalArgumentException e) { // a concept the data cannot train
-            throw new IllegalArgumentException(train + ": " + e.getMessage(), e);
         } finally {
             progress.finish();
         }
