@@ -22,10 +22,10 @@ fi
 (cd bench && python3 broden_probe_data.py "$out" --images "$images" --test-images $((images / 4)))
 echo "$images training images × 16 patches, $(nproc) cores ($(lscpu | sed -n 's/^Model name: *//p'))"
 for rule in "${rules[@]}"; do
-  /usr/bin/time -o "$out/time" -f "%e s wall, %U s user + %S s system CPU (%P)" java --add-modules jdk.incubator.vector \
-    --enable-native-access=ALL-UNNAMED -jar "$jar" probe --rule $rule --train "$out/train.safetensors" \
-    --test "$out/test.safetensors" --out "$out/result.json" >/dev/null 2>"$out/stderr" \
-    || { cat "$out/stderr"; exit 1; }
+  /usr/bin/time -o "$out/time" -f "%e s wall, %U s user + %S s system CPU (%P)" \
+    java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -jar "$jar" \
+    probe --rule $rule --train "$out/train.safetensors" --test "$out/test.safetensors" --out "$out/result.json" \
+    >/dev/null 2>"$out/stderr" || { cat "$out/stderr"; exit 1; }
   split=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['seconds'])" "$out/result.json")
   echo "$rule: $(cat "$out/time"); $split"
 done

@@ -15,7 +15,7 @@ import java.util.stream.IntStream;
  *
  * @param skipped                concepts left out, in column order
  * @param otherCategoryNegatives kept concepts whose negatives are patches of other categories in one split or both
- * @param warnings               one line each, to print as they are
+ * @param warnings               one line each for the user (a caller may prefix its name)
  */
 public record ProbeSplits(ProbeData train, ProbeData test, List<String> skipped, List<String> otherCategoryNegatives,
                           List<String> warnings) {
