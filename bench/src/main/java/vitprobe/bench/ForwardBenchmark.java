@@ -1,5 +1,8 @@
 package vitprobe.bench;
 
+import java.util.EnumSet;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -23,10 +26,6 @@ import vitprobe.kernels.Backends;
 import vitprobe.weights.ViTConfig;
 import vitprobe.weights.ViTWeights;
 
-import java.util.EnumSet;
-import java.util.SplittableRandom;
-import java.util.concurrent.TimeUnit;
-
 /**
  * Full-depth forward (like timm's forward_features: every block, final LayerNorm) of DINO ViT-S/8 and MAE
  * ViT-B/16 with random weights on the CPU backend. Score = seconds per batch; images/s = batch / score.
@@ -38,7 +37,9 @@ import java.util.concurrent.TimeUnit;
 @OutputTimeUnit(TimeUnit.SECONDS)
 @Warmup(iterations = 2)
 @Measurement(iterations = 3)
-@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "-Xmx8g"})
+@Fork(
+        value = 1,
+        jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "-Xmx8g"})
 public class ForwardBenchmark {
     @Param({"vits8", "vitb16"})
     public String model;
@@ -74,15 +75,16 @@ public class ForwardBenchmark {
 
     /** Enough forwards of the other model for the JIT to compile the kernels on its shapes. */
     private void runBefore() {
-        ViTConfig other = switch (after) {
-            case "small" -> ViTConfig.vit(64, 2, 4, 8);
-            case "vitb16" -> ViTConfig.vitBase16();
-            default -> throw new IllegalArgumentException("after: none, small or vitb16, not " + after);
-        };
+        ViTConfig other =
+                switch (after) {
+                    case "small" -> ViTConfig.vit(64, 2, 4, 8);
+                    case "vitb16" -> ViTConfig.vitBase16();
+                    default -> throw new IllegalArgumentException("after: none, small or vitb16, not " + after);
+                };
         int forwards = after.equals("small") ? 40 : 6;
         FloatTensor batch4 = randomImages(4);
         try (Backend backend = Backends.create(device);
-             VisionTransformer before = new VisionTransformer(ViTWeights.random(other, 1), backend)) {
+                VisionTransformer before = new VisionTransformer(ViTWeights.random(other, 1), backend)) {
             Capture last = Capture.of(other.depth() - 1, EnumSet.of(Intermediate.Y));
             for (int i = 0; i < forwards; i++) before.forward(batch4, last);
         }

@@ -1,5 +1,7 @@
 package vitprobe.bench;
 
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -20,9 +22,6 @@ import vitprobe.kernels.LinearWeights;
 import vitprobe.kernels.Matrix;
 import vitprobe.weights.Tensor;
 
-import java.util.SplittableRandom;
-import java.util.concurrent.TimeUnit;
-
 /**
  * One linear layer of the CPU backend, out = in · Wᵀ + bias, on the layer shapes of a batch of 8 images: the GEMM
  * micro-kernel's speed without the rest of the forward. Shape M×K×N; GFLOP/s = 2·M·K·N / score (ns).
@@ -36,7 +35,9 @@ import java.util.concurrent.TimeUnit;
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
-@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "-Xmx4g"})
+@Fork(
+        value = 1,
+        jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "-Xmx4g"})
 public class LinearBenchmark {
     @Param({"6280x384x1152", "6280x384x1536", "6280x1536x384", "1576x768x2304", "1576x768x3072", "1576x3072x768"})
     public String shape;
@@ -51,7 +52,8 @@ public class LinearBenchmark {
         int m = Integer.parseInt(mkn[0]), k = Integer.parseInt(mkn[1]), n = Integer.parseInt(mkn[2]);
         SplittableRandom rng = new SplittableRandom(11);
         backend = Backends.create("cpu");
-        weights = backend.linear(vitprobe.weights.Param.of(tensor("weight", rng, n, k)),
+        weights = backend.linear(
+                vitprobe.weights.Param.of(tensor("weight", rng, n, k)),
                 vitprobe.weights.Param.of(tensor("bias", rng, n)));
         in = backend.upload(gaussian(rng, m * k), m, k);
         out = backend.allocate(m, n);

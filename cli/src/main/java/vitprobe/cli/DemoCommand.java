@@ -1,15 +1,5 @@
 package vitprobe.cli;
 
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
-import vitprobe.probe.data.Synthetic;
-import vitprobe.probe.experiment.ExperimentConfig;
-import vitprobe.io.AtomicFiles;
-import vitprobe.io.Json;
-
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -19,23 +9,43 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import vitprobe.io.AtomicFiles;
+import vitprobe.io.Json;
+import vitprobe.probe.data.Synthetic;
+import vitprobe.probe.experiment.ExperimentConfig;
 
 /**
  * The README's first command: the study's whole grid (both rules, the six token types, both tasks, a small k
  * sweep) on generated data, with a seeded random-weight DINO ViT-S/8 unless --model is given, ending in the report.
  * Sized to finish within about three minutes on two CPU cores.
  */
-@Command(name = "demo", description = {
-        "Generate a small synthetic classification set and a Broden-format segmentation set, run the study's grid on",
-        "them (hyperplane and cosine rules, token types q, k, v, x, y, y_norm, k = 1, 3, 5) and write the report.",
-        "The default model has seeded RANDOM weights; pass --model for a real checkpoint. Rerunning resumes."})
+@Command(
+        name = "demo",
+        description = {
+            "Generate a small synthetic classification set and a Broden-format segmentation set, run the study's grid on",
+            "them (hyperplane and cosine rules, token types q, k, v, x, y, y_norm, k = 1, 3, 5) and write the report.",
+            "The default model has seeded RANDOM weights; pass --model for a real checkpoint. Rerunning resumes."
+        })
 final class DemoCommand implements Callable<Integer> {
     static final String DEFAULT_MODEL = "random:vits8";
 
-    @Option(names = "--model", paramLabel = "MODEL", description = "Model to probe, repeatable: a folder, a .safetensors file, hf:ORG/NAME or random:vits8 / random:vitb16 (default: " + DEFAULT_MODEL + ").")
+    @Option(
+            names = "--model",
+            paramLabel = "MODEL",
+            description =
+                    "Model to probe, repeatable: a folder, a .safetensors file, hf:ORG/NAME or random:vits8 / random:vitb16 (default: "
+                            + DEFAULT_MODEL + ").")
     List<String> models;
 
-    @Option(names = "--out", paramLabel = "DIR", description = "Output folder: data, features, results and report (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--out",
+            paramLabel = "DIR",
+            description = "Output folder: data, features, results and report (default: ${DEFAULT-VALUE}).")
     Path outDir = Path.of("vitprobe-demo");
 
     @Mixin
@@ -53,9 +63,12 @@ final class DemoCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
         List<String> chosen = models == null ? List.of(DEFAULT_MODEL) : models;
         boolean random = chosen.stream().anyMatch(m -> m.startsWith(ModelOptions.RANDOM));
-        if (random) out.println("NOTE: the model has RANDOM weights (seeded), not a trained one: the report shows the pipeline working, not what a trained ViT represents.");
+        if (random)
+            out.println(
+                    "NOTE: the model has RANDOM weights (seeded), not a trained one: the report shows the pipeline working, not what a trained ViT represents.");
         Path data = outDir.resolve("data");
-        // The generators write complete folders or nothing, so an existing folder is a finished one from an earlier run.
+        // The generators write complete folders or nothing, so an existing folder is a finished one from an earlier
+        // run.
         if (!Files.isDirectory(data.resolve("classification"))) {
             err.println("generating the synthetic classification set");
             Synthetic.writeImageFolder(data.resolve("classification"), 4, 10, 5, 160, 120, 0);
@@ -67,9 +80,15 @@ final class DemoCommand implements Callable<Integer> {
         Path config = outDir.resolve("experiment.json");
         AtomicFiles.writeString(config, Json.writePretty(config(chosen)));
         ExperimentCommand.run(ExperimentConfig.load(config), modelOptions, out, err, true);
-        out.printf(Locale.ROOT, "demo finished in %.0f s; the grid is in %s (rerun with: vitprobe experiment %s)%n",
-                (System.nanoTime() - start) / 1e9, config, config);
-        if (random) out.println("NOTE: RANDOM weights; for the study's numbers run e.g. ./vitprobe demo --model hf:facebook/dino-vits8");
+        out.printf(
+                Locale.ROOT,
+                "demo finished in %.0f s; the grid is in %s (rerun with: vitprobe experiment %s)%n",
+                (System.nanoTime() - start) / 1e9,
+                config,
+                config);
+        if (random)
+            out.println(
+                    "NOTE: RANDOM weights; for the study's numbers run e.g. ./vitprobe demo --model hf:facebook/dino-vits8");
         return 0;
     }
 
@@ -77,7 +96,9 @@ final class DemoCommand implements Callable<Integer> {
     private Map<String, Object> config(List<String> chosen) {
         Map<String, Object> models = new LinkedHashMap<>();
         for (String m : chosen) {
-            String reference = m.startsWith(ModelOptions.RANDOM) || m.startsWith("hf:") ? m : Path.of(m).toAbsolutePath().normalize().toString();
+            String reference = m.startsWith(ModelOptions.RANDOM) || m.startsWith("hf:")
+                    ? m
+                    : Path.of(m).toAbsolutePath().normalize().toString();
             models.put(ExperimentConfig.defaultName(m), reference);
         }
         Map<String, Object> segmentation = new LinkedHashMap<>();

@@ -1,18 +1,19 @@
 package vitprobe.cli;
 
+import java.io.PrintWriter;
 import picocli.CommandLine.Option;
 import vitprobe.kernels.Backend;
 import vitprobe.kernels.Backends;
 import vitprobe.kernels.cpu.CpuBackend;
-
-import java.io.PrintWriter;
 
 /** Where and in what precision a command runs the model. */
 final class DeviceOptions {
     @Option(names = "--device", description = "auto, cpu or cuda (default: ${DEFAULT-VALUE}).")
     String device = "auto";
 
-    @Option(names = "--precision", description = "Compute precision: fp32, tf32 or bf16 (the last two on CUDA) (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--precision",
+            description = "Compute precision: fp32, tf32 or bf16 (the last two on CUDA) (default: ${DEFAULT-VALUE}).")
     String precision = "fp32";
 
     /** Opens the backend and says on {@code err} which one runs, and when auto fell back from a GPU precision. */
@@ -20,7 +21,9 @@ final class DeviceOptions {
         Backend backend = Backends.create(device, precision);
         // Only auto reaches the CPU with another precision (cpu itself refuses it).
         boolean fallback = backend instanceof CpuBackend && !precision.equalsIgnoreCase("fp32");
-        err.printf("device: %s%s%n", backend.name(), fallback ? ", fp32 (no usable GPU for --precision " + precision + ")" : "");
+        err.printf(
+                "device: %s%s%n",
+                backend.name(), fallback ? ", fp32 (no usable GPU for --precision " + precision + ")" : "");
         return backend;
     }
 }

@@ -1,31 +1,37 @@
 package vitprobe.cli;
 
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
-import vitprobe.probe.experiment.ExperimentConfig;
-import vitprobe.probe.experiment.ExperimentRunner;
-import vitprobe.report.Report;
-
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import vitprobe.probe.experiment.ExperimentConfig;
+import vitprobe.probe.experiment.ExperimentRunner;
+import vitprobe.report.Report;
 
-@Command(name = "experiment", sortOptions = false, description = {
-        "Run the study's grid from a JSON or YAML config: models × token types × rules × tasks × k values,",
-        "then write OUT/results.json, OUT/results.csv, OUT/figures/, OUT/report.html and OUT/summary.md.",
-        "Features are extracted once per model and task and reused; rerun the same command to resume.",
-        "Config keys: models, tasks (classification / segmentation: dataset, train, test, patches_per_image),",
-        "tokens, rules, k, trials, block, seed, batch, precision, device, solver, center, qualitative, output."})
+@Command(
+        name = "experiment",
+        sortOptions = false,
+        description = {
+            "Run the study's grid from a JSON or YAML config: models × token types × rules × tasks × k values,",
+            "then write OUT/results.json, OUT/results.csv, OUT/figures/, OUT/report.html and OUT/summary.md.",
+            "Features are extracted once per model and task and reused; rerun the same command to resume.",
+            "Config keys: models, tasks (classification / segmentation: dataset, train, test, patches_per_image),",
+            "tokens, rules, k, trials, block, seed, batch, precision, device, solver, center, qualitative, output."
+        })
 final class ExperimentCommand implements Callable<Integer> {
     @Parameters(paramLabel = "CONFIG", description = "The experiment (.json, .yaml or .yml).")
     Path config;
 
-    @Option(names = "--out", paramLabel = "DIR", description = "Output folder (default: the config's 'output', else the config's name beside it).")
+    @Option(
+            names = "--out",
+            paramLabel = "DIR",
+            description = "Output folder (default: the config's 'output', else the config's name beside it).")
     Path out;
 
     @Option(names = "--no-report", description = "Stop after results.json and results.csv.")
@@ -46,7 +52,8 @@ final class ExperimentCommand implements Callable<Integer> {
     }
 
     /** Checks the models, runs the grid and writes the report; prints where everything is. */
-    static void run(ExperimentConfig c, ModelOptions models, PrintWriter out, PrintWriter err, boolean report) throws IOException {
+    static void run(ExperimentConfig c, ModelOptions models, PrintWriter out, PrintWriter err, boolean report)
+            throws IOException {
         for (ExperimentConfig.ModelSpec m : c.models()) {
             try {
                 ModelOptions.check(m.reference());
@@ -58,7 +65,9 @@ final class ExperimentCommand implements Callable<Integer> {
         out.printf("results: %s and %s%n", results, results.resolveSibling("results.csv"));
         if (!report) return;
         Report.Written written = Report.write(c.output());
-        out.printf("figures: %d files in %s%n", written.figures().size(), c.output().resolve("figures"));
+        out.printf(
+                "figures: %d files in %s%n",
+                written.figures().size(), c.output().resolve("figures"));
         out.printf("summary: %s%n", written.summary());
         out.printf("report:  %s%n", written.html());
     }

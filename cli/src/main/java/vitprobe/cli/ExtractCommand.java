@@ -1,27 +1,5 @@
 package vitprobe.cli;
 
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
-import vitprobe.engine.Intermediate;
-import vitprobe.engine.VisionTransformer;
-import vitprobe.engine.extract.ExtractOptions;
-import vitprobe.engine.extract.Extractor;
-import vitprobe.engine.extract.FeatureStore;
-import vitprobe.engine.extract.ModelId;
-import vitprobe.engine.extract.PatchSelection;
-import vitprobe.weights.DType;
-import vitprobe.engine.extract.SampleSource;
-import vitprobe.engine.extract.Task;
-import vitprobe.kernels.Backend;
-import vitprobe.probe.data.Datasets;
-import vitprobe.probe.data.PatchLabeling;
-import vitprobe.weights.ViTConfig;
-import vitprobe.weights.ViTWeights;
-
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -30,52 +8,112 @@ import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+import vitprobe.engine.Intermediate;
+import vitprobe.engine.VisionTransformer;
+import vitprobe.engine.extract.ExtractOptions;
+import vitprobe.engine.extract.Extractor;
+import vitprobe.engine.extract.FeatureStore;
+import vitprobe.engine.extract.ModelId;
+import vitprobe.engine.extract.PatchSelection;
+import vitprobe.engine.extract.SampleSource;
+import vitprobe.engine.extract.Task;
+import vitprobe.kernels.Backend;
+import vitprobe.probe.data.Datasets;
+import vitprobe.probe.data.PatchLabeling;
+import vitprobe.weights.DType;
+import vitprobe.weights.ViTConfig;
+import vitprobe.weights.ViTWeights;
 
-@Command(name = "extract", description = {
-        "Extract token features of a data set (an ImageFolder or a Broden folder) into sharded probe files:",
-        "OUT/<token type>/<split>/shard-NNNNN.safetensors, OUT/manifest.json, OUT/skipped.tsv.",
-        "Rerun the same command after an interruption to resume from the last complete shard."})
+@Command(
+        name = "extract",
+        description = {
+            "Extract token features of a data set (an ImageFolder or a Broden folder) into sharded probe files:",
+            "OUT/<token type>/<split>/shard-NNNNN.safetensors, OUT/manifest.json, OUT/skipped.tsv.",
+            "Rerun the same command after an interruption to resume from the last complete shard."
+        })
 final class ExtractCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, paramLabel = "MODEL", description = ModelOptions.HELP)
     String model;
 
-    @Option(names = "--dataset", required = true, paramLabel = "DIR", description = "ImageFolder (DIR/<class>/<image> or DIR/{train,val,test}/<class>/<image>) or Broden folder (with index.csv).")
+    @Option(
+            names = "--dataset",
+            required = true,
+            paramLabel = "DIR",
+            description =
+                    "ImageFolder (DIR/<class>/<image> or DIR/{train,val,test}/<class>/<image>) or Broden folder (with index.csv).")
     Path dataset;
 
-    @Option(names = "--task", description = "classification ([CLS] token, image labels) or segmentation (patch tokens, patch labels) (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--task",
+            description =
+                    "classification ([CLS] token, image labels) or segmentation (patch tokens, patch labels) (default: ${DEFAULT-VALUE}).")
     String task = "classification";
 
-    @Option(names = "--tokens", paramLabel = "LIST", description = "Token types to store, comma-separated intermediates or 'paper' (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--tokens",
+            paramLabel = "LIST",
+            description = "Token types to store, comma-separated intermediates or 'paper' (default: ${DEFAULT-VALUE}).")
     String tokens = "q,k,v,x,y,y_norm";
 
-    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output folder: new, empty, or an earlier run of the same command (resumed).")
+    @Option(
+            names = "--out",
+            required = true,
+            paramLabel = "DIR",
+            description = "Output folder: new, empty, or an earlier run of the same command (resumed).")
     Path out;
 
-    @Option(names = "--block", description = "Block to capture, 0-based; negative counts from the end (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--block",
+            description = "Block to capture, 0-based; negative counts from the end (default: ${DEFAULT-VALUE}).")
     int block = -1;
 
-    @Option(names = "--dtype", description = "Stored feature type: f32 or f16 (half the disk) (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--dtype",
+            description = "Stored feature type: f32 or f16 (half the disk) (default: ${DEFAULT-VALUE}).")
     String dtype = "f32";
 
     @Option(names = "--batch", description = "Images per forward pass (default: ${DEFAULT-VALUE}).")
     int batch = 16;
 
-    @Option(names = "--shard-size", paramLabel = "IMAGES", description = "Images per shard (default: 1024, fewer when a shard's features would pass 512 MiB).")
+    @Option(
+            names = "--shard-size",
+            paramLabel = "IMAGES",
+            description = "Images per shard (default: 1024, fewer when a shard's features would pass 512 MiB).")
     Integer shardSize;
 
-    @Option(names = "--patches-per-image", paramLabel = "K|all", description = "Segmentation: patch tokens kept per image, every concept of the image keeping one (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--patches-per-image",
+            paramLabel = "K|all",
+            description =
+                    "Segmentation: patch tokens kept per image, every concept of the image keeping one (default: ${DEFAULT-VALUE}).")
     String patchesPerImage = "16";
 
-    @Option(names = "--patch-labels", description = "Segmentation: majority (a patch takes every label covering at least half of it) or nearest (the label at its centre) (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--patch-labels",
+            description =
+                    "Segmentation: majority (a patch takes every label covering at least half of it) or nearest (the label at its centre) (default: ${DEFAULT-VALUE}).")
     String patchLabels = "majority";
 
-    @Option(names = "--exclude-categories", paramLabel = "LIST", description = "Broden categories left out, comma-separated, or 'none' (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--exclude-categories",
+            paramLabel = "LIST",
+            description = "Broden categories left out, comma-separated, or 'none' (default: ${DEFAULT-VALUE}).")
     String excludeCategories = "color";
 
-    @Option(names = "--decode-threads", description = "Threads decoding and preprocessing images (default: the number of cores).")
+    @Option(
+            names = "--decode-threads",
+            description = "Threads decoding and preprocessing images (default: the number of cores).")
     int decodeThreads = Runtime.getRuntime().availableProcessors();
 
-    @Option(names = "--seed", description = "Seed for random:* models and the choice of patches (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--seed",
+            description = "Seed for random:* models and the choice of patches (default: ${DEFAULT-VALUE}).")
     long seed = 0;
 
     @Mixin
@@ -94,33 +132,61 @@ final class ExtractCommand implements Callable<Integer> {
         Set<Intermediate> types = tokenTypes();
         DType stored = DType.byKey(dtype);
         int perImage = patchesPerImage.equals("all") ? 0 : positive("--patches-per-image", patchesPerImage);
-        PatchLabeling labeling = switch (patchLabels.toLowerCase(Locale.ROOT)) {
-            case "majority" -> PatchLabeling.MAJORITY;
-            case "nearest" -> PatchLabeling.NEAREST;
-            default -> throw new IllegalArgumentException("unknown --patch-labels '" + patchLabels + "' (known: majority, nearest)");
-        };
-        Set<String> excluded = excludeCategories.equals("none") ? Set.of()
-                : Arrays.stream(excludeCategories.split(",")).map(String::trim).filter(s -> !s.isEmpty()).collect(Collectors.toSet());
+        PatchLabeling labeling =
+                switch (patchLabels.toLowerCase(Locale.ROOT)) {
+                    case "majority" -> PatchLabeling.MAJORITY;
+                    case "nearest" -> PatchLabeling.NEAREST;
+                    default ->
+                        throw new IllegalArgumentException(
+                                "unknown --patch-labels '" + patchLabels + "' (known: majority, nearest)");
+                };
+        Set<String> excluded = excludeCategories.equals("none")
+                ? Set.of()
+                : Arrays.stream(excludeCategories.split(","))
+                        .map(String::trim)
+                        .filter(s -> !s.isEmpty())
+                        .collect(Collectors.toSet());
         if (batch < 1) throw new IllegalArgumentException("--batch must be at least 1");
         if (decodeThreads < 1) throw new IllegalArgumentException("--decode-threads must be at least 1");
         SampleSource source = Datasets.open(dataset, excluded, labeling);
         try (ViTWeights w = modelOptions.load(model, seed)) {
             ViTConfig c = w.config();
             int index = block < 0 ? c.depth() + block : block;
-            if (index < 0 || index >= c.depth()) throw new IllegalArgumentException("--block " + block + " is outside the model's " + c.depth() + " blocks");
+            if (index < 0 || index >= c.depth())
+                throw new IllegalArgumentException(
+                        "--block " + block + " is outside the model's " + c.depth() + " blocks");
             int kept = which == Task.CLASSIFICATION ? 1 : perImage == 0 ? c.patches() : Math.min(perImage, c.patches());
             int shard = shardSize != null ? shardSize : ExtractOptions.defaultShardImages(kept, types, c);
-            ExtractOptions options = new ExtractOptions(which, index, types, stored, shard,
+            ExtractOptions options = new ExtractOptions(
+                    which,
+                    index,
+                    types,
+                    stored,
+                    shard,
                     which == Task.SEGMENTATION ? new PatchSelection(perImage, seed) : PatchSelection.ALL);
-            try (Backend backend = deviceOptions.open(err); VisionTransformer vit = new VisionTransformer(w, backend)) {
-                err.printf("extracting %s from %s (%s) into %s%n", String.join(",", Intermediate.keys(types)), source.description(), which.key(), out);
+            try (Backend backend = deviceOptions.open(err);
+                    VisionTransformer vit = new VisionTransformer(w, backend)) {
+                err.printf(
+                        "extracting %s from %s (%s) into %s%n",
+                        String.join(",", Intermediate.keys(types)), source.description(), which.key(), out);
                 ModelId id = ModelId.of(model, seed, w);
                 Extractor.Result r = new Extractor(vit, id, options, batch, decodeThreads, err).run(source, out);
-                err.printf(Locale.ROOT, "%d images in %d shards (%d resumed), %d skipped%s; %.2f images/s%n", r.images(), r.shards(), r.resumed(),
-                        r.skipped(), r.skipped() > 0 ? " (listed in " + out.resolve(FeatureStore.REPORT) + ")" : "", r.imagesPerSecond());
+                err.printf(
+                        Locale.ROOT,
+                        "%d images in %d shards (%d resumed), %d skipped%s; %.2f images/s%n",
+                        r.images(),
+                        r.shards(),
+                        r.resumed(),
+                        r.skipped(),
+                        r.skipped() > 0 ? " (listed in " + out.resolve(FeatureStore.REPORT) + ")" : "",
+                        r.imagesPerSecond());
                 err.println("stages: " + r.times().summary());
                 String type = Intermediate.keys(types).getFirst();
-                spec.commandLine().getOut().printf("wrote %s; probe files per token type and split, e.g. %s%n", out, out.resolve(type).resolve(source.splits().getFirst()));
+                spec.commandLine()
+                        .getOut()
+                        .printf(
+                                "wrote %s; probe files per token type and split, e.g. %s%n",
+                                out, out.resolve(type).resolve(source.splits().getFirst()));
             }
         }
         return 0;

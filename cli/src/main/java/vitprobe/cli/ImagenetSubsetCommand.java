@@ -1,41 +1,62 @@
 package vitprobe.cli;
 
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
-import vitprobe.probe.data.ImagenetSubset;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import vitprobe.probe.data.ImagenetSubset;
 
-@Command(name = "imagenet-subset", description = {
-        "Build the study's ImageNet subset: for each Tiny-ImageNet class (200 wnids), a seeded random choice of N",
-        "training and M validation images of ILSVRC-2012, written as an ImageFolder OUT/{train,test}/<wnid>/ of",
-        "symbolic links (or copies) plus OUT/subset.tsv."})
+@Command(
+        name = "imagenet-subset",
+        description = {
+            "Build the study's ImageNet subset: for each Tiny-ImageNet class (200 wnids), a seeded random choice of N",
+            "training and M validation images of ILSVRC-2012, written as an ImageFolder OUT/{train,test}/<wnid>/ of",
+            "symbolic links (or copies) plus OUT/subset.tsv."
+        })
 final class ImagenetSubsetCommand implements Callable<Integer> {
-    @Option(names = "--imagenet", required = true, paramLabel = "DIR", description = "ILSVRC-2012 folder with train/<wnid>/ and val/ (class folders, or flat with LOC_val_solution.csv).")
+    @Option(
+            names = "--imagenet",
+            required = true,
+            paramLabel = "DIR",
+            description =
+                    "ILSVRC-2012 folder with train/<wnid>/ and val/ (class folders, or flat with LOC_val_solution.csv).")
     Path imagenet;
 
-    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Folder to create (must not exist, or be empty).")
+    @Option(
+            names = "--out",
+            required = true,
+            paramLabel = "DIR",
+            description = "Folder to create (must not exist, or be empty).")
     Path out;
 
     @Option(names = "--train-per-class", required = true, paramLabel = "N", description = "Training images per class.")
     int train;
 
-    @Option(names = "--test-per-class", required = true, paramLabel = "M", description = "Test images per class, from the validation set.")
+    @Option(
+            names = "--test-per-class",
+            required = true,
+            paramLabel = "M",
+            description = "Test images per class, from the validation set.")
     int test;
 
     @Option(names = "--seed", description = "Random seed (default: ${DEFAULT-VALUE}).")
     long seed = 0;
 
-    @Option(names = "--val-labels", paramLabel = "CSV", description = "LOC_val_solution.csv (default: looked for in DIR and up to three folders above).")
+    @Option(
+            names = "--val-labels",
+            paramLabel = "CSV",
+            description = "LOC_val_solution.csv (default: looked for in DIR and up to three folders above).")
     Path valLabels;
 
-    @Option(names = "--wnids", paramLabel = "FILE", description = "Class ids, one per line (default: the 200 Tiny-ImageNet classes).")
+    @Option(
+            names = "--wnids",
+            paramLabel = "FILE",
+            description = "Class ids, one per line (default: the 200 Tiny-ImageNet classes).")
     Path wnids;
 
     @Option(names = "--copy", description = "Copy the images instead of linking to them.")
@@ -50,13 +71,20 @@ final class ImagenetSubsetCommand implements Callable<Integer> {
         if (classes.isEmpty()) throw new IllegalArgumentException(wnids + ": no class ids");
         ImagenetSubset.Choice choice = ImagenetSubset.choose(imagenet, classes, train, test, seed, valLabels);
         ImagenetSubset.write(choice, out, copy);
-        spec.commandLine().getOut().printf("wrote %s: %d classes, %d train and %d test images per class%n", out, classes.size(), train, test);
+        spec.commandLine()
+                .getOut()
+                .printf(
+                        "wrote %s: %d classes, %d train and %d test images per class%n",
+                        out, classes.size(), train, test);
         return 0;
     }
 
     private static List<String> readWnids(Path file) {
         try {
-            return Files.readAllLines(file).stream().map(String::trim).filter(s -> !s.isEmpty()).toList();
+            return Files.readAllLines(file).stream()
+                    .map(String::trim)
+                    .filter(s -> !s.isEmpty())
+                    .toList();
         } catch (IOException e) {
             throw new IllegalArgumentException(file + ": cannot read (" + e + ")");
         }

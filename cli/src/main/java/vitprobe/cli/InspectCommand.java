@@ -1,16 +1,15 @@
 package vitprobe.cli;
 
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 import vitprobe.weights.Param;
 import vitprobe.weights.ViTConfig;
 import vitprobe.weights.ViTWeights;
-
-import java.io.PrintWriter;
-import java.util.concurrent.Callable;
 
 @Command(name = "inspect", description = "Print a checkpoint's detected format, dimensions and dtype.")
 final class InspectCommand implements Callable<Integer> {
@@ -30,17 +29,22 @@ final class InspectCommand implements Callable<Integer> {
             long params = w.parameters().stream().mapToLong(Param::elementCount).sum();
             PrintWriter out = spec.commandLine().getOut();
             out.printf("model       %s%n", w.source());
-            out.printf("format      %s (%s)%n", c.format().name().toLowerCase(), c.format().description());
+            out.printf(
+                    "format      %s (%s)%n",
+                    c.format().name().toLowerCase(), c.format().description());
             out.printf("dim         %d%n", c.dim());
             out.printf("depth       %d%n", c.depth());
             out.printf("heads       %d (head dim %d)%n", c.heads(), c.headDim());
-            out.printf("patch size  %d (grid %dx%d, %d tokens)%n", c.patchSize(), c.gridSize(), c.gridSize(), c.tokens());
+            out.printf(
+                    "patch size  %d (grid %dx%d, %d tokens)%n", c.patchSize(), c.gridSize(), c.gridSize(), c.tokens());
             out.printf("image size  %d%n", c.imageSize());
             out.printf("mlp dim     %d%n", c.mlpDim());
             out.printf("eps         %g%n", c.layerNormEps());
             out.printf("dtype       %s%n", w.dtype());
             out.printf("parameters  %,d%n", params);
-            out.printf("normalize   mean %s std %s, %s resize%n", java.util.Arrays.toString(c.mean()), java.util.Arrays.toString(c.std()), c.interpolation());
+            out.printf(
+                    "normalize   mean %s std %s, %s resize%n",
+                    java.util.Arrays.toString(c.mean()), java.util.Arrays.toString(c.std()), c.interpolation());
             return 0;
         }
     }

@@ -1,15 +1,29 @@
 package vitprobe.cli;
 
+import java.io.PrintWriter;
+import java.io.Writer;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-import java.io.PrintWriter;
-import java.io.Writer;
-
 /** The {@code vitprobe} command. Every failure is one line on stderr and a non-zero exit status. */
-@Command(name = "vitprobe", mixinStandardHelpOptions = true, version = "vitprobe 0.1.0",
+@Command(
+        name = "vitprobe",
+        mixinStandardHelpOptions = true,
+        version = "vitprobe 0.1.0",
         description = "Runs self-supervised Vision Transformers from safetensors weights and probes their tokens.",
-        subcommands = {InspectCommand.class, TokensCommand.class, DemoCommand.class, ExperimentCommand.class, ReportCommand.class, ExtractCommand.class, SyntheticCommand.class, ImagenetSubsetCommand.class, ProbeCommand.class, PullCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {
+            InspectCommand.class,
+            TokensCommand.class,
+            DemoCommand.class,
+            ExperimentCommand.class,
+            ReportCommand.class,
+            ExtractCommand.class,
+            SyntheticCommand.class,
+            ImagenetSubsetCommand.class,
+            ProbeCommand.class,
+            PullCommand.class,
+            CommandLine.HelpCommand.class
+        })
 public final class Main {
     /** Exit status for bad input: unreadable files, wrong shapes, failed validation. */
     public static final int EXIT_INPUT = 1;
@@ -73,7 +87,7 @@ public final class Main {
 
         /** Finishes the current line unless it is empty. */
         synchronized void endLine() {
-            if (!atLineStart) write(new char[]{'\n'}, 0, 1);
+            if (!atLineStart) write(new char[] {'\n'}, 0, 1);
             out.flush();
         }
 

@@ -1,17 +1,16 @@
 package vitprobe.cli;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+import vitprobe.hub.HubClient;
+import vitprobe.hub.HubReference;
 import vitprobe.weights.CheckpointLoader;
 import vitprobe.weights.ViTConfig;
 import vitprobe.weights.ViTWeights;
-import vitprobe.hub.HubClient;
-import vitprobe.hub.HubReference;
-
-import java.nio.file.Files;
-import java.nio.file.Path;
 
 /** The MODEL argument and the overrides every model-loading command shares. */
 final class ModelOptions {
@@ -20,10 +19,14 @@ final class ModelOptions {
     static final String HELP = "Folder with model.safetensors (+ config.json), a .safetensors file, hf:ORG/NAME[@REV] "
             + "(Hugging Face cache, downloaded if missing), or random:vits8 / random:vitb16.";
 
-    @Option(names = "--heads", description = "Override the number of attention heads (default: config.json, else D/64).")
+    @Option(
+            names = "--heads",
+            description = "Override the number of attention heads (default: config.json, else D/64).")
     Integer heads;
 
-    @Option(names = "--eps", converter = PositiveFinite.class,
+    @Option(
+            names = "--eps",
+            converter = PositiveFinite.class,
             description = "Override the LayerNorm epsilon (default: config.json, else 1e-6 timm / 1e-12 transformers).")
     Double eps;
 
@@ -65,13 +68,16 @@ final class ModelOptions {
         return switch (model.substring(RANDOM.length())) {
             case "vits8" -> ViTConfig.vitSmall8();
             case "vitb16" -> ViTConfig.vitBase16();
-            default -> throw new IllegalArgumentException("unknown random model '" + model + "' (known: random:vits8, random:vitb16)");
+            default ->
+                throw new IllegalArgumentException(
+                        "unknown random model '" + model + "' (known: random:vits8, random:vitb16)");
         };
     }
 
     private Path localPath(String model) {
         if (!model.startsWith(HubReference.PREFIX)) return Path.of(model);
-        try (PullCommand.ProgressBar bar = new PullCommand.ProgressBar(command.commandLine().getErr())) {
+        try (PullCommand.ProgressBar bar =
+                new PullCommand.ProgressBar(command.commandLine().getErr())) {
             return HubClient.fromEnvironment().resolve(HubReference.parse(model), bar);
         }
     }

@@ -1,12 +1,20 @@
 package vitprobe.cli;
 
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.function.IntConsumer;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 import vitprobe.engine.extract.Progress;
-import vitprobe.probe.data.ProbeSplits;
+import vitprobe.io.AtomicFiles;
+import vitprobe.io.JsonRecords;
 import vitprobe.probe.ConceptTemplates;
 import vitprobe.probe.CosineTrainer;
 import vitprobe.probe.Evaluation;
@@ -16,38 +24,43 @@ import vitprobe.probe.Metrics;
 import vitprobe.probe.ProbeData;
 import vitprobe.probe.ProbeReport;
 import vitprobe.probe.Rule;
-import vitprobe.io.AtomicFiles;
-import vitprobe.io.JsonRecords;
+import vitprobe.probe.data.ProbeSplits;
 
-import java.io.IOException;
-import java.io.PrintWriter;
-import java.nio.file.Path;
-import java.util.List;
-import java.util.Locale;
-import java.util.concurrent.Callable;
-import java.util.function.IntConsumer;
-
-@Command(name = "probe", sortOptions = false, description = {
-        "Train one concept template per concept on token features and evaluate it on balanced test sets.",
-        "Feature files hold 'features' [N,D] F32/F16 and 'labels' [N,C] U8 of 0/1, optionally 'groups' [N] I64",
-        "(the image of each sample) and 'categories' [C] I64, concept names as a JSON list in metadata 'concepts'.",
-        "hyperplane: logistic regression, by the study's hard-negative protocol (--solver mined) or fitted to",
-        "convergence (--solver lbfgs, scikit-learn's LogisticRegression(C) objective);",
-        "cosine: mean of k-shot support positives, F1-optimal threshold, over --trials draws (mean and std)."})
+@Command(
+        name = "probe",
+        sortOptions = false,
+        description = {
+            "Train one concept template per concept on token features and evaluate it on balanced test sets.",
+            "Feature files hold 'features' [N,D] F32/F16 and 'labels' [N,C] U8 of 0/1, optionally 'groups' [N] I64",
+            "(the image of each sample) and 'categories' [C] I64, concept names as a JSON list in metadata 'concepts'.",
+            "hyperplane: logistic regression, by the study's hard-negative protocol (--solver mined) or fitted to",
+            "convergence (--solver lbfgs, scikit-learn's LogisticRegression(C) objective);",
+            "cosine: mean of k-shot support positives, F1-optimal threshold, over --trials draws (mean and std)."
+        })
 final class ProbeCommand implements Callable<Integer> {
     @Option(names = "--rule", required = true, converter = RuleConverter.class, description = "hyperplane or cosine.")
     Rule rule;
 
-    @Option(names = "--train", required = true, paramLabel = "TRAIN", description = "Training features and labels: a probe file, or a shard folder written by extract.")
+    @Option(
+            names = "--train",
+            required = true,
+            paramLabel = "TRAIN",
+            description = "Training features and labels: a probe file, or a shard folder written by extract.")
     Path train;
 
-    @Option(names = "--test", required = true, paramLabel = "TEST", description = "Test features and labels: a probe file, or a shard folder.")
+    @Option(
+            names = "--test",
+            required = true,
+            paramLabel = "TEST",
+            description = "Test features and labels: a probe file, or a shard folder.")
     Path test;
 
     @Option(names = "--out", required = true, paramLabel = "RESULT.json", description = "Where to write the metrics.")
     Path out;
 
-    @Option(names = "--save-templates", paramLabel = "T.safetensors",
+    @Option(
+            names = "--save-templates",
+            paramLabel = "T.safetensors",
             description = "Also save the templates (cosine: those of the first trial).")
     Path saveTemplates;
 
@@ -63,14 +76,20 @@ final class ProbeCommand implements Callable<Integer> {
     @Option(names = "--center", description = "cosine: subtract the mean training feature before the cosine.")
     boolean center;
 
-    @Option(names = "--solver", description = "hyperplane: mined (the study's protocol) or lbfgs (converged) (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--solver",
+            description = "hyperplane: mined (the study's protocol) or lbfgs (converged) (default: ${DEFAULT-VALUE}).")
     String solver = "mined";
 
-    @Option(names = "--pool-ratio", paramLabel = "RHO",
+    @Option(
+            names = "--pool-ratio",
+            paramLabel = "RHO",
             description = "hyperplane: negatives kept per positive, 0 for all (default: 20 for mined, 0 for lbfgs).")
     Double poolRatio;
 
-    @Option(names = "--mined-ratio", description = "mined: negatives per positive in each round (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--mined-ratio",
+            description = "mined: negatives per positive in each round (default: ${DEFAULT-VALUE}).")
     int minedRatio = HyperplaneTrainer.Options.defaults().minedRatio();
 
     @Option(names = "--rounds", description = "mined: rounds of hard-negative mining (default: ${DEFAULT-VALUE}).")
@@ -79,16 +98,24 @@ final class ProbeCommand implements Callable<Integer> {
     @Option(names = "--epochs", description = "mined: epochs per round (default: ${DEFAULT-VALUE}).")
     int epochs = HyperplaneTrainer.Options.defaults().epochs();
 
-    @Option(names = "--lr", description = "mined: Adam learning rate of the first round, halved every round (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--lr",
+            description =
+                    "mined: Adam learning rate of the first round, halved every round (default: ${DEFAULT-VALUE}).")
     double learningRate = HyperplaneTrainer.Options.defaults().learningRate();
 
-    @Option(names = "--l2", description = "mined: L2 weight decay on standardised features (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--l2",
+            description = "mined: L2 weight decay on standardised features (default: ${DEFAULT-VALUE}).")
     double l2 = HyperplaneTrainer.Options.defaults().l2();
 
     @Option(names = "--batch", description = "mined: batch size (default: ${DEFAULT-VALUE}).")
     int batchSize = HyperplaneTrainer.Options.defaults().batchSize();
 
-    @Option(names = "--C", paramLabel = "C", description = "lbfgs: inverse L2 strength, as scikit-learn's C (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--C",
+            paramLabel = "C",
+            description = "lbfgs: inverse L2 strength, as scikit-learn's C (default: ${DEFAULT-VALUE}).")
     double inverseRegularization = LogisticRegressionTrainer.Options.defaults().inverseRegularization();
 
     @Spec
@@ -119,8 +146,15 @@ final class ProbeCommand implements Callable<Integer> {
         ProbeSplits splits = ProbeSplits.load(train, test);
         ProbeData trainData = splits.train(), testData = splits.test();
         long loaded = System.nanoTime();
-        err.printf(Locale.ROOT, "probe: loaded %s (%d samples) and %s (%d samples), %d dimensions, in %.1f s%n", train,
-                trainData.size(), test, testData.size(), trainData.dim(), (loaded - start) / 1e9);
+        err.printf(
+                Locale.ROOT,
+                "probe: loaded %s (%d samples) and %s (%d samples), %d dimensions, in %.1f s%n",
+                train,
+                trainData.size(),
+                test,
+                testData.size(),
+                trainData.dim(),
+                (loaded - start) / 1e9);
         splits.warnings().forEach(w -> err.println("probe: " + w));
         long total = rule == Rule.COSINE ? (long) trials * trainData.conceptCount() : trainData.conceptCount();
         Progress progress = new Progress(err, total, 0, "templates");
@@ -132,16 +166,34 @@ final class ProbeCommand implements Callable<Integer> {
         }
         long trained = System.nanoTime();
         Evaluation.TestSet[] sets = Evaluation.balanced(testData, seed);
-        List<Metrics[]> metrics = templates.stream().map(t -> Evaluation.evaluate(t, testData, sets)).toList();
-        var seconds = new ProbeReport.Seconds(seconds(start, loaded), seconds(loaded, trained),
-                seconds(trained, System.nanoTime()));
-        ProbeReport.Result report = ProbeReport.build(rule, trainer.settings(), trainData.tokens().key(),
-                train.toString(), test.toString(), splits.skipped(), splits.otherCategoryNegatives(), seconds,
-                testData, sets, metrics);
+        List<Metrics[]> metrics = templates.stream()
+                .map(t -> Evaluation.evaluate(t, testData, sets))
+                .toList();
+        var seconds = new ProbeReport.Seconds(
+                seconds(start, loaded), seconds(loaded, trained), seconds(trained, System.nanoTime()));
+        ProbeReport.Result report = ProbeReport.build(
+                rule,
+                trainer.settings(),
+                trainData.tokens().key(),
+                train.toString(),
+                test.toString(),
+                splits.skipped(),
+                splits.otherCategoryNegatives(),
+                seconds,
+                testData,
+                sets,
+                metrics);
         AtomicFiles.writeString(out, JsonRecords.writePretty(report));
         if (saveTemplates != null) templates.getFirst().save(saveTemplates);
-        spec.commandLine().getOut().printf("%s: %d concepts, mean balanced accuracy %.4f, F1 %.4f; wrote %s%n",
-                rule.key(), trainData.conceptCount(), report.mean().accuracy(), report.mean().f1(), out);
+        spec.commandLine()
+                .getOut()
+                .printf(
+                        "%s: %d concepts, mean balanced accuracy %.4f, F1 %.4f; wrote %s%n",
+                        rule.key(),
+                        trainData.conceptCount(),
+                        report.mean().accuracy(),
+                        report.mean().f1(),
+                        out);
         return 0;
     }
 
@@ -156,19 +208,32 @@ final class ProbeCommand implements Callable<Integer> {
         try {
             if (rule == Rule.COSINE) {
                 var options = new CosineTrainer.Options(shots, trials, center, seed);
-                return new Trainer(ProbeReport.Training.cosine(options),
+                return new Trainer(
+                        ProbeReport.Training.cosine(options),
                         (data, progress) -> CosineTrainer.train(data, options, progress));
             }
             if (solver.equals("lbfgs")) {
-                var options = LogisticRegressionTrainer.Options.defaults().withInverseRegularization(inverseRegularization)
-                        .withPoolRatio(poolRatio == null ? 0 : poolRatio).withSeed(seed);
-                return new Trainer(ProbeReport.Training.lbfgs(options),
+                var options = LogisticRegressionTrainer.Options.defaults()
+                        .withInverseRegularization(inverseRegularization)
+                        .withPoolRatio(poolRatio == null ? 0 : poolRatio)
+                        .withSeed(seed);
+                return new Trainer(
+                        ProbeReport.Training.lbfgs(options),
                         (data, progress) -> List.of(LogisticRegressionTrainer.train(data, options, progress)));
             }
-            if (!solver.equals("mined")) throw new IllegalArgumentException("--solver must be mined or lbfgs, not '" + solver + "'");
-            var options = new HyperplaneTrainer.Options(poolRatio == null ? HyperplaneTrainer.Options.defaults().poolRatio() : poolRatio,
-                    minedRatio, rounds, epochs, learningRate, l2, batchSize, seed);
-            return new Trainer(ProbeReport.Training.mined(options),
+            if (!solver.equals("mined"))
+                throw new IllegalArgumentException("--solver must be mined or lbfgs, not '" + solver + "'");
+            var options = new HyperplaneTrainer.Options(
+                    poolRatio == null ? HyperplaneTrainer.Options.defaults().poolRatio() : poolRatio,
+                    minedRatio,
+                    rounds,
+                    epochs,
+                    learningRate,
+                    l2,
+                    batchSize,
+                    seed);
+            return new Trainer(
+                    ProbeReport.Training.mined(options),
                     (data, progress) -> List.of(HyperplaneTrainer.train(data, options, progress)));
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());

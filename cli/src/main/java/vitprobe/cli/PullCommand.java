@@ -1,5 +1,8 @@
 package vitprobe.cli;
 
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -8,22 +11,30 @@ import picocli.CommandLine.Spec;
 import vitprobe.hub.HubClient;
 import vitprobe.hub.HubReference;
 
-import java.io.PrintWriter;
-import java.nio.file.Path;
-import java.util.concurrent.Callable;
-
-@Command(name = "pull", description = {
-        "Download a model's config.json and model.safetensors from the Hugging Face hub into its cache (resumable, "
-                + "sha256-checked) and print the local folder. Afterwards hf:ORG/NAME works as MODEL without network.",
-        "Environment: HF_ENDPOINT, HF_HOME, HF_HUB_CACHE, HF_TOKEN, as huggingface_hub reads them."})
+@Command(
+        name = "pull",
+        description = {
+            "Download a model's config.json and model.safetensors from the Hugging Face hub into its cache (resumable, "
+                    + "sha256-checked) and print the local folder. Afterwards hf:ORG/NAME works as MODEL without network.",
+            "Environment: HF_ENDPOINT, HF_HOME, HF_HUB_CACHE, HF_TOKEN, as huggingface_hub reads them."
+        })
 final class PullCommand implements Callable<Integer> {
-    @Parameters(paramLabel = "REPO", description = "ORG/NAME or hf:ORG/NAME[@REV], e.g. facebook/dino-vits8 or timm/vit_small_patch8_224.dino.")
+    @Parameters(
+            paramLabel = "REPO",
+            description = "ORG/NAME or hf:ORG/NAME[@REV], e.g. facebook/dino-vits8 or timm/vit_small_patch8_224.dino.")
     String repo;
 
-    @Option(names = "--revision", paramLabel = "R", description = "Branch, tag or commit hash (default: @REV of REPO, else main).")
+    @Option(
+            names = "--revision",
+            paramLabel = "R",
+            description = "Branch, tag or commit hash (default: @REV of REPO, else main).")
     String revision;
 
-    @Option(names = "--cache", paramLabel = "DIR", description = "Hub cache folder (default: $HF_HUB_CACHE, else $HF_HOME/hub, else ~/.cache/huggingface/hub).")
+    @Option(
+            names = "--cache",
+            paramLabel = "DIR",
+            description =
+                    "Hub cache folder (default: $HF_HUB_CACHE, else $HF_HOME/hub, else ~/.cache/huggingface/hub).")
     Path cache;
 
     @Spec
@@ -73,15 +84,23 @@ final class PullCommand implements Callable<Integer> {
             double rate = seconds > 0 ? (done - startBytes) / seconds : 0;
             String bar = total > 0 ? "=".repeat((int) (WIDTH * done / total)) : "";
             String eta = total > 0 && rate > 0 ? clock((total - done) / rate) : "--:--";
-            err.printf("\r%s [%-" + WIDTH + "s] %8.1f / %s MB  %6.1f MB/s  ETA %s", file, bar, done / 1e6,
-                    total >= 0 ? String.format("%.1f", total / 1e6) : "?", rate / 1e6, eta);
+            err.printf(
+                    "\r%s [%-" + WIDTH + "s] %8.1f / %s MB  %6.1f MB/s  ETA %s",
+                    file,
+                    bar,
+                    done / 1e6,
+                    total >= 0 ? String.format("%.1f", total / 1e6) : "?",
+                    rate / 1e6,
+                    eta);
             err.flush();
             lineOpen = true;
         }
 
         private static String clock(double seconds) {
             long s = Math.round(seconds);
-            return s >= 3600 ? String.format("%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60) : String.format("%02d:%02d", s / 60, s % 60);
+            return s >= 3600
+                    ? String.format("%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60)
+                    : String.format("%02d:%02d", s / 60, s % 60);
         }
 
         /** Ends the bar's line, so that whatever is printed next (an error too) starts on its own line. */

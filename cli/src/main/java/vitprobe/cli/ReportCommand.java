@@ -1,16 +1,17 @@
 package vitprobe.cli;
 
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
-import vitprobe.report.Report;
-
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import vitprobe.report.Report;
 
-@Command(name = "report", description = "Write figures/, report.html and summary.md again from an experiment folder's results.json.")
+@Command(
+        name = "report",
+        description = "Write figures/, report.html and summary.md again from an experiment folder's results.json.")
 final class ReportCommand implements Callable<Integer> {
     @Parameters(paramLabel = "DIR", description = "The experiment's output folder.")
     Path folder;

@@ -1,25 +1,31 @@
 package vitprobe.cli;
 
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
-import vitprobe.probe.data.Synthetic;
-
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import vitprobe.probe.data.Synthetic;
 
-@Command(name = "synth", description = {
-        "Generate a seeded synthetic data set of coloured shapes on textured backgrounds:",
-        "classification: an ImageFolder OUT/{train,test}/<colour-shape>/NNNNN.jpg;",
-        "broden: a Broden-format folder (index.csv, label.csv, category.csv, c_*.csv, images/ with color, object",
-        "and part masks, texture as a whole-image label). The same seed gives the same bytes."})
+@Command(
+        name = "synth",
+        description = {
+            "Generate a seeded synthetic data set of coloured shapes on textured backgrounds:",
+            "classification: an ImageFolder OUT/{train,test}/<colour-shape>/NNNNN.jpg;",
+            "broden: a Broden-format folder (index.csv, label.csv, category.csv, c_*.csv, images/ with color, object",
+            "and part masks, texture as a whole-image label). The same seed gives the same bytes."
+        })
 final class SyntheticCommand implements Callable<Integer> {
     @Option(names = "--kind", required = true, description = "classification or broden.")
     String kind;
 
-    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Folder to create (must not exist, or be empty).")
+    @Option(
+            names = "--out",
+            required = true,
+            paramLabel = "DIR",
+            description = "Folder to create (must not exist, or be empty).")
     Path out;
 
     @Option(names = "--seed", description = "Random seed (default: ${DEFAULT-VALUE}).")
@@ -40,10 +46,14 @@ final class SyntheticCommand implements Callable<Integer> {
     @Option(names = "--height", description = "classification: image height (default: ${DEFAULT-VALUE}).")
     int height = 240;
 
-    @Option(names = "--images", description = "broden: number of images, every fourth in 'val' (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--images",
+            description = "broden: number of images, every fourth in 'val' (default: ${DEFAULT-VALUE}).")
     int images = 64;
 
-    @Option(names = "--size", description = "broden: image side in pixels; masks are half of it (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--size",
+            description = "broden: image side in pixels; masks are half of it (default: ${DEFAULT-VALUE}).")
     int size = 224;
 
     @Spec
@@ -54,7 +64,8 @@ final class SyntheticCommand implements Callable<Integer> {
         switch (kind) {
             case "classification" -> Synthetic.writeImageFolder(out, classes, train, test, width, height, seed);
             case "broden" -> Synthetic.writeBroden(out, images, size, seed);
-            default -> throw new IllegalArgumentException("unknown --kind '" + kind + "' (known: classification, broden)");
+            default ->
+                throw new IllegalArgumentException("unknown --kind '" + kind + "' (known: classification, broden)");
         }
         spec.commandLine().getOut().printf("wrote %s%n", out);
         return 0;

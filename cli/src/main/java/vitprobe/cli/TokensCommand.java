@@ -1,25 +1,5 @@
 package vitprobe.cli;
 
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
-import vitprobe.engine.Activations;
-import vitprobe.engine.Capture;
-import vitprobe.engine.FloatTensor;
-import vitprobe.engine.Intermediate;
-import vitprobe.engine.VisionTransformer;
-import vitprobe.engine.ImageInputs;
-import vitprobe.kernels.Backend;
-import vitprobe.weights.SafeTensors;
-import vitprobe.weights.SafetensorsWriter;
-import vitprobe.weights.Tensor;
-import vitprobe.weights.ViTConfig;
-import vitprobe.weights.ViTWeights;
-
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -31,22 +11,59 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import vitprobe.engine.Activations;
+import vitprobe.engine.Capture;
+import vitprobe.engine.FloatTensor;
+import vitprobe.engine.ImageInputs;
+import vitprobe.engine.Intermediate;
+import vitprobe.engine.VisionTransformer;
+import vitprobe.kernels.Backend;
+import vitprobe.weights.SafeTensors;
+import vitprobe.weights.SafetensorsWriter;
+import vitprobe.weights.Tensor;
+import vitprobe.weights.ViTConfig;
+import vitprobe.weights.ViTWeights;
 
-@Command(name = "tokens", description = "Run images through a ViT and write the chosen block intermediates as float32 [B, N, D] tensors.")
+@Command(
+        name = "tokens",
+        description = "Run images through a ViT and write the chosen block intermediates as float32 [B, N, D] tensors.")
 final class TokensCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, paramLabel = "MODEL", description = ModelOptions.HELP)
     String model;
 
-    @Option(names = "--out", required = true, paramLabel = "OUT.safetensors", description = "Output file (written atomically).")
+    @Option(
+            names = "--out",
+            required = true,
+            paramLabel = "OUT.safetensors",
+            description = "Output file (written atomically).")
     Path out;
 
-    @Option(names = "--block", paramLabel = "N[,N...]", split = ",", description = "Block(s) to capture, 0-based; negative counts from the end (default: -1, the last).")
+    @Option(
+            names = "--block",
+            paramLabel = "N[,N...]",
+            split = ",",
+            description = "Block(s) to capture, 0-based; negative counts from the end (default: -1, the last).")
     List<Integer> blocks = List.of(-1);
 
-    @Option(names = "--intermediates", paramLabel = "LIST", description = "Comma-separated names (${COMPLETION-CANDIDATES}), 'all', or 'paper' (default: q,k,v,x,y,y_norm).", completionCandidates = IntermediateNames.class)
+    @Option(
+            names = "--intermediates",
+            paramLabel = "LIST",
+            description =
+                    "Comma-separated names (${COMPLETION-CANDIDATES}), 'all', or 'paper' (default: q,k,v,x,y,y_norm).",
+            completionCandidates = IntermediateNames.class)
     String intermediates = "q,k,v,x,y,y_norm";
 
-    @Option(names = "--input-tensor", paramLabel = "T.safetensors", description = "Read normalized pixels from tensor 'input' [B, 3, H, W] instead of images.")
+    @Option(
+            names = "--input-tensor",
+            paramLabel = "T.safetensors",
+            description = "Read normalized pixels from tensor 'input' [B, 3, H, W] instead of images.")
     Path inputTensor;
 
     @Option(names = "--batch", description = "Images per forward pass (default: ${DEFAULT-VALUE}).")
@@ -75,7 +92,8 @@ final class TokensCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        if (images.isEmpty() == (inputTensor == null)) throw new IllegalArgumentException("give either IMAGE files or --input-tensor, not both or neither");
+        if (images.isEmpty() == (inputTensor == null))
+            throw new IllegalArgumentException("give either IMAGE files or --input-tensor, not both or neither");
         if (batch < 1) throw new IllegalArgumentException("--batch must be at least 1");
         Set<Intermediate> which = Intermediate.parseList(intermediates);
         PrintWriter err = spec.commandLine().getErr();
@@ -85,11 +103,14 @@ final class TokensCommand implements Callable<Integer> {
             Map<Integer, Set<Intermediate>> capture = new TreeMap<>();
             for (int b : blocks) {
                 int index = b < 0 ? c.depth() + b : b;
-                if (index < 0 || index >= c.depth()) throw new IllegalArgumentException("--block " + b + " is outside the model's " + c.depth() + " blocks");
+                if (index < 0 || index >= c.depth())
+                    throw new IllegalArgumentException(
+                            "--block " + b + " is outside the model's " + c.depth() + " blocks");
                 capture.put(index, which);
             }
             FloatTensor input = inputTensor != null ? readInput(inputTensor, c) : ImageInputs.load(images, c);
-            try (Backend backend = deviceOptions.open(err); VisionTransformer vit = new VisionTransformer(w, backend)) {
+            try (Backend backend = deviceOptions.open(err);
+                    VisionTransformer vit = new VisionTransformer(w, backend)) {
                 Map<String, FloatTensor> result = run(vit, input, new Capture(capture), err);
                 SafetensorsWriter writer = new SafetensorsWriter();
                 writer.addF32("input", input.longShape(), input.data());
@@ -98,7 +119,15 @@ final class TokensCommand implements Callable<Integer> {
                         .metadata("config", c.summary())
                         .metadata("blocks", capture.keySet().toString())
                         .metadata("intermediates", String.join(",", Intermediate.keys(which)))
-                        .metadata("images", inputTensor != null ? inputTensor.toString() : String.join(",", images.stream().map(Path::toString).toList()));
+                        .metadata(
+                                "images",
+                                inputTensor != null
+                                        ? inputTensor.toString()
+                                        : String.join(
+                                                ",",
+                                                images.stream()
+                                                        .map(Path::toString)
+                                                        .toList()));
                 writer.write(out);
                 err.printf("wrote %s: %s%n", out, String.join(", ", result.keySet()));
                 warnNonFinite(out, input, result, err);
@@ -119,8 +148,8 @@ final class TokensCommand implements Callable<Integer> {
         }
         inputs.forEach((input, what) -> {
             if (sameFile(out, input)) {
-                throw new ParameterException(spec.commandLine(),
-                        "--out " + out + " would overwrite the " + what + " " + input);
+                throw new ParameterException(
+                        spec.commandLine(), "--out " + out + " would overwrite the " + what + " " + input);
             }
         });
     }
@@ -145,8 +174,10 @@ final class TokensCommand implements Callable<Integer> {
             int[] shape = input.shape().clone();
             shape[0] = n;
             Activations acts = vit.forward(new FloatTensor(chunk, shape), capture);
-            acts.all().forEach((block, tensors) -> tensors.forEach((which, t) ->
-                    parts.computeIfAbsent((prefixBlocks ? "block" + block + "." : "") + which.key(), k -> new ArrayList<>()).add(t)));
+            acts.all()
+                    .forEach((block, tensors) -> tensors.forEach((which, t) -> parts.computeIfAbsent(
+                                    (prefixBlocks ? "block" + block + "." : "") + which.key(), k -> new ArrayList<>())
+                            .add(t)));
             double secs = (System.nanoTime() - start) / 1e9;
             err.printf("\r%d/%d images, %.2f img/s", from + n, total, (from + n) / secs);
             err.flush();
@@ -190,12 +221,13 @@ final class TokensCommand implements Callable<Integer> {
             Tensor t = st.tensor("input");
             long[] s = t.shape();
             if (s.length != 4 || s[1] != c.channels() || s[2] != c.imageSize() || s[3] != c.imageSize()) {
-                throw new IllegalArgumentException(file + ": tensor 'input' has shape " + t.shapeString() + ", the model expects [B, "
-                        + c.channels() + ", " + c.imageSize() + ", " + c.imageSize() + "]");
+                throw new IllegalArgumentException(
+                        file + ": tensor 'input' has shape " + t.shapeString() + ", the model expects [B, "
+                                + c.channels() + ", " + c.imageSize() + ", " + c.imageSize() + "]");
             }
             if (s[0] == 0) {
-                throw new IllegalArgumentException(file + ": tensor 'input' has shape " + t.shapeString()
-                        + ": it holds no images");
+                throw new IllegalArgumentException(
+                        file + ": tensor 'input' has shape " + t.shapeString() + ": it holds no images");
             }
             return new FloatTensor(t.toFloatArray(), (int) s[0], (int) s[1], (int) s[2], (int) s[3]);
         }

@@ -13,6 +13,8 @@ record CliRunner(int status, String out, String err) {
 
     /** The error output without the progress lines that long commands print. */
     String errorLines() {
-        return err.lines().filter(l -> l.startsWith("vitprobe:") || l.startsWith("Try ")).reduce("", (a, b) -> a + b + "\n");
+        return err.lines()
+                .filter(l -> l.startsWith("vitprobe:") || l.startsWith("Try "))
+                .reduce("", (a, b) -> a + b + "\n");
     }
 }

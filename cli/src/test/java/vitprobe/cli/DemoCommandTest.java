@@ -1,10 +1,10 @@
 package vitprobe.cli;
 
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import vitprobe.io.Json;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,11 +17,10 @@ import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import vitprobe.io.Json;
 
 /**
  * The demo end to end with the bundled small DINO-format model (dim 64, 2 blocks, patch 8): the report holds every
@@ -47,21 +46,29 @@ class DemoCommandTest {
         assertTrue(first.err().contains("[48/48]"), "progress of the 48 cells: " + first.err());
 
         Map<String, Object> results = Json.parseObject(Files.readString(out.resolve("results.json")));
-        String html = Files.readString(out.resolve("report.html")), summary = Files.readString(out.resolve("summary.md"));
+        String html = Files.readString(out.resolve("report.html")),
+                summary = Files.readString(out.resolve("summary.md"));
         String name = "hf-vit-dino-format-small";
         List<String> figures = new ArrayList<>();
-        for (String task : List.of("classification", "segmentation")) figures.addAll(List.of("tokens-" + name + "-" + task, "k-sweep-" + name + "-" + task));
+        for (String task : List.of("classification", "segmentation"))
+            figures.addAll(List.of("tokens-" + name + "-" + task, "k-sweep-" + name + "-" + task));
         for (String rule : List.of("hyperplane", "cosine")) figures.add("categories-" + name + "-" + rule);
         figures.addAll(List.of("qualitative-best", "qualitative-worst"));
         for (String figure : figures) {
             byte[] png = Files.readAllBytes(out.resolve("figures/" + figure + ".png"));
-            BufferedImage image = ImageIO.read(out.resolve("figures/" + figure + ".png").toFile());
+            BufferedImage image =
+                    ImageIO.read(out.resolve("figures/" + figure + ".png").toFile());
             assertNotNull(image, figure);
-            assertTrue(image.getWidth() >= 600 && image.getHeight() >= 300, figure + " is " + image.getWidth() + "x" + image.getHeight());
+            assertTrue(
+                    image.getWidth() >= 600 && image.getHeight() >= 300,
+                    figure + " is " + image.getWidth() + "x" + image.getHeight());
             String svg = Files.readString(out.resolve("figures/" + figure + ".svg"));
             assertTrue(svg.contains("<svg") && svg.contains("</svg>"), figure + ".svg");
             assertTrue(html.contains("<figure id=\"fig-" + figure + "\"><img"), figure + " in report.html");
-            assertTrue(html.contains("src=\"data:image/png;base64," + Base64.getEncoder().encodeToString(png) + "\""), figure + " embedded");
+            assertTrue(
+                    html.contains(
+                            "src=\"data:image/png;base64," + Base64.getEncoder().encodeToString(png) + "\""),
+                    figure + " embedded");
             assertTrue(summary.contains("(figures/" + figure + ".png)"), figure + " linked from summary.md");
         }
         try (var files = Files.list(out.resolve("figures"))) {
@@ -73,7 +80,10 @@ class DemoCommandTest {
         assertEquals(4, count(html, "<table class=\"sortable\">"), "LayerNorm, all results, per category, per concept");
         assertTrue(html.contains("<script>") && html.contains("table.sortable th"), "tables sort by a click");
         assertFalse(html.contains("src=\"http") || html.contains("href=\"http"), "self-contained");
-        assertTrue(summary.contains("## Findings") && summary.contains("| model | task | rule | metric | y | y_norm | y_norm − y |"), summary);
+        assertTrue(
+                summary.contains("## Findings")
+                        && summary.contains("| model | task | rule | metric | y | y_norm | y_norm − y |"),
+                summary);
         // The findings name a winner per model and task and per segmentation category (object, part, texture).
         assertEquals(5, count(summary, "- **" + name + " · "), summary);
 
@@ -84,7 +94,13 @@ class DemoCommandTest {
         String before = Files.readString(out.resolve("results.json"));
         CliRunner second = CliRunner.run("demo", "--model", model, "--out", out.toString());
         assertEquals(0, second.status(), second.err());
-        assertEquals(48, second.err().lines().filter(l -> l.startsWith("[") && l.endsWith("finished earlier, reused")).count(), second.err());
+        assertEquals(
+                48,
+                second.err()
+                        .lines()
+                        .filter(l -> l.startsWith("[") && l.endsWith("finished earlier, reused"))
+                        .count(),
+                second.err());
         assertTrue(second.err().contains("qualitative panels: finished earlier, reused"), second.err());
         assertEquals(before, Files.readString(out.resolve("results.json")));
     }
@@ -95,8 +111,13 @@ class DemoCommandTest {
 
     /** The text a browser shows: no scripts, styles, tags or attributes (where the base64 figures are). */
     static String visibleText(String html) {
-        String s = html.replaceAll("(?s)<script>.*?</script>", " ").replaceAll("(?s)<style>.*?</style>", " ").replaceAll("(?s)<[^>]*>", " ");
-        return s.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&amp;", "&");
+        String s = html.replaceAll("(?s)<script>.*?</script>", " ")
+                .replaceAll("(?s)<style>.*?</style>", " ")
+                .replaceAll("(?s)<[^>]*>", " ");
+        return s.replace("&lt;", "<")
+                .replace("&gt;", ">")
+                .replace("&quot;", "\"")
+                .replace("&amp;", "&");
     }
 
     /** Every value of results.json as the report may print it: integers as they are, numbers to 3 decimals. */
@@ -116,7 +137,7 @@ class DemoCommandTest {
             }
             case Double d -> out.add(String.format(Locale.ROOT, "%.3f", d));
             case String s -> NUMBER.matcher(s).results().forEach(r -> out.add(r.group()));
-            case null, default -> { }
+            case null, default -> {}
         }
     }
 
@@ -125,8 +146,11 @@ class DemoCommandTest {
         Matcher m = NUMBER.matcher(shown);
         int checked = 0;
         while (m.find()) {
-            assertTrue(allowed.contains(m.group()), what + " shows " + m.group() + ", which is no value of results.json, in: "
-                    + shown.substring(Math.max(0, m.start() - 80), Math.min(shown.length(), m.end() + 40)).replaceAll("\\s+", " "));
+            assertTrue(
+                    allowed.contains(m.group()),
+                    what + " shows " + m.group() + ", which is no value of results.json, in: "
+                            + shown.substring(Math.max(0, m.start() - 80), Math.min(shown.length(), m.end() + 40))
+                                    .replaceAll("\\s+", " "));
             checked++;
         }
         assertTrue(checked > 100, what + " shows only " + checked + " numbers");

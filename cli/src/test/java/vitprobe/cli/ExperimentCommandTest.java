@@ -1,16 +1,8 @@
 package vitprobe.cli;
 
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import vitprobe.probe.data.Synthetic;
-import vitprobe.probe.experiment.ExperimentConfig;
-import vitprobe.probe.experiment.ExperimentRunner;
-import vitprobe.report.Report;
-import vitprobe.io.Json;
-import vitprobe.weights.CheckpointFormat;
-import vitprobe.weights.ViTConfig;
-import vitprobe.weights.ViTWeights;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -18,10 +10,17 @@ import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import vitprobe.io.Json;
+import vitprobe.probe.data.Synthetic;
+import vitprobe.probe.experiment.ExperimentConfig;
+import vitprobe.probe.experiment.ExperimentRunner;
+import vitprobe.report.Report;
+import vitprobe.weights.CheckpointFormat;
+import vitprobe.weights.ViTConfig;
+import vitprobe.weights.ViTWeights;
 
 class ExperimentCommandTest {
     @TempDir
@@ -48,13 +47,26 @@ class ExperimentCommandTest {
     @Test
     void configMistakesAreOneLineBeforeAnyWork() throws IOException {
         String tasks = "tasks: {classification: {dataset: cls}, segmentation: {dataset: broden}}\n";
-        assertConfigError("token.yaml", "models: [random:vits8]\n" + tasks + "tokens: [q, y_nrom]\n", "tokens: unknown token type 'y_nrom'");
-        assertConfigError("dataset.yaml", "models: [random:vits8]\ntasks: {segmentation: {dataset: nowhere}}\n",
+        assertConfigError(
+                "token.yaml",
+                "models: [random:vits8]\n" + tasks + "tokens: [q, y_nrom]\n",
+                "tokens: unknown token type 'y_nrom'");
+        assertConfigError(
+                "dataset.yaml",
+                "models: [random:vits8]\ntasks: {segmentation: {dataset: nowhere}}\n",
                 "tasks.segmentation.dataset: no such folder " + dir.resolve("nowhere"));
-        assertConfigError("k.json", "{\"models\": [\"random:vits8\"], \"tasks\": {\"classification\": {\"dataset\": \"cls\"}}, \"k\": [3, -1]}",
+        assertConfigError(
+                "k.json",
+                "{\"models\": [\"random:vits8\"], \"tasks\": {\"classification\": {\"dataset\": \"cls\"}}, \"k\": [3, -1]}",
                 "k: values must be positive integers, got -1");
-        assertConfigError("model.yaml", "models: {mine: weights/missing.safetensors}\n" + tasks, "models.mine: " + dir.resolve("weights/missing.safetensors") + ": no such file or folder");
-        assertConfigError("random.yaml", "models: [random:vitl14]\n" + tasks, "models.random-vitl14: unknown random model 'random:vitl14'");
+        assertConfigError(
+                "model.yaml",
+                "models: {mine: weights/missing.safetensors}\n" + tasks,
+                "models.mine: " + dir.resolve("weights/missing.safetensors") + ": no such file or folder");
+        assertConfigError(
+                "random.yaml",
+                "models: [random:vitl14]\n" + tasks,
+                "models.random-vitl14: unknown random model 'random:vitl14'");
         assertConfigError("format.toml", "models = []", "unknown config format");
     }
 
@@ -69,10 +81,23 @@ class ExperimentCommandTest {
                 k: 2
                 trials: 2
                 """);
-        ViTConfig tiny = new ViTConfig(CheckpointFormat.TIMM, 32, 2, 2, 16, 64, 3, 64, 1e-6, ViTConfig.IMAGENET_MEAN,
-                ViTConfig.IMAGENET_STD, "bicubic");
+        ViTConfig tiny = new ViTConfig(
+                CheckpointFormat.TIMM,
+                32,
+                2,
+                2,
+                16,
+                64,
+                3,
+                64,
+                1e-6,
+                ViTConfig.IMAGENET_MEAN,
+                ViTConfig.IMAGENET_STD,
+                "bicubic");
         ExperimentConfig config = ExperimentConfig.load(file);
-        new ExperimentRunner(config, (reference, seed) -> ViTWeights.random(tiny, seed), new PrintWriter(new StringWriter())).run();
+        new ExperimentRunner(
+                        config, (reference, seed) -> ViTWeights.random(tiny, seed), new PrintWriter(new StringWriter()))
+                .run();
         return config;
     }
 
@@ -84,11 +109,22 @@ class ExperimentCommandTest {
         assertTrue(html.contains("<div class=\"warning\"><strong>The weights of tiny are RANDOM</strong>"), html);
         assertTrue(summary.contains("> **The weights of tiny are RANDOM**"), summary);
         // Classification only, without y_norm: no category, LayerNorm or qualitative figures and sections.
-        assertEquals(List.of("k-sweep-tiny-classification.png", "k-sweep-tiny-classification.svg", "tokens-tiny-classification.png",
-                "tokens-tiny-classification.svg"), written.figures().stream().map(p -> p.getFileName().toString()).sorted().toList());
+        assertEquals(
+                List.of(
+                        "k-sweep-tiny-classification.png",
+                        "k-sweep-tiny-classification.svg",
+                        "tokens-tiny-classification.png",
+                        "tokens-tiny-classification.svg"),
+                written.figures().stream()
+                        .map(p -> p.getFileName().toString())
+                        .sorted()
+                        .toList());
         assertFalse(html.contains("id=\"layernorm\"") || html.contains("id=\"qualitative\""));
-        DemoCommandTest.assertOnlyResultNumbers(DemoCommandTest.visibleText(html),
-                DemoCommandTest.numbersOf(Json.parse(Files.readString(config.output().resolve("results.json")))), "report.html");
+        DemoCommandTest.assertOnlyResultNumbers(
+                DemoCommandTest.visibleText(html),
+                DemoCommandTest.numbersOf(
+                        Json.parse(Files.readString(config.output().resolve("results.json")))),
+                "report.html");
     }
 
     @Test
@@ -100,7 +136,8 @@ class ExperimentCommandTest {
         CliRunner r = CliRunner.run("report", folder.toString());
         assertEquals(1, r.status(), r.err());
         assertEquals("vitprobe: " + file + ": rows[0].f1: expected a number, found a string\n", r.err());
-        assertFalse(Files.exists(folder.resolve("figures")) || Files.exists(folder.resolve("report.html")),
+        assertFalse(
+                Files.exists(folder.resolve("figures")) || Files.exists(folder.resolve("report.html")),
                 "nothing written");
     }
 }

@@ -1,11 +1,9 @@
 package vitprobe.cli;
 
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import vitprobe.probe.ProbeData;
-import vitprobe.probe.SampleKind;
-import vitprobe.probe.data.ExtractedFeatures;
-import vitprobe.io.Json;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,11 +11,12 @@ import java.nio.file.attribute.FileTime;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import vitprobe.io.Json;
+import vitprobe.probe.ProbeData;
+import vitprobe.probe.SampleKind;
+import vitprobe.probe.data.ExtractedFeatures;
 
 /** extract on the synthetic sets with the bundled small DINO-format model (dim 64, 2 blocks, patch 8, 224 input). */
 class ExtractCommandTest {
@@ -31,11 +30,46 @@ class ExtractCommandTest {
     @Test
     void classificationOnTheSyntheticImageFolderIsProbeReady() throws Exception {
         Path set = dir.resolve("set"), out = dir.resolve("features");
-        assertEquals(0, CliRunner.run("synth", "--kind", "classification", "--out", set.toString(), "--classes", "3",
-                "--train", "3", "--test", "2", "--width", "64", "--height", "48", "--seed", "4").status());
-        Files.write(set.resolve("train/red-circle/zz-broken.jpg"), new byte[]{(byte) 0xff, (byte) 0xd8, (byte) 0xff, 0, 1});
-        CliRunner r = CliRunner.run("extract", "--model", model(), "--dataset", set.toString(), "--out", out.toString(),
-                "--tokens", "k,y_norm", "--dtype", "f16", "--batch", "4", "--shard-size", "4");
+        assertEquals(
+                0,
+                CliRunner.run(
+                                "synth",
+                                "--kind",
+                                "classification",
+                                "--out",
+                                set.toString(),
+                                "--classes",
+                                "3",
+                                "--train",
+                                "3",
+                                "--test",
+                                "2",
+                                "--width",
+                                "64",
+                                "--height",
+                                "48",
+                                "--seed",
+                                "4")
+                        .status());
+        Files.write(
+                set.resolve("train/red-circle/zz-broken.jpg"),
+                new byte[] {(byte) 0xff, (byte) 0xd8, (byte) 0xff, 0, 1});
+        CliRunner r = CliRunner.run(
+                "extract",
+                "--model",
+                model(),
+                "--dataset",
+                set.toString(),
+                "--out",
+                out.toString(),
+                "--tokens",
+                "k,y_norm",
+                "--dtype",
+                "f16",
+                "--batch",
+                "4",
+                "--shard-size",
+                "4");
         assertEquals(0, r.status(), r.err());
         assertTrue(r.err().contains("images/s") && r.err().contains("stages: decode"), r.err());
         assertTrue(r.err().contains("1 skipped"), r.err());
@@ -54,14 +88,44 @@ class ExtractCommandTest {
         assertEquals(List.of("red-circle", "red-square", "red-triangle"), train.concepts());
         assertEquals(6, ExtractedFeatures.load(out.resolve("y_norm/test")).size());
         // A shard is itself a probe file; shard 0 holds red-circle 0..2 and the broken image, which is left out.
-        assertEquals(3, ProbeData.load(out.resolve("k/train/shard-00000.safetensors")).size());
+        assertEquals(
+                3,
+                ProbeData.load(out.resolve("k/train/shard-00000.safetensors")).size());
 
         byte[] before = Files.readAllBytes(out.resolve("k/train/shard-00001.safetensors"));
-        CliRunner otherBatch = CliRunner.run("extract", "--model", model(), "--dataset", set.toString(), "--out", out.toString(),
-                "--tokens", "k,y_norm", "--dtype", "f16", "--batch", "2", "--shard-size", "4");
+        CliRunner otherBatch = CliRunner.run(
+                "extract",
+                "--model",
+                model(),
+                "--dataset",
+                set.toString(),
+                "--out",
+                out.toString(),
+                "--tokens",
+                "k,y_norm",
+                "--dtype",
+                "f16",
+                "--batch",
+                "2",
+                "--shard-size",
+                "4");
         assertTrue(otherBatch.errorLines().contains("other settings (differs in: batch)"), otherBatch.err());
-        CliRunner again = CliRunner.run("extract", "--model", model(), "--dataset", set.toString(), "--out", out.toString(),
-                "--tokens", "k,y_norm", "--dtype", "f16", "--batch", "4", "--shard-size", "4");
+        CliRunner again = CliRunner.run(
+                "extract",
+                "--model",
+                model(),
+                "--dataset",
+                set.toString(),
+                "--out",
+                out.toString(),
+                "--tokens",
+                "k,y_norm",
+                "--dtype",
+                "f16",
+                "--batch",
+                "4",
+                "--shard-size",
+                "4");
         assertEquals(0, again.status(), again.err());
         assertTrue(again.err().contains("(5 resumed)"), again.err());
         assertArrayEquals(before, Files.readAllBytes(out.resolve("k/train/shard-00001.safetensors")));
@@ -70,27 +134,73 @@ class ExtractCommandTest {
     @Test
     void anImageOverThePixelLimitIsSkippedAndListed() throws Exception {
         Path set = dir.resolve("set"), out = dir.resolve("features");
-        assertEquals(0, CliRunner.run("synth", "--kind", "classification", "--out", set.toString(), "--classes", "2",
-                "--train", "2", "--test", "1", "--width", "32", "--height", "32").status());
+        assertEquals(
+                0,
+                CliRunner.run(
+                                "synth",
+                                "--kind",
+                                "classification",
+                                "--out",
+                                set.toString(),
+                                "--classes",
+                                "2",
+                                "--train",
+                                "2",
+                                "--test",
+                                "1",
+                                "--width",
+                                "32",
+                                "--height",
+                                "32")
+                        .status());
         LargePngs.claiming(set.resolve("train/red-circle/zz-bomb.png"), 20000, 20000);
-        CliRunner r = CliRunner.run("extract", "--model", model(), "--dataset", set.toString(), "--out", out.toString(),
-                "--tokens", "y_norm");
+        CliRunner r = CliRunner.run(
+                "extract",
+                "--model",
+                model(),
+                "--dataset",
+                set.toString(),
+                "--out",
+                out.toString(),
+                "--tokens",
+                "y_norm");
         assertEquals(0, r.status(), r.err());
         assertTrue(r.err().contains("1 skipped"), r.err());
         List<String> report = Files.readAllLines(out.resolve("skipped.tsv"));
         assertEquals(2, report.size());
-        assertTrue(report.get(1).startsWith("train\ttrain/red-circle/zz-bomb.png\t") && report.get(1).endsWith(
-                "image is 20000x20000 = 400000000 pixels, over the limit of 178956970 (a decompression bomb?); "
-                        + "-Dvitprobe.maxImagePixels=N raises it"), report.get(1));
+        assertTrue(
+                report.get(1).startsWith("train\ttrain/red-circle/zz-bomb.png\t")
+                        && report.get(1)
+                                .endsWith(
+                                        "image is 20000x20000 = 400000000 pixels, over the limit of 178956970 (a decompression bomb?); "
+                                                + "-Dvitprobe.maxImagePixels=N raises it"),
+                report.get(1));
         assertEquals(4, ExtractedFeatures.load(out.resolve("y_norm/train")).size());
     }
 
     @Test
     void segmentationOnTheSyntheticBrodenKeepsPatchesWithCategories() throws Exception {
         Path broden = dir.resolve("broden"), out = dir.resolve("seg");
-        assertEquals(0, CliRunner.run("synth", "--kind", "broden", "--out", broden.toString(), "--images", "4", "--size", "64").status());
-        CliRunner r = CliRunner.run("extract", "--model", model(), "--dataset", broden.toString(), "--out", out.toString(),
-                "--task", "segmentation", "--tokens", "q", "--patches-per-image", "10", "--block", "0");
+        assertEquals(
+                0,
+                CliRunner.run("synth", "--kind", "broden", "--out", broden.toString(), "--images", "4", "--size", "64")
+                        .status());
+        CliRunner r = CliRunner.run(
+                "extract",
+                "--model",
+                model(),
+                "--dataset",
+                broden.toString(),
+                "--out",
+                out.toString(),
+                "--task",
+                "segmentation",
+                "--tokens",
+                "q",
+                "--patches-per-image",
+                "10",
+                "--block",
+                "0");
         assertEquals(0, r.status(), r.err());
         ProbeData train = ExtractedFeatures.load(out.resolve("q/train"));
         assertEquals(SampleKind.PATCH, train.tokens());
@@ -103,13 +213,56 @@ class ExtractCommandTest {
     @Test
     void probeTrainsOnExtractedShards() throws Exception {
         Path set = dir.resolve("set"), out = dir.resolve("features"), result = dir.resolve("result.json");
-        assertEquals(0, CliRunner.run("synth", "--kind", "classification", "--out", set.toString(), "--classes", "3",
-                "--train", "4", "--test", "3", "--width", "48", "--height", "48", "--seed", "9").status());
-        assertEquals(0, CliRunner.run("extract", "--model", model(), "--dataset", set.toString(), "--out", out.toString(),
-                "--tokens", "y_norm", "--shard-size", "64").status());
-        CliRunner r = CliRunner.run("probe", "--rule", "cosine", "--k", "2", "--trials", "2",
-                "--train", out.resolve("y_norm/train/shard-00000.safetensors").toString(),
-                "--test", out.resolve("y_norm/test/shard-00000.safetensors").toString(), "--out", result.toString());
+        assertEquals(
+                0,
+                CliRunner.run(
+                                "synth",
+                                "--kind",
+                                "classification",
+                                "--out",
+                                set.toString(),
+                                "--classes",
+                                "3",
+                                "--train",
+                                "4",
+                                "--test",
+                                "3",
+                                "--width",
+                                "48",
+                                "--height",
+                                "48",
+                                "--seed",
+                                "9")
+                        .status());
+        assertEquals(
+                0,
+                CliRunner.run(
+                                "extract",
+                                "--model",
+                                model(),
+                                "--dataset",
+                                set.toString(),
+                                "--out",
+                                out.toString(),
+                                "--tokens",
+                                "y_norm",
+                                "--shard-size",
+                                "64")
+                        .status());
+        CliRunner r = CliRunner.run(
+                "probe",
+                "--rule",
+                "cosine",
+                "--k",
+                "2",
+                "--trials",
+                "2",
+                "--train",
+                out.resolve("y_norm/train/shard-00000.safetensors").toString(),
+                "--test",
+                out.resolve("y_norm/test/shard-00000.safetensors").toString(),
+                "--out",
+                result.toString());
         assertEquals(0, r.status(), r.err());
         assertTrue(Files.isRegularFile(result));
     }
@@ -123,10 +276,38 @@ class ExtractCommandTest {
             Files.copy(Path.of(model()).resolve(f), model.resolve(f));
         }
         Path weights = model.resolve("model.safetensors");
-        assertEquals(0, CliRunner.run("synth", "--kind", "classification", "--out", set.toString(), "--classes", "1",
-                "--train", "2", "--test", "0", "--width", "16", "--height", "16").status());
-        String[] extract = {"extract", "--model", model.toString(), "--dataset", set.toString(),
-                "--out", out.toString(), "--tokens", "y", "--shard-size", "1"};
+        assertEquals(
+                0,
+                CliRunner.run(
+                                "synth",
+                                "--kind",
+                                "classification",
+                                "--out",
+                                set.toString(),
+                                "--classes",
+                                "1",
+                                "--train",
+                                "2",
+                                "--test",
+                                "0",
+                                "--width",
+                                "16",
+                                "--height",
+                                "16")
+                        .status());
+        String[] extract = {
+            "extract",
+            "--model",
+            model.toString(),
+            "--dataset",
+            set.toString(),
+            "--out",
+            out.toString(),
+            "--tokens",
+            "y",
+            "--shard-size",
+            "1"
+        };
         assertEquals(0, CliRunner.run(extract).status());
 
         FileTime later = FileTime.fromMillis(Files.getLastModifiedTime(weights).toMillis() + 60_000);
@@ -143,8 +324,9 @@ class ExtractCommandTest {
         Files.write(weights, bytes);
         CliRunner replaced = CliRunner.run(extract);
         assertEquals(Main.EXIT_INPUT, replaced.status(), replaced.err());
-        assertEquals("vitprobe: " + out + " holds an extraction with other settings (differs in: weights (the sha256"
-                + " of " + weights + " changed)); use another output folder, or the same settings to resume\n",
+        assertEquals(
+                "vitprobe: " + out + " holds an extraction with other settings (differs in: weights (the sha256"
+                        + " of " + weights + " changed)); use another output folder, or the same settings to resume\n",
                 replaced.errorLines());
     }
 
@@ -152,10 +334,38 @@ class ExtractCommandTest {
     @Test
     void aFailedWriteIsOneLineOfItsOwnNamingTheFile() throws Exception {
         Path set = dir.resolve("set"), out = dir.resolve("features");
-        assertEquals(0, CliRunner.run("synth", "--kind", "classification", "--out", set.toString(), "--classes", "1",
-                "--train", "2", "--test", "0", "--width", "16", "--height", "16").status());
-        String[] extract = {"extract", "--model", model(), "--dataset", set.toString(), "--out", out.toString(),
-                "--tokens", "y", "--shard-size", "1"};
+        assertEquals(
+                0,
+                CliRunner.run(
+                                "synth",
+                                "--kind",
+                                "classification",
+                                "--out",
+                                set.toString(),
+                                "--classes",
+                                "1",
+                                "--train",
+                                "2",
+                                "--test",
+                                "0",
+                                "--width",
+                                "16",
+                                "--height",
+                                "16")
+                        .status());
+        String[] extract = {
+            "extract",
+            "--model",
+            model(),
+            "--dataset",
+            set.toString(),
+            "--out",
+            out.toString(),
+            "--tokens",
+            "y",
+            "--shard-size",
+            "1"
+        };
         assertEquals(0, CliRunner.run(extract).status());
         Path shard = out.resolve("y/train/shard-00001.safetensors");
         Files.delete(shard);
@@ -169,13 +379,36 @@ class ExtractCommandTest {
     @Test
     void attentionMapsAreRefusedAsABadFlagBeforeAnyWork() throws Exception {
         Path set = dir.resolve("set"), out = dir.resolve("never");
-        CliRunner.run("synth", "--kind", "classification", "--out", set.toString(), "--classes", "1", "--train", "1",
-                "--test", "0", "--width", "16", "--height", "16");
-        CliRunner r = CliRunner.run("extract", "--model", model(), "--dataset", set.toString(), "--out", out.toString(),
-                "--tokens", "mlp_hidden,attn");
+        CliRunner.run(
+                "synth",
+                "--kind",
+                "classification",
+                "--out",
+                set.toString(),
+                "--classes",
+                "1",
+                "--train",
+                "1",
+                "--test",
+                "0",
+                "--width",
+                "16",
+                "--height",
+                "16");
+        CliRunner r = CliRunner.run(
+                "extract",
+                "--model",
+                model(),
+                "--dataset",
+                set.toString(),
+                "--out",
+                out.toString(),
+                "--tokens",
+                "mlp_hidden,attn");
         assertEquals(Main.EXIT_USAGE, r.status(), r.err());
-        assertEquals("vitprobe: --tokens: attn cannot be extracted: it is an attention map [B, heads, N, N],"
-                + " not a feature per token (vitprobe tokens writes it whole)\nTry 'vitprobe extract --help'.\n",
+        assertEquals(
+                "vitprobe: --tokens: attn cannot be extracted: it is an attention map [B, heads, N, N],"
+                        + " not a feature per token (vitprobe tokens writes it whole)\nTry 'vitprobe extract --help'.\n",
                 r.errorLines());
         assertFalse(Files.exists(out));
     }
@@ -183,16 +416,58 @@ class ExtractCommandTest {
     @Test
     void badInputIsOneLineAndLeavesNoOutput() throws Exception {
         Path out = dir.resolve("never");
-        CliRunner r = CliRunner.run("extract", "--model", model(), "--dataset", dir.resolve("missing").toString(), "--out", out.toString());
+        CliRunner r = CliRunner.run(
+                "extract",
+                "--model",
+                model(),
+                "--dataset",
+                dir.resolve("missing").toString(),
+                "--out",
+                out.toString());
         assertEquals(Main.EXIT_INPUT, r.status());
         assertEquals("vitprobe: " + dir.resolve("missing") + ": no such folder\n", r.errorLines());
         assertFalse(Files.exists(out));
 
         Path set = dir.resolve("set");
-        CliRunner.run("synth", "--kind", "classification", "--out", set.toString(), "--classes", "1", "--train", "1", "--test", "0", "--width", "16", "--height", "16");
-        r = CliRunner.run("extract", "--model", model(), "--dataset", set.toString(), "--out", out.toString(), "--task", "detection");
+        CliRunner.run(
+                "synth",
+                "--kind",
+                "classification",
+                "--out",
+                set.toString(),
+                "--classes",
+                "1",
+                "--train",
+                "1",
+                "--test",
+                "0",
+                "--width",
+                "16",
+                "--height",
+                "16");
+        r = CliRunner.run(
+                "extract",
+                "--model",
+                model(),
+                "--dataset",
+                set.toString(),
+                "--out",
+                out.toString(),
+                "--task",
+                "detection");
         assertEquals("vitprobe: unknown task 'detection' (known: classification, segmentation)\n", r.errorLines());
-        r = CliRunner.run("extract", "--model", model(), "--dataset", set.toString(), "--out", out.toString(), "--patches-per-image", "0", "--task", "segmentation");
+        r = CliRunner.run(
+                "extract",
+                "--model",
+                model(),
+                "--dataset",
+                set.toString(),
+                "--out",
+                out.toString(),
+                "--patches-per-image",
+                "0",
+                "--task",
+                "segmentation");
         assertEquals("vitprobe: --patches-per-image must be a positive number or 'all', got '0'\n", r.errorLines());
         r = CliRunner.run("extract", "--model", model(), "--dataset", set.toString(), "--out", set.toString());
         assertEquals(Main.EXIT_INPUT, r.status());

@@ -1,9 +1,10 @@
 package vitprobe.cli;
 
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.MethodSource;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -13,12 +14,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 class InspectCommandTest {
     @TempDir
@@ -26,7 +25,9 @@ class InspectCommandTest {
 
     @Test
     void reportsBundledHuggingFaceFixture() throws Exception {
-        Path model = Path.of(InspectCommandTest.class.getResource("/fixtures/hf-vitmae-pretraining-format-small").toURI());
+        Path model = Path.of(InspectCommandTest.class
+                .getResource("/fixtures/hf-vitmae-pretraining-format-small")
+                .toURI());
         CliRunner r = CliRunner.run("inspect", model.toString());
         assertEquals(0, r.status(), r.err());
         assertTrue(r.out().contains("hf_vit_mae"), r.out());
@@ -44,11 +45,18 @@ class InspectCommandTest {
 
     static byte[] file(String header, int dataBytes) {
         byte[] h = header.getBytes(StandardCharsets.UTF_8);
-        return ByteBuffer.allocate(8 + h.length + dataBytes).order(ByteOrder.LITTLE_ENDIAN).putLong(h.length).put(h).array();
+        return ByteBuffer.allocate(8 + h.length + dataBytes)
+                .order(ByteOrder.LITTLE_ENDIAN)
+                .putLong(h.length)
+                .put(h)
+                .array();
     }
 
     static byte[] lengthOnly(long headerLength, int rest) {
-        return ByteBuffer.allocate(8 + rest).order(ByteOrder.LITTLE_ENDIAN).putLong(headerLength).array();
+        return ByteBuffer.allocate(8 + rest)
+                .order(ByteOrder.LITTLE_ENDIAN)
+                .putLong(headerLength)
+                .array();
     }
 
     static List<Malformed> malformed() {
@@ -58,10 +66,22 @@ class InspectCommandTest {
                 new Malformed("header-past-end", lengthOnly(1000, 16), "past the end"),
                 new Malformed("header-huge", lengthOnly(200_000_000L, 16), "exceeds"),
                 new Malformed("not-json", file("{not json at all", 0), "not valid JSON"),
-                new Malformed("overlap", file("{" + ok + ",\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}", 8), "overlap"),
-                new Malformed("out-of-range", file("{\"w\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[0,16]}}", 8), "past the data section"),
-                new Malformed("unknown-dtype", file("{\"w\":{\"dtype\":\"F31\",\"shape\":[2],\"data_offsets\":[0,8]}}", 8), "unknown dtype"),
-                new Malformed("shape-mismatch", file("{\"w\":{\"dtype\":\"F32\",\"shape\":[3],\"data_offsets\":[0,8]}}", 8), "needs 12 bytes"));
+                new Malformed(
+                        "overlap",
+                        file("{" + ok + ",\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}", 8),
+                        "overlap"),
+                new Malformed(
+                        "out-of-range",
+                        file("{\"w\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[0,16]}}", 8),
+                        "past the data section"),
+                new Malformed(
+                        "unknown-dtype",
+                        file("{\"w\":{\"dtype\":\"F31\",\"shape\":[2],\"data_offsets\":[0,8]}}", 8),
+                        "unknown dtype"),
+                new Malformed(
+                        "shape-mismatch",
+                        file("{\"w\":{\"dtype\":\"F32\",\"shape\":[3],\"data_offsets\":[0,8]}}", 8),
+                        "needs 12 bytes"));
     }
 
     @ParameterizedTest
@@ -69,12 +89,16 @@ class InspectCommandTest {
     void malformedFileGivesOneLineAndNonZeroExit(Malformed m) throws IOException {
         Path f = dir.resolve(m.name() + ".safetensors");
         Files.write(f, m.bytes());
-        CliRunner r = assertTimeoutPreemptively(java.time.Duration.ofSeconds(20), () -> CliRunner.run("inspect", f.toString()));
+        CliRunner r = assertTimeoutPreemptively(
+                java.time.Duration.ofSeconds(20), () -> CliRunner.run("inspect", f.toString()));
         assertNotEquals(0, r.status());
-        List<String> lines = r.err().lines().filter(l -> !l.startsWith("WARNING")).toList();
+        List<String> lines =
+                r.err().lines().filter(l -> !l.startsWith("WARNING")).toList();
         assertEquals(1, lines.size(), "exactly one error line, got: " + r.err());
         assertTrue(lines.getFirst().contains(f.toString()), "names the file: " + lines.getFirst());
-        assertTrue(lines.getFirst().contains(m.expected()), "names the problem (" + m.expected() + "): " + lines.getFirst());
+        assertTrue(
+                lines.getFirst().contains(m.expected()),
+                "names the problem (" + m.expected() + "): " + lines.getFirst());
         assertFalse(r.err().contains("\tat "), "no stack trace");
     }
 
@@ -104,12 +128,23 @@ class InspectCommandTest {
         Files.write(f, lengthOnly(1000, 16));
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         String classpath = System.getProperty("java.class.path");
-        Process p = new ProcessBuilder(java, "--add-modules", "jdk.incubator.vector", "-cp", classpath, "vitprobe.cli.Main", "inspect", f.toString())
-                .redirectErrorStream(false).start();
+        Process p = new ProcessBuilder(
+                        java,
+                        "--add-modules",
+                        "jdk.incubator.vector",
+                        "-cp",
+                        classpath,
+                        "vitprobe.cli.Main",
+                        "inspect",
+                        f.toString())
+                .redirectErrorStream(false)
+                .start();
         assertTrue(p.waitFor(60, TimeUnit.SECONDS), "no hang");
         String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
         assertEquals(Main.EXIT_INPUT, p.exitValue(), err);
-        List<String> lines = err.lines().filter(l -> !l.startsWith("WARNING: Using incubator")).toList();
+        List<String> lines = err.lines()
+                .filter(l -> !l.startsWith("WARNING: Using incubator"))
+                .toList();
         assertEquals(1, lines.size(), err);
         assertTrue(lines.getFirst().startsWith("vitprobe: " + f), err);
     }

@@ -1,6 +1,5 @@
 package vitprobe.cli;
 
-import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -8,6 +7,7 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.zip.CRC32;
+import javax.imageio.ImageIO;
 
 /** PNG files that are, or claim to be, very large. */
 final class LargePngs {

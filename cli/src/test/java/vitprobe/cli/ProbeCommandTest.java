@@ -1,12 +1,8 @@
 package vitprobe.cli;
 
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import vitprobe.probe.ConceptTemplates;
-import vitprobe.probe.ProbeData;
-import vitprobe.probe.Rule;
-import vitprobe.io.Json;
-import vitprobe.weights.SafetensorsWriter;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -17,10 +13,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.stream.IntStream;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import vitprobe.io.Json;
+import vitprobe.probe.ConceptTemplates;
+import vitprobe.probe.ProbeData;
+import vitprobe.probe.Rule;
+import vitprobe.weights.SafetensorsWriter;
 
 class ProbeCommandTest {
     @TempDir
@@ -47,10 +46,10 @@ class ProbeCommandTest {
             for (int j = 0; j < DIM; j++) features[i * DIM + j] = proto[c][j] + (float) random.nextGaussian();
         }
         return new SafetensorsWriter()
-                .addF32("features", new long[]{n, DIM}, features)
-                .addU8("labels", new long[]{n, CONCEPTS}, labels)
-                .addI64("groups", new long[]{n}, groups)
-                .addI64("categories", new long[]{CONCEPTS}, new long[]{0, 1, 0, 1})
+                .addF32("features", new long[] {n, DIM}, features)
+                .addU8("labels", new long[] {n, CONCEPTS}, labels)
+                .addI64("groups", new long[] {n}, groups)
+                .addI64("categories", new long[] {CONCEPTS}, new long[] {0, 1, 0, 1})
                 .metadata("concepts", "[\"sky\",\"grass\",\"water\",\"sand\"]");
     }
 
@@ -79,16 +78,32 @@ class ProbeCommandTest {
         Path train = write("train.safetensors", patches(1, 60)), test = write("test.safetensors", patches(2, 30));
         for (String solver : List.of("mined", "lbfgs")) {
             Path out = dir.resolve(solver + ".json"), templates = dir.resolve(solver + ".safetensors");
-            CliRunner r = CliRunner.run("probe", "--rule", "hyperplane", "--solver", solver, "--train", train.toString(),
-                    "--test", test.toString(), "--out", out.toString(), "--save-templates", templates.toString());
+            CliRunner r = CliRunner.run(
+                    "probe",
+                    "--rule",
+                    "hyperplane",
+                    "--solver",
+                    solver,
+                    "--train",
+                    train.toString(),
+                    "--test",
+                    test.toString(),
+                    "--out",
+                    out.toString(),
+                    "--save-templates",
+                    templates.toString());
             assertEquals(0, r.status(), r.err());
             assertTrue(r.out().startsWith("hyperplane: 4 concepts, mean balanced accuracy"), r.out());
             Map<String, Object> result = json(out);
             assertEquals("hyperplane", result.get("rule"));
             assertEquals(solver, result.get("solver"));
             assertEquals("patch", result.get("tokens"));
-            assertEquals(List.of("sky", "grass", "water", "sand"), concepts(result).stream().map(c -> c.get("name")).toList());
-            assertEquals(List.of(0L, 1L, 0L, 1L), concepts(result).stream().map(c -> c.get("category")).toList());
+            assertEquals(
+                    List.of("sky", "grass", "water", "sand"),
+                    concepts(result).stream().map(c -> c.get("name")).toList());
+            assertEquals(
+                    List.of(0L, 1L, 0L, 1L),
+                    concepts(result).stream().map(c -> c.get("category")).toList());
             assertFalse(concepts(result).getFirst().containsKey("f1_std"));
             assertTrue(mean(result, "accuracy") > 0.95, "separated prototypes: " + mean(result, "accuracy"));
             assertEquals(2, ((List<?>) result.get("categories")).size());
@@ -103,8 +118,23 @@ class ProbeCommandTest {
         Path train = write("train.safetensors", patches(3, 60)), test = write("test.safetensors", patches(4, 30));
         Path first = dir.resolve("a.json"), second = dir.resolve("b.json");
         for (Path out : List.of(first, second)) {
-            CliRunner r = CliRunner.run("probe", "--rule", "cosine", "--k", "8", "--trials", "4", "--center", "--seed", "5",
-                    "--train", train.toString(), "--test", test.toString(), "--out", out.toString());
+            CliRunner r = CliRunner.run(
+                    "probe",
+                    "--rule",
+                    "cosine",
+                    "--k",
+                    "8",
+                    "--trials",
+                    "4",
+                    "--center",
+                    "--seed",
+                    "5",
+                    "--train",
+                    train.toString(),
+                    "--test",
+                    test.toString(),
+                    "--out",
+                    out.toString());
             assertEquals(0, r.status(), r.err());
         }
         Map<String, Object> a = json(first), b = json(second);
@@ -113,7 +143,8 @@ class ProbeCommandTest {
         for (int c = 0; c < CONCEPTS; c++) {
             Map<String, Object> ca = concepts(a).get(c), cb = concepts(b).get(c);
             assertTrue(ca.containsKey("accuracy_std") && ca.containsKey("f1_std"));
-            for (String k : List.of("accuracy", "precision", "recall", "f1", "f1_std", "positives")) assertEquals(ca.get(k), cb.get(k), k);
+            for (String k : List.of("accuracy", "precision", "recall", "f1", "f1_std", "positives"))
+                assertEquals(ca.get(k), cb.get(k), k);
         }
         assertTrue(mean(a, "accuracy") > 0.85, "separated prototypes: " + mean(a, "accuracy"));
     }
@@ -125,7 +156,9 @@ class ProbeCommandTest {
         // patches of the other category.
         ProbeData full = ProbeData.load(write("full-test.safetensors", patches(8, 20)));
         int water = full.concepts().indexOf("water");
-        int[] kept = IntStream.range(0, full.size()).filter(i -> !full.label(i, water)).toArray();
+        int[] kept = IntStream.range(0, full.size())
+                .filter(i -> !full.label(i, water))
+                .toArray();
         float[] features = new float[kept.length * DIM];
         byte[] labels = new byte[kept.length * CONCEPTS];
         long[] groups = new long[kept.length];
@@ -134,17 +167,28 @@ class ProbeCommandTest {
             for (int c = 0; c < CONCEPTS; c++) labels[i * CONCEPTS + c] = (byte) (full.label(kept[i], c) ? 1 : 0);
             groups[i] = full.imageOf(kept[i]);
         }
-        Path test = write("test.safetensors", new SafetensorsWriter()
-                .addF32("features", new long[]{kept.length, DIM}, features)
-                .addU8("labels", new long[]{kept.length, CONCEPTS}, labels)
-                .addI64("groups", new long[]{kept.length}, groups)
-                .addI64("categories", new long[]{CONCEPTS}, new long[]{0, 1, 0, 1})
-                .metadata("concepts", "[\"sky\",\"grass\",\"water\",\"sand\"]"));
+        Path test = write(
+                "test.safetensors",
+                new SafetensorsWriter()
+                        .addF32("features", new long[] {kept.length, DIM}, features)
+                        .addU8("labels", new long[] {kept.length, CONCEPTS}, labels)
+                        .addI64("groups", new long[] {kept.length}, groups)
+                        .addI64("categories", new long[] {CONCEPTS}, new long[] {0, 1, 0, 1})
+                        .metadata("concepts", "[\"sky\",\"grass\",\"water\",\"sand\"]"));
         Path out = dir.resolve("r.json");
-        CliRunner r = CliRunner.run("probe", "--rule", "hyperplane", "--train", train.toString(), "--test", test.toString(),
-                "--out", out.toString());
+        CliRunner r = CliRunner.run(
+                "probe",
+                "--rule",
+                "hyperplane",
+                "--train",
+                train.toString(),
+                "--test",
+                test.toString(),
+                "--out",
+                out.toString());
         assertEquals(0, r.status(), r.err());
-        assertTrue(r.err().contains("skipping 1 concept(s) without positives and negatives in both splits: water"),
+        assertTrue(
+                r.err().contains("skipping 1 concept(s) without positives and negatives in both splits: water"),
                 r.err());
         String otherCategories = "negatives from other categories for 1 concept(s) alone in their category in a split";
         assertTrue(r.err().contains(otherCategories + ": sky"), r.err());
@@ -152,7 +196,9 @@ class ProbeCommandTest {
         Map<String, Object> result = json(out);
         assertEquals(List.of("water"), result.get("skipped_concepts"));
         assertEquals(List.of("sky"), result.get("negatives_from_other_categories"));
-        assertEquals(List.of("sky", "grass", "sand"), concepts(result).stream().map(c -> c.get("name")).toList());
+        assertEquals(
+                List.of("sky", "grass", "sand"),
+                concepts(result).stream().map(c -> c.get("name")).toList());
     }
 
     /** Probe-file rows of the given concepts in turn (every third a 'grass' patch), with random features. */
@@ -168,10 +214,10 @@ class ProbeCommandTest {
             for (int j = 0; j < DIM; j++) features[i * DIM + j] = (float) random.nextGaussian();
         }
         return new SafetensorsWriter()
-                .addF32("features", new long[]{n, DIM}, features)
-                .addU8("labels", new long[]{n, CONCEPTS}, labels)
-                .addI64("groups", new long[]{n}, groups)
-                .addI64("categories", new long[]{CONCEPTS}, new long[]{0, 1, 0, 0})
+                .addF32("features", new long[] {n, DIM}, features)
+                .addU8("labels", new long[] {n, CONCEPTS}, labels)
+                .addI64("groups", new long[] {n}, groups)
+                .addI64("categories", new long[] {CONCEPTS}, new long[] {0, 1, 0, 0})
                 .metadata("concepts", "[\"sky\",\"grass\",\"water\",\"sand\"]");
     }
 
@@ -184,12 +230,24 @@ class ProbeCommandTest {
         Path train = write("train.safetensors", shown(1, 3, 2)), test = write("test.safetensors", shown(2, 0, 2));
         for (String solver : List.of("mined", "lbfgs")) {
             Path out = dir.resolve(solver + ".json");
-            CliRunner r = CliRunner.run("probe", "--rule", "hyperplane", "--solver", solver,
-                    "--train", train.toString(), "--test", test.toString(), "--out", out.toString());
+            CliRunner r = CliRunner.run(
+                    "probe",
+                    "--rule",
+                    "hyperplane",
+                    "--solver",
+                    solver,
+                    "--train",
+                    train.toString(),
+                    "--test",
+                    test.toString(),
+                    "--out",
+                    out.toString());
             assertEquals(0, r.status(), r.err());
             Map<String, Object> result = json(out);
             assertEquals(List.of("sky", "sand"), result.get("skipped_concepts"));
-            assertEquals(List.of("grass", "water"), concepts(result).stream().map(c -> c.get("name")).toList());
+            assertEquals(
+                    List.of("grass", "water"),
+                    concepts(result).stream().map(c -> c.get("name")).toList());
             assertEquals(List.of("grass"), result.get("negatives_from_other_categories"));
         }
     }
@@ -206,20 +264,39 @@ class ProbeCommandTest {
         Path q = shardFolder("q", "train", patches(11, 20)), k = shardFolder("k", "val", patches(12, 10));
         Path qTest = shardFolder("q", "val", patches(12, 10));
         Path out = dir.resolve("r.json");
-        CliRunner mixed = CliRunner.run("probe", "--rule", "cosine", "--train", q.toString(), "--test", k.toString(),
-                "--out", out.toString());
+        CliRunner mixed = CliRunner.run(
+                "probe", "--rule", "cosine", "--train", q.toString(), "--test", k.toString(), "--out", out.toString());
         assertEquals(0, mixed.status(), mixed.err());
-        List<String> warnings = mixed.err().lines().filter(l -> l.contains("warning")).toList();
+        List<String> warnings =
+                mixed.err().lines().filter(l -> l.contains("warning")).toList();
         assertEquals(1, warnings.size(), mixed.err());
-        assertTrue(warnings.getFirst().startsWith("probe: warning: " + q + " holds 'q' tokens but " + k
-                + " holds 'k' tokens"), warnings.getFirst());
+        assertTrue(
+                warnings.getFirst()
+                        .startsWith("probe: warning: " + q + " holds 'q' tokens but " + k + " holds 'k' tokens"),
+                warnings.getFirst());
         Path file = write("k.safetensors", patches(12, 10).metadata("token_type", "k"));
         Path shard = q.resolve("shard-00000.safetensors");
-        CliRunner files = CliRunner.run("probe", "--rule", "cosine", "--train", shard.toString(),
-                "--test", file.toString(), "--out", out.toString());
+        CliRunner files = CliRunner.run(
+                "probe",
+                "--rule",
+                "cosine",
+                "--train",
+                shard.toString(),
+                "--test",
+                file.toString(),
+                "--out",
+                out.toString());
         assertTrue(files.err().contains("holds 'q' tokens but " + file + " holds 'k' tokens"), files.err());
-        CliRunner same = CliRunner.run("probe", "--rule", "cosine", "--train", q.toString(), "--test", qTest.toString(),
-                "--out", out.toString());
+        CliRunner same = CliRunner.run(
+                "probe",
+                "--rule",
+                "cosine",
+                "--train",
+                q.toString(),
+                "--test",
+                qTest.toString(),
+                "--out",
+                out.toString());
         assertEquals(0, same.status(), same.err());
         assertFalse(same.err().contains("warning"), same.err());
     }
@@ -227,14 +304,27 @@ class ProbeCommandTest {
     @Test
     void trainingPrintsProgressOnStderr() throws IOException {
         Path train = write("train.safetensors", patches(13, 30)), test = write("test.safetensors", patches(14, 10));
-        for (String[] rule : List.of(new String[]{"hyperplane", "--solver", "mined"},
-                new String[]{"hyperplane", "--solver", "lbfgs"}, new String[]{"cosine", "--trials", "3"})) {
-            CliRunner r = CliRunner.run("probe", "--rule", rule[0], rule[1], rule[2], "--train", train.toString(),
-                    "--test", test.toString(), "--out", dir.resolve("r.json").toString());
+        for (String[] rule : List.of(
+                new String[] {"hyperplane", "--solver", "mined"},
+                new String[] {"hyperplane", "--solver", "lbfgs"},
+                new String[] {"cosine", "--trials", "3"})) {
+            CliRunner r = CliRunner.run(
+                    "probe",
+                    "--rule",
+                    rule[0],
+                    rule[1],
+                    rule[2],
+                    "--train",
+                    train.toString(),
+                    "--test",
+                    test.toString(),
+                    "--out",
+                    dir.resolve("r.json").toString());
             assertEquals(0, r.status(), r.err());
             int templates = rule[0].equals("cosine") ? 3 * CONCEPTS : CONCEPTS;
             assertTrue(r.err().contains("probe: loaded "), r.err());
-            assertTrue(r.err().contains(templates + "/" + templates + " templates"),
+            assertTrue(
+                    r.err().contains(templates + "/" + templates + " templates"),
                     String.join(" ", rule) + ": " + r.err());
         }
     }
@@ -245,16 +335,32 @@ class ProbeCommandTest {
         Path train = write("train.safetensors", patches(15, 40)), test = write("test.safetensors", patches(16, 20));
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> outputs = new ArrayList<>();
-        for (int threads : new int[]{1, 3}) {
+        for (int threads : new int[] {1, 3}) {
             for (String rule : List.of("hyperplane", "cosine")) {
                 Path out = dir.resolve(rule + threads + ".json");
                 Path templates = dir.resolve(rule + threads + ".safetensors");
-                Process p = new ProcessBuilder(java, "--add-modules", "jdk.incubator.vector",
-                        "-Dvitprobe.threads=" + threads, "-cp", System.getProperty("java.class.path"),
-                        Main.class.getName(), "probe", "--rule", rule,
-                        "--train", train.toString(), "--test", test.toString(), "--out", out.toString(),
-                        "--save-templates", templates.toString())
-                        .redirectErrorStream(true).redirectOutput(dir.resolve("child.log").toFile()).start();
+                Process p = new ProcessBuilder(
+                                java,
+                                "--add-modules",
+                                "jdk.incubator.vector",
+                                "-Dvitprobe.threads=" + threads,
+                                "-cp",
+                                System.getProperty("java.class.path"),
+                                Main.class.getName(),
+                                "probe",
+                                "--rule",
+                                rule,
+                                "--train",
+                                train.toString(),
+                                "--test",
+                                test.toString(),
+                                "--out",
+                                out.toString(),
+                                "--save-templates",
+                                templates.toString())
+                        .redirectErrorStream(true)
+                        .redirectOutput(dir.resolve("child.log").toFile())
+                        .start();
                 assertEquals(0, p.waitFor(), Files.readString(dir.resolve("child.log")));
                 Map<String, Object> result = json(out);
                 result.remove("seconds");
@@ -280,34 +386,113 @@ class ProbeCommandTest {
     void badInputIsOneLineNamingTheFile() throws IOException {
         Path good = write("good.safetensors", patches(5, 10));
         Path out = dir.resolve("r.json");
-        Path shortLabels = write("short.safetensors", new SafetensorsWriter().addF32("features", new long[]{3, 2}, new float[6])
-                .addU8("labels", new long[]{2, 1}, new byte[]{1, 0}));
-        assertBadInput(shortLabels.toString(), "2 rows", "--rule", "cosine", "--train", shortLabels.toString(), "--test", good.toString(), "--out", out.toString());
-        Path twos = write("twos.safetensors", new SafetensorsWriter().addF32("features", new long[]{2, 1}, new float[2])
-                .addU8("labels", new long[]{2, 1}, new byte[]{1, 2}));
-        assertBadInput(twos.toString(), "0 or 1", "--rule", "hyperplane", "--train", good.toString(), "--test", twos.toString(), "--out", out.toString());
-        Path nan = write("nan.safetensors", new SafetensorsWriter().addF32("features", new long[]{2, 1}, new float[]{Float.NaN, 0})
-                .addU8("labels", new long[]{2, 1}, new byte[]{1, 0}));
-        assertBadInput(nan.toString(), "NaN", "--rule", "hyperplane", "--train", nan.toString(), "--test", good.toString(), "--out", out.toString());
-        Path other = write("other.safetensors", new SafetensorsWriter().addF32("features", new long[]{2, DIM}, new float[2 * DIM])
-                .addU8("labels", new long[]{2, 4}, new byte[]{1, 1, 1, 1, 0, 0, 0, 0}).metadata("concepts", "[\"a\",\"b\",\"c\",\"d\"]"));
-        assertBadInput(other.toString(), "concepts differ", "--rule", "hyperplane", "--train", good.toString(), "--test", other.toString(), "--out", out.toString());
-        Path allSky = write("all-sky.safetensors", new SafetensorsWriter().addF32("features", new long[]{2, 1}, new float[]{1, 2})
-                .addU8("labels", new long[]{2, 1}, new byte[]{1, 1}));
-        assertBadInput(allSky.toString(), "no concept has positives and negatives in both", "--rule", "hyperplane", "--train", allSky.toString(), "--test", allSky.toString(), "--out", out.toString());
+        Path shortLabels = write(
+                "short.safetensors",
+                new SafetensorsWriter()
+                        .addF32("features", new long[] {3, 2}, new float[6])
+                        .addU8("labels", new long[] {2, 1}, new byte[] {1, 0}));
+        assertBadInput(
+                shortLabels.toString(),
+                "2 rows",
+                "--rule",
+                "cosine",
+                "--train",
+                shortLabels.toString(),
+                "--test",
+                good.toString(),
+                "--out",
+                out.toString());
+        Path twos = write(
+                "twos.safetensors",
+                new SafetensorsWriter()
+                        .addF32("features", new long[] {2, 1}, new float[2])
+                        .addU8("labels", new long[] {2, 1}, new byte[] {1, 2}));
+        assertBadInput(
+                twos.toString(),
+                "0 or 1",
+                "--rule",
+                "hyperplane",
+                "--train",
+                good.toString(),
+                "--test",
+                twos.toString(),
+                "--out",
+                out.toString());
+        Path nan = write(
+                "nan.safetensors",
+                new SafetensorsWriter()
+                        .addF32("features", new long[] {2, 1}, new float[] {Float.NaN, 0})
+                        .addU8("labels", new long[] {2, 1}, new byte[] {1, 0}));
+        assertBadInput(
+                nan.toString(),
+                "NaN",
+                "--rule",
+                "hyperplane",
+                "--train",
+                nan.toString(),
+                "--test",
+                good.toString(),
+                "--out",
+                out.toString());
+        Path other = write(
+                "other.safetensors",
+                new SafetensorsWriter()
+                        .addF32("features", new long[] {2, DIM}, new float[2 * DIM])
+                        .addU8("labels", new long[] {2, 4}, new byte[] {1, 1, 1, 1, 0, 0, 0, 0})
+                        .metadata("concepts", "[\"a\",\"b\",\"c\",\"d\"]"));
+        assertBadInput(
+                other.toString(),
+                "concepts differ",
+                "--rule",
+                "hyperplane",
+                "--train",
+                good.toString(),
+                "--test",
+                other.toString(),
+                "--out",
+                out.toString());
+        Path allSky = write(
+                "all-sky.safetensors",
+                new SafetensorsWriter()
+                        .addF32("features", new long[] {2, 1}, new float[] {1, 2})
+                        .addU8("labels", new long[] {2, 1}, new byte[] {1, 1}));
+        assertBadInput(
+                allSky.toString(),
+                "no concept has positives and negatives in both",
+                "--rule",
+                "hyperplane",
+                "--train",
+                allSky.toString(),
+                "--test",
+                allSky.toString(),
+                "--out",
+                out.toString());
         assertFalse(Files.exists(out), "no result on failure");
     }
 
     @Test
     void badFlagsAreUsageErrors() throws IOException {
         Path good = write("good.safetensors", patches(6, 10));
-        for (String[] flags : List.of(new String[]{"--rule", "svm"}, new String[]{"--rule", "cosine", "--k", "0"},
-                new String[]{"--rule", "hyperplane", "--solver", "newton"})) {
+        for (String[] flags :
+                List.of(new String[] {"--rule", "svm"}, new String[] {"--rule", "cosine", "--k", "0"}, new String[] {
+                    "--rule", "hyperplane", "--solver", "newton"
+                })) {
             String[] args = new String[flags.length + 7];
             args[0] = "probe";
             System.arraycopy(flags, 0, args, 1, flags.length);
-            System.arraycopy(new String[]{"--train", good.toString(), "--test", good.toString(), "--out", dir.resolve("x.json").toString()},
-                    0, args, flags.length + 1, 6);
+            System.arraycopy(
+                    new String[] {
+                        "--train",
+                        good.toString(),
+                        "--test",
+                        good.toString(),
+                        "--out",
+                        dir.resolve("x.json").toString()
+                    },
+                    0,
+                    args,
+                    flags.length + 1,
+                    6);
             CliRunner r = CliRunner.run(args);
             assertEquals(2, r.status(), String.join(" ", flags) + ": " + r.err());
             assertTrue(r.err().startsWith("vitprobe: "), r.err());

@@ -1,13 +1,10 @@
 package vitprobe.cli;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -19,9 +16,11 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 /** {@code vitprobe pull} and {@code hf:} model references against a loopback hub serving the small DINO-format fixture. */
 @Timeout(60)
@@ -42,7 +41,9 @@ class PullCommandTest {
 
     @BeforeEach
     void startHub() throws Exception {
-        Path fixture = Path.of(PullCommandTest.class.getResource("/fixtures/hf-vit-dino-format-small").toURI());
+        Path fixture = Path.of(PullCommandTest.class
+                .getResource("/fixtures/hf-vit-dino-format-small")
+                .toURI());
         Map<String, byte[]> files = Map.of(
                 "config.json", Files.readAllBytes(fixture.resolve("config.json")),
                 "model.safetensors", Files.readAllBytes(fixture.resolve("model.safetensors")));
@@ -108,14 +109,17 @@ class PullCommandTest {
         assertEquals(0, pull.status(), pull.err());
         Path snapshot = other.resolve("models--acme--dino-small/snapshots").resolve(COMMIT);
         assertEquals(snapshot + System.lineSeparator(), pull.out());
-        assertTrue(pull.err().contains("model.safetensors [") && pull.err().contains("MB/s"), "progress bar: " + pull.err());
+        assertTrue(
+                pull.err().contains("model.safetensors [") && pull.err().contains("MB/s"),
+                "progress bar: " + pull.err());
         assertTrue(Files.isSymbolicLink(snapshot.resolve("model.safetensors")));
 
         hub.stop(0);
         System.setProperty("HF_HUB_CACHE", other.toString());
         CliRunner inspect = CliRunner.run("inspect", "hf:" + REPO);
         assertEquals(0, inspect.status(), inspect.err());
-        assertTrue(inspect.out().matches("(?s).*dim\\s+64.*depth\\s+2.*heads\\s+4 .*patch size\\s+8 .*"), inspect.out());
+        assertTrue(
+                inspect.out().matches("(?s).*dim\\s+64.*depth\\s+2.*heads\\s+4 .*patch size\\s+8 .*"), inspect.out());
     }
 
     @Test
@@ -134,13 +138,16 @@ class PullCommandTest {
     void anUnknownRepositoryIsOneLineAndExitOne() {
         CliRunner r = CliRunner.run("pull", "hf:acme/nope");
         assertEquals(Main.EXIT_INPUT, r.status());
-        assertEquals("vitprobe: repository acme/nope not found at " + System.getProperty("HF_ENDPOINT") + " (a private or gated one needs HF_TOKEN)\n",
+        assertEquals(
+                "vitprobe: repository acme/nope not found at " + System.getProperty("HF_ENDPOINT")
+                        + " (a private or gated one needs HF_TOKEN)\n",
                 r.errorLines());
         assertEquals(1, r.err().lines().filter(l -> !l.startsWith("WARNING")).count(), r.err());
 
         CliRunner bad = CliRunner.run("inspect", "hf:acme/dino-small/extra");
         assertEquals(Main.EXIT_INPUT, bad.status());
-        assertTrue(bad.errorLines().startsWith("vitprobe: 'acme/dino-small/extra' is not a hub repository id"), bad.err());
+        assertTrue(
+                bad.errorLines().startsWith("vitprobe: 'acme/dino-small/extra' is not a hub repository id"), bad.err());
     }
 
     @Test

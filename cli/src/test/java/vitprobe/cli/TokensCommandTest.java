@@ -1,20 +1,19 @@
 package vitprobe.cli;
 
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import vitprobe.weights.SafeTensors;
-import vitprobe.weights.SafetensorsWriter;
-
-import javax.imageio.ImageIO;
-import java.awt.image.BufferedImage;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.List;
-
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.awt.image.BufferedImage;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import vitprobe.weights.SafeTensors;
+import vitprobe.weights.SafetensorsWriter;
 
 class TokensCommandTest {
     @TempDir
@@ -38,14 +37,24 @@ class TokensCommandTest {
     void inputTensorRunReproducesReference() throws Exception {
         Path model = bundled("hf-vit-dino-format-small");
         Path out = dir.resolve("tokens.safetensors");
-        CliRunner r = CliRunner.run("tokens", "--model", model.toString(), "--out", out.toString(), "--batch", "1",
-                "--input-tensor", model.resolve("reference.safetensors").toString());
+        CliRunner r = CliRunner.run(
+                "tokens",
+                "--model",
+                model.toString(),
+                "--out",
+                out.toString(),
+                "--batch",
+                "1",
+                "--input-tensor",
+                model.resolve("reference.safetensors").toString());
         assertEquals(0, r.status(), r.err());
-        try (SafeTensors got = SafeTensors.open(out); SafeTensors ref = SafeTensors.open(model.resolve("reference.safetensors"))) {
+        try (SafeTensors got = SafeTensors.open(out);
+                SafeTensors ref = SafeTensors.open(model.resolve("reference.safetensors"))) {
             assertEquals(java.util.Set.of("input", "q", "k", "v", "x", "y", "y_norm"), got.names());
             for (String name : ref.names()) {
                 assertArrayEquals(ref.tensor(name).shape(), got.tensor(name).shape(), name);
-                float[] a = got.tensor(name).toFloatArray(), b = ref.tensor(name).toFloatArray();
+                float[] a = got.tensor(name).toFloatArray(),
+                        b = ref.tensor(name).toFloatArray();
                 double num = 0, den = 0;
                 for (int i = 0; i < a.length; i++) {
                     num += (a[i] - b[i]) * (double) (a[i] - b[i]);
@@ -60,19 +69,33 @@ class TokensCommandTest {
     void allIntermediatesOfTwoBlocksHaveTheirShapes() throws Exception {
         Path model = bundled("hf-vitmae-pretraining-format-small");
         Path out = dir.resolve("all.safetensors");
-        CliRunner r = CliRunner.run("tokens", "--model", model.toString(), "--out", out.toString(), "--block", "0,-1",
-                "--intermediates", "all", "--input-tensor", model.resolve("reference.safetensors").toString());
+        CliRunner r = CliRunner.run(
+                "tokens",
+                "--model",
+                model.toString(),
+                "--out",
+                out.toString(),
+                "--block",
+                "0,-1",
+                "--intermediates",
+                "all",
+                "--input-tensor",
+                model.resolve("reference.safetensors").toString());
         assertEquals(0, r.status(), r.err());
         try (SafeTensors st = SafeTensors.open(out)) {
-            assertArrayEquals(new long[]{2, 3, 197, 197}, st.tensor("block1.attn").shape());
-            assertArrayEquals(new long[]{2, 197, 384}, st.tensor("block0.mlp_hidden").shape());
-            assertArrayEquals(new long[]{2, 197, 96}, st.tensor("block0.context").shape());
+            assertArrayEquals(
+                    new long[] {2, 3, 197, 197}, st.tensor("block1.attn").shape());
+            assertArrayEquals(
+                    new long[] {2, 197, 384}, st.tensor("block0.mlp_hidden").shape());
+            assertArrayEquals(
+                    new long[] {2, 197, 96}, st.tensor("block0.context").shape());
             float[] attn = st.tensor("block1.attn").toFloatArray();
             double rowSum = 0;
             for (int i = 0; i < 197; i++) rowSum += attn[i];
             assertEquals(1.0, rowSum, 1e-5, "softmax rows sum to one");
             // x = block input + attn_out and y = x + mlp_out, whichever path computed them.
-            float[] x = st.tensor("block1.x").toFloatArray(), y = st.tensor("block1.y").toFloatArray();
+            float[] x = st.tensor("block1.x").toFloatArray(),
+                    y = st.tensor("block1.y").toFloatArray();
             float[] mlpOut = st.tensor("block1.mlp_out").toFloatArray();
             for (int i = 0; i < y.length; i += 97) assertEquals(y[i], x[i] + mlpOut[i], 1e-6f);
         }
@@ -86,8 +109,9 @@ class TokensCommandTest {
         CliRunner r = CliRunner.run("tokens", "--model", model.toString(), "--out", out.toString(), image.toString());
         assertEquals(0, r.status(), r.err());
         try (SafeTensors st = SafeTensors.open(out);
-             SafeTensors oracle = SafeTensors.open(image.resolveSibling("preprocess_oracle.safetensors"))) {
-            float[] input = st.tensor("input").toFloatArray(), expected = oracle.tensor("input_chelsea").toFloatArray();
+                SafeTensors oracle = SafeTensors.open(image.resolveSibling("preprocess_oracle.safetensors"))) {
+            float[] input = st.tensor("input").toFloatArray(),
+                    expected = oracle.tensor("input_chelsea").toFloatArray();
             for (int i = 0; i < input.length; i++) assertEquals(expected[i], input[i], 1e-6f, "pixel " + i);
         }
     }
@@ -99,7 +123,7 @@ class TokensCommandTest {
             Files.copy(bundled("hf-vit-dino-format-small").resolve(f), model.resolve(f));
         }
         ImageIO.write(new BufferedImage(16, 16, BufferedImage.TYPE_INT_RGB), "png", image.toFile());
-        return new Path[]{model, image};
+        return new Path[] {model, image};
     }
 
     @Test
@@ -109,14 +133,15 @@ class TokensCommandTest {
         byte[] imageBytes = Files.readAllBytes(image), weightBytes = Files.readAllBytes(weights);
         Path sameImage = dir.resolve("model/../picture.png");
         String help = "\nTry 'vitprobe tokens --help'.\n";
-        CliRunner r = CliRunner.run("tokens", "--model", model.toString(), "--out", sameImage.toString(),
-                image.toString());
+        CliRunner r =
+                CliRunner.run("tokens", "--model", model.toString(), "--out", sameImage.toString(), image.toString());
         assertEquals(Main.EXIT_USAGE, r.status(), r.err());
-        assertEquals("vitprobe: --out " + sameImage + " would overwrite the input image " + image + help,
-                r.errorLines());
+        assertEquals(
+                "vitprobe: --out " + sameImage + " would overwrite the input image " + image + help, r.errorLines());
         r = CliRunner.run("tokens", "--model", model.toString(), "--out", weights.toString(), image.toString());
         assertEquals(Main.EXIT_USAGE, r.status(), r.err());
-        assertEquals("vitprobe: --out " + weights + " would overwrite the model's weights " + weights + help,
+        assertEquals(
+                "vitprobe: --out " + weights + " would overwrite the model's weights " + weights + help,
                 r.errorLines());
         assertArrayEquals(imageBytes, Files.readAllBytes(image));
         assertArrayEquals(weightBytes, Files.readAllBytes(weights));
@@ -130,8 +155,15 @@ class TokensCommandTest {
         gone.waitFor();
         Path out = dir.resolve("tokens.safetensors");
         Path stale = Files.write(dir.resolve(".tokens.safetensors." + gone.pid() + ".5a.partial"), new byte[4096]);
-        CliRunner r = CliRunner.run("tokens", "--model", given[0].toString(), "--out", out.toString(),
-                "--intermediates", "y", given[1].toString());
+        CliRunner r = CliRunner.run(
+                "tokens",
+                "--model",
+                given[0].toString(),
+                "--out",
+                out.toString(),
+                "--intermediates",
+                "y",
+                given[1].toString());
         assertEquals(0, r.status(), r.err());
         assertFalse(Files.exists(stale));
         assertTrue(Files.isRegularFile(out));
@@ -142,24 +174,47 @@ class TokensCommandTest {
         Path model = bundled("hf-vit-dino-format-small");
         Path out = dir.resolve("never.safetensors");
         Path wrong = dir.resolve("wrong.safetensors");
-        new SafetensorsWriter().addF32("input", new long[]{1, 3, 8, 8}, new float[192]).write(wrong);
-        CliRunner shape = CliRunner.run("tokens", "--model", model.toString(), "--out", out.toString(), "--input-tensor", wrong.toString());
+        new SafetensorsWriter()
+                .addF32("input", new long[] {1, 3, 8, 8}, new float[192])
+                .write(wrong);
+        CliRunner shape = CliRunner.run(
+                "tokens", "--model", model.toString(), "--out", out.toString(), "--input-tensor", wrong.toString());
         assertEquals(Main.EXIT_INPUT, shape.status());
-        assertTrue(shape.errorLines().contains("[1, 3, 8, 8]") && shape.errorLines().contains(wrong.toString()), shape.err());
+        assertTrue(
+                shape.errorLines().contains("[1, 3, 8, 8]")
+                        && shape.errorLines().contains(wrong.toString()),
+                shape.err());
 
         Path corrupt = dir.resolve("corrupt.png");
-        Files.write(corrupt, new byte[]{(byte) 0x89, 'P', 'N', 'G', 1, 2, 3});
-        CliRunner image = CliRunner.run("tokens", "--model", model.toString(), "--out", out.toString(), corrupt.toString());
+        Files.write(corrupt, new byte[] {(byte) 0x89, 'P', 'N', 'G', 1, 2, 3});
+        CliRunner image =
+                CliRunner.run("tokens", "--model", model.toString(), "--out", out.toString(), corrupt.toString());
         assertEquals(Main.EXIT_INPUT, image.status());
         assertTrue(image.errorLines().contains(corrupt.toString()), image.err());
 
-        CliRunner block = CliRunner.run("tokens", "--model", model.toString(), "--out", out.toString(), "--block", "7",
-                "--input-tensor", model.resolve("reference.safetensors").toString());
+        CliRunner block = CliRunner.run(
+                "tokens",
+                "--model",
+                model.toString(),
+                "--out",
+                out.toString(),
+                "--block",
+                "7",
+                "--input-tensor",
+                model.resolve("reference.safetensors").toString());
         assertEquals(Main.EXIT_INPUT, block.status());
         assertTrue(block.errorLines().contains("--block 7"), block.err());
 
-        CliRunner name = CliRunner.run("tokens", "--model", model.toString(), "--out", out.toString(), "--intermediates", "q,zz",
-                "--input-tensor", model.resolve("reference.safetensors").toString());
+        CliRunner name = CliRunner.run(
+                "tokens",
+                "--model",
+                model.toString(),
+                "--out",
+                out.toString(),
+                "--intermediates",
+                "q,zz",
+                "--input-tensor",
+                model.resolve("reference.safetensors").toString());
         assertEquals(Main.EXIT_INPUT, name.status());
         assertTrue(name.errorLines().contains("unknown intermediate 'zz'"), name.err());
         assertFalse(Files.exists(out), "no output after a failure");
@@ -172,12 +227,20 @@ class TokensCommandTest {
     void epsMustBeAPositiveFiniteNumber() throws Exception {
         Path model = bundled("hf-vit-dino-format-small");
         Path out = dir.resolve("never.safetensors");
-        for (String eps : new String[]{"NaN", "0", "-1e-6", "Infinity", "tiny"}) {
-            CliRunner r = CliRunner.run("tokens", "--model", model.toString(), "--out", out.toString(), "--eps", eps,
-                    "--input-tensor", model.resolve("reference.safetensors").toString());
+        for (String eps : new String[] {"NaN", "0", "-1e-6", "Infinity", "tiny"}) {
+            CliRunner r = CliRunner.run(
+                    "tokens",
+                    "--model",
+                    model.toString(),
+                    "--out",
+                    out.toString(),
+                    "--eps",
+                    eps,
+                    "--input-tensor",
+                    model.resolve("reference.safetensors").toString());
             assertEquals(Main.EXIT_USAGE, r.status(), r.err());
-            String expected = "vitprobe: Invalid value for option '--eps': '" + eps
-                    + "' is not a positive finite number\n";
+            String expected =
+                    "vitprobe: Invalid value for option '--eps': '" + eps + "' is not a positive finite number\n";
             assertTrue(r.errorLines().startsWith(expected), r.err());
         }
         assertFalse(Files.exists(out));
@@ -187,11 +250,14 @@ class TokensCommandTest {
     void anInputTensorWithoutImagesIsOneClearLine() throws Exception {
         Path model = bundled("hf-vit-dino-format-small");
         Path out = dir.resolve("never.safetensors"), empty = dir.resolve("empty.safetensors");
-        new SafetensorsWriter().addF32("input", new long[]{0, 3, 224, 224}, new float[0]).write(empty);
-        CliRunner r = CliRunner.run("tokens", "--model", model.toString(), "--out", out.toString(),
-                "--input-tensor", empty.toString());
+        new SafetensorsWriter()
+                .addF32("input", new long[] {0, 3, 224, 224}, new float[0])
+                .write(empty);
+        CliRunner r = CliRunner.run(
+                "tokens", "--model", model.toString(), "--out", out.toString(), "--input-tensor", empty.toString());
         assertEquals(Main.EXIT_INPUT, r.status());
-        assertEquals("vitprobe: " + empty + ": tensor 'input' has shape [0, 3, 224, 224]: it holds no images\n",
+        assertEquals(
+                "vitprobe: " + empty + ": tensor 'input' has shape [0, 3, 224, 224]: it holds no images\n",
                 r.errorLines());
         assertFalse(Files.exists(out));
     }
@@ -202,19 +268,37 @@ class TokensCommandTest {
         Path out = dir.resolve("nan.safetensors"), input = dir.resolve("nan-input.safetensors");
         float[] pixels = new float[2 * 3 * 224 * 224];
         pixels[5] = Float.NaN; // one pixel of the first image: attention spreads it to every token of that image
-        new SafetensorsWriter().addF32("input", new long[]{2, 3, 224, 224}, pixels).write(input);
-        CliRunner r = CliRunner.run("tokens", "--model", model.toString(), "--out", out.toString(),
-                "--intermediates", "q,y", "--input-tensor", input.toString());
+        new SafetensorsWriter()
+                .addF32("input", new long[] {2, 3, 224, 224}, pixels)
+                .write(input);
+        CliRunner r = CliRunner.run(
+                "tokens",
+                "--model",
+                model.toString(),
+                "--out",
+                out.toString(),
+                "--intermediates",
+                "q,y",
+                "--input-tensor",
+                input.toString());
         assertEquals(0, r.status(), r.err());
-        assertEquals("vitprobe: warning: " + out + " holds NaN or infinite values: input (1 of 301056), "
-                + "q (50240 of 100480), y (50240 of 100480)\n", r.errorLines());
+        assertEquals(
+                "vitprobe: warning: " + out + " holds NaN or infinite values: input (1 of 301056), "
+                        + "q (50240 of 100480), y (50240 of 100480)\n",
+                r.errorLines());
         try (SafeTensors st = SafeTensors.open(out)) {
-            assertTrue(Float.isNaN(st.tensor("y").getFloat(0)) && Float.isFinite(st.tensor("y").getFloat(50240)));
+            assertTrue(Float.isNaN(st.tensor("y").getFloat(0))
+                    && Float.isFinite(st.tensor("y").getFloat(50240)));
         }
 
-        CliRunner clean = CliRunner.run("tokens", "--model", model.toString(),
-                "--out", dir.resolve("clean.safetensors").toString(),
-                "--input-tensor", model.resolve("reference.safetensors").toString());
+        CliRunner clean = CliRunner.run(
+                "tokens",
+                "--model",
+                model.toString(),
+                "--out",
+                dir.resolve("clean.safetensors").toString(),
+                "--input-tensor",
+                model.resolve("reference.safetensors").toString());
         assertEquals(0, clean.status(), clean.err());
         assertEquals("", clean.errorLines());
     }

@@ -1,11 +1,10 @@
 package vitprobe.hub;
 
-import vitprobe.io.AtomicFiles;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
+import vitprobe.io.AtomicFiles;
 
 /**
  * The hub cache as huggingface_hub lays it out, so that vitprobe and Python tools reuse each other's downloads.
@@ -46,11 +45,14 @@ final class HubCache {
 
     /** The snapshot folder of REF if the weights and config.json (or the record that it is absent) are there. */
     Optional<Path> complete(HubReference ref) {
-        return commit(ref).filter(c -> {
-            Path dir = snapshot(ref.repo(), c);
-            return Files.isRegularFile(dir.resolve(WEIGHTS))
-                    && (Files.isRegularFile(dir.resolve(CONFIG)) || Files.exists(noExist(ref.repo(), c, CONFIG)));
-        }).map(c -> snapshot(ref.repo(), c));
+        return commit(ref)
+                .filter(c -> {
+                    Path dir = snapshot(ref.repo(), c);
+                    return Files.isRegularFile(dir.resolve(WEIGHTS))
+                            && (Files.isRegularFile(dir.resolve(CONFIG))
+                                    || Files.exists(noExist(ref.repo(), c, CONFIG)));
+                })
+                .map(c -> snapshot(ref.repo(), c));
     }
 
     /** The commit REF names: the revision itself when it is a commit hash, else what refs/REVISION recorded. */

@@ -46,7 +46,15 @@ public final class HubClient {
     }
 
     /** What the hub said about one file. {@code sha256} is null for small (non-LFS) files, {@code size} -1 if unknown. */
-    private record Remote(HubReference ref, String file, URI url, URI location, String commit, String etag, String sha256, long size) {
+    private record Remote(
+            HubReference ref,
+            String file,
+            URI url,
+            URI location,
+            String commit,
+            String etag,
+            String sha256,
+            long size) {
         String describe() {
             return file + " of " + ref.repo();
         }
@@ -63,8 +71,14 @@ public final class HubClient {
     private final HubCache cache;
     private final String token;
     // HEADs must not follow the redirect to the CDN: the hub's metadata headers are on the redirect itself.
-    private final HttpClient metadata = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).connectTimeout(TIMEOUT).build();
-    private final HttpClient content = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NORMAL).connectTimeout(TIMEOUT).build();
+    private final HttpClient metadata = HttpClient.newBuilder()
+            .followRedirects(HttpClient.Redirect.NEVER)
+            .connectTimeout(TIMEOUT)
+            .build();
+    private final HttpClient content = HttpClient.newBuilder()
+            .followRedirects(HttpClient.Redirect.NORMAL)
+            .connectTimeout(TIMEOUT)
+            .build();
 
     /**
      * @param endpoint  the hub, e.g. {@link #DEFAULT_ENDPOINT}
@@ -88,10 +102,16 @@ public final class HubClient {
     }
 
     static HubClient fromSettings(UnaryOperator<String> lookup) {
-        Function<String, Optional<String>> setting = name -> Optional.ofNullable(lookup.apply(name)).filter(v -> !v.isBlank());
-        Path home = setting.apply("HF_HOME").map(Path::of).orElseGet(() -> setting.apply("XDG_CACHE_HOME").map(Path::of)
-                .orElse(Path.of(System.getProperty("user.home"), ".cache")).resolve("huggingface"));
-        Path cache = setting.apply("HF_HUB_CACHE").or(() -> setting.apply("HUGGINGFACE_HUB_CACHE")).map(Path::of).orElse(home.resolve("hub"));
+        Function<String, Optional<String>> setting =
+                name -> Optional.ofNullable(lookup.apply(name)).filter(v -> !v.isBlank());
+        Path home = setting.apply("HF_HOME").map(Path::of).orElseGet(() -> setting.apply("XDG_CACHE_HOME")
+                .map(Path::of)
+                .orElse(Path.of(System.getProperty("user.home"), ".cache"))
+                .resolve("huggingface"));
+        Path cache = setting.apply("HF_HUB_CACHE")
+                .or(() -> setting.apply("HUGGINGFACE_HUB_CACHE"))
+                .map(Path::of)
+                .orElse(home.resolve("hub"));
         String token = setting.apply("HF_TOKEN").orElseGet(() -> savedToken(home.resolve("token")));
         URI endpoint = setting.apply("HF_ENDPOINT").map(HubClient::endpoint).orElse(DEFAULT_ENDPOINT);
         return new HubClient(endpoint, cache, token);
@@ -134,15 +154,17 @@ public final class HubClient {
      * The snapshot gets its links only once every file is in blobs/, so it never looks complete when it is not.
      */
     public Path pull(HubReference ref, Progress progress) {
-        Remote weights = head(ref, HubCache.WEIGHTS).orElseThrow(() -> new HubException(
-                ref + " has no " + HubCache.WEIGHTS + " (vitprobe reads safetensors weights only, not pytorch_model.bin)"));
+        Remote weights = head(ref, HubCache.WEIGHTS)
+                .orElseThrow(() -> new HubException(ref + " has no " + HubCache.WEIGHTS
+                        + " (vitprobe reads safetensors weights only, not pytorch_model.bin)"));
         String commit = weights.commit();
         // config.json at the weights' commit: both files come from one commit even if the branch moves meanwhile.
         Optional<Remote> config = head(new HubReference(ref.repo(), commit), HubCache.CONFIG);
         Path weightsBlob = store(weights, progress);
         Optional<Path> configBlob = config.map(c -> store(c, progress));
         cache.link(ref.repo(), commit, HubCache.WEIGHTS, weightsBlob);
-        configBlob.ifPresentOrElse(blob -> cache.link(ref.repo(), commit, HubCache.CONFIG, blob),
+        configBlob.ifPresentOrElse(
+                blob -> cache.link(ref.repo(), commit, HubCache.CONFIG, blob),
                 () -> cache.recordMissing(ref.repo(), commit, HubCache.CONFIG));
         cache.recordRef(ref, commit);
         return cache.snapshot(ref.repo(), commit);
@@ -159,9 +181,11 @@ public final class HubClient {
         Path part = blob.resolveSibling(blob.getFileName() + ".incomplete");
         try {
             Files.createDirectories(blob.getParent());
-            try (FileChannel out = FileChannel.open(part, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
-                 FileLock lock = out.tryLock()) {
-                if (lock == null) throw new HubException(part + " is being downloaded by another process; try again when it is done");
+            try (FileChannel out = FileChannel.open(
+                            part, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+                    FileLock lock = out.tryLock()) {
+                if (lock == null)
+                    throw new HubException(part + " is being downloaded by another process; try again when it is done");
                 MessageDigest sha256 = sha256();
                 long have = digestExisting(out, sha256);
                 if (remote.size() < 0 || have < remote.size()) have = receive(remote, out, have, sha256, progress);
@@ -186,8 +210,10 @@ public final class HubClient {
     }
 
     /** GETs the file from byte HAVE on (a Range request when resuming), appending to OUT; returns the bytes on disk. */
-    private long receive(Remote remote, FileChannel out, long have, MessageDigest digest, Progress progress) throws IOException {
-        HttpRequest.Builder get = request(remote.location(), remote.location().equals(remote.url())).GET();
+    private long receive(Remote remote, FileChannel out, long have, MessageDigest digest, Progress progress)
+            throws IOException {
+        HttpRequest.Builder get = request(remote.location(), remote.location().equals(remote.url()))
+                .GET();
         if (have > 0) get.header("Range", "bytes=" + have + "-");
         HttpResponse<InputStream> response = send(content, get.build(), HttpResponse.BodyHandlers.ofInputStream());
         try (InputStream in = response.body()) {
@@ -209,8 +235,10 @@ public final class HubClient {
                 progress.update(remote.file(), have, remote.size());
             }
         } catch (IOException e) {
-            throw new HubException(remote.describe() + ": download from " + remote.location() + " stopped after " + have + " of "
-                    + remote.size() + " bytes (" + reason(e) + "); run again to resume", e);
+            throw new HubException(
+                    remote.describe() + ": download from " + remote.location() + " stopped after " + have + " of "
+                            + remote.size() + " bytes (" + reason(e) + "); run again to resume",
+                    e);
         }
         return have;
     }
@@ -218,7 +246,8 @@ public final class HubClient {
     /** Fails unless PART is the file the hub described: a short one is kept to be resumed, a wrong one deleted. */
     private static void verify(Remote remote, Path part, long have, MessageDigest digest) throws IOException {
         if (have < remote.size()) {
-            throw new HubException(remote.describe() + ": download ended after " + have + " of " + remote.size() + " bytes; run again to resume");
+            throw new HubException(remote.describe() + ": download ended after " + have + " of " + remote.size()
+                    + " bytes; run again to resume");
         }
         String problem = null;
         if (remote.size() >= 0 && have != remote.size()) {
@@ -229,17 +258,19 @@ public final class HubClient {
         }
         if (problem != null) {
             Files.delete(part);
-            throw new HubException(remote.describe() + " downloaded from " + remote.location() + " is corrupt (" + problem
-                    + "); deleted it, run again to download it afresh");
+            throw new HubException(remote.describe() + " downloaded from " + remote.location() + " is corrupt ("
+                    + problem + "); deleted it, run again to download it afresh");
         }
     }
 
     /** HEADs FILE at REF; empty when the hub says that revision has no such file. */
     private Optional<Remote> head(HubReference ref, String file) {
-        URI url = URI.create(endpoint + "/" + ref.repo() + "/resolve/" + URLEncoder.encode(ref.revision(), StandardCharsets.UTF_8) + "/" + file);
+        URI url = URI.create(endpoint + "/" + ref.repo() + "/resolve/"
+                + URLEncoder.encode(ref.revision(), StandardCharsets.UTF_8) + "/" + file);
         URI at = url;
         for (int hop = 0; hop <= MAX_REDIRECTS; hop++) {
-            HttpRequest head = request(at, true).method("HEAD", HttpRequest.BodyPublishers.noBody())
+            HttpRequest head = request(at, true)
+                    .method("HEAD", HttpRequest.BodyPublishers.noBody())
                     .header("Accept-Encoding", "identity") // the size of the file itself, not of a compressed form
                     .build();
             HttpResponse<Void> response = send(metadata, head, HttpResponse.BodyHandlers.discarding());
@@ -248,7 +279,8 @@ public final class HubClient {
             if (status / 100 == 3 && location.isPresent()) {
                 URI target = at.resolve(location.get());
                 // A relative redirect stays on the hub (a renamed repository): follow it. An absolute one is the CDN.
-                if (URI.create(location.get()).getHost() != null) return Optional.of(remote(ref, file, url, target, response.headers()));
+                if (URI.create(location.get()).getHost() != null)
+                    return Optional.of(remote(ref, file, url, target, response.headers()));
                 at = target;
             } else if (status / 100 == 2) {
                 return Optional.of(remote(ref, file, url, at, response.headers()));
@@ -264,15 +296,21 @@ public final class HubClient {
     private Remote remote(HubReference ref, String file, URI url, URI location, HttpHeaders headers) {
         String commit = headers.firstValue("X-Repo-Commit").orElse("");
         if (!HubReference.isCommit(commit)) {
-            throw new HubException(url + ": the answer has no X-Repo-Commit commit hash; is " + endpoint + " a Hugging Face hub?");
+            throw new HubException(
+                    url + ": the answer has no X-Repo-Commit commit hash; is " + endpoint + " a Hugging Face hub?");
         }
         Optional<String> linked = headers.firstValue("X-Linked-Etag").map(HubClient::unquote);
-        String etag = linked.or(() -> headers.firstValue("ETag").map(HubClient::unquote)).orElse("");
-        if (!ETAG.matcher(etag).matches()) throw new HubException(url + ": the answer has no usable ETag ('" + etag + "')");
+        String etag = linked.or(() -> headers.firstValue("ETag").map(HubClient::unquote))
+                .orElse("");
+        if (!ETAG.matcher(etag).matches())
+            throw new HubException(url + ": the answer has no usable ETag ('" + etag + "')");
         // An LFS file's linked etag is the sha256 of its content, the check for the download.
         String sha256 = linked.filter(e -> SHA256.matcher(e).matches()).orElse(null);
-        long size = headers.firstValue("X-Linked-Size").or(() -> headers.firstValue("Content-Length"))
-                .filter(s -> s.matches("\\d{1,18}")).map(Long::parseLong).orElse(-1L);
+        long size = headers.firstValue("X-Linked-Size")
+                .or(() -> headers.firstValue("Content-Length"))
+                .filter(s -> s.matches("\\d{1,18}"))
+                .map(Long::parseLong)
+                .orElse(-1L);
         return new Remote(ref, file, url, location, commit, etag, sha256, size);
     }
 
@@ -285,14 +323,19 @@ public final class HubClient {
     }
 
     private HubException failure(HubReference ref, URI url, HttpResponse<?> response) {
-        String detail = response.headers().firstValue("X-Error-Message").map(m -> " (" + m + ")").orElse("");
-        return new HubException(switch (errorCode(response)) {
-            case "RepoNotFound" -> "repository " + ref.repo() + " not found at " + endpoint
-                    + (token == null ? " (a private or gated one needs HF_TOKEN)" : "");
-            case "RevisionNotFound" -> "revision '" + ref.revision() + "' not found in " + ref.repo();
-            case "GatedRepo" -> ref.repo() + " is gated: accept its terms on the hub, then set HF_TOKEN";
-            default -> url + ": HTTP " + response.statusCode() + detail;
-        });
+        String detail = response.headers()
+                .firstValue("X-Error-Message")
+                .map(m -> " (" + m + ")")
+                .orElse("");
+        return new HubException(
+                switch (errorCode(response)) {
+                    case "RepoNotFound" ->
+                        "repository " + ref.repo() + " not found at " + endpoint
+                                + (token == null ? " (a private or gated one needs HF_TOKEN)" : "");
+                    case "RevisionNotFound" -> "revision '" + ref.revision() + "' not found in " + ref.repo();
+                    case "GatedRepo" -> ref.repo() + " is gated: accept its terms on the hub, then set HF_TOKEN";
+                    default -> url + ": HTTP " + response.statusCode() + detail;
+                });
     }
 
     private HttpRequest.Builder request(URI uri, boolean withToken) {

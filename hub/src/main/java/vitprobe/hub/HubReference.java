@@ -17,11 +17,13 @@ public record HubReference(String repo, String revision) {
 
     public HubReference {
         if (!REPO.matcher(repo).matches() || repo.contains("--") || repo.contains("..")) {
-            throw new HubException("'" + repo + "' is not a hub repository id (expected ORG/NAME, e.g. facebook/dino-vits8)");
+            throw new HubException(
+                    "'" + repo + "' is not a hub repository id (expected ORG/NAME, e.g. facebook/dino-vits8)");
         }
         // The revision becomes a path under refs/, so it must not climb out of it.
         if (!REVISION.matcher(revision).matches() || revision.contains("..")) {
-            throw new HubException("'" + revision + "' is not a revision of " + repo + " (expected a branch, tag or commit hash)");
+            throw new HubException(
+                    "'" + revision + "' is not a revision of " + repo + " (expected a branch, tag or commit hash)");
         }
     }
 
@@ -29,7 +31,9 @@ public record HubReference(String repo, String revision) {
     public static HubReference parse(String text) {
         String s = text.startsWith(PREFIX) ? text.substring(PREFIX.length()) : text;
         int at = s.indexOf('@');
-        return at < 0 ? new HubReference(s, DEFAULT_REVISION) : new HubReference(s.substring(0, at), s.substring(at + 1));
+        return at < 0
+                ? new HubReference(s, DEFAULT_REVISION)
+                : new HubReference(s.substring(0, at), s.substring(at + 1));
     }
 
     /** Whether the revision is a full commit hash, which never moves (no ref to look up). */

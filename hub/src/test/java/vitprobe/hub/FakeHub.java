@@ -3,7 +3,6 @@ package vitprobe.hub;
 import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -78,10 +77,15 @@ final class FakeHub implements AutoCloseable {
         try (exchange) {
             Headers in = exchange.getRequestHeaders();
             String path = exchange.getRequestURI().getRawPath();
-            requests.add(new Request(exchange.getRequestMethod(), path, in.getFirst("Range"), in.getFirst("Authorization")));
+            requests.add(
+                    new Request(exchange.getRequestMethod(), path, in.getFirst("Range"), in.getFirst("Authorization")));
             Matcher resolve = RESOLVE.matcher(path), cdn = CDN.matcher(path);
             if (resolve.matches()) {
-                resolve(exchange, resolve.group(1), URLDecoder.decode(resolve.group(2), StandardCharsets.UTF_8), resolve.group(3));
+                resolve(
+                        exchange,
+                        resolve.group(1),
+                        URLDecoder.decode(resolve.group(2), StandardCharsets.UTF_8),
+                        resolve.group(3));
             } else if (cdn.matches()) {
                 serveLfs(exchange, cdn.group(1));
             } else {
@@ -118,8 +122,11 @@ final class FakeHub implements AutoCloseable {
     }
 
     private void serveLfs(HttpExchange exchange, String sha256) throws IOException {
-        byte[] content = repos.values().stream().flatMap(files -> files.values().stream())
-                .filter(c -> sha256(c).equals(sha256)).findFirst().orElse(null);
+        byte[] content = repos.values().stream()
+                .flatMap(files -> files.values().stream())
+                .filter(c -> sha256(c).equals(sha256))
+                .findFirst()
+                .orElse(null);
         if (content == null) {
             exchange.sendResponseHeaders(404, -1);
             return;
@@ -129,7 +136,9 @@ final class FakeHub implements AutoCloseable {
         int from = m != null && m.matches() ? Integer.parseInt(m.group(1)) : 0;
         byte[] body = Arrays.copyOfRange(content, from, content.length);
         if (fault == Fault.CORRUPT) body[body.length / 2] ^= 0x5a;
-        if (from > 0) exchange.getResponseHeaders().set("Content-Range", "bytes " + from + "-" + (content.length - 1) + "/" + content.length);
+        if (from > 0)
+            exchange.getResponseHeaders()
+                    .set("Content-Range", "bytes " + from + "-" + (content.length - 1) + "/" + content.length);
         int status = from > 0 ? 206 : 200;
         if (fault == Fault.CUT_SHORT_ONCE) {
             fault = Fault.NONE;

@@ -1,10 +1,12 @@
 package vitprobe.hub;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static vitprobe.hub.FakeHub.COMMIT;
 
 import java.io.IOException;
 import java.net.URI;
@@ -18,14 +20,11 @@ import java.util.Random;
 import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static vitprobe.hub.FakeHub.COMMIT;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 @Timeout(60)
 class HubClientTest {
@@ -79,18 +78,28 @@ class HubClientTest {
         Path repo = repoFolder();
         assertEquals(repo.resolve("snapshots").resolve(COMMIT), snapshot);
         assertEquals(Set.of(COMMIT), list(repo.resolve("snapshots")));
-        assertEquals(Path.of("../../blobs/" + FakeHub.sha256(weights)), Files.readSymbolicLink(snapshot.resolve("model.safetensors")));
-        assertEquals(Path.of("../../blobs/" + FakeHub.gitBlobSha1(config)), Files.readSymbolicLink(snapshot.resolve("config.json")));
+        assertEquals(
+                Path.of("../../blobs/" + FakeHub.sha256(weights)),
+                Files.readSymbolicLink(snapshot.resolve("model.safetensors")));
+        assertEquals(
+                Path.of("../../blobs/" + FakeHub.gitBlobSha1(config)),
+                Files.readSymbolicLink(snapshot.resolve("config.json")));
         assertArrayEquals(weights, Files.readAllBytes(snapshot.resolve("model.safetensors")));
         assertArrayEquals(config, Files.readAllBytes(snapshot.resolve("config.json")));
-        assertEquals(Set.of(FakeHub.sha256(weights), FakeHub.gitBlobSha1(config)), list(repo.resolve("blobs")), "no .incomplete left");
-        assertEquals(COMMIT, Files.readString(repo.resolve("refs/main")), "the bare hash, as huggingface_hub writes it");
+        assertEquals(
+                Set.of(FakeHub.sha256(weights), FakeHub.gitBlobSha1(config)),
+                list(repo.resolve("blobs")),
+                "no .incomplete left");
+        assertEquals(
+                COMMIT, Files.readString(repo.resolve("refs/main")), "the bare hash, as huggingface_hub writes it");
 
-        assertEquals(List.of(
-                new FakeHub.Request("HEAD", "/acme/vit-tiny/resolve/main/model.safetensors", null, null),
-                new FakeHub.Request("HEAD", "/acme/vit-tiny/resolve/" + COMMIT + "/config.json", null, null),
-                new FakeHub.Request("GET", "/cdn/" + FakeHub.sha256(weights), null, null),
-                new FakeHub.Request("GET", "/acme/vit-tiny/resolve/" + COMMIT + "/config.json", null, null)), hub.requests);
+        assertEquals(
+                List.of(
+                        new FakeHub.Request("HEAD", "/acme/vit-tiny/resolve/main/model.safetensors", null, null),
+                        new FakeHub.Request("HEAD", "/acme/vit-tiny/resolve/" + COMMIT + "/config.json", null, null),
+                        new FakeHub.Request("GET", "/cdn/" + FakeHub.sha256(weights), null, null),
+                        new FakeHub.Request("GET", "/acme/vit-tiny/resolve/" + COMMIT + "/config.json", null, null)),
+                hub.requests);
         long[] last = weightsProgress.getLast();
         assertEquals(weights.length, last[0]);
         assertEquals(weights.length, last[1]);
@@ -113,14 +122,18 @@ class HubClientTest {
         hub.close();
         HubClient offline = new HubClient(URI.create("http://127.0.0.1:9"), cache, null);
         assertEquals(snapshot, offline.resolve(MAIN, HubClient.Progress.NONE));
-        assertEquals(snapshot, offline.resolve(HubReference.parse("hf:" + REPO + "@" + COMMIT), HubClient.Progress.NONE));
+        assertEquals(
+                snapshot, offline.resolve(HubReference.parse("hf:" + REPO + "@" + COMMIT), HubClient.Progress.NONE));
     }
 
     @Test
     void aCutShortDownloadIsKeptAndResumedWithARangeRequest() throws IOException {
         hub.fault = FakeHub.Fault.CUT_SHORT_ONCE;
         HubException cut = assertThrows(HubException.class, () -> client().pull(MAIN, HubClient.Progress.NONE));
-        assertTrue(cut.getMessage().contains("model.safetensors of acme/vit-tiny") && cut.getMessage().contains("run again to resume"), cut.getMessage());
+        assertTrue(
+                cut.getMessage().contains("model.safetensors of acme/vit-tiny")
+                        && cut.getMessage().contains("run again to resume"),
+                cut.getMessage());
         Path part = blob(weights).resolveSibling(blob(weights).getFileName() + ".incomplete");
         long partial = Files.size(part);
         assertTrue(partial > 0 && partial < weights.length, "partial file of " + partial + " bytes");
@@ -132,7 +145,9 @@ class HubClientTest {
         Path snapshot = client().pull(MAIN, (file, done, total) -> {
             if (file.equals("model.safetensors") && firstReport.isEmpty()) firstReport.add(done);
         });
-        List<FakeHub.Request> cdn = hub.requests("GET").stream().filter(r -> r.path().startsWith("/cdn/")).toList();
+        List<FakeHub.Request> cdn = hub.requests("GET").stream()
+                .filter(r -> r.path().startsWith("/cdn/"))
+                .toList();
         assertEquals(1, cdn.size());
         assertEquals("bytes=" + partial + "-", cdn.getFirst().range());
         assertEquals(List.of(partial), firstReport, "progress starts at the resumed prefix");
@@ -144,12 +159,17 @@ class HubClientTest {
     void aCorruptDownloadIsDeletedAndNeverLinked() throws IOException {
         hub.fault = FakeHub.Fault.CORRUPT;
         HubException corrupt = assertThrows(HubException.class, () -> client().pull(MAIN, HubClient.Progress.NONE));
-        assertTrue(corrupt.getMessage().contains("model.safetensors") && corrupt.getMessage().contains("sha256"), corrupt.getMessage());
+        assertTrue(
+                corrupt.getMessage().contains("model.safetensors")
+                        && corrupt.getMessage().contains("sha256"),
+                corrupt.getMessage());
 
         assertFalse(Files.exists(repoFolder().resolve("snapshots")), "nothing under snapshots/");
         assertFalse(Files.exists(repoFolder().resolve("refs")));
         assertFalse(Files.exists(blob(weights)), "no blob under the final name");
-        assertFalse(Files.exists(blob(weights).resolveSibling(blob(weights).getFileName() + ".incomplete")), "not resumed from either");
+        assertFalse(
+                Files.exists(blob(weights).resolveSibling(blob(weights).getFileName() + ".incomplete")),
+                "not resumed from either");
 
         hub.fault = FakeHub.Fault.NONE;
         Path snapshot = client().pull(MAIN, HubClient.Progress.NONE);
@@ -158,19 +178,26 @@ class HubClientTest {
 
     @Test
     void unknownRepositoryAndRevisionAreNamed() {
-        HubException repo = assertThrows(HubException.class, () -> client().pull(HubReference.parse("hf:acme/nope"), HubClient.Progress.NONE));
-        assertEquals("repository acme/nope not found at " + hub.endpoint() + " (a private or gated one needs HF_TOKEN)", repo.getMessage());
+        HubException repo = assertThrows(
+                HubException.class, () -> client().pull(HubReference.parse("hf:acme/nope"), HubClient.Progress.NONE));
+        assertEquals(
+                "repository acme/nope not found at " + hub.endpoint() + " (a private or gated one needs HF_TOKEN)",
+                repo.getMessage());
         assertFalse(Files.exists(cache.resolve("models--acme--nope")));
 
-        HubException revision = assertThrows(HubException.class, () -> client().pull(HubReference.parse("hf:acme/vit-tiny@v9"), HubClient.Progress.NONE));
+        HubException revision = assertThrows(HubException.class, () -> client().pull(
+                        HubReference.parse("hf:acme/vit-tiny@v9"), HubClient.Progress.NONE));
         assertEquals("revision 'v9' not found in acme/vit-tiny", revision.getMessage());
     }
 
     @Test
     void aRepositoryWithoutSafetensorsWeightsIsRejected() throws IOException {
         hub.add("acme/old", "pytorch_model.bin", weights).add("acme/old", "config.json", config);
-        HubException e = assertThrows(HubException.class, () -> client().pull(HubReference.parse("hf:acme/old"), HubClient.Progress.NONE));
-        assertEquals("hf:acme/old has no model.safetensors (vitprobe reads safetensors weights only, not pytorch_model.bin)", e.getMessage());
+        HubException e = assertThrows(
+                HubException.class, () -> client().pull(HubReference.parse("hf:acme/old"), HubClient.Progress.NONE));
+        assertEquals(
+                "hf:acme/old has no model.safetensors (vitprobe reads safetensors weights only, not pytorch_model.bin)",
+                e.getMessage());
         assertEquals(List.of(), hub.requests("GET"));
     }
 
@@ -180,7 +207,8 @@ class HubClientTest {
         HubReference bare = HubReference.parse("hf:acme/bare");
         Path snapshot = client().pull(bare, HubClient.Progress.NONE);
         assertEquals(Set.of("model.safetensors"), list(snapshot));
-        assertTrue(Files.exists(cache.resolve("models--acme--bare/.no_exist").resolve(COMMIT).resolve("config.json")));
+        assertTrue(Files.exists(
+                cache.resolve("models--acme--bare/.no_exist").resolve(COMMIT).resolve("config.json")));
 
         hub.requests.clear();
         assertEquals(snapshot, client().resolve(bare, HubClient.Progress.NONE));
@@ -206,26 +234,42 @@ class HubClientTest {
     @Test
     void settingsAreReadLikeHuggingfaceHubReadsThem(@TempDir Path home) throws IOException {
         String endpoint = hub.endpoint().toString();
-        HubClient.fromSettings(Map.of("HF_HOME", home.toString(), "HF_ENDPOINT", endpoint)::get).pull(MAIN, HubClient.Progress.NONE);
-        assertTrue(Files.isRegularFile(home.resolve("hub/models--acme--vit-tiny/snapshots").resolve(COMMIT).resolve("model.safetensors")));
+        HubClient.fromSettings(Map.of("HF_HOME", home.toString(), "HF_ENDPOINT", endpoint)::get)
+                .pull(MAIN, HubClient.Progress.NONE);
+        assertTrue(Files.isRegularFile(home.resolve("hub/models--acme--vit-tiny/snapshots")
+                .resolve(COMMIT)
+                .resolve("model.safetensors")));
 
         Files.writeString(home.resolve("token"), "hf_saved\n");
         Path elsewhere = home.resolve("elsewhere");
         hub.requests.clear();
-        HubClient.fromSettings(Map.of("HF_HOME", home.toString(), "HF_HUB_CACHE", elsewhere.toString(), "HF_ENDPOINT", endpoint + "/")::get)
+        HubClient.fromSettings(
+                        Map.of(
+                                "HF_HOME",
+                                home.toString(),
+                                "HF_HUB_CACHE",
+                                elsewhere.toString(),
+                                "HF_ENDPOINT",
+                                endpoint + "/")::get)
                 .pull(MAIN, HubClient.Progress.NONE);
-        assertTrue(Files.isRegularFile(elsewhere.resolve("models--acme--vit-tiny/snapshots").resolve(COMMIT).resolve("model.safetensors")));
-        assertEquals("Bearer hf_saved", hub.requests.getFirst().authorization(), "the token huggingface-cli login saved");
+        assertTrue(Files.isRegularFile(elsewhere
+                .resolve("models--acme--vit-tiny/snapshots")
+                .resolve(COMMIT)
+                .resolve("model.safetensors")));
+        assertEquals(
+                "Bearer hf_saved", hub.requests.getFirst().authorization(), "the token huggingface-cli login saved");
 
         hub.requests.clear();
-        HubClient.fromSettings(Map.of("HF_HOME", home.toString(), "HF_TOKEN", "hf_env", "HF_ENDPOINT", endpoint)::get).pull(MAIN, HubClient.Progress.NONE);
+        HubClient.fromSettings(Map.of("HF_HOME", home.toString(), "HF_TOKEN", "hf_env", "HF_ENDPOINT", endpoint)::get)
+                .pull(MAIN, HubClient.Progress.NONE);
         assertEquals("Bearer hf_env", hub.requests.getFirst().authorization());
     }
 
     @Test
     void anEndpointThatIsNoHttpUrlIsRefusedBeforeAnyRequest(@TempDir Path home) {
         for (String endpoint : List.of("notaurl", "huggingface.co", "file:///tmp/hub", "https://", "http://a b")) {
-            HubException e = assertThrows(HubException.class,
+            HubException e = assertThrows(
+                    HubException.class,
                     () -> HubClient.fromSettings(Map.of("HF_HOME", home.toString(), "HF_ENDPOINT", endpoint)::get));
             assertEquals("HF_ENDPOINT '" + endpoint + "' is not an http(s) URL", e.getMessage());
         }

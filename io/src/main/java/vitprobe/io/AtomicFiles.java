@@ -87,9 +87,13 @@ public final class AtomicFiles {
 
     /** Whether the process that named the partial file is running: the pid is the segment before the random one. */
     private static boolean writerAlive(String partialName) {
-        String[] parts = partialName.substring(0, partialName.length() - PARTIAL.length()).split("\\.");
+        String[] parts = partialName
+                .substring(0, partialName.length() - PARTIAL.length())
+                .split("\\.");
         if (parts.length < 3 || !parts[parts.length - 2].matches("\\d{1,18}")) return false;
-        return ProcessHandle.of(Long.parseLong(parts[parts.length - 2])).map(ProcessHandle::isAlive).orElse(false);
+        return ProcessHandle.of(Long.parseLong(parts[parts.length - 2]))
+                .map(ProcessHandle::isAlive)
+                .orElse(false);
     }
 
     /** Why an operation failed, in words; another path than the file's is named, the file's own is not repeated. */
@@ -97,7 +101,9 @@ public final class AtomicFiles {
         String type = e.getClass().getSimpleName();
         if (!(e instanceof FileSystemException f)) return e.getMessage() != null ? e.getMessage() : type;
         String why = f.getReason() != null ? f.getReason() : words(type.replaceFirst("Exception$", ""));
-        boolean other = f.getFile() != null && !Path.of(f.getFile()).equals(file) && !Path.of(f.getFile()).equals(tmp);
+        boolean other = f.getFile() != null
+                && !Path.of(f.getFile()).equals(file)
+                && !Path.of(f.getFile()).equals(tmp);
         return other ? f.getFile() + ": " + why : why;
     }
 

@@ -41,8 +41,8 @@ public final class FolderLock implements AutoCloseable {
         if (!HELD.add(file)) throw busy(folder, ProcessHandle.current().pid() + " (this process)");
         FileChannel channel = null;
         try {
-            channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
-                    StandardOpenOption.WRITE);
+            channel = FileChannel.open(
+                    file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
             if (!tryLock(channel)) throw busy(folder, holder(channel));
             channel.truncate(0);
             byte[] pid = (ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.UTF_8);

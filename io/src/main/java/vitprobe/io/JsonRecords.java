@@ -81,7 +81,9 @@ public final class JsonRecords {
                 map.forEach((k, v) -> object.put((String) k, tree(v)));
                 yield object;
             }
-            default -> throw new IllegalArgumentException("cannot write " + value.getClass().getName() + " as JSON");
+            default ->
+                throw new IllegalArgumentException(
+                        "cannot write " + value.getClass().getName() + " as JSON");
         };
     }
 
@@ -130,7 +132,8 @@ public final class JsonRecords {
         }
         if (raw == String.class) return require(json, String.class, raw, path);
         if (raw == boolean.class || raw == Boolean.class) return require(json, Boolean.class, raw, path);
-        if (raw == double.class || raw == Double.class) return require(json, Number.class, raw, path).doubleValue();
+        if (raw == double.class || raw == Double.class)
+            return require(json, Number.class, raw, path).doubleValue();
         if (raw == long.class || raw == Long.class) return integer(json, raw, path);
         if (raw == int.class || raw == Integer.class) {
             long v = integer(json, raw, path);
@@ -151,7 +154,8 @@ public final class JsonRecords {
             return List.copyOf(out);
         }
         if (raw == Map.class) {
-            if (argument(type, 0) != String.class) throw new IllegalArgumentException(type + ": map keys must be strings");
+            if (argument(type, 0) != String.class)
+                throw new IllegalArgumentException(type + ": map keys must be strings");
             Map<?, ?> object = require(json, Map.class, raw, path);
             Map<String, Object> out = new LinkedHashMap<>();
             object.forEach((k, v) -> out.put((String) k, read(v, argument(type, 1), false, child(path, (String) k))));
@@ -238,8 +242,14 @@ public final class JsonRecords {
     private static final Set<Class<?>> BOXES = Set.of(Boolean.class, Integer.class, Long.class, Double.class);
 
     /** A record component as JSON sees it. */
-    private record Field(String key, Class<?> type, Type genericType, Method accessor, boolean nullable,
-                         boolean omitNull, boolean inline) {
+    private record Field(
+            String key,
+            Class<?> type,
+            Type genericType,
+            Method accessor,
+            boolean nullable,
+            boolean omitNull,
+            boolean inline) {
         Object get(Record record) {
             try {
                 return accessor.invoke(record);
@@ -267,8 +277,14 @@ public final class JsonRecords {
                 }
                 Method accessor = c.getAccessor();
                 accessor.setAccessible(true); // records of other packages may be package-private
-                fields.add(new Field(name == null ? snakeCase(c.getName()) : name.value(), c.getType(), c.getGenericType(),
-                        accessor, nullable, omitNull, inline));
+                fields.add(new Field(
+                        name == null ? snakeCase(c.getName()) : name.value(),
+                        c.getType(),
+                        c.getGenericType(),
+                        accessor,
+                        nullable,
+                        omitNull,
+                        inline));
             }
             List<String> keys = keysOf(fields);
             if (new HashSet<>(keys).size() != keys.size()) {

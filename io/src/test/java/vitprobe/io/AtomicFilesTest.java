@@ -1,8 +1,8 @@
 package vitprobe.io;
 
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -10,10 +10,9 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 class AtomicFilesTest {
     @TempDir
@@ -21,7 +20,9 @@ class AtomicFilesTest {
 
     private List<Path> partials() throws IOException {
         try (Stream<Path> s = Files.list(dir)) {
-            return s.filter(p -> p.getFileName().toString().endsWith(".partial")).sorted().toList();
+            return s.filter(p -> p.getFileName().toString().endsWith(".partial"))
+                    .sorted()
+                    .toList();
         }
     }
 
@@ -80,9 +81,11 @@ class AtomicFilesTest {
     @Test
     void aFailedWriteNamesTheFileAndLeavesNothing() throws Exception {
         Path out = dir.resolve("features.safetensors");
-        IOException e = assertThrows(IOException.class, () -> AtomicFiles.write(out, ch -> {
-            throw new IOException("No space left on device");
-        }));
+        IOException e = assertThrows(
+                IOException.class,
+                () -> AtomicFiles.write(out, ch -> {
+                    throw new IOException("No space left on device");
+                }));
         assertEquals(out + ": cannot write: No space left on device", e.getMessage());
         assertEquals(List.of(), partials());
         assertFalse(Files.exists(out));

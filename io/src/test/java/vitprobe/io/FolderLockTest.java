@@ -1,8 +1,8 @@
 package vitprobe.io;
 
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -10,10 +10,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class FolderLockTest {
@@ -24,8 +23,15 @@ class FolderLockTest {
 
     static Process child(String mode, Path path) throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        return new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), TestChild.class.getName(), mode,
-                path.toString()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        return new ProcessBuilder(
+                        java,
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        TestChild.class.getName(),
+                        mode,
+                        path.toString())
+                .redirectError(ProcessBuilder.Redirect.INHERIT)
+                .start();
     }
 
     static String firstLine(Process p) throws Exception {
@@ -44,8 +50,8 @@ class FolderLockTest {
     void aSecondWriterInThisJvmIsRefusedAndTheFirstKeepsTheLock() throws Exception {
         Path out = dir.resolve("out");
         try (FolderLock first = FolderLock.acquire(out)) {
-            String advice = " (lock " + out.resolve(FolderLock.FILE)
-                    + "); wait for it to end or choose another output folder";
+            String advice =
+                    " (lock " + out.resolve(FolderLock.FILE) + "); wait for it to end or choose another output folder";
             IllegalStateException e = assertThrows(IllegalStateException.class, () -> FolderLock.acquire(out));
             assertEquals(out + " is being written by process " + PID + " (this process)" + advice, e.getMessage());
             // The refused attempt must not have dropped the OS lock (closing a second channel on the file would).
@@ -64,7 +70,8 @@ class FolderLockTest {
         try {
             assertEquals("ready", firstLine(holder));
             IllegalStateException e = assertThrows(IllegalStateException.class, () -> FolderLock.acquire(out));
-            assertTrue(e.getMessage().startsWith(out + " is being written by process " + holder.pid() + " (lock "),
+            assertTrue(
+                    e.getMessage().startsWith(out + " is being written by process " + holder.pid() + " (lock "),
                     e.getMessage());
         } finally {
             holder.destroyForcibly();

@@ -19,7 +19,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 class JsonTest {
     @Test
     void parsesAndWritesBackCompactText() {
-        String text = "{\"b\":[1,-2,3.5,-0.25,1.0E-12,true,false,null],\"a\":{\"nested\":{}},\"e\":[],\"s\":\"q\\\"\\\\\\n\\t\u00e9\u4e2d\"}";
+        String text =
+                "{\"b\":[1,-2,3.5,-0.25,1.0E-12,true,false,null],\"a\":{\"nested\":{}},\"e\":[],\"s\":\"q\\\"\\\\\\n\\t\u00e9\u4e2d\"}";
         Object value = Json.parse(text);
         assertEquals(text, Json.write(value));
         assertEquals(List.of("b", "a", "e", "s"), List.copyOf(((Map<?, ?>) value).keySet()), "key order kept");
@@ -31,7 +32,8 @@ class JsonTest {
         value.put("long", Long.MIN_VALUE);
         value.put("double", 0.1);
         value.put("tiny", 4.9e-324);
-        value.put("strings", List.of("", "\u0001\u001f control", "quote \" backslash \\ slash /", "emoji \ud83d\ude00"));
+        value.put(
+                "strings", List.of("", "\u0001\u001f control", "quote \" backslash \\ slash /", "emoji \ud83d\ude00"));
         value.put("nested", List.of(Map.of("k", List.of()), new ArrayList<>(Arrays.asList(null, true))));
         assertEquals(value, Json.parse(Json.write(value)));
         assertEquals(value, Json.parse(Json.writePretty(value)));
@@ -45,16 +47,31 @@ class JsonTest {
     }
 
     @ParameterizedTest
-    @CsvSource(delimiter = '|', value = {
-            "0 | 0", "-0 | 0", "42 | 42", "-9223372036854775808 | -9223372036854775808", "9223372036854775807 | 9223372036854775807"})
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "0 | 0",
+                "-0 | 0",
+                "42 | 42",
+                "-9223372036854775808 | -9223372036854775808",
+                "9223372036854775807 | 9223372036854775807"
+            })
     void parsesIntegersAsLong(String text, long expected) {
         assertEquals(expected, Json.parse(text));
     }
 
     @ParameterizedTest
-    @CsvSource(delimiter = '|', value = {
-            "1.5 | 1.5", "-0.25 | -0.25", "1e3 | 1000", "1E+3 | 1000", "2.5e-3 | 0.0025", "0.0 | 0",
-            "9223372036854775808 | 9.223372036854775808E18"})
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "1.5 | 1.5",
+                "-0.25 | -0.25",
+                "1e3 | 1000",
+                "1E+3 | 1000",
+                "2.5e-3 | 0.0025",
+                "0.0 | 0",
+                "9223372036854775808 | 9.223372036854775808E18"
+            })
     void parsesOtherNumbersAsDouble(String text, double expected) {
         assertEquals(expected, Json.parse(text));
     }
@@ -69,32 +86,53 @@ class JsonTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"01", "-", "+1", ".5", "1.", "-.5", "1.e3", "1e", "1e+", "--1", "0x10", "1.2.3", "NaN", "Infinity", "-Infinity"})
+    @ValueSource(
+            strings = {
+                "01",
+                "-",
+                "+1",
+                ".5",
+                "1.",
+                "-.5",
+                "1.e3",
+                "1e",
+                "1e+",
+                "--1",
+                "0x10",
+                "1.2.3",
+                "NaN",
+                "Infinity",
+                "-Infinity"
+            })
     void rejectsNumbersOutsideTheJsonGrammar(String text) {
         assertRejected(text, null);
     }
 
     @ParameterizedTest
-    @CsvSource(delimiter = '|', quoteCharacter = '`', value = {
-            "{} x | trailing characters",
-            "[1] 2 | trailing characters",
-            "\"a\" \"b\" | trailing characters",
-            "\"\\x\" | bad escape",
-            "\"\\u12\" | \\u escape",
-            "\"\\u12zz\" | bad \\u escape",
-            "\"\\u+123\" | bad \\u escape",
-            "\"\\u-123\" | bad \\u escape",
-            "\"\\u12 | truncated",
-            "\"abc | end of input",
-            "[1,] | unexpected character",
-            "{\"a\":1,} | expected a string key",
-            "{\"a\" 1} | expected ':'",
-            "{a:1} | expected a string key",
-            "[1 2] | expected ',' or ']'",
-            "{\"a\":1,\"a\":2} | duplicate key \"a\"",
-            "tru | expected true",
-            "'a' | unexpected character ''",
-            " | end of input"})
+    @CsvSource(
+            delimiter = '|',
+            quoteCharacter = '`',
+            value = {
+                "{} x | trailing characters",
+                "[1] 2 | trailing characters",
+                "\"a\" \"b\" | trailing characters",
+                "\"\\x\" | bad escape",
+                "\"\\u12\" | \\u escape",
+                "\"\\u12zz\" | bad \\u escape",
+                "\"\\u+123\" | bad \\u escape",
+                "\"\\u-123\" | bad \\u escape",
+                "\"\\u12 | truncated",
+                "\"abc | end of input",
+                "[1,] | unexpected character",
+                "{\"a\":1,} | expected a string key",
+                "{\"a\" 1} | expected ':'",
+                "{a:1} | expected a string key",
+                "[1 2] | expected ',' or ']'",
+                "{\"a\":1,\"a\":2} | duplicate key \"a\"",
+                "tru | expected true",
+                "'a' | unexpected character ''",
+                " | end of input"
+            })
     void rejectsMalformedText(String text, String reason) {
         assertRejected(text == null ? "" : text, reason);
     }

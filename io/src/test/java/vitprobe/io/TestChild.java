@@ -23,10 +23,11 @@ public final class TestChild {
                     System.out.println("refused: " + e.getMessage());
                 }
             }
-            case "hang" -> AtomicFiles.write(path, ch -> {
-                AtomicFiles.writeFully(ch, ByteBuffer.wrap(new byte[1 << 16]));
-                ready();
-            });
+            case "hang" ->
+                AtomicFiles.write(path, ch -> {
+                    AtomicFiles.writeFully(ch, ByteBuffer.wrap(new byte[1 << 16]));
+                    ready();
+                });
             default -> throw new IllegalArgumentException(args[0]);
         }
     }

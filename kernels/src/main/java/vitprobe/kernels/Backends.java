@@ -1,10 +1,9 @@
 package vitprobe.kernels;
 
+import java.util.Locale;
 import vitprobe.kernels.cpu.CpuBackend;
 import vitprobe.kernels.cuda.CudaBackend;
 import vitprobe.kernels.cuda.Precision;
-
-import java.util.Locale;
 
 /** Chooses a backend by name at run time. */
 public final class Backends {
@@ -25,7 +24,9 @@ public final class Backends {
         Precision p = Precision.byKey(precision);
         return switch (device.toLowerCase(Locale.ROOT)) {
             case "cpu" -> {
-                if (p != Precision.FP32) throw new IllegalArgumentException("the CPU backend computes in fp32 only (asked for " + p.key() + ")");
+                if (p != Precision.FP32)
+                    throw new IllegalArgumentException(
+                            "the CPU backend computes in fp32 only (asked for " + p.key() + ")");
                 yield new CpuBackend();
             }
             case "cuda" -> CudaBackend.open(p);

@@ -1,14 +1,5 @@
 package vitprobe.probe;
 
-import vitprobe.kernels.cpu.DenseMath;
-import vitprobe.kernels.cpu.Parallel;
-import vitprobe.weights.DType;
-import vitprobe.io.Json;
-import vitprobe.weights.SafeTensors;
-import vitprobe.weights.SafetensorsException;
-import vitprobe.weights.SafetensorsWriter;
-import vitprobe.weights.Tensor;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -16,6 +7,14 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
+import vitprobe.io.Json;
+import vitprobe.kernels.cpu.DenseMath;
+import vitprobe.kernels.cpu.Parallel;
+import vitprobe.weights.DType;
+import vitprobe.weights.SafeTensors;
+import vitprobe.weights.SafetensorsException;
+import vitprobe.weights.SafetensorsWriter;
+import vitprobe.weights.Tensor;
 
 /**
  * One binary classifier per concept: concept c fires on feature f when p(f, d_c) &gt; t_c, with p the dot product
@@ -36,6 +35,7 @@ public final class ConceptTemplates {
     private final float[] center;
     /** Directions transposed to [D, C padded to whole vectors], as the batch product wants them. */
     private final float[] directionsT;
+
     private final int paddedCount;
     /** 1/|d_c| for the cosine rule (0 for a zero direction), 1 for the hyperplane. */
     private final float[] inverseNorms;
@@ -44,12 +44,23 @@ public final class ConceptTemplates {
      * directions is row-major [C*dim] with C = concepts.size(); center (cosine only) may be null.
      * The arrays are copied.
      */
-    public ConceptTemplates(Rule rule, SampleKind tokens, List<String> concepts, int dim, float[] directions,
-                            float[] thresholds, float[] center) {
+    public ConceptTemplates(
+            Rule rule,
+            SampleKind tokens,
+            List<String> concepts,
+            int dim,
+            float[] directions,
+            float[] thresholds,
+            float[] center) {
         int count = concepts.size();
-        if (directions.length != (long) count * dim) throw new IllegalArgumentException("directions has " + directions.length + " values, expected " + count + "x" + dim);
-        if (thresholds.length != count) throw new IllegalArgumentException("thresholds has " + thresholds.length + " values for " + count + " concepts");
-        if (center != null && (rule != Rule.COSINE || center.length != dim)) throw new IllegalArgumentException("a centre needs the cosine rule and " + dim + " values");
+        if (directions.length != (long) count * dim)
+            throw new IllegalArgumentException(
+                    "directions has " + directions.length + " values, expected " + count + "x" + dim);
+        if (thresholds.length != count)
+            throw new IllegalArgumentException(
+                    "thresholds has " + thresholds.length + " values for " + count + " concepts");
+        if (center != null && (rule != Rule.COSINE || center.length != dim))
+            throw new IllegalArgumentException("a centre needs the cosine rule and " + dim + " values");
         this.rule = rule;
         this.tokens = tokens;
         this.concepts = List.copyOf(concepts);
@@ -80,26 +91,38 @@ public final class ConceptTemplates {
             Rule rule = metadata(file, meta, "rule", Rule::byKey);
             SampleKind tokens = metadata(file, meta, "tokens", SampleKind::byKey);
             Tensor d = st.tensor("directions");
-            if (d.rank() != 2 || d.dtype() != DType.F32) throw new SafetensorsException(file, "directions", "expected F32 [C,D], found " + d.dtype() + " " + d.shapeString());
+            if (d.rank() != 2 || d.dtype() != DType.F32)
+                throw new SafetensorsException(
+                        file, "directions", "expected F32 [C,D], found " + d.dtype() + " " + d.shapeString());
             Tensor t = st.tensor("thresholds");
             if (t.rank() != 1 || t.dtype() != DType.F32 || t.dim(0) != d.dim(0)) {
-                throw new SafetensorsException(file, "thresholds", "expected F32 [" + d.dim(0) + "], found " + t.dtype() + " " + t.shapeString());
+                throw new SafetensorsException(
+                        file,
+                        "thresholds",
+                        "expected F32 [" + d.dim(0) + "], found " + t.dtype() + " " + t.shapeString());
             }
             float[] center = null;
             if (st.has("center")) {
                 Tensor m = st.tensor("center");
                 if (m.rank() != 1 || m.dtype() != DType.F32 || m.dim(0) != d.dim(1)) {
-                    throw new SafetensorsException(file, "center", "expected F32 [" + d.dim(1) + "], found " + m.dtype() + " " + m.shapeString());
+                    throw new SafetensorsException(
+                            file,
+                            "center",
+                            "expected F32 [" + d.dim(1) + "], found " + m.dtype() + " " + m.shapeString());
                 }
                 center = m.toFloatArray();
             }
             Object names = Json.parse(meta.getOrDefault("concepts", "null"));
-            if (!(names instanceof List<?> list) || list.size() != d.dim(0) || !list.stream().allMatch(String.class::isInstance)) {
-                throw new SafetensorsException(file, null, "metadata 'concepts' must be a JSON list of " + d.dim(0) + " names");
+            if (!(names instanceof List<?> list)
+                    || list.size() != d.dim(0)
+                    || !list.stream().allMatch(String.class::isInstance)) {
+                throw new SafetensorsException(
+                        file, null, "metadata 'concepts' must be a JSON list of " + d.dim(0) + " names");
             }
             List<String> concepts = list.stream().map(String.class::cast).toList();
             try {
-                return new ConceptTemplates(rule, tokens, concepts, Math.toIntExact(d.dim(1)), d.toFloatArray(), t.toFloatArray(), center);
+                return new ConceptTemplates(
+                        rule, tokens, concepts, Math.toIntExact(d.dim(1)), d.toFloatArray(), t.toFloatArray(), center);
             } catch (IllegalArgumentException e) {
                 throw new SafetensorsException(file, null, e.getMessage());
             }
@@ -108,12 +131,12 @@ public final class ConceptTemplates {
 
     public void save(Path file) {
         SafetensorsWriter w = new SafetensorsWriter()
-                .addF32("directions", new long[]{concepts.size(), dim}, directions)
-                .addF32("thresholds", new long[]{concepts.size()}, thresholds)
+                .addF32("directions", new long[] {concepts.size(), dim}, directions)
+                .addF32("thresholds", new long[] {concepts.size()}, thresholds)
                 .metadata("rule", rule.key())
                 .metadata("tokens", tokens.key())
                 .metadata("concepts", Json.write(concepts));
-        if (center != null) w.addF32("center", new long[]{dim}, center);
+        if (center != null) w.addF32("center", new long[] {dim}, center);
         try {
             w.write(file);
         } catch (IOException e) {
@@ -186,7 +209,8 @@ public final class ConceptTemplates {
     /** Scores [n, C] row-major of n feature vectors given row-major [n*D]; one matrix product for all concepts. */
     public float[] scoreBatch(float[] features, int n) {
         requireDim(features.length / Math.max(1, n));
-        if (features.length != (long) n * dim) throw new IllegalArgumentException(features.length + " values are not " + n + " rows of " + dim);
+        if (features.length != (long) n * dim)
+            throw new IllegalArgumentException(features.length + " values are not " + n + " rows of " + dim);
         int count = concepts.size();
         float[] scores = new float[n * count];
         int blocks = (n + ROW_BLOCK - 1) / ROW_BLOCK;
@@ -198,7 +222,8 @@ public final class ConceptTemplates {
             DenseMath.gemm(block, dim, 1, directionsT, paddedCount, products, paddedCount, 0, rows, dim, paddedCount);
             for (int r = 0; r < rows; r++) {
                 float rowScale = rowScale(block, r * dim);
-                for (int c = 0; c < count; c++) scores[(from + r) * count + c] = products[r * paddedCount + c] * inverseNorms[c] * rowScale;
+                for (int c = 0; c < count; c++)
+                    scores[(from + r) * count + c] = products[r * paddedCount + c] * inverseNorms[c] * rowScale;
             }
         });
         return scores;

@@ -33,12 +33,11 @@ public final class CosineTrainer {
         }
     }
 
-    private CosineTrainer() {
-    }
+    private CosineTrainer() {}
 
     /** The templates of each trial, in trial order; each holds every concept. */
     public static List<ConceptTemplates> train(ProbeData data, Options options) {
-        return train(data, options, templates -> { });
+        return train(data, options, templates -> {});
     }
 
     /** @param progress told of every template finished (trials × concepts in all), from any thread */
@@ -63,8 +62,8 @@ public final class CosineTrainer {
         return Draws.sample(imagesWithConcept, options.shots(), Draws.random(options.seed(), Draws.SUPPORT, c, trial));
     }
 
-    private static ConceptTemplates trial(ProbeData data, int[][] images, int t, float[] center, Options options,
-                                          IntConsumer progress) {
+    private static ConceptTemplates trial(
+            ProbeData data, int[][] images, int t, float[] center, Options options, IntConsumer progress) {
         int count = data.conceptCount(), dim = data.dim;
         float[] directions = new float[count * dim];
         int[][] positives = new int[count][], negatives = new int[count][];
@@ -81,10 +80,12 @@ public final class CosineTrainer {
             }
         });
         // Thresholds from the very scoring code the templates are used with, so support decisions replay exactly.
-        ConceptTemplates unthresholded = new ConceptTemplates(Rule.COSINE, data.tokens(), data.concepts(), dim, directions, new float[count], center);
+        ConceptTemplates unthresholded = new ConceptTemplates(
+                Rule.COSINE, data.tokens(), data.concepts(), dim, directions, new float[count], center);
         float[] thresholds = new float[count];
         Parallel.forEach(count, c -> {
-            thresholds[c] = bestThreshold(unthresholded.scoreRows(c, data.features, positives[c]),
+            thresholds[c] = bestThreshold(
+                    unthresholded.scoreRows(c, data.features, positives[c]),
                     unthresholded.scoreRows(c, data.features, negatives[c]));
             progress.accept(1);
         });
@@ -93,8 +94,10 @@ public final class CosineTrainer {
 
     /** Samples of the support images that are positives (or negatives) of concept c. */
     private static int[] supportSamples(ProbeData data, int[] images, int c, boolean positive) {
-        return Arrays.stream(images).flatMap(g -> Arrays.stream(data.samplesOf(g)))
-                .filter(i -> positive ? data.label(i, c) : data.isNegative(i, c)).toArray();
+        return Arrays.stream(images)
+                .flatMap(g -> Arrays.stream(data.samplesOf(g)))
+                .filter(i -> positive ? data.label(i, c) : data.isNegative(i, c))
+                .toArray();
     }
 
     /**

@@ -10,8 +10,7 @@ final class Draws {
     /** Purposes, so that e.g. test-set and support draws for the same concept are independent. */
     static final long TEST_SET = 1, NEGATIVE_POOL = 2, MINING = 3, SUPPORT = 4;
 
-    private Draws() {
-    }
+    private Draws() {}
 
     /** A generator for one purpose and its keys (concept, trial, ...). */
     static SplittableRandom random(long seed, long purpose, long... keys) {

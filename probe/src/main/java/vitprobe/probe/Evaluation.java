@@ -1,14 +1,13 @@
 package vitprobe.probe;
 
 import vitprobe.kernels.cpu.Parallel;
+
 /** Balanced per-concept test sets and the metrics of templates on them. */
 public final class Evaluation {
     /** The test samples of one concept: all its positives and as many random negatives. */
-    public record TestSet(int[] positives, int[] negatives) {
-    }
+    public record TestSet(int[] positives, int[] negatives) {}
 
-    private Evaluation() {
-    }
+    private Evaluation() {}
 
     /**
      * All positives of concept c and the same number of random negatives (all of them when there are fewer),
@@ -40,7 +39,8 @@ public final class Evaluation {
     /** Metrics of every template on its concept's test set. */
     public static Metrics[] evaluate(ConceptTemplates templates, ProbeData test, TestSet[] sets) {
         if (templates.dim() != test.dim()) {
-            throw new IllegalArgumentException("templates have " + templates.dim() + " dimensions, the test features " + test.dim());
+            throw new IllegalArgumentException(
+                    "templates have " + templates.dim() + " dimensions, the test features " + test.dim());
         }
         Metrics[] out = new Metrics[sets.length];
         Parallel.forEach(out.length, c -> out[c] = evaluate(templates, c, test, sets[c]));

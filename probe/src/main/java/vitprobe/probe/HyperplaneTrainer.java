@@ -35,14 +35,22 @@ public final class HyperplaneTrainer {
      * @param batchSize    samples per Adam step
      * @param seed         for the pool, the mined sets and the batch order
      */
-    public record Options(double poolRatio, int minedRatio, int rounds, int epochs, double learningRate, double l2,
-                          int batchSize, long seed) {
+    public record Options(
+            double poolRatio,
+            int minedRatio,
+            int rounds,
+            int epochs,
+            double learningRate,
+            double l2,
+            int batchSize,
+            long seed) {
         public Options {
             if (!(poolRatio >= 0)) throw new IllegalArgumentException("pool ratio must be >= 0, got " + poolRatio);
             if (minedRatio < 1) throw new IllegalArgumentException("mined ratio must be >= 1, got " + minedRatio);
             if (rounds < 1) throw new IllegalArgumentException("rounds must be >= 1, got " + rounds);
             if (epochs < 1) throw new IllegalArgumentException("epochs must be >= 1, got " + epochs);
-            if (!(learningRate > 0)) throw new IllegalArgumentException("learning rate must be positive, got " + learningRate);
+            if (!(learningRate > 0))
+                throw new IllegalArgumentException("learning rate must be positive, got " + learningRate);
             if (!(l2 >= 0)) throw new IllegalArgumentException("L2 must be >= 0, got " + l2);
             if (batchSize < 1) throw new IllegalArgumentException("batch size must be >= 1, got " + batchSize);
         }
@@ -57,11 +65,10 @@ public final class HyperplaneTrainer {
         }
     }
 
-    private HyperplaneTrainer() {
-    }
+    private HyperplaneTrainer() {}
 
     public static ConceptTemplates train(ProbeData data, Options options) {
-        return train(data, options, templates -> { });
+        return train(data, options, templates -> {});
     }
 
     /** @param progress told of every concept finished, from any thread */
@@ -157,6 +164,7 @@ public final class HyperplaneTrainer {
         float rate = 1;
         /** The raw-feature template, kept in step with w and b. */
         private final float[] direction;
+
         private float rawBias;
         private final float[] featureSum;
 
@@ -198,7 +206,10 @@ public final class HyperplaneTrainer {
             }
             float inverseCount = 1f / (to - from);
             steps++;
-            float lr = (float) (rate * options.learningRate() * Math.sqrt(1 - Math.pow(BETA2, steps)) / (1 - Math.pow(BETA1, steps)));
+            float lr = (float) (rate
+                    * options.learningRate()
+                    * Math.sqrt(1 - Math.pow(BETA2, steps))
+                    / (1 - Math.pow(BETA1, steps)));
             float l2 = (float) options.l2();
             for (int j = 0; j < dim; j++) {
                 // d/dw of the mean loss on u = (x - origin)/deviation is (Σ r x - origin Σ r) / deviation / n

@@ -18,6 +18,7 @@ import vitprobe.kernels.cpu.Parallel;
 public final class LogisticRegressionTrainer {
     /** Rows per task in the logit pass: the logits of one block stay in cache while the loss reads them. */
     private static final int ROW_BLOCK = 512;
+
     private static final int MEMORY = 10;
     private static final double ARMIJO = 1e-4;
     /** Halvings of the step before a concept counts as converged: the loss no longer decreases measurably. */
@@ -37,11 +38,14 @@ public final class LogisticRegressionTrainer {
      * @param tolerance             stop once every gradient component of the mean loss is below this
      * @param seed                  for the negative pool draw
      */
-    public record Options(double inverseRegularization, double poolRatio, int maxIterations, double tolerance, long seed) {
+    public record Options(
+            double inverseRegularization, double poolRatio, int maxIterations, double tolerance, long seed) {
         public Options {
-            if (!(inverseRegularization > 0)) throw new IllegalArgumentException("C must be positive, got " + inverseRegularization);
+            if (!(inverseRegularization > 0))
+                throw new IllegalArgumentException("C must be positive, got " + inverseRegularization);
             if (!(poolRatio >= 0)) throw new IllegalArgumentException("pool ratio must be >= 0, got " + poolRatio);
-            if (maxIterations < 1) throw new IllegalArgumentException("max iterations must be >= 1, got " + maxIterations);
+            if (maxIterations < 1)
+                throw new IllegalArgumentException("max iterations must be >= 1, got " + maxIterations);
             if (!(tolerance > 0)) throw new IllegalArgumentException("tolerance must be positive, got " + tolerance);
         }
 
@@ -62,11 +66,10 @@ public final class LogisticRegressionTrainer {
         }
     }
 
-    private LogisticRegressionTrainer() {
-    }
+    private LogisticRegressionTrainer() {}
 
     public static ConceptTemplates train(ProbeData data, Options options) {
-        return train(data, options, templates -> { });
+        return train(data, options, templates -> {});
     }
 
     /** @param progress told of the concepts finished */
@@ -156,8 +159,20 @@ public final class LogisticRegressionTrainer {
         });
         float[] gradientT = new float[dim * width];
         int dimBlocks = (dim + 31) / 32;
-        Parallel.forEach(dimBlocks, blk -> DenseMath.gemm(data.features, 1, dim, residuals, width, gradientT, width,
-                blk * 32, Math.min(dim, blk * 32 + 32), n, width));
+        Parallel.forEach(
+                dimBlocks,
+                blk -> DenseMath.gemm(
+                        data.features,
+                        1,
+                        dim,
+                        residuals,
+                        width,
+                        gradientT,
+                        width,
+                        blk * 32,
+                        Math.min(dim, blk * 32 + 32),
+                        n,
+                        width));
         for (int j = 0; j < a; j++) {
             Lbfgs s = active.get(j);
             double l = 0, gb = 0;
@@ -187,8 +202,10 @@ public final class LogisticRegressionTrainer {
         if (width != dim) for (int i = 0; i < n; i++) System.arraycopy(data.features, i * dim, f, i * width, dim);
         float[] gram = new float[width * width];
         int dimBlocks = (dim + 31) / 32;
-        Parallel.forEach(dimBlocks, blk -> DenseMath.gemm(f, 1, width, f, width, gram, width,
-                blk * 32, Math.min(dim, blk * 32 + 32), n, width));
+        Parallel.forEach(
+                dimBlocks,
+                blk -> DenseMath.gemm(
+                        f, 1, width, f, width, gram, width, blk * 32, Math.min(dim, blk * 32 + 32), n, width));
         double[] mean = data.featureMean();
         double[][] m = new double[dim + 1][dim + 1];
         double trace = 0;
@@ -258,6 +275,7 @@ public final class LogisticRegressionTrainer {
         final double[] rho = new double[MEMORY];
         /** Scale of H₀ = γ·M⁻¹ from the newest pair: sᵀy / yᵀM⁻¹y. */
         double gamma;
+
         int stored, newest = -1, iterations, backtracks;
         boolean done;
 
@@ -280,8 +298,9 @@ public final class LogisticRegressionTrainer {
             // The loss is convex along the line, so a trial where it still descends lies below the start even when
             // float rounding of the logits hides the decrease from the Armijo test near the optimum. A loss that
             // overflowed (not finite) is a step too far.
-            if (!first && (!Double.isFinite(trialValue)
-                    || !(trialValue <= value + ARMIJO * step * slope) && dot(trialGradient, direction) > 0)) {
+            if (!first
+                    && (!Double.isFinite(trialValue)
+                            || !(trialValue <= value + ARMIJO * step * slope) && dot(trialGradient, direction) > 0)) {
                 step *= 0.5;
                 if (++backtracks > MAX_BACKTRACKS) {
                     done = true;
@@ -298,7 +317,8 @@ public final class LogisticRegressionTrainer {
             System.arraycopy(trialGradient, 0, gradient, 0, w.length);
             value = trialValue;
             backtracks = 0;
-            if (!Double.isFinite(value) || largestGradient() <= options.tolerance()
+            if (!Double.isFinite(value)
+                    || largestGradient() <= options.tolerance()
                     || iterations >= options.maxIterations()) {
                 done = true;
                 return;

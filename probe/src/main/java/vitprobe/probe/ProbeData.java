@@ -1,13 +1,5 @@
 package vitprobe.probe;
 
-import vitprobe.kernels.cpu.Parallel;
-import vitprobe.weights.DType;
-import vitprobe.io.Json;
-import vitprobe.weights.SafeTensors;
-import vitprobe.weights.SafetensorsException;
-import vitprobe.weights.SafetensorsWriter;
-import vitprobe.weights.Tensor;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -19,6 +11,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.IntPredicate;
 import java.util.stream.IntStream;
+import vitprobe.io.Json;
+import vitprobe.kernels.cpu.Parallel;
+import vitprobe.weights.DType;
+import vitprobe.weights.SafeTensors;
+import vitprobe.weights.SafetensorsException;
+import vitprobe.weights.SafetensorsWriter;
+import vitprobe.weights.Tensor;
 
 /**
  * Token features with multi-hot concept labels, as stored in a probe file: {@code features} [N,D] F32/F16,
@@ -47,6 +46,7 @@ public final class ProbeData {
     private final String intermediate;
     /** Samples grouped by image: those of image g are groupSamples[groupStart[g] .. groupStart[g+1]). */
     private final int[] groupOf;
+
     private final int[] groupStart;
     private final int[] groupSamples;
     /** Per concept its samples, ascending: indexed once, as reading one label column strides through every row. */
@@ -60,12 +60,20 @@ public final class ProbeData {
     private final BitSet otherCategoryNegatives;
 
     /** What {@link #withConcepts} carries over instead of indexing the labels again. */
-    private record Index(int[][] positives, BitSet[] negativePools, BitSet otherCategoryNegatives) {
-    }
+    private record Index(int[][] positives, BitSet[] negativePools, BitSet otherCategoryNegatives) {}
 
     /** @param index null for new labels: they are then validated and indexed */
-    private ProbeData(Path file, float[] features, int dim, byte[] labels, List<String> concepts, long[] groups,
-                      long[] categories, SampleKind tokens, String intermediate, Index index) {
+    private ProbeData(
+            Path file,
+            float[] features,
+            int dim,
+            byte[] labels,
+            List<String> concepts,
+            long[] groups,
+            long[] categories,
+            SampleKind tokens,
+            String intermediate,
+            Index index) {
         this.file = file;
         this.dim = dim;
         if (dim <= 0) throw fail("features", "has no feature dimensions");
@@ -79,7 +87,8 @@ public final class ProbeData {
             throw fail("labels", "has " + labels.length / conceptCount + " rows but features has " + size);
         }
         this.labels = labels;
-        if (groups != null && groups.length != size) throw fail("groups", "has " + groups.length + " entries but features has " + size + " rows");
+        if (groups != null && groups.length != size)
+            throw fail("groups", "has " + groups.length + " entries but features has " + size + " rows");
         if (categories != null && categories.length != conceptCount) {
             throw fail("categories", "has " + categories.length + " entries for " + conceptCount + " concepts");
         }
@@ -109,14 +118,27 @@ public final class ProbeData {
      * Builds a data set from arrays: features row-major [N*dim], labels row-major [N*C] of 0/1 with C =
      * concepts.size(); groups, categories and tokens may be null (tokens is then inferred from the groups).
      */
-    public static ProbeData of(float[] features, int dim, byte[] labels, List<String> concepts, long[] groups,
-                               long[] categories, SampleKind tokens) {
+    public static ProbeData of(
+            float[] features,
+            int dim,
+            byte[] labels,
+            List<String> concepts,
+            long[] groups,
+            long[] categories,
+            SampleKind tokens) {
         return of(features, dim, labels, concepts, groups, categories, tokens, null);
     }
 
     /** {@link #of(float[], int, byte[], List, long[], long[], SampleKind)} from the given intermediate (may be null). */
-    public static ProbeData of(float[] features, int dim, byte[] labels, List<String> concepts, long[] groups,
-                               long[] categories, SampleKind tokens, String intermediate) {
+    public static ProbeData of(
+            float[] features,
+            int dim,
+            byte[] labels,
+            List<String> concepts,
+            long[] groups,
+            long[] categories,
+            SampleKind tokens,
+            String intermediate) {
         return new ProbeData(null, features, dim, labels, concepts, groups, categories, tokens, intermediate, null);
     }
 
@@ -124,23 +146,29 @@ public final class ProbeData {
     public static ProbeData load(Path file) {
         try (SafeTensors st = SafeTensors.open(file)) {
             Tensor f = st.tensor("features");
-            if (f.rank() != 2) throw new SafetensorsException(file, "features", "has shape " + f.shapeString() + ", expected [N,D]");
+            if (f.rank() != 2)
+                throw new SafetensorsException(file, "features", "has shape " + f.shapeString() + ", expected [N,D]");
             if (f.dtype() != DType.F32 && f.dtype() != DType.F16) {
                 throw new SafetensorsException(file, "features", "has dtype " + f.dtype() + ", expected F32 or F16");
             }
             if (f.elementCount() > Integer.MAX_VALUE - 8) {
-                throw new SafetensorsException(file, "features", "has " + f.elementCount() + " values, more than one Java array holds (2^31)");
+                throw new SafetensorsException(
+                        file, "features", "has " + f.elementCount() + " values, more than one Java array holds (2^31)");
             }
             Tensor l = st.tensor("labels");
             if (l.rank() != 2 || l.dtype() != DType.U8) {
-                throw new SafetensorsException(file, "labels", "has " + l.dtype() + " " + l.shapeString() + ", expected U8 [N,C]");
+                throw new SafetensorsException(
+                        file, "labels", "has " + l.dtype() + " " + l.shapeString() + ", expected U8 [N,C]");
             }
-            if (l.dim(0) != f.dim(0)) throw new SafetensorsException(file, "labels", "has " + l.dim(0) + " rows but features has " + f.dim(0));
+            if (l.dim(0) != f.dim(0))
+                throw new SafetensorsException(
+                        file, "labels", "has " + l.dim(0) + " rows but features has " + f.dim(0));
             int c = Math.toIntExact(l.dim(1));
             long[] groups = st.has("groups") ? vector(file, st.tensor("groups")) : null;
             long[] categories = st.has("categories") ? vector(file, st.tensor("categories")) : null;
             Map<String, String> meta = st.metadata();
-            List<String> names = meta.containsKey("concepts") ? conceptNames(file, meta.get("concepts"), c) : defaultNames(c);
+            List<String> names =
+                    meta.containsKey("concepts") ? conceptNames(file, meta.get("concepts"), c) : defaultNames(c);
             SampleKind tokens = null;
             if (meta.containsKey("tokens")) {
                 try {
@@ -149,20 +177,29 @@ public final class ProbeData {
                     throw new SafetensorsException(file, null, "metadata 'tokens': " + e.getMessage());
                 }
             }
-            return new ProbeData(file, f.toFloatArray(), Math.toIntExact(f.dim(1)), l.toByteArray(), names, groups,
-                    categories, tokens, meta.get("token_type"), null);
+            return new ProbeData(
+                    file,
+                    f.toFloatArray(),
+                    Math.toIntExact(f.dim(1)),
+                    l.toByteArray(),
+                    names,
+                    groups,
+                    categories,
+                    tokens,
+                    meta.get("token_type"),
+                    null);
         }
     }
 
     /** Writes this data set in the probe file format (features as F32). */
     public void save(Path out) {
         SafetensorsWriter w = new SafetensorsWriter()
-                .addF32("features", new long[]{size, dim}, features)
-                .addU8("labels", new long[]{size, conceptCount}, labels)
+                .addF32("features", new long[] {size, dim}, features)
+                .addU8("labels", new long[] {size, conceptCount}, labels)
                 .metadata("concepts", Json.write(concepts))
                 .metadata("tokens", tokens.key());
-        if (groups != null) w.addI64("groups", new long[]{size}, groups);
-        if (categories != null) w.addI64("categories", new long[]{conceptCount}, categories);
+        if (groups != null) w.addI64("groups", new long[] {size}, groups);
+        if (categories != null) w.addI64("categories", new long[] {conceptCount}, categories);
         if (intermediate != null) w.metadata("token_type", intermediate);
         try {
             w.write(out);
@@ -173,7 +210,8 @@ public final class ProbeData {
 
     private static long[] vector(Path file, Tensor t) {
         if (t.rank() != 1 || t.dtype() != DType.I64) {
-            throw new SafetensorsException(file, t.name(), "has " + t.dtype() + " " + t.shapeString() + ", expected I64 of rank 1");
+            throw new SafetensorsException(
+                    file, t.name(), "has " + t.dtype() + " " + t.shapeString() + ", expected I64 of rank 1");
         }
         return t.toLongArray();
     }
@@ -189,7 +227,10 @@ public final class ProbeData {
             throw new SafetensorsException(file, null, "metadata 'concepts' must be a JSON list of strings");
         }
         if (list.size() != count) {
-            throw new SafetensorsException(file, null, "metadata 'concepts' names " + list.size() + " concepts but labels has " + count + " columns");
+            throw new SafetensorsException(
+                    file,
+                    null,
+                    "metadata 'concepts' names " + list.size() + " concepts but labels has " + count + " columns");
         }
         return list.stream().map(String.class::cast).toList();
     }
@@ -201,22 +242,27 @@ public final class ProbeData {
     }
 
     private RuntimeException fail(String tensor, String rule) {
-        return file != null ? new SafetensorsException(file, tensor, rule) : new IllegalArgumentException(tensor + ": " + rule);
+        return file != null
+                ? new SafetensorsException(file, tensor, rule)
+                : new IllegalArgumentException(tensor + ": " + rule);
     }
 
     private void checkFeatures() {
         int i = firstWhere(features.length, k -> !Float.isFinite(features[k]));
         if (i >= 0) {
-            throw fail("features", "value at [" + i / dim + ", " + i % dim + "] is " + features[i]
-                    + "; features must be finite");
+            throw fail(
+                    "features",
+                    "value at [" + i / dim + ", " + i % dim + "] is " + features[i] + "; features must be finite");
         }
     }
 
     private void checkLabels() {
         int i = firstWhere(labels.length, k -> (labels[k] & 0xfe) != 0);
         if (i >= 0) {
-            throw fail("labels", "value at [" + i / conceptCount + ", " + i % conceptCount + "] is "
-                    + (labels[i] & 0xff) + "; labels must be 0 or 1");
+            throw fail(
+                    "labels",
+                    "value at [" + i / conceptCount + ", " + i % conceptCount + "] is " + (labels[i] & 0xff)
+                            + "; labels must be 0 or 1");
         }
     }
 
@@ -312,11 +358,15 @@ public final class ProbeData {
             }
         });
         List<String> names = Arrays.stream(columns).mapToObj(concepts::get).toList();
-        long[] keptCategories = categories == null ? null : Arrays.stream(columns).mapToLong(c -> categories[c]).toArray();
+        long[] keptCategories = categories == null
+                ? null
+                : Arrays.stream(columns).mapToLong(c -> categories[c]).toArray();
         BitSet otherCategories = new BitSet(columns.length);
         for (int k = 0; k < columns.length; k++) otherCategories.set(k, otherCategoryNegatives.get(columns[k]));
-        Index index = new Index(Arrays.stream(columns).mapToObj(c -> positives[c]).toArray(int[][]::new),
-                Arrays.stream(columns).mapToObj(c -> negativePools[c]).toArray(BitSet[]::new), otherCategories);
+        Index index = new Index(
+                Arrays.stream(columns).mapToObj(c -> positives[c]).toArray(int[][]::new),
+                Arrays.stream(columns).mapToObj(c -> negativePools[c]).toArray(BitSet[]::new),
+                otherCategories);
         return new ProbeData(file, features, dim, kept, names, groups, keptCategories, tokens, intermediate, index);
     }
 
@@ -325,17 +375,25 @@ public final class ProbeData {
      * splits (a rare concept may miss from one split). Fails when there is none.
      */
     public static int[] usableConcepts(ProbeData train, ProbeData test) {
-        int[] usable = IntStream.range(0, train.conceptCount()).filter(c -> train.positives[c].length > 0
-                && train.negativeCount(c) > 0 && test.positives[c].length > 0 && test.negativeCount(c) > 0).toArray();
+        int[] usable = IntStream.range(0, train.conceptCount())
+                .filter(c -> train.positives[c].length > 0
+                        && train.negativeCount(c) > 0
+                        && test.positives[c].length > 0
+                        && test.negativeCount(c) > 0)
+                .toArray();
         if (usable.length == 0) {
-            throw new IllegalArgumentException(train.source() + ", " + test.source() + ": no concept has positives and negatives in both");
+            throw new IllegalArgumentException(
+                    train.source() + ", " + test.source() + ": no concept has positives and negatives in both");
         }
         return usable;
     }
 
     /** The names of the concepts not in {@code usable}, in column order. */
     public List<String> conceptsOutside(int[] usable) {
-        return IntStream.range(0, conceptCount).filter(c -> Arrays.stream(usable).noneMatch(u -> u == c)).mapToObj(concepts::get).toList();
+        return IntStream.range(0, conceptCount)
+                .filter(c -> Arrays.stream(usable).noneMatch(u -> u == c))
+                .mapToObj(concepts::get)
+                .toList();
     }
 
     public Path file() {
@@ -439,7 +497,11 @@ public final class ProbeData {
 
     /** The images holding at least one positive of concept c, ascending. */
     public int[] imagesWith(int c) {
-        return Arrays.stream(positives[c]).map(i -> groupOf[i]).sorted().distinct().toArray();
+        return Arrays.stream(positives[c])
+                .map(i -> groupOf[i])
+                .sorted()
+                .distinct()
+                .toArray();
     }
 
     /** The samples of image g, ascending. */

@@ -1,15 +1,14 @@
 package vitprobe.probe;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import vitprobe.io.JsonRecords.Inline;
 import vitprobe.io.JsonRecords.Name;
 import vitprobe.io.JsonRecords.OmitNull;
 import vitprobe.results.Scores;
 import vitprobe.results.Spread;
-
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
 
 /**
  * The result of probing, as the probe command writes it: the rule and the options used, then per concept its
@@ -17,8 +16,7 @@ import java.util.TreeMap;
  * standard deviation over trials), then means per category and overall.
  */
 public final class ProbeReport {
-    private ProbeReport() {
-    }
+    private ProbeReport() {}
 
     /**
      * @param tokens          the token type of the features
@@ -28,30 +26,71 @@ public final class ProbeReport {
      * @param negativesFromOtherCategories concepts alone in their category, whose negatives are other categories'
      * @param categories      per category, without categories null
      */
-    public record Result(String rule, @Inline Training training, String tokens, String train, String test,
-                         List<String> skippedConcepts, List<String> negativesFromOtherCategories, Seconds seconds,
-                         List<ConceptResult> concepts,
-                         @OmitNull List<CategoryResult> categories, Scores mean) {}
+    public record Result(
+            String rule,
+            @Inline Training training,
+            String tokens,
+            String train,
+            String test,
+            List<String> skippedConcepts,
+            List<String> negativesFromOtherCategories,
+            Seconds seconds,
+            List<ConceptResult> concepts,
+            @OmitNull List<CategoryResult> categories,
+            Scores mean) {}
 
     /** The training options used; only those of the rule (and the hyperplane's solver) are written. */
-    public record Training(long seed, @OmitNull Integer k, @OmitNull Integer trials, @OmitNull Boolean center,
-                           @OmitNull String solver, @Name("C") @OmitNull Double inverseRegularization,
-                           @OmitNull Double poolRatio, @OmitNull Integer minedRatio, @OmitNull Integer rounds,
-                           @OmitNull Integer epochs, @OmitNull Double learningRate, @OmitNull Double l2,
-                           @OmitNull Integer batchSize) {
+    public record Training(
+            long seed,
+            @OmitNull Integer k,
+            @OmitNull Integer trials,
+            @OmitNull Boolean center,
+            @OmitNull String solver,
+            @Name("C") @OmitNull Double inverseRegularization,
+            @OmitNull Double poolRatio,
+            @OmitNull Integer minedRatio,
+            @OmitNull Integer rounds,
+            @OmitNull Integer epochs,
+            @OmitNull Double learningRate,
+            @OmitNull Double l2,
+            @OmitNull Integer batchSize) {
         public static Training cosine(CosineTrainer.Options o) {
-            return new Training(o.seed(), o.shots(), o.trials(), o.center(), null, null, null, null, null, null, null,
-                    null, null);
+            return new Training(
+                    o.seed(), o.shots(), o.trials(), o.center(), null, null, null, null, null, null, null, null, null);
         }
 
         public static Training lbfgs(LogisticRegressionTrainer.Options o) {
-            return new Training(o.seed(), null, null, null, "lbfgs", o.inverseRegularization(), o.poolRatio(), null,
-                    null, null, null, null, null);
+            return new Training(
+                    o.seed(),
+                    null,
+                    null,
+                    null,
+                    "lbfgs",
+                    o.inverseRegularization(),
+                    o.poolRatio(),
+                    null,
+                    null,
+                    null,
+                    null,
+                    null,
+                    null);
         }
 
         public static Training mined(HyperplaneTrainer.Options o) {
-            return new Training(o.seed(), null, null, null, "mined", null, o.poolRatio(), o.minedRatio(), o.rounds(),
-                    o.epochs(), o.learningRate(), o.l2(), o.batchSize());
+            return new Training(
+                    o.seed(),
+                    null,
+                    null,
+                    null,
+                    "mined",
+                    null,
+                    o.poolRatio(),
+                    o.minedRatio(),
+                    o.rounds(),
+                    o.epochs(),
+                    o.learningRate(),
+                    o.l2(),
+                    o.batchSize());
         }
     }
 
@@ -62,19 +101,27 @@ public final class ProbeReport {
      * @param category the concept's category, null without categories
      * @param std      the spread over trials, for the cosine rule only
      */
-    public record ConceptResult(String name, Long category, int positives, int negatives, @Inline Scores mean,
-                                @Inline @OmitNull Spread std) {}
+    public record ConceptResult(
+            String name,
+            Long category,
+            int positives,
+            int negatives,
+            @Inline Scores mean,
+            @Inline @OmitNull Spread std) {}
 
-    public record CategoryResult(long category, int concepts, @Inline Scores mean) {}
+    public record CategoryResult(
+            long category, int concepts, @Inline Scores mean) {}
 
     /** Fails unless test can evaluate templates trained on train: same feature dimension and concepts. */
     public static void requireCompatible(ProbeData train, ProbeData test) {
         if (train.dim() != test.dim()) {
-            throw new IllegalArgumentException(test.source() + ": features have " + test.dim() + " dimensions but " + train.source() + " has " + train.dim());
+            throw new IllegalArgumentException(test.source() + ": features have " + test.dim() + " dimensions but "
+                    + train.source() + " has " + train.dim());
         }
         if (!train.concepts().equals(test.concepts())) {
-            throw new IllegalArgumentException(test.source() + ": concepts differ from those of " + train.source()
-                    + " (" + test.conceptCount() + " vs " + train.conceptCount() + " columns; names and order must match)");
+            throw new IllegalArgumentException(
+                    test.source() + ": concepts differ from those of " + train.source() + " (" + test.conceptCount()
+                            + " vs " + train.conceptCount() + " columns; names and order must match)");
         }
     }
 
@@ -83,10 +130,18 @@ public final class ProbeReport {
      *
      * @param metrics per trial, per concept (one trial for the hyperplane rule)
      */
-    public static Result build(Rule rule, Training training, String tokens, String train, String test,
-                               List<String> skippedConcepts, List<String> negativesFromOtherCategories,
-                               Seconds seconds, ProbeData data, Evaluation.TestSet[] sets,
-                               List<Metrics[]> metrics) {
+    public static Result build(
+            Rule rule,
+            Training training,
+            String tokens,
+            String train,
+            String test,
+            List<String> skippedConcepts,
+            List<String> negativesFromOtherCategories,
+            Seconds seconds,
+            ProbeData data,
+            Evaluation.TestSet[] sets,
+            List<Metrics[]> metrics) {
         List<ConceptResult> concepts = new ArrayList<>();
         List<Metrics> means = new ArrayList<>();
         Map<Long, List<Metrics>> byCategory = new TreeMap<>();
@@ -95,10 +150,18 @@ public final class ProbeReport {
             for (Metrics[] m : metrics) trials.add(m[c]);
             Metrics mean = Metrics.mean(trials);
             Spread std = rule == Rule.COSINE ? Spread.of(Metrics.std(trials).scores()) : null;
-            concepts.add(new ConceptResult(data.concepts().get(c), data.category(c), sets[c].positives().length,
-                    sets[c].negatives().length, mean.scores(), std));
+            concepts.add(new ConceptResult(
+                    data.concepts().get(c),
+                    data.category(c),
+                    sets[c].positives().length,
+                    sets[c].negatives().length,
+                    mean.scores(),
+                    std));
             means.add(mean);
-            if (data.hasCategories()) byCategory.computeIfAbsent(data.category(c), k -> new ArrayList<>()).add(mean);
+            if (data.hasCategories())
+                byCategory
+                        .computeIfAbsent(data.category(c), k -> new ArrayList<>())
+                        .add(mean);
         }
         List<CategoryResult> categories = null;
         if (data.hasCategories()) {
@@ -108,8 +171,17 @@ public final class ProbeReport {
                 categories.add(new CategoryResult(e.getKey(), e.getValue().size(), mean));
             }
         }
-        return new Result(rule.key(), training, tokens, train, test, skippedConcepts, negativesFromOtherCategories,
-                seconds, concepts, categories,
+        return new Result(
+                rule.key(),
+                training,
+                tokens,
+                train,
+                test,
+                skippedConcepts,
+                negativesFromOtherCategories,
+                seconds,
+                concepts,
+                categories,
                 Metrics.mean(means).scores());
     }
 }

@@ -5,7 +5,8 @@ package vitprobe.probe;
  * It decides the negatives of a concept: for patches only those labelled with another concept of the same category.
  */
 public enum SampleKind {
-    CLS, PATCH;
+    CLS,
+    PATCH;
 
     /** The name used in files and on the command line. */
     public String key() {

@@ -1,20 +1,19 @@
 package vitprobe.probe;
 
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import vitprobe.weights.SafetensorsException;
-import vitprobe.weights.SafetensorsWriter;
-
-import java.io.IOException;
-import java.nio.file.Path;
-import java.util.List;
-import java.util.SplittableRandom;
-
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import vitprobe.weights.SafetensorsException;
+import vitprobe.weights.SafetensorsWriter;
 
 class ConceptTemplatesTest {
     @TempDir
@@ -30,8 +29,16 @@ class ConceptTemplatesTest {
     private static final int DIM = 37, CONCEPTS = 19;
 
     private static ConceptTemplates templates(Rule rule, boolean center) {
-        List<String> names = java.util.stream.IntStream.range(0, CONCEPTS).mapToObj(c -> "c" + c).toList();
-        return new ConceptTemplates(rule, SampleKind.PATCH, names, DIM, random(CONCEPTS * DIM, 1), random(CONCEPTS, 2),
+        List<String> names = java.util.stream.IntStream.range(0, CONCEPTS)
+                .mapToObj(c -> "c" + c)
+                .toList();
+        return new ConceptTemplates(
+                rule,
+                SampleKind.PATCH,
+                names,
+                DIM,
+                random(CONCEPTS * DIM, 1),
+                random(CONCEPTS, 2),
                 center ? random(DIM, 3) : null);
     }
 
@@ -52,7 +59,8 @@ class ConceptTemplatesTest {
     void scoresFollowTheDefinitionsAndBatchesAgree() {
         int n = 300;
         float[] features = random(n * DIM, 4);
-        for (ConceptTemplates t : List.of(templates(Rule.HYPERPLANE, false), templates(Rule.COSINE, false), templates(Rule.COSINE, true))) {
+        for (ConceptTemplates t : List.of(
+                templates(Rule.HYPERPLANE, false), templates(Rule.COSINE, false), templates(Rule.COSINE, true))) {
             float[] batch = t.scoreBatch(features, n);
             for (int i = 0; i < n; i++) {
                 float[] f = java.util.Arrays.copyOfRange(features, i * DIM, (i + 1) * DIM);
@@ -67,7 +75,8 @@ class ConceptTemplatesTest {
             int[] rows = {299, 3, 150, 3};
             for (int c = 0; c < CONCEPTS; c++) {
                 float[] some = t.scoreRows(c, features, rows);
-                for (int k = 0; k < rows.length; k++) assertEquals(batch[rows[k] * CONCEPTS + c], some[k], "rows and batch agree exactly");
+                for (int k = 0; k < rows.length; k++)
+                    assertEquals(batch[rows[k] * CONCEPTS + c], some[k], "rows and batch agree exactly");
             }
         }
     }
@@ -77,11 +86,11 @@ class ConceptTemplatesTest {
         // concept 0 has a zero direction; feature row 1 is a zero vector, and row 2 is one after centring
         float[] directions = {0, 0, 0, 1, 2, 3};
         float[] features = {1, -1, 4, 0, 0, 0, 1, 1, 1};
-        for (float[] center : new float[][]{null, {1, 1, 1}}) {
-            var t = new ConceptTemplates(Rule.COSINE, SampleKind.CLS, List.of("a", "b"), 3, directions, new float[2],
-                    center);
+        for (float[] center : new float[][] {null, {1, 1, 1}}) {
+            var t = new ConceptTemplates(
+                    Rule.COSINE, SampleKind.CLS, List.of("a", "b"), 3, directions, new float[2], center);
             float[] batch = t.scoreBatch(features, 3);
-            float[] zeroDirection = t.scoreRows(0, features, new int[]{0, 1, 2});
+            float[] zeroDirection = t.scoreRows(0, features, new int[] {0, 1, 2});
             for (int i = 0; i < 3; i++) {
                 assertEquals(0f, batch[i * 2], "zero direction, row " + i);
                 assertEquals(0f, zeroDirection[i], "zero direction, row " + i);
@@ -89,7 +98,7 @@ class ConceptTemplatesTest {
             int zeroRow = center == null ? 1 : 2;
             assertEquals(0f, batch[zeroRow * 2 + 1], "zero feature");
             assertEquals(0f, t.score(java.util.Arrays.copyOfRange(features, zeroRow * 3, zeroRow * 3 + 3))[1]);
-            assertEquals(0f, t.scoreRows(1, features, new int[]{zeroRow})[0]);
+            assertEquals(0f, t.scoreRows(1, features, new int[] {zeroRow})[0]);
         }
     }
 
@@ -114,19 +123,30 @@ class ConceptTemplatesTest {
     @Test
     void rejectsFilesThatAreNotTemplates() throws IOException {
         Path file = dir.resolve("bad.safetensors");
-        new SafetensorsWriter().addF32("directions", new long[]{2, 3}, new float[6]).addF32("thresholds", new long[]{3}, new float[3])
-                .metadata("rule", "hyperplane").metadata("tokens", "cls").metadata("concepts", "[\"a\",\"b\"]").write(file);
+        new SafetensorsWriter()
+                .addF32("directions", new long[] {2, 3}, new float[6])
+                .addF32("thresholds", new long[] {3}, new float[3])
+                .metadata("rule", "hyperplane")
+                .metadata("tokens", "cls")
+                .metadata("concepts", "[\"a\",\"b\"]")
+                .write(file);
         var e = assertThrows(SafetensorsException.class, () -> ConceptTemplates.load(file));
         assertTrue(e.getMessage().startsWith(file.toString()) && e.getMessage().contains("thresholds"), e.getMessage());
-        new SafetensorsWriter().addF32("directions", new long[]{1, 3}, new float[3]).addF32("thresholds", new long[]{1}, new float[1])
-                .metadata("rule", "svm").metadata("tokens", "cls").metadata("concepts", "[\"a\"]").write(file);
+        new SafetensorsWriter()
+                .addF32("directions", new long[] {1, 3}, new float[3])
+                .addF32("thresholds", new long[] {1}, new float[1])
+                .metadata("rule", "svm")
+                .metadata("tokens", "cls")
+                .metadata("concepts", "[\"a\"]")
+                .write(file);
         e = assertThrows(SafetensorsException.class, () -> ConceptTemplates.load(file));
         assertTrue(e.getMessage().contains("'rule'"), e.getMessage());
     }
 
     @Test
     void refusesFeaturesOfTheWrongWidth() {
-        var e = assertThrows(IllegalArgumentException.class, () -> templates(Rule.HYPERPLANE, false).score(new float[DIM + 1]));
+        var e = assertThrows(IllegalArgumentException.class, () -> templates(Rule.HYPERPLANE, false)
+                .score(new float[DIM + 1]));
         assertTrue(e.getMessage().contains("38") && e.getMessage().contains("37"), e.getMessage());
     }
 }

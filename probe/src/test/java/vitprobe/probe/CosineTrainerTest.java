@@ -1,17 +1,16 @@
 package vitprobe.probe;
 
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.CsvSource;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 class CosineTrainerTest {
 
@@ -66,8 +65,12 @@ class CosineTrainerTest {
             double bestF1 = -1, bestCut = Double.NaN;
             for (int candidate : positives) {
                 double at = cos(data.feature(candidate));
-                long tp = positives.stream().filter(i -> cos(data.feature(i)) >= at).count();
-                long fp = negatives.stream().filter(i -> cos(data.feature(i)) >= at).count();
+                long tp = positives.stream()
+                        .filter(i -> cos(data.feature(i)) >= at)
+                        .count();
+                long fp = negatives.stream()
+                        .filter(i -> cos(data.feature(i)) >= at)
+                        .count();
                 double f1 = 2.0 * tp / (tp + fp + positives.size());
                 if (f1 > bestF1 || f1 == bestF1 && at > bestCut) {
                     bestF1 = f1;
@@ -115,10 +118,13 @@ class CosineTrainerTest {
     @Test
     void theThresholdMaximisesF1AndPrefersTheSmallerAngle() {
         // Cut at 0.8 admits 2 positives and no negative: F1 = 4/5. Cut at 0.5 admits all 3 and 1 negative: F1 = 6/7.
-        assertEquals(Math.nextDown(0.5f), CosineTrainer.bestThreshold(new float[]{0.9f, 0.8f, 0.5f}, new float[]{0.7f, 0.1f}));
+        assertEquals(
+                Math.nextDown(0.5f),
+                CosineTrainer.bestThreshold(new float[] {0.9f, 0.8f, 0.5f}, new float[] {0.7f, 0.1f}));
         // Cut at 0.8: 1 of 2 positives, F1 = 2/3; cut at 0.2: 2 positives and 1 negative, F1 = 4/5... and with two
         // negatives above 0.2 it is 2/3 again: a tie, and the higher cut wins.
-        assertEquals(Math.nextDown(0.8f), CosineTrainer.bestThreshold(new float[]{0.8f, 0.2f}, new float[]{0.5f, 0.4f}));
+        assertEquals(
+                Math.nextDown(0.8f), CosineTrainer.bestThreshold(new float[] {0.8f, 0.2f}, new float[] {0.5f, 0.4f}));
     }
 
     /** A NaN score never exceeds a threshold: the search passes over it instead of waiting for it to. */
@@ -126,9 +132,12 @@ class CosineTrainerTest {
     @Timeout(value = 10, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void theThresholdSearchStepsOverNaNScores() {
         float nan = Float.NaN;
-        assertEquals(Math.nextDown(0.5f),
-                CosineTrainer.bestThreshold(new float[]{nan, 0.5f, 0.9f}, new float[]{0.7f, nan}));
-        assertEquals(Float.POSITIVE_INFINITY, CosineTrainer.bestThreshold(new float[]{nan}, new float[]{0.2f}),
+        assertEquals(
+                Math.nextDown(0.5f),
+                CosineTrainer.bestThreshold(new float[] {nan, 0.5f, 0.9f}, new float[] {0.7f, nan}));
+        assertEquals(
+                Float.POSITIVE_INFINITY,
+                CosineTrainer.bestThreshold(new float[] {nan}, new float[] {0.2f}),
                 "no positive can fire, so none of the negatives should either");
     }
 
@@ -149,7 +158,8 @@ class CosineTrainerTest {
     @Timeout(value = 20, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void zeroSupportFeaturesScoreACosineOfZero() {
         ProbeData data = withZeroVectors();
-        ConceptTemplates t = CosineTrainer.train(data, new CosineTrainer.Options(3, 2, false, 0)).getFirst();
+        ConceptTemplates t = CosineTrainer.train(data, new CosineTrainer.Options(3, 2, false, 0))
+                .getFirst();
         assertArrayEquals(new float[3], t.direction(0));
         for (int i = 0; i < data.size(); i++) assertEquals(0f, t.score(data.feature(i))[0], "sample " + i);
         assertEquals(0f, t.score(data.feature(0))[1], "a zero feature against a non-zero direction");
@@ -159,8 +169,14 @@ class CosineTrainerTest {
     @Test
     @Timeout(value = 20, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void centringConstantFeaturesLeavesZeroVectorsThatTrain() {
-        ProbeData constant = ProbeData.of(new float[]{2, 5, 2, 5, 2, 5, 2, 5}, 2, new byte[]{1, 0, 1, 0, 0, 1, 0, 1},
-                List.of("a", "b"), null, null, SampleKind.CLS);
+        ProbeData constant = ProbeData.of(
+                new float[] {2, 5, 2, 5, 2, 5, 2, 5},
+                2,
+                new byte[] {1, 0, 1, 0, 0, 1, 0, 1},
+                List.of("a", "b"),
+                null,
+                null,
+                SampleKind.CLS);
         List<ConceptTemplates> trials = CosineTrainer.train(constant, new CosineTrainer.Options(1, 3, true, 0));
         assertEquals(3, trials.size());
         for (ConceptTemplates t : trials) {
@@ -182,10 +198,15 @@ class CosineTrainerTest {
                 for (int g : images) assertTrue(Arrays.binarySearch(withConcept, g) >= 0);
                 assertArrayEquals(images, CosineTrainer.supportImages(data, c, t, options), "a draw repeats");
             }
-            assertTrue(!Arrays.equals(CosineTrainer.supportImages(data, c, 0, options), CosineTrainer.supportImages(data, c, 1, options)));
+            assertTrue(!Arrays.equals(
+                    CosineTrainer.supportImages(data, c, 0, options),
+                    CosineTrainer.supportImages(data, c, 1, options)));
         }
         var many = new CosineTrainer.Options(1000, 1, false, 0);
-        assertEquals(data.imagesWith(0).length, CosineTrainer.supportImages(data, 0, 0, many).length, "k beyond the images takes them all");
+        assertEquals(
+                data.imagesWith(0).length,
+                CosineTrainer.supportImages(data, 0, 0, many).length,
+                "k beyond the images takes them all");
     }
 
     @Test

@@ -1,16 +1,15 @@
 package vitprobe.probe;
 
-import org.junit.jupiter.api.Test;
-import vitprobe.io.Json;
-import vitprobe.io.JsonRecords;
-
-import java.util.Arrays;
-import java.util.List;
-
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import vitprobe.io.Json;
+import vitprobe.io.JsonRecords;
 
 class EvaluationTest {
 
@@ -22,11 +21,16 @@ class EvaluationTest {
             int[] negatives = d.negatives(c);
             assertArrayEquals(d.positives(c), set.positives());
             assertEquals(Math.min(set.positives().length, negatives.length), set.negatives().length);
-            assertEquals(set.negatives().length, Arrays.stream(set.negatives()).distinct().count());
-            for (int i : set.negatives()) assertTrue(Arrays.binarySearch(negatives, i) >= 0, "a negative of the concept");
+            assertEquals(
+                    set.negatives().length,
+                    Arrays.stream(set.negatives()).distinct().count());
+            for (int i : set.negatives())
+                assertTrue(Arrays.binarySearch(negatives, i) >= 0, "a negative of the concept");
             assertArrayEquals(set.negatives(), Evaluation.balanced(d, c, 3).negatives(), "the seed decides the draw");
         }
-        assertFalse(Arrays.equals(Evaluation.balanced(d, 0, 3).negatives(), Evaluation.balanced(d, 0, 4).negatives()));
+        assertFalse(Arrays.equals(
+                Evaluation.balanced(d, 0, 3).negatives(),
+                Evaluation.balanced(d, 0, 4).negatives()));
     }
 
     @Test
@@ -43,12 +47,25 @@ class EvaluationTest {
 
     @Test
     void reportListsConceptsCategoriesAndMeans() {
-        ProbeData train = Synthetic.segmentation(6, 40, 10, 6, 4, 2.0), test = Synthetic.segmentation(7, 40, 10, 6, 4, 2.0);
+        ProbeData train = Synthetic.segmentation(6, 40, 10, 6, 4, 2.0),
+                test = Synthetic.segmentation(7, 40, 10, 6, 4, 2.0);
         var options = new CosineTrainer.Options(2, 3, false, 0);
         Evaluation.TestSet[] sets = Evaluation.balanced(test, 0);
-        List<Metrics[]> trials = CosineTrainer.train(train, options).stream().map(t -> Evaluation.evaluate(t, test, sets)).toList();
-        ProbeReport.Result report = ProbeReport.build(Rule.COSINE, ProbeReport.Training.cosine(options), "patch",
-                "train", "test", List.of(), List.of(), new ProbeReport.Seconds(1, 2, 3), test, sets, trials);
+        List<Metrics[]> trials = CosineTrainer.train(train, options).stream()
+                .map(t -> Evaluation.evaluate(t, test, sets))
+                .toList();
+        ProbeReport.Result report = ProbeReport.build(
+                Rule.COSINE,
+                ProbeReport.Training.cosine(options),
+                "patch",
+                "train",
+                "test",
+                List.of(),
+                List.of(),
+                new ProbeReport.Seconds(1, 2, 3),
+                test,
+                sets,
+                trials);
         assertEquals("cosine", report.rule());
         assertEquals(2, report.training().k());
         List<ProbeReport.ConceptResult> concepts = report.concepts();
@@ -60,19 +77,38 @@ class EvaluationTest {
             assertEquals("concept" + c, e.name());
             assertEquals((long) (c % 2), e.category());
             assertEquals(test.positives(c).length, e.positives());
-            double mean = trials.stream().mapToDouble(m -> m[concept].f1()).average().orElseThrow();
+            double mean =
+                    trials.stream().mapToDouble(m -> m[concept].f1()).average().orElseThrow();
             assertEquals(mean, e.mean().f1(), 1e-12);
             assertTrue(e.std().f1Std() != null && e.std().accuracyStd() != null);
             sum += e.mean().accuracy();
         }
         assertEquals(sum / 4, report.mean().accuracy(), 1e-12);
         List<ProbeReport.CategoryResult> categories = report.categories();
-        assertEquals(List.of(0L, 1L), categories.stream().map(ProbeReport.CategoryResult::category).toList());
-        double category0 = (concepts.get(0).mean().recall() + concepts.get(2).mean().recall()) / 2;
+        assertEquals(
+                List.of(0L, 1L),
+                categories.stream().map(ProbeReport.CategoryResult::category).toList());
+        double category0 =
+                (concepts.get(0).mean().recall() + concepts.get(2).mean().recall()) / 2;
         assertEquals(category0, categories.get(0).mean().recall(), 1e-12);
         String json = JsonRecords.writePretty(report);
-        assertEquals(List.of("rule", "seed", "k", "trials", "center", "tokens", "train", "test", "skipped_concepts",
-                "negatives_from_other_categories", "seconds", "concepts", "categories", "mean"), List.copyOf(Json.parseObject(json).keySet()));
+        assertEquals(
+                List.of(
+                        "rule",
+                        "seed",
+                        "k",
+                        "trials",
+                        "center",
+                        "tokens",
+                        "train",
+                        "test",
+                        "skipped_concepts",
+                        "negatives_from_other_categories",
+                        "seconds",
+                        "concepts",
+                        "categories",
+                        "mean"),
+                List.copyOf(Json.parseObject(json).keySet()));
         assertEquals(report, JsonRecords.read(json, ProbeReport.Result.class), "the file reads back as written");
     }
 }

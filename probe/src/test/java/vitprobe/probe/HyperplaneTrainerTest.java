@@ -1,21 +1,21 @@
 package vitprobe.probe;
 
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
-
-import java.util.List;
-import java.util.SplittableRandom;
-
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
 class HyperplaneTrainerTest {
 
     @ParameterizedTest
-    @ValueSource(strings = {"separable", "nonseparable", "tokens-timm-dino-vits8-depth2", "tokens-hf-vit-dino-format-small"})
+    @ValueSource(
+            strings = {"separable", "nonseparable", "tokens-timm-dino-vits8-depth2", "tokens-hf-vit-dino-format-small"})
     void studyProtocolIsWithinTwoPointsOfConvergedSklearn(String name) {
         Oracle o = Oracle.named(name);
         double sklearn = o.meanAccuracy(o.sklearn());
@@ -50,8 +50,14 @@ class HyperplaneTrainerTest {
             labels[i * concepts + (i % 3 == 2 ? 3 : shown[i % shown.length])] = 1;
             for (int j = 0; j < dim; j++) features[i * dim + j] = (float) random.nextGaussian();
         }
-        return ProbeData.of(features, dim, labels, List.of("circle", "square", "triangle", "rim"), groups,
-                new long[]{0, 0, 0, 1}, null);
+        return ProbeData.of(
+                features,
+                dim,
+                labels,
+                List.of("circle", "square", "triangle", "rim"),
+                groups,
+                new long[] {0, 0, 0, 1},
+                null);
     }
 
     /**

@@ -1,37 +1,42 @@
 package vitprobe.probe;
 
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
-
-import java.util.Arrays;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
 class LogisticRegressionTrainerTest {
 
     private static ConceptTemplates fit(Oracle o) {
-        return LogisticRegressionTrainer.train(o.train(), LogisticRegressionTrainer.Options.defaults().withInverseRegularization(o.inverseRegularization()));
+        return LogisticRegressionTrainer.train(
+                o.train(),
+                LogisticRegressionTrainer.Options.defaults().withInverseRegularization(o.inverseRegularization()));
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"separable", "nonseparable", "tokens-timm-dino-vits8-depth2", "tokens-hf-vit-dino-format-small"})
+    @ValueSource(
+            strings = {"separable", "nonseparable", "tokens-timm-dino-vits8-depth2", "tokens-hf-vit-dino-format-small"})
     void balancedAccuracyMatchesConvergedSklearn(String name) {
         Oracle o = Oracle.named(name);
         assertEquals(o.meanAccuracy(o.sklearn()), o.meanAccuracy(fit(o)), 0.005);
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"separable", "nonseparable", "tokens-timm-dino-vits8-depth2", "tokens-hf-vit-dino-format-small"})
+    @ValueSource(
+            strings = {"separable", "nonseparable", "tokens-timm-dino-vits8-depth2", "tokens-hf-vit-dino-format-small"})
     void reachesTheObjectiveOfSklearn(String name) {
         Oracle o = Oracle.named(name);
         ConceptTemplates ours = fit(o);
         for (int c = 0; c < ours.conceptCount(); c++) {
             double sklearn = objective(o.train(), c, o.sklearn(), o.inverseRegularization());
             double mine = objective(o.train(), c, ours, o.inverseRegularization());
-            assertTrue(mine <= sklearn * (1 + 1e-5), "concept " + c + ": objective " + mine + " above sklearn's " + sklearn);
+            assertTrue(
+                    mine <= sklearn * (1 + 1e-5),
+                    "concept " + c + ": objective " + mine + " above sklearn's " + sklearn);
         }
     }
 
@@ -81,14 +86,18 @@ class LogisticRegressionTrainerTest {
         ConceptTemplates strong = LogisticRegressionTrainer.train(o.train(), options.withInverseRegularization(1e-3));
         ConceptTemplates weak = LogisticRegressionTrainer.train(o.train(), options.withInverseRegularization(10));
         for (int c = 0; c < strong.conceptCount(); c++) {
-            assertTrue(ConceptTemplates.norm(strong.direction(c), 0, o.train().dim()) < ConceptTemplates.norm(weak.direction(c), 0, o.train().dim()));
+            assertTrue(ConceptTemplates.norm(strong.direction(c), 0, o.train().dim())
+                    < ConceptTemplates.norm(weak.direction(c), 0, o.train().dim()));
         }
     }
 
     @Test
     void aConceptOnEverySampleHasNothingToLearnFrom() {
-        ProbeData all = ProbeData.of(new float[]{1, 2, 3, 4}, 2, new byte[]{1, 1}, java.util.List.of("everything"), null, null, null);
-        var e = assertThrows(IllegalArgumentException.class, () -> LogisticRegressionTrainer.train(all, LogisticRegressionTrainer.Options.defaults()));
+        ProbeData all = ProbeData.of(
+                new float[] {1, 2, 3, 4}, 2, new byte[] {1, 1}, java.util.List.of("everything"), null, null, null);
+        var e = assertThrows(
+                IllegalArgumentException.class,
+                () -> LogisticRegressionTrainer.train(all, LogisticRegressionTrainer.Options.defaults()));
         assertTrue(e.getMessage().contains("'everything' has no negative samples"), e.getMessage());
     }
 
@@ -96,8 +105,8 @@ class LogisticRegressionTrainerTest {
     @Test
     void aSolverWhoseLossTurnsNaNStops() {
         var options = LogisticRegressionTrainer.Options.defaults();
-        var identity = new LogisticRegressionTrainer.Cholesky(new double[][]{{1, 0}, {0, 1}});
-        for (int finiteEvaluations : new int[]{0, 1, 3}) {
+        var identity = new LogisticRegressionTrainer.Cholesky(new double[][] {{1, 0}, {0, 1}});
+        for (int finiteEvaluations : new int[] {0, 1, 3}) {
             var solver = new LogisticRegressionTrainer.Lbfgs(0, new double[2], 1, 10);
             int evaluations = 0;
             while (!solver.done && evaluations < 10_000) {

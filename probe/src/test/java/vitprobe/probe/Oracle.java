@@ -1,17 +1,15 @@
 package vitprobe.probe;
 
-import vitprobe.testing.SharedFixtures;
-
-import vitprobe.io.Json;
-import vitprobe.weights.SafeTensors;
-import vitprobe.weights.Tensor;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
+import vitprobe.io.Json;
+import vitprobe.testing.SharedFixtures;
+import vitprobe.weights.SafeTensors;
+import vitprobe.weights.Tensor;
 
 /**
  * A scikit-learn oracle from src/test/resources/sklearn (written by bench/probe_oracle.py): train and test data
@@ -24,9 +22,27 @@ record Oracle(ProbeData train, ProbeData test, ConceptTemplates sklearn, double 
         try (SafeTensors st = SafeTensors.open(resource(name))) {
             List<String> concepts = concepts(st);
             int dim = (int) st.tensor("train_features").dim(1);
-            ProbeData train = ProbeData.of(st.tensor("train_features").toFloatArray(), dim, st.tensor("train_labels").toByteArray(), concepts, null, null, SampleKind.CLS);
-            ProbeData test = ProbeData.of(st.tensor("test_features").toFloatArray(), dim, st.tensor("test_labels").toByteArray(), concepts, null, null, SampleKind.CLS);
-            return new Oracle(train, test, templates(st, concepts, dim), Double.parseDouble(st.metadata().get("C")));
+            ProbeData train = ProbeData.of(
+                    st.tensor("train_features").toFloatArray(),
+                    dim,
+                    st.tensor("train_labels").toByteArray(),
+                    concepts,
+                    null,
+                    null,
+                    SampleKind.CLS);
+            ProbeData test = ProbeData.of(
+                    st.tensor("test_features").toFloatArray(),
+                    dim,
+                    st.tensor("test_labels").toByteArray(),
+                    concepts,
+                    null,
+                    null,
+                    SampleKind.CLS);
+            return new Oracle(
+                    train,
+                    test,
+                    templates(st, concepts, dim),
+                    Double.parseDouble(st.metadata().get("C")));
         }
     }
 
@@ -36,7 +52,8 @@ record Oracle(ProbeData train, ProbeData test, ConceptTemplates sklearn, double 
      */
     static Oracle tokens(String fixture) {
         try (SafeTensors st = SafeTensors.open(resource("tokens-" + fixture));
-             SafeTensors ref = SafeTensors.open(SharedFixtures.resolve(st.metadata().get("fixture")))) {
+                SafeTensors ref =
+                        SafeTensors.open(SharedFixtures.resolve(st.metadata().get("fixture")))) {
             Tensor y = ref.tensor("y_norm");
             int images = (int) y.dim(0), tokens = (int) y.dim(1), dim = (int) y.dim(2);
             float[] all = y.toFloatArray();
@@ -44,11 +61,19 @@ record Oracle(ProbeData train, ProbeData test, ConceptTemplates sklearn, double 
             for (int b = 0; b < images; b++) { // drop each image's [CLS] token
                 System.arraycopy(all, (b * tokens + 1) * dim, patches, b * (tokens - 1) * dim, (tokens - 1) * dim);
             }
-            assertEquals(Double.parseDouble(st.metadata().get("feature_sum")), sum(patches), 1e-2, "fixture differs from the one the oracle was made from");
+            assertEquals(
+                    Double.parseDouble(st.metadata().get("feature_sum")),
+                    sum(patches),
+                    1e-2,
+                    "fixture differs from the one the oracle was made from");
             List<String> concepts = concepts(st);
-            byte[] labels = st.tensor("labels").toByteArray(), train = st.tensor("train_mask").toByteArray();
-            return new Oracle(split(patches, dim, labels, concepts, train, 1), split(patches, dim, labels, concepts, train, 0),
-                    templates(st, concepts, dim), Double.parseDouble(st.metadata().get("C")));
+            byte[] labels = st.tensor("labels").toByteArray(),
+                    train = st.tensor("train_mask").toByteArray();
+            return new Oracle(
+                    split(patches, dim, labels, concepts, train, 1),
+                    split(patches, dim, labels, concepts, train, 0),
+                    templates(st, concepts, dim),
+                    Double.parseDouble(st.metadata().get("C")));
         }
     }
 
@@ -57,7 +82,8 @@ record Oracle(ProbeData train, ProbeData test, ConceptTemplates sklearn, double 
         return name.startsWith("tokens-") ? tokens(name.substring("tokens-".length())) : synthetic(name);
     }
 
-    private static ProbeData split(float[] features, int dim, byte[] labels, List<String> concepts, byte[] mask, int keep) {
+    private static ProbeData split(
+            float[] features, int dim, byte[] labels, List<String> concepts, byte[] mask, int keep) {
         int c = concepts.size(), n = 0;
         for (byte m : mask) if (m == keep) n++;
         float[] f = new float[n * dim];
@@ -78,17 +104,26 @@ record Oracle(ProbeData train, ProbeData test, ConceptTemplates sklearn, double 
     }
 
     private static ConceptTemplates templates(SafeTensors st, List<String> concepts, int dim) {
-        return new ConceptTemplates(Rule.HYPERPLANE, SampleKind.CLS, concepts, dim, st.tensor("directions").toFloatArray(),
-                st.tensor("thresholds").toFloatArray(), null);
+        return new ConceptTemplates(
+                Rule.HYPERPLANE,
+                SampleKind.CLS,
+                concepts,
+                dim,
+                st.tensor("directions").toFloatArray(),
+                st.tensor("thresholds").toFloatArray(),
+                null);
     }
 
     private static List<String> concepts(SafeTensors st) {
-        return ((List<?>) Json.parse(st.metadata().get("concepts"))).stream().map(String.class::cast).toList();
+        return ((List<?>) Json.parse(st.metadata().get("concepts")))
+                .stream().map(String.class::cast).toList();
     }
 
     private static Path resource(String name) {
         try {
-            return Path.of(Oracle.class.getResource("/sklearn/" + name + ".safetensors").toURI());
+            return Path.of(Oracle.class
+                    .getResource("/sklearn/" + name + ".safetensors")
+                    .toURI());
         } catch (URISyntaxException e) {
             throw new IllegalStateException(e);
         }
@@ -97,6 +132,9 @@ record Oracle(ProbeData train, ProbeData test, ConceptTemplates sklearn, double 
     /** Mean over concepts of the balanced test accuracy of some templates, on this oracle's test draws. */
     double meanAccuracy(ConceptTemplates templates) {
         Evaluation.TestSet[] sets = Evaluation.balanced(test, 7);
-        return Arrays.stream(Evaluation.evaluate(templates, test, sets)).mapToDouble(Metrics::accuracy).average().orElseThrow();
+        return Arrays.stream(Evaluation.evaluate(templates, test, sets))
+                .mapToDouble(Metrics::accuracy)
+                .average()
+                .orElseThrow();
     }
 }

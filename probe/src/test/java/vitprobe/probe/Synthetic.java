@@ -6,8 +6,7 @@ import java.util.SplittableRandom;
 
 /** Small synthetic probe data sets: concept prototypes plus Gaussian noise. */
 final class Synthetic {
-    private Synthetic() {
-    }
+    private Synthetic() {}
 
     private static List<String> names(int concepts) {
         List<String> names = new ArrayList<>();
@@ -49,7 +48,8 @@ final class Synthetic {
         long[] categories = new long[concepts];
         for (int c = 0; c < concepts; c++) categories[c] = c % 2;
         for (int g = 0; g < images; g++) {
-            int first = 2 * random.nextInt((concepts + 1) / 2), second = Math.min(concepts - 1, 2 * random.nextInt(concepts / 2) + 1);
+            int first = 2 * random.nextInt((concepts + 1) / 2),
+                    second = Math.min(concepts - 1, 2 * random.nextInt(concepts / 2) + 1);
             for (int p = 0; p < patches; p++) {
                 int i = g * patches + p;
                 groups[i] = 1000 + g;
@@ -57,7 +57,8 @@ final class Synthetic {
                 int shown = u < 0.4 ? first : u < 0.8 ? second : -1;
                 if (shown >= 0) labels[i * concepts + shown] = 1;
                 for (int j = 0; j < dim; j++) {
-                    features[i * dim + j] = (shown >= 0 ? proto[shown][j] : 0) + (float) (noise * random.nextGaussian());
+                    features[i * dim + j] =
+                            (shown >= 0 ? proto[shown][j] : 0) + (float) (noise * random.nextGaussian());
                 }
             }
         }

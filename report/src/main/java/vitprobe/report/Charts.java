@@ -1,5 +1,12 @@
 package vitprobe.report;
 
+import java.awt.BasicStroke;
+import java.awt.Color;
+import java.awt.Font;
+import java.awt.Paint;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
 import org.jfree.chart.JFreeChart;
 import org.jfree.chart.axis.CategoryAxis;
 import org.jfree.chart.axis.CategoryLabelPositions;
@@ -20,19 +27,20 @@ import org.jfree.data.xy.YIntervalSeries;
 import org.jfree.data.xy.YIntervalSeriesCollection;
 import vitprobe.results.ResultRow;
 
-import java.awt.BasicStroke;
-import java.awt.Color;
-import java.awt.Font;
-import java.awt.Paint;
-import java.util.List;
-import java.util.Map;
-import java.util.function.Function;
-
 /** The study's charts built with JFreeChart from result rows, in one style. */
 final class Charts {
     /** Okabe–Ito: distinguishable with the common colour-vision deficiencies. */
-    static final Color[] PALETTE = {new Color(0x0072B2), new Color(0xE69F00), new Color(0x009E73), new Color(0xCC79A7),
-            new Color(0x56B4E9), new Color(0xD55E00), new Color(0xF0E442), new Color(0x555555)};
+    static final Color[] PALETTE = {
+        new Color(0x0072B2),
+        new Color(0xE69F00),
+        new Color(0x009E73),
+        new Color(0xCC79A7),
+        new Color(0x56B4E9),
+        new Color(0xD55E00),
+        new Color(0xF0E442),
+        new Color(0x555555)
+    };
+
     static final Font TITLE = new Font(Font.SANS_SERIF, Font.BOLD, 17);
     static final Font LABEL = new Font(Font.SANS_SERIF, Font.PLAIN, 13);
     static final Font TICK = new Font(Font.SANS_SERIF, Font.PLAIN, 12);
@@ -47,8 +55,14 @@ final class Charts {
      * @param series  the series key of a row (e.g. its rule)
      * @param column  the category key of a row (e.g. its token type)
      */
-    static JFreeChart bars(String title, String subtitle, List<ResultRow> rows, List<String> metrics,
-                           Function<ResultRow, String> series, Function<ResultRow, String> column, String columnLabel) {
+    static JFreeChart bars(
+            String title,
+            String subtitle,
+            List<ResultRow> rows,
+            List<String> metrics,
+            Function<ResultRow, String> series,
+            Function<ResultRow, String> column,
+            String columnLabel) {
         CategoryAxis domain = new CategoryAxis(columnLabel);
         domain.setLabelFont(LABEL);
         domain.setTickLabelFont(LABEL);

@@ -1,14 +1,5 @@
 package vitprobe.report;
 
-import org.jfree.chart.JFreeChart;
-import org.jfree.svg.SVGGraphics2D;
-import vitprobe.io.AtomicFiles;
-import vitprobe.results.Level;
-import vitprobe.results.QualitativePanel;
-import vitprobe.results.ResultRow;
-import vitprobe.results.Scores;
-
-import javax.imageio.ImageIO;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.geom.Rectangle2D;
@@ -22,6 +13,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.Consumer;
+import javax.imageio.ImageIO;
+import org.jfree.chart.JFreeChart;
+import org.jfree.svg.SVGGraphics2D;
+import vitprobe.io.AtomicFiles;
+import vitprobe.results.Level;
+import vitprobe.results.QualitativePanel;
+import vitprobe.results.ResultRow;
+import vitprobe.results.Scores;
 
 /** Every figure of the report, each written as {@code figures/<name>.png} and {@code .svg}. */
 final class Figures {
@@ -33,31 +32,60 @@ final class Figures {
     static List<Figure> write(ResultsFile results, Path dir) throws IOException {
         List<Figure> figures = new ArrayList<>();
         Integer k = results.reportK();
-        String atK = k == null ? null : "cosine templates from k=" + k + " support images per concept, bars ±std over trials";
+        String atK = k == null
+                ? null
+                : "cosine templates from k=" + k + " support images per concept, bars ±std over trials";
         for (String model : results.models()) {
             for (String task : results.tasks()) {
                 List<ResultRow> rows = results.headline(Level.ALL).stream()
-                        .filter(r -> r.cell().model().equals(model) && r.cell().task().equals(task)).toList();
+                        .filter(r -> r.cell().model().equals(model)
+                                && r.cell().task().equals(task))
+                        .toList();
                 String name = "tokens-" + model + "-" + task;
-                JFreeChart chart = Charts.bars(model + " · " + task + ": metrics per token type", atK, rows,
-                        Scores.METRICS, r -> r.cell().ruleLabel(), r -> r.cell().token(), "token type");
+                JFreeChart chart = Charts.bars(
+                        model + " · " + task + ": metrics per token type",
+                        atK,
+                        rows,
+                        Scores.METRICS,
+                        r -> r.cell().ruleLabel(),
+                        r -> r.cell().token(),
+                        "token type");
                 chart(dir, name, chart, 900, 980);
-                figures.add(new Figure(name, "tokens", model + " · " + task + ": accuracy, precision, recall and F1 per token type and rule",
-                        "Mean over concepts of the balanced per-concept test sets (cf. the study's Fig. 6, 7, 9, 12)."));
+                figures.add(
+                        new Figure(
+                                name,
+                                "tokens",
+                                model + " · " + task + ": accuracy, precision, recall and F1 per token type and rule",
+                                "Mean over concepts of the balanced per-concept test sets (cf. the study's Fig. 6, 7, 9, 12)."));
             }
         }
         for (String model : results.models()) {
             for (String rule : results.rules()) {
                 List<ResultRow> rows = results.headline(Level.CATEGORY).stream()
-                        .filter(r -> r.cell().model().equals(model) && r.cell().task().equals("segmentation")
-                                && r.cell().rule().equals(rule)).toList();
+                        .filter(r -> r.cell().model().equals(model)
+                                && r.cell().task().equals("segmentation")
+                                && r.cell().rule().equals(rule))
+                        .toList();
                 if (rows.isEmpty()) continue;
                 String label = rows.getFirst().cell().ruleLabel();
                 String name = "categories-" + model + "-" + rule;
-                chart(dir, name, Charts.bars(model + " · segmentation · " + label + ": per concept category", null, rows,
-                        List.of("f1", "precision", "recall"), r -> r.row().category(), r -> r.cell().token(),
-                        "token type"), 900, 860);
-                figures.add(new Figure(name, "categories", model + " · " + label + ": F1, precision and recall per category",
+                chart(
+                        dir,
+                        name,
+                        Charts.bars(
+                                model + " · segmentation · " + label + ": per concept category",
+                                null,
+                                rows,
+                                List.of("f1", "precision", "recall"),
+                                r -> r.row().category(),
+                                r -> r.cell().token(),
+                                "token type"),
+                        900,
+                        860);
+                figures.add(new Figure(
+                        name,
+                        "categories",
+                        model + " · " + label + ": F1, precision and recall per category",
                         "Segmentation, mean over the concepts of each category (cf. the study's Fig. 10, 11, 13)."));
             }
         }
@@ -66,14 +94,31 @@ final class Figures {
                 for (String task : results.tasks()) {
                     Map<String, List<ResultRow>> byToken = new LinkedHashMap<>();
                     for (String token : results.tokens()) {
-                        byToken.put(token, results.rows().stream().filter(r -> r.row().level() == Level.ALL
-                                && r.cell().model().equals(model) && r.cell().task().equals(task)
-                                && r.cell().rule().equals("cosine") && r.cell().token().equals(token)).toList());
+                        byToken.put(
+                                token,
+                                results.rows().stream()
+                                        .filter(r -> r.row().level() == Level.ALL
+                                                && r.cell().model().equals(model)
+                                                && r.cell().task().equals(task)
+                                                && r.cell().rule().equals("cosine")
+                                                && r.cell().token().equals(token))
+                                        .toList());
                     }
                     String name = "k-sweep-" + model + "-" + task;
-                    chart(dir, name, Charts.sweep(model + " · " + task + ": cosine accuracy against k", "bands: ±std over trials",
-                            byToken, "accuracy"), 900, 560);
-                    figures.add(new Figure(name, "k", model + " · " + task + ": accuracy of the cosine rule against k",
+                    chart(
+                            dir,
+                            name,
+                            Charts.sweep(
+                                    model + " · " + task + ": cosine accuracy against k",
+                                    "bands: ±std over trials",
+                                    byToken,
+                                    "accuracy"),
+                            900,
+                            560);
+                    figures.add(new Figure(
+                            name,
+                            "k",
+                            model + " · " + task + ": accuracy of the cosine rule against k",
                             "Mean over concepts, shaded ±std over the support draws (cf. the study's Fig. 8, 14)."));
                 }
             }
@@ -82,7 +127,10 @@ final class Figures {
             Panels p = new Panels(panel, results.folder());
             String name = "qualitative-" + panel.kind().key();
             write(dir, name, p.width(), p.height(), p::paint);
-            figures.add(new Figure(name, "qualitative", Panels.title(panel) + ": predicted masks",
+            figures.add(new Figure(
+                    name,
+                    "qualitative",
+                    Panels.title(panel) + ": predicted masks",
                     "Green: ground truth, orange: predicted patches, for each model × rule at its best token type "
                             + "(cf. the study's Fig. 15, 16)."));
         }
@@ -94,7 +142,8 @@ final class Figures {
     }
 
     /** Paints the figure twice: into a PNG (antialiased) and into an SVG, each written atomically. */
-    private static void write(Path dir, String name, int width, int height, Consumer<Graphics2D> painter) throws IOException {
+    private static void write(Path dir, String name, int width, int height, Consumer<Graphics2D> painter)
+            throws IOException {
         BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = image.createGraphics();
         g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);

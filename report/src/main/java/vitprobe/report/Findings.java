@@ -1,16 +1,15 @@
 package vitprobe.report;
 
+import static vitprobe.report.ResultsFile.format;
+import static vitprobe.report.ResultsFile.signed;
+
+import java.util.ArrayList;
+import java.util.List;
 import vitprobe.results.CellKey;
 import vitprobe.results.Finding;
 import vitprobe.results.LayerNormComparison;
 import vitprobe.results.Level;
 import vitprobe.results.ModelDescription;
-
-import java.util.ArrayList;
-import java.util.List;
-
-import static vitprobe.report.ResultsFile.format;
-import static vitprobe.report.ResultsFile.signed;
 
 /**
  * The study's TLDRs as sentences, written from results.json's findings and LayerNorm comparison: which token
@@ -44,14 +43,21 @@ final class Findings {
                 List<Finding.Choice> perRule = f.perRule();
                 if (perRule.size() > 1) {
                     s.append(" Best token type per rule: ");
-                    s.append(String.join(", ", perRule.stream()
-                            .map(c -> rule(c) + " → `" + c.token() + "` (" + format(c.value()) + ")").toList()));
+                    s.append(String.join(
+                            ", ",
+                            perRule.stream()
+                                    .map(c -> rule(c) + " → `" + c.token() + "` (" + format(c.value()) + ")")
+                                    .toList()));
                     s.append('.');
                 }
                 if (f.ruleWins() != null) {
                     Finding.RuleWins w = f.ruleWins();
-                    s.append(" Over the ").append(w.tokens()).append(" token types the hyperplane is ahead on ")
-                            .append(w.hyperplane()).append(", the cosine rule on ").append(w.cosine());
+                    s.append(" Over the ")
+                            .append(w.tokens())
+                            .append(" token types the hyperplane is ahead on ")
+                            .append(w.hyperplane())
+                            .append(", the cosine rule on ")
+                            .append(w.cosine());
                     if (w.ties() > 0) s.append(" (tied on ").append(w.ties()).append(')');
                     s.append('.');
                 }
@@ -63,7 +69,8 @@ final class Findings {
         }
         for (LayerNormComparison e : results.results().layernorm()) {
             out.add("**LayerNorm, " + e.model() + " · " + e.task() + " · " + CellKey.ruleLabel(e.rule(), e.k())
-                    + "**: `y_norm` against `y` changes accuracy by " + signed(e.delta().accuracy()) + " and F1 by "
+                    + "**: `y_norm` against `y` changes accuracy by "
+                    + signed(e.delta().accuracy()) + " and F1 by "
                     + signed(e.delta().f1()) + ".");
         }
         return out;

@@ -1,9 +1,7 @@
 package vitprobe.report;
 
-import vitprobe.results.CellKey;
-import vitprobe.results.QualitativePanel;
+import static vitprobe.report.ResultsFile.format;
 
-import javax.imageio.ImageIO;
 import java.awt.Color;
 import java.awt.Font;
 import java.awt.FontMetrics;
@@ -14,8 +12,9 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-
-import static vitprobe.report.ResultsFile.format;
+import javax.imageio.ImageIO;
+import vitprobe.results.CellKey;
+import vitprobe.results.QualitativePanel;
 
 /**
  * The study's qualitative segmentation figure for one concept: a row per test image with the picture as the model
@@ -68,7 +67,10 @@ final class Panels {
         g.drawString(title(panel) + " · mean F1 " + format(panel.f1()), MARGIN, MARGIN + 20);
         g.setFont(SMALL);
         g.setColor(Color.DARK_GRAY);
-        g.drawString("the test images where the predicted masks overlap the truth best (IoU at patch resolution)", MARGIN, MARGIN + 38);
+        g.drawString(
+                "the test images where the predicted masks overlap the truth best (IoU at patch resolution)",
+                MARGIN,
+                MARGIN + 38);
         int top = MARGIN + TITLE;
         g.setFont(TEXT);
         header(g, 0, "image", "(model input)");
@@ -128,7 +130,8 @@ final class Panels {
     }
 
     /** The picture faded, with the mask's patches in colour on top. */
-    private static void overlay(Graphics2D g, BufferedImage picture, int x, int y, String mask, int grid, Color colour) {
+    private static void overlay(
+            Graphics2D g, BufferedImage picture, int x, int y, String mask, int grid, Color colour) {
         g.drawImage(picture, x, y, CELL, CELL, null);
         g.setColor(new Color(255, 255, 255, 120));
         g.fillRect(x, y, CELL, CELL);
@@ -136,7 +139,10 @@ final class Panels {
         for (int p = 0; p < mask.length(); p++) {
             if (mask.charAt(p) != '1') continue;
             int row = p / grid, col = p % grid;
-            int x0 = x + col * CELL / grid, x1 = x + (col + 1) * CELL / grid, y0 = y + row * CELL / grid, y1 = y + (row + 1) * CELL / grid;
+            int x0 = x + col * CELL / grid,
+                    x1 = x + (col + 1) * CELL / grid,
+                    y0 = y + row * CELL / grid,
+                    y1 = y + (row + 1) * CELL / grid;
             g.fillRect(x0, y0, x1 - x0, y1 - y0);
         }
         g.setColor(Color.GRAY);

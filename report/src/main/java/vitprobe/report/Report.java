@@ -1,15 +1,7 @@
 package vitprobe.report;
 
-import vitprobe.report.Figures.Figure;
-import vitprobe.io.AtomicFiles;
-import vitprobe.results.CellKey;
-import vitprobe.results.Experiment;
-import vitprobe.results.LayerNormComparison;
-import vitprobe.results.Level;
-import vitprobe.results.ModelDescription;
-import vitprobe.results.ResultRow;
-import vitprobe.results.Scores;
-import vitprobe.results.SkippedConcepts;
+import static vitprobe.report.ResultsFile.format;
+import static vitprobe.report.ResultsFile.signed;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -21,9 +13,16 @@ import java.util.List;
 import java.util.Objects;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
-import static vitprobe.report.ResultsFile.format;
-import static vitprobe.report.ResultsFile.signed;
+import vitprobe.io.AtomicFiles;
+import vitprobe.report.Figures.Figure;
+import vitprobe.results.CellKey;
+import vitprobe.results.Experiment;
+import vitprobe.results.LayerNormComparison;
+import vitprobe.results.Level;
+import vitprobe.results.ModelDescription;
+import vitprobe.results.ResultRow;
+import vitprobe.results.Scores;
+import vitprobe.results.SkippedConcepts;
 
 /**
  * Turns an experiment folder's results.json into {@code figures/} (PNG and SVG), one self-contained
@@ -46,10 +45,17 @@ public final class Report {
     private record Section(String id, String title, String intro) {}
 
     private static final List<Section> FIGURE_SECTIONS = List.of(
-            new Section("tokens", "Metrics per token type", "Accuracy, precision, recall and F1 of each token type and rule, per model and task."),
-            new Section("categories", "Segmentation per concept category", "F1, precision and recall per Broden category."),
+            new Section(
+                    "tokens",
+                    "Metrics per token type",
+                    "Accuracy, precision, recall and F1 of each token type and rule, per model and task."),
+            new Section(
+                    "categories", "Segmentation per concept category", "F1, precision and recall per Broden category."),
             new Section("k", "Accuracy against k", "How the cosine rule improves with more support images."),
-            new Section("qualitative", "Qualitative segmentation", "Predicted masks for the best- and worst-F1 concepts on the test images where they overlap the truth best."));
+            new Section(
+                    "qualitative",
+                    "Qualitative segmentation",
+                    "Predicted masks for the best- and worst-F1 concepts on the test images where they overlap the truth best."));
 
     public static Written write(Path folder) throws IOException {
         ResultsFile results = ResultsFile.read(folder);
@@ -71,7 +77,11 @@ public final class Report {
     private static Table setup(ResultsFile results) {
         List<List<String>> rows = new ArrayList<>();
         for (ModelDescription m : results.results().models()) {
-            rows.add(List.of(m.name(), m.reference(), m.architecture(), String.valueOf(m.block()),
+            rows.add(List.of(
+                    m.name(),
+                    m.reference(),
+                    m.architecture(),
+                    String.valueOf(m.block()),
                     m.randomWeights() ? "RANDOM" : "checkpoint"));
         }
         return new Table(List.of("model", "reference", "architecture", "block index", "weights"), rows);
@@ -79,8 +89,11 @@ public final class Report {
 
     private static Table tasks(ResultsFile results) {
         List<List<String>> rows = new ArrayList<>();
-        results.results().experiment().tasks().forEach((task, s) -> rows.add(List.of(task, s.dataset(), s.train(),
-                s.test(), Objects.toString(s.patchesPerImage(), ""))));
+        results.results()
+                .experiment()
+                .tasks()
+                .forEach((task, s) -> rows.add(
+                        List.of(task, s.dataset(), s.train(), s.test(), Objects.toString(s.patchesPerImage(), ""))));
         return new Table(List.of("task", "dataset", "train split", "test split", "patches per image"), rows);
     }
 
@@ -89,7 +102,9 @@ public final class Report {
         return "token types " + String.join(", ", results.tokens()) + "; rules " + String.join(", ", results.rules())
                 + "; k " + e.ks() + "; trials " + e.trials() + "; seed " + e.seed() + "; hyperplane solver "
                 + e.solver() + "; " + e.precision() + " compute; features stored as " + e.dtype() + "."
-                + (results.reportK() == null ? "" : " Bars, tables and findings use the cosine rule at k=" + results.reportK() + ".");
+                + (results.reportK() == null
+                        ? ""
+                        : " Bars, tables and findings use the cosine rule at k=" + results.reportK() + ".");
     }
 
     private static String metricCell(ResultRow r, String metric) {
@@ -107,8 +122,13 @@ public final class Report {
         List<List<String>> out = new ArrayList<>();
         for (ResultRow r : rows) {
             CellKey c = r.cell();
-            List<String> cells = new ArrayList<>(List.of(c.model(), c.task(), c.token(), c.rule(),
-                    Objects.toString(c.k(), ""), String.valueOf(r.row().concepts())));
+            List<String> cells = new ArrayList<>(List.of(
+                    c.model(),
+                    c.task(),
+                    c.token(),
+                    c.rule(),
+                    Objects.toString(c.k(), ""),
+                    String.valueOf(r.row().concepts())));
             cells.addAll(metricCells(r));
             out.add(cells);
         }
@@ -121,8 +141,13 @@ public final class Report {
         List<List<String>> out = new ArrayList<>();
         for (ResultRow r : results.headline(Level.CATEGORY)) {
             CellKey c = r.cell();
-            List<String> cells = new ArrayList<>(List.of(c.model(), c.task(), r.row().category(), c.token(),
-                    c.ruleLabel(), String.valueOf(r.row().concepts())));
+            List<String> cells = new ArrayList<>(List.of(
+                    c.model(),
+                    c.task(),
+                    r.row().category(),
+                    c.token(),
+                    c.ruleLabel(),
+                    String.valueOf(r.row().concepts())));
             cells.addAll(metricCells(r));
             out.add(cells);
         }
@@ -138,14 +163,21 @@ public final class Report {
             for (ResultRow r : results.headline(Level.CONCEPT)) {
                 if (!r.cell().equals(best.cell())) continue;
                 CellKey c = r.cell();
-                List<String> cells = new ArrayList<>(List.of(c.model(), c.task(), c.ruleLabel(), c.token(),
-                        r.row().concept(), Objects.toString(r.row().category(), ""),
-                        String.valueOf(r.row().positives()), String.valueOf(r.row().negatives())));
+                List<String> cells = new ArrayList<>(List.of(
+                        c.model(),
+                        c.task(),
+                        c.ruleLabel(),
+                        c.token(),
+                        r.row().concept(),
+                        Objects.toString(r.row().category(), ""),
+                        String.valueOf(r.row().positives()),
+                        String.valueOf(r.row().negatives())));
                 cells.addAll(metricCells(r));
                 out.add(cells);
             }
         }
-        List<String> headers = new ArrayList<>(List.of("model", "task", "rule", "token", "concept", "category", "test positives", "test negatives"));
+        List<String> headers = new ArrayList<>(
+                List.of("model", "task", "rule", "token", "concept", "category", "test positives", "test negatives"));
         headers.addAll(METRIC_HEADERS);
         return new Table(headers, out);
     }
@@ -157,9 +189,12 @@ public final class Report {
             for (String task : results.tasks()) {
                 String metric = task.equals("classification") ? "accuracy" : "f1";
                 for (String rule : results.rules()) {
-                    results.headline(Level.ALL).stream().filter(r -> r.cell().model().equals(model)
-                                    && r.cell().task().equals(task) && r.cell().rule().equals(rule))
-                            .max(Comparator.comparingDouble(r -> r.metric(metric))).ifPresent(best::add);
+                    results.headline(Level.ALL).stream()
+                            .filter(r -> r.cell().model().equals(model)
+                                    && r.cell().task().equals(task)
+                                    && r.cell().rule().equals(rule))
+                            .max(Comparator.comparingDouble(r -> r.metric(metric)))
+                            .ifPresent(best::add);
                 }
             }
         }
@@ -171,8 +206,14 @@ public final class Report {
         for (LayerNormComparison e : results.results().layernorm()) {
             for (int i = 0; i < Scores.METRICS.size(); i++) {
                 String m = Scores.METRICS.get(i);
-                out.add(List.of(e.model(), e.task(), CellKey.ruleLabel(e.rule(), e.k()), METRIC_HEADERS.get(i),
-                        format(e.y().get(m)), format(e.yNorm().get(m)), signed(e.delta().get(m))));
+                out.add(List.of(
+                        e.model(),
+                        e.task(),
+                        CellKey.ruleLabel(e.rule(), e.k()),
+                        METRIC_HEADERS.get(i),
+                        format(e.y().get(m)),
+                        format(e.yNorm().get(m)),
+                        signed(e.delta().get(m))));
             }
         }
         return new Table(List.of("model", "task", "rule", "metric", "y", "y_norm", "y_norm − y"), out);
@@ -203,8 +244,14 @@ public final class Report {
         md.append("## Results over all concepts\n\n");
         markdownTable(md, overall(results.headline(Level.ALL)));
         md.append("## Figures\n\n");
-        for (Figure f : figures) md.append("- [").append(f.title()).append("](figures/").append(f.name()).append(".png)\n");
-        md.append("\nEvery table, sortable, with the figures embedded: [report.html](report.html); every row: [results.csv](results.csv).\n");
+        for (Figure f : figures)
+            md.append("- [")
+                    .append(f.title())
+                    .append("](figures/")
+                    .append(f.name())
+                    .append(".png)\n");
+        md.append(
+                "\nEvery table, sortable, with the figures embedded: [report.html](report.html); every row: [results.csv](results.csv).\n");
         return md.toString();
     }
 
@@ -212,7 +259,11 @@ public final class Report {
         if (t.rows().isEmpty()) return;
         md.append("| ").append(String.join(" | ", t.headers())).append(" |\n|");
         md.append(" --- |".repeat(t.headers().size())).append('\n');
-        for (List<String> row : t.rows()) md.append("| ").append(String.join(" | ", row.stream().map(c -> c.replace("|", "\\|")).toList())).append(" |\n");
+        for (List<String> row : t.rows())
+            md.append("| ")
+                    .append(String.join(
+                            " | ", row.stream().map(c -> c.replace("|", "\\|")).toList()))
+                    .append(" |\n");
         md.append('\n');
     }
 
@@ -249,43 +300,76 @@ public final class Report {
             """;
 
     private static String html(ResultsFile results, List<Figure> figures, Path figuresDir) throws IOException {
-        StringBuilder h = new StringBuilder("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>vitprobe report</title>\n<style>")
-                .append(STYLE).append("</style></head>\n<body>\n<h1>vitprobe report</h1>\n");
-        h.append("<p>Concept templates probing the token types of self-supervised ViTs, after <em>Which Direction to Choose? An Analysis on ")
+        StringBuilder h = new StringBuilder(
+                        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>vitprobe report</title>\n<style>")
+                .append(STYLE)
+                .append("</style></head>\n<body>\n<h1>vitprobe report</h1>\n");
+        h.append(
+                        "<p>Concept templates probing the token types of self-supervised ViTs, after <em>Which Direction to Choose? An Analysis on ")
                 .append("the Representation Power of Self-Supervised ViTs in Downstream Tasks</em>.</p>\n");
-        for (String w : Findings.warnings(results)) h.append("<div class=\"warning\">").append(inline(w)).append("</div>\n");
+        for (String w : Findings.warnings(results))
+            h.append("<div class=\"warning\">").append(inline(w)).append("</div>\n");
         h.append("<h2 id=\"findings\">Findings</h2>\n<ul>\n");
-        for (String s : Findings.sentences(results)) h.append("<li>").append(inline(s)).append("</li>\n");
-        h.append("</ul>\n<h2 id=\"setup\">Setup</h2>\n<p>").append(escape(settings(results))).append("</p>\n");
+        for (String s : Findings.sentences(results))
+            h.append("<li>").append(inline(s)).append("</li>\n");
+        h.append("</ul>\n<h2 id=\"setup\">Setup</h2>\n<p>")
+                .append(escape(settings(results)))
+                .append("</p>\n");
         htmlTable(h, setup(results), false);
         htmlTable(h, tasks(results), false);
         Table skipped = skipped(results);
         if (!skipped.rows().isEmpty()) htmlTable(h, skipped, false);
         for (Section s : FIGURE_SECTIONS) {
-            List<Figure> in = figures.stream().filter(f -> f.section().equals(s.id())).toList();
+            List<Figure> in =
+                    figures.stream().filter(f -> f.section().equals(s.id())).toList();
             if (in.isEmpty()) continue;
-            h.append("<h2 id=\"").append(s.id()).append("\">").append(escape(s.title())).append("</h2>\n<p>").append(escape(s.intro())).append("</p>\n");
+            h.append("<h2 id=\"")
+                    .append(s.id())
+                    .append("\">")
+                    .append(escape(s.title()))
+                    .append("</h2>\n<p>")
+                    .append(escape(s.intro()))
+                    .append("</p>\n");
             for (Figure f : in) {
-                String png = Base64.getEncoder().encodeToString(Files.readAllBytes(figuresDir.resolve(f.name() + ".png")));
-                h.append("<figure id=\"fig-").append(f.name()).append("\"><img alt=\"").append(escape(f.title())).append("\" src=\"data:image/png;base64,")
-                        .append(png).append("\">\n<figcaption><strong>").append(escape(f.title())).append(".</strong> ").append(escape(f.caption()))
-                        .append(" <a href=\"figures/").append(f.name()).append(".svg\">SVG</a></figcaption></figure>\n");
+                String png =
+                        Base64.getEncoder().encodeToString(Files.readAllBytes(figuresDir.resolve(f.name() + ".png")));
+                h.append("<figure id=\"fig-")
+                        .append(f.name())
+                        .append("\"><img alt=\"")
+                        .append(escape(f.title()))
+                        .append("\" src=\"data:image/png;base64,")
+                        .append(png)
+                        .append("\">\n<figcaption><strong>")
+                        .append(escape(f.title()))
+                        .append(".</strong> ")
+                        .append(escape(f.caption()))
+                        .append(" <a href=\"figures/")
+                        .append(f.name())
+                        .append(".svg\">SVG</a></figcaption></figure>\n");
             }
         }
         if (!results.results().layernorm().isEmpty()) {
-            h.append("<h2 id=\"layernorm\">LayerNorm: y against y_norm</h2>\n<p>The block output before and after the model's final ")
+            h.append(
+                            "<h2 id=\"layernorm\">LayerNorm: y against y_norm</h2>\n<p>The block output before and after the model's final ")
                     .append("LayerNorm, over all concepts (cf. the study's Table 1).</p>\n");
             htmlTable(h, layerNorm(results), true);
         }
-        h.append("<h2 id=\"results\">Results over all concepts</h2>\n<p>Every k of the cosine rule; ± is the standard deviation over trials. ")
+        h.append(
+                        "<h2 id=\"results\">Results over all concepts</h2>\n<p>Every k of the cosine rule; ± is the standard deviation over trials. ")
                 .append("Click a column to sort.</p>\n");
-        htmlTable(h, overall(results.rows().stream().filter(r -> r.row().level() == Level.ALL).toList()), true);
+        htmlTable(
+                h,
+                overall(results.rows().stream()
+                        .filter(r -> r.row().level() == Level.ALL)
+                        .toList()),
+                true);
         Table categories = categories(results);
         if (!categories.rows().isEmpty()) {
             h.append("<h2 id=\"per-category\">Results per category</h2>\n");
             htmlTable(h, categories, true);
         }
-        h.append("<h2 id=\"per-concept\">Results per concept</h2>\n<p>For each model, task and rule at its best token type; ")
+        h.append(
+                        "<h2 id=\"per-concept\">Results per concept</h2>\n<p>For each model, task and rule at its best token type; ")
                 .append("results.csv has every token type.</p>\n<details><summary>Show the table</summary>\n");
         htmlTable(h, concepts(results), true);
         h.append("</details>\n<script>").append(SORT_SCRIPT).append("</script>\n</body></html>\n");
@@ -296,11 +380,15 @@ public final class Report {
 
     private static void htmlTable(StringBuilder h, Table t, boolean sortable) {
         h.append(sortable ? "<table class=\"sortable\">" : "<table>").append("<thead><tr>");
-        for (String header : t.headers()) h.append("<th>").append(escape(header)).append("</th>");
+        for (String header : t.headers())
+            h.append("<th>").append(escape(header)).append("</th>");
         h.append("</tr></thead>\n<tbody>\n");
         for (List<String> row : t.rows()) {
             h.append("<tr>");
-            for (String cell : row) h.append(NUMERIC.matcher(cell).matches() ? "<td class=\"num\">" : "<td>").append(escape(cell)).append("</td>");
+            for (String cell : row)
+                h.append(NUMERIC.matcher(cell).matches() ? "<td class=\"num\">" : "<td>")
+                        .append(escape(cell))
+                        .append("</td>");
             h.append("</tr>\n");
         }
         h.append("</tbody></table>\n");

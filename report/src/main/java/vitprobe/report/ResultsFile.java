@@ -1,16 +1,15 @@
 package vitprobe.report;
 
-import vitprobe.results.Level;
-import vitprobe.results.ModelDescription;
-import vitprobe.results.ResultRow;
-import vitprobe.results.ResultsDocument;
-import vitprobe.results.ResultsJson;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import vitprobe.results.Level;
+import vitprobe.results.ModelDescription;
+import vitprobe.results.ResultRow;
+import vitprobe.results.ResultsDocument;
+import vitprobe.results.ResultsJson;
 
 /**
  * An experiment folder's results.json as the report reads it. The report shows nothing that is not in this file:
@@ -19,7 +18,8 @@ import java.util.Locale;
 record ResultsFile(Path folder, ResultsDocument results) {
     static ResultsFile read(Path folder) throws IOException {
         Path file = folder.resolve("results.json");
-        if (!Files.isRegularFile(file)) throw new IllegalArgumentException(folder + ": no results.json (run vitprobe experiment first)");
+        if (!Files.isRegularFile(file))
+            throw new IllegalArgumentException(folder + ": no results.json (run vitprobe experiment first)");
         return new ResultsFile(folder, ResultsJson.read(file));
     }
 
@@ -50,8 +50,10 @@ record ResultsFile(Path folder, ResultsDocument results) {
 
     /** Rows of one level at the report's k (the hyperplane's rows have no k). */
     List<ResultRow> headline(Level level) {
-        return rows().stream().filter(r -> r.row().level() == level
-                && (r.cell().k() == null || r.cell().k().equals(reportK()))).toList();
+        return rows().stream()
+                .filter(r -> r.row().level() == level
+                        && (r.cell().k() == null || r.cell().k().equals(reportK())))
+                .toList();
     }
 
     /** A metric as every table and sentence prints it. */

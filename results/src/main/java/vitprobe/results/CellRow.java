@@ -13,5 +13,12 @@ import vitprobe.io.JsonRecords.Nullable;
  * @param positives the test positives of a concept row, else null
  * @param negatives the test negatives of a concept row, else null
  */
-public record CellRow(Level level, @Nullable String concept, @Nullable String category, int concepts,
-                      Integer positives, Integer negatives, @Inline Scores mean, @Inline Spread std) {}
+public record CellRow(
+        Level level,
+        @Nullable String concept,
+        @Nullable String category,
+        int concepts,
+        Integer positives,
+        Integer negatives,
+        @Inline Scores mean,
+        @Inline Spread std) {}

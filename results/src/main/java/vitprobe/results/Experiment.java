@@ -1,10 +1,9 @@
 package vitprobe.results;
 
-import vitprobe.io.JsonRecords.Name;
-import vitprobe.io.JsonRecords.OmitNull;
-
 import java.util.List;
 import java.util.Map;
+import vitprobe.io.JsonRecords.Name;
+import vitprobe.io.JsonRecords.OmitNull;
 
 /**
  * The settings of an experiment as run.
@@ -14,12 +13,27 @@ import java.util.Map;
  * @param tasks  per task ("classification", "segmentation"), its data
  * @param block  the block as configured (negative counts from the end)
  */
-public record Experiment(String config, Map<String, String> models, List<String> tokens, List<String> rules,
-                         Map<String, TaskSetup> tasks, @Name("k") List<Integer> ks, int trials, int block, long seed,
-                         String dtype, String precision, String solver, boolean center) {
+public record Experiment(
+        String config,
+        Map<String, String> models,
+        List<String> tokens,
+        List<String> rules,
+        Map<String, TaskSetup> tasks,
+        @Name("k") List<Integer> ks,
+        int trials,
+        int block,
+        long seed,
+        String dtype,
+        String precision,
+        String solver,
+        boolean center) {
     /**
      * @param dataset         the data set's folder
      * @param patchesPerImage segmentation only: the patches stored per image
      */
-    public record TaskSetup(String dataset, String train, String test, @OmitNull Integer patchesPerImage) {}
+    public record TaskSetup(
+            String dataset,
+            String train,
+            String test,
+            @OmitNull Integer patchesPerImage) {}
 }

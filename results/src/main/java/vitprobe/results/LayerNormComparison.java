@@ -6,5 +6,5 @@ package vitprobe.results;
  *
  * @param delta y_norm minus y
  */
-public record LayerNormComparison(String model, String task, String rule, Integer k, Scores y, Scores yNorm,
-                                  Scores delta) {}
+public record LayerNormComparison(
+        String model, String task, String rule, Integer k, Scores y, Scores yNorm, Scores delta) {}

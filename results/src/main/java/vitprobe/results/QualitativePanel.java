@@ -13,7 +13,8 @@ import java.util.Locale;
 public record QualitativePanel(Kind kind, String concept, double f1, List<Column> columns, List<Image> images) {
     /** The concept with the best or the worst mean F1. */
     public enum Kind {
-        BEST, WORST;
+        BEST,
+        WORST;
 
         public String key() {
             return name().toLowerCase(Locale.ROOT);

@@ -1,13 +1,12 @@
 package vitprobe.results;
 
-import vitprobe.io.AtomicFiles;
-import vitprobe.io.Json;
-import vitprobe.io.JsonRecords;
-
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import vitprobe.io.AtomicFiles;
+import vitprobe.io.Json;
+import vitprobe.io.JsonRecords;
 
 /**
  * results.csv: the rows of results.json, one line each, with the same columns in the same order and the same

@@ -11,9 +11,15 @@ import java.util.List;
  * @param qualitative the segmentation panels, when there is a segmentation task
  * @param rows        per cell (model, task, token type, rule, k): per concept, per category and over all concepts
  */
-public record ResultsDocument(String format, Experiment experiment, List<ModelDescription> models, Integer reportK,
-                              List<SkippedConcepts> skippedConcepts, List<Finding> findings,
-                              List<LayerNormComparison> layernorm, List<QualitativePanel> qualitative,
-                              List<ResultRow> rows) {
+public record ResultsDocument(
+        String format,
+        Experiment experiment,
+        List<ModelDescription> models,
+        Integer reportK,
+        List<SkippedConcepts> skippedConcepts,
+        List<Finding> findings,
+        List<LayerNormComparison> layernorm,
+        List<QualitativePanel> qualitative,
+        List<ResultRow> rows) {
     public static final String FORMAT = "vitprobe-results/1";
 }

@@ -1,13 +1,12 @@
 package vitprobe.results;
 
-import vitprobe.io.AtomicFiles;
-import vitprobe.io.Json;
-import vitprobe.io.JsonRecords;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import vitprobe.io.AtomicFiles;
+import vitprobe.io.Json;
+import vitprobe.io.JsonRecords;
 
 /** Reads and writes results.json: indented JSON of a {@link ResultsDocument}, written atomically. */
 public final class ResultsJson {
@@ -24,8 +23,8 @@ public final class ResultsJson {
             Object json = Json.parse(text);
             Object format = json instanceof Map<?, ?> m ? m.get("format") : null;
             if (!ResultsDocument.FORMAT.equals(format)) {
-                throw new IllegalArgumentException("not a vitprobe results file (format " + format + ", expected "
-                        + ResultsDocument.FORMAT + ")");
+                throw new IllegalArgumentException(
+                        "not a vitprobe results file (format " + format + ", expected " + ResultsDocument.FORMAT + ")");
             }
             return JsonRecords.fromTree(json, ResultsDocument.class);
         } catch (IllegalArgumentException e) {

@@ -1,17 +1,16 @@
 package vitprobe.results;
 
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class ResultsJsonTest {
     @TempDir
@@ -21,29 +20,79 @@ class ResultsJsonTest {
     private static final CellKey COSINE = new CellKey("tiny", "segmentation", "y", "cosine", 5);
 
     static final List<ResultRow> ROWS = List.of(
-            new ResultRow(HYPERPLANE, new CellRow(Level.CONCEPT, "sky, blue", "scene", 1, 4, 4,
-                    new Scores(1.0, 0.5, 0.25, 1.0 / 3), Spread.NONE)),
-            new ResultRow(COSINE, new CellRow(Level.ALL, null, null, 2, null, null,
-                    new Scores(0.75, 1e-7, 0, 0.5), Spread.of(new Scores(0.125, 0, 0.5, 0.0625)))));
+            new ResultRow(
+                    HYPERPLANE,
+                    new CellRow(
+                            Level.CONCEPT,
+                            "sky, blue",
+                            "scene",
+                            1,
+                            4,
+                            4,
+                            new Scores(1.0, 0.5, 0.25, 1.0 / 3),
+                            Spread.NONE)),
+            new ResultRow(
+                    COSINE,
+                    new CellRow(
+                            Level.ALL,
+                            null,
+                            null,
+                            2,
+                            null,
+                            null,
+                            new Scores(0.75, 1e-7, 0, 0.5),
+                            Spread.of(new Scores(0.125, 0, 0.5, 0.0625)))));
 
     static ResultsDocument document() {
         var segmentation = new Experiment.TaskSetup("/data/broden", "train", "val", 16);
-        Experiment experiment = new Experiment("/data/grid.json", Map.of("tiny", "random:tiny"), List.of("y"),
-                List.of("hyperplane", "cosine"), Map.of("segmentation", segmentation), List.of(5), 3, -1, 0, "f16",
-                "fp32", "mined", false);
+        Experiment experiment = new Experiment(
+                "/data/grid.json",
+                Map.of("tiny", "random:tiny"),
+                List.of("y"),
+                List.of("hyperplane", "cosine"),
+                Map.of("segmentation", segmentation),
+                List.of(5),
+                3,
+                -1,
+                0,
+                "f16",
+                "fp32",
+                "mined",
+                false);
         Finding.Choice best = new Finding.Choice("y", "cosine", 5, 0.5);
-        Finding finding = new Finding("tiny", "segmentation", "f1", Level.ALL, null, best, best, List.of(best),
+        Finding finding = new Finding(
+                "tiny",
+                "segmentation",
+                "f1",
+                Level.ALL,
+                null,
+                best,
+                best,
+                List.of(best),
                 new Finding.RuleWins(0, 1, 0, 1));
-        QualitativePanel panel = new QualitativePanel(QualitativePanel.Kind.WORST, "sky", 0.5,
+        QualitativePanel panel = new QualitativePanel(
+                QualitativePanel.Kind.WORST,
+                "sky",
+                0.5,
                 List.of(new QualitativePanel.Column("tiny", "cosine", "y", 5, 0.5)),
-                List.of(new QualitativePanel.Image("synth/a.jpg", "qualitative/test-0.png", 2, "0110", 0.5,
+                List.of(new QualitativePanel.Image(
+                        "synth/a.jpg",
+                        "qualitative/test-0.png",
+                        2,
+                        "0110",
+                        0.5,
                         List.of(new QualitativePanel.Prediction("tiny", "cosine", 2, "0100", 0.5)))));
         Scores y = new Scores(0.5, 0.5, 0.5, 0.5), yNorm = new Scores(0.75, 0.5, 0.25, 0.5);
-        return new ResultsDocument(ResultsDocument.FORMAT, experiment,
-                List.of(new ModelDescription("tiny", "random:tiny", true, "format timm", 1)), 5,
-                List.of(new SkippedConcepts("tiny", "segmentation", List.of("striped"))), List.of(finding),
+        return new ResultsDocument(
+                ResultsDocument.FORMAT,
+                experiment,
+                List.of(new ModelDescription("tiny", "random:tiny", true, "format timm", 1)),
+                5,
+                List.of(new SkippedConcepts("tiny", "segmentation", List.of("striped"))),
+                List.of(finding),
                 List.of(new LayerNormComparison("tiny", "segmentation", "cosine", 5, y, yNorm, yNorm.minus(y))),
-                List.of(panel), ROWS);
+                List.of(panel),
+                ROWS);
     }
 
     @Test
@@ -70,7 +119,8 @@ class ResultsJsonTest {
 
         Files.writeString(file, "{\"format\": \"vitprobe-results/0\"}");
         e = assertThrows(IllegalArgumentException.class, () -> ResultsJson.read(file));
-        assertEquals(file + ": not a vitprobe results file (format vitprobe-results/0, expected vitprobe-results/1)",
+        assertEquals(
+                file + ": not a vitprobe results file (format vitprobe-results/0, expected vitprobe-results/1)",
                 e.getMessage());
 
         Files.writeString(file, "{\"format\": \"vitprobe-results/1\",");

@@ -24,7 +24,8 @@ public final class SharedFixtures {
         Path path = root.resolve(relative);
         if (!Files.exists(path)) {
             String why = "shared fixture " + path.toAbsolutePath().normalize() + " not found";
-            if ("true".equalsIgnoreCase(System.getenv("CI"))) throw new AssertionError(why + " (required when CI=true)");
+            if ("true".equalsIgnoreCase(System.getenv("CI")))
+                throw new AssertionError(why + " (required when CI=true)");
             Assumptions.abort(why);
         }
         return path;

@@ -16,7 +16,13 @@ public final class Activations {
     /** The tensor, or an error naming what was captured instead. */
     public FloatTensor get(int block, Intermediate which) {
         FloatTensor t = byBlock.getOrDefault(block, Map.of()).get(which);
-        if (t == null) throw new IllegalArgumentException(which.key() + " of block " + block + " was not captured (captured: " + byBlock.entrySet().stream().map(e -> e.getKey() + ":" + Intermediate.keys(e.getValue().keySet())).toList() + ")");
+        if (t == null)
+            throw new IllegalArgumentException(which.key() + " of block " + block + " was not captured (captured: "
+                    + byBlock.entrySet().stream()
+                            .map(e -> e.getKey() + ":"
+                                    + Intermediate.keys(e.getValue().keySet()))
+                            .toList()
+                    + ")");
         return t;
     }
 

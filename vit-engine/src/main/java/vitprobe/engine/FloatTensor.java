@@ -7,7 +7,9 @@ public record FloatTensor(float[] data, int... shape) {
     public FloatTensor {
         long n = 1;
         for (int s : shape) n *= s;
-        if (n != data.length) throw new IllegalArgumentException("shape " + Arrays.toString(shape) + " does not hold " + data.length + " values");
+        if (n != data.length)
+            throw new IllegalArgumentException(
+                    "shape " + Arrays.toString(shape) + " does not hold " + data.length + " values");
     }
 
     public long[] longShape() {

@@ -1,15 +1,14 @@
 package vitprobe.engine;
 
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
 import vitprobe.engine.image.ImageDecoder;
 import vitprobe.engine.image.ImageTransform;
 import vitprobe.engine.image.PillowResample;
 import vitprobe.engine.image.RgbImage;
 import vitprobe.kernels.cpu.Parallel;
 import vitprobe.weights.ViTConfig;
-
-import java.nio.file.Path;
-import java.util.List;
-import java.util.Locale;
 
 /** Turns image files into the model's input tensor, decoding and preprocessing them in parallel. */
 public final class ImageInputs {
@@ -21,7 +20,8 @@ public final class ImageInputs {
      */
     public static ImageTransform transformFor(ViTConfig c) {
         int resize = (int) Math.round(c.imageSize() / 0.875);
-        PillowResample.Filter filter = PillowResample.Filter.valueOf(c.interpolation().toUpperCase(Locale.ROOT));
+        PillowResample.Filter filter =
+                PillowResample.Filter.valueOf(c.interpolation().toUpperCase(Locale.ROOT));
         return new ImageTransform(resize, c.imageSize(), filter, c.mean(), c.std());
     }
 

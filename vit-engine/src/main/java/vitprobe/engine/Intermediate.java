@@ -1,19 +1,20 @@
 package vitprobe.engine;
 
-import vitprobe.weights.ViTConfig;
-
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import vitprobe.weights.ViTConfig;
 
 /** The tensors of a transformer block that can be captured, named as on the command line. */
 public enum Intermediate {
     /** LayerNorm 1 output: the attention branch's input. */
     NORM1,
     /** Queries, keys and values: heads concatenated head-major, [B, N, D]. */
-    Q, K, V,
+    Q,
+    K,
+    V,
     /** Softmax attention probabilities, [B, heads, N, N]: large, so only on request. */
     ATTN,
     /** Attention output before the projection. */
@@ -52,7 +53,8 @@ public enum Intermediate {
 
     public static Intermediate byKey(String id) {
         for (Intermediate i : values()) if (i.key().equals(id.trim().toLowerCase(Locale.ROOT))) return i;
-        throw new IllegalArgumentException("unknown intermediate '" + id.trim() + "' (known: " + String.join(", ", keys(EnumSet.allOf(Intermediate.class))) + ")");
+        throw new IllegalArgumentException("unknown intermediate '" + id.trim() + "' (known: "
+                + String.join(", ", keys(EnumSet.allOf(Intermediate.class))) + ")");
     }
 
     /** Parses a comma-separated list; "all" means every intermediate, "paper" the six paper token types. */

@@ -1,15 +1,14 @@
 package vitprobe.engine;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
 import vitprobe.kernels.Activation;
 import vitprobe.kernels.Backend;
 import vitprobe.kernels.LinearWeights;
 import vitprobe.kernels.Matrix;
 import vitprobe.weights.ViTConfig;
 import vitprobe.weights.ViTWeights;
-
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Set;
 
 /**
  * A ViT encoder (timm's VisionTransformer without a head) running on a {@link Backend}:
@@ -18,8 +17,15 @@ import java.util.Set;
  * [CLS, patches row-major]. Not thread-safe: one forward at a time.
  */
 public final class VisionTransformer implements AutoCloseable {
-    private record Block(Matrix norm1Weight, Matrix norm1Bias, LinearWeights qkv, LinearWeights proj,
-                         Matrix norm2Weight, Matrix norm2Bias, LinearWeights fc1, LinearWeights fc2) {}
+    private record Block(
+            Matrix norm1Weight,
+            Matrix norm1Bias,
+            LinearWeights qkv,
+            LinearWeights proj,
+            Matrix norm2Weight,
+            Matrix norm2Bias,
+            LinearWeights fc1,
+            LinearWeights fc2) {}
 
     private final ViTConfig config;
     private final Backend backend;
@@ -39,10 +45,15 @@ public final class VisionTransformer implements AutoCloseable {
         normWeight = backend.upload(w.normWeight(), 1, d);
         normBias = backend.upload(w.normBias(), 1, d);
         for (ViTWeights.Block b : w.blocks()) {
-            blocks.add(new Block(backend.upload(b.norm1Weight(), 1, d), backend.upload(b.norm1Bias(), 1, d),
-                    backend.linear(b.qkvWeight(), b.qkvBias()), backend.linear(b.projWeight(), b.projBias()),
-                    backend.upload(b.norm2Weight(), 1, d), backend.upload(b.norm2Bias(), 1, d),
-                    backend.linear(b.fc1Weight(), b.fc1Bias()), backend.linear(b.fc2Weight(), b.fc2Bias())));
+            blocks.add(new Block(
+                    backend.upload(b.norm1Weight(), 1, d),
+                    backend.upload(b.norm1Bias(), 1, d),
+                    backend.linear(b.qkvWeight(), b.qkvBias()),
+                    backend.linear(b.projWeight(), b.projBias()),
+                    backend.upload(b.norm2Weight(), 1, d),
+                    backend.upload(b.norm2Bias(), 1, d),
+                    backend.linear(b.fc1Weight(), b.fc1Bias()),
+                    backend.linear(b.fc2Weight(), b.fc2Bias())));
         }
     }
 
@@ -62,15 +73,16 @@ public final class VisionTransformer implements AutoCloseable {
     public Activations forward(FloatTensor images, Capture capture) {
         int batch = checkImages(images);
         if (capture.lastBlock() >= config.depth()) {
-            throw new IllegalArgumentException("block " + capture.lastBlock() + " requested but the model has " + config.depth() + " blocks (0.." + (config.depth() - 1) + ")");
+            throw new IllegalArgumentException("block " + capture.lastBlock() + " requested but the model has "
+                    + config.depth() + " blocks (0.." + (config.depth() - 1) + ")");
         }
         int n = config.tokens(), d = config.dim(), rows = batch * n;
         int patchWidth = config.channels() * config.patchSize() * config.patchSize();
         Activations out = new Activations();
         try (Matrix pixels = backend.upload(images.data(), batch, images.data().length / batch);
-             Matrix patches = backend.allocate(batch * config.patches(), patchWidth);
-             Matrix patchTokens = backend.allocate(batch * config.patches(), d);
-             Workspace ws = new Workspace(rows, d, config.mlpDim())) {
+                Matrix patches = backend.allocate(batch * config.patches(), patchWidth);
+                Matrix patchTokens = backend.allocate(batch * config.patches(), d);
+                Workspace ws = new Workspace(rows, d, config.mlpDim())) {
             backend.patchify(pixels, batch, config.channels(), config.imageSize(), config.patchSize(), patches);
             backend.linear(patches, patchEmbed, patchTokens, Activation.NONE, null);
             backend.embedTokens(patchTokens, clsToken, posEmbed, batch, ws.x);
@@ -85,8 +97,8 @@ public final class VisionTransformer implements AutoCloseable {
         int[] s = images.shape();
         int size = config.imageSize();
         if (s.length != 4 || s[1] != config.channels() || s[2] != size || s[3] != size) {
-            throw new IllegalArgumentException("input has shape " + java.util.Arrays.toString(s) + ", the model expects [B, "
-                    + config.channels() + ", " + size + ", " + size + "]");
+            throw new IllegalArgumentException("input has shape " + java.util.Arrays.toString(s)
+                    + ", the model expects [B, " + config.channels() + ", " + size + ", " + size + "]");
         }
         return s[0];
     }
@@ -148,8 +160,14 @@ public final class VisionTransformer implements AutoCloseable {
      * result = residual + linear(in). Fused into the linear layer unless the branch itself is wanted; both paths
      * round identically because the fused epilogue also adds the finished branch to the residual.
      */
-    private void residualBranch(Matrix in, LinearWeights w, Matrix residual, Matrix result,
-                                Matrix branch, Keeper keep, Intermediate branchName) {
+    private void residualBranch(
+            Matrix in,
+            LinearWeights w,
+            Matrix residual,
+            Matrix result,
+            Matrix branch,
+            Keeper keep,
+            Intermediate branchName) {
         if (keep.wants(branchName)) {
             backend.linear(in, w, branch, Activation.NONE, null);
             keep.whole(branchName, branch);
@@ -190,7 +208,10 @@ public final class VisionTransformer implements AutoCloseable {
         }
 
         void attention(Matrix probs) {
-            out.put(block, Intermediate.ATTN, new FloatTensor(host(probs), batch, config.heads(), config.tokens(), config.tokens()));
+            out.put(
+                    block,
+                    Intermediate.ATTN,
+                    new FloatTensor(host(probs), batch, config.heads(), config.tokens(), config.tokens()));
         }
 
         private float[] host(Matrix m) {

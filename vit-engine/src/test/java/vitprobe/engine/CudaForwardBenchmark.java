@@ -1,14 +1,13 @@
 package vitprobe.engine;
 
-import vitprobe.kernels.cuda.CudaBackend;
-import vitprobe.kernels.cuda.Precision;
-import vitprobe.weights.ViTConfig;
-import vitprobe.weights.ViTWeights;
-
 import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.Map;
 import java.util.SplittableRandom;
+import vitprobe.kernels.cuda.CudaBackend;
+import vitprobe.kernels.cuda.Precision;
+import vitprobe.weights.ViTConfig;
+import vitprobe.weights.ViTWeights;
 
 /**
  * Times full-depth forwards (timm's forward_features: every block, final LayerNorm) of random-weight DINO ViT-S/8
@@ -36,11 +35,12 @@ public final class CudaForwardBenchmark {
             String model = p[0];
             int batch = Integer.parseInt(p[1]);
             Precision precision = Precision.byKey(p[2]);
-            ViTConfig config = switch (model) {
-                case "vits8" -> ViTConfig.vitSmall8();
-                case "vitb16" -> ViTConfig.vitBase16();
-                default -> throw new IllegalArgumentException("model " + model + " (known: vits8, vitb16)");
-            };
+            ViTConfig config =
+                    switch (model) {
+                        case "vits8" -> ViTConfig.vitSmall8();
+                        case "vitb16" -> ViTConfig.vitBase16();
+                        default -> throw new IllegalArgumentException("model " + model + " (known: vits8, vitb16)");
+                    };
             float[] pixels = new float[batch * 3 * 224 * 224];
             SplittableRandom rng = new SplittableRandom(System.nanoTime());
             for (int i = 0; i < pixels.length; i++) pixels[i] = (float) rng.nextGaussian();
@@ -48,8 +48,8 @@ public final class CudaForwardBenchmark {
             int last = config.depth() - 1;
             Capture plain = Capture.of(last, EnumSet.of(Intermediate.Y_NORM)), six = Capture.paper(last);
             try (CudaBackend gpu = CudaBackend.open(precision);
-                 ViTWeights w = ViTWeights.random(config, 42);
-                 VisionTransformer vit = new VisionTransformer(w, gpu)) {
+                    ViTWeights w = ViTWeights.random(config, 42);
+                    VisionTransformer vit = new VisionTransformer(w, gpu)) {
                 if (profiling) {
                     profile(spec, gpu, vit, images, plain, warmup, runs);
                     continue;
@@ -69,24 +69,38 @@ public final class CudaForwardBenchmark {
                     sixDevice[i] = gpu.takeTiming().computeMillis();
                 }
                 double d = median(device), s = median(sixDevice);
-                System.out.printf("ours %s %d %s %.1f %.1f %.3f %.3f%n", model, batch, precision.key(), batch * 1000 / d,
-                        batch * 1000 / median(wall), d, s);
-                System.err.printf("%s on %s: device %s ms, wall %s ms, six %s ms%n", spec, gpu.name(), Arrays.toString(device),
-                        Arrays.toString(wall), Arrays.toString(sixDevice));
+                System.out.printf(
+                        "ours %s %d %s %.1f %.1f %.3f %.3f%n",
+                        model, batch, precision.key(), batch * 1000 / d, batch * 1000 / median(wall), d, s);
+                System.err.printf(
+                        "%s on %s: device %s ms, wall %s ms, six %s ms%n",
+                        spec, gpu.name(), Arrays.toString(device), Arrays.toString(wall), Arrays.toString(sixDevice));
             }
         }
     }
 
-    private static void profile(String spec, CudaBackend gpu, VisionTransformer vit, FloatTensor images, Capture capture,
-                                int warmup, int runs) {
+    private static void profile(
+            String spec,
+            CudaBackend gpu,
+            VisionTransformer vit,
+            FloatTensor images,
+            Capture capture,
+            int warmup,
+            int runs) {
         for (int i = 0; i < warmup; i++) vit.forward(images, capture);
         gpu.takeKernelProfile();
         for (int i = 0; i < runs; i++) vit.forward(images, capture);
         Map<String, double[]> kernels = gpu.takeKernelProfile();
         double total = kernels.values().stream().mapToDouble(v -> v[0]).sum();
-        kernels.entrySet().stream().sorted((a, b) -> Double.compare(b.getValue()[0], a.getValue()[0])).forEach(e ->
-                System.out.printf("profile %s %-28s %8.3f ms %5.1f launches %5.1f%%%n", spec, e.getKey(), e.getValue()[0] / runs,
-                        e.getValue()[1] / runs, 100 * e.getValue()[0] / total));
+        kernels.entrySet().stream()
+                .sorted((a, b) -> Double.compare(b.getValue()[0], a.getValue()[0]))
+                .forEach(e -> System.out.printf(
+                        "profile %s %-28s %8.3f ms %5.1f launches %5.1f%%%n",
+                        spec,
+                        e.getKey(),
+                        e.getValue()[0] / runs,
+                        e.getValue()[1] / runs,
+                        100 * e.getValue()[0] / total));
     }
 
     private static double median(double[] v) {

@@ -1,7 +1,14 @@
 package vitprobe.engine;
 
-import vitprobe.testing.TestSeeds;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Path;
+import java.util.EnumSet;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -13,18 +20,9 @@ import vitprobe.kernels.cpu.CpuBackend;
 import vitprobe.kernels.cuda.CudaBackend;
 import vitprobe.kernels.cuda.CudaUnavailableException;
 import vitprobe.kernels.cuda.Precision;
+import vitprobe.testing.TestSeeds;
 import vitprobe.weights.CheckpointLoader;
 import vitprobe.weights.ViTWeights;
-
-import java.nio.file.Path;
-import java.util.EnumSet;
-import java.util.Map;
-import java.util.SplittableRandom;
-import java.util.stream.Stream;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The whole forward on the CUDA backend: against the float64 oracle fixtures in every precision, against the CPU
@@ -45,7 +43,8 @@ class CudaForwardTest {
         try {
             return CudaBackend.open(precision);
         } catch (CudaUnavailableException e) {
-            if ("1".equals(System.getenv("VITPROBE_REQUIRE_GPU"))) throw new AssertionError("VITPROBE_REQUIRE_GPU=1 but " + e.getMessage(), e);
+            if ("1".equals(System.getenv("VITPROBE_REQUIRE_GPU")))
+                throw new AssertionError("VITPROBE_REQUIRE_GPU=1 but " + e.getMessage(), e);
             Assumptions.abort("GPU test skipped: " + e.getMessage());
             throw e;
         }
@@ -61,18 +60,24 @@ class CudaForwardTest {
     }
 
     static Stream<Arguments> fixturesAndPrecisions() {
-        return Stream.of("hf-vit-dino-format-small", "hf-vitmae-pretraining-format-small", "timm-dino-vits8-depth2",
-                "timm-mae-vitb16-depth1").flatMap(f -> Stream.of(Precision.values()).map(p -> Arguments.of(f, p)));
+        return Stream.of(
+                        "hf-vit-dino-format-small",
+                        "hf-vitmae-pretraining-format-small",
+                        "timm-dino-vits8-depth2",
+                        "timm-mae-vitb16-depth1")
+                .flatMap(f -> Stream.of(Precision.values()).map(p -> Arguments.of(f, p)));
     }
 
     @ParameterizedTest
     @MethodSource("fixturesAndPrecisions")
     void lastBlockMatchesReference(String name, Precision precision) {
-        // 785 tokens through 384-wide GEMMs take minutes per case on the emulator; the small fixtures test the same path.
+        // 785 tokens through 384-wide GEMMs take minutes per case on the emulator; the small fixtures test the same
+        // path.
         Assumptions.assumeFalse(emulated() && name.startsWith("timm-"), "timm fixtures run on a real GPU only");
         Path dir = FixtureAgreementTest.fixture(name);
         try (CudaBackend gpu = open(precision)) {
-            FixtureAgreementTest.assertLastBlockMatchesReference(dir, gpu, tolerance(precision), "cuda " + precision.key() + " " + name);
+            FixtureAgreementTest.assertLastBlockMatchesReference(
+                    dir, gpu, tolerance(precision), "cuda " + precision.key() + " " + name);
         }
     }
 
@@ -87,17 +92,22 @@ class CudaForwardTest {
         for (int i = 0; i < pixels.length; i++) pixels[i] = (float) rng.nextGaussian();
         FloatTensor images = new FloatTensor(pixels, batch, 3, 224, 224);
         try (CudaBackend gpu = open(precision);
-             ViTWeights w = CheckpointLoader.load(dir);
-             VisionTransformer onGpu = new VisionTransformer(w, gpu);
-             VisionTransformer onCpu = new VisionTransformer(w, CPU)) {
+                ViTWeights w = CheckpointLoader.load(dir);
+                VisionTransformer onGpu = new VisionTransformer(w, gpu);
+                VisionTransformer onCpu = new VisionTransformer(w, CPU)) {
             int last = w.config().depth() - 1;
             Capture all = Capture.of(last, EnumSet.allOf(Intermediate.class));
             Map<Intermediate, FloatTensor> expected = onCpu.forward(images, all).block(last);
             Map<Intermediate, FloatTensor> got = onGpu.forward(images, all).block(last);
             for (Intermediate which : Intermediate.values()) {
-                double err = FixtureAgreementTest.relativeError(got.get(which).data(), expected.get(which).data());
-                System.out.printf("cuda %s random input (seed %d) %-10s relative error %.3e%n", precision.key(), SEED, which.key(), err);
-                assertTrue(err < tolerance(precision), precision.key() + " " + which.key() + ": relative error " + err + " (seed " + SEED + ")");
+                double err = FixtureAgreementTest.relativeError(
+                        got.get(which).data(), expected.get(which).data());
+                System.out.printf(
+                        "cuda %s random input (seed %d) %-10s relative error %.3e%n",
+                        precision.key(), SEED, which.key(), err);
+                assertTrue(
+                        err < tolerance(precision),
+                        precision.key() + " " + which.key() + ": relative error " + err + " (seed " + SEED + ")");
             }
         }
     }
@@ -111,15 +121,17 @@ class CudaForwardTest {
         for (int i = 0; i < pixels.length; i++) pixels[i] = (float) rng.nextGaussian();
         FloatTensor images = new FloatTensor(pixels, 2, 3, 224, 224);
         try (CudaBackend gpu = open(Precision.BF16);
-             ViTWeights w = CheckpointLoader.load(dir);
-             VisionTransformer vit = new VisionTransformer(w, gpu)) {
+                ViTWeights w = CheckpointLoader.load(dir);
+                VisionTransformer vit = new VisionTransformer(w, gpu)) {
             Capture capture = Capture.paper(w.config().depth() - 1);
             float[] reference = null;
             long owned = 0, free = 0;
             int graphs = 0;
             int forwards = emulated() ? 4 : 1000;
             for (int i = 0; i < forwards; i++) {
-                float[] y = vit.forward(images, capture).get(w.config().depth() - 1, Intermediate.Y_NORM).data();
+                float[] y = vit.forward(images, capture)
+                        .get(w.config().depth() - 1, Intermediate.Y_NORM)
+                        .data();
                 if (i == 1) {
                     reference = y;
                     owned = gpu.deviceBytesOwned();

@@ -1,21 +1,19 @@
 package vitprobe.engine;
 
-import vitprobe.testing.SharedFixtures;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Path;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import vitprobe.kernels.Backend;
 import vitprobe.kernels.cpu.CpuBackend;
+import vitprobe.testing.SharedFixtures;
 import vitprobe.weights.CheckpointLoader;
 import vitprobe.weights.SafeTensors;
 import vitprobe.weights.Tensor;
 import vitprobe.weights.ViTWeights;
-
-import java.nio.file.Path;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The CPU forward against float64 references of timm and transformers, on all four oracle fixtures. */
 class FixtureAgreementTest {
@@ -32,7 +30,13 @@ class FixtureAgreementTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"hf-vit-dino-format-small", "hf-vitmae-pretraining-format-small", "timm-dino-vits8-depth2", "timm-mae-vitb16-depth1"})
+    @ValueSource(
+            strings = {
+                "hf-vit-dino-format-small",
+                "hf-vitmae-pretraining-format-small",
+                "timm-dino-vits8-depth2",
+                "timm-mae-vitb16-depth1"
+            })
     void lastBlockMatchesReference(String name) {
         assertLastBlockMatchesReference(fixture(name), CPU, TOLERANCE, name);
     }
@@ -43,8 +47,8 @@ class FixtureAgreementTest {
      */
     static void assertLastBlockMatchesReference(Path dir, Backend backend, double tolerance, String label) {
         try (ViTWeights w = CheckpointLoader.load(dir);
-             VisionTransformer vit = new VisionTransformer(w, backend);
-             SafeTensors ref = SafeTensors.open(dir.resolve("reference.safetensors"))) {
+                VisionTransformer vit = new VisionTransformer(w, backend);
+                SafeTensors ref = SafeTensors.open(dir.resolve("reference.safetensors"))) {
             Tensor input = ref.tensor("input");
             FloatTensor images = new FloatTensor(input.toFloatArray(), Math.toIntExact(input.dim(0)), 3, 224, 224);
             int last = w.config().depth() - 1;
@@ -55,7 +59,8 @@ class FixtureAgreementTest {
                 assertArrayEquals(expected.shape(), got.longShape(), which.key() + " shape");
                 double err = relativeError(got.data(), expected.toFloatArray());
                 System.out.printf("%s %-6s relative error %.3e%n", label, which.key(), err);
-                assertTrue(err < tolerance, label + " " + which.key() + ": relative error " + err + " above " + tolerance);
+                assertTrue(
+                        err < tolerance, label + " " + which.key() + ": relative error " + err + " above " + tolerance);
             }
         }
     }

@@ -1,14 +1,13 @@
 package vitprobe.engine;
 
 import com.sun.management.ThreadMXBean;
+import java.lang.management.ManagementFactory;
+import java.util.EnumSet;
+import java.util.SplittableRandom;
 import vitprobe.kernels.Backend;
 import vitprobe.kernels.Backends;
 import vitprobe.weights.ViTConfig;
 import vitprobe.weights.ViTWeights;
-
-import java.lang.management.ManagementFactory;
-import java.util.EnumSet;
-import java.util.SplittableRandom;
 
 /**
  * Runs a small model (D=64, head dim 16, like the transformers fixture) and then a ViT-S/8-shaped model in one

@@ -1,16 +1,15 @@
 package vitprobe.engine;
 
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * The CPU forward must not depend on what ran before in the JVM (issue 13, item 8): after a small model, the
@@ -26,15 +25,27 @@ class WarmJvmForwardTest {
     @Timeout(value = 10, unit = TimeUnit.MINUTES)
     void vitS8AfterASmallModelAllocatesOnlyItsBuffers() throws IOException, InterruptedException {
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        Process p = new ProcessBuilder(List.of(java.toString(), "--add-modules", "jdk.incubator.vector", "-Xmx2g",
-                "-cp", System.getProperty("java.class.path"), ForwardAfterOtherModels.class.getName(), "5"))
-                .redirectErrorStream(true).start();
+        Process p = new ProcessBuilder(List.of(
+                        java.toString(),
+                        "--add-modules",
+                        "jdk.incubator.vector",
+                        "-Xmx2g",
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        ForwardAfterOtherModels.class.getName(),
+                        "5"))
+                .redirectErrorStream(true)
+                .start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertEquals(0, p.waitFor(), out);
-        long bytes = out.lines().filter(l -> l.startsWith("allocated-bytes "))
-                .mapToLong(l -> Long.parseLong(l.substring("allocated-bytes ".length()))).findFirst()
+        long bytes = out.lines()
+                .filter(l -> l.startsWith("allocated-bytes "))
+                .mapToLong(l -> Long.parseLong(l.substring("allocated-bytes ".length())))
+                .findFirst()
                 .orElseThrow(() -> new AssertionError("no allocation line in:\n" + out));
-        assertTrue(bytes < LIMIT_BYTES, "a ViT-S/8 forward after a small model allocated " + bytes / (1 << 20)
-                + " MiB (expected ~100 MiB): its vector code is not compiled as intended");
+        assertTrue(
+                bytes < LIMIT_BYTES,
+                "a ViT-S/8 forward after a small model allocated " + bytes / (1 << 20)
+                        + " MiB (expected ~100 MiB): its vector code is not compiled as intended");
     }
 }

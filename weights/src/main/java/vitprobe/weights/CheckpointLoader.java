@@ -1,7 +1,5 @@
 package vitprobe.weights;
 
-import vitprobe.io.Json;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,6 +10,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Function;
+import vitprobe.io.Json;
 
 /**
  * Reads a ViT checkpoint in any supported format into canonical {@link ViTWeights}. The format is detected from
@@ -71,9 +70,11 @@ public final class CheckpointLoader {
         Set<String> keys = st.names();
         CheckpointFormat format;
         String prefix;
-        if ((prefix = findPrefix(keys, "blocks.0.attn.qkv.weight", "", "model.", "module.", "backbone.", "encoder.")) != null) {
+        if ((prefix = findPrefix(keys, "blocks.0.attn.qkv.weight", "", "model.", "module.", "backbone.", "encoder."))
+                != null) {
             format = CheckpointFormat.TIMM;
-        } else if ((prefix = findPrefix(keys, "encoder.layer.0.attention.attention.query.weight", "", "vit.")) != null) {
+        } else if ((prefix = findPrefix(keys, "encoder.layer.0.attention.attention.query.weight", "", "vit."))
+                != null) {
             boolean mae = keys.stream().anyMatch(k -> k.startsWith("decoder."))
                     || (config != null && "vit_mae".equals(config.get("model_type")));
             format = mae ? CheckpointFormat.HF_VIT_MAE : CheckpointFormat.HF_VIT;
@@ -130,7 +131,8 @@ public final class CheckpointLoader {
                 unknown.add(name);
             }
             if (!missing.isEmpty() || !unknown.isEmpty()) {
-                StringBuilder sb = new StringBuilder(st.file() + ": does not match the " + format.description() + " format");
+                StringBuilder sb =
+                        new StringBuilder(st.file() + ": does not match the " + format.description() + " format");
                 if (!missing.isEmpty()) sb.append("; missing keys: ").append(String.join(", ", missing));
                 if (!unknown.isEmpty()) sb.append("; unknown keys: ").append(String.join(", ", unknown));
                 throw new CheckpointException(sb.toString());
@@ -141,10 +143,16 @@ public final class CheckpointLoader {
         boolean ignored(CheckpointFormat format, String name) {
             String n = name.startsWith(prefix) ? name.substring(prefix.length()) : name;
             return switch (format) {
-                case TIMM -> n.startsWith("head.") || n.startsWith("fc_norm.") || n.startsWith("decoder")
-                        || n.equals("mask_token");
-                case HF_VIT, HF_VIT_MAE -> n.startsWith("pooler.") || name.startsWith("decoder.")
-                        || n.equals("embeddings.mask_token") || name.startsWith("classifier.");
+                case TIMM ->
+                    n.startsWith("head.")
+                            || n.startsWith("fc_norm.")
+                            || n.startsWith("decoder")
+                            || n.equals("mask_token");
+                case HF_VIT, HF_VIT_MAE ->
+                    n.startsWith("pooler.")
+                            || name.startsWith("decoder.")
+                            || n.equals("embeddings.mask_token")
+                            || name.startsWith("classifier.");
             };
         }
     }
@@ -158,10 +166,19 @@ public final class CheckpointLoader {
         for (int i = 0; i < depth; i++) {
             String b = "blocks." + i + ".";
             Function<String, Param> p = name -> k.param(b + name);
-            blocks.add(new ViTWeights.Block(p.apply("norm1.weight"), p.apply("norm1.bias"),
-                    p.apply("attn.qkv.weight"), p.apply("attn.qkv.bias"), p.apply("attn.proj.weight"), p.apply("attn.proj.bias"),
-                    p.apply("norm2.weight"), p.apply("norm2.bias"), p.apply("mlp.fc1.weight"), p.apply("mlp.fc1.bias"),
-                    p.apply("mlp.fc2.weight"), p.apply("mlp.fc2.bias")));
+            blocks.add(new ViTWeights.Block(
+                    p.apply("norm1.weight"),
+                    p.apply("norm1.bias"),
+                    p.apply("attn.qkv.weight"),
+                    p.apply("attn.qkv.bias"),
+                    p.apply("attn.proj.weight"),
+                    p.apply("attn.proj.bias"),
+                    p.apply("norm2.weight"),
+                    p.apply("norm2.bias"),
+                    p.apply("mlp.fc1.weight"),
+                    p.apply("mlp.fc1.bias"),
+                    p.apply("mlp.fc2.weight"),
+                    p.apply("mlp.fc2.bias")));
         }
         Param patchB = k.param("patch_embed.proj.bias");
         Param normW = k.param("norm.weight");
@@ -172,15 +189,33 @@ public final class CheckpointLoader {
         float[] mean = ViTConfig.IMAGENET_MEAN, std = ViTConfig.IMAGENET_STD;
         String interpolation = "bicubic";
         if (config != null) {
-            if (config.get("model_args") instanceof Map<?, ?> args && args.get("num_heads") instanceof Long h) heads = h.intValue();
-            if (heads == null && config.get("architecture") instanceof String arch) heads = headsOfTimmArchitecture(arch);
+            if (config.get("model_args") instanceof Map<?, ?> args && args.get("num_heads") instanceof Long h)
+                heads = h.intValue();
+            if (heads == null && config.get("architecture") instanceof String arch)
+                heads = headsOfTimmArchitecture(arch);
             if (config.get("pretrained_cfg") instanceof Map<?, ?> pre) {
                 mean = floats(pre.get("mean"), mean);
                 std = floats(pre.get("std"), std);
                 if (pre.get("interpolation") instanceof String s) interpolation = s;
             }
         }
-        return assemble(CheckpointFormat.TIMM, k, config, o, heads, null, mean, std, interpolation, patchW, patchB, cls, pos, blocks, normW, normB);
+        return assemble(
+                CheckpointFormat.TIMM,
+                k,
+                config,
+                o,
+                heads,
+                null,
+                mean,
+                std,
+                interpolation,
+                patchW,
+                patchB,
+                cls,
+                pos,
+                blocks,
+                normW,
+                normB);
     }
 
     /** timm's standard variants; the head count does not always follow dim / 64 (ViT-H has 16 heads of 80). */
@@ -211,11 +246,19 @@ public final class CheckpointLoader {
             Function<String, Param> p = name -> k.param(b + name);
             Param qkvW = fused(k, b + "qkv.weight", b + "attention.attention.%s.weight");
             Param qkvB = fused(k, b + "qkv.bias", b + "attention.attention.%s.bias");
-            blocks.add(new ViTWeights.Block(p.apply("layernorm_before.weight"), p.apply("layernorm_before.bias"),
-                    qkvW, qkvB, p.apply("attention.output.dense.weight"), p.apply("attention.output.dense.bias"),
-                    p.apply("layernorm_after.weight"), p.apply("layernorm_after.bias"),
-                    p.apply("intermediate.dense.weight"), p.apply("intermediate.dense.bias"),
-                    p.apply("output.dense.weight"), p.apply("output.dense.bias")));
+            blocks.add(new ViTWeights.Block(
+                    p.apply("layernorm_before.weight"),
+                    p.apply("layernorm_before.bias"),
+                    qkvW,
+                    qkvB,
+                    p.apply("attention.output.dense.weight"),
+                    p.apply("attention.output.dense.bias"),
+                    p.apply("layernorm_after.weight"),
+                    p.apply("layernorm_after.bias"),
+                    p.apply("intermediate.dense.weight"),
+                    p.apply("intermediate.dense.bias"),
+                    p.apply("output.dense.weight"),
+                    p.apply("output.dense.bias")));
         }
         Param normW = k.param("layernorm.weight");
         Param normB = k.param("layernorm.bias");
@@ -227,8 +270,23 @@ public final class CheckpointLoader {
             if (config.get("num_attention_heads") instanceof Long h) heads = h.intValue();
             if (config.get("layer_norm_eps") instanceof Number e) eps = e.doubleValue();
         }
-        ViTWeights w = assemble(format, k, config, o, heads, eps, ViTConfig.IMAGENET_MEAN, ViTConfig.IMAGENET_STD, "bicubic",
-                patchW, patchB, cls, pos, blocks, normW, normB);
+        ViTWeights w = assemble(
+                format,
+                k,
+                config,
+                o,
+                heads,
+                eps,
+                ViTConfig.IMAGENET_MEAN,
+                ViTConfig.IMAGENET_STD,
+                "bicubic",
+                patchW,
+                patchB,
+                cls,
+                pos,
+                blocks,
+                normW,
+                normB);
         if (config != null) {
             ViTConfig c = w.config();
             agree(k.st.file(), config, "hidden_size", c.dim());
@@ -255,17 +313,30 @@ public final class CheckpointLoader {
         if (q == null || kk == null || v == null) return null;
         for (Tensor t : List.of(kk, v)) {
             if (!java.util.Arrays.equals(t.shape(), q.shape())) {
-                throw new CheckpointException(k.st.file() + ": " + t.name() + " has shape " + t.shapeString()
-                        + " but " + q.name() + " has shape " + q.shapeString() + "; query, key and value must match");
+                throw new CheckpointException(k.st.file() + ": " + t.name() + " has shape " + t.shapeString() + " but "
+                        + q.name() + " has shape " + q.shapeString() + "; query, key and value must match");
             }
         }
         return Param.concat(name, List.of(q, kk, v));
     }
 
-    private static ViTWeights assemble(CheckpointFormat format, Keys k, Map<String, Object> config, Overrides o,
-                                       Integer heads, Double eps, float[] mean, float[] std, String interpolation,
-                                       Param patchW, Param patchB, Param cls, Param pos, List<ViTWeights.Block> blocks,
-                                       Param normW, Param normB) {
+    private static ViTWeights assemble(
+            CheckpointFormat format,
+            Keys k,
+            Map<String, Object> config,
+            Overrides o,
+            Integer heads,
+            Double eps,
+            float[] mean,
+            float[] std,
+            String interpolation,
+            Param patchW,
+            Param patchB,
+            Param cls,
+            Param pos,
+            List<ViTWeights.Block> blocks,
+            Param normW,
+            Param normB) {
         Path file = k.st.file();
         if (patchW.shape().length != 4 || patchW.shape()[2] != patchW.shape()[3]) {
             throw new CheckpointException(file + ": patch embedding weight " + patchW.name() + " has shape "
@@ -289,13 +360,25 @@ public final class CheckpointLoader {
         if (eps == null) eps = format.defaultEps();
         ViTConfig c;
         try {
-            c = new ViTConfig(format, dim, blocks.size(), heads, patch, grid * patch, channels, mlp, eps, mean, std, interpolation);
+            c = new ViTConfig(
+                    format,
+                    dim,
+                    blocks.size(),
+                    heads,
+                    patch,
+                    grid * patch,
+                    channels,
+                    mlp,
+                    eps,
+                    mean,
+                    std,
+                    interpolation);
         } catch (IllegalArgumentException e) {
             throw new CheckpointException(file + ": " + e.getMessage());
         }
         checkShapes(file, c, patchB, cls, pos, blocks, normW, normB);
-        ViTWeights weights = new ViTWeights(c, file.toString(), patchW.dtype(), patchW, patchB, cls, pos, blocks,
-                normW, normB, k.st);
+        ViTWeights weights = new ViTWeights(
+                c, file.toString(), patchW.dtype(), patchW, patchB, cls, pos, blocks, normW, normB, k.st);
         checkFinite(file, weights);
         return weights;
     }
@@ -303,25 +386,36 @@ public final class CheckpointLoader {
     private static void requireRank(Path file, Param p, int min, int max) {
         int rank = p.shape().length;
         if (rank < min || rank > max) {
-            throw new CheckpointException(file + ": " + describe(p) + " has shape " + java.util.Arrays.toString(p.shape())
-                    + ", expected " + (min == max ? min : min + " to " + max) + " dimensions");
+            throw new CheckpointException(
+                    file + ": " + describe(p) + " has shape " + java.util.Arrays.toString(p.shape()) + ", expected "
+                            + (min == max ? min : min + " to " + max) + " dimensions");
         }
     }
 
     /** The parameter's name, and for fused parameters the checkpoint tensors it was made of. */
     private static String describe(Param p) {
         if (p.parts().size() == 1) return p.name();
-        return p.name() + " (fused from " + String.join(", ", p.parts().stream().map(Tensor::name).toList()) + ")";
+        return p.name() + " (fused from "
+                + String.join(", ", p.parts().stream().map(Tensor::name).toList()) + ")";
     }
 
-    private static void checkShapes(Path file, ViTConfig c, Param patchB, Param cls, Param pos,
-                                    List<ViTWeights.Block> blocks, Param normW, Param normB) {
+    private static void checkShapes(
+            Path file,
+            ViTConfig c,
+            Param patchB,
+            Param cls,
+            Param pos,
+            List<ViTWeights.Block> blocks,
+            Param normW,
+            Param normB) {
         int d = c.dim();
         expect(file, patchB, d);
         expect(file, cls, 1, 1, d);
         expect(file, pos, 1, c.tokens(), d);
         for (ViTWeights.Block b : blocks) {
-            for (Param p : List.of(b.norm1Weight(), b.norm1Bias(), b.norm2Weight(), b.norm2Bias(), b.projBias(), b.fc2Bias())) expect(file, p, d);
+            for (Param p :
+                    List.of(b.norm1Weight(), b.norm1Bias(), b.norm2Weight(), b.norm2Bias(), b.projBias(), b.fc2Bias()))
+                expect(file, p, d);
             expect(file, b.qkvWeight(), 3L * d, d);
             expect(file, b.qkvBias(), 3L * d);
             expect(file, b.projWeight(), d, d);
@@ -335,14 +429,14 @@ public final class CheckpointLoader {
 
     private static void expect(Path file, Param p, long... shape) {
         if (!java.util.Arrays.equals(p.shape(), shape)) {
-            throw new CheckpointException(file + ": " + describe(p) + " has shape " + java.util.Arrays.toString(p.shape())
-                    + ", expected " + java.util.Arrays.toString(shape));
+            throw new CheckpointException(file + ": " + describe(p) + " has shape "
+                    + java.util.Arrays.toString(p.shape()) + ", expected " + java.util.Arrays.toString(shape));
         }
         // Every part: a fused parameter's key or value may be stored in another dtype than its query.
         for (Tensor part : p.parts()) {
             if (!part.dtype().isFloatingPoint()) {
-                throw new CheckpointException(file + ": " + part.name() + " has dtype " + part.dtype()
-                        + ", expected a float type");
+                throw new CheckpointException(
+                        file + ": " + part.name() + " has dtype " + part.dtype() + ", expected a float type");
             }
         }
     }

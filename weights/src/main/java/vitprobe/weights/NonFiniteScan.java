@@ -27,12 +27,13 @@ final class NonFiniteScan {
     /** The index of the first element that is NaN or infinite as float32, or -1. */
     static long firstIndex(Tensor t) {
         if (!t.dtype().isFloatingPoint()) return -1;
-        Lanes lanes = switch (t.dtype()) {
-            case F32 -> F32;
-            case F16 -> F16;
-            case BF16 -> BF16;
-            default -> null; // F64 goes element by element
-        };
+        Lanes lanes =
+                switch (t.dtype()) {
+                    case F32 -> F32;
+                    case F16 -> F16;
+                    case BF16 -> BF16;
+                    default -> null; // F64 goes element by element
+                };
         MemorySegment data = t.data();
         long words = lanes == null ? 0 : data.byteSize() / Long.BYTES;
         int perWord = Long.BYTES / t.dtype().size();

@@ -1,7 +1,5 @@
 package vitprobe.weights;
 
-import vitprobe.io.Json;
-
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -20,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import vitprobe.io.Json;
 
 /**
  * A safetensors file, memory-mapped once. Tensors are zero-copy slices of the mapping; the mapping lives until
@@ -62,25 +61,38 @@ public final class SafeTensors implements AutoCloseable {
     }
 
     private static SafeTensors parse(Path file, Arena arena, MemorySegment all, long size) {
-        if (size < 8) throw new SafetensorsException(file, null, "file is " + size + " bytes, too small to hold the 8-byte header length");
+        if (size < 8)
+            throw new SafetensorsException(
+                    file, null, "file is " + size + " bytes, too small to hold the 8-byte header length");
         long headerLen = all.get(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0);
         if (headerLen < 0 || headerLen > MAX_HEADER_BYTES) {
-            throw new SafetensorsException(file, null, "header length " + Long.toUnsignedString(headerLen) + " exceeds the limit of " + MAX_HEADER_BYTES + " bytes");
+            throw new SafetensorsException(
+                    file,
+                    null,
+                    "header length " + Long.toUnsignedString(headerLen) + " exceeds the limit of " + MAX_HEADER_BYTES
+                            + " bytes");
         }
         if (8 + headerLen > size) {
-            throw new SafetensorsException(file, null, "header length " + headerLen + " runs past the end of the file (" + size + " bytes): truncated file?");
+            throw new SafetensorsException(
+                    file,
+                    null,
+                    "header length " + headerLen + " runs past the end of the file (" + size
+                            + " bytes): truncated file?");
         }
         byte[] headerBytes = all.asSlice(8, headerLen).toArray(ValueLayout.JAVA_BYTE);
         String header;
         try {
-            header = StandardCharsets.UTF_8.newDecoder()
+            header = StandardCharsets.UTF_8
+                    .newDecoder()
                     .onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(java.nio.ByteBuffer.wrap(headerBytes)).toString();
+                    .decode(java.nio.ByteBuffer.wrap(headerBytes))
+                    .toString();
         } catch (CharacterCodingException e) {
             throw new SafetensorsException(file, null, "header is not valid UTF-8");
         }
-        if (!header.startsWith("{")) throw new SafetensorsException(file, null, "header does not start with '{': not a JSON object");
+        if (!header.startsWith("{"))
+            throw new SafetensorsException(file, null, "header does not start with '{': not a JSON object");
         Map<String, Object> json;
         try {
             json = Json.parseObject(header); // JSON whitespace (the writers' space padding) is skipped by the parser
@@ -100,18 +112,35 @@ public final class SafeTensors implements AutoCloseable {
                 metadata = readMetadata(file, e.getValue());
                 continue;
             }
-            if (!(e.getValue() instanceof Map<?, ?> info)) throw new SafetensorsException(file, name, "entry is " + Json.kind(e.getValue()) + ", expected an object with dtype, shape and data_offsets");
+            if (!(e.getValue() instanceof Map<?, ?> info))
+                throw new SafetensorsException(
+                        file,
+                        name,
+                        "entry is " + Json.kind(e.getValue())
+                                + ", expected an object with dtype, shape and data_offsets");
             Object dtypeName = info.get("dtype");
             DType dtype = dtypeName instanceof String s ? DType.byName(s) : null;
-            if (dtype == null) throw new SafetensorsException(file, name, "unknown dtype " + (dtypeName instanceof String ? "\"" + dtypeName + "\"" : String.valueOf(dtypeName)));
+            if (dtype == null)
+                throw new SafetensorsException(
+                        file,
+                        name,
+                        "unknown dtype "
+                                + (dtypeName instanceof String ? "\"" + dtypeName + "\"" : String.valueOf(dtypeName)));
             long[] shape = longList(file, name, "shape", info.get("shape"), -1);
             long[] offsets = longList(file, name, "data_offsets", info.get("data_offsets"), 2);
             for (Object key : info.keySet()) {
-                if (!Set.of("dtype", "shape", "data_offsets").contains(key)) throw new SafetensorsException(file, name, "unexpected field \"" + key + "\"");
+                if (!Set.of("dtype", "shape", "data_offsets").contains(key))
+                    throw new SafetensorsException(file, name, "unexpected field \"" + key + "\"");
             }
             long begin = offsets[0], end = offsets[1];
-            if (end < begin) throw new SafetensorsException(file, name, "data_offsets [" + begin + ", " + end + "] end before they begin");
-            if (end > dataLen) throw new SafetensorsException(file, name, "data_offsets [" + begin + ", " + end + "] run past the data section (" + dataLen + " bytes)");
+            if (end < begin)
+                throw new SafetensorsException(
+                        file, name, "data_offsets [" + begin + ", " + end + "] end before they begin");
+            if (end > dataLen)
+                throw new SafetensorsException(
+                        file,
+                        name,
+                        "data_offsets [" + begin + ", " + end + "] run past the data section (" + dataLen + " bytes)");
             long expected;
             try {
                 expected = Math.multiplyExact(Tensor.product(shape), dtype.size());
@@ -119,7 +148,11 @@ public final class SafeTensors implements AutoCloseable {
                 throw new SafetensorsException(file, name, "shape " + java.util.Arrays.toString(shape) + " overflows");
             }
             if (end - begin != expected) {
-                throw new SafetensorsException(file, name, "shape " + java.util.Arrays.toString(shape) + " of " + dtype + " needs " + expected + " bytes but data_offsets span " + (end - begin));
+                throw new SafetensorsException(
+                        file,
+                        name,
+                        "shape " + java.util.Arrays.toString(shape) + " of " + dtype + " needs " + expected
+                                + " bytes but data_offsets span " + (end - begin));
             }
             entries.add(new Entry(name, dtype, shape, begin, end));
         }
@@ -129,36 +162,64 @@ public final class SafeTensors implements AutoCloseable {
         long cursor = 0;
         String previous = null;
         for (Entry en : byOffset) {
-            if (en.begin < cursor) throw new SafetensorsException(file, en.name, "data_offsets overlap those of tensor '" + previous + "'");
-            if (en.begin > cursor) throw new SafetensorsException(file, en.name, "data_offsets begin at " + en.begin + ", leaving a gap after byte " + cursor + " of the data section");
+            if (en.begin < cursor)
+                throw new SafetensorsException(
+                        file, en.name, "data_offsets overlap those of tensor '" + previous + "'");
+            if (en.begin > cursor)
+                throw new SafetensorsException(
+                        file,
+                        en.name,
+                        "data_offsets begin at " + en.begin + ", leaving a gap after byte " + cursor
+                                + " of the data section");
             cursor = en.end;
             previous = en.name;
         }
-        if (cursor != dataLen) throw new SafetensorsException(file, null, "data section is " + dataLen + " bytes but the tensors cover " + cursor + " (trailing or missing bytes)");
+        if (cursor != dataLen)
+            throw new SafetensorsException(
+                    file,
+                    null,
+                    "data section is " + dataLen + " bytes but the tensors cover " + cursor
+                            + " (trailing or missing bytes)");
 
         Map<String, Tensor> tensors = new LinkedHashMap<>();
         for (Entry en : entries) {
-            tensors.put(en.name, new Tensor(en.name, en.dtype, en.shape, dataSection.asSlice(en.begin, en.end - en.begin)));
+            tensors.put(
+                    en.name, new Tensor(en.name, en.dtype, en.shape, dataSection.asSlice(en.begin, en.end - en.begin)));
         }
         return new SafeTensors(file, arena, Collections.unmodifiableMap(tensors), metadata);
     }
 
     private static Map<String, String> readMetadata(Path file, Object value) {
-        if (!(value instanceof Map<?, ?> m)) throw new SafetensorsException(file, null, "__metadata__ is " + Json.kind(value) + ", expected an object of strings");
+        if (!(value instanceof Map<?, ?> m))
+            throw new SafetensorsException(
+                    file, null, "__metadata__ is " + Json.kind(value) + ", expected an object of strings");
         Map<String, String> out = new LinkedHashMap<>();
         for (Map.Entry<?, ?> e : m.entrySet()) {
-            if (!(e.getValue() instanceof String s)) throw new SafetensorsException(file, null, "__metadata__ value for \"" + e.getKey() + "\" is " + Json.kind(e.getValue()) + ", expected a string");
+            if (!(e.getValue() instanceof String s))
+                throw new SafetensorsException(
+                        file,
+                        null,
+                        "__metadata__ value for \"" + e.getKey() + "\" is " + Json.kind(e.getValue())
+                                + ", expected a string");
             out.put((String) e.getKey(), s);
         }
         return Collections.unmodifiableMap(out);
     }
 
     private static long[] longList(Path file, String tensor, String field, Object value, int requiredLength) {
-        if (!(value instanceof List<?> list)) throw new SafetensorsException(file, tensor, field + " is " + (value == null ? "missing" : Json.kind(value)) + ", expected a list of integers");
-        if (requiredLength >= 0 && list.size() != requiredLength) throw new SafetensorsException(file, tensor, field + " has " + list.size() + " entries, expected " + requiredLength);
+        if (!(value instanceof List<?> list))
+            throw new SafetensorsException(
+                    file,
+                    tensor,
+                    field + " is " + (value == null ? "missing" : Json.kind(value)) + ", expected a list of integers");
+        if (requiredLength >= 0 && list.size() != requiredLength)
+            throw new SafetensorsException(
+                    file, tensor, field + " has " + list.size() + " entries, expected " + requiredLength);
         long[] out = new long[list.size()];
         for (int i = 0; i < out.length; i++) {
-            if (!(list.get(i) instanceof Long l) || l < 0) throw new SafetensorsException(file, tensor, field + " entry " + list.get(i) + " is not a non-negative integer");
+            if (!(list.get(i) instanceof Long l) || l < 0)
+                throw new SafetensorsException(
+                        file, tensor, field + " entry " + list.get(i) + " is not a non-negative integer");
             out[i] = l;
         }
         return out;

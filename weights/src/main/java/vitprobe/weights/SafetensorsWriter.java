@@ -1,8 +1,5 @@
 package vitprobe.weights;
 
-import vitprobe.io.Json;
-import vitprobe.io.AtomicFiles;
-
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -15,6 +12,8 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import vitprobe.io.AtomicFiles;
+import vitprobe.io.Json;
 
 /**
  * Builds a safetensors file that the Python {@code safetensors} package loads: little-endian data, header padded
@@ -35,11 +34,16 @@ public final class SafetensorsWriter {
 
     public SafetensorsWriter add(String name, DType dtype, long[] shape, MemorySegment bytes) {
         if (name.equals("__metadata__")) throw new IllegalArgumentException("'__metadata__' is reserved");
-        for (Entry e : entries) if (e.name.equals(name)) throw new IllegalArgumentException("duplicate tensor '" + name + "'");
-        for (long s : shape) if (s < 0) throw new IllegalArgumentException("tensor '" + name + "': negative dimension in shape " + java.util.Arrays.toString(shape));
+        for (Entry e : entries)
+            if (e.name.equals(name)) throw new IllegalArgumentException("duplicate tensor '" + name + "'");
+        for (long s : shape)
+            if (s < 0)
+                throw new IllegalArgumentException(
+                        "tensor '" + name + "': negative dimension in shape " + java.util.Arrays.toString(shape));
         long expected = Math.multiplyExact(Tensor.product(shape), dtype.size());
         if (bytes.byteSize() != expected) {
-            throw new IllegalArgumentException("tensor '" + name + "': " + bytes.byteSize() + " bytes for shape " + java.util.Arrays.toString(shape) + " of " + dtype + " (expected " + expected + ")");
+            throw new IllegalArgumentException("tensor '" + name + "': " + bytes.byteSize() + " bytes for shape "
+                    + java.util.Arrays.toString(shape) + " of " + dtype + " (expected " + expected + ")");
         }
         entries.add(new Entry(name, dtype, shape.clone(), bytes));
         return this;
@@ -83,9 +87,22 @@ public final class SafetensorsWriter {
     }
 
     /** The dtypes in the order of the reference implementation's {@code Dtype} enum (increasing alignment). */
-    private static final List<DType> REFERENCE_DTYPE_ORDER = List.of(DType.BOOL, DType.U8, DType.I8, DType.F8_E5M2,
-            DType.F8_E4M3, DType.I16, DType.U16, DType.F16, DType.BF16, DType.I32, DType.U32, DType.F32, DType.F64,
-            DType.I64, DType.U64);
+    private static final List<DType> REFERENCE_DTYPE_ORDER = List.of(
+            DType.BOOL,
+            DType.U8,
+            DType.I8,
+            DType.F8_E5M2,
+            DType.F8_E4M3,
+            DType.I16,
+            DType.U16,
+            DType.F16,
+            DType.BF16,
+            DType.I32,
+            DType.U32,
+            DType.F32,
+            DType.F64,
+            DType.I64,
+            DType.U64);
 
     /** The reference writer's data order: descending dtype (as ordered above), then name by UTF-8 bytes. */
     private List<Entry> layoutOrder() {
@@ -122,14 +139,16 @@ public final class SafetensorsWriter {
     public void write(Path file) throws IOException {
         AtomicFiles.write(file, ch -> {
             byte[] header = header();
-            AtomicFiles.writeFully(ch, ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(0, header.length));
+            AtomicFiles.writeFully(
+                    ch, ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(0, header.length));
             AtomicFiles.writeFully(ch, ByteBuffer.wrap(header));
             for (Entry e : layoutOrder()) {
                 // Chunked so that segments larger than 2 GiB and off-heap segments both work.
                 long size = e.bytes.byteSize();
                 for (long pos = 0; pos < size; pos += 1 << 24) {
                     long n = Math.min(1 << 24, size - pos);
-                    AtomicFiles.writeFully(ch, ByteBuffer.wrap(e.bytes.asSlice(pos, n).toArray(ValueLayout.JAVA_BYTE)));
+                    AtomicFiles.writeFully(
+                            ch, ByteBuffer.wrap(e.bytes.asSlice(pos, n).toArray(ValueLayout.JAVA_BYTE)));
                 }
             }
         });

@@ -19,7 +19,8 @@ public record Tensor(String name, DType dtype, long[] shape, MemorySegment data)
     /** An F32 tensor holding a copy of {@code values} (row-major, {@code shape}'s element count long). */
     public static Tensor ofFloats(String name, float[] values, long... shape) {
         if (product(shape) != values.length) {
-            throw new IllegalArgumentException(name + ": " + values.length + " values for shape " + Arrays.toString(shape));
+            throw new IllegalArgumentException(
+                    name + ": " + values.length + " values for shape " + Arrays.toString(shape));
         }
         MemorySegment data = MemorySegment.ofArray(new byte[Math.multiplyExact(values.length, Float.BYTES)]);
         MemorySegment.copy(values, 0, data, F32, 0, values.length);
@@ -69,7 +70,8 @@ public record Tensor(String name, DType dtype, long[] shape, MemorySegment data)
             case U16 -> data.get(I16, i * 2) & 0xffff;
             case I8 -> data.get(ValueLayout.JAVA_BYTE, i);
             case U8, BOOL -> data.get(ValueLayout.JAVA_BYTE, i) & 0xff;
-            default -> throw new IllegalStateException("tensor '" + name + "' has dtype " + dtype + ", not an integer type");
+            default ->
+                throw new IllegalStateException("tensor '" + name + "' has dtype " + dtype + ", not an integer type");
         };
     }
 

@@ -5,8 +5,19 @@ package vitprobe.weights;
  *
  * @param tokens number of tokens per image: 1 [CLS] + (imageSize / patchSize)^2 patches
  */
-public record ViTConfig(CheckpointFormat format, int dim, int depth, int heads, int patchSize, int imageSize, int channels,
-                        int mlpDim, double layerNormEps, float[] mean, float[] std, String interpolation) {
+public record ViTConfig(
+        CheckpointFormat format,
+        int dim,
+        int depth,
+        int heads,
+        int patchSize,
+        int imageSize,
+        int channels,
+        int mlpDim,
+        double layerNormEps,
+        float[] mean,
+        float[] std,
+        String interpolation) {
 
     public static final float[] IMAGENET_MEAN = {0.485f, 0.456f, 0.406f};
     public static final float[] IMAGENET_STD = {0.229f, 0.224f, 0.225f};
@@ -15,13 +26,16 @@ public record ViTConfig(CheckpointFormat format, int dim, int depth, int heads, 
         if (dim <= 0 || depth <= 0 || heads <= 0 || patchSize <= 0 || imageSize <= 0 || channels <= 0 || mlpDim <= 0) {
             throw new IllegalArgumentException("dimensions must be positive");
         }
-        if (dim % heads != 0) throw new IllegalArgumentException("dim " + dim + " is not divisible by " + heads + " heads");
+        if (dim % heads != 0)
+            throw new IllegalArgumentException("dim " + dim + " is not divisible by " + heads + " heads");
         // NaN, zero or a negative epsilon turns LayerNorm's output into NaN for constant rows or everywhere.
         if (!(layerNormEps > 0) || Double.isInfinite(layerNormEps)) {
-            throw new IllegalArgumentException("LayerNorm epsilon " + layerNormEps
-                    + " is not a positive finite number");
+            throw new IllegalArgumentException(
+                    "LayerNorm epsilon " + layerNormEps + " is not a positive finite number");
         }
-        if (imageSize % patchSize != 0) throw new IllegalArgumentException("image size " + imageSize + " is not a multiple of patch size " + patchSize);
+        if (imageSize % patchSize != 0)
+            throw new IllegalArgumentException(
+                    "image size " + imageSize + " is not a multiple of patch size " + patchSize);
     }
 
     public int headDim() {
@@ -42,8 +56,19 @@ public record ViTConfig(CheckpointFormat format, int dim, int depth, int heads, 
 
     /** A timm-format config for the standard ViT variants, e.g. {@code vit(384, 12, 6, 8)} for DINO ViT-S/8. */
     public static ViTConfig vit(int dim, int depth, int heads, int patchSize) {
-        return new ViTConfig(CheckpointFormat.TIMM, dim, depth, heads, patchSize, 224, 3, 4 * dim, 1e-6,
-                IMAGENET_MEAN, IMAGENET_STD, "bicubic");
+        return new ViTConfig(
+                CheckpointFormat.TIMM,
+                dim,
+                depth,
+                heads,
+                patchSize,
+                224,
+                3,
+                4 * dim,
+                1e-6,
+                IMAGENET_MEAN,
+                IMAGENET_STD,
+                "bicubic");
     }
 
     public static ViTConfig vitSmall8() {
@@ -55,7 +80,17 @@ public record ViTConfig(CheckpointFormat format, int dim, int depth, int heads, 
     }
 
     public String summary() {
-        return String.format("format %s, dim %d, depth %d, heads %d (head dim %d), patch %d, image %d, tokens %d, mlp %d, eps %g",
-                format.name().toLowerCase(), dim, depth, heads, headDim(), patchSize, imageSize, tokens(), mlpDim, layerNormEps);
+        return String.format(
+                "format %s, dim %d, depth %d, heads %d (head dim %d), patch %d, image %d, tokens %d, mlp %d, eps %g",
+                format.name().toLowerCase(),
+                dim,
+                depth,
+                heads,
+                headDim(),
+                patchSize,
+                imageSize,
+                tokens(),
+                mlpDim,
+                layerNormEps);
     }
 }

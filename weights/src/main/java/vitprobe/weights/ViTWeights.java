@@ -8,14 +8,34 @@ import java.util.SplittableRandom;
  * Canonical ViT parameters, whatever checkpoint format they came from. Names follow timm; linear weights are
  * PyTorch's [out, in]. Tensors are zero-copy views of the checkpoint mapping, which {@link #close()} releases.
  */
-public record ViTWeights(ViTConfig config, String source, DType dtype,
-                         Param patchWeight, Param patchBias, Param clsToken, Param posEmbed,
-                         List<Block> blocks, Param normWeight, Param normBias, AutoCloseable owner) implements AutoCloseable {
+public record ViTWeights(
+        ViTConfig config,
+        String source,
+        DType dtype,
+        Param patchWeight,
+        Param patchBias,
+        Param clsToken,
+        Param posEmbed,
+        List<Block> blocks,
+        Param normWeight,
+        Param normBias,
+        AutoCloseable owner)
+        implements AutoCloseable {
 
     /** One pre-norm transformer block. {@code qkv} is [3D, D], queries then keys then values. */
-    public record Block(Param norm1Weight, Param norm1Bias, Param qkvWeight, Param qkvBias,
-                        Param projWeight, Param projBias, Param norm2Weight, Param norm2Bias,
-                        Param fc1Weight, Param fc1Bias, Param fc2Weight, Param fc2Bias) {}
+    public record Block(
+            Param norm1Weight,
+            Param norm1Bias,
+            Param qkvWeight,
+            Param qkvBias,
+            Param projWeight,
+            Param projBias,
+            Param norm2Weight,
+            Param norm2Bias,
+            Param fc1Weight,
+            Param fc1Bias,
+            Param fc2Weight,
+            Param fc2Bias) {}
 
     @Override
     public void close() {
@@ -43,15 +63,20 @@ public record ViTWeights(ViTConfig config, String source, DType dtype,
             String b = "blocks." + i + ".";
             blocks.add(new Block(
                     randomParam(b + "norm1.weight", rng, 0.1f, 1f, d), randomParam(b + "norm1.bias", rng, 0.02f, 0f, d),
-                    randomParam(b + "attn.qkv.weight", rng, 0.02f, 0f, 3 * d, d), randomParam(b + "attn.qkv.bias", rng, 0.02f, 0f, 3 * d),
-                    randomParam(b + "attn.proj.weight", rng, 0.02f, 0f, d, d), randomParam(b + "attn.proj.bias", rng, 0.02f, 0f, d),
+                    randomParam(b + "attn.qkv.weight", rng, 0.02f, 0f, 3 * d, d),
+                            randomParam(b + "attn.qkv.bias", rng, 0.02f, 0f, 3 * d),
+                    randomParam(b + "attn.proj.weight", rng, 0.02f, 0f, d, d),
+                            randomParam(b + "attn.proj.bias", rng, 0.02f, 0f, d),
                     randomParam(b + "norm2.weight", rng, 0.1f, 1f, d), randomParam(b + "norm2.bias", rng, 0.02f, 0f, d),
-                    randomParam(b + "mlp.fc1.weight", rng, 0.02f, 0f, c.mlpDim(), d), randomParam(b + "mlp.fc1.bias", rng, 0.02f, 0f, c.mlpDim()),
-                    randomParam(b + "mlp.fc2.weight", rng, 0.02f, 0f, d, c.mlpDim()), randomParam(b + "mlp.fc2.bias", rng, 0.02f, 0f, d)));
+                    randomParam(b + "mlp.fc1.weight", rng, 0.02f, 0f, c.mlpDim(), d),
+                            randomParam(b + "mlp.fc1.bias", rng, 0.02f, 0f, c.mlpDim()),
+                    randomParam(b + "mlp.fc2.weight", rng, 0.02f, 0f, d, c.mlpDim()),
+                            randomParam(b + "mlp.fc2.bias", rng, 0.02f, 0f, d)));
         }
         Param normW = randomParam("norm.weight", rng, 0.1f, 1f, d);
         Param normB = randomParam("norm.bias", rng, 0.02f, 0f, d);
-        return new ViTWeights(c, "random init (seed " + seed + ")", DType.F32, patchW, patchB, cls, pos, blocks, normW, normB, null);
+        return new ViTWeights(
+                c, "random init (seed " + seed + ")", DType.F32, patchW, patchB, cls, pos, blocks, normW, normB, null);
     }
 
     private static Param randomParam(String name, SplittableRandom rng, float std, float mean, long... shape) {
@@ -61,13 +86,23 @@ public record ViTWeights(ViTConfig config, String source, DType dtype,
         return Param.of(Tensor.ofFloats(name, v, shape));
     }
 
-
     /** All parameters in a fixed order (for writers and device uploads). */
     public List<Param> parameters() {
         List<Param> all = new ArrayList<>(List.of(patchWeight, patchBias, clsToken, posEmbed));
         for (Block b : blocks) {
-            all.addAll(List.of(b.norm1Weight, b.norm1Bias, b.qkvWeight, b.qkvBias, b.projWeight, b.projBias,
-                    b.norm2Weight, b.norm2Bias, b.fc1Weight, b.fc1Bias, b.fc2Weight, b.fc2Bias));
+            all.addAll(List.of(
+                    b.norm1Weight,
+                    b.norm1Bias,
+                    b.qkvWeight,
+                    b.qkvBias,
+                    b.projWeight,
+                    b.projBias,
+                    b.norm2Weight,
+                    b.norm2Bias,
+                    b.fc1Weight,
+                    b.fc1Bias,
+                    b.fc2Weight,
+                    b.fc2Bias));
         }
         all.add(normWeight);
         all.add(normBias);

@@ -1,7 +1,5 @@
 package vitprobe.weights;
 
-import vitprobe.testing.SharedFixtures;
-
 import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -20,6 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.FieldSource;
 import org.junit.jupiter.params.provider.ValueSource;
+import vitprobe.testing.SharedFixtures;
 import vitprobe.weights.CheckpointLoader.CheckpointException;
 import vitprobe.weights.CheckpointLoader.Overrides;
 
@@ -61,14 +60,15 @@ class CheckpointLoaderTest {
         Path model = SharedFixtures.resolve(folder);
         String prefix = folder.equals(SharedFixtures.HF_VIT_MAE) ? "vit." : "";
         try (ViTWeights w = CheckpointLoader.load(model);
-             SafeTensors st = SafeTensors.open(model.resolve("model.safetensors"))) {
+                SafeTensors st = SafeTensors.open(model.resolve("model.safetensors"))) {
             int d = w.config().dim();
             for (int i = 0; i < w.blocks().size(); i++) {
                 String attention = prefix + "encoder.layer." + i + ".attention.attention.";
                 ViTWeights.Block b = w.blocks().get(i);
                 assertArrayEquals(new long[] {3L * d, d}, b.qkvWeight().shape());
                 assertArrayEquals(new long[] {3L * d}, b.qkvBias().shape());
-                assertArrayEquals(concat(st, attention, "weight"), b.qkvWeight().toFloatArray(), "qkv weight of block " + i);
+                assertArrayEquals(
+                        concat(st, attention, "weight"), b.qkvWeight().toFloatArray(), "qkv weight of block " + i);
                 assertArrayEquals(concat(st, attention, "bias"), b.qkvBias().toFloatArray(), "qkv bias of block " + i);
             }
         }
@@ -89,16 +89,20 @@ class CheckpointLoaderTest {
     void keepsTimmTensorsAsTheyAre() {
         Path model = SharedFixtures.resolve(SharedFixtures.TIMM_MAE);
         try (ViTWeights w = CheckpointLoader.load(model.resolve("model.safetensors"));
-             SafeTensors st = SafeTensors.open(model.resolve("model.safetensors"))) {
+                SafeTensors st = SafeTensors.open(model.resolve("model.safetensors"))) {
             assertEquals(12, w.config().heads(), "config.json beside the file is read too");
-            assertArrayEquals(st.tensor("blocks.0.attn.qkv.weight").toFloatArray(), w.blocks().getFirst().qkvWeight().toFloatArray());
-            assertArrayEquals(st.tensor("pos_embed").toFloatArray(), w.posEmbed().toFloatArray());
+            assertArrayEquals(
+                    st.tensor("blocks.0.attn.qkv.weight").toFloatArray(),
+                    w.blocks().getFirst().qkvWeight().toFloatArray());
+            assertArrayEquals(
+                    st.tensor("pos_embed").toFloatArray(), w.posEmbed().toFloatArray());
         }
     }
 
     @Test
     void overridesBeatConfigJson() {
-        try (ViTWeights w = CheckpointLoader.load(SharedFixtures.resolve(SharedFixtures.HF_VIT), new Overrides(2, 1e-5))) {
+        try (ViTWeights w =
+                CheckpointLoader.load(SharedFixtures.resolve(SharedFixtures.HF_VIT), new Overrides(2, 1e-5))) {
             assertEquals(2, w.config().heads());
             assertEquals(1e-5, w.config().layerNormEps());
         }
@@ -108,10 +112,13 @@ class CheckpointLoaderTest {
 
     @Test
     void timmWithoutConfigInfersDimsAndUsesTimmDefaults() {
-        try (ViTWeights w = CheckpointLoader.load(SyntheticCheckpoints.write(dir, SyntheticCheckpoints.timm(128, 2, 4, 3)))) {
+        try (ViTWeights w =
+                CheckpointLoader.load(SyntheticCheckpoints.write(dir, SyntheticCheckpoints.timm(128, 2, 4, 3)))) {
             ViTConfig c = w.config();
             assertEquals(CheckpointFormat.TIMM, c.format());
-            assertEquals(List.of(128, 2, 2, 4, 12, 10, 512), List.of(c.dim(), c.depth(), c.heads(), c.patchSize(), c.imageSize(), c.tokens(), c.mlpDim()));
+            assertEquals(
+                    List.of(128, 2, 2, 4, 12, 10, 512),
+                    List.of(c.dim(), c.depth(), c.heads(), c.patchSize(), c.imageSize(), c.tokens(), c.mlpDim()));
             assertEquals(1e-6, c.layerNormEps());
             assertEquals(DType.F32, w.dtype());
         }
@@ -119,7 +126,8 @@ class CheckpointLoaderTest {
 
     @Test
     void huggingFaceWithoutConfigUsesHuggingFaceDefaults() {
-        try (ViTWeights w = CheckpointLoader.load(SyntheticCheckpoints.write(dir, SyntheticCheckpoints.huggingFace(128, 1, 4, 2)))) {
+        try (ViTWeights w = CheckpointLoader.load(
+                SyntheticCheckpoints.write(dir, SyntheticCheckpoints.huggingFace(128, 1, 4, 2)))) {
             assertEquals(CheckpointFormat.HF_VIT, w.config().format());
             assertEquals(2, w.config().heads(), "dim / 64");
             assertEquals(1e-12, w.config().layerNormEps());
@@ -163,8 +171,15 @@ class CheckpointLoaderTest {
     @Test
     void modelPrefixIsAcceptedAndMaeExtrasIgnored() {
         var keys = SyntheticCheckpoints.prefixed("model.", SyntheticCheckpoints.timm(64, 1, 4, 2));
-        for (String extra : List.of("model.mask_token", "model.decoder_embed.weight", "model.decoder_blocks.0.norm1.weight",
-                "model.decoder_pred.bias", "model.head.weight", "model.head.bias", "model.fc_norm.weight", "model.fc_norm.bias")) {
+        for (String extra : List.of(
+                "model.mask_token",
+                "model.decoder_embed.weight",
+                "model.decoder_blocks.0.norm1.weight",
+                "model.decoder_pred.bias",
+                "model.head.weight",
+                "model.head.bias",
+                "model.fc_norm.weight",
+                "model.fc_norm.bias")) {
             keys.put(extra, shape(4));
         }
         try (ViTWeights w = CheckpointLoader.load(SyntheticCheckpoints.write(dir, keys))) {
@@ -190,9 +205,21 @@ class CheckpointLoaderTest {
     @Test
     void readsTimmConfig() {
         SyntheticCheckpoints.write(dir, SyntheticCheckpoints.timm(128, 1, 4, 2));
-        SyntheticCheckpoints.config(dir, Map.of("architecture", "vit_custom_patch4",
-                "model_args", Map.of("num_heads", 8, "depth", 1),
-                "pretrained_cfg", Map.of("mean", List.of(0.5, 0.5, 0.5), "std", List.of(0.25, 0.25, 0.25), "interpolation", "bilinear")));
+        SyntheticCheckpoints.config(
+                dir,
+                Map.of(
+                        "architecture",
+                        "vit_custom_patch4",
+                        "model_args",
+                        Map.of("num_heads", 8, "depth", 1),
+                        "pretrained_cfg",
+                        Map.of(
+                                "mean",
+                                List.of(0.5, 0.5, 0.5),
+                                "std",
+                                List.of(0.25, 0.25, 0.25),
+                                "interpolation",
+                                "bilinear")));
         try (ViTWeights w = CheckpointLoader.load(dir)) {
             assertEquals(8, w.config().heads());
             assertArrayEquals(new float[] {0.5f, 0.5f, 0.5f}, w.config().mean());
@@ -214,7 +241,8 @@ class CheckpointLoaderTest {
     @Test
     void readsHuggingFaceConfigAndOverridesWin() {
         SyntheticCheckpoints.write(dir, SyntheticCheckpoints.huggingFace(128, 1, 4, 2));
-        SyntheticCheckpoints.config(dir, Map.of("model_type", "vit", "hidden_size", 128, "num_attention_heads", 8, "layer_norm_eps", 1e-5));
+        SyntheticCheckpoints.config(
+                dir, Map.of("model_type", "vit", "hidden_size", 128, "num_attention_heads", 8, "layer_norm_eps", 1e-5));
         try (ViTWeights w = CheckpointLoader.load(dir)) {
             assertEquals(8, w.config().heads());
             assertEquals(1e-5, w.config().layerNormEps());
@@ -240,7 +268,8 @@ class CheckpointLoaderTest {
 
     @Test
     void overridesApplyWithoutConfig() {
-        try (ViTWeights w = CheckpointLoader.load(SyntheticCheckpoints.write(dir, SyntheticCheckpoints.timm(128, 1, 4, 2)), new Overrides(4, 1e-5))) {
+        try (ViTWeights w = CheckpointLoader.load(
+                SyntheticCheckpoints.write(dir, SyntheticCheckpoints.timm(128, 1, 4, 2)), new Overrides(4, 1e-5))) {
             assertEquals(4, w.config().heads());
             assertEquals(1e-5, w.config().layerNormEps());
         }
@@ -256,7 +285,8 @@ class CheckpointLoaderTest {
     void unreadableConfigIsAnError() throws IOException {
         SyntheticCheckpoints.write(dir, SyntheticCheckpoints.timm(64, 1, 4, 2));
         Files.writeString(dir.resolve("config.json"), "{\"architecture\": ");
-        assertMessage(() -> CheckpointLoader.load(dir), dir.resolve("config.json").toString(), "invalid JSON");
+        assertMessage(
+                () -> CheckpointLoader.load(dir), dir.resolve("config.json").toString(), "invalid JSON");
     }
 
     // ---- wrong checkpoints ----
@@ -269,7 +299,9 @@ class CheckpointLoaderTest {
         keys.put("blocks.0.attn.extra", shape(3));
         keys.put("zzz_unrelated", shape(1));
         Path model = SyntheticCheckpoints.write(dir, keys);
-        assertMessage(() -> CheckpointLoader.load(model), model.resolve("model.safetensors").toString(),
+        assertMessage(
+                () -> CheckpointLoader.load(model),
+                model.resolve("model.safetensors").toString(),
                 "timm / original DINO / MAE format",
                 "missing keys: blocks.1.mlp.fc2.weight, norm.bias",
                 "unknown keys: blocks.0.attn.extra, zzz_unrelated");
@@ -281,7 +313,9 @@ class CheckpointLoaderTest {
         keys.remove("vit.encoder.layer.0.attention.attention.value.bias");
         keys.remove("vit.layernorm.weight");
         Path model = SyntheticCheckpoints.write(dir, keys);
-        assertMessage(() -> CheckpointLoader.load(model), "transformers ViTModel format",
+        assertMessage(
+                () -> CheckpointLoader.load(model),
+                "transformers ViTModel format",
                 "missing keys: vit.encoder.layer.0.attention.attention.value.bias, vit.layernorm.weight");
     }
 
@@ -306,23 +340,35 @@ class CheckpointLoaderTest {
         var keys = SyntheticCheckpoints.huggingFace(64, 1, 4, 2);
         keys.put("encoder.layer.0.attention.attention.key.weight", shape(64, 65));
         Path model = SyntheticCheckpoints.write(dir, keys);
-        assertMessage(() -> CheckpointLoader.load(model), "encoder.layer.0.attention.attention.key.weight has shape [64, 65]");
+        assertMessage(
+                () -> CheckpointLoader.load(model),
+                "encoder.layer.0.attention.attention.key.weight has shape [64, 65]");
 
         var same = SyntheticCheckpoints.huggingFace(64, 1, 4, 2);
-        for (String part : List.of("query", "key", "value")) same.put("encoder.layer.0.attention.attention." + part + ".bias", shape(32));
+        for (String part : List.of("query", "key", "value"))
+            same.put("encoder.layer.0.attention.attention." + part + ".bias", shape(32));
         Path other = SyntheticCheckpoints.write(dir.resolve("same"), same);
-        assertMessage(() -> CheckpointLoader.load(other), "has shape [96], expected [192]",
+        assertMessage(
+                () -> CheckpointLoader.load(other),
+                "has shape [96], expected [192]",
                 "fused from encoder.layer.0.attention.attention.query.bias");
     }
 
     @Test
     void everyPartOfAFusedParameterMustHaveAFloatType() {
         String layer = "encoder.layer.0.attention.attention.";
-        for (var wrong : List.of(Map.entry(layer + "key.weight", DType.I32),
-                Map.entry(layer + "value.weight", DType.U32), Map.entry(layer + "value.bias", DType.I16))) {
-            Path model = SyntheticCheckpoints.write(dir.resolve(wrong.getValue().name()),
-                    SyntheticCheckpoints.huggingFace(64, 1, 4, 2), Map.ofEntries(wrong), Map.of());
-            assertMessage(() -> CheckpointLoader.load(model), wrong.getKey() + " has dtype " + wrong.getValue(),
+        for (var wrong : List.of(
+                Map.entry(layer + "key.weight", DType.I32),
+                Map.entry(layer + "value.weight", DType.U32),
+                Map.entry(layer + "value.bias", DType.I16))) {
+            Path model = SyntheticCheckpoints.write(
+                    dir.resolve(wrong.getValue().name()),
+                    SyntheticCheckpoints.huggingFace(64, 1, 4, 2),
+                    Map.ofEntries(wrong),
+                    Map.of());
+            assertMessage(
+                    () -> CheckpointLoader.load(model),
+                    wrong.getKey() + " has dtype " + wrong.getValue(),
                     "expected a float type");
         }
     }
@@ -332,24 +378,37 @@ class CheckpointLoaderTest {
     void nonFiniteWeightsAreRefusedNamingTheTensor(String dtype) {
         String value = "encoder.layer.0.attention.attention.value.weight";
         // The last element, past any whole vector of the scan; the first of another tensor; an F64 beyond float range.
-        List<Map.Entry<String, double[]>> cases = List.of(Map.entry(value, new double[]{64 * 64 - 1, Double.NaN}),
-                Map.entry("layernorm.bias", new double[]{0, Double.NEGATIVE_INFINITY}),
-                Map.entry("encoder.layer.0.intermediate.dense.weight", new double[]{1000, Double.POSITIVE_INFINITY}));
+        List<Map.Entry<String, double[]>> cases = List.of(
+                Map.entry(value, new double[] {64 * 64 - 1, Double.NaN}),
+                Map.entry("layernorm.bias", new double[] {0, Double.NEGATIVE_INFINITY}),
+                Map.entry("encoder.layer.0.intermediate.dense.weight", new double[] {1000, Double.POSITIVE_INFINITY}));
         for (var poisoned : cases) {
             Map<String, DType> dtypes = Map.of(poisoned.getKey(), DType.valueOf(dtype));
-            Path model = SyntheticCheckpoints.write(dir.resolve(dtype + poisoned.getKey()),
-                    SyntheticCheckpoints.huggingFace(64, 1, 4, 2), dtypes, Map.ofEntries(poisoned));
-            assertMessage(() -> CheckpointLoader.load(model), model.resolve("model.safetensors").toString(),
-                    "tensor '" + poisoned.getKey() + "'", "element " + (long) poisoned.getValue()[0],
+            Path model = SyntheticCheckpoints.write(
+                    dir.resolve(dtype + poisoned.getKey()),
+                    SyntheticCheckpoints.huggingFace(64, 1, 4, 2),
+                    dtypes,
+                    Map.ofEntries(poisoned));
+            assertMessage(
+                    () -> CheckpointLoader.load(model),
+                    model.resolve("model.safetensors").toString(),
+                    "tensor '" + poisoned.getKey() + "'",
+                    "element " + (long) poisoned.getValue()[0],
                     String.valueOf((float) poisoned.getValue()[1]));
         }
         if (dtype.equals("F64")) {
-            Path huge = SyntheticCheckpoints.write(dir.resolve("huge"), SyntheticCheckpoints.huggingFace(64, 1, 4, 2),
-                    Map.of("layernorm.weight", DType.F64), Map.of("layernorm.weight", new double[]{5, 1e300}));
+            Path huge = SyntheticCheckpoints.write(
+                    dir.resolve("huge"),
+                    SyntheticCheckpoints.huggingFace(64, 1, 4, 2),
+                    Map.of("layernorm.weight", DType.F64),
+                    Map.of("layernorm.weight", new double[] {5, 1e300}));
             assertMessage(() -> CheckpointLoader.load(huge), "tensor 'layernorm.weight'", "element 5");
         } else {
-            Path fine = SyntheticCheckpoints.write(dir.resolve("fine"), SyntheticCheckpoints.huggingFace(64, 1, 4, 2),
-                    Map.of(value, DType.valueOf(dtype)), Map.of(value, new double[]{7, 65504}));
+            Path fine = SyntheticCheckpoints.write(
+                    dir.resolve("fine"),
+                    SyntheticCheckpoints.huggingFace(64, 1, 4, 2),
+                    Map.of(value, DType.valueOf(dtype)),
+                    Map.of(value, new double[] {7, 65504}));
             try (ViTWeights w = CheckpointLoader.load(fine)) {
                 assertEquals(65504f, w.blocks().getFirst().qkvWeight().toFloatArray()[2 * 64 * 64 + 7], 1000f);
             }
@@ -359,9 +418,11 @@ class CheckpointLoaderTest {
     @Test
     void layerNormEpsMustBePositiveAndFinite() {
         Path model = SyntheticCheckpoints.write(dir, SyntheticCheckpoints.timm(64, 1, 4, 2));
-        for (double eps : new double[]{Double.NaN, 0, -1e-6, Double.POSITIVE_INFINITY}) {
+        for (double eps : new double[] {Double.NaN, 0, -1e-6, Double.POSITIVE_INFINITY}) {
             String file = model.resolve("model.safetensors").toString();
-            assertMessage(() -> CheckpointLoader.load(model, new Overrides(null, eps)), file,
+            assertMessage(
+                    () -> CheckpointLoader.load(model, new Overrides(null, eps)),
+                    file,
                     "LayerNorm epsilon " + eps + " is not a positive finite number");
         }
         Path hf = SyntheticCheckpoints.write(dir.resolve("hf"), SyntheticCheckpoints.huggingFace(64, 1, 4, 2));
@@ -410,7 +471,8 @@ class CheckpointLoaderTest {
     private static void assertMessage(org.junit.jupiter.api.function.Executable call, String... fragments) {
         CheckpointException e = assertThrows(CheckpointException.class, call);
         List<org.junit.jupiter.api.function.Executable> checks = new ArrayList<>();
-        for (String f : fragments) checks.add(() -> assertTrue(e.getMessage().contains(f), "'" + f + "' in: " + e.getMessage()));
+        for (String f : fragments)
+            checks.add(() -> assertTrue(e.getMessage().contains(f), "'" + f + "' in: " + e.getMessage()));
         assertAll(checks);
     }
 }

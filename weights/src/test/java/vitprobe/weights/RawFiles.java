@@ -18,8 +18,8 @@ final class RawFiles {
 
     /** One header entry, {@code "name":{"dtype":..,"shape":..,"data_offsets":[begin,end]}}; shape is JSON text. */
     static String entry(String name, String dtype, String shape, long begin, long end) {
-        return "\"" + name + "\":{\"dtype\":\"" + dtype + "\",\"shape\":" + shape
-                + ",\"data_offsets\":[" + begin + "," + end + "]}";
+        return "\"" + name + "\":{\"dtype\":\"" + dtype + "\",\"shape\":" + shape + ",\"data_offsets\":[" + begin + ","
+                + end + "]}";
     }
 
     /** A header object made of the given entries (already JSON text). */
@@ -48,7 +48,10 @@ final class RawFiles {
     }
 
     static byte[] le64(long value) {
-        return ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(value).array();
+        return ByteBuffer.allocate(8)
+                .order(ByteOrder.LITTLE_ENDIAN)
+                .putLong(value)
+                .array();
     }
 
     static Path write(Path dir, String name, byte[] bytes) {

@@ -1,9 +1,5 @@
 package vitprobe.weights;
 
-import vitprobe.testing.SharedFixtures;
-
-import vitprobe.io.Json;
-
 import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -24,6 +20,8 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.FieldSource;
+import vitprobe.io.Json;
+import vitprobe.testing.SharedFixtures;
 
 /** The reader on the oracle fixtures written by the Python libraries: names, shapes, dtypes, metadata, values. */
 class SafeTensorsFixturesTest {
@@ -34,7 +32,9 @@ class SafeTensorsFixturesTest {
     void opensEveryFixtureFileAndReadsEveryTensor() throws IOException {
         List<Path> files;
         try (Stream<Path> walk = Files.walk(SharedFixtures.resolve(""))) {
-            files = walk.filter(p -> p.toString().endsWith(".safetensors")).sorted().toList();
+            files = walk.filter(p -> p.toString().endsWith(".safetensors"))
+                    .sorted()
+                    .toList();
         }
         assertEquals(9, files.size(), "model + reference for 4 checkpoints, and the preprocessing oracle: " + files);
         for (Path file : files) {
@@ -46,7 +46,8 @@ class SafeTensorsFixturesTest {
                     if (t.dtype().isFloatingPoint()) assertEquals(t.elementCount(), t.toFloatArray().length, t.name());
                     else assertEquals(t.elementCount(), t.toLongArray().length, t.name());
                 }
-                assertEquals(Files.size(file), 8 + headerLength(file) + bytes, file + ": tensors tile the data section");
+                assertEquals(
+                        Files.size(file), 8 + headerLength(file) + bytes, file + ": tensors tile the data section");
             }
         }
     }
@@ -58,9 +59,13 @@ class SafeTensorsFixturesTest {
             assertEquals(m.tensorCount(), st.names().size());
             assertEquals(m.metadata(), st.metadata());
             for (Tensor t : st.tensors().values()) assertEquals(m.dtype(), t.dtype(), t.name());
-            String patch = m.format() == CheckpointFormat.TIMM ? "patch_embed.proj.weight"
-                    : (m.format() == CheckpointFormat.HF_VIT_MAE ? "vit." : "") + "embeddings.patch_embeddings.projection.weight";
-            assertArrayEquals(new long[] {m.dim(), 3, m.patch(), m.patch()}, st.tensor(patch).shape());
+            String patch = m.format() == CheckpointFormat.TIMM
+                    ? "patch_embed.proj.weight"
+                    : (m.format() == CheckpointFormat.HF_VIT_MAE ? "vit." : "")
+                            + "embeddings.patch_embeddings.projection.weight";
+            assertArrayEquals(
+                    new long[] {m.dim(), 3, m.patch(), m.patch()},
+                    st.tensor(patch).shape());
         }
     }
 
@@ -73,7 +78,9 @@ class SafeTensorsFixturesTest {
             assertEquals(String.join(",", m.images()), st.metadata().get("images"));
             assertAll(st.tensors().values().stream().map(t -> () -> {
                 assertEquals(DType.F32, t.dtype(), t.name());
-                long[] shape = t.name().equals("input") ? new long[] {batch, 3, 224, 224} : new long[] {batch, m.tokens(), m.dim()};
+                long[] shape = t.name().equals("input")
+                        ? new long[] {batch, 3, 224, 224}
+                        : new long[] {batch, m.tokens(), m.dim()};
                 assertArrayEquals(shape, t.shape(), t.name());
             }));
         }
@@ -81,10 +88,14 @@ class SafeTensorsFixturesTest {
 
     @Test
     void readsReferenceMetadata() {
-        try (SafeTensors dino = SafeTensors.open(SharedFixtures.resolve(SharedFixtures.TIMM_DINO + "/reference.safetensors"));
-             SafeTensors mae = SafeTensors.open(SharedFixtures.resolve(SharedFixtures.TIMM_MAE + "/reference.safetensors"));
-             SafeTensors hf = SafeTensors.open(SharedFixtures.resolve(SharedFixtures.HF_VIT + "/reference.safetensors"))) {
-            assertEquals("timm 1.0.29 vit_small_patch8_224.dino", dino.metadata().get("source"));
+        try (SafeTensors dino =
+                        SafeTensors.open(SharedFixtures.resolve(SharedFixtures.TIMM_DINO + "/reference.safetensors"));
+                SafeTensors mae =
+                        SafeTensors.open(SharedFixtures.resolve(SharedFixtures.TIMM_MAE + "/reference.safetensors"));
+                SafeTensors hf =
+                        SafeTensors.open(SharedFixtures.resolve(SharedFixtures.HF_VIT + "/reference.safetensors"))) {
+            assertEquals(
+                    "timm 1.0.29 vit_small_patch8_224.dino", dino.metadata().get("source"));
             assertEquals("2", dino.metadata().get("depth"));
             assertEquals("torch.float32", dino.metadata().get("weights_dtype"));
             assertEquals("torch.float16", mae.metadata().get("weights_dtype"));
@@ -94,8 +105,15 @@ class SafeTensorsFixturesTest {
 
     @Test
     void readsPreprocessingOracle() {
-        Map<String, long[]> decoded = Map.of("astronaut", new long[] {512, 512, 3}, "camera", new long[] {512, 512, 3},
-                "chelsea", new long[] {300, 451, 3}, "coffee", new long[] {400, 600, 3});
+        Map<String, long[]> decoded = Map.of(
+                "astronaut",
+                new long[] {512, 512, 3},
+                "camera",
+                new long[] {512, 512, 3},
+                "chelsea",
+                new long[] {300, 451, 3},
+                "coffee",
+                new long[] {400, 600, 3});
         try (SafeTensors st = SafeTensors.open(SharedFixtures.resolve("images/preprocess_oracle.safetensors"))) {
             assertEquals(12, st.names().size());
             assertEquals("[0.485, 0.456, 0.406]", st.metadata().get("mean"));
@@ -104,10 +122,15 @@ class SafeTensorsFixturesTest {
                 assertEquals(DType.U8, raw.dtype());
                 assertArrayEquals(decoded.get(image), raw.shape(), image);
                 assertEquals(DType.U8, st.tensor("resized_cropped_" + image).dtype());
-                assertArrayEquals(new long[] {224, 224, 3}, st.tensor("resized_cropped_" + image).shape());
-                assertArrayEquals(new long[] {3, 224, 224}, st.tensor("input_" + image).shape());
+                assertArrayEquals(
+                        new long[] {224, 224, 3},
+                        st.tensor("resized_cropped_" + image).shape());
+                assertArrayEquals(
+                        new long[] {3, 224, 224}, st.tensor("input_" + image).shape());
                 long[] pixels = raw.toLongArray();
-                assertTrue(Arrays.stream(pixels).allMatch(p -> p >= 0 && p <= 255) && Arrays.stream(pixels).anyMatch(p -> p > 127),
+                assertTrue(
+                        Arrays.stream(pixels).allMatch(p -> p >= 0 && p <= 255)
+                                && Arrays.stream(pixels).anyMatch(p -> p > 127),
                         image + ": U8 reads as unsigned bytes");
             }
         }
@@ -128,7 +151,13 @@ class SafeTensorsFixturesTest {
                     assertEquals(expected, all[i], 0, name + "[" + i + "]");
                     assertEquals(expected, t.getFloat(i), 0, name + "[" + i + "]");
                 }
-                assertTrue(IntStream.range(0, raw.length).map(i -> raw[i]).distinct().count() > raw.length / 10, name + " has varied values");
+                assertTrue(
+                        IntStream.range(0, raw.length)
+                                        .map(i -> raw[i])
+                                        .distinct()
+                                        .count()
+                                > raw.length / 10,
+                        name + " has varied values");
             }
         }
     }
@@ -167,7 +196,8 @@ class SafeTensorsFixturesTest {
         try (FileChannel ch = FileChannel.open(file)) {
             ByteBuffer header = ByteBuffer.allocate(n);
             ch.read(header, 8);
-            Map<?, ?> info = (Map<?, ?>) Json.parseObject(new String(header.array(), StandardCharsets.UTF_8)).get(name);
+            Map<?, ?> info = (Map<?, ?>) Json.parseObject(new String(header.array(), StandardCharsets.UTF_8))
+                    .get(name);
             assertEquals("F16", info.get("dtype"));
             List<?> offsets = (List<?>) info.get("data_offsets");
             long begin = (Long) offsets.get(0), end = (Long) offsets.get(1);

@@ -1,9 +1,5 @@
 package vitprobe.weights;
 
-import vitprobe.testing.Mutant;
-
-import vitprobe.io.Json;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -25,6 +21,8 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import vitprobe.io.Json;
+import vitprobe.testing.Mutant;
 import vitprobe.weights.CheckpointLoader.CheckpointException;
 
 /**
@@ -38,9 +36,26 @@ class SafeTensorsFuzzTest {
     private static final int CASES = Integer.getInteger("vitprobe.fuzz.cases", 3000);
     private static final long MAX_CASE_BYTES = 32L << 20, MAX_CASE_NANOS = 5_000_000_000L;
     /** Numbers that sit on the edges of the header's checks. */
-    private static final List<String> EDGE_NUMBERS = List.of("0", "1", "-1", "3", "7", "8", "4096", "2147483647",
-            "2147483648", "4294967296", "9007199254740993", "9223372036854775807", "9223372036854775808",
-            "18446744073709551615", "100000001", "1.5", "1e308", "-0");
+    private static final List<String> EDGE_NUMBERS = List.of(
+            "0",
+            "1",
+            "-1",
+            "3",
+            "7",
+            "8",
+            "4096",
+            "2147483647",
+            "2147483648",
+            "4294967296",
+            "9007199254740993",
+            "9223372036854775807",
+            "9223372036854775808",
+            "18446744073709551615",
+            "100000001",
+            "1.5",
+            "1e308",
+            "-0");
+
     private static final String JSON_CHARACTERS = "{}[]\":,0123456789-.eE \\u";
     private static final Pattern DIGITS = Pattern.compile("-?\\d+");
 
@@ -52,10 +67,15 @@ class SafeTensorsFuzzTest {
     @Timeout(value = 300, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void mutatedFilesFailOnlyWithOurErrorsInBoundedTimeAndMemory() throws IOException {
         List<byte[]> seeds = List.of(
-                Files.readAllBytes(SyntheticCheckpoints.write(Files.createDirectories(dir.resolve("hf")),
-                        SyntheticCheckpoints.huggingFace(16, 1, 4, 2)).resolve("model.safetensors")),
-                Files.readAllBytes(SyntheticCheckpoints.write(Files.createDirectories(dir.resolve("timm")),
-                        SyntheticCheckpoints.timm(16, 1, 4, 2), Map.of("norm.weight", DType.F16), Map.of())
+                Files.readAllBytes(SyntheticCheckpoints.write(
+                                Files.createDirectories(dir.resolve("hf")),
+                                SyntheticCheckpoints.huggingFace(16, 1, 4, 2))
+                        .resolve("model.safetensors")),
+                Files.readAllBytes(SyntheticCheckpoints.write(
+                                Files.createDirectories(dir.resolve("timm")),
+                                SyntheticCheckpoints.timm(16, 1, 4, 2),
+                                Map.of("norm.weight", DType.F16),
+                                Map.of())
                         .resolve("model.safetensors")),
                 everyDtype());
         Path file = dir.resolve("case.safetensors");
@@ -118,9 +138,17 @@ class SafeTensorsFuzzTest {
                 yield new Mutant(longer, (longer.length - b.length) + " bytes appended");
             }
             case 4 -> {
-                long[] lengths = {headerLength - 1 - random.nextInt(16), headerLength + 1 + random.nextInt(16), 0,
-                        b.length - 8, b.length - 7, SafeTensors.MAX_HEADER_BYTES + 1, Long.MAX_VALUE, -1,
-                        random.nextLong()};
+                long[] lengths = {
+                    headerLength - 1 - random.nextInt(16),
+                    headerLength + 1 + random.nextInt(16),
+                    0,
+                    b.length - 8,
+                    b.length - 7,
+                    SafeTensors.MAX_HEADER_BYTES + 1,
+                    Long.MAX_VALUE,
+                    -1,
+                    random.nextLong()
+                };
                 long length = lengths[random.nextInt(lengths.length)];
                 ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).putLong(0, length);
                 yield new Mutant(b, "header length set to " + length);
@@ -140,7 +168,8 @@ class SafeTensorsFuzzTest {
     @SuppressWarnings("unchecked")
     private static Mutant reshape(byte[] file, long headerLength, Random random) {
         Map<String, Object> header = Json.parseObject(new String(file, 8, (int) headerLength, StandardCharsets.UTF_8));
-        List<String> names = header.keySet().stream().filter(k -> !k.equals("__metadata__")).toList();
+        List<String> names =
+                header.keySet().stream().filter(k -> !k.equals("__metadata__")).toList();
         String name = names.get(random.nextInt(names.size()));
         Map<String, Object> info = (Map<String, Object>) header.get(name);
         List<Long> shape = (List<Long>) info.get("shape");
@@ -159,7 +188,8 @@ class SafeTensorsFuzzTest {
         java.util.Collections.shuffle(reshaped, random);
         info.put("shape", reshaped);
         byte[] text = Json.write(header).getBytes(StandardCharsets.UTF_8);
-        return new Mutant(RawFiles.file(text, java.util.Arrays.copyOfRange(file, 8 + (int) headerLength, file.length)),
+        return new Mutant(
+                RawFiles.file(text, java.util.Arrays.copyOfRange(file, 8 + (int) headerLength, file.length)),
                 "tensor '" + name + "' reshaped from " + shape + " to " + reshaped);
     }
 
@@ -185,7 +215,9 @@ class SafeTensorsFuzzTest {
         }
         byte[] text = edited.getBytes(StandardCharsets.UTF_8);
         boolean followLength = random.nextInt(4) != 0;
-        byte[] out = RawFiles.file(followLength ? text.length : headerLength, text,
+        byte[] out = RawFiles.file(
+                followLength ? text.length : headerLength,
+                text,
                 java.util.Arrays.copyOfRange(file, 8 + (int) headerLength, file.length));
         return new Mutant(out, mutation + (followLength ? ", length field follows" : ""));
     }
@@ -197,10 +229,10 @@ class SafeTensorsFuzzTest {
         for (DType d : DType.values()) {
             byte[] bytes = new byte[6 * d.size()];
             random.nextBytes(bytes);
-            w.add("t_" + d.name().toLowerCase(), d, new long[]{2, 3}, MemorySegment.ofArray(bytes));
+            w.add("t_" + d.name().toLowerCase(), d, new long[] {2, 3}, MemorySegment.ofArray(bytes));
         }
-        w.addF32("empty", new long[]{0, 4}, new float[0]);
-        w.addF32("scalar", new long[]{}, new float[]{1.5f});
+        w.addF32("empty", new long[] {0, 4}, new float[0]);
+        w.addF32("scalar", new long[] {}, new float[] {1.5f});
         Path file = dir.resolve("every-dtype.safetensors");
         w.write(file);
         return Files.readAllBytes(file);

@@ -40,59 +40,145 @@ class SafeTensorsValidationTest {
         return Stream.of(
                 new Malformed("empty file", new byte[0], null, "too small"),
                 new Malformed("shorter than the length field", new byte[5], null, "too small"),
-                new Malformed("header length past the end of the file",
-                        RawFiles.file(1000, header(a).getBytes(StandardCharsets.UTF_8), new byte[8]), null, "past the end of the file"),
-                new Malformed("header length above 100 MB",
-                        RawFiles.file(100_000_001L, "{}".getBytes(StandardCharsets.UTF_8), new byte[0]), null, "exceeds the limit"),
-                new Malformed("header length above 2^63 (negative as a signed long)",
-                        RawFiles.file(-1L, "{}".getBytes(StandardCharsets.UTF_8), new byte[0]), null, "exceeds the limit"),
-                new Malformed("header not UTF-8",
-                        RawFiles.file(4, new byte[] {'{', (byte) 0xC3, (byte) 0x28, '}'}, new byte[0]), null, "not valid UTF-8"),
+                new Malformed(
+                        "header length past the end of the file",
+                        RawFiles.file(1000, header(a).getBytes(StandardCharsets.UTF_8), new byte[8]),
+                        null,
+                        "past the end of the file"),
+                new Malformed(
+                        "header length above 100 MB",
+                        RawFiles.file(100_000_001L, "{}".getBytes(StandardCharsets.UTF_8), new byte[0]),
+                        null,
+                        "exceeds the limit"),
+                new Malformed(
+                        "header length above 2^63 (negative as a signed long)",
+                        RawFiles.file(-1L, "{}".getBytes(StandardCharsets.UTF_8), new byte[0]),
+                        null,
+                        "exceeds the limit"),
+                new Malformed(
+                        "header not UTF-8",
+                        RawFiles.file(4, new byte[] {'{', (byte) 0xC3, (byte) 0x28, '}'}, new byte[0]),
+                        null,
+                        "not valid UTF-8"),
                 new Malformed("header not JSON", RawFiles.file("{\"a\":{\"dtype\":", 0), null, "not valid JSON"),
                 new Malformed("header a JSON array", RawFiles.file("[1,2]", 0), null, "not a JSON object"),
-                new Malformed("padding that is not JSON whitespace (vertical tab)", RawFiles.file("{}\u000b", 0), null, "not valid JSON"),
+                new Malformed(
+                        "padding that is not JSON whitespace (vertical tab)",
+                        RawFiles.file("{}\u000b", 0),
+                        null,
+                        "not valid JSON"),
                 new Malformed("padding with NUL bytes", RawFiles.file("{}\0\0", 0), null, "not valid JSON"),
-                new Malformed("unknown dtype", RawFiles.file(header(entry("w", "F17", "[2]", 0, 8)), 8), "w", "unknown dtype \"F17\""),
-                new Malformed("dtype not a string", RawFiles.file("{\"w\":{\"dtype\":4,\"shape\":[2],\"data_offsets\":[0,8]}}", 8), "w", "unknown dtype"),
-                new Malformed("byte length differs from shape x dtype size",
-                        RawFiles.file(header(entry("w", "F32", "[3]", 0, 8)), 8), "w", "needs 12 bytes but data_offsets span 8"),
-                new Malformed("data_offsets past the data section", RawFiles.file(header(a), 4), "a", "past the data section"),
-                new Malformed("data_offsets ending before they begin",
-                        RawFiles.file(header(entry("w", "F32", "[0]", 8, 4)), 8), "w", "end before they begin"),
-                new Malformed("data_offsets with three entries",
-                        RawFiles.file("{\"w\":{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[0,1,2]}}", 2), "w", "data_offsets has 3 entries"),
-                new Malformed("data_offsets missing", RawFiles.file("{\"w\":{\"dtype\":\"U8\",\"shape\":[1]}}", 1), "w", "data_offsets is missing"),
-                new Malformed("overlapping tensors",
-                        RawFiles.file(header(a, entry("b", "F32", "[2]", 4, 12)), 12), "b", "overlap those of tensor 'a'"),
-                new Malformed("gap between tensors",
-                        RawFiles.file(header(entry("a", "F32", "[1]", 0, 4), entry("b", "F32", "[1]", 8, 12)), 12), "b", "gap"),
-                new Malformed("data section not starting at offset 0",
-                        RawFiles.file(header(entry("a", "F32", "[1]", 4, 8)), 8), "a", "gap"),
+                new Malformed(
+                        "unknown dtype",
+                        RawFiles.file(header(entry("w", "F17", "[2]", 0, 8)), 8),
+                        "w",
+                        "unknown dtype \"F17\""),
+                new Malformed(
+                        "dtype not a string",
+                        RawFiles.file("{\"w\":{\"dtype\":4,\"shape\":[2],\"data_offsets\":[0,8]}}", 8),
+                        "w",
+                        "unknown dtype"),
+                new Malformed(
+                        "byte length differs from shape x dtype size",
+                        RawFiles.file(header(entry("w", "F32", "[3]", 0, 8)), 8),
+                        "w",
+                        "needs 12 bytes but data_offsets span 8"),
+                new Malformed(
+                        "data_offsets past the data section",
+                        RawFiles.file(header(a), 4),
+                        "a",
+                        "past the data section"),
+                new Malformed(
+                        "data_offsets ending before they begin",
+                        RawFiles.file(header(entry("w", "F32", "[0]", 8, 4)), 8),
+                        "w",
+                        "end before they begin"),
+                new Malformed(
+                        "data_offsets with three entries",
+                        RawFiles.file("{\"w\":{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[0,1,2]}}", 2),
+                        "w",
+                        "data_offsets has 3 entries"),
+                new Malformed(
+                        "data_offsets missing",
+                        RawFiles.file("{\"w\":{\"dtype\":\"U8\",\"shape\":[1]}}", 1),
+                        "w",
+                        "data_offsets is missing"),
+                new Malformed(
+                        "overlapping tensors",
+                        RawFiles.file(header(a, entry("b", "F32", "[2]", 4, 12)), 12),
+                        "b",
+                        "overlap those of tensor 'a'"),
+                new Malformed(
+                        "gap between tensors",
+                        RawFiles.file(header(entry("a", "F32", "[1]", 0, 4), entry("b", "F32", "[1]", 8, 12)), 12),
+                        "b",
+                        "gap"),
+                new Malformed(
+                        "data section not starting at offset 0",
+                        RawFiles.file(header(entry("a", "F32", "[1]", 4, 8)), 8),
+                        "a",
+                        "gap"),
                 new Malformed("trailing bytes after the last tensor", RawFiles.file(header(a), 12), null, "trailing"),
-                new Malformed("negative shape entry", RawFiles.file(header(entry("w", "F32", "[-1]", 0, 0)), 0), "w", "not a non-negative integer"),
-                new Malformed("fractional shape entry", RawFiles.file(header(entry("w", "F32", "[1.5]", 0, 4)), 4), "w", "not a non-negative integer"),
-                new Malformed("shape entry a string", RawFiles.file(header(entry("w", "F32", "[\"2\"]", 0, 8)), 8), "w", "not a non-negative integer"),
-                new Malformed("shape not a list", RawFiles.file(header(entry("w", "F32", "2", 0, 8)), 8), "w", "shape is a number"),
-                new Malformed("shape whose byte size overflows",
-                        RawFiles.file(header(entry("w", "F32", "[4294967296,4294967296]", 0, 8)), 8), "w", "overflows"),
+                new Malformed(
+                        "negative shape entry",
+                        RawFiles.file(header(entry("w", "F32", "[-1]", 0, 0)), 0),
+                        "w",
+                        "not a non-negative integer"),
+                new Malformed(
+                        "fractional shape entry",
+                        RawFiles.file(header(entry("w", "F32", "[1.5]", 0, 4)), 4),
+                        "w",
+                        "not a non-negative integer"),
+                new Malformed(
+                        "shape entry a string",
+                        RawFiles.file(header(entry("w", "F32", "[\"2\"]", 0, 8)), 8),
+                        "w",
+                        "not a non-negative integer"),
+                new Malformed(
+                        "shape not a list",
+                        RawFiles.file(header(entry("w", "F32", "2", 0, 8)), 8),
+                        "w",
+                        "shape is a number"),
+                new Malformed(
+                        "shape whose byte size overflows",
+                        RawFiles.file(header(entry("w", "F32", "[4294967296,4294967296]", 0, 8)), 8),
+                        "w",
+                        "overflows"),
                 new Malformed("tensor entry not an object", RawFiles.file("{\"w\":3}", 0), "w", "entry is a number"),
-                new Malformed("unexpected field in a tensor entry",
-                        RawFiles.file("{\"w\":{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[0,1],\"x\":1}}", 1), "w", "unexpected field \"x\""),
-                new Malformed("metadata value not a string",
-                        RawFiles.file("{\"__metadata__\":{\"format\":1}," + a + "}", 8), null, "__metadata__ value for \"format\" is a number"),
-                new Malformed("metadata not an object", RawFiles.file("{\"__metadata__\":[\"pt\"]}", 0), null, "__metadata__ is an array"),
-                new Malformed("duplicate tensor names", RawFiles.file(header(a, entry("a", "F32", "[2]", 8, 16)), 16), null, "duplicate key \"a\""));
+                new Malformed(
+                        "unexpected field in a tensor entry",
+                        RawFiles.file("{\"w\":{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[0,1],\"x\":1}}", 1),
+                        "w",
+                        "unexpected field \"x\""),
+                new Malformed(
+                        "metadata value not a string",
+                        RawFiles.file("{\"__metadata__\":{\"format\":1}," + a + "}", 8),
+                        null,
+                        "__metadata__ value for \"format\" is a number"),
+                new Malformed(
+                        "metadata not an object",
+                        RawFiles.file("{\"__metadata__\":[\"pt\"]}", 0),
+                        null,
+                        "__metadata__ is an array"),
+                new Malformed(
+                        "duplicate tensor names",
+                        RawFiles.file(header(a, entry("a", "F32", "[2]", 8, 16)), 16),
+                        null,
+                        "duplicate key \"a\""));
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("malformedFiles")
     void rejectsMalformedFile(Malformed c) {
         Path file = RawFiles.write(dir, "broken.safetensors", c.bytes());
-        SafetensorsException e = assertThrows(SafetensorsException.class, () -> SafeTensors.open(file).close());
+        SafetensorsException e = assertThrows(
+                SafetensorsException.class, () -> SafeTensors.open(file).close());
         String message = e.getMessage();
         assertAll(
                 () -> assertTrue(message.startsWith(file + ": "), "names the file: " + message),
-                () -> assertTrue(c.tensor() == null || message.contains("tensor '" + c.tensor() + "'"), "names the tensor: " + message),
+                () -> assertTrue(
+                        c.tensor() == null || message.contains("tensor '" + c.tensor() + "'"),
+                        "names the tensor: " + message),
                 () -> assertTrue(message.contains(c.rule()), "names the rule '" + c.rule() + "': " + message));
     }
 
@@ -106,8 +192,12 @@ class SafeTensorsValidationTest {
     @Test
     void readsValidFileWithSpacePaddingAndZeroCopyViews() {
         String h = header(entry("a", "F32", "[2]", 0, 8), entry("b", "U8", "[3]", 8, 11));
-        byte[] data = ByteBuffer.allocate(11).order(ByteOrder.LITTLE_ENDIAN).putFloat(1.5f).putFloat(-2f)
-                .put(new byte[] {7, 0, (byte) 255}).array();
+        byte[] data = ByteBuffer.allocate(11)
+                .order(ByteOrder.LITTLE_ENDIAN)
+                .putFloat(1.5f)
+                .putFloat(-2f)
+                .put(new byte[] {7, 0, (byte) 255})
+                .array();
         Path file = RawFiles.write(dir, "ok.safetensors", RawFiles.file(padded(h), data));
         Tensor a;
         try (SafeTensors st = SafeTensors.open(file)) {
@@ -125,7 +215,10 @@ class SafeTensorsValidationTest {
     @Test
     void acceptsHeaderEntriesInAnyOrderAndZeroSizedTensors() {
         // The reference reader sorts entries by offsets; header order need not follow the data order.
-        String h = header(entry("late", "U8", "[2]", 4, 6), entry("empty", "F32", "[0,3]", 4, 4), entry("early", "F32", "[1]", 0, 4));
+        String h = header(
+                entry("late", "U8", "[2]", 4, 6),
+                entry("empty", "F32", "[0,3]", 4, 4),
+                entry("early", "F32", "[1]", 0, 4));
         byte[] data = {0, 0, (byte) 0x80, 0x3f, 5, 6};
         Path file = RawFiles.write(dir, "order.safetensors", RawFiles.file(padded(h), data));
         try (SafeTensors st = SafeTensors.open(file)) {
@@ -144,7 +237,8 @@ class SafeTensorsValidationTest {
             assertTrue(st.names().isEmpty());
             assertEquals(Map.of(), st.metadata());
         }
-        String h = "{\"__metadata__\":{\"format\":\"pt\",\"note\":\"caf\\u00e9\"}," + entry("s", "I64", "[]", 0, 8) + "}";
+        String h =
+                "{\"__metadata__\":{\"format\":\"pt\",\"note\":\"caf\\u00e9\"}," + entry("s", "I64", "[]", 0, 8) + "}";
         byte[] data = RawFiles.le64(-3);
         Path file = RawFiles.write(dir, "meta.safetensors", RawFiles.file(padded(h), data));
         try (SafeTensors st = SafeTensors.open(file)) {

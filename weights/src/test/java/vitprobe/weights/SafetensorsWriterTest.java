@@ -1,9 +1,5 @@
 package vitprobe.weights;
 
-import vitprobe.testing.SharedFixtures;
-
-import vitprobe.io.Json;
-
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -29,6 +25,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import vitprobe.io.Json;
+import vitprobe.testing.SharedFixtures;
 
 /** Writer round trips, the reference writer's layout, atomic writes, and a strict independent reader in Python. */
 class SafetensorsWriterTest {
@@ -42,9 +40,11 @@ class SafetensorsWriterTest {
     private static final float[] F16_IN = {0.5f, -2f, 65504f, 0x1p-24f, 0.1f, 1f / 3};
     /** IEEE half values worked out by hand: 0.1 is 0x2E66, 1/3 is 0x3555, 2^-24 the smallest subnormal. */
     private static final double[] F16_OUT = {0.5, -2, 65504, 0x1p-24, 0.0999755859375, 0.333251953125};
+
     private static final float[] BF16_IN = {1f, -2.5f, 1 + 0x1p-8f, 1 + 3 * 0x1p-8f, 0.1f};
     /** Round to nearest even: 1+2^-8 ties down to 1, 1+3*2^-8 ties up to 1+2^-6; 0.1 is 0x3DCD. */
     private static final double[] BF16_OUT = {1, -2.5, 1, 1.015625, 0.10009765625};
+
     private static final byte[] U8 = {0, 1, 127, (byte) 128, (byte) 255};
     private static final long[] I64 = {Long.MIN_VALUE, -1, 0, Long.MAX_VALUE};
 
@@ -96,12 +96,18 @@ class SafetensorsWriterTest {
     void roundsHalfPrecisionSpecialValues() throws IOException {
         float[] in = {70000f, Float.NaN, -0f, Float.NEGATIVE_INFINITY, Float.MAX_VALUE};
         Path file = dir.resolve("specials.safetensors");
-        new SafetensorsWriter().addF16("h", new long[] {5}, in).addBF16("b", new long[] {5}, in).write(file);
+        new SafetensorsWriter()
+                .addF16("h", new long[] {5}, in)
+                .addBF16("b", new long[] {5}, in)
+                .write(file);
         try (SafeTensors st = SafeTensors.open(file)) {
             float[] half = {Float.POSITIVE_INFINITY, Float.NaN, -0f, Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY};
             assertArrayEquals(half, st.tensor("h").toFloatArray(), "F16 overflows to infinity above 65520");
             float[] brain = {70144f, Float.NaN, -0f, Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY};
-            assertArrayEquals(brain, st.tensor("b").toFloatArray(), "BF16 keeps 8 exponent bits, rounds MAX_VALUE up to infinity");
+            assertArrayEquals(
+                    brain,
+                    st.tensor("b").toFloatArray(),
+                    "BF16 keeps 8 exponent bits, rounds MAX_VALUE up to infinity");
         }
     }
 
@@ -123,7 +129,8 @@ class SafetensorsWriterTest {
     void laysOutTensorsLikeTheReferenceWriter() throws IOException {
         // Largest dtype first (I64, F32, BF16, F16, U8), ties by name; so every tensor is aligned to its element size.
         Path file = dir.resolve("order.safetensors");
-        new SafetensorsWriter().metadata("format", "pt")
+        new SafetensorsWriter()
+                .metadata("format", "pt")
                 .addU8("a", new long[] {3}, new byte[3])
                 .addF32("b", new long[] {2}, new float[2])
                 .addF16("h", new long[] {1}, new float[1])
@@ -145,7 +152,9 @@ class SafetensorsWriterTest {
     void omitsMetadataWhenThereIsNone() throws IOException {
         Path file = dir.resolve("plain.safetensors");
         new SafetensorsWriter().addF32("x", new long[] {1}, new float[] {1}).write(file);
-        assertEquals("{\"x\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}", headerText(file).stripTrailing());
+        assertEquals(
+                "{\"x\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}",
+                headerText(file).stripTrailing());
     }
 
     @Test
@@ -157,8 +166,13 @@ class SafetensorsWriterTest {
 
     /** Files written by the Python package (via the Rust writer) come out byte-identical from ours. */
     @ParameterizedTest
-    @ValueSource(strings = {SharedFixtures.HF_VIT + "/model.safetensors", SharedFixtures.HF_VIT_MAE + "/model.safetensors",
-            SharedFixtures.HF_VIT + "/reference.safetensors", "images/preprocess_oracle.safetensors"})
+    @ValueSource(
+            strings = {
+                SharedFixtures.HF_VIT + "/model.safetensors",
+                SharedFixtures.HF_VIT_MAE + "/model.safetensors",
+                SharedFixtures.HF_VIT + "/reference.safetensors",
+                "images/preprocess_oracle.safetensors"
+            })
     void rewritingAPythonWrittenFixtureReproducesItByteForByte(String fixture) throws IOException {
         assertRewriteIsIdentical(SharedFixtures.resolve(fixture));
     }
@@ -187,7 +201,9 @@ class SafetensorsWriterTest {
         // A failing rename (the target is a non-empty folder) must clean up the partial file as well.
         Path blocked = Files.createDirectories(dir.resolve("blocked.safetensors"));
         Files.writeString(blocked.resolve("keep"), "x");
-        assertThrows(IOException.class, () -> new SafetensorsWriter().addF32("x", new long[] {1}, new float[1]).write(blocked));
+        assertThrows(IOException.class, () -> new SafetensorsWriter()
+                .addF32("x", new long[] {1}, new float[1])
+                .write(blocked));
         assertEquals(List.of(blocked, file), listDir());
     }
 
@@ -195,9 +211,16 @@ class SafetensorsWriterTest {
     void rejectsInconsistentTensors() {
         SafetensorsWriter w = new SafetensorsWriter().addF32("x", new long[] {1}, new float[1]);
         assertThrows(IllegalArgumentException.class, () -> w.addF32("x", new long[] {1}, new float[1]), "duplicate");
-        assertThrows(IllegalArgumentException.class, () -> w.addF32("__metadata__", new long[] {1}, new float[1]), "reserved");
-        assertThrows(IllegalArgumentException.class, () -> w.addF32("y", new long[] {2, 2}, new float[3]), "byte count");
-        assertThrows(IllegalArgumentException.class, () -> w.add("z", DType.F32, new long[] {-1, 0}, MemorySegment.ofArray(new byte[0])), "negative dim");
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> w.addF32("__metadata__", new long[] {1}, new float[1]),
+                "reserved");
+        assertThrows(
+                IllegalArgumentException.class, () -> w.addF32("y", new long[] {2, 2}, new float[3]), "byte count");
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> w.add("z", DType.F32, new long[] {-1, 0}, MemorySegment.ofArray(new byte[0])),
+                "negative dim");
     }
 
     /**
@@ -228,9 +251,17 @@ class SafetensorsWriterTest {
             assertEquals(Arrays.stream(expected.shape()).boxed().toList(), t.get("shape"), name);
             List<?> values = (List<?>) t.get("values");
             if (expected.floats() != null) {
-                assertArrayEquals(expected.floats(), values.stream().mapToDouble(v -> ((Number) v).doubleValue()).toArray(), name);
+                assertArrayEquals(
+                        expected.floats(),
+                        values.stream()
+                                .mapToDouble(v -> ((Number) v).doubleValue())
+                                .toArray(),
+                        name);
             } else {
-                assertArrayEquals(expected.ints(), values.stream().mapToLong(v -> (Long) v).toArray(), name);
+                assertArrayEquals(
+                        expected.ints(),
+                        values.stream().mapToLong(v -> (Long) v).toArray(),
+                        name);
             }
         });
     }
@@ -243,7 +274,10 @@ class SafetensorsWriterTest {
         command.addAll(List.of(args));
         Path stdout = Files.createTempFile(dir, "stdout", ".txt");
         Path stderr = Files.createTempFile(dir, "stderr", ".txt");
-        Process p = new ProcessBuilder(command).redirectOutput(stdout.toFile()).redirectError(stderr.toFile()).start();
+        Process p = new ProcessBuilder(command)
+                .redirectOutput(stdout.toFile())
+                .redirectError(stderr.toFile())
+                .start();
         if (!p.waitFor(60, TimeUnit.SECONDS)) {
             p.destroyForcibly();
             throw new AssertionError("timed out: " + command);
@@ -253,7 +287,8 @@ class SafetensorsWriterTest {
 
     private static String headerText(Path file) throws IOException {
         byte[] bytes = Files.readAllBytes(file);
-        int n = (int) ByteBuffer.wrap(bytes, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
+        int n = (int)
+                ByteBuffer.wrap(bytes, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
         return new String(bytes, 8, n, StandardCharsets.UTF_8);
     }
 

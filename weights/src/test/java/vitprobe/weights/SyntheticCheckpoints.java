@@ -1,7 +1,5 @@
 package vitprobe.weights;
 
-import vitprobe.io.Json;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.foreign.MemorySegment;
@@ -10,6 +8,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
+import vitprobe.io.Json;
 
 /**
  * Small ViT checkpoints in the supported key layouts. A checkpoint is first a map from key to shape, which tests

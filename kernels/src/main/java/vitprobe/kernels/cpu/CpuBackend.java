@@ -28,7 +28,8 @@ public final class CpuBackend implements Backend {
 
     @Override
     public String name() {
-        return "cpu (" + FloatVector.SPECIES_PREFERRED.vectorBitSize() + "-bit vectors, " + Parallel.threads() + " threads)";
+        return "cpu (" + FloatVector.SPECIES_PREFERRED.vectorBitSize() + "-bit vectors, " + Parallel.threads()
+                + " threads)";
     }
 
     /** Without the thread count: work is split into tasks by shape alone, each output computed by one task. */
@@ -73,7 +74,9 @@ public final class CpuBackend implements Backend {
         Prepared w = (Prepared) weights;
         int m = in.rows(), k = w.inFeatures, n = w.outFeatures;
         check(in.cols() == k, "linear input has " + in.cols() + " columns, weight expects " + k);
-        check(out.rows() == m && out.cols() == n, "linear output is " + out.rows() + "x" + out.cols() + ", expected " + m + "x" + n);
+        check(
+                out.rows() == m && out.cols() == n,
+                "linear output is " + out.rows() + "x" + out.cols() + ", expected " + m + "x" + n);
         check(residual == null || (residual.rows() == m && residual.cols() == n), "residual shape mismatch");
         float[] a = data(in), c = data(out), res = residual == null ? null : data(residual);
         int rowTasks = (m + ROWS_PER_TASK - 1) / ROWS_PER_TASK;
@@ -96,7 +99,9 @@ public final class CpuBackend implements Backend {
     public void patchify(Matrix images, int batch, int channels, int size, int patch, Matrix out) {
         int grid = size / patch;
         int width = channels * patch * patch;
-        check(images.size() == (long) batch * channels * size * size, "images do not hold " + batch + "x" + channels + "x" + size + "x" + size);
+        check(
+                images.size() == (long) batch * channels * size * size,
+                "images do not hold " + batch + "x" + channels + "x" + size + "x" + size);
         check(out.rows() == batch * grid * grid && out.cols() == width, "patch matrix shape mismatch");
         float[] src = data(images), dst = data(out);
         Parallel.forEach(batch * grid, task -> {
@@ -118,7 +123,9 @@ public final class CpuBackend implements Backend {
     @Override
     public void embedTokens(Matrix patchEmbeddings, Matrix cls, Matrix pos, int batch, Matrix out) {
         int d = out.cols(), tokens = pos.rows(), patches = tokens - 1;
-        check(patchEmbeddings.rows() == batch * patches && patchEmbeddings.cols() == d, "patch embeddings shape mismatch");
+        check(
+                patchEmbeddings.rows() == batch * patches && patchEmbeddings.cols() == d,
+                "patch embeddings shape mismatch");
         check(out.rows() == batch * tokens, "token matrix shape mismatch");
         float[] pe = data(patchEmbeddings), c = data(cls), p = data(pos), o = data(out);
         for (int b = 0; b < batch; b++) {
@@ -130,7 +137,9 @@ public final class CpuBackend implements Backend {
     @Override
     public void layerNorm(Matrix in, Matrix weight, Matrix bias, float eps, Matrix out) {
         int n = in.cols(), rows = in.rows();
-        check(out.rows() == rows && out.cols() == n && weight.size() == n && bias.size() == n, "layer norm shape mismatch");
+        check(
+                out.rows() == rows && out.cols() == n && weight.size() == n && bias.size() == n,
+                "layer norm shape mismatch");
         float[] x = data(in), w = data(weight), b = data(bias), y = data(out);
         int perTask = 64;
         Parallel.forEach((rows + perTask - 1) / perTask, task -> {
@@ -145,7 +154,10 @@ public final class CpuBackend implements Backend {
         int d = context.cols(), hd = d / heads, ld = 3 * d;
         check(qkv.rows() == batch * tokens && qkv.cols() == ld, "qkv shape mismatch");
         check(context.rows() == batch * tokens, "context shape mismatch");
-        check(probabilities == null || (probabilities.rows() == batch * heads * tokens && probabilities.cols() == tokens), "attention probabilities shape mismatch");
+        check(
+                probabilities == null
+                        || (probabilities.rows() == batch * heads * tokens && probabilities.cols() == tokens),
+                "attention probabilities shape mismatch");
         float[] src = data(qkv), ctx = data(context), probs = probabilities == null ? null : data(probabilities);
         float scale = (float) (1 / Math.sqrt(hd));
         // Keys and values of every (image, head), packed once and shared by all query blocks.
@@ -163,11 +175,41 @@ public final class CpuBackend implements Backend {
             int q0 = (task % blocks) * QUERY_BLOCK, rows = Math.min(QUERY_BLOCK, tokens - q0);
             float[] scores = scratch(rows * tokens);
             int queries = (b * tokens + q0) * ld + h * hd;
-            Gemm.multiply(src, queries, ld, keys, bh * keySize, hd, tokens, scores, 0, tokens, 0, rows, 0, Gemm.panels(tokens), null);
+            Gemm.multiply(
+                    src,
+                    queries,
+                    ld,
+                    keys,
+                    bh * keySize,
+                    hd,
+                    tokens,
+                    scores,
+                    0,
+                    tokens,
+                    0,
+                    rows,
+                    0,
+                    Gemm.panels(tokens),
+                    null);
             for (int r = 0; r < rows; r++) VectorMath.softmax(scores, r * tokens, tokens, scale);
             if (probs != null) System.arraycopy(scores, 0, probs, (bh * tokens + q0) * tokens, rows * tokens);
             int out = (b * tokens + q0) * d + h * hd;
-            Gemm.multiply(scores, 0, tokens, values, bh * valueSize, tokens, hd, ctx, out, d, 0, rows, 0, Gemm.panels(hd), null);
+            Gemm.multiply(
+                    scores,
+                    0,
+                    tokens,
+                    values,
+                    bh * valueSize,
+                    tokens,
+                    hd,
+                    ctx,
+                    out,
+                    d,
+                    0,
+                    rows,
+                    0,
+                    Gemm.panels(hd),
+                    null);
         });
     }
 

@@ -5,7 +5,8 @@ import vitprobe.kernels.Matrix;
 /** A matrix on the Java heap. */
 public record CpuMatrix(float[] data, int rows, int cols) implements Matrix {
     public CpuMatrix {
-        if ((long) rows * cols != data.length) throw new IllegalArgumentException(rows + "x" + cols + " matrix over " + data.length + " floats");
+        if ((long) rows * cols != data.length)
+            throw new IllegalArgumentException(rows + "x" + cols + " matrix over " + data.length + " floats");
     }
 
     @Override

@@ -15,8 +15,7 @@ public final class DenseMath {
     /** Rows of the inner dimension per cache block: keeps both operand panels of one block in L2. */
     private static final int K_BLOCK = 256;
 
-    private DenseMath() {
-    }
+    private DenseMath() {}
 
     /** Sum of a[aOff+i] * b[bOff+i] for i in [0, n). */
     public static float dot(float[] a, int aOff, float[] b, int bOff, int n) {
@@ -39,7 +38,8 @@ public final class DenseMath {
         FloatVector va = FloatVector.broadcast(S, alpha);
         int i = 0;
         for (; i + L <= n; i += L) {
-            va.fma(FloatVector.fromArray(S, x, xOff + i), FloatVector.fromArray(S, y, yOff + i)).intoArray(y, yOff + i);
+            va.fma(FloatVector.fromArray(S, x, xOff + i), FloatVector.fromArray(S, y, yOff + i))
+                    .intoArray(y, yOff + i);
         }
         for (; i < n; i++) y[yOff + i] += alpha * x[xOff + i];
     }
@@ -50,8 +50,18 @@ public final class DenseMath {
      * width must be a multiple of {@link #L}. Register-blocked 4 rows by 2 vectors; the inner dimension is
      * blocked so that both panels stay in cache.
      */
-    public static void gemm(float[] a, int aRowStride, int aColStride, float[] b, int ldb, float[] c, int ldc,
-                     int m0, int m1, int depth, int width) {
+    public static void gemm(
+            float[] a,
+            int aRowStride,
+            int aColStride,
+            float[] b,
+            int ldb,
+            float[] c,
+            int ldc,
+            int m0,
+            int m1,
+            int depth,
+            int width) {
         if (width % L != 0) throw new IllegalArgumentException("width " + width + " is not a multiple of " + L);
         for (int k0 = 0; k0 < depth; k0 += K_BLOCK) {
             int k1 = Math.min(depth, k0 + K_BLOCK);
@@ -61,14 +71,15 @@ public final class DenseMath {
                 for (; n + 2 * L <= width; n += 2 * L) {
                     block4x2(a, aRowStride, aColStride, b, ldb, c, ldc, m, n, k0, k1);
                 }
-                for (int r = m; r < m + 4 && n < width; r++) row(a, aRowStride, aColStride, b, ldb, c, ldc, r, n, width, k0, k1);
+                for (int r = m; r < m + 4 && n < width; r++)
+                    row(a, aRowStride, aColStride, b, ldb, c, ldc, r, n, width, k0, k1);
             }
             for (; m < m1; m++) row(a, aRowStride, aColStride, b, ldb, c, ldc, m, 0, width, k0, k1);
         }
     }
 
-    private static void block4x2(float[] a, int rs, int cs, float[] b, int ldb, float[] c, int ldc,
-                                 int m, int n, int k0, int k1) {
+    private static void block4x2(
+            float[] a, int rs, int cs, float[] b, int ldb, float[] c, int ldc, int m, int n, int k0, int k1) {
         int c0 = m * ldc + n, c1 = c0 + ldc, c2 = c1 + ldc, c3 = c2 + ldc;
         FloatVector s00 = FloatVector.fromArray(S, c, c0), s01 = FloatVector.fromArray(S, c, c0 + L);
         FloatVector s10 = FloatVector.fromArray(S, c, c1), s11 = FloatVector.fromArray(S, c, c1 + L);
@@ -102,8 +113,19 @@ public final class DenseMath {
     }
 
     /** One output row from column n to width, one vector at a time: the tails of the 4x2 blocking. */
-    private static void row(float[] a, int rs, int cs, float[] b, int ldb, float[] c, int ldc,
-                            int m, int n, int width, int k0, int k1) {
+    private static void row(
+            float[] a,
+            int rs,
+            int cs,
+            float[] b,
+            int ldb,
+            float[] c,
+            int ldc,
+            int m,
+            int n,
+            int width,
+            int k0,
+            int k1) {
         for (; n < width; n += L) {
             FloatVector s = FloatVector.fromArray(S, c, m * ldc + n);
             int ai = m * rs + k0 * cs;

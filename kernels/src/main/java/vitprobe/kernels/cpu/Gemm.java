@@ -17,6 +17,7 @@ final class Gemm {
     static final int NR = 2 * L;
     /** Rows per micro-tile. */
     static final int MR = 6;
+
     static final int KC = 256;
 
     private Gemm() {}
@@ -71,12 +72,27 @@ final class Gemm {
      * {@code a[aOff + r * lda]}, row r of C at {@code c[cOff + r * ldc]}. {@code bias} is null or padded to
      * a whole number of panels.
      */
-    static void multiply(float[] a, int aOff, int lda, float[] b, int bOff, int k, int n,
-                         float[] c, int cOff, int ldc, int r0, int r1, int p0, int p1, float[] bias) {
+    static void multiply(
+            float[] a,
+            int aOff,
+            int lda,
+            float[] b,
+            int bOff,
+            int k,
+            int n,
+            float[] c,
+            int cOff,
+            int ldc,
+            int r0,
+            int r1,
+            int p0,
+            int p1,
+            float[] bias) {
         int whole = r0 + (r1 - r0) / MR * MR, rest = r1 - whole;
         // The last rest < MR rows go through the same micro-kernel on zero-padded copies (the padding rows are
         // computed and dropped), so one kernel serves every row count.
-        float[] restA = rest == 0 ? null : new float[MR * Math.min(KC, k)], restC = rest == 0 ? null : new float[MR * NR];
+        float[] restA = rest == 0 ? null : new float[MR * Math.min(KC, k)],
+                restC = rest == 0 ? null : new float[MR * NR];
         for (int kb = 0; kb < k; kb += KC) {
             int kc = Math.min(KC, k - kb);
             boolean first = kb == 0;
@@ -89,7 +105,21 @@ final class Gemm {
                 float[] init = first ? (bias == null ? ZERO_ROW : bias) : c;
                 for (int r = r0; r < whole; r += MR) {
                     int at = cOff + r * ldc + col;
-                    if (first) tile(a, aOff + r * lda + kb, lda, b, panel, kc, init, bias == null ? 0 : col, 0, c, at, ldc, valid);
+                    if (first)
+                        tile(
+                                a,
+                                aOff + r * lda + kb,
+                                lda,
+                                b,
+                                panel,
+                                kc,
+                                init,
+                                bias == null ? 0 : col,
+                                0,
+                                c,
+                                at,
+                                ldc,
+                                valid);
                     else tile(a, aOff + r * lda + kb, lda, b, panel, kc, c, at, ldc, c, at, ldc, valid);
                 }
                 if (rest == 0) continue;
@@ -107,15 +137,33 @@ final class Gemm {
      * Everything it needs is passed as plain arrays and ints, so its compiled code does not depend on the profile
      * of its callers: vector and mask objects never cross a call boundary, where C2 would have to box them.
      */
-    private static void tile(float[] a, int aAt, int lda, float[] b, int bAt, int kc,
-                             float[] init, int initAt, int initLd, float[] c, int cAt, int ldc, int valid) {
+    private static void tile(
+            float[] a,
+            int aAt,
+            int lda,
+            float[] b,
+            int bAt,
+            int kc,
+            float[] init,
+            int initAt,
+            int initLd,
+            float[] c,
+            int cAt,
+            int ldc,
+            int valid) {
         VectorMask<Float> m0 = S.indexInRange(0, valid), m1 = S.indexInRange(L, valid);
-        FloatVector c00 = FloatVector.fromArray(S, init, initAt, m0), c01 = FloatVector.fromArray(S, init, initAt + L, m1);
-        FloatVector c10 = FloatVector.fromArray(S, init, initAt + initLd, m0), c11 = FloatVector.fromArray(S, init, initAt + initLd + L, m1);
-        FloatVector c20 = FloatVector.fromArray(S, init, initAt + 2 * initLd, m0), c21 = FloatVector.fromArray(S, init, initAt + 2 * initLd + L, m1);
-        FloatVector c30 = FloatVector.fromArray(S, init, initAt + 3 * initLd, m0), c31 = FloatVector.fromArray(S, init, initAt + 3 * initLd + L, m1);
-        FloatVector c40 = FloatVector.fromArray(S, init, initAt + 4 * initLd, m0), c41 = FloatVector.fromArray(S, init, initAt + 4 * initLd + L, m1);
-        FloatVector c50 = FloatVector.fromArray(S, init, initAt + 5 * initLd, m0), c51 = FloatVector.fromArray(S, init, initAt + 5 * initLd + L, m1);
+        FloatVector c00 = FloatVector.fromArray(S, init, initAt, m0),
+                c01 = FloatVector.fromArray(S, init, initAt + L, m1);
+        FloatVector c10 = FloatVector.fromArray(S, init, initAt + initLd, m0),
+                c11 = FloatVector.fromArray(S, init, initAt + initLd + L, m1);
+        FloatVector c20 = FloatVector.fromArray(S, init, initAt + 2 * initLd, m0),
+                c21 = FloatVector.fromArray(S, init, initAt + 2 * initLd + L, m1);
+        FloatVector c30 = FloatVector.fromArray(S, init, initAt + 3 * initLd, m0),
+                c31 = FloatVector.fromArray(S, init, initAt + 3 * initLd + L, m1);
+        FloatVector c40 = FloatVector.fromArray(S, init, initAt + 4 * initLd, m0),
+                c41 = FloatVector.fromArray(S, init, initAt + 4 * initLd + L, m1);
+        FloatVector c50 = FloatVector.fromArray(S, init, initAt + 5 * initLd, m0),
+                c51 = FloatVector.fromArray(S, init, initAt + 5 * initLd + L, m1);
         int a0 = aAt, a1 = aAt + lda, a2 = aAt + 2 * lda, a3 = aAt + 3 * lda, a4 = aAt + 4 * lda, a5 = aAt + 5 * lda;
         for (int kk = 0; kk < kc; kk++) {
             int bk = bAt + kk * NR;

@@ -9,13 +9,18 @@ import java.util.function.IntConsumer;
  * parallelism is cores − 1, which leaves one of two cores idle on small machines.
  */
 public final class Parallel {
-    private static final int THREADS = Integer.getInteger("vitprobe.threads", Runtime.getRuntime().availableProcessors());
-    private static final ForkJoinPool POOL = new ForkJoinPool(THREADS, pool -> {
-        var t = ForkJoinPool.defaultForkJoinWorkerThreadFactory.newThread(pool);
-        t.setDaemon(true);
-        t.setName("vitprobe-cpu-" + t.getPoolIndex());
-        return t;
-    }, null, false);
+    private static final int THREADS =
+            Integer.getInteger("vitprobe.threads", Runtime.getRuntime().availableProcessors());
+    private static final ForkJoinPool POOL = new ForkJoinPool(
+            THREADS,
+            pool -> {
+                var t = ForkJoinPool.defaultForkJoinWorkerThreadFactory.newThread(pool);
+                t.setDaemon(true);
+                t.setName("vitprobe-cpu-" + t.getPoolIndex());
+                return t;
+            },
+            null,
+            false);
 
     private Parallel() {}
 

@@ -18,8 +18,18 @@ final class VectorMath {
      * (§6.2), whose fractional error is below 1.2e-7 everywhere. Working with erfc(|x|/√2) keeps the negative
      * half accurate in relative terms, where 1 + erf(x) would cancel.
      */
-    private static final float[] ERFC_POLY = {-1.26551223f, 1.00002368f, 0.37409196f, 0.09678418f, -0.18628806f,
-            0.27886807f, -1.13520398f, 1.48851587f, -0.82215223f, 0.17087277f};
+    private static final float[] ERFC_POLY = {
+        -1.26551223f,
+        1.00002368f,
+        0.37409196f,
+        0.09678418f,
+        -0.18628806f,
+        0.27886807f,
+        -1.13520398f,
+        1.48851587f,
+        -0.82215223f,
+        0.17087277f
+    };
 
     /** The scalar twin of the vector GELU: the same float operations in the same order, so tails match lanes. */
     static float gelu(float x) {
@@ -33,7 +43,8 @@ final class VectorMath {
 
     static FloatVector gelu(FloatVector x) {
         FloatVector z = x.abs().mul(INV_SQRT2);
-        FloatVector t = FloatVector.broadcast(S, 1f).div(z.fma(FloatVector.broadcast(S, 0.5f), FloatVector.broadcast(S, 1f)));
+        FloatVector t =
+                FloatVector.broadcast(S, 1f).div(z.fma(FloatVector.broadcast(S, 0.5f), FloatVector.broadcast(S, 1f)));
         FloatVector poly = FloatVector.broadcast(S, ERFC_POLY[ERFC_POLY.length - 1]);
         for (int i = ERFC_POLY.length - 2; i >= 0; i--) poly = poly.fma(t, FloatVector.broadcast(S, ERFC_POLY[i]));
         FloatVector halfErfc = t.mul(0.5f).mul(exp(z.neg().fma(z, poly)));
@@ -54,19 +65,24 @@ final class VectorMath {
     private static final float LN2_LO = 1.42860677e-6f;
     /** 1.5 · 2^23: adding and subtracting it rounds a float to the nearest integer (ties to even). */
     private static final float ROUNDER = 12582912f;
+
     private static final float EXP_MIN = -87f;
     private static final float[] EXP_TAYLOR = {1f, 1f, 1f / 2, 1f / 6, 1f / 24, 1f / 120, 1f / 720, 1f / 5040};
 
     static FloatVector exp(FloatVector x) {
         VectorMask<Float> underflow = x.compare(VectorOperators.LT, EXP_MIN);
         x = x.max(EXP_MIN);
-        FloatVector n = x.fma(FloatVector.broadcast(S, LOG2E), FloatVector.broadcast(S, ROUNDER)).sub(ROUNDER);
+        FloatVector n = x.fma(FloatVector.broadcast(S, LOG2E), FloatVector.broadcast(S, ROUNDER))
+                .sub(ROUNDER);
         FloatVector r = n.fma(FloatVector.broadcast(S, -LN2_HI), x);
         r = n.fma(FloatVector.broadcast(S, -LN2_LO), r);
         FloatVector p = FloatVector.broadcast(S, EXP_TAYLOR[EXP_TAYLOR.length - 1]);
         for (int i = EXP_TAYLOR.length - 2; i >= 0; i--) p = p.fma(r, FloatVector.broadcast(S, EXP_TAYLOR[i]));
-        FloatVector twoToN = n.convert(VectorOperators.F2I, 0).reinterpretAsInts()
-                .add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        FloatVector twoToN = n.convert(VectorOperators.F2I, 0)
+                .reinterpretAsInts()
+                .add(127)
+                .lanewise(VectorOperators.LSHL, 23)
+                .reinterpretAsFloats();
         return p.mul(twoToN).blend(0f, underflow);
     }
 
@@ -91,7 +107,8 @@ final class VectorMath {
     /** v[from, to) = GELU(v). */
     static void gelu(float[] v, int from, int to) {
         int i = from;
-        for (int end = from + S.loopBound(to - from); i < end; i += L) gelu(FloatVector.fromArray(S, v, i)).intoArray(v, i);
+        for (int end = from + S.loopBound(to - from); i < end; i += L)
+            gelu(FloatVector.fromArray(S, v, i)).intoArray(v, i);
         for (; i < to; i++) v[i] = gelu(v[i]);
     }
 
@@ -99,7 +116,9 @@ final class VectorMath {
     static void add(float[] a, int ia, float[] b, int ib, float[] out, int o, int n) {
         int i = 0;
         for (int end = S.loopBound(n); i < end; i += L) {
-            FloatVector.fromArray(S, a, ia + i).add(FloatVector.fromArray(S, b, ib + i)).intoArray(out, o + i);
+            FloatVector.fromArray(S, a, ia + i)
+                    .add(FloatVector.fromArray(S, b, ib + i))
+                    .intoArray(out, o + i);
         }
         for (; i < n; i++) out[o + i] = a[ia + i] + b[ib + i];
     }
@@ -136,7 +155,8 @@ final class VectorMath {
         i = 0;
         for (int end = S.loopBound(n); i < end; i += L) {
             FloatVector x = FloatVector.fromArray(S, in, at + i).sub(m).mul(r);
-            x.fma(FloatVector.fromArray(S, w, i), FloatVector.fromArray(S, b, i)).intoArray(out, outAt + i);
+            x.fma(FloatVector.fromArray(S, w, i), FloatVector.fromArray(S, b, i))
+                    .intoArray(out, outAt + i);
         }
         for (; i < n; i++) out[outAt + i] = (in[at + i] - mean) * rstd * w[i] + b[i];
     }
@@ -164,7 +184,8 @@ final class VectorMath {
             sum += e;
         }
         float inv = 1 / sum;
-        for (i = 0; i < end; i += L) FloatVector.fromArray(S, v, at + i).mul(inv).intoArray(v, at + i);
+        for (i = 0; i < end; i += L)
+            FloatVector.fromArray(S, v, at + i).mul(inv).intoArray(v, at + i);
         for (; i < n; i++) v[at + i] *= inv;
     }
 }

@@ -1,6 +1,9 @@
 package vitprobe.kernels.cuda;
 
-import vitprobe.kernels.cuda.KernelLibrary.Kernel;
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -11,11 +14,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-
-import static java.lang.foreign.ValueLayout.ADDRESS;
-import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
-import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import vitprobe.kernels.cuda.KernelLibrary.Kernel;
 
 /**
  * Device work recorded by the backend's operations and run at the next {@link #flush()}: the recorded kernels and
@@ -64,14 +63,14 @@ final class CommandQueue implements AutoCloseable {
     private final DeviceMemory memory;
     private final boolean useGraphs, profile;
     private final List<MemorySegment> profileEvents = new ArrayList<>();
-    private final Map<String, double[]> kernelMillis = new LinkedHashMap<>();  // name -> {total ms, launches}
+    private final Map<String, double[]> kernelMillis = new LinkedHashMap<>(); // name -> {total ms, launches}
     private final List<Command> commands = new ArrayList<>();
     private final List<Download> downloads = new ArrayList<>();
     private final Map<Key, MemorySegment> graphs = new LinkedHashMap<>(16, 0.75f, true);
     private final Map<Download, Long> snapshotOf = new IdentityHashMap<>();
     private final MemorySegment start, computed, transferred;
-    private MemorySegment staging = MemorySegment.NULL;  // page-locked host buffer for every transfer
-    private long snapshots, snapshotBytes;                // device buffer for downloads of overwritten data
+    private MemorySegment staging = MemorySegment.NULL; // page-locked host buffer for every transfer
+    private long snapshots, snapshotBytes; // device buffer for downloads of overwritten data
     private double computeMillis, transferMillis;
     private int flushes, graphsCaptured;
 
@@ -97,15 +96,18 @@ final class CommandQueue implements AutoCloseable {
      */
     void launch(Kernel kernel, int gridX, int gridY, long[] args, long... writes) {
         if (args.length != kernel.parameters().length()) {
-            throw new IllegalArgumentException(kernel.name() + " takes " + kernel.parameters().length() + " arguments, got " + args.length);
+            throw new IllegalArgumentException(
+                    kernel.name() + " takes " + kernel.parameters().length() + " arguments, got " + args.length);
         }
-        if (gridX <= 0 || gridY <= 0 || gridY > 65535) throw new IllegalArgumentException(kernel.name() + ": grid " + gridX + "x" + gridY);
+        if (gridX <= 0 || gridY <= 0 || gridY > 65535)
+            throw new IllegalArgumentException(kernel.name() + ": grid " + gridX + "x" + gridY);
         commands.add(new Launch(kernel, gridX, gridY, args, writes));
     }
 
     /** Records: fill {@code target[offset ..]} with {@code floats} fp32 values at {@code from} (ready after flush). */
     void download(long from, long floats, float[] target, int offset) {
-        if (offset < 0 || offset + floats > target.length) throw new IllegalArgumentException("download target too small");
+        if (offset < 0 || offset + floats > target.length)
+            throw new IllegalArgumentException("download target too small");
         downloads.add(new Download(from, floats, target, offset, commands.size()));
     }
 
@@ -118,7 +120,7 @@ final class CommandQueue implements AutoCloseable {
             int n = (int) Math.min(chunkFloats, data.length - done);
             MemorySegment.copy(data, (int) done, staging, JAVA_FLOAT, 0, n);
             driver.copyToDevice(to + done * Float.BYTES, staging, (long) n * Float.BYTES, stream);
-            driver.synchronize(stream);  // the staging buffer is reused by the next chunk
+            driver.synchronize(stream); // the staging buffer is reused by the next chunk
         }
     }
 
@@ -184,7 +186,7 @@ final class CommandQueue implements AutoCloseable {
         ensureStaging(stagingTotal);
         if (needing.isEmpty()) return commands;
         if (snapshotTotal > snapshotBytes) {
-            if (snapshots != 0) driver.free(snapshots);  // nothing recorded earlier can still be running
+            if (snapshots != 0) driver.free(snapshots); // nothing recorded earlier can still be running
             snapshotBytes = Math.max(snapshotTotal, 2 * snapshotBytes);
             snapshots = driver.allocate(snapshotBytes);
         }
@@ -250,7 +252,7 @@ final class CommandQueue implements AutoCloseable {
         try {
             executable = driver.instantiate(graph);
         } finally {
-            driver.destroyGraph(graph);  // the executable graph is independent of the graph it was made from
+            driver.destroyGraph(graph); // the executable graph is independent of the graph it was made from
         }
         graphs.put(key, executable);
         graphsCaptured++;
@@ -267,8 +269,17 @@ final class CommandQueue implements AutoCloseable {
         try (Arena arena = Arena.ofConfined()) {
             for (Command c : plan) {
                 switch (c) {
-                    case Launch l -> driver.launch(l.kernel.function(), l.gridX, l.gridY, 1, l.kernel.shape().threads(),
-                            l.kernel.shape().sharedBytes(), stream, parameters(arena, l), l.kernel.name());
+                    case Launch l ->
+                        driver.launch(
+                                l.kernel.function(),
+                                l.gridX,
+                                l.gridY,
+                                1,
+                                l.kernel.shape().threads(),
+                                l.kernel.shape().sharedBytes(),
+                                stream,
+                                parameters(arena, l),
+                                l.kernel.name());
                     case DeviceCopy d -> driver.copyOnDevice(d.to, d.from, d.bytes, stream);
                 }
             }
@@ -309,7 +320,7 @@ final class CommandQueue implements AutoCloseable {
             long at = 8L * i;
             switch (kinds.charAt(i)) {
                 case 'p', 'l' -> values.set(JAVA_LONG, at, l.args[i]);
-                case 'i', 'f' -> values.set(JAVA_INT, at, (int) l.args[i]);  // floats arrive as their raw bits
+                case 'i', 'f' -> values.set(JAVA_INT, at, (int) l.args[i]); // floats arrive as their raw bits
                 default -> throw new IllegalStateException("parameter kind " + kinds.charAt(i));
             }
             pointers.setAtIndex(ADDRESS, i, values.asSlice(at));
@@ -328,7 +339,7 @@ final class CommandQueue implements AutoCloseable {
                     out[at++] = 1;
                     out[at++] = l.kernel.id();
                     out[at++] = l.gridX;
-                    out[at++] = l.gridY;  // the kernel's id stands for its launch shape too
+                    out[at++] = l.gridY; // the kernel's id stands for its launch shape too
                     for (long a : l.args) out[at++] = a;
                 }
                 case DeviceCopy d -> {

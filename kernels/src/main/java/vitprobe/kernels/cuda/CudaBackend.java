@@ -1,5 +1,7 @@
 package vitprobe.kernels.cuda;
 
+import java.lang.foreign.MemorySegment;
+import java.util.Map;
 import vitprobe.kernels.Activation;
 import vitprobe.kernels.Backend;
 import vitprobe.kernels.LinearWeights;
@@ -8,9 +10,6 @@ import vitprobe.kernels.cuda.KernelLibrary.Kernel;
 import vitprobe.kernels.cuda.KernelLibrary.LaunchShape;
 import vitprobe.weights.DType;
 import vitprobe.weights.Param;
-
-import java.lang.foreign.MemorySegment;
-import java.util.Map;
 
 /**
  * The CUDA backend: the kernels of src/main/cuda launched through the driver API (no toolkit, no cuBLAS at run
@@ -63,8 +62,9 @@ public final class CudaBackend implements Backend {
         CudaDriver driver = CudaDriver.get();
         int ordinal = Integer.getInteger(DEVICE_PROPERTY, 0);
         int count = driver.deviceCount();
-        if (count <= ordinal) throw new CudaUnavailableException("no CUDA device " + ordinal + " (" + count + " found)");
-        KernelLibrary.ptx("elementwise");  // fails with "kernels not built" before any device state is created
+        if (count <= ordinal)
+            throw new CudaUnavailableException("no CUDA device " + ordinal + " (" + count + " found)");
+        KernelLibrary.ptx("elementwise"); // fails with "kernels not built" before any device state is created
         return new CudaBackend(driver, driver.device(ordinal), precision);
     }
 
@@ -100,16 +100,21 @@ public final class CudaBackend implements Backend {
         memory = new DeviceMemory(driver);
         queue = new CommandQueue(driver, stream, memory, graphs, profile);
         int version = driver.driverVersion();
-        description = "cuda (" + driver.deviceName(device) + ", sm_" + major + minor + ", " + multiprocessors + " SMs, driver "
+        description = "cuda (" + driver.deviceName(device) + ", sm_" + major + minor + ", " + multiprocessors
+                + " SMs, driver "
                 + version / 1000 + "." + version % 1000 / 10 + ", "
-                + precision.key() + (precision == Precision.FP32 ? " (linear " + (simtGemm ? "simt" : "3xtf32") + ", attention "
-                + (simtAttention ? "simt" : "3xtf32") + ")" : "")
+                + precision.key()
+                + (precision == Precision.FP32
+                        ? " (linear " + (simtGemm ? "simt" : "3xtf32") + ", attention "
+                                + (simtAttention ? "simt" : "3xtf32") + ")"
+                        : "")
                 + (profile ? ", profiling" : graphs ? ", graphs" : ", no graphs") + ")";
     }
 
     private static boolean simtVariant(String property) {
         String v = System.getProperty(property, "3xtf32");
-        if (!v.equals("3xtf32") && !v.equals("simt")) throw new IllegalArgumentException(property + " must be 3xtf32 or simt, not " + v);
+        if (!v.equals("3xtf32") && !v.equals("simt"))
+            throw new IllegalArgumentException(property + " must be 3xtf32 or simt, not " + v);
         return v.equals("simt");
     }
 
@@ -170,7 +175,7 @@ public final class CudaBackend implements Backend {
         long biases = memory.allocate((long) out * Float.BYTES);
         queue.upload(w, weights);
         queue.upload(bias != null ? bias.toFloatArray() : new float[out], biases);
-        if (precision == Precision.BF16) {  // converted once on the device, then only the bf16 copy stays resident
+        if (precision == Precision.BF16) { // converted once on the device, then only the bf16 copy stays resident
             long bf16 = memory.allocate((long) w.length * 2);
             convert("convert_f32_to_bf16", weights, bf16, w.length);
             memory.release(weights);
@@ -184,7 +189,7 @@ public final class CudaBackend implements Backend {
             implements LinearWeights {
         @Override
         public void close() {
-            if (backend.closed) return;  // the pool went with the backend
+            if (backend.closed) return; // the pool went with the backend
             backend.memory.release(weights);
             backend.memory.release(biases);
             backend.recycleIfIdle();
@@ -194,10 +199,13 @@ public final class CudaBackend implements Backend {
     @Override
     public void linear(Matrix in, LinearWeights weights, Matrix out, Activation act, Matrix residual) {
         enter();
-        if (!(weights instanceof CudaLinear w) || w.backend != this) throw new IllegalArgumentException("weights of another backend");
+        if (!(weights instanceof CudaLinear w) || w.backend != this)
+            throw new IllegalArgumentException("weights of another backend");
         int m = in.rows(), k = w.inFeatures, n = w.outFeatures;
         check(in.cols() == k, "linear input has " + in.cols() + " columns, weight expects " + k);
-        check(out.rows() == m && out.cols() == n, "linear output is " + out.rows() + "x" + out.cols() + ", expected " + m + "x" + n);
+        check(
+                out.rows() == m && out.cols() == n,
+                "linear output is " + out.rows() + "x" + out.cols() + ", expected " + m + "x" + n);
         check(residual == null || (residual.rows() == m && residual.cols() == n), "residual shape mismatch");
         check(n % 2 == 0, "linear layers need an even number of outputs, got " + n);
         boolean bf16 = precision == Precision.BF16;
@@ -211,11 +219,12 @@ public final class CudaBackend implements Backend {
             launchTiled(kernels.kernel("gemm_simt_f32"), m, n, args, c);
             return;
         }
-        String family = switch (precision) {
-            case BF16 -> "gemm_bf16_%s" + (outType == DType.BF16 ? "_bf16out" : "_f32out");
-            case FP32 -> "gemm_tf32x3_%s";
-            case TF32 -> "gemm_tf32_%s";
-        };
+        String family =
+                switch (precision) {
+                    case BF16 -> "gemm_bf16_%s" + (outType == DType.BF16 ? "_bf16out" : "_f32out");
+                    case FP32 -> "gemm_tf32x3_%s";
+                    case TF32 -> "gemm_tf32_%s";
+                };
         // 128x128 tiles when they fill the card, else 64x64 (batch-1 shapes would leave most SMs idle).
         Kernel large = kernels.kernel(family.formatted("128x128"));
         LaunchShape tile = large.shape();
@@ -227,42 +236,58 @@ public final class CudaBackend implements Backend {
     public void patchify(Matrix images, int batch, int channels, int size, int patch, Matrix out) {
         enter();
         int grid = size / patch, width = channels * patch * patch;
-        check(images.size() == (long) batch * channels * size * size, "images do not hold " + batch + "x" + channels + "x" + size + "x" + size);
+        check(
+                images.size() == (long) batch * channels * size * size,
+                "images do not hold " + batch + "x" + channels + "x" + size + "x" + size);
         check(out.rows() == batch * grid * grid && out.cols() == width, "patch matrix shape mismatch");
         long src = read(images, DType.F32);
         DType dtype = precision == Precision.BF16 ? DType.BF16 : DType.F32;
         long dst = write(out, dtype);
-        launchElementwise(dtype == DType.BF16 ? "patchify_bf16" : "patchify_f32", out.size(),
-                new long[]{src, dst, batch, channels, size, patch}, dst);
+        launchElementwise(
+                dtype == DType.BF16 ? "patchify_bf16" : "patchify_f32",
+                out.size(),
+                new long[] {src, dst, batch, channels, size, patch},
+                dst);
     }
 
     @Override
     public void embedTokens(Matrix patchEmbeddings, Matrix cls, Matrix pos, int batch, Matrix out) {
         enter();
         int d = out.cols(), tokens = pos.rows(), patches = tokens - 1;
-        check(patchEmbeddings.rows() == batch * patches && patchEmbeddings.cols() == d, "patch embeddings shape mismatch");
+        check(
+                patchEmbeddings.rows() == batch * patches && patchEmbeddings.cols() == d,
+                "patch embeddings shape mismatch");
         check(out.rows() == batch * tokens && cls.size() == d && pos.cols() == d, "token matrix shape mismatch");
         CudaMatrix pe = own(patchEmbeddings);
         DType dtype = pe.bf16Current && !pe.f32Current ? DType.BF16 : DType.F32;
         long in = read(pe, dtype);
         long o = write(out, DType.F32);
-        launchElementwise(dtype == DType.BF16 ? "embed_tokens_bf16" : "embed_tokens_f32", out.size(),
-                new long[]{in, read(cls, DType.F32), read(pos, DType.F32), o, batch, tokens, d}, o);
+        launchElementwise(
+                dtype == DType.BF16 ? "embed_tokens_bf16" : "embed_tokens_f32",
+                out.size(),
+                new long[] {in, read(cls, DType.F32), read(pos, DType.F32), o, batch, tokens, d},
+                o);
     }
 
     @Override
     public void layerNorm(Matrix in, Matrix weight, Matrix bias, float eps, Matrix out) {
         enter();
         int n = in.cols(), rows = in.rows();
-        check(out.rows() == rows && out.cols() == n && weight.size() == n && bias.size() == n, "layer norm shape mismatch");
+        check(
+                out.rows() == rows && out.cols() == n && weight.size() == n && bias.size() == n,
+                "layer norm shape mismatch");
         DType dtype = precision == Precision.BF16 ? DType.BF16 : DType.F32;
         Kernel kernel = kernels.kernel(dtype == DType.BF16 ? "layernorm_bf16" : "layernorm_f32");
         int widest = kernel.shape().tileColumns();
         check(n <= widest, "LayerNorm over " + n + " columns; the CUDA kernel handles up to " + widest);
         long x = read(in, DType.F32);
         long y = write(out, dtype);
-        queue.launch(kernel, ceil(rows, kernel.shape().tileRows()), 1,
-                new long[]{x, read(weight, DType.F32), read(bias, DType.F32), y, rows, n, bits(eps)}, y);
+        queue.launch(
+                kernel,
+                ceil(rows, kernel.shape().tileRows()),
+                1,
+                new long[] {x, read(weight, DType.F32), read(bias, DType.F32), y, rows, n, bits(eps)},
+                y);
     }
 
     @Override
@@ -271,23 +296,34 @@ public final class CudaBackend implements Backend {
         int d = context.cols(), headDim = d / heads;
         check(qkv.rows() == batch * tokens && qkv.cols() == 3 * d, "qkv shape mismatch");
         check(context.rows() == batch * tokens, "context shape mismatch");
-        check(probabilities == null || (probabilities.rows() == batch * heads * tokens && probabilities.cols() == tokens),
+        check(
+                probabilities == null
+                        || (probabilities.rows() == batch * heads * tokens && probabilities.cols() == tokens),
                 "attention probabilities shape mismatch");
-        check(d % heads == 0 && KernelLibrary.HEAD_DIMS.contains(headDim),
-                "attention with head dimension " + (double) d / heads + "; the CUDA kernels support " + KernelLibrary.HEAD_DIMS);
+        check(
+                d % heads == 0 && KernelLibrary.HEAD_DIMS.contains(headDim),
+                "attention with head dimension " + (double) d / heads + "; the CUDA kernels support "
+                        + KernelLibrary.HEAD_DIMS);
         check(batch * heads <= 65535, "batch x heads above 65535");
         boolean bf16 = precision == Precision.BF16;
         long q = read(qkv, bf16 ? DType.BF16 : DType.F32);
         long ctx = write(context, bf16 ? DType.BF16 : DType.F32);
         long p = probabilities == null ? 0 : write(probabilities, DType.F32);
         float scale = (float) (1 / Math.sqrt(headDim));
-        String family = bf16 ? "attention_bf16_hd"
-                : precision == Precision.TF32 ? "attention_tf32_hd"
-                : simtAttention ? "attention_f32_hd" : "attention_tf32x3_hd";
+        String family = bf16
+                ? "attention_bf16_hd"
+                : precision == Precision.TF32
+                        ? "attention_tf32_hd"
+                        : simtAttention ? "attention_f32_hd" : "attention_tf32x3_hd";
         Kernel kernel = kernels.kernel(family + headDim);
-        long scaleArgument = bf16 ? bits((float) (scale * LOG2_E)) : bits(scale);  // bf16 exponentiates with exp2
-        queue.launch(kernel, ceil(tokens, kernel.shape().tileRows()), batch * heads,
-                new long[]{q, ctx, p, tokens, heads, scaleArgument}, ctx, p);
+        long scaleArgument = bf16 ? bits((float) (scale * LOG2_E)) : bits(scale); // bf16 exponentiates with exp2
+        queue.launch(
+                kernel,
+                ceil(tokens, kernel.shape().tileRows()),
+                batch * heads,
+                new long[] {q, ctx, p, tokens, heads, scaleArgument},
+                ctx,
+                p);
     }
 
     @Override
@@ -296,19 +332,24 @@ public final class CudaBackend implements Backend {
         check(a.size() == b.size() && a.size() == out.size(), "add shape mismatch");
         long x = read(a, DType.F32), y = read(b, DType.F32);
         long o = write(out, DType.F32);
-        launchElementwise("add_f32", out.size(), new long[]{x, y, o, out.size()}, o);
+        launchElementwise("add_f32", out.size(), new long[] {x, y, o, out.size()}, o);
     }
 
     @Override
     public void copyColumns(Matrix src, int from, Matrix out) {
         enter();
-        check(src.rows() == out.rows() && from >= 0 && from + out.cols() <= src.cols(), "column range outside the source");
+        check(
+                src.rows() == out.rows() && from >= 0 && from + out.cols() <= src.cols(),
+                "column range outside the source");
         CudaMatrix s = own(src);
         DType dtype = s.f32Current || !s.bf16Current ? DType.F32 : DType.BF16;
         long in = read(s, dtype);
         long o = write(out, DType.F32);
-        launchElementwise(dtype == DType.BF16 ? "copy_columns_bf16" : "copy_columns_f32", out.size(),
-                new long[]{in, o, src.rows(), src.cols(), from, out.cols()}, o);
+        launchElementwise(
+                dtype == DType.BF16 ? "copy_columns_bf16" : "copy_columns_f32",
+                out.size(),
+                new long[] {in, o, src.rows(), src.cols(), from, out.cols()},
+                o);
     }
 
     // ---- measurements for benchmarks and tests ----
@@ -350,7 +391,8 @@ public final class CudaBackend implements Backend {
     }
 
     private CudaMatrix own(Matrix m) {
-        if (!(m instanceof CudaMatrix c) || c.backend() != this) throw new IllegalArgumentException("matrix of another backend");
+        if (!(m instanceof CudaMatrix c) || c.backend() != this)
+            throw new IllegalArgumentException("matrix of another backend");
         if (c.closed()) throw new IllegalStateException("matrix used after close");
         return c;
     }
@@ -390,7 +432,7 @@ public final class CudaBackend implements Backend {
     }
 
     void release(CudaMatrix m) {
-        if (closed) return;  // the pool is gone with the backend
+        if (closed) return; // the pool is gone with the backend
         if (m.f32 != 0) memory.release(m.f32);
         if (m.bf16 != 0) memory.release(m.bf16);
         m.f32 = m.bf16 = 0;
@@ -403,12 +445,17 @@ public final class CudaBackend implements Backend {
     }
 
     private void convert(String kernel, long from, long to, long count) {
-        launchElementwise(kernel, count, new long[]{from, to, count}, to);
+        launchElementwise(kernel, count, new long[] {from, to, count}, to);
     }
 
     /** A kernel over an m x n output, one tile per block: grid (column tiles, row tiles). */
     private void launchTiled(Kernel kernel, int m, int n, long[] args, long... writes) {
-        queue.launch(kernel, ceil(n, kernel.shape().tileColumns()), ceil(m, kernel.shape().tileRows()), args, writes);
+        queue.launch(
+                kernel,
+                ceil(n, kernel.shape().tileColumns()),
+                ceil(m, kernel.shape().tileRows()),
+                args,
+                writes);
     }
 
     /** A kernel of one thread per output element over {@code count} elements. */

@@ -1,5 +1,10 @@
 package vitprobe.kernels.cuda;
 
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
@@ -12,11 +17,6 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
-
-import static java.lang.foreign.ValueLayout.ADDRESS;
-import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
-import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
  * The CUDA driver API (libcuda.so.1, part of the NVIDIA driver) bound with java.lang.foreign: only the calls the
@@ -52,7 +52,13 @@ public final class CudaDriver {
     private final SymbolLookup library;
     /** Every bound symbol with its C signature as FFM sees it; tests compare these with cuda.h. */
     private final Map<String, FunctionDescriptor> signatures = new LinkedHashMap<>();
-    private final MethodHandle cuInit, cuDriverGetVersion, cuDeviceGetCount, cuDeviceGet, cuDeviceGetName, cuDeviceGetAttribute;
+
+    private final MethodHandle cuInit,
+            cuDriverGetVersion,
+            cuDeviceGetCount,
+            cuDeviceGet,
+            cuDeviceGetName,
+            cuDeviceGetAttribute;
     private final MethodHandle cuDevicePrimaryCtxRetain, cuDevicePrimaryCtxRelease, cuCtxSetCurrent;
     private final MethodHandle cuStreamCreate, cuStreamDestroy, cuStreamSynchronize;
     private final MethodHandle cuModuleLoadDataEx, cuModuleUnload, cuModuleGetFunction, cuModuleGetGlobal;
@@ -85,8 +91,19 @@ public final class CudaDriver {
         cuModuleGetFunction = bind("cuModuleGetFunction", ADDRESS, ADDRESS, ADDRESS);
         cuModuleGetGlobal = bind("cuModuleGetGlobal_v2", ADDRESS, ADDRESS, ADDRESS, ADDRESS);
         cuFuncSetAttribute = bind("cuFuncSetAttribute", ADDRESS, JAVA_INT, JAVA_INT);
-        cuLaunchKernel = bind("cuLaunchKernel", ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT,
-                JAVA_INT, ADDRESS, ADDRESS, ADDRESS);
+        cuLaunchKernel = bind(
+                "cuLaunchKernel",
+                ADDRESS,
+                JAVA_INT,
+                JAVA_INT,
+                JAVA_INT,
+                JAVA_INT,
+                JAVA_INT,
+                JAVA_INT,
+                JAVA_INT,
+                ADDRESS,
+                ADDRESS,
+                ADDRESS);
         cuMemAlloc = bind("cuMemAlloc_v2", ADDRESS, JAVA_LONG);
         cuMemFree = bind("cuMemFree_v2", JAVA_LONG);
         cuMemAllocHost = bind("cuMemAllocHost_v2", ADDRESS, JAVA_LONG);
@@ -101,7 +118,8 @@ public final class CudaDriver {
         cuEventSynchronize = bind("cuEventSynchronize", ADDRESS);
         // CUDA 12.8+ headers map cuEventElapsedTime to a _v2 symbol with the same signature; older drivers lack it.
         cuEventElapsedTime = library.find("cuEventElapsedTime_v2").isPresent()
-                ? bind("cuEventElapsedTime_v2", ADDRESS, ADDRESS, ADDRESS) : bind("cuEventElapsedTime", ADDRESS, ADDRESS, ADDRESS);
+                ? bind("cuEventElapsedTime_v2", ADDRESS, ADDRESS, ADDRESS)
+                : bind("cuEventElapsedTime", ADDRESS, ADDRESS, ADDRESS);
         cuEventDestroy = bind("cuEventDestroy_v2", ADDRESS);
         cuStreamBeginCapture = bind("cuStreamBeginCapture_v2", ADDRESS, JAVA_INT);
         cuStreamEndCapture = bind("cuStreamEndCapture", ADDRESS, ADDRESS);
@@ -151,8 +169,8 @@ public final class CudaDriver {
     }
 
     private MethodHandle bind(String symbol, MemoryLayout... arguments) {
-        MemorySegment address = library.find(symbol)
-                .orElseThrow(() -> new IllegalStateException("symbol " + symbol + " missing"));
+        MemorySegment address =
+                library.find(symbol).orElseThrow(() -> new IllegalStateException("symbol " + symbol + " missing"));
         FunctionDescriptor signature = FunctionDescriptor.of(JAVA_INT, arguments);
         signatures.put(symbol, signature);
         return LINKER.downcallHandle(address, signature);
@@ -234,7 +252,9 @@ public final class CudaDriver {
     int deviceAttribute(int device, int attribute) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment out = arena.allocate(JAVA_INT);
-            check((int) cuDeviceGetAttribute.invokeExact(out, attribute, device), "cuDeviceGetAttribute(" + attribute + ")");
+            check(
+                    (int) cuDeviceGetAttribute.invokeExact(out, attribute, device),
+                    "cuDeviceGetAttribute(" + attribute + ")");
             return out.get(JAVA_INT, 0);
         } catch (Throwable t) {
             throw rethrow(t);
@@ -278,7 +298,8 @@ public final class CudaDriver {
             MemorySegment options = arena.allocateFrom(JAVA_INT, keys);
             MemorySegment values = arena.allocate(ADDRESS, keys.length);
             values.setAtIndex(ADDRESS, 0, errorLog);
-            values.setAtIndex(ADDRESS, 1, MemorySegment.ofAddress(JIT_LOG_BYTES)); // a size is passed as the value itself
+            values.setAtIndex(
+                    ADDRESS, 1, MemorySegment.ofAddress(JIT_LOG_BYTES)); // a size is passed as the value itself
             MemorySegment out = arena.allocate(ADDRESS);
             int rc = (int) cuModuleLoadDataEx.invokeExact(out, data, keys.length, options, values);
             if (rc != CUDA_SUCCESS) {
@@ -317,7 +338,8 @@ public final class CudaDriver {
             if (rc == CUDA_ERROR_NOT_FOUND) return Optional.empty();
             check(rc, "cuModuleGetGlobal_v2(" + name + ")");
             MemorySegment host = arena.allocate(size.get(JAVA_LONG, 0));
-            check((int) cuMemcpyDtoH.invokeExact(host, address.get(JAVA_LONG, 0), host.byteSize()),
+            check(
+                    (int) cuMemcpyDtoH.invokeExact(host, address.get(JAVA_LONG, 0), host.byteSize()),
                     "cuMemcpyDtoH_v2(" + name + ")");
             return Optional.of(MemorySegment.ofArray(host.toArray(ValueLayout.JAVA_BYTE)));
         } catch (Throwable t) {
@@ -326,14 +348,26 @@ public final class CudaDriver {
     }
 
     void setFunctionAttribute(MemorySegment function, int attribute, int value, String name) {
-        call(() -> (int) cuFuncSetAttribute.invokeExact(function, attribute, value), "cuFuncSetAttribute(" + name + ")");
+        call(
+                () -> (int) cuFuncSetAttribute.invokeExact(function, attribute, value),
+                "cuFuncSetAttribute(" + name + ")");
     }
 
     /** Launches a kernel; {@code params} is the array of pointers to argument values cuLaunchKernel takes. */
-    void launch(MemorySegment function, int gridX, int gridY, int gridZ, int block, int sharedBytes,
-                MemorySegment stream, MemorySegment params, String name) {
-        call(() -> (int) cuLaunchKernel.invokeExact(function, gridX, gridY, gridZ, block, 1, 1, sharedBytes, stream,
-                params, MemorySegment.NULL), "cuLaunchKernel(" + name + ")");
+    void launch(
+            MemorySegment function,
+            int gridX,
+            int gridY,
+            int gridZ,
+            int block,
+            int sharedBytes,
+            MemorySegment stream,
+            MemorySegment params,
+            String name) {
+        call(
+                () -> (int) cuLaunchKernel.invokeExact(
+                        function, gridX, gridY, gridZ, block, 1, 1, sharedBytes, stream, params, MemorySegment.NULL),
+                "cuLaunchKernel(" + name + ")");
     }
 
     long allocate(long bytes) {
@@ -352,7 +386,8 @@ public final class CudaDriver {
 
     /** Page-locked host memory, so that copies run at full speed and asynchronously. */
     MemorySegment allocateHost(long bytes) {
-        MemorySegment p = handleOut(out -> (int) cuMemAllocHost.invokeExact(out, bytes), "cuMemAllocHost_v2(" + bytes + " bytes)");
+        MemorySegment p = handleOut(
+                out -> (int) cuMemAllocHost.invokeExact(out, bytes), "cuMemAllocHost_v2(" + bytes + " bytes)");
         return p.reinterpret(bytes);
     }
 
@@ -365,7 +400,7 @@ public final class CudaDriver {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment free = arena.allocate(JAVA_LONG), total = arena.allocate(JAVA_LONG);
             check((int) cuMemGetInfo.invokeExact(free, total), "cuMemGetInfo_v2");
-            return new long[]{free.get(JAVA_LONG, 0), total.get(JAVA_LONG, 0)};
+            return new long[] {free.get(JAVA_LONG, 0), total.get(JAVA_LONG, 0)};
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -408,7 +443,9 @@ public final class CudaDriver {
     }
 
     void beginCapture(MemorySegment stream) {
-        call(() -> (int) cuStreamBeginCapture.invokeExact(stream, CU_STREAM_CAPTURE_MODE_THREAD_LOCAL), "cuStreamBeginCapture_v2");
+        call(
+                () -> (int) cuStreamBeginCapture.invokeExact(stream, CU_STREAM_CAPTURE_MODE_THREAD_LOCAL),
+                "cuStreamBeginCapture_v2");
     }
 
     MemorySegment endCapture(MemorySegment stream) {

@@ -10,8 +10,8 @@ import vitprobe.kernels.Matrix;
 final class CudaMatrix implements Matrix {
     private final CudaBackend backend;
     private final int rows, cols;
-    long f32, bf16;                    // device addresses, 0 while not allocated
-    boolean f32Current, bf16Current;   // neither: never written (contents undefined)
+    long f32, bf16; // device addresses, 0 while not allocated
+    boolean f32Current, bf16Current; // neither: never written (contents undefined)
     private boolean closed;
 
     CudaMatrix(CudaBackend backend, int rows, int cols) {

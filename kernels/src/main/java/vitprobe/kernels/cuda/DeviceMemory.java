@@ -17,9 +17,9 @@ final class DeviceMemory implements AutoCloseable {
     private static final long GRANULE = 512;
 
     private final CudaDriver driver;
-    private final Map<Long, Long> sizes = new HashMap<>();           // every block we own -> its size
-    private final Map<Long, TreeSet<Long>> free = new HashMap<>();   // size -> free blocks
-    private final List<Long> released = new ArrayList<>();          // freed since the last recycle
+    private final Map<Long, Long> sizes = new HashMap<>(); // every block we own -> its size
+    private final Map<Long, TreeSet<Long>> free = new HashMap<>(); // size -> free blocks
+    private final List<Long> released = new ArrayList<>(); // freed since the last recycle
     private long owned;
 
     DeviceMemory(CudaDriver driver) {
@@ -38,13 +38,15 @@ final class DeviceMemory implements AutoCloseable {
 
     /** Gives a block back; it becomes reusable at the next {@link #recycle}. */
     void release(long pointer) {
-        if (!sizes.containsKey(pointer)) throw new IllegalStateException("device block " + Long.toHexString(pointer) + " is not ours");
+        if (!sizes.containsKey(pointer))
+            throw new IllegalStateException("device block " + Long.toHexString(pointer) + " is not ours");
         released.add(pointer);
     }
 
     /** Called once recorded work has completed: blocks released before it may now be handed out again. */
     void recycle() {
-        for (long p : released) free.computeIfAbsent(sizes.get(p), s -> new TreeSet<>()).add(p);
+        for (long p : released)
+            free.computeIfAbsent(sizes.get(p), s -> new TreeSet<>()).add(p);
         released.clear();
     }
 

@@ -1,5 +1,7 @@
 package vitprobe.kernels.cuda;
 
+import static java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -8,8 +10,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-
-import static java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED;
 
 /**
  * The kernels of src/main/cuda: nvcc compiles each .cu file to PTX at build time (resources /ptx/FILE.ptx), and the
@@ -46,7 +46,7 @@ final class KernelLibrary implements AutoCloseable {
 
     static final Map<String, Spec> SPECS = specs();
 
-    private static final int STATIC_SHARED_LIMIT = 48 * 1024;  // more dynamic shared memory must be allowed first
+    private static final int STATIC_SHARED_LIMIT = 48 * 1024; // more dynamic shared memory must be allowed first
 
     private static Map<String, Spec> specs() {
         Map<String, Spec> s = new HashMap<>();
@@ -109,8 +109,9 @@ final class KernelLibrary implements AutoCloseable {
     static byte[] ptx(String module) {
         try (InputStream in = KernelLibrary.class.getResourceAsStream(resource(module))) {
             if (in == null) {
-                throw new CudaUnavailableException("CUDA kernels not built (this vitprobe build had no nvcc: rebuild where "
-                        + "/usr/local/cuda/bin/nvcc exists, or pass -Dcuda.home=...)");
+                throw new CudaUnavailableException(
+                        "CUDA kernels not built (this vitprobe build had no nvcc: rebuild where "
+                                + "/usr/local/cuda/bin/nvcc exists, or pass -Dcuda.home=...)");
             }
             return in.readAllBytes();
         } catch (IOException e) {
@@ -130,13 +131,13 @@ final class KernelLibrary implements AutoCloseable {
         MemorySegment exported = driver.global(module, shapeName)
                 .orElseThrow(() -> new CudaException("launch shape " + shapeName + " missing from " + file));
         if (exported.byteSize() != LaunchShape.BYTES) {
-            throw new CudaException(shapeName + " in " + file + " is " + exported.byteSize() + " bytes, not "
-                    + LaunchShape.BYTES);
+            throw new CudaException(
+                    shapeName + " in " + file + " is " + exported.byteSize() + " bytes, not " + LaunchShape.BYTES);
         }
         LaunchShape shape = LaunchShape.of(exported);
         if (shape.sharedBytes() > STATIC_SHARED_LIMIT) {
-            driver.setFunctionAttribute(function, CudaDriver.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES,
-                    shape.sharedBytes(), name);
+            driver.setFunctionAttribute(
+                    function, CudaDriver.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, shape.sharedBytes(), name);
         }
         k = new Kernel(order.size(), name, function, spec.parameters(), shape);
         order.add(name);

@@ -1,5 +1,12 @@
 package vitprobe.kernels.cpu;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -9,14 +16,6 @@ import vitprobe.kernels.Matrix;
 import vitprobe.weights.DType;
 import vitprobe.weights.Param;
 import vitprobe.weights.Tensor;
-
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
-import java.util.SplittableRandom;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Each CPU kernel against a plain double-precision implementation of the same math. */
 class CpuBackendTest {
@@ -51,7 +50,7 @@ class CpuBackendTest {
         float[] x = random(m * k), w = random(n * k), b = random(n), res = random(m * n);
         LinearWeights lw = cpu.linear(param("w", w, n, k), param("b", b, n));
         for (Activation act : Activation.values()) {
-            for (boolean withResidual : new boolean[]{false, true}) {
+            for (boolean withResidual : new boolean[] {false, true}) {
                 Matrix out = cpu.allocate(m, n);
                 cpu.linear(cpu.upload(x, m, k), lw, out, act, withResidual ? cpu.upload(res, m, n) : null);
                 for (int i = 0; i < m; i++) {
@@ -60,7 +59,11 @@ class CpuBackendTest {
                         for (int kk = 0; kk < k; kk++) s += (double) x[i * k + kk] * w[j * k + kk];
                         if (act == Activation.GELU) s = geluReference(s);
                         if (withResidual) s += res[i * n + j];
-                        assertClose(s, host(out)[i * n + j], 1e-5 * Math.sqrt(k), act + " residual=" + withResidual + " at " + i + "," + j);
+                        assertClose(
+                                s,
+                                host(out)[i * n + j],
+                                1e-5 * Math.sqrt(k),
+                                act + " residual=" + withResidual + " at " + i + "," + j);
                     }
                 }
             }
@@ -89,11 +92,15 @@ class CpuBackendTest {
         float[] xs = new float[Gemm.L];
         for (float x = -90f; x <= 0f; x += 0.0137f) {
             java.util.Arrays.fill(xs, x);
-            float lane = VectorMath.exp(jdk.incubator.vector.FloatVector.fromArray(Gemm.S, xs, 0)).lane(0);
+            float lane = VectorMath.exp(jdk.incubator.vector.FloatVector.fromArray(Gemm.S, xs, 0))
+                    .lane(0);
             float scalar = VectorMath.exp(x);
             assertEquals(Float.floatToIntBits(scalar), Float.floatToIntBits(lane), "bits at " + x);
             double ref = Math.exp(x);
-            if (x >= -87f) assertTrue(Math.abs(scalar - ref) <= 2 * Math.ulp((float) ref), "exp(" + x + ") = " + scalar + " vs " + ref);
+            if (x >= -87f)
+                assertTrue(
+                        Math.abs(scalar - ref) <= 2 * Math.ulp((float) ref),
+                        "exp(" + x + ") = " + scalar + " vs " + ref);
             else assertEquals(0f, scalar);
         }
     }
@@ -125,7 +132,7 @@ class CpuBackendTest {
     void layerNormMatchesDoublePrecision() {
         int rows = 9, n = 77;
         float[] x = random(rows * n), w = random(n), b = random(n);
-        for (int i = 0; i < x.length; i++) x[i] = x[i] * 3 + 10;  // an offset that naive one-pass variance would lose
+        for (int i = 0; i < x.length; i++) x[i] = x[i] * 3 + 10; // an offset that naive one-pass variance would lose
         Matrix out = cpu.allocate(rows, n);
         cpu.layerNorm(cpu.upload(x, rows, n), cpu.upload(w, 1, n), cpu.upload(b, 1, n), 1e-6f, out);
         for (int r = 0; r < rows; r++) {
@@ -158,7 +165,8 @@ class CpuBackendTest {
                     for (int j = 0; j < tokens; j++) {
                         double s = 0;
                         for (int c = 0; c < headDim; c++) {
-                            s += (double) qkv[(b * tokens + i) * 3 * d + h * headDim + c] * qkv[(b * tokens + j) * 3 * d + d + h * headDim + c];
+                            s += (double) qkv[(b * tokens + i) * 3 * d + h * headDim + c]
+                                    * qkv[(b * tokens + j) * 3 * d + d + h * headDim + c];
                         }
                         p[j] = s * scale;
                         max = Math.max(max, p[j]);
@@ -166,11 +174,13 @@ class CpuBackendTest {
                     for (int j = 0; j < tokens; j++) sum += p[j] = Math.exp(p[j] - max);
                     for (int j = 0; j < tokens; j++) {
                         p[j] /= sum;
-                        assertClose(p[j], host(probs)[((b * heads + h) * tokens + i) * tokens + j], 1e-5, "probability");
+                        assertClose(
+                                p[j], host(probs)[((b * heads + h) * tokens + i) * tokens + j], 1e-5, "probability");
                     }
                     for (int c = 0; c < headDim; c++) {
                         double o = 0;
-                        for (int j = 0; j < tokens; j++) o += p[j] * qkv[(b * tokens + j) * 3 * d + 2 * d + h * headDim + c];
+                        for (int j = 0; j < tokens; j++)
+                            o += p[j] * qkv[(b * tokens + j) * 3 * d + 2 * d + h * headDim + c];
                         assertClose(o, host(ctx)[(b * tokens + i) * d + h * headDim + c], 1e-5, "context");
                     }
                 }
@@ -193,7 +203,12 @@ class CpuBackendTest {
 
         float[] pe = random(batch * grid * grid * d), cls = random(d), pos = random((grid * grid + 1) * d);
         Matrix tokens = cpu.allocate(batch * (grid * grid + 1), d);
-        cpu.embedTokens(cpu.upload(pe, batch * grid * grid, d), cpu.upload(cls, 1, d), cpu.upload(pos, grid * grid + 1, d), batch, tokens);
+        cpu.embedTokens(
+                cpu.upload(pe, batch * grid * grid, d),
+                cpu.upload(cls, 1, d),
+                cpu.upload(pos, grid * grid + 1, d),
+                batch,
+                tokens);
         assertEquals(cls[3] + pos[3], host(tokens)[(grid * grid + 1) * d + 3]);
         assertEquals(pe[(grid * grid + 2) * d + 4] + pos[3 * d + 4], host(tokens)[(grid * grid + 1 + 3) * d + 4]);
     }

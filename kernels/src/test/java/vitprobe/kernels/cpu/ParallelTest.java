@@ -1,12 +1,11 @@
 package vitprobe.kernels.cpu;
 
-import org.junit.jupiter.api.Test;
-
-import java.util.concurrent.atomic.AtomicIntegerArray;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.util.concurrent.atomic.AtomicIntegerArray;
+import org.junit.jupiter.api.Test;
 
 class ParallelTest {
     @Test
@@ -20,9 +19,11 @@ class ParallelTest {
     @Test
     void aTaskFailureArrivesAsThrown() {
         IllegalArgumentException thrown = new IllegalArgumentException("data.safetensors: labels must be 0 or 1");
-        var e = assertThrows(IllegalArgumentException.class, () -> Parallel.forEach(64, i -> {
-            if (i == 37) throw thrown;
-        }));
+        var e = assertThrows(
+                IllegalArgumentException.class,
+                () -> Parallel.forEach(64, i -> {
+                    if (i == 37) throw thrown;
+                }));
         assertSame(thrown, e);
     }
 }

@@ -1,19 +1,8 @@
 package vitprobe.kernels.cuda;
 
-import vitprobe.testing.TestSeeds;
-
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
-import vitprobe.kernels.Activation;
-import vitprobe.kernels.Backend;
-import vitprobe.kernels.LinearWeights;
-import vitprobe.kernels.Matrix;
-import vitprobe.kernels.cpu.CpuBackend;
-import vitprobe.weights.DType;
-import vitprobe.weights.Param;
-import vitprobe.weights.Tensor;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -23,10 +12,19 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.function.BiConsumer;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import vitprobe.kernels.Activation;
+import vitprobe.kernels.Backend;
+import vitprobe.kernels.LinearWeights;
+import vitprobe.kernels.Matrix;
+import vitprobe.kernels.cpu.CpuBackend;
+import vitprobe.testing.TestSeeds;
+import vitprobe.weights.DType;
+import vitprobe.weights.Param;
+import vitprobe.weights.Tensor;
 
 /**
  * Every CUDA operation against the CPU backend on fresh random data (the seed is printed), with device outputs
@@ -63,7 +61,8 @@ class CudaBackendTest {
 
     private static Param param(String name, float[] data, long... shape) {
         MemorySegment seg = MemorySegment.ofArray(new byte[data.length * 4]);
-        MemorySegment.copy(data, 0, seg, ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0, data.length);
+        MemorySegment.copy(
+                data, 0, seg, ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0, data.length);
         return Param.of(new Tensor(name, DType.F32, shape, seg));
     }
 
@@ -93,11 +92,14 @@ class CudaBackendTest {
      */
     @Test
     void launchShapesAreReadAsTheKernelsExportThem() {
-        try (CudaBackend current = GpuTests.open(Precision.FP32);  // makes the device's context current
-             KernelLibrary library = new KernelLibrary(CudaDriver.get())) {
+        try (CudaBackend current = GpuTests.open(Precision.FP32); // makes the device's context current
+                KernelLibrary library = new KernelLibrary(CudaDriver.get())) {
             for (Map.Entry<String, KernelLibrary.Spec> e : KernelLibrary.SPECS.entrySet()) {
                 String kernel = e.getKey(), ptx = KernelPtx.of(e.getValue().module());
-                assertEquals(KernelPtx.launchShape(ptx, kernel).orElseThrow(), library.kernel(kernel).shape(), kernel);
+                assertEquals(
+                        KernelPtx.launchShape(ptx, kernel).orElseThrow(),
+                        library.kernel(kernel).shape(),
+                        kernel);
             }
         }
     }
@@ -115,22 +117,30 @@ class CudaBackendTest {
 
     /** Shapes covering both tile sizes, ragged edges (197 rows, 1 row) and every epilogue combination. */
     private void checkLinear(CudaBackend gpu, String label) {
-        int[][] shapes = GpuTests.emulated() ? new int[][]{{1, 64, 96}, {197, 96, 64}, {300, 64, 1152}}
-                : new int[][]{{1, 64, 96}, {197, 384, 1152}, {300, 96, 64}, {4096, 384, 1536}};
+        int[][] shapes = GpuTests.emulated()
+                ? new int[][] {{1, 64, 96}, {197, 96, 64}, {300, 64, 1152}}
+                : new int[][] {{1, 64, 96}, {197, 384, 1152}, {300, 96, 64}, {4096, 384, 1536}};
         double tolerance = GpuTests.tolerance(gpu.precision());
         for (int[] s : shapes) {
             int m = s[0], k = s[1], n = s[2];
             Param w = param("w", random(n * k, 0.05), n, k), bias = param("b", random(n, 0.1), n);
             float[] x = random(m * k, 1), r = random(m * n, 1);
-            try (LinearWeights gw = gpu.linear(w, bias); LinearWeights cw = CPU.linear(w, bias);
-                 Matrix gx = gpu.upload(x, m, k); Matrix cx = CPU.upload(x, m, k);
-                 Matrix gr = gpu.upload(r, m, n); Matrix cr = CPU.upload(r, m, n)) {
+            try (LinearWeights gw = gpu.linear(w, bias);
+                    LinearWeights cw = CPU.linear(w, bias);
+                    Matrix gx = gpu.upload(x, m, k);
+                    Matrix cx = CPU.upload(x, m, k);
+                    Matrix gr = gpu.upload(r, m, n);
+                    Matrix cr = CPU.upload(r, m, n)) {
                 for (Activation act : Activation.values()) {
-                    for (boolean residual : new boolean[]{false, true}) {
-                        try (Matrix gy = poisoned(gpu, m, n); Matrix cy = CPU.allocate(m, n)) {
+                    for (boolean residual : new boolean[] {false, true}) {
+                        try (Matrix gy = poisoned(gpu, m, n);
+                                Matrix cy = CPU.allocate(m, n)) {
                             gpu.linear(gx, gw, gy, act, residual ? gr : null);
                             CPU.linear(cx, cw, cy, act, residual ? cr : null);
-                            assertClose(host(gpu, gy), host(CPU, cy), tolerance,
+                            assertClose(
+                                    host(gpu, gy),
+                                    host(CPU, cy),
+                                    tolerance,
                                     label + " linear " + m + "x" + k + "x" + n + " " + act + (residual ? " +res" : ""));
                         }
                     }
@@ -152,22 +162,32 @@ class CudaBackendTest {
 
     private void checkAttention(CudaBackend gpu, String label) {
         Precision precision = gpu.precision();
-        int[][] cases = GpuTests.emulated() ? new int[][]{{1, 197, 2, 64}, {1, 50, 4, 16}, {2, 130, 3, 32}}
-                : new int[][]{{2, 197, 3, 64}, {1, 50, 4, 16}, {2, 130, 3, 32}, {1, 785, 6, 64}};  // batch, tokens, heads, head dim
+        int[][] cases = GpuTests.emulated()
+                ? new int[][] {{1, 197, 2, 64}, {1, 50, 4, 16}, {2, 130, 3, 32}}
+                : new int[][] {{2, 197, 3, 64}, {1, 50, 4, 16}, {2, 130, 3, 32}, {1, 785, 6, 64}
+                }; // batch, tokens, heads, head dim
         for (int[] c : cases) {
             int batch = c[0], tokens = c[1], heads = c[2], d = heads * c[3], rows = batch * tokens;
             float[] qkv = random(rows * 3 * d, 1);
-            for (boolean withProbabilities : new boolean[]{false, true}) {
+            for (boolean withProbabilities : new boolean[] {false, true}) {
                 int probRows = batch * heads * tokens;
-                try (Matrix gq = gpu.upload(qkv, rows, 3 * d); Matrix cq = CPU.upload(qkv, rows, 3 * d);
-                     Matrix gc = poisoned(gpu, rows, d); Matrix cc = CPU.allocate(rows, d);
-                     Matrix gp = withProbabilities ? poisoned(gpu, probRows, tokens) : null;
-                     Matrix cp = withProbabilities ? CPU.allocate(probRows, tokens) : null) {
+                try (Matrix gq = gpu.upload(qkv, rows, 3 * d);
+                        Matrix cq = CPU.upload(qkv, rows, 3 * d);
+                        Matrix gc = poisoned(gpu, rows, d);
+                        Matrix cc = CPU.allocate(rows, d);
+                        Matrix gp = withProbabilities ? poisoned(gpu, probRows, tokens) : null;
+                        Matrix cp = withProbabilities ? CPU.allocate(probRows, tokens) : null) {
                     gpu.attention(gq, batch, tokens, heads, gc, gp);
                     CPU.attention(cq, batch, tokens, heads, cc, cp);
                     String what = label + " attention b" + batch + " n" + tokens + " h" + heads + " hd" + c[3];
-                    assertClose(host(gpu, gc), host(CPU, cc), GpuTests.tolerance(precision), what + (withProbabilities ? " (probs run)" : ""));
-                    if (withProbabilities) assertClose(host(gpu, gp), host(CPU, cp), GpuTests.tolerance(precision), what + " probabilities");
+                    assertClose(
+                            host(gpu, gc),
+                            host(CPU, cc),
+                            GpuTests.tolerance(precision),
+                            what + (withProbabilities ? " (probs run)" : ""));
+                    if (withProbabilities)
+                        assertClose(
+                                host(gpu, gp), host(CPU, cp), GpuTests.tolerance(precision), what + " probabilities");
                 }
             }
         }
@@ -177,17 +197,22 @@ class CudaBackendTest {
     @EnumSource(Precision.class)
     void layerNormMatchesCpu(Precision precision) {
         try (CudaBackend gpu = GpuTests.open(precision)) {
-            for (int width : new int[]{64, 96, 384, 1024}) {
+            for (int width : new int[] {64, 96, 384, 1024}) {
                 int rows = 197;
                 float[] x = random(rows * width, 3), w = random(width, 1), b = random(width, 1);
-                for (int i = 0; i < x.length; i++) x[i] += 5;  // a large mean: one-pass variance would lose digits here
-                try (Matrix gx = gpu.upload(x, rows, width); Matrix cx = CPU.upload(x, rows, width);
-                     Matrix gw = gpu.upload(w, 1, width); Matrix cw = CPU.upload(w, 1, width);
-                     Matrix gb = gpu.upload(b, 1, width); Matrix cb = CPU.upload(b, 1, width);
-                     Matrix gy = poisoned(gpu, rows, width); Matrix cy = CPU.allocate(rows, width)) {
+                for (int i = 0; i < x.length; i++) x[i] += 5; // a large mean: one-pass variance would lose digits here
+                try (Matrix gx = gpu.upload(x, rows, width);
+                        Matrix cx = CPU.upload(x, rows, width);
+                        Matrix gw = gpu.upload(w, 1, width);
+                        Matrix cw = CPU.upload(w, 1, width);
+                        Matrix gb = gpu.upload(b, 1, width);
+                        Matrix cb = CPU.upload(b, 1, width);
+                        Matrix gy = poisoned(gpu, rows, width);
+                        Matrix cy = CPU.allocate(rows, width)) {
                     gpu.layerNorm(gx, gw, gb, 1e-6f, gy);
                     CPU.layerNorm(cx, cw, cb, 1e-6f, cy);
-                    double tolerance = precision == Precision.BF16 ? 1e-2 : 1e-6;  // LayerNorm itself is fp32 in every mode
+                    double tolerance =
+                            precision == Precision.BF16 ? 1e-2 : 1e-6; // LayerNorm itself is fp32 in every mode
                     assertClose(host(gpu, gy), host(CPU, cy), tolerance, precision.key() + " layerNorm width " + width);
                 }
             }
@@ -202,19 +227,31 @@ class CudaBackendTest {
         float[] images = random(batch * channels * size * size, 1), cls = random(d, 1), pos = random(tokens * d, 1);
         float[] pe = random(batch * grid * grid * d, 1);
         try (CudaBackend gpu = GpuTests.open(precision)) {
-            try (Matrix gi = gpu.upload(images, batch, channels * size * size); Matrix ci = CPU.upload(images, batch, channels * size * size);
-                 Matrix gp = poisoned(gpu, batch * grid * grid, width); Matrix cp = CPU.allocate(batch * grid * grid, width)) {
+            try (Matrix gi = gpu.upload(images, batch, channels * size * size);
+                    Matrix ci = CPU.upload(images, batch, channels * size * size);
+                    Matrix gp = poisoned(gpu, batch * grid * grid, width);
+                    Matrix cp = CPU.allocate(batch * grid * grid, width)) {
                 gpu.patchify(gi, batch, channels, size, patch, gp);
                 CPU.patchify(ci, batch, channels, size, patch, cp);
                 // bf16 mode stores patches in bf16 (GEMM input): 2^-9 relative rounding at most.
-                assertClose(host(gpu, gp), host(CPU, cp), precision == Precision.BF16 ? 4e-3 : 0, precision.key() + " patchify");
+                assertClose(
+                        host(gpu, gp),
+                        host(CPU, cp),
+                        precision == Precision.BF16 ? 4e-3 : 0,
+                        precision.key() + " patchify");
             }
-            try (Matrix gpe = gpu.upload(pe, batch * grid * grid, d); Matrix cpe = CPU.upload(pe, batch * grid * grid, d);
-                 Matrix gc = gpu.upload(cls, 1, d); Matrix cc = CPU.upload(cls, 1, d);
-                 Matrix gpos = gpu.upload(pos, tokens, d); Matrix cpos = CPU.upload(pos, tokens, d);
-                 Matrix gt = poisoned(gpu, batch * tokens, d); Matrix ct = CPU.allocate(batch * tokens, d);
-                 Matrix gs = poisoned(gpu, batch * tokens, d); Matrix cs = CPU.allocate(batch * tokens, d);
-                 Matrix gcol = poisoned(gpu, batch * tokens, 5); Matrix ccol = CPU.allocate(batch * tokens, 5)) {
+            try (Matrix gpe = gpu.upload(pe, batch * grid * grid, d);
+                    Matrix cpe = CPU.upload(pe, batch * grid * grid, d);
+                    Matrix gc = gpu.upload(cls, 1, d);
+                    Matrix cc = CPU.upload(cls, 1, d);
+                    Matrix gpos = gpu.upload(pos, tokens, d);
+                    Matrix cpos = CPU.upload(pos, tokens, d);
+                    Matrix gt = poisoned(gpu, batch * tokens, d);
+                    Matrix ct = CPU.allocate(batch * tokens, d);
+                    Matrix gs = poisoned(gpu, batch * tokens, d);
+                    Matrix cs = CPU.allocate(batch * tokens, d);
+                    Matrix gcol = poisoned(gpu, batch * tokens, 5);
+                    Matrix ccol = CPU.allocate(batch * tokens, 5)) {
                 gpu.embedTokens(gpe, gc, gpos, batch, gt);
                 CPU.embedTokens(cpe, cc, cpos, batch, ct);
                 assertArrayEquals(host(CPU, ct), host(gpu, gt), precision.key() + " embedTokens");
@@ -233,14 +270,18 @@ class CudaBackendTest {
         int rows = 50, d = 64;
         try (CudaBackend gpu = GpuTests.open(Precision.BF16, CudaBackend.PROFILE_PROPERTY, "true")) {
             Param w = param("w", random(3 * d * d, 0.05), 3 * d, d), b = param("b", random(3 * d, 0.1), 3 * d);
-            try (LinearWeights qkvWeights = gpu.linear(w, b); Matrix in = gpu.upload(random(rows * d, 1), rows, d);
-                 Matrix qkv = gpu.allocate(rows, 3 * d); Matrix ctx = gpu.allocate(rows, d)) {
+            try (LinearWeights qkvWeights = gpu.linear(w, b);
+                    Matrix in = gpu.upload(random(rows * d, 1), rows, d);
+                    Matrix qkv = gpu.allocate(rows, 3 * d);
+                    Matrix ctx = gpu.allocate(rows, d)) {
                 gpu.takeKernelProfile();
                 gpu.linear(in, qkvWeights, qkv, Activation.NONE, null);
                 gpu.attention(qkv, 1, rows, 4, ctx, null);
                 gpu.synchronize();
                 Map<String, double[]> profile = gpu.takeKernelProfile();
-                assertEquals(List.of("convert_f32_to_bf16", "gemm_bf16_64x64_bf16out", "attention_bf16_hd16"), List.copyOf(profile.keySet()));
+                assertEquals(
+                        List.of("convert_f32_to_bf16", "gemm_bf16_64x64_bf16out", "attention_bf16_hd16"),
+                        List.copyOf(profile.keySet()));
                 for (double[] v : profile.values()) assertTrue(v[0] >= 0 && v[1] == 1, Arrays.toString(v));
                 assertEquals(0, gpu.graphsCaptured(), "profiling launches eagerly");
             }
@@ -255,10 +296,14 @@ class CudaBackendTest {
         float[] x = random(rows * width, 1), ones = new float[width], zeros = new float[width];
         Arrays.fill(ones, 1f);
         try (CudaBackend gpu = GpuTests.open(precision);
-             Matrix gx = gpu.upload(x, rows, width); Matrix gw = gpu.upload(ones, 1, width); Matrix gb = gpu.upload(zeros, 1, width);
-             Matrix gy = poisoned(gpu, rows, width);
-             Matrix cx = CPU.upload(x, rows, width); Matrix cw = CPU.upload(ones, 1, width); Matrix cb = CPU.upload(zeros, 1, width);
-             Matrix cy = CPU.allocate(rows, width)) {
+                Matrix gx = gpu.upload(x, rows, width);
+                Matrix gw = gpu.upload(ones, 1, width);
+                Matrix gb = gpu.upload(zeros, 1, width);
+                Matrix gy = poisoned(gpu, rows, width);
+                Matrix cx = CPU.upload(x, rows, width);
+                Matrix cw = CPU.upload(ones, 1, width);
+                Matrix cb = CPU.upload(zeros, 1, width);
+                Matrix cy = CPU.allocate(rows, width)) {
             float[] first = new float[rows * width], second = new float[rows * width];
             gpu.layerNorm(gx, gw, gb, 1e-6f, gy);
             gpu.downloadAsync(gy, first, 0);
@@ -267,9 +312,17 @@ class CudaBackendTest {
             gpu.synchronize();
             CPU.layerNorm(cx, cw, cb, 1e-6f, cy);
             float[] expected = host(CPU, cy);
-            assertClose(first, expected, precision == Precision.BF16 ? 1e-2 : 1e-6, precision.key() + " download before overwrite");
+            assertClose(
+                    first,
+                    expected,
+                    precision == Precision.BF16 ? 1e-2 : 1e-6,
+                    precision.key() + " download before overwrite");
             for (int i = 0; i < expected.length; i++) expected[i] *= 2;
-            assertClose(second, expected, precision == Precision.BF16 ? 1e-2 : 1e-6, precision.key() + " download after overwrite");
+            assertClose(
+                    second,
+                    expected,
+                    precision == Precision.BF16 ? 1e-2 : 1e-6,
+                    precision.key() + " download after overwrite");
         }
     }
 
@@ -291,7 +344,9 @@ class CudaBackendTest {
                 int rounds = GpuTests.emulated() ? 12 : 1000;
                 for (int round = 0; round < rounds; round++) {
                     float[] out = new float[rows * d];
-                    try (Matrix in = gpu.upload(x, rows, d); Matrix qkv = gpu.allocate(rows, 3 * d); Matrix ctx = gpu.allocate(rows, d)) {
+                    try (Matrix in = gpu.upload(x, rows, d);
+                            Matrix qkv = gpu.allocate(rows, 3 * d);
+                            Matrix ctx = gpu.allocate(rows, d)) {
                         gpu.linear(in, qkvWeights, qkv, Activation.NONE, null);
                         gpu.attention(qkv, 1, rows, heads, ctx, null);
                         gpu.downloadAsync(ctx, out, 0);

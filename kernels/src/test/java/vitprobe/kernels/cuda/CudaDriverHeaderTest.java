@@ -1,8 +1,12 @@
 package vitprobe.kernels.cuda;
 
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.IOException;
 import java.lang.foreign.FunctionDescriptor;
@@ -21,14 +25,9 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
-import static java.lang.foreign.ValueLayout.ADDRESS;
-import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
-import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 
 /**
  * The FFM binding of the driver API checked against the toolkit's cuda.h, without a GPU: a wrong argument layout
@@ -41,14 +40,24 @@ class CudaDriverHeaderTest {
 
     /** C types of the driver API by the layout an x86-64 / aarch64 Linux call passes them in. */
     private static final Map<String, MemoryLayout> SCALARS = Map.ofEntries(
-            Map.entry("int", JAVA_INT), Map.entry("unsigned int", JAVA_INT), Map.entry("CUdevice", JAVA_INT),
-            Map.entry("CUdevice_attribute", JAVA_INT), Map.entry("CUfunction_attribute", JAVA_INT),
-            Map.entry("CUstreamCaptureMode", JAVA_INT), Map.entry("CUresult", JAVA_INT),
-            Map.entry("size_t", JAVA_LONG), Map.entry("unsigned long long", JAVA_LONG), Map.entry("CUdeviceptr", JAVA_LONG),
+            Map.entry("int", JAVA_INT),
+            Map.entry("unsigned int", JAVA_INT),
+            Map.entry("CUdevice", JAVA_INT),
+            Map.entry("CUdevice_attribute", JAVA_INT),
+            Map.entry("CUfunction_attribute", JAVA_INT),
+            Map.entry("CUstreamCaptureMode", JAVA_INT),
+            Map.entry("CUresult", JAVA_INT),
+            Map.entry("size_t", JAVA_LONG),
+            Map.entry("unsigned long long", JAVA_LONG),
+            Map.entry("CUdeviceptr", JAVA_LONG),
             Map.entry("float", JAVA_FLOAT),
             // Opaque handles: pointers to driver structs.
-            Map.entry("CUcontext", ADDRESS), Map.entry("CUstream", ADDRESS), Map.entry("CUmodule", ADDRESS),
-            Map.entry("CUfunction", ADDRESS), Map.entry("CUevent", ADDRESS), Map.entry("CUgraph", ADDRESS),
+            Map.entry("CUcontext", ADDRESS),
+            Map.entry("CUstream", ADDRESS),
+            Map.entry("CUmodule", ADDRESS),
+            Map.entry("CUfunction", ADDRESS),
+            Map.entry("CUevent", ADDRESS),
+            Map.entry("CUgraph", ADDRESS),
             Map.entry("CUgraphExec", ADDRESS));
 
     private static final Map<String, String> apiToSymbol = new HashMap<>();
@@ -61,12 +70,17 @@ class CudaDriverHeaderTest {
         String text = Files.readString(HEADER);
         // The first definition of each name is the public one; the internal section at the end re-declares the
         // old (_v1) signatures under the plain names.
-        Matcher define = Pattern.compile("^\\s*#define\\s+(cu\\w+)\\s+(?:__CUDA_API_PT(?:DS|SZ)\\((\\w+)\\)|(\\w+))\\s*$",
-                Pattern.MULTILINE).matcher(text);
-        while (define.find()) apiToSymbol.putIfAbsent(define.group(1), define.group(2) != null ? define.group(2) : define.group(3));
-        Matcher prototype = Pattern.compile("CUresult\\s+CUDAAPI\\s+(cu\\w+)\\s*\\(([^)]*)\\)\\s*;").matcher(text);
+        Matcher define = Pattern.compile(
+                        "^\\s*#define\\s+(cu\\w+)\\s+(?:__CUDA_API_PT(?:DS|SZ)\\((\\w+)\\)|(\\w+))\\s*$",
+                        Pattern.MULTILINE)
+                .matcher(text);
+        while (define.find())
+            apiToSymbol.putIfAbsent(define.group(1), define.group(2) != null ? define.group(2) : define.group(3));
+        Matcher prototype = Pattern.compile("CUresult\\s+CUDAAPI\\s+(cu\\w+)\\s*\\(([^)]*)\\)\\s*;")
+                .matcher(text);
         while (prototype.find()) prototypes.putIfAbsent(prototype.group(1), prototype.group(2));
-        Matcher constant = Pattern.compile("\\b(CUDA_\\w+|CU_\\w+)\\s*=\\s*(0x[0-9a-fA-F]+|\\d+)").matcher(text);
+        Matcher constant = Pattern.compile("\\b(CUDA_\\w+|CU_\\w+)\\s*=\\s*(0x[0-9a-fA-F]+|\\d+)")
+                .matcher(text);
         while (constant.find()) constants.putIfAbsent(constant.group(1), Long.decode(constant.group(2)));
     }
 
@@ -76,8 +90,11 @@ class CudaDriverHeaderTest {
         // cuEventElapsedTime_v2 resolve as with a driver of the same version); any address will do, nothing is called.
         Set<String> declared = new HashSet<>(prototypes.keySet());
         declared.addAll(apiToSymbol.values());
-        CudaDriver driver = new CudaDriver(name -> declared.contains(name) ? Optional.of(MemorySegment.ofAddress(0x1000)) : Optional.empty());
-        assertTrue(driver.signatures().size() >= 30, "the driver binds " + driver.signatures().size() + " calls");
+        CudaDriver driver = new CudaDriver(
+                name -> declared.contains(name) ? Optional.of(MemorySegment.ofAddress(0x1000)) : Optional.empty());
+        assertTrue(
+                driver.signatures().size() >= 30,
+                "the driver binds " + driver.signatures().size() + " calls");
         for (Map.Entry<String, FunctionDescriptor> bound : driver.signatures().entrySet()) {
             String symbol = bound.getKey();
             String api = apiName(symbol);
@@ -85,7 +102,8 @@ class CudaDriverHeaderTest {
             if (params == null) fail(symbol + ": no prototype of " + api + " in " + HEADER);
             assertEquals(Optional.of(JAVA_INT), bound.getValue().returnLayout(), symbol + " returns CUresult");
             List<MemoryLayout> expected = layouts(symbol, params);
-            assertEquals(expected, bound.getValue().argumentLayouts(), symbol + " (" + params.replaceAll("\\s+", " ") + ")");
+            assertEquals(
+                    expected, bound.getValue().argumentLayouts(), symbol + " (" + params.replaceAll("\\s+", " ") + ")");
         }
     }
 
@@ -112,7 +130,8 @@ class CudaDriverHeaderTest {
             }
             String type = p.replaceAll("\\s+\\w+$", "").replaceAll("\\s+", " ");
             MemoryLayout layout = SCALARS.get(type);
-            if (layout == null) fail(symbol + ": parameter type '" + type + "' has no known layout (add it to SCALARS)");
+            if (layout == null)
+                fail(symbol + ": parameter type '" + type + "' has no known layout (add it to SCALARS)");
             out.add(layout);
         }
         return out;
@@ -122,7 +141,9 @@ class CudaDriverHeaderTest {
     void constantsEqualTheHeader() throws IllegalAccessException {
         int checked = 0;
         for (Field f : CudaDriver.class.getDeclaredFields()) {
-            if (!Modifier.isStatic(f.getModifiers()) || f.getType() != int.class || !f.getName().startsWith("CU")) continue;
+            if (!Modifier.isStatic(f.getModifiers())
+                    || f.getType() != int.class
+                    || !f.getName().startsWith("CU")) continue;
             f.setAccessible(true);
             Long value = constants.get(f.getName());
             if (value == null) fail(f.getName() + " is not in " + HEADER);

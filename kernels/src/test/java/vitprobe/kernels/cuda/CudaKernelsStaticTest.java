@@ -1,9 +1,9 @@
 package vitprobe.kernels.cuda;
 
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.Test;
-import vitprobe.kernels.Backend;
-import vitprobe.kernels.Backends;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -14,11 +14,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import vitprobe.kernels.Backend;
+import vitprobe.kernels.Backends;
 
 /**
  * Checks that need no GPU: the PTX is there wherever nvcc is, every kernel the backend launches exists with the
@@ -30,7 +29,8 @@ class CudaKernelsStaticTest {
 
     private static void requireKernels() {
         boolean nvcc = Files.isExecutable(CUDA_HOME.resolve("bin/nvcc"));
-        if (nvcc) assertTrue(KernelLibrary.built(), "nvcc exists at " + CUDA_HOME + " but the PTX resources are missing");
+        if (nvcc)
+            assertTrue(KernelLibrary.built(), "nvcc exists at " + CUDA_HOME + " but the PTX resources are missing");
         Assumptions.assumeTrue(KernelLibrary.built(), "kernels not built (no nvcc in this build)");
     }
 
@@ -46,22 +46,27 @@ class CudaKernelsStaticTest {
             while (m.find()) {
                 if (m.group(1).equals(e.getKey())) found = m.group(2);
             }
-            assertTrue(found != null, e.getKey() + " missing from " + e.getValue().module() + ".ptx");
+            assertTrue(
+                    found != null, e.getKey() + " missing from " + e.getValue().module() + ".ptx");
             List<String> types = new ArrayList<>();
             Matcher p = param.matcher(found);
             while (p.find()) types.add(p.group(1));
             String kinds = e.getValue().parameters();
             assertEquals(kinds.length(), types.size(), e.getKey() + " parameter count");
             for (int i = 0; i < kinds.length(); i++) {
-                String expected = switch (kinds.charAt(i)) {
-                    case 'p', 'l' -> "64";
-                    case 'i' -> "32";
-                    case 'f' -> "f32";
-                    default -> throw new AssertionError("kind " + kinds.charAt(i));
-                };
+                String expected =
+                        switch (kinds.charAt(i)) {
+                            case 'p', 'l' -> "64";
+                            case 'i' -> "32";
+                            case 'f' -> "f32";
+                            default -> throw new AssertionError("kind " + kinds.charAt(i));
+                        };
                 String t = types.get(i);
                 boolean ok = expected.equals("f32") ? t.equals("f32") : t.endsWith(expected) && !t.startsWith("f");
-                assertTrue(ok, e.getKey() + " parameter " + i + " is ." + t + ", the backend passes '" + kinds.charAt(i) + "'");
+                assertTrue(
+                        ok,
+                        e.getKey() + " parameter " + i + " is ." + t + ", the backend passes '" + kinds.charAt(i)
+                                + "'");
             }
         }
     }
@@ -76,12 +81,22 @@ class CudaKernelsStaticTest {
         requireKernels();
         for (Map.Entry<String, KernelLibrary.Spec> e : KernelLibrary.SPECS.entrySet()) {
             String kernel = e.getKey(), module = e.getValue().module(), ptx = KernelPtx.of(module);
-            KernelLibrary.LaunchShape shape = KernelPtx.launchShape(ptx, kernel).orElseThrow(() -> new AssertionError(
-                    kernel + " exports no launch shape (" + kernel + "_launch) in " + module + ".ptx"));
-            assertTrue(shape.threads() > 0 && shape.threads() % 32 == 0 && shape.tileRows() > 0
-                    && shape.tileColumns() > 0 && shape.sharedBytes() >= 0, kernel + ": " + shape);
-            KernelPtx.maxThreads(ptx, kernel).ifPresent(bound -> assertEquals(bound, shape.threads(), kernel
-                    + " is compiled for blocks of " + bound + " threads, its launch shape says " + shape.threads()));
+            KernelLibrary.LaunchShape shape = KernelPtx.launchShape(ptx, kernel)
+                    .orElseThrow(() -> new AssertionError(
+                            kernel + " exports no launch shape (" + kernel + "_launch) in " + module + ".ptx"));
+            assertTrue(
+                    shape.threads() > 0
+                            && shape.threads() % 32 == 0
+                            && shape.tileRows() > 0
+                            && shape.tileColumns() > 0
+                            && shape.sharedBytes() >= 0,
+                    kernel + ": " + shape);
+            KernelPtx.maxThreads(ptx, kernel)
+                    .ifPresent(bound -> assertEquals(
+                            bound,
+                            shape.threads(),
+                            kernel + " is compiled for blocks of " + bound + " threads, its launch shape says "
+                                    + shape.threads()));
         }
     }
 
@@ -93,19 +108,26 @@ class CudaKernelsStaticTest {
         Pattern spill = Pattern.compile("([1-9][0-9]*) bytes spill");
         Pattern function = Pattern.compile("Compiling entry function '(\\w+)'");
         Pattern usage = Pattern.compile("Used (\\d+) registers.*?(?:(\\d+) bytes smem)?$", Pattern.MULTILINE);
-        for (String module : KernelLibrary.SPECS.values().stream().map(KernelLibrary.Spec::module).distinct().sorted().toList()) {
+        for (String module : KernelLibrary.SPECS.values().stream()
+                .map(KernelLibrary.Spec::module)
+                .distinct()
+                .sorted()
+                .toList()) {
             Path file = Files.createTempFile(module, ".ptx");
             try {
                 Files.write(file, KernelLibrary.ptx(module));
-                Process p = new ProcessBuilder(ptxas.toString(), "-arch=sm_90", "-v", "-o", "/dev/null", file.toString())
-                        .redirectErrorStream(true).start();
+                Process p = new ProcessBuilder(
+                                ptxas.toString(), "-arch=sm_90", "-v", "-o", "/dev/null", file.toString())
+                        .redirectErrorStream(true)
+                        .start();
                 String report = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
                 assertEquals(0, p.waitFor(), "ptxas failed on " + module + ":\n" + report);
                 assertFalse(spill.matcher(report).find(), module + " spills on sm_90:\n" + report);
                 Matcher f = function.matcher(report), u = usage.matcher(report);
                 while (f.find() && u.find()) {
-                    System.out.printf("%-28s %3s registers %6s bytes static smem%n", f.group(1), u.group(1),
-                            u.group(2) == null ? "0" : u.group(2));
+                    System.out.printf(
+                            "%-28s %3s registers %6s bytes static smem%n",
+                            f.group(1), u.group(1), u.group(2) == null ? "0" : u.group(2));
                 }
             } finally {
                 Files.delete(file);

@@ -1,19 +1,18 @@
 package vitprobe.kernels.cuda;
 
-import org.junit.platform.launcher.Launcher;
-import org.junit.platform.launcher.LauncherDiscoveryRequest;
-import org.junit.platform.launcher.core.LauncherFactory;
-import org.junit.platform.launcher.listeners.SummaryGeneratingListener;
-import org.junit.platform.launcher.listeners.TestExecutionSummary;
-import org.junit.platform.engine.TestExecutionResult;
-import org.junit.platform.launcher.TestExecutionListener;
-import org.junit.platform.launcher.TestIdentifier;
+import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
+import static org.junit.platform.launcher.core.LauncherDiscoveryRequestBuilder.request;
 
 import java.io.PrintWriter;
 import java.util.Arrays;
-
-import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
-import static org.junit.platform.launcher.core.LauncherDiscoveryRequestBuilder.request;
+import org.junit.platform.engine.TestExecutionResult;
+import org.junit.platform.launcher.Launcher;
+import org.junit.platform.launcher.LauncherDiscoveryRequest;
+import org.junit.platform.launcher.TestExecutionListener;
+import org.junit.platform.launcher.TestIdentifier;
+import org.junit.platform.launcher.core.LauncherFactory;
+import org.junit.platform.launcher.listeners.SummaryGeneratingListener;
+import org.junit.platform.launcher.listeners.TestExecutionSummary;
 
 /**
  * Runs the named test classes with the JUnit launcher, for machines without Maven (the GPU machine of
@@ -25,7 +24,7 @@ public final class GpuTestMain {
 
     public static void main(String[] args) throws ClassNotFoundException {
         if (args.length == 0) throw new IllegalArgumentException("usage: GpuTestMain TEST_CLASS...");
-        for (String name : args) Class.forName(name);  // a misspelt class fails here, not as "0 tests"
+        for (String name : args) Class.forName(name); // a misspelt class fails here, not as "0 tests"
         LauncherDiscoveryRequest request = request()
                 .selectors(Arrays.stream(args).map(name -> selectClass(name)).toList())
                 .build();
@@ -35,7 +34,8 @@ public final class GpuTestMain {
             public void executionFinished(TestIdentifier id, TestExecutionResult result) {
                 if (!id.isTest()) return;
                 String why = result.getThrowable().map(t -> ": " + t).orElse("");
-                System.out.println(result.getStatus() + " " + id.getDisplayName() + " [" + id.getUniqueId() + "]" + why);
+                System.out.println(
+                        result.getStatus() + " " + id.getDisplayName() + " [" + id.getUniqueId() + "]" + why);
             }
 
             @Override

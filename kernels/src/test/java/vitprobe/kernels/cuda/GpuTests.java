@@ -27,7 +27,7 @@ public final class GpuTests {
         } catch (CudaUnavailableException e) {
             if (required()) throw new AssertionError("VITPROBE_REQUIRE_GPU=1 but " + e.getMessage(), e);
             Assumptions.abort("GPU test skipped: " + e.getMessage());
-            throw e;  // unreachable: abort throws
+            throw e; // unreachable: abort throws
         }
     }
 

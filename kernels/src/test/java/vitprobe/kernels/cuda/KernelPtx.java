@@ -20,8 +20,9 @@ final class KernelPtx {
      * or empty when the PTX has none. nvcc leaves trailing zero bytes out of the initializer.
      */
     static Optional<KernelLibrary.LaunchShape> launchShape(String ptx, String kernel) {
-        Matcher m = Pattern.compile("\\.const\\s+\\.align\\s+\\d+\\s+\\.b8\\s+"
-                + Pattern.quote(kernel + "_launch") + "\\[(\\d+)]\\s*(?:=\\s*\\{([^}]*)})?\\s*;").matcher(ptx);
+        Matcher m = Pattern.compile("\\.const\\s+\\.align\\s+\\d+\\s+\\.b8\\s+" + Pattern.quote(kernel + "_launch")
+                        + "\\[(\\d+)]\\s*(?:=\\s*\\{([^}]*)})?\\s*;")
+                .matcher(ptx);
         if (!m.find()) return Optional.empty();
         ByteBuffer bytes = ByteBuffer.allocate(Integer.parseInt(m.group(1))).order(ByteOrder.LITTLE_ENDIAN);
         if (m.group(2) != null) {
@@ -31,8 +32,8 @@ final class KernelPtx {
         if (bytes.capacity() != 4 * Integer.BYTES) {
             throw new AssertionError(kernel + "_launch is " + bytes.capacity() + " bytes");
         }
-        return Optional.of(new KernelLibrary.LaunchShape(bytes.getInt(), bytes.getInt(), bytes.getInt(),
-                bytes.getInt()));
+        return Optional.of(
+                new KernelLibrary.LaunchShape(bytes.getInt(), bytes.getInt(), bytes.getInt(), bytes.getInt()));
     }
 
     /** The block size the kernel is compiled for (its {@code .maxntid}, from __launch_bounds__), if it declares one. */
@@ -40,7 +41,8 @@ final class KernelPtx {
         Matcher entry = Pattern.compile("\\.entry\\s+" + Pattern.quote(kernel) + "\\s*\\([^)]*\\)([^{]*)\\{")
                 .matcher(ptx);
         if (!entry.find()) throw new AssertionError(kernel + " missing from the PTX");
-        Matcher bound = Pattern.compile("\\.maxntid\\s+(\\d+),\\s*(\\d+),\\s*(\\d+)").matcher(entry.group(1));
+        Matcher bound =
+                Pattern.compile("\\.maxntid\\s+(\\d+),\\s*(\\d+),\\s*(\\d+)").matcher(entry.group(1));
         if (!bound.find()) return Optional.empty();
         int threads = 1;
         for (int axis = 1; axis <= 3; axis++) threads *= Integer.parseInt(bound.group(axis));

@@ -1,12 +1,5 @@
 package vitprobe.probe.data;
 
-import vitprobe.engine.extract.Concepts;
-import vitprobe.engine.extract.PatchGrid;
-import vitprobe.engine.extract.Sample;
-import vitprobe.engine.image.ImageDecodeException;
-import vitprobe.engine.image.ImageDecoder;
-import vitprobe.engine.image.RgbImage;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,6 +11,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import vitprobe.engine.extract.Concepts;
+import vitprobe.engine.extract.PatchGrid;
+import vitprobe.engine.extract.Sample;
+import vitprobe.engine.image.ImageDecodeException;
+import vitprobe.engine.image.ImageDecoder;
+import vitprobe.engine.image.RgbImage;
 
 /**
  * The Broden data set ({@code broden1_224} / {@code broden1_227}) as a segmentation source.
@@ -39,6 +38,7 @@ public final class Broden extends SplitSource<Broden.Item> {
     private final Concepts concepts;
     /** Concept column per global label number; -1 for labels of excluded categories only. */
     private final int[] columnOf;
+
     private final PatchLabeling labeling;
 
     private Broden(Path root, Set<String> excluded, PatchLabeling labeling) {
@@ -54,7 +54,8 @@ public final class Broden extends SplitSource<Broden.Item> {
         int[] bestCategory = new int[max + 1];
         double[] bestFrequency = new double[max + 1];
         Arrays.fill(bestCategory, -1);
-        List<String> kept = categories.stream().filter(c -> !excluded.contains(c)).toList();
+        List<String> kept =
+                categories.stream().filter(c -> !excluded.contains(c)).toList();
         for (int k = 0; k < kept.size(); k++) {
             Path file = root.resolve("c_" + kept.get(k) + ".csv");
             Csv members = Csv.read(file);
@@ -62,7 +63,8 @@ public final class Broden extends SplitSource<Broden.Item> {
             for (int r = 0; r < members.rows(); r++) {
                 int number = members.getInt(r, n);
                 if (number == 0) continue;
-                if (!names.containsKey(number)) throw members.error(members.lineOf(r), "label " + number + " is not in label.csv");
+                if (!names.containsKey(number))
+                    throw members.error(members.lineOf(r), "label " + number + " is not in label.csv");
                 double frequency = members.getDouble(r, f);
                 if (bestCategory[number] < 0 || frequency > bestFrequency[number]) {
                     bestCategory[number] = k;
@@ -80,8 +82,12 @@ public final class Broden extends SplitSource<Broden.Item> {
             conceptNames.add(names.get(number));
             conceptCategories.add((long) bestCategory[number]);
         }
-        if (conceptNames.isEmpty()) throw new IllegalArgumentException(root + ": no labels left after excluding " + excluded);
-        concepts = new Concepts(conceptNames, conceptCategories.stream().mapToLong(Long::longValue).toArray(), kept);
+        if (conceptNames.isEmpty())
+            throw new IllegalArgumentException(root + ": no labels left after excluding " + excluded);
+        concepts = new Concepts(
+                conceptNames,
+                conceptCategories.stream().mapToLong(Long::longValue).toArray(),
+                kept);
         readIndex(categories, excluded, names.keySet());
     }
 
@@ -91,7 +97,8 @@ public final class Broden extends SplitSource<Broden.Item> {
     }
 
     public static Broden open(Path root, Set<String> excludedCategories, PatchLabeling labeling) {
-        if (!Files.isRegularFile(root.resolve("index.csv"))) throw new IllegalArgumentException(root + ": no index.csv (not a Broden folder)");
+        if (!Files.isRegularFile(root.resolve("index.csv")))
+            throw new IllegalArgumentException(root + ": no index.csv (not a Broden folder)");
         return new Broden(root, Set.copyOf(excludedCategories), labeling);
     }
 
@@ -101,7 +108,9 @@ public final class Broden extends SplitSource<Broden.Item> {
         List<String> categories = new ArrayList<>();
         for (int r = 0; r < csv.rows(); r++) categories.add(csv.get(r, name).trim());
         for (String e : excluded) {
-            if (!categories.contains(e)) throw new IllegalArgumentException(root.resolve("category.csv") + ": no category '" + e + "' to exclude (categories: " + String.join(", ", categories) + ")");
+            if (!categories.contains(e))
+                throw new IllegalArgumentException(root.resolve("category.csv") + ": no category '" + e
+                        + "' to exclude (categories: " + String.join(", ", categories) + ")");
         }
         return categories;
     }
@@ -113,7 +122,8 @@ public final class Broden extends SplitSource<Broden.Item> {
         List<Integer> categoryColumns = new ArrayList<>();
         for (int c = 6; c < index.header().size(); c++) {
             String name = index.header().get(c).trim();
-            if (!categories.contains(name)) throw index.error(1, "column '" + name + "' is not a category of category.csv");
+            if (!categories.contains(name))
+                throw index.error(1, "column '" + name + "' is not a category of category.csv");
             if (!excluded.contains(name)) categoryColumns.add(c);
         }
         for (int r = 0; r < index.rows(); r++) {
@@ -125,7 +135,8 @@ public final class Broden extends SplitSource<Broden.Item> {
                     if (value.isEmpty()) continue;
                     if (value.chars().allMatch(Character::isDigit)) {
                         int number = Integer.parseInt(value);
-                        if (!known.contains(number)) throw index.error(index.lineOf(r), "label " + number + " is not in label.csv");
+                        if (!known.contains(number))
+                            throw index.error(index.lineOf(r), "label " + number + " is not in label.csv");
                         if (columnOf[number] >= 0) imageLabels.add(columnOf[number]);
                     } else {
                         masks.add(root.resolve("images").resolve(value));
@@ -133,8 +144,13 @@ public final class Broden extends SplitSource<Broden.Item> {
                 }
             }
             String id = index.get(r, image).trim();
-            Item item = new Item(id, root.resolve("images").resolve(id), imageLabels.stream().mapToInt(Integer::intValue).toArray(), masks);
-            splits.computeIfAbsent(index.get(r, split).trim(), s -> new ArrayList<>()).add(item);
+            Item item = new Item(
+                    id,
+                    root.resolve("images").resolve(id),
+                    imageLabels.stream().mapToInt(Integer::intValue).toArray(),
+                    masks);
+            splits.computeIfAbsent(index.get(r, split).trim(), s -> new ArrayList<>())
+                    .add(item);
         }
     }
 
@@ -147,7 +163,6 @@ public final class Broden extends SplitSource<Broden.Item> {
     public Concepts concepts() {
         return concepts;
     }
-
 
     /** One row of index.csv: the image, its whole-image concept columns and its mask files. */
     public final class Item implements Sample {
@@ -212,7 +227,8 @@ public final class Broden extends SplitSource<Broden.Item> {
         byte[] rgb = mask.rgb();
         for (int i = 0; i < out.length; i++) {
             int n = (rgb[3 * i] & 0xff) + 256 * (rgb[3 * i + 1] & 0xff);
-            if (n >= columnOf.length) throw new ImageDecodeException(file.toString(), "mask label " + n + " is not in label.csv");
+            if (n >= columnOf.length)
+                throw new ImageDecodeException(file.toString(), "mask label " + n + " is not in label.csv");
             out[i] = n;
         }
         return out;

@@ -1,11 +1,10 @@
 package vitprobe.probe.data;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import vitprobe.engine.extract.FeatureStore;
 import vitprobe.probe.ProbeData;
 import vitprobe.probe.SampleKind;
-
-import java.nio.file.Files;
-import java.nio.file.Path;
 
 /**
  * Probe data from a path given on the command line: a shard folder that {@code vitprobe extract} wrote
@@ -23,7 +22,7 @@ public final class ExtractedFeatures {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(folderOrFile + ": metadata 'tokens': " + e.getMessage());
         }
-        return ProbeData.of(f.features(), f.dim(), f.labels(), f.concepts(), f.groups(), f.categories(), tokens,
-                f.tokenType());
+        return ProbeData.of(
+                f.features(), f.dim(), f.labels(), f.concepts(), f.groups(), f.categories(), tokens, f.tokenType());
     }
 }

@@ -1,8 +1,5 @@
 package vitprobe.probe.data;
 
-import vitprobe.engine.extract.Concepts;
-import vitprobe.engine.extract.Sample;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,6 +9,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
 import java.util.stream.Stream;
+import vitprobe.engine.extract.Concepts;
+import vitprobe.engine.extract.Sample;
 
 /**
  * An image classification set laid out as {@code root/<class>/<image>} (one split, "all"), or as
@@ -36,14 +35,16 @@ public final class ImageFolder extends SplitSource<ImageFolder.Item> {
         }
         TreeSet<String> classes = new TreeSet<>();
         for (Path r : splitRoots.values()) for (Path c : folders(r)) classes.add(name(c));
-        if (classes.isEmpty()) throw new IllegalArgumentException(root + ": no class folders (expected " + root + "/<class>/<image>)");
+        if (classes.isEmpty())
+            throw new IllegalArgumentException(root + ": no class folders (expected " + root + "/<class>/<image>)");
         List<String> names = List.copyOf(classes);
         concepts = Concepts.classes(names);
         for (var e : splitRoots.entrySet()) {
             List<Item> items = new ArrayList<>();
             for (Path classDir : folders(e.getValue())) {
                 int label = names.indexOf(name(classDir));
-                for (Path f : files(classDir)) items.add(new Item(root.relativize(f).toString(), f, label, names.size()));
+                for (Path f : files(classDir))
+                    items.add(new Item(root.relativize(f).toString(), f, label, names.size()));
             }
             splits.put(e.getKey(), items);
         }
@@ -87,7 +88,6 @@ public final class ImageFolder extends SplitSource<ImageFolder.Item> {
     public Concepts concepts() {
         return concepts;
     }
-
 
     /** One image file with its class. */
     public record Item(String id, Path file, int label, int classes) implements Sample {

@@ -34,7 +34,11 @@ public final class ImagenetSubset {
     /** The 200 Tiny-ImageNet class ids in their published order. */
     public static List<String> tinyImagenetWnids() {
         try (InputStream in = ImagenetSubset.class.getResourceAsStream("tiny-imagenet-wnids.txt")) {
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8).lines().map(String::trim).filter(s -> !s.isEmpty()).toList();
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8)
+                    .lines()
+                    .map(String::trim)
+                    .filter(s -> !s.isEmpty())
+                    .toList();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -44,8 +48,10 @@ public final class ImagenetSubset {
      * Chooses the subset. {@code valLabels} may be null: then {@code val/<wnid>/} folders are used when present,
      * else {@code LOC_val_solution.csv} is looked for in the ImageNet folder and up to three folders above it.
      */
-    public static Choice choose(Path imagenet, List<String> wnids, int trainPerClass, int testPerClass, long seed, Path valLabels) {
-        if (trainPerClass < 0 || testPerClass < 0) throw new IllegalArgumentException("images per class must not be negative");
+    public static Choice choose(
+            Path imagenet, List<String> wnids, int trainPerClass, int testPerClass, long seed, Path valLabels) {
+        if (trainPerClass < 0 || testPerClass < 0)
+            throw new IllegalArgumentException("images per class must not be negative");
         Map<String, List<Path>> val = validation(imagenet, wnids, valLabels);
         Map<String, List<Path>> train = new LinkedHashMap<>(), test = new LinkedHashMap<>();
         for (String wnid : wnids) {
@@ -86,10 +92,12 @@ public final class ImagenetSubset {
             List<Path> list = byClass.get(wnid);
             if (list == null) continue;
             Path f = files.get(solution.get(r, id).trim());
-            if (f == null) throw solution.error(solution.lineOf(r), "image " + solution.get(r, id) + " is not in " + val);
+            if (f == null)
+                throw solution.error(solution.lineOf(r), "image " + solution.get(r, id) + " is not in " + val);
             list.add(f);
         }
-        byClass.values().forEach(l -> l.sort(Comparator.comparing(p -> p.getFileName().toString())));
+        byClass.values()
+                .forEach(l -> l.sort(Comparator.comparing(p -> p.getFileName().toString())));
         return byClass;
     }
 
@@ -106,13 +114,17 @@ public final class ImagenetSubset {
         for (int up = 0; up <= 3 && dir != null; up++, dir = dir.getParent()) {
             if (Files.isRegularFile(dir.resolve("LOC_val_solution.csv"))) return dir.resolve("LOC_val_solution.csv");
         }
-        throw new IllegalArgumentException(imagenet + ": val/ has no class folders and no LOC_val_solution.csv was found here or above; pass it explicitly");
+        throw new IllegalArgumentException(
+                imagenet
+                        + ": val/ has no class folders and no LOC_val_solution.csv was found here or above; pass it explicitly");
     }
 
     private static List<Path> list(Path dir) {
         try (Stream<Path> s = Files.list(dir)) {
-            return new ArrayList<>(s.filter(p -> Files.isRegularFile(p) && !p.getFileName().toString().startsWith("."))
-                    .sorted(Comparator.comparing(p -> p.getFileName().toString())).toList());
+            return new ArrayList<>(s.filter(p -> Files.isRegularFile(p)
+                            && !p.getFileName().toString().startsWith("."))
+                    .sorted(Comparator.comparing(p -> p.getFileName().toString()))
+                    .toList());
         } catch (IOException e) {
             throw new IllegalArgumentException(dir + ": cannot list (" + e.getMessage() + ")");
         }
@@ -120,7 +132,9 @@ public final class ImagenetSubset {
 
     /** k files chosen at random (seeded per class and split) from the name-sorted list, returned in name order. */
     private static List<Path> pick(List<Path> files, int k, long seed, String wnid, String split, String where) {
-        if (files.size() < k) throw new IllegalArgumentException(where + ": " + files.size() + " images, fewer than the " + k + " per class asked for");
+        if (files.size() < k)
+            throw new IllegalArgumentException(
+                    where + ": " + files.size() + " images, fewer than the " + k + " per class asked for");
         SplittableRandom random = new SplittableRandom(seed ^ (wnid + "/" + split).hashCode() * 0x9E3779B97F4A7C15L);
         Path[] a = files.toArray(Path[]::new);
         for (int i = 0; i < k; i++) {
@@ -144,13 +158,19 @@ public final class ImagenetSubset {
             StringBuilder tsv = new StringBuilder("split\twnid\tsource\n");
             for (var split : choice.splits().entrySet()) {
                 for (var cls : split.getValue().entrySet()) {
-                    Path dir = Files.createDirectories(tmp.resolve(split.getKey()).resolve(cls.getKey()));
+                    Path dir =
+                            Files.createDirectories(tmp.resolve(split.getKey()).resolve(cls.getKey()));
                     for (Path f : cls.getValue()) {
                         Path source = f.toAbsolutePath().normalize();
                         Path dest = dir.resolve(f.getFileName().toString());
                         if (copy) Files.copy(source, dest);
                         else Files.createSymbolicLink(dest, source);
-                        tsv.append(split.getKey()).append('\t').append(cls.getKey()).append('\t').append(source).append('\n');
+                        tsv.append(split.getKey())
+                                .append('\t')
+                                .append(cls.getKey())
+                                .append('\t')
+                                .append(source)
+                                .append('\n');
                     }
                 }
             }

@@ -1,10 +1,9 @@
 package vitprobe.probe.data;
 
-import vitprobe.engine.extract.PatchGrid;
-
 import java.util.HashMap;
 import java.util.Map;
 import java.util.function.IntUnaryOperator;
+import vitprobe.engine.extract.PatchGrid;
 
 /**
  * How a segmentation mask becomes labels of the token grid. Mask pixels are placed by their centres, through the
@@ -26,7 +25,8 @@ public enum PatchLabeling {
      * @param mask    global label numbers per mask pixel, row-major, 0 = unlabelled
      * @param column  the concept column of a global label number, or -1 for labels not kept
      */
-    public void apply(int[] mask, int width, int height, PatchGrid grid, IntUnaryOperator column, byte[] out, int concepts) {
+    public void apply(
+            int[] mask, int width, int height, PatchGrid grid, IntUnaryOperator column, byte[] out, int concepts) {
         int patches = grid.patches();
         boolean[] sampleCentre = new boolean[patches];
         if (this == MAJORITY) {
@@ -44,7 +44,8 @@ public enum PatchLabeling {
             counts.forEach((label, perPatch) -> {
                 int c = column.applyAsInt(label);
                 if (c < 0) return;
-                for (int p = 0; p < patches; p++) if (total[p] > 0 && 2 * perPatch[p] >= total[p]) out[p * concepts + c] = 1;
+                for (int p = 0; p < patches; p++)
+                    if (total[p] > 0 && 2 * perPatch[p] >= total[p]) out[p * concepts + c] = 1;
             });
             for (int p = 0; p < patches; p++) sampleCentre[p] = total[p] == 0;
         } else {

@@ -1,13 +1,12 @@
 package vitprobe.probe.data;
 
-import vitprobe.kernels.cpu.Parallel;
-import vitprobe.probe.ProbeData;
-import vitprobe.probe.ProbeReport;
-
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.IntStream;
+import vitprobe.kernels.cpu.Parallel;
+import vitprobe.probe.ProbeData;
+import vitprobe.probe.ProbeReport;
 
 /**
  * A training and a test split ready to probe: the concepts cut down to those with positives and negatives in both
@@ -17,8 +16,12 @@ import java.util.stream.IntStream;
  * @param otherCategoryNegatives kept concepts whose negatives are patches of other categories in one split or both
  * @param warnings               one line each for the user (a caller may prefix its name)
  */
-public record ProbeSplits(ProbeData train, ProbeData test, List<String> skipped, List<String> otherCategoryNegatives,
-                          List<String> warnings) {
+public record ProbeSplits(
+        ProbeData train,
+        ProbeData test,
+        List<String> skipped,
+        List<String> otherCategoryNegatives,
+        List<String> warnings) {
 
     /** Loads both splits at the same time (each a probe file or a folder that extract wrote) and prepares them. */
     public static ProbeSplits load(Path train, Path test) {
@@ -31,7 +34,8 @@ public record ProbeSplits(ProbeData train, ProbeData test, List<String> skipped,
         List<String> skipped = data[0].conceptsOutside(usable);
         List<String> otherCategories = IntStream.range(0, usable.length)
                 .filter(c -> keptTrain.negativesFromOtherCategories(c) || keptTest.negativesFromOtherCategories(c))
-                .mapToObj(keptTrain.concepts()::get).toList();
+                .mapToObj(keptTrain.concepts()::get)
+                .toList();
 
         List<String> warnings = new ArrayList<>();
         String trainType = keptTrain.intermediate(), testType = keptTest.intermediate();

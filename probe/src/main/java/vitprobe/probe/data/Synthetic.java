@@ -1,10 +1,5 @@
 package vitprobe.probe.data;
 
-import javax.imageio.IIOImage;
-import javax.imageio.ImageIO;
-import javax.imageio.ImageWriteParam;
-import javax.imageio.ImageWriter;
-import javax.imageio.stream.ImageOutputStream;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -13,6 +8,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
+import javax.imageio.IIOImage;
+import javax.imageio.ImageIO;
+import javax.imageio.ImageWriteParam;
+import javax.imageio.ImageWriter;
+import javax.imageio.stream.ImageOutputStream;
 
 /**
  * Seeded synthetic data sets for tests, the demo and benchmarks: coloured shapes on textured backgrounds, written
@@ -27,7 +27,9 @@ import java.util.SplittableRandom;
  */
 public final class Synthetic {
     static final List<String> COLOURS = List.of("red", "green", "blue", "yellow", "white", "black");
-    private static final int[][] RGB = {{220, 40, 40}, {40, 180, 60}, {40, 70, 220}, {230, 210, 40}, {235, 235, 235}, {25, 25, 25}};
+    private static final int[][] RGB = {
+        {220, 40, 40}, {40, 180, 60}, {40, 70, 220}, {230, 210, 40}, {235, 235, 235}, {25, 25, 25}
+    };
     static final List<String> SHAPES = List.of("circle", "square", "triangle");
     static final List<String> PARTS = List.of("rim", "core");
     static final List<String> TEXTURES = List.of("plain", "striped", "checkered", "dotted");
@@ -90,7 +92,12 @@ public final class Synthetic {
             for (int i = 0; i < shapes; i++) {
                 int kind = forcedKind >= 0 ? forcedKind : r.nextInt(SHAPES.size());
                 int colour = forcedColour >= 0 ? forcedColour : r.nextInt(COLOURS.size());
-                list.add(new Shape(kind, colour, 0.25 + 0.5 * r.nextDouble(), 0.25 + 0.5 * r.nextDouble(), 0.12 + 0.13 * r.nextDouble()));
+                list.add(new Shape(
+                        kind,
+                        colour,
+                        0.25 + 0.5 * r.nextDouble(),
+                        0.25 + 0.5 * r.nextDouble(),
+                        0.12 + 0.13 * r.nextDouble()));
             }
             int avoid = list.isEmpty() ? -1 : list.getFirst().colour;
             if (background == avoid) background = (background + 1) % COLOURS.size();
@@ -102,19 +109,25 @@ public final class Synthetic {
      * An ImageFolder with {@code classes} classes (shape × colour, at most 18), {@code train} and {@code test}
      * JPEGs per class of width × height pixels, each one shape of its class on a random background.
      */
-    public static void writeImageFolder(Path out, int classes, int train, int test, int width, int height, long seed) throws IOException {
+    public static void writeImageFolder(Path out, int classes, int train, int test, int width, int height, long seed)
+            throws IOException {
         int max = SHAPES.size() * COLOURS.size();
-        if (classes < 1 || classes > max) throw new IllegalArgumentException("classes must be 1.." + max + ", got " + classes);
-        if (train < 0 || test < 0 || width < 8 || height < 8) throw new IllegalArgumentException("image counts must be ≥ 0 and sizes ≥ 8");
+        if (classes < 1 || classes > max)
+            throw new IllegalArgumentException("classes must be 1.." + max + ", got " + classes);
+        if (train < 0 || test < 0 || width < 8 || height < 8)
+            throw new IllegalArgumentException("image counts must be ≥ 0 and sizes ≥ 8");
         SplittableRandom random = new SplittableRandom(seed);
         NewFolder.write(out, tmp -> {
             for (String split : List.of("train", "test")) {
                 for (int c = 0; c < classes; c++) {
                     int kind = c % SHAPES.size(), colour = c / SHAPES.size();
-                    Path dir = Files.createDirectories(tmp.resolve(split).resolve(COLOURS.get(colour) + "-" + SHAPES.get(kind)));
+                    Path dir = Files.createDirectories(
+                            tmp.resolve(split).resolve(COLOURS.get(colour) + "-" + SHAPES.get(kind)));
                     for (int i = 0; i < (split.equals("train") ? train : test); i++) {
                         Scene scene = Scene.random(random, 1, kind, colour);
-                        writeJpeg(scene.render(width, height, random), dir.resolve(String.format(Locale.ROOT, "%05d.jpg", i)));
+                        writeJpeg(
+                                scene.render(width, height, random),
+                                dir.resolve(String.format(Locale.ROOT, "%05d.jpg", i)));
                     }
                 }
             }
@@ -123,7 +136,8 @@ public final class Synthetic {
 
     /** A Broden-format folder of {@code images} square images of {@code size} pixels; every fourth is in "val". */
     public static void writeBroden(Path out, int images, int size, long seed) throws IOException {
-        if (images < 1 || size < 8 || size % 2 != 0) throw new IllegalArgumentException("need at least 1 image and an even size ≥ 8");
+        if (images < 1 || size < 8 || size % 2 != 0)
+            throw new IllegalArgumentException("need at least 1 image and an even size ≥ 8");
         new BrodenWriter(images, size, seed).write(out);
     }
 
@@ -131,8 +145,11 @@ public final class Synthetic {
 
     /** Global label numbers: colours, shapes, parts, textures, in this order from 1. */
     private static final class BrodenWriter {
-        static final List<Category> CATEGORIES = List.of(new Category("color", COLOURS), new Category("object", SHAPES),
-                new Category("part", PARTS), new Category("texture", TEXTURES));
+        static final List<Category> CATEGORIES = List.of(
+                new Category("color", COLOURS),
+                new Category("object", SHAPES),
+                new Category("part", PARTS),
+                new Category("texture", TEXTURES));
         final int images, size, maskSize;
         final SplittableRandom random;
         final List<String> names = new ArrayList<>(), categoryOf = new ArrayList<>();
@@ -165,28 +182,56 @@ public final class Synthetic {
                 for (int i = 0; i < images; i++) {
                     String stem = String.format(Locale.ROOT, "synth/img_%05d", i);
                     Scene scene = Scene.random(random, 1 + random.nextInt(2), -1, -1);
-                    writeJpeg(scene.render(size, size, random), dir.resolve(Path.of(stem).getFileName() + ".jpg"));
+                    writeJpeg(
+                            scene.render(size, size, random),
+                            dir.resolve(Path.of(stem).getFileName() + ".jpg"));
                     List<String> parts = new ArrayList<>();
                     for (int s = 0; s < scene.shapes().size(); s++) {
                         final int shape = s;
                         String file = stem + "_part_" + (s + 1) + ".png";
-                        writeMask(scene, (x, y) -> scene.shapeAt(x, y) != shape ? 0
-                                : number("part", scene.shapes().get(shape).contains(x, y, CORE) ? 1 : 0), tmp.resolve("images").resolve(file));
+                        writeMask(
+                                scene,
+                                (x, y) -> scene.shapeAt(x, y) != shape
+                                        ? 0
+                                        : number(
+                                                "part",
+                                                scene.shapes().get(shape).contains(x, y, CORE) ? 1 : 0),
+                                tmp.resolve("images").resolve(file));
                         parts.add(file);
                     }
-                    writeMask(scene, (x, y) -> {
-                        int s = scene.shapeAt(x, y);
-                        return number("color", s >= 0 ? scene.shapes().get(s).colour() : scene.background());
-                    }, tmp.resolve("images").resolve(stem + "_color.png"));
-                    writeMask(scene, (x, y) -> {
-                        int s = scene.shapeAt(x, y);
-                        return s < 0 ? 0 : number("object", scene.shapes().get(s).kind());
-                    }, tmp.resolve("images").resolve(stem + "_object.png"));
+                    writeMask(
+                            scene,
+                            (x, y) -> {
+                                int s = scene.shapeAt(x, y);
+                                return number(
+                                        "color", s >= 0 ? scene.shapes().get(s).colour() : scene.background());
+                            },
+                            tmp.resolve("images").resolve(stem + "_color.png"));
+                    writeMask(
+                            scene,
+                            (x, y) -> {
+                                int s = scene.shapeAt(x, y);
+                                return s < 0
+                                        ? 0
+                                        : number("object", scene.shapes().get(s).kind());
+                            },
+                            tmp.resolve("images").resolve(stem + "_object.png"));
                     int texture = number("texture", scene.texture());
                     frequency[texture]++;
                     coverage[texture] += 1;
-                    index.append(String.join(",", stem + ".jpg", i % 4 == 3 ? "val" : "train", "" + size, "" + size, "" + maskSize, "" + maskSize,
-                            stem + "_color.png", stem + "_object.png", String.join(";", parts), "" + texture)).append('\n');
+                    index.append(String.join(
+                                    ",",
+                                    stem + ".jpg",
+                                    i % 4 == 3 ? "val" : "train",
+                                    "" + size,
+                                    "" + size,
+                                    "" + maskSize,
+                                    "" + maskSize,
+                                    stem + "_color.png",
+                                    stem + "_object.png",
+                                    String.join(";", parts),
+                                    "" + texture))
+                            .append('\n');
                 }
                 Files.writeString(tmp.resolve("index.csv"), index);
                 writeLabels(tmp);
@@ -222,17 +267,52 @@ public final class Synthetic {
             StringBuilder categories = new StringBuilder("name,first,last,count,frequency\n");
             for (String category : CATEGORIES.stream().map(Category::name).toList()) {
                 StringBuilder members = new StringBuilder("code,number,name,frequency,coverage\n");
-                int first = number(category, 0), count = (int) categoryOf.stream().filter(category::equals).count();
+                int first = number(category, 0),
+                        count =
+                                (int) categoryOf.stream()
+                                        .filter(category::equals)
+                                        .count();
                 long images = 0;
                 for (int k = 0; k < count; k++) {
                     int n = first + k;
                     images += frequency[n];
                     String cov = String.format(Locale.ROOT, "%.4f", frequency[n] == 0 ? 0 : coverage[n] / frequency[n]);
-                    labels.append(n).append(',').append(names.get(n - 1)).append(',').append(category).append('(').append(frequency[n]).append("),")
-                            .append(frequency[n]).append(',').append(cov).append(',').append(names.get(n - 1)).append('\n');
-                    members.append(k + 1).append(',').append(n).append(',').append(names.get(n - 1)).append(',').append(frequency[n]).append(',').append(cov).append('\n');
+                    labels.append(n)
+                            .append(',')
+                            .append(names.get(n - 1))
+                            .append(',')
+                            .append(category)
+                            .append('(')
+                            .append(frequency[n])
+                            .append("),")
+                            .append(frequency[n])
+                            .append(',')
+                            .append(cov)
+                            .append(',')
+                            .append(names.get(n - 1))
+                            .append('\n');
+                    members.append(k + 1)
+                            .append(',')
+                            .append(n)
+                            .append(',')
+                            .append(names.get(n - 1))
+                            .append(',')
+                            .append(frequency[n])
+                            .append(',')
+                            .append(cov)
+                            .append('\n');
                 }
-                categories.append(category).append(',').append(first).append(',').append(first + count - 1).append(',').append(count).append(',').append(images).append('\n');
+                categories
+                        .append(category)
+                        .append(',')
+                        .append(first)
+                        .append(',')
+                        .append(first + count - 1)
+                        .append(',')
+                        .append(count)
+                        .append(',')
+                        .append(images)
+                        .append('\n');
                 Files.writeString(tmp.resolve("c_" + category + ".csv"), members);
             }
             Files.writeString(tmp.resolve("label.csv"), labels);

@@ -1,5 +1,12 @@
 package vitprobe.probe.experiment;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import vitprobe.engine.Intermediate;
 import vitprobe.engine.extract.Task;
 import vitprobe.io.JsonRecords;
@@ -11,14 +18,6 @@ import vitprobe.results.CellRow;
 import vitprobe.results.Level;
 import vitprobe.results.Scores;
 import vitprobe.results.Spread;
-
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
 
 /**
  * One point of the grid: a model's token type probed for a task with a rule (and for the cosine rule one k).
@@ -33,8 +32,12 @@ record Cell(String model, Task task, Intermediate token, Rule rule, Integer k) {
      * @param negativesFromOtherCategories concepts whose category has no other concept in the data, so that their
      *     negatives are patches of other categories
      */
-    record Result(Settings settings, CellKey key, List<String> skippedConcepts,
-                  List<String> negativesFromOtherCategories, List<CellRow> rows) {}
+    record Result(
+            Settings settings,
+            CellKey key,
+            List<String> skippedConcepts,
+            List<String> negativesFromOtherCategories,
+            List<CellRow> rows) {}
 
     /**
      * The settings a cell's numbers depend on; a stored cell with other settings is computed again.
@@ -45,9 +48,20 @@ record Cell(String model, Task task, Intermediate token, Rule rule, Integer k) {
      * @param solver the hyperplane rule only
      * @param k the cosine rule only, as trials and center
      */
-    record Settings(String model, String architecture, int block, long seed, String dtype, String precision,
-                    String dataset, List<String> splits, @OmitNull Integer patchesPerImage, @OmitNull String solver,
-                    @OmitNull Integer k, @OmitNull Integer trials, @OmitNull Boolean center) {}
+    record Settings(
+            String model,
+            String architecture,
+            int block,
+            long seed,
+            String dtype,
+            String precision,
+            String dataset,
+            List<String> splits,
+            @OmitNull Integer patchesPerImage,
+            @OmitNull String solver,
+            @OmitNull Integer k,
+            @OmitNull Integer trials,
+            @OmitNull Boolean center) {}
 
     Path file(Path output) {
         return folder(output).resolve(stem() + ".json");
@@ -102,27 +116,43 @@ record Cell(String model, Task task, Intermediate token, Rule rule, Integer k) {
      *
      * @param categories per concept its category name, or null without categories
      */
-    static List<CellRow> rows(List<String> concepts, List<String> categories, int[] positives, int[] negatives,
-                              List<Metrics[]> trials) {
+    static List<CellRow> rows(
+            List<String> concepts, List<String> categories, int[] positives, int[] negatives, List<Metrics[]> trials) {
         List<CellRow> rows = new ArrayList<>();
         List<Integer> all = new ArrayList<>();
         Map<String, List<Integer>> byCategory = new TreeMap<>();
         for (int c = 0; c < concepts.size(); c++) {
-            rows.add(row(Level.CONCEPT, concepts.get(c), categories == null ? null : categories.get(c), List.of(c),
-                    positives[c], negatives[c], trials));
+            rows.add(row(
+                    Level.CONCEPT,
+                    concepts.get(c),
+                    categories == null ? null : categories.get(c),
+                    List.of(c),
+                    positives[c],
+                    negatives[c],
+                    trials));
             all.add(c);
-            if (categories != null) byCategory.computeIfAbsent(categories.get(c), x -> new ArrayList<>()).add(c);
+            if (categories != null)
+                byCategory
+                        .computeIfAbsent(categories.get(c), x -> new ArrayList<>())
+                        .add(c);
         }
-        byCategory.forEach((category, members) ->
-                rows.add(row(Level.CATEGORY, null, category, members, null, null, trials)));
+        byCategory.forEach(
+                (category, members) -> rows.add(row(Level.CATEGORY, null, category, members, null, null, trials)));
         rows.add(row(Level.ALL, null, null, all, null, null, trials));
         return rows;
     }
 
-    private static CellRow row(Level level, String concept, String category, List<Integer> members, Integer positives,
-                               Integer negatives, List<Metrics[]> trials) {
+    private static CellRow row(
+            Level level,
+            String concept,
+            String category,
+            List<Integer> members,
+            Integer positives,
+            Integer negatives,
+            List<Metrics[]> trials) {
         List<Metrics> perTrial = new ArrayList<>();
-        for (Metrics[] trial : trials) perTrial.add(Metrics.mean(members.stream().map(c -> trial[c]).toList()));
+        for (Metrics[] trial : trials)
+            perTrial.add(Metrics.mean(members.stream().map(c -> trial[c]).toList()));
         Scores mean = Metrics.mean(perTrial).scores();
         Spread std = trials.size() > 1 ? Spread.of(Metrics.std(perTrial).scores()) : Spread.NONE;
         return new CellRow(level, concept, category, members.size(), positives, negatives, mean, std);

@@ -1,22 +1,5 @@
 package vitprobe.probe.experiment;
 
-import org.yaml.snakeyaml.LoaderOptions;
-import org.yaml.snakeyaml.Yaml;
-import org.yaml.snakeyaml.constructor.SafeConstructor;
-import org.yaml.snakeyaml.error.Mark;
-import org.yaml.snakeyaml.error.MarkedYAMLException;
-import org.yaml.snakeyaml.error.YAMLException;
-import vitprobe.engine.Intermediate;
-import vitprobe.weights.DType;
-import vitprobe.engine.extract.SampleSource;
-import vitprobe.engine.extract.Task;
-import vitprobe.probe.Rule;
-import vitprobe.probe.data.Broden;
-import vitprobe.probe.data.Datasets;
-import vitprobe.probe.data.PatchLabeling;
-import vitprobe.io.Json;
-import vitprobe.results.Experiment;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,6 +13,22 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
 import java.util.stream.Collectors;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.constructor.SafeConstructor;
+import org.yaml.snakeyaml.error.Mark;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
+import org.yaml.snakeyaml.error.YAMLException;
+import vitprobe.engine.Intermediate;
+import vitprobe.engine.extract.SampleSource;
+import vitprobe.engine.extract.Task;
+import vitprobe.io.Json;
+import vitprobe.probe.Rule;
+import vitprobe.probe.data.Broden;
+import vitprobe.probe.data.Datasets;
+import vitprobe.probe.data.PatchLabeling;
+import vitprobe.results.Experiment;
+import vitprobe.weights.DType;
 
 /**
  * An experiment: models × token types × rules × tasks × k values, read from JSON or YAML and checked completely
@@ -47,10 +46,25 @@ import java.util.stream.Collectors;
  * output: DIR (default: the config's name without extension, beside it)
  * </pre>
  */
-public record ExperimentConfig(Path file, Path output, List<ModelSpec> models, List<Intermediate> tokens, List<Rule> rules,
-                               List<TaskSpec> tasks, List<Integer> ks, int trials, int block, long seed, int batch,
-                               DType dtype, String precision, String device, String solver, boolean center,
-                               int qualitativeImages, int qualitativeCandidates) {
+public record ExperimentConfig(
+        Path file,
+        Path output,
+        List<ModelSpec> models,
+        List<Intermediate> tokens,
+        List<Rule> rules,
+        List<TaskSpec> tasks,
+        List<Integer> ks,
+        int trials,
+        int block,
+        long seed,
+        int batch,
+        DType dtype,
+        String precision,
+        String device,
+        String solver,
+        boolean center,
+        int qualitativeImages,
+        int qualitativeCandidates) {
 
     /** A model of the grid: its name in folders, figures and tables, and what to load. */
     public record ModelSpec(String name, String reference) {}
@@ -61,8 +75,23 @@ public record ExperimentConfig(Path file, Path output, List<ModelSpec> models, L
     /** Token types that can be probed: every per-token intermediate (attention maps are not per token). */
     public static final Set<Intermediate> PROBEABLE = EnumSet.complementOf(EnumSet.of(Intermediate.ATTN));
 
-    private static final Set<String> KEYS = Set.of("models", "tasks", "tokens", "rules", "k", "trials", "block", "seed",
-            "batch", "dtype", "precision", "device", "solver", "center", "qualitative", "output");
+    private static final Set<String> KEYS = Set.of(
+            "models",
+            "tasks",
+            "tokens",
+            "rules",
+            "k",
+            "trials",
+            "block",
+            "seed",
+            "batch",
+            "dtype",
+            "precision",
+            "device",
+            "solver",
+            "center",
+            "qualitative",
+            "output");
     private static final Set<String> TASK_KEYS = Set.of("dataset", "train", "test", "patches_per_image");
     private static final String NAME = "[A-Za-z0-9][A-Za-z0-9._-]*";
 
@@ -99,12 +128,17 @@ public record ExperimentConfig(Path file, Path output, List<ModelSpec> models, L
             } catch (MarkedYAMLException e) {
                 throw new ConfigException(file, null, yamlError(e));
             } catch (YAMLException e) {
-                throw new ConfigException(file, null, "invalid YAML: " + e.getMessage().lines().findFirst().orElse("").trim());
+                throw new ConfigException(
+                        file,
+                        null,
+                        "invalid YAML: "
+                                + e.getMessage().lines().findFirst().orElse("").trim());
             }
         } else {
             throw new ConfigException(file, null, "unknown config format (expected .json, .yaml or .yml)");
         }
-        if (!(root instanceof Map<?, ?> map)) throw new ConfigException(file, null, "expected an object of settings at the top");
+        if (!(root instanceof Map<?, ?> map))
+            throw new ConfigException(file, null, "expected an object of settings at the top");
         Path base = file.toAbsolutePath().getParent();
         String stem = file.getFileName().toString().replaceFirst("\\.[^.]*$", "");
         return parse(new Node(file, "", map), base, base.resolve(stem));
@@ -126,7 +160,8 @@ public record ExperimentConfig(Path file, Path output, List<ModelSpec> models, L
     private static Object normalise(Object v) {
         if (v instanceof Integer || v instanceof java.math.BigInteger) return ((Number) v).longValue();
         if (v instanceof Float f) return f.doubleValue();
-        if (v instanceof List<?> l) return l.stream().map(ExperimentConfig::normalise).toList();
+        if (v instanceof List<?> l)
+            return l.stream().map(ExperimentConfig::normalise).toList();
         if (v instanceof Map<?, ?> m) {
             Map<String, Object> out = new LinkedHashMap<>();
             m.forEach((k, x) -> out.put(String.valueOf(k), normalise(x)));
@@ -138,11 +173,17 @@ public record ExperimentConfig(Path file, Path output, List<ModelSpec> models, L
     private static ExperimentConfig parse(Node root, Path base, Path defaultOutput) {
         root.requireKnown(KEYS);
         List<ModelSpec> models = models(root, base);
-        List<Intermediate> tokens = root.names("tokens", Intermediate.keys(Intermediate.PAPER), t -> {
-            for (Intermediate i : PROBEABLE) if (i.key().equals(t)) return i;
-            return null;
-        }, "token type", String.join(", ", Intermediate.keys(PROBEABLE)));
-        List<Rule> rules = root.names("rules", List.of("hyperplane", "cosine"), Rule::byKey, "rule", "hyperplane, cosine");
+        List<Intermediate> tokens = root.names(
+                "tokens",
+                Intermediate.keys(Intermediate.PAPER),
+                t -> {
+                    for (Intermediate i : PROBEABLE) if (i.key().equals(t)) return i;
+                    return null;
+                },
+                "token type",
+                String.join(", ", Intermediate.keys(PROBEABLE)));
+        List<Rule> rules =
+                root.names("rules", List.of("hyperplane", "cosine"), Rule::byKey, "rule", "hyperplane, cosine");
         List<TaskSpec> tasks = tasks(root, base);
         List<Integer> ks = root.positiveInts("k", List.of(10L));
         int trials = root.positiveInt("trials", 10);
@@ -150,9 +191,12 @@ public record ExperimentConfig(Path file, Path output, List<ModelSpec> models, L
         long seed = root.integer("seed", 0);
         int batch = root.positiveInt("batch", 16);
         DType dtype = root.choice("dtype", "f16", d -> List.of("f32", "f16").contains(d) ? DType.byKey(d) : null);
-        String precision = root.choice("precision", "fp32", p -> List.of("fp32", "tf32", "bf16").contains(p) ? p : null);
-        String device = root.choice("device", "auto", d -> List.of("auto", "cpu", "cuda").contains(d) ? d : null);
-        String solver = root.choice("solver", "mined", s -> List.of("mined", "lbfgs").contains(s) ? s : null);
+        String precision = root.choice(
+                "precision", "fp32", p -> List.of("fp32", "tf32", "bf16").contains(p) ? p : null);
+        String device = root.choice(
+                "device", "auto", d -> List.of("auto", "cpu", "cuda").contains(d) ? d : null);
+        String solver =
+                root.choice("solver", "mined", s -> List.of("mined", "lbfgs").contains(s) ? s : null);
         boolean center = root.bool("center", false);
         Node qualitative = root.object("qualitative");
         int images = qualitative == null ? 3 : qualitative.positiveInt("images", 3);
@@ -160,8 +204,25 @@ public record ExperimentConfig(Path file, Path output, List<ModelSpec> models, L
         if (qualitative != null) qualitative.requireKnown(Set.of("images", "candidates"));
         if (candidates < images) throw qualitative.error("candidates", "must be at least images (" + images + ")");
         Path output = root.has("output") ? base.resolve(root.string("output")) : defaultOutput;
-        return new ExperimentConfig(root.file, output.normalize(), models, tokens, rules, tasks, ks, trials, block, seed,
-                batch, dtype, precision, device, solver, center, images, candidates);
+        return new ExperimentConfig(
+                root.file,
+                output.normalize(),
+                models,
+                tokens,
+                rules,
+                tasks,
+                ks,
+                trials,
+                block,
+                seed,
+                batch,
+                dtype,
+                precision,
+                device,
+                solver,
+                center,
+                images,
+                candidates);
     }
 
     private static List<ModelSpec> models(Node root, Path base) {
@@ -169,12 +230,15 @@ public record ExperimentConfig(Path file, Path output, List<ModelSpec> models, L
         List<ModelSpec> models = new ArrayList<>();
         if (value instanceof Map<?, ?> map) {
             map.forEach((k, v) -> {
-                if (!(v instanceof String s) || s.isBlank()) throw root.error("models." + k, "must be a model reference (a folder, a file, hf:ORG/NAME or random:vits8)");
+                if (!(v instanceof String s) || s.isBlank())
+                    throw root.error(
+                            "models." + k, "must be a model reference (a folder, a file, hf:ORG/NAME or random:vits8)");
                 models.add(new ModelSpec(String.valueOf(k), resolve(s, base)));
             });
         } else if (value instanceof List<?> list) {
             for (Object v : list) {
-                if (!(v instanceof String s) || s.isBlank()) throw root.error("models", "entries must be model references, found " + v);
+                if (!(v instanceof String s) || s.isBlank())
+                    throw root.error("models", "entries must be model references, found " + v);
                 models.add(new ModelSpec(defaultName(s), resolve(s, base)));
             }
         } else {
@@ -183,15 +247,21 @@ public record ExperimentConfig(Path file, Path output, List<ModelSpec> models, L
         if (models.isEmpty()) throw root.error("models", "names no model");
         Set<String> names = new LinkedHashSet<>();
         for (ModelSpec m : models) {
-            if (!m.name().matches(NAME)) throw root.error("models", "name '" + m.name() + "' must be letters, digits, '.', '_' or '-' (it names folders)");
-            if (!names.add(m.name())) throw root.error("models", "name '" + m.name() + "' is used twice; give the models distinct names");
+            if (!m.name().matches(NAME))
+                throw root.error(
+                        "models",
+                        "name '" + m.name() + "' must be letters, digits, '.', '_' or '-' (it names folders)");
+            if (!names.add(m.name()))
+                throw root.error("models", "name '" + m.name() + "' is used twice; give the models distinct names");
         }
         return models;
     }
 
     /** A reference that is a path, relative to the config's folder, made absolute; random: and hf: as they are. */
     private static String resolve(String reference, Path base) {
-        return reference.startsWith("random:") || reference.startsWith("hf:") ? reference : base.resolve(reference).normalize().toString();
+        return reference.startsWith("random:") || reference.startsWith("hf:")
+                ? reference
+                : base.resolve(reference).normalize().toString();
     }
 
     /** A folder-safe name from a reference: hf:facebook/dino-vits8 → dino-vits8, random:vits8 → random-vits8. */
@@ -221,7 +291,10 @@ public record ExperimentConfig(Path file, Path output, List<ModelSpec> models, L
             if (!Files.isDirectory(dataset)) throw t.error("dataset", "no such folder " + dataset);
             SampleSource source;
             try {
-                source = Datasets.open(dataset, task == Task.SEGMENTATION ? Broden.DEFAULT_EXCLUDED : Set.of(), PatchLabeling.MAJORITY);
+                source = Datasets.open(
+                        dataset,
+                        task == Task.SEGMENTATION ? Broden.DEFAULT_EXCLUDED : Set.of(),
+                        PatchLabeling.MAJORITY);
             } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
                 throw t.error("dataset", e.getMessage());
             }
@@ -229,11 +302,16 @@ public record ExperimentConfig(Path file, Path output, List<ModelSpec> models, L
             String train = t.has("train") ? t.string("train") : "train";
             String test = t.has("test") ? t.string("test") : splits.contains("test") ? "test" : "val";
             for (String split : List.of(train, test)) {
-                if (!splits.contains(split)) throw t.error("dataset", dataset + " has no split '" + split + "' (splits: " + String.join(", ", splits) + ")");
+                if (!splits.contains(split))
+                    throw t.error(
+                            "dataset",
+                            dataset + " has no split '" + split + "' (splits: " + String.join(", ", splits) + ")");
             }
-            if (train.equals(test)) throw t.error("test", "is the training split '" + train + "'; probes must be tested on other images");
+            if (train.equals(test))
+                throw t.error("test", "is the training split '" + train + "'; probes must be tested on other images");
             int patches = t.has("patches_per_image") ? t.positiveInt("patches_per_image", 16) : 16;
-            if (task == Task.CLASSIFICATION && t.has("patches_per_image")) throw t.error("patches_per_image", "only applies to segmentation");
+            if (task == Task.CLASSIFICATION && t.has("patches_per_image"))
+                throw t.error("patches_per_image", "only applies to segmentation");
             out.add(new TaskSpec(task, dataset, train, test, patches));
         }
         if (out.isEmpty()) throw root.error("tasks", "names no task");
@@ -242,8 +320,25 @@ public record ExperimentConfig(Path file, Path output, List<ModelSpec> models, L
 
     /** The same experiment written into another folder. */
     public ExperimentConfig withOutput(Path folder) {
-        return new ExperimentConfig(file, folder.toAbsolutePath().normalize(), models, tokens, rules, tasks, ks, trials, block, seed,
-                batch, dtype, precision, device, solver, center, qualitativeImages, qualitativeCandidates);
+        return new ExperimentConfig(
+                file,
+                folder.toAbsolutePath().normalize(),
+                models,
+                tokens,
+                rules,
+                tasks,
+                ks,
+                trials,
+                block,
+                seed,
+                batch,
+                dtype,
+                precision,
+                device,
+                solver,
+                center,
+                qualitativeImages,
+                qualitativeCandidates);
     }
 
     /** The settings that decide the numbers, as written into results.json. */
@@ -252,12 +347,28 @@ public record ExperimentConfig(Path file, Path output, List<ModelSpec> models, L
         for (ModelSpec s : this.models) models.put(s.name(), s.reference());
         Map<String, Experiment.TaskSetup> tasks = new LinkedHashMap<>();
         for (TaskSpec t : this.tasks) {
-            tasks.put(t.task().key(), new Experiment.TaskSetup(t.dataset().toString(), t.trainSplit(), t.testSplit(),
-                    t.task() == Task.SEGMENTATION ? t.patchesPerImage() : null));
+            tasks.put(
+                    t.task().key(),
+                    new Experiment.TaskSetup(
+                            t.dataset().toString(),
+                            t.trainSplit(),
+                            t.testSplit(),
+                            t.task() == Task.SEGMENTATION ? t.patchesPerImage() : null));
         }
-        return new Experiment(file.toAbsolutePath().normalize().toString(), models,
-                tokens.stream().map(Intermediate::key).toList(), rules.stream().map(Rule::key).toList(), tasks, ks,
-                trials, block, seed, dtype.key(), precision, solver, center);
+        return new Experiment(
+                file.toAbsolutePath().normalize().toString(),
+                models,
+                tokens.stream().map(Intermediate::key).toList(),
+                rules.stream().map(Rule::key).toList(),
+                tasks,
+                ks,
+                trials,
+                block,
+                seed,
+                dtype.key(),
+                precision,
+                solver,
+                center);
     }
 
     /** A config problem: "FILE: KEY: problem". */
@@ -276,7 +387,10 @@ public record ExperimentConfig(Path file, Path output, List<ModelSpec> models, L
         void requireKnown(Set<String> known) {
             for (Object k : map.keySet()) {
                 if (!known.contains(String.valueOf(k))) {
-                    throw error(String.valueOf(k), "unknown setting (known: " + known.stream().sorted().collect(Collectors.joining(", ")) + ")");
+                    throw error(
+                            String.valueOf(k),
+                            "unknown setting (known: " + known.stream().sorted().collect(Collectors.joining(", "))
+                                    + ")");
                 }
             }
         }
@@ -336,7 +450,8 @@ public record ExperimentConfig(Path file, Path output, List<ModelSpec> models, L
             List<?> values = map.containsKey(key) ? list(key) : fallback;
             List<Integer> out = new ArrayList<>();
             for (Object v : values) {
-                if (!(v instanceof Long n) || n < 1 || n > Integer.MAX_VALUE) throw error(key, "values must be positive integers, got " + v);
+                if (!(v instanceof Long n) || n < 1 || n > Integer.MAX_VALUE)
+                    throw error(key, "values must be positive integers, got " + v);
                 if (out.contains(n.intValue())) throw error(key, "lists " + n + " twice");
                 out.add(n.intValue());
             }

@@ -1,5 +1,18 @@
 package vitprobe.probe.experiment;
 
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.IntStream;
 import vitprobe.engine.Intermediate;
 import vitprobe.engine.VisionTransformer;
 import vitprobe.engine.extract.ExtractOptions;
@@ -9,6 +22,10 @@ import vitprobe.engine.extract.ModelId;
 import vitprobe.engine.extract.PatchSelection;
 import vitprobe.engine.extract.SampleSource;
 import vitprobe.engine.extract.Task;
+import vitprobe.io.AtomicFiles;
+import vitprobe.io.FolderLock;
+import vitprobe.io.Json;
+import vitprobe.io.JsonRecords;
 import vitprobe.kernels.Backend;
 import vitprobe.kernels.Backends;
 import vitprobe.probe.ConceptTemplates;
@@ -21,33 +38,15 @@ import vitprobe.probe.ProbeData;
 import vitprobe.probe.Rule;
 import vitprobe.probe.data.Broden;
 import vitprobe.probe.data.Datasets;
-import vitprobe.probe.data.ProbeSplits;
 import vitprobe.probe.data.PatchLabeling;
+import vitprobe.probe.data.ProbeSplits;
 import vitprobe.probe.experiment.ExperimentConfig.ModelSpec;
 import vitprobe.probe.experiment.ExperimentConfig.TaskSpec;
-import vitprobe.io.AtomicFiles;
-import vitprobe.io.Json;
-import vitprobe.io.FolderLock;
-import vitprobe.io.JsonRecords;
 import vitprobe.results.CellRow;
 import vitprobe.results.ModelDescription;
 import vitprobe.results.QualitativePanel;
 import vitprobe.weights.ViTConfig;
 import vitprobe.weights.ViTWeights;
-
-import java.io.IOException;
-import java.io.PrintWriter;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.Arrays;
-import java.util.ArrayList;
-import java.util.EnumSet;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Locale;
-import java.util.Map;
-import java.util.Set;
-import java.util.stream.IntStream;
 
 /**
  * Runs an experiment's grid into its output folder: per model and task one extraction of every token type
@@ -91,22 +90,28 @@ public final class ExperimentRunner {
         total = plan.size();
         long start = System.nanoTime();
         for (ModelSpec m : config.models()) {
-            try (ViTWeights w = loader.load(m.reference(), config.seed()); Backend backend = Backends.create(config.device(), config.precision());
-                 VisionTransformer vit = new VisionTransformer(w, backend)) {
+            try (ViTWeights w = loader.load(m.reference(), config.seed());
+                    Backend backend = Backends.create(config.device(), config.precision());
+                    VisionTransformer vit = new VisionTransformer(w, backend)) {
                 modelInfo.put(m.name(), describe(m, w));
                 log.printf("%s on %s%n", m.name(), backend.name());
                 ModelId id = ModelId.of(m.reference(), config.seed(), w);
                 for (TaskSpec t : config.tasks()) {
                     Path features = extract(vit, id, m, t);
                     for (Intermediate token : config.tokens()) {
-                        List<Cell> cells = plan.stream().filter(c -> c.model().equals(m.name()) && c.task() == t.task() && c.token() == token).toList();
+                        List<Cell> cells = plan.stream()
+                                .filter(c -> c.model().equals(m.name()) && c.task() == t.task() && c.token() == token)
+                                .toList();
                         probe(cells, t, features.resolve(token.key()));
                     }
                 }
             }
         }
         List<QualitativePanel> qualitative = List.of();
-        TaskSpec segmentation = config.tasks().stream().filter(t -> t.task() == Task.SEGMENTATION).findFirst().orElse(null);
+        TaskSpec segmentation = config.tasks().stream()
+                .filter(t -> t.task() == Task.SEGMENTATION)
+                .findFirst()
+                .orElse(null);
         if (segmentation != null) qualitative = new QualitativePanels(config, loader, log).build(plan, segmentation);
         Path results = Results.write(config, plan, modelInfo, skippedConcepts, qualitative);
         log.printf(Locale.ROOT, "experiment done in %.1f s: %s%n", (System.nanoTime() - start) / 1e9, results);
@@ -130,8 +135,8 @@ public final class ExperimentRunner {
     }
 
     private ModelDescription describe(ModelSpec m, ViTWeights w) {
-        return new ModelDescription(m.name(), m.reference(), isRandom(m), w.config().summary(),
-                block(config, w.config()));
+        return new ModelDescription(
+                m.name(), m.reference(), isRandom(m), w.config().summary(), block(config, w.config()));
     }
 
     static boolean isRandom(ModelSpec m) {
@@ -142,13 +147,17 @@ public final class ExperimentRunner {
     static int block(ExperimentConfig config, ViTConfig c) {
         int index = config.block() < 0 ? c.depth() + config.block() : config.block();
         if (index < 0 || index >= c.depth()) {
-            throw new IllegalArgumentException(config.file() + ": block: " + config.block() + " is outside the " + c.depth() + " blocks of the model");
+            throw new IllegalArgumentException(config.file() + ": block: " + config.block() + " is outside the "
+                    + c.depth() + " blocks of the model");
         }
         return index;
     }
 
     static SampleSource open(TaskSpec t) {
-        return Datasets.open(t.dataset(), t.task() == Task.SEGMENTATION ? Broden.DEFAULT_EXCLUDED : Set.of(), PatchLabeling.MAJORITY);
+        return Datasets.open(
+                t.dataset(),
+                t.task() == Task.SEGMENTATION ? Broden.DEFAULT_EXCLUDED : Set.of(),
+                PatchLabeling.MAJORITY);
     }
 
     /** Extracts (or resumes) every token type of the task's data set; returns the extraction folder. */
@@ -156,10 +165,17 @@ public final class ExperimentRunner {
         ViTConfig c = vit.config();
         boolean segmentation = t.task() == Task.SEGMENTATION;
         int kept = segmentation ? Math.min(t.patchesPerImage(), c.patches()) : 1;
-        ExtractOptions options = new ExtractOptions(t.task(), block(config, c), EnumSet.copyOf(config.tokens()), config.dtype(),
+        ExtractOptions options = new ExtractOptions(
+                t.task(),
+                block(config, c),
+                EnumSet.copyOf(config.tokens()),
+                config.dtype(),
                 ExtractOptions.defaultShardImages(kept, EnumSet.copyOf(config.tokens()), c),
                 segmentation ? new PatchSelection(t.patchesPerImage(), config.seed()) : PatchSelection.ALL);
-        Path out = config.output().resolve("features").resolve(m.name()).resolve(t.task().key());
+        Path out = config.output()
+                .resolve("features")
+                .resolve(m.name())
+                .resolve(t.task().key());
         log.printf("%s · %s: features of %s%n", m.name(), t.task().key(), t.dataset());
         int decodeThreads = Runtime.getRuntime().availableProcessors();
         new Extractor(vit, model, options, config.batch(), decodeThreads, log).run(open(t), out);
@@ -170,11 +186,20 @@ public final class ExperimentRunner {
     private Cell.Settings settings(Cell cell, TaskSpec t) {
         ModelDescription model = modelInfo.get(cell.model());
         boolean cosine = cell.rule() == Rule.COSINE;
-        return new Cell.Settings(model.reference(), model.architecture(), model.block(), config.seed(),
-                config.dtype().key(), config.precision(), t.dataset().toString(),
+        return new Cell.Settings(
+                model.reference(),
+                model.architecture(),
+                model.block(),
+                config.seed(),
+                config.dtype().key(),
+                config.precision(),
+                t.dataset().toString(),
                 List.of(t.trainSplit(), t.testSplit()),
-                t.task() == Task.SEGMENTATION ? t.patchesPerImage() : null, cosine ? null : config.solver(),
-                cosine ? cell.k() : null, cosine ? config.trials() : null, cosine ? config.center() : null);
+                t.task() == Task.SEGMENTATION ? t.patchesPerImage() : null,
+                cosine ? null : config.solver(),
+                cosine ? cell.k() : null,
+                cosine ? config.trials() : null,
+                cosine ? config.center() : null);
     }
 
     /** Runs the unfinished cells of one token type on features loaded once. */
@@ -195,35 +220,56 @@ public final class ExperimentRunner {
         ProbeData trainKept = splits.train(), testKept = splits.test();
         Cell first = pending.getFirst();
         for (String warning : splits.warnings()) {
-            log.printf("%s · %s · %s: %s%n", first.model(), first.task().key(), first.token().key(), warning);
+            log.printf(
+                    "%s · %s · %s: %s%n",
+                    first.model(), first.task().key(), first.token().key(), warning);
         }
         List<String> categoryNames = categoryNames(features);
         List<String> categories = testKept.hasCategories()
-                ? IntStream.range(0, testKept.conceptCount()).mapToObj(c -> categoryNames.get(testKept.category(c).intValue())).toList() : null;
+                ? IntStream.range(0, testKept.conceptCount())
+                        .mapToObj(c -> categoryNames.get(testKept.category(c).intValue()))
+                        .toList()
+                : null;
         Evaluation.TestSet[] sets = Evaluation.balanced(testKept, config.seed());
-        int[] positives = Arrays.stream(sets).mapToInt(s -> s.positives().length).toArray();
-        int[] negatives = Arrays.stream(sets).mapToInt(s -> s.negatives().length).toArray();
+        int[] positives =
+                Arrays.stream(sets).mapToInt(s -> s.positives().length).toArray();
+        int[] negatives =
+                Arrays.stream(sets).mapToInt(s -> s.negatives().length).toArray();
         for (Cell c : pending) {
             long t0 = System.nanoTime();
             List<ConceptTemplates> templates = train(c, trainKept);
-            List<Metrics[]> trials = templates.stream().map(tp -> Evaluation.evaluate(tp, testKept, sets)).toList();
+            List<Metrics[]> trials = templates.stream()
+                    .map(tp -> Evaluation.evaluate(tp, testKept, sets))
+                    .toList();
             templates.getFirst().save(c.templates(config.output()));
             List<CellRow> rows = Cell.rows(testKept.concepts(), categories, positives, negatives, trials);
-            Cell.Result result = new Cell.Result(settings(c, t), c.key(), splits.skipped(),
-                    splits.otherCategoryNegatives(), rows);
+            Cell.Result result =
+                    new Cell.Result(settings(c, t), c.key(), splits.skipped(), splits.otherCategoryNegatives(), rows);
             AtomicFiles.writeString(c.file(config.output()), JsonRecords.writePretty(result));
             recordSkipped(c, splits.skipped());
             done++;
             String metric = t.task() == Task.CLASSIFICATION ? "accuracy" : "f1";
-            log.printf(Locale.ROOT, "[%d/%d] %s: %s %.3f (%.1f s)%n", done, total, c.label(), metric,
-                    rows.getLast().mean().get(metric), (System.nanoTime() - t0) / 1e9);
+            log.printf(
+                    Locale.ROOT,
+                    "[%d/%d] %s: %s %.3f (%.1f s)%n",
+                    done,
+                    total,
+                    c.label(),
+                    metric,
+                    rows.getLast().mean().get(metric),
+                    (System.nanoTime() - t0) / 1e9);
         }
     }
 
     private List<ConceptTemplates> train(Cell c, ProbeData data) {
-        if (c.rule() == Rule.COSINE) return CosineTrainer.train(data, new CosineTrainer.Options(c.k(), config.trials(), config.center(), config.seed()));
-        if (config.solver().equals("lbfgs")) return List.of(LogisticRegressionTrainer.train(data, LogisticRegressionTrainer.Options.defaults().withSeed(config.seed())));
-        return List.of(HyperplaneTrainer.train(data, HyperplaneTrainer.Options.defaults().withSeed(config.seed())));
+        if (c.rule() == Rule.COSINE)
+            return CosineTrainer.train(
+                    data, new CosineTrainer.Options(c.k(), config.trials(), config.center(), config.seed()));
+        if (config.solver().equals("lbfgs"))
+            return List.of(LogisticRegressionTrainer.train(
+                    data, LogisticRegressionTrainer.Options.defaults().withSeed(config.seed())));
+        return List.of(HyperplaneTrainer.train(
+                data, HyperplaneTrainer.Options.defaults().withSeed(config.seed())));
     }
 
     private void recordSkipped(Cell c, List<String> skipped) {

@@ -1,14 +1,13 @@
 package vitprobe.probe.experiment;
 
-import vitprobe.io.AtomicFiles;
-import vitprobe.io.JsonRecords;
-import vitprobe.results.QualitativePanel;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import vitprobe.io.AtomicFiles;
+import vitprobe.io.JsonRecords;
+import vitprobe.results.QualitativePanel;
 
 /**
  * {@code OUT/qualitative/qualitative.json}: the panels stored with the inputs that decide them (the concepts, the

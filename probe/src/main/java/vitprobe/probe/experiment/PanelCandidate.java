@@ -1,8 +1,5 @@
 package vitprobe.probe.experiment;
 
-import vitprobe.engine.extract.Sample;
-import vitprobe.engine.image.RgbImage;
-
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.BitSet;
@@ -10,6 +7,8 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import vitprobe.engine.extract.Sample;
+import vitprobe.engine.image.RgbImage;
 
 /**
  * A test image that may appear in the panels. {@link PanelInference} records what the models make of it: the picture
@@ -22,6 +21,7 @@ final class PanelCandidate {
     final Sample sample;
     /** The image's position in the test split: it names the picture and breaks ties. */
     final int index;
+
     final Map<String, Truth> truth = new LinkedHashMap<>();
     final Map<PanelColumn, BitSet[]> predicted = new LinkedHashMap<>();
     RgbImage picture;
@@ -35,8 +35,9 @@ final class PanelCandidate {
      * Per chosen concept the first test images labelled with it, at most {@code perConcept}; an image chosen for
      * both concepts is one candidate.
      */
-    static List<List<PanelCandidate>> choose(List<? extends Sample> test, List<String> labelNames,
-                                             List<String> concepts, int perConcept) throws IOException {
+    static List<List<PanelCandidate>> choose(
+            List<? extends Sample> test, List<String> labelNames, List<String> concepts, int perConcept)
+            throws IOException {
         Map<Integer, PanelCandidate> byIndex = new HashMap<>();
         List<List<PanelCandidate>> chosen = new ArrayList<>();
         for (String concept : concepts) {

@@ -1,17 +1,16 @@
 package vitprobe.probe.experiment;
 
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import vitprobe.engine.Intermediate;
 import vitprobe.engine.extract.Task;
 import vitprobe.probe.Rule;
 import vitprobe.probe.experiment.ExperimentConfig.ModelSpec;
 import vitprobe.results.CellRow;
 import vitprobe.results.Level;
-
-import java.io.IOException;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
 
 /**
  * One column of the qualitative panels: a model and rule at the segmentation token type (for the cosine rule at the
@@ -30,7 +29,10 @@ record PanelColumn(String model, Rule rule, Intermediate token, Integer k, Cell 
 
     /** A concept's F1 averaged over the columns. */
     static double meanF1(List<PanelColumn> columns, String concept) {
-        return columns.stream().mapToDouble(c -> c.conceptF1().get(concept)).average().orElse(0);
+        return columns.stream()
+                .mapToDouble(c -> c.conceptF1().get(concept))
+                .average()
+                .orElse(0);
     }
 
     private static PanelColumn best(ExperimentConfig config, List<Cell> plan, String model, Rule rule)
@@ -39,7 +41,9 @@ record PanelColumn(String model, Rule rule, Intermediate token, Integer k, Cell 
         PanelColumn best = null;
         double bestF1 = -1;
         for (Cell c : plan) {
-            boolean eligible = c.model().equals(model) && c.task() == Task.SEGMENTATION && c.rule() == rule
+            boolean eligible = c.model().equals(model)
+                    && c.task() == Task.SEGMENTATION
+                    && c.rule() == rule
                     && (rule != Rule.COSINE || c.k().equals(headline));
             if (!eligible) continue;
             StoredF1 f1 = StoredF1.of(c.stored(config.output()));

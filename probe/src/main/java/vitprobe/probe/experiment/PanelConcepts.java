@@ -1,15 +1,14 @@
 package vitprobe.probe.experiment;
 
-import vitprobe.probe.ProbeData;
-import vitprobe.probe.data.ExtractedFeatures;
-import vitprobe.probe.experiment.ExperimentConfig.TaskSpec;
-
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import vitprobe.probe.ProbeData;
+import vitprobe.probe.data.ExtractedFeatures;
+import vitprobe.probe.experiment.ExperimentConfig.TaskSpec;
 
 /**
  * The concepts the panels show: of those every column has an F1 for, the one with the best and the one with the
@@ -34,12 +33,18 @@ final class PanelConcepts {
 
     /** Concepts that label only some of the stored patches of the test images showing them. */
     private static Set<String> localised(ExperimentConfig config, PanelColumn column, TaskSpec task) {
-        Path features = config.output().resolve("features").resolve(column.model()).resolve(task.task().key())
-                .resolve(column.token().key()).resolve(task.testSplit());
+        Path features = config.output()
+                .resolve("features")
+                .resolve(column.model())
+                .resolve(task.task().key())
+                .resolve(column.token().key())
+                .resolve(task.testSplit());
         ProbeData test = ExtractedFeatures.load(features);
         Set<String> out = new LinkedHashSet<>();
         for (int c = 0; c < test.conceptCount(); c++) {
-            int samples = Arrays.stream(test.imagesWith(c)).map(g -> test.samplesOf(g).length).sum();
+            int samples = Arrays.stream(test.imagesWith(c))
+                    .map(g -> test.samplesOf(g).length)
+                    .sum();
             if (test.positives(c).length < samples) out.add(test.concepts().get(c));
         }
         return out;

@@ -1,17 +1,16 @@
 package vitprobe.probe.experiment;
 
-import vitprobe.engine.image.RgbImage;
-import vitprobe.io.AtomicFiles;
-import vitprobe.results.QualitativePanel;
-import vitprobe.results.QualitativePanel.Kind;
-
-import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import javax.imageio.ImageIO;
+import vitprobe.engine.image.RgbImage;
+import vitprobe.io.AtomicFiles;
+import vitprobe.results.QualitativePanel;
+import vitprobe.results.QualitativePanel.Kind;
 
 /**
  * One concept's panel as qualitative.json and results.json hold it: the columns with their F1 and, per image shown,
@@ -24,13 +23,18 @@ final class PanelData {
      * @param slot the concept's position in the masks
      * @param shown the images to show, best first
      */
-    static QualitativePanel of(Kind kind, String concept, int slot, List<PanelColumn> columns,
-                               List<ScoredImage> shown, Path output) throws IOException {
+    static QualitativePanel of(
+            Kind kind, String concept, int slot, List<PanelColumn> columns, List<ScoredImage> shown, Path output)
+            throws IOException {
         List<QualitativePanel.Image> images = new ArrayList<>();
         for (ScoredImage s : shown) images.add(image(s, slot, columns, output));
         List<QualitativePanel.Column> described = new ArrayList<>();
         for (PanelColumn c : columns) {
-            described.add(new QualitativePanel.Column(c.model(), c.rule().key(), c.token().key(), c.k(),
+            described.add(new QualitativePanel.Column(
+                    c.model(),
+                    c.rule().key(),
+                    c.token().key(),
+                    c.k(),
                     c.conceptF1().get(concept)));
         }
         return new QualitativePanel(kind, concept, PanelColumn.meanF1(columns, concept), described, images);
@@ -47,15 +51,24 @@ final class PanelData {
         for (int c = 0; c < columns.size(); c++) {
             predictions.add(prediction(candidate, columns.get(c), slot, s.iou()[c]));
         }
-        return new QualitativePanel.Image(candidate.sample.id(), picture, truth.side(),
-                PatchMasks.text(truth.masks()[slot], truth.side() * truth.side()), s.meanIou(), predictions);
+        return new QualitativePanel.Image(
+                candidate.sample.id(),
+                picture,
+                truth.side(),
+                PatchMasks.text(truth.masks()[slot], truth.side() * truth.side()),
+                s.meanIou(),
+                predictions);
     }
 
-    private static QualitativePanel.Prediction prediction(PanelCandidate candidate, PanelColumn column, int slot,
-                                                          double iou) {
+    private static QualitativePanel.Prediction prediction(
+            PanelCandidate candidate, PanelColumn column, int slot, double iou) {
         int side = candidate.truth.get(column.model()).side();
-        return new QualitativePanel.Prediction(column.model(), column.rule().key(), side,
-                PatchMasks.text(candidate.predicted.get(column)[slot], side * side), iou);
+        return new QualitativePanel.Prediction(
+                column.model(),
+                column.rule().key(),
+                side,
+                PatchMasks.text(candidate.predicted.get(column)[slot], side * side),
+                iou);
     }
 
     private static byte[] png(RgbImage image) throws IOException {

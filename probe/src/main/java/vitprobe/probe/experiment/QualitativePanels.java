@@ -1,15 +1,14 @@
 package vitprobe.probe.experiment;
 
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
 import vitprobe.engine.extract.SampleSource;
 import vitprobe.probe.experiment.ExperimentConfig.ModelSpec;
 import vitprobe.probe.experiment.ExperimentConfig.TaskSpec;
 import vitprobe.results.QualitativePanel;
 import vitprobe.results.QualitativePanel.Kind;
-
-import java.io.IOException;
-import java.io.PrintWriter;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * The data of the study's qualitative segmentation figures: for the concepts with the best and the worst mean F1,
@@ -65,12 +64,14 @@ final class QualitativePanels {
             throws IOException {
         SampleSource source = ExperimentRunner.open(task);
         List<String> labelNames = source.concepts().names();
-        List<List<PanelCandidate>> candidates = PanelCandidate.choose(source.samples(task.testSplit()), labelNames,
-                concepts, config.qualitativeCandidates());
-        List<PanelCandidate> distinct = candidates.stream().flatMap(List::stream).distinct().toList();
+        List<List<PanelCandidate>> candidates = PanelCandidate.choose(
+                source.samples(task.testSplit()), labelNames, concepts, config.qualitativeCandidates());
+        List<PanelCandidate> distinct =
+                candidates.stream().flatMap(List::stream).distinct().toList();
         log.printf("qualitative panels: %d test images through the model with every patch%n", distinct.size());
         for (ModelSpec m : config.models()) {
-            List<PanelColumn> own = columns.stream().filter(c -> c.model().equals(m.name())).toList();
+            List<PanelColumn> own =
+                    columns.stream().filter(c -> c.model().equals(m.name())).toList();
             if (!own.isEmpty()) PanelInference.run(config, loader, m, own, distinct, labelNames, concepts);
         }
         return candidates;

@@ -20,13 +20,14 @@ record ScoredImage(PanelCandidate candidate, double[] iou, double meanIou) {
             // An image whose concept covers no whole patch has no mask to show.
             if (visible(candidate, columns, slot)) scored.add(score(candidate, columns, slot));
         }
-        scored.sort(Comparator.comparingDouble(ScoredImage::meanIou).reversed()
-                .thenComparingInt(s -> s.candidate().index));
+        scored.sort(
+                Comparator.comparingDouble(ScoredImage::meanIou).reversed().thenComparingInt(s -> s.candidate().index));
         return scored;
     }
 
     private static boolean visible(PanelCandidate candidate, List<PanelColumn> columns, int slot) {
-        return columns.stream().noneMatch(c -> candidate.truth.get(c.model()).masks()[slot].isEmpty());
+        return columns.stream()
+                .noneMatch(c -> candidate.truth.get(c.model()).masks()[slot].isEmpty());
     }
 
     private static ScoredImage score(PanelCandidate candidate, List<PanelColumn> columns, int slot) {

@@ -1,5 +1,11 @@
 package vitprobe.probe.data;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.EnumSet;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import vitprobe.engine.Intermediate;
@@ -8,26 +14,31 @@ import vitprobe.engine.extract.ExtractOptions;
 import vitprobe.engine.extract.Extractor;
 import vitprobe.engine.extract.ModelId;
 import vitprobe.engine.extract.PatchSelection;
-import vitprobe.weights.DType;
 import vitprobe.engine.extract.SampleSource;
 import vitprobe.engine.extract.Task;
 import vitprobe.kernels.Backends;
 import vitprobe.probe.ProbeData;
 import vitprobe.probe.SampleKind;
 import vitprobe.weights.CheckpointFormat;
+import vitprobe.weights.DType;
 import vitprobe.weights.ViTConfig;
 import vitprobe.weights.ViTWeights;
 
-import java.nio.file.Path;
-import java.util.EnumSet;
-import java.util.List;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 /** Extraction from the synthetic sets, read back as probe data. */
 class ExtractedFeaturesTest {
-    static final ViTConfig TINY = new ViTConfig(CheckpointFormat.TIMM, 32, 2, 2, 8, 32, 3, 64, 1e-6, ViTConfig.IMAGENET_MEAN, ViTConfig.IMAGENET_STD, "bicubic");
+    static final ViTConfig TINY = new ViTConfig(
+            CheckpointFormat.TIMM,
+            32,
+            2,
+            2,
+            8,
+            32,
+            3,
+            64,
+            1e-6,
+            ViTConfig.IMAGENET_MEAN,
+            ViTConfig.IMAGENET_STD,
+            "bicubic");
 
     @TempDir
     Path dir;
@@ -41,8 +52,16 @@ class ExtractedFeaturesTest {
     @Test
     void classificationShardsLoadAsClsProbeData() throws Exception {
         Synthetic.writeImageFolder(dir.resolve("set"), 3, 5, 2, 48, 40, 1);
-        extract(ImageFolder.open(dir.resolve("set")), new ExtractOptions(Task.CLASSIFICATION, 1, EnumSet.of(Intermediate.K, Intermediate.Y),
-                DType.F16, 4, PatchSelection.ALL), dir.resolve("out"));
+        extract(
+                ImageFolder.open(dir.resolve("set")),
+                new ExtractOptions(
+                        Task.CLASSIFICATION,
+                        1,
+                        EnumSet.of(Intermediate.K, Intermediate.Y),
+                        DType.F16,
+                        4,
+                        PatchSelection.ALL),
+                dir.resolve("out"));
         ProbeData train = ExtractedFeatures.load(dir.resolve("out/k/train"));
         assertEquals(15, train.size());
         assertEquals(32, train.dim());
@@ -50,14 +69,20 @@ class ExtractedFeaturesTest {
         assertEquals(List.of("red-circle", "red-square", "red-triangle"), train.concepts());
         for (int c = 0; c < 3; c++) assertEquals(5, train.positives(c).length);
         assertEquals(6, ExtractedFeatures.load(dir.resolve("out/y/test")).size());
-        assertEquals(4, ExtractedFeatures.load(dir.resolve("out/y/test/shard-00000.safetensors")).size());
+        assertEquals(
+                4,
+                ExtractedFeatures.load(dir.resolve("out/y/test/shard-00000.safetensors"))
+                        .size());
     }
 
     @Test
     void segmentationShardsLoadAsPatchProbeDataWithCategories() throws Exception {
         Synthetic.writeBroden(dir.resolve("broden"), 6, 32, 2);
-        extract(Broden.open(dir.resolve("broden")), new ExtractOptions(Task.SEGMENTATION, 0, EnumSet.of(Intermediate.V),
-                DType.F32, 2, new PatchSelection(6, 0)), dir.resolve("out"));
+        extract(
+                Broden.open(dir.resolve("broden")),
+                new ExtractOptions(
+                        Task.SEGMENTATION, 0, EnumSet.of(Intermediate.V), DType.F32, 2, new PatchSelection(6, 0)),
+                dir.resolve("out"));
         ProbeData train = ExtractedFeatures.load(dir.resolve("out/v/train"));
         assertEquals(SampleKind.PATCH, train.tokens());
         assertEquals(5, train.imageCount()); // every fourth image is in val

@@ -1,20 +1,19 @@
 package vitprobe.probe.data;
 
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import vitprobe.engine.image.ImageDecoder;
-import vitprobe.engine.image.RgbImage;
-
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.List;
-import java.util.stream.Stream;
-
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import vitprobe.engine.image.ImageDecoder;
+import vitprobe.engine.image.RgbImage;
 
 class ImageFolderTest {
     @TempDir
@@ -26,13 +25,15 @@ class ImageFolderTest {
         Synthetic.writeImageFolder(root, 4, 3, 2, 40, 30, 1);
         ImageFolder f = ImageFolder.open(root);
         assertEquals(List.of("train", "test"), f.splits());
-        assertEquals(List.of("green-circle", "red-circle", "red-square", "red-triangle"), f.concepts().names());
+        assertEquals(
+                List.of("green-circle", "red-circle", "red-square", "red-triangle"),
+                f.concepts().names());
         assertEquals(12, f.samples("train").size());
         assertEquals(8, f.samples("test").size());
         ImageFolder.Item first = f.samples("test").getFirst();
         assertEquals("test/green-circle/00000.jpg", first.id());
-        assertArrayEquals(new byte[]{1, 0, 0, 0}, first.imageLabels());
-        assertArrayEquals(new byte[]{0, 0, 0, 1}, f.samples("train").getLast().imageLabels());
+        assertArrayEquals(new byte[] {1, 0, 0, 0}, first.imageLabels());
+        assertArrayEquals(new byte[] {0, 0, 0, 1}, f.samples("train").getLast().imageLabels());
         RgbImage image = ImageDecoder.decode(first.read(), first.id());
         assertEquals(40, image.width());
         assertEquals(30, image.height());
@@ -51,7 +52,9 @@ class ImageFolderTest {
         ImageFolder f = ImageFolder.open(root);
         assertEquals(List.of("all"), f.splits());
         assertEquals(List.of("a", "b"), f.concepts().names());
-        assertEquals(List.of("a/1.JPEG", "b/2.png"), f.samples("all").stream().map(ImageFolder.Item::id).toList());
+        assertEquals(
+                List.of("a/1.JPEG", "b/2.png"),
+                f.samples("all").stream().map(ImageFolder.Item::id).toList());
     }
 
     @Test
@@ -68,13 +71,19 @@ class ImageFolderTest {
         Synthetic.writeImageFolder(dir.resolve("c"), 2, 2, 1, 24, 24, 8);
         assertTrue(sameTree(dir.resolve("a"), dir.resolve("b")));
         assertFalse(sameTree(dir.resolve("a"), dir.resolve("c")));
-        assertThrows(IllegalArgumentException.class, () -> Synthetic.writeImageFolder(dir.resolve("a"), 2, 2, 1, 24, 24, 7));
+        assertThrows(
+                IllegalArgumentException.class, () -> Synthetic.writeImageFolder(dir.resolve("a"), 2, 2, 1, 24, 24, 7));
     }
 
     static boolean sameTree(Path a, Path b) throws Exception {
         List<Path> fa = files(a), fb = files(b);
-        if (!fa.stream().map(a::relativize).toList().equals(fb.stream().map(b::relativize).toList())) return false;
-        for (Path f : fa) if (!java.util.Arrays.equals(Files.readAllBytes(f), Files.readAllBytes(b.resolve(a.relativize(f))))) return false;
+        if (!fa.stream()
+                .map(a::relativize)
+                .toList()
+                .equals(fb.stream().map(b::relativize).toList())) return false;
+        for (Path f : fa)
+            if (!java.util.Arrays.equals(Files.readAllBytes(f), Files.readAllBytes(b.resolve(a.relativize(f)))))
+                return false;
         return true;
     }
 

@@ -1,18 +1,17 @@
 package vitprobe.probe.data;
 
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A fake ILSVRC-2012 tree (file names only matter): three classes, 12 training and 6 validation files each; the
@@ -23,6 +22,7 @@ class ImagenetSubsetTest {
 
     @TempDir
     Path dir;
+
     Path flat, folders;
 
     @BeforeEach
@@ -39,8 +39,16 @@ class ImagenetSubsetTest {
             for (int i = 0; i < 6; i++, val++) {
                 String id = String.format("ILSVRC2012_val_%08d", val * 7 % 50 + 1);
                 Files.writeString(Files.createDirectories(flat.resolve("val")).resolve(id + ".JPEG"), id);
-                Files.writeString(Files.createDirectories(folders.resolve("val").resolve(wnid)).resolve(id + ".JPEG"), id);
-                solution.append(id).append(',').append(wnid).append(" 1 2 3 4 ").append(wnid).append(" 5 6 7 8\n");
+                Files.writeString(
+                        Files.createDirectories(folders.resolve("val").resolve(wnid))
+                                .resolve(id + ".JPEG"),
+                        id);
+                solution.append(id)
+                        .append(',')
+                        .append(wnid)
+                        .append(" 1 2 3 4 ")
+                        .append(wnid)
+                        .append(" 5 6 7 8\n");
             }
         }
         Files.writeString(dir.resolve("kaggle/LOC_val_solution.csv"), solution);
@@ -48,7 +56,11 @@ class ImagenetSubsetTest {
 
     static Map<String, List<String>> names(ImagenetSubset.Choice c, String split) {
         Map<String, List<String>> out = new java.util.LinkedHashMap<>();
-        c.splits().get(split).forEach((wnid, files) -> out.put(wnid, files.stream().map(p -> p.getFileName().toString()).toList()));
+        c.splits()
+                .get(split)
+                .forEach((wnid, files) -> out.put(
+                        wnid,
+                        files.stream().map(p -> p.getFileName().toString()).toList()));
         return out;
     }
 
@@ -78,7 +90,8 @@ class ImagenetSubsetTest {
 
     @Test
     void flatValidationWithTheSolutionFileMatchesClassFolders() {
-        assertEquals(names(ImagenetSubset.choose(flat, WNIDS, 3, 4, 9, null), "test"),
+        assertEquals(
+                names(ImagenetSubset.choose(flat, WNIDS, 3, 4, 9, null), "test"),
                 names(ImagenetSubset.choose(folders, WNIDS, 3, 4, 9, null), "test"));
         Map<String, List<String>> test = names(ImagenetSubset.choose(flat, WNIDS, 0, 6, 9, null), "test");
         assertEquals(18, test.values().stream().flatMap(List::stream).distinct().count());
@@ -86,9 +99,13 @@ class ImagenetSubsetTest {
 
     @Test
     void tooFewImagesOrAMissingClassAreNamed() throws Exception {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ImagenetSubset.choose(flat, WNIDS, 13, 1, 0, null));
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> ImagenetSubset.choose(flat, WNIDS, 13, 1, 0, null));
         assertTrue(e.getMessage().contains("12 images, fewer than the 13 per class"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> ImagenetSubset.choose(flat, List.of("n00000000"), 1, 1, 0, dir.resolve("kaggle/LOC_val_solution.csv")));
+        e = assertThrows(
+                IllegalArgumentException.class,
+                () -> ImagenetSubset.choose(
+                        flat, List.of("n00000000"), 1, 1, 0, dir.resolve("kaggle/LOC_val_solution.csv")));
         assertTrue(e.getMessage().contains("n00000000: class folder missing"), e.getMessage());
     }
 
@@ -101,11 +118,16 @@ class ImagenetSubsetTest {
         assertEquals(List.of("train", "test"), f.splits());
         assertEquals(WNIDS.stream().sorted().toList(), f.concepts().names());
         assertEquals(6, f.samples("train").size());
-        Path link = out.resolve("train").resolve(WNIDS.getFirst()).resolve(c.splits().get("train").get(WNIDS.getFirst()).getFirst().getFileName());
+        Path link = out.resolve("train")
+                .resolve(WNIDS.getFirst())
+                .resolve(
+                        c.splits().get("train").get(WNIDS.getFirst()).getFirst().getFileName());
         assertTrue(Files.isSymbolicLink(link));
-        assertEquals(Files.readString(c.splits().get("train").get(WNIDS.getFirst()).getFirst()), Files.readString(link));
+        assertEquals(
+                Files.readString(c.splits().get("train").get(WNIDS.getFirst()).getFirst()), Files.readString(link));
         assertEquals(1 + 9, Files.readAllLines(out.resolve("subset.tsv")).size());
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ImagenetSubset.write(c, out, true));
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> ImagenetSubset.write(c, out, true));
         assertTrue(e.getMessage().contains("not an empty folder"), e.getMessage());
     }
 }

@@ -1,5 +1,13 @@
 package vitprobe.probe.experiment;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -7,15 +15,6 @@ import vitprobe.engine.Intermediate;
 import vitprobe.engine.extract.Task;
 import vitprobe.probe.Rule;
 import vitprobe.probe.data.Synthetic;
-
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.List;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class ExperimentConfigTest {
     @TempDir
@@ -49,13 +48,25 @@ class ExperimentConfigTest {
                  "tokens": ["q", "k", "v", "x", "y", "y_norm"], "rules": ["hyperplane", "cosine"], "k": [10, 1, 5], "trials": 3}
                 """);
         ExperimentConfig a = ExperimentConfig.load(yaml), b = ExperimentConfig.load(json);
-        assertEquals(a.describe().toString().replace("grid.yaml", "grid.json"), b.describe().toString());
-        assertEquals(List.of(Intermediate.Q, Intermediate.K, Intermediate.V, Intermediate.X, Intermediate.Y, Intermediate.Y_NORM), a.tokens(),
+        assertEquals(
+                a.describe().toString().replace("grid.yaml", "grid.json"),
+                b.describe().toString());
+        assertEquals(
+                List.of(
+                        Intermediate.Q,
+                        Intermediate.K,
+                        Intermediate.V,
+                        Intermediate.X,
+                        Intermediate.Y,
+                        Intermediate.Y_NORM),
+                a.tokens(),
                 "YAML 1.1 must not read the token type y as a boolean");
         assertEquals(List.of(1, 5, 10), a.ks());
         assertEquals(List.of(Rule.HYPERPLANE, Rule.COSINE), a.rules());
         assertEquals(dir.resolve("grid"), a.output());
-        assertEquals(dir.resolve("weights/model.safetensors").toString(), a.models().get(1).reference());
+        assertEquals(
+                dir.resolve("weights/model.safetensors").toString(),
+                a.models().get(1).reference());
         ExperimentConfig.TaskSpec segmentation = a.tasks().get(1);
         assertEquals(Task.SEGMENTATION, segmentation.task());
         assertEquals("val", segmentation.testSplit(), "Broden has no test split: val is the default");
@@ -91,24 +102,37 @@ class ExperimentConfigTest {
         assertError(ok + "trials: 0\n", "trials: must be a positive integer, got 0");
         assertError(ok + "solver: sgd\n", "solver: unknown value 'sgd'");
         assertError(ok + "tokenz: [q]\n", "tokenz: unknown setting (known: batch, block,");
-        assertError("models: [random:vits8]\ntasks: {classification: {dataset: missing}}\n", "tasks.classification.dataset: no such folder " + dir.resolve("missing"));
-        assertError("models: [random:vits8]\ntasks: {detection: {dataset: cls}}\n", "tasks.detection: unknown task (known: classification, segmentation)");
-        assertError("models: [random:vits8]\ntasks: {classification: {dataset: cls, test: val}}\n", "has no split 'val' (splits: train, test)");
-        assertError("models: [random:vits8]\ntasks: {classification: {dataset: cls, patches_per_image: 4}}\n", "patches_per_image: only applies to segmentation");
+        assertError(
+                "models: [random:vits8]\ntasks: {classification: {dataset: missing}}\n",
+                "tasks.classification.dataset: no such folder " + dir.resolve("missing"));
+        assertError(
+                "models: [random:vits8]\ntasks: {detection: {dataset: cls}}\n",
+                "tasks.detection: unknown task (known: classification, segmentation)");
+        assertError(
+                "models: [random:vits8]\ntasks: {classification: {dataset: cls, test: val}}\n",
+                "has no split 'val' (splits: train, test)");
+        assertError(
+                "models: [random:vits8]\ntasks: {classification: {dataset: cls, patches_per_image: 4}}\n",
+                "patches_per_image: only applies to segmentation");
         assertError("tasks: {classification: {dataset: cls}}\n", "models: is missing");
-        assertError("models: [random:vits8, random:vits8]\ntasks: {classification: {dataset: cls}}\n", "name 'random-vits8' is used twice");
+        assertError(
+                "models: [random:vits8, random:vits8]\ntasks: {classification: {dataset: cls}}\n",
+                "name 'random-vits8' is used twice");
         assertError("models: [random:vits8]\n", "tasks: is missing");
         assertError("models: [random:vits8\n", "invalid YAML");
     }
 
     @Test
     void aYamlSyntaxErrorSaysWhereItIs() throws IOException {
-        assertError("models: [random:vits8]\ntasks: {classification: {dataset: cls}}\ntrials: [1, 2\nseed: 3\n",
+        assertError(
+                "models: [random:vits8]\ntasks: {classification: {dataset: cls}}\ntrials: [1, 2\nseed: 3\n",
                 "bad.yaml: line 4, column 5: invalid YAML: expected ',' or ']', but got : "
                         + "(while parsing a flow sequence started at line 3, column 9)");
-        assertError("models: [random:vits8]\n  tasks: x\n",
+        assertError(
+                "models: [random:vits8]\n  tasks: x\n",
                 "bad.yaml: line 2, column 3: invalid YAML: expected <block end>");
-        assertError("models: [random:vits8]\ntasks: {classification: {dataset: cls}}\nmodels: [random:vitb16]\n",
+        assertError(
+                "models: [random:vits8]\ntasks: {classification: {dataset: cls}}\nmodels: [random:vitb16]\n",
                 "bad.yaml: line 3, column 1: invalid YAML: found duplicate key models");
     }
 }

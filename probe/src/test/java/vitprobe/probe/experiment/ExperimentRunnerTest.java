@@ -1,13 +1,9 @@
 package vitprobe.probe.experiment;
 
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import vitprobe.probe.data.Synthetic;
-import vitprobe.io.Json;
-import vitprobe.io.FolderLock;
-import vitprobe.weights.CheckpointFormat;
-import vitprobe.weights.ViTConfig;
-import vitprobe.weights.ViTWeights;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -20,19 +16,33 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import vitprobe.io.FolderLock;
+import vitprobe.io.Json;
+import vitprobe.probe.data.Synthetic;
+import vitprobe.weights.CheckpointFormat;
+import vitprobe.weights.ViTConfig;
+import vitprobe.weights.ViTWeights;
 
 /** The grid on a tiny random ViT (dim 32, 2 blocks, patch 16, 64 px input) and tiny synthetic sets. */
 class ExperimentRunnerTest {
     @TempDir
     Path dir;
 
-    static final ViTConfig TINY = new ViTConfig(CheckpointFormat.TIMM, 32, 2, 2, 16, 64, 3, 64, 1e-6,
-            ViTConfig.IMAGENET_MEAN, ViTConfig.IMAGENET_STD, "bicubic");
+    static final ViTConfig TINY = new ViTConfig(
+            CheckpointFormat.TIMM,
+            32,
+            2,
+            2,
+            16,
+            64,
+            3,
+            64,
+            1e-6,
+            ViTConfig.IMAGENET_MEAN,
+            ViTConfig.IMAGENET_STD,
+            "bicubic");
     static final ExperimentRunner.ModelLoader LOADER = (reference, seed) -> ViTWeights.random(TINY, seed);
 
     private ExperimentConfig config(int trials) throws IOException {
@@ -60,7 +70,9 @@ class ExperimentRunnerTest {
 
     /** Cells the log reports as reused. */
     private static long reusedCells(String log) {
-        return log.lines().filter(l -> l.startsWith("[") && l.endsWith("finished earlier, reused")).count();
+        return log.lines()
+                .filter(l -> l.startsWith("[") && l.endsWith("finished earlier, reused"))
+                .count();
     }
 
     @Test
@@ -83,24 +95,46 @@ class ExperimentRunnerTest {
         Path results = c.output().resolve("results.json");
         Map<String, Object> json = Json.parseObject(Files.readString(results));
         List<?> rows = (List<?>) json.get("rows");
-        assertEquals(18, rows.stream().filter(r -> ((Map<?, ?>) r).get("level").equals("all")).count());
+        assertEquals(
+                18,
+                rows.stream()
+                        .filter(r -> ((Map<?, ?>) r).get("level").equals("all"))
+                        .count());
         assertEquals(2L, json.get("report_k"));
-        assertEquals(List.of("classification all null", "segmentation all null", "segmentation category object",
-                "segmentation category part", "segmentation category texture"), ((List<?>) json.get("findings")).stream()
-                .map(f -> (Map<?, ?>) f).map(f -> f.get("task") + " " + f.get("scope") + " " + f.get("category")).toList());
+        assertEquals(
+                List.of(
+                        "classification all null",
+                        "segmentation all null",
+                        "segmentation category object",
+                        "segmentation category part",
+                        "segmentation category texture"),
+                ((List<?>) json.get("findings"))
+                        .stream()
+                                .map(f -> (Map<?, ?>) f)
+                                .map(f -> f.get("task") + " " + f.get("scope") + " " + f.get("category"))
+                                .toList());
         assertEquals(4, ((List<?>) json.get("layernorm")).size(), "2 tasks × 2 rules");
         assertFalse(((List<?>) json.get("qualitative")).isEmpty());
         String csv = Files.readString(c.output().resolve("results.csv"));
         assertEquals(rows.size() + 1, csv.lines().count());
-        byte[] shard = Files.readAllBytes(c.output().resolve("features/tiny/segmentation/k/train/shard-00000.safetensors"));
-        long modified = Files.getLastModifiedTime(c.output().resolve("features/tiny/segmentation/k/train/shard-00000.safetensors")).toMillis();
+        byte[] shard =
+                Files.readAllBytes(c.output().resolve("features/tiny/segmentation/k/train/shard-00000.safetensors"));
+        long modified = Files.getLastModifiedTime(
+                        c.output().resolve("features/tiny/segmentation/k/train/shard-00000.safetensors"))
+                .toMillis();
 
         String second = run(c);
         assertEquals(18, reusedCells(second), second);
         assertTrue(second.contains("qualitative panels: finished earlier, reused"), second);
         assertEquals(Files.readString(results), Json.writePretty(json), "a resumed run gives the same results");
-        assertEquals(modified, Files.getLastModifiedTime(c.output().resolve("features/tiny/segmentation/k/train/shard-00000.safetensors")).toMillis());
-        assertEquals(shard.length, Files.size(c.output().resolve("features/tiny/segmentation/k/train/shard-00000.safetensors")));
+        assertEquals(
+                modified,
+                Files.getLastModifiedTime(
+                                c.output().resolve("features/tiny/segmentation/k/train/shard-00000.safetensors"))
+                        .toMillis());
+        assertEquals(
+                shard.length,
+                Files.size(c.output().resolve("features/tiny/segmentation/k/train/shard-00000.safetensors")));
 
         // Other trials change only the cosine cells: the hyperplane's are kept.
         String third = run(config(2));
@@ -119,13 +153,15 @@ class ExperimentRunnerTest {
         run(c);
         List<String> changed = new ArrayList<>();
         for (String name : List.of("results.json", "results.csv")) {
-            String actual = Files.readString(c.output().resolve(name)).replace(dir.toAbsolutePath().toString(), "$DIR");
+            String actual = Files.readString(c.output().resolve(name))
+                    .replace(dir.toAbsolutePath().toString(), "$DIR");
             String expected;
             try (InputStream in = Objects.requireNonNull(getClass().getResourceAsStream("golden-" + name), name)) {
                 expected = new String(in.readAllBytes(), StandardCharsets.UTF_8);
             }
             if (actual.equals(expected)) continue;
-            Path copy = Files.createDirectories(Path.of("target", "golden-actual")).resolve("golden-" + name);
+            Path copy =
+                    Files.createDirectories(Path.of("target", "golden-actual")).resolve("golden-" + name);
             Files.writeString(copy, actual);
             changed.add(name + " (this run's copy: " + copy.toAbsolutePath() + ")");
         }
@@ -140,7 +176,8 @@ class ExperimentRunnerTest {
     void conceptsLeftOutOfASmallSegmentationSetDoNotStopTheGrid() throws IOException {
         Synthetic.writeBroden(dir.resolve("small"), 8, 64, 3);
         for (String solver : List.of("mined", "lbfgs")) {
-            ExperimentConfig c = ExperimentConfig.load(Files.writeString(dir.resolve(solver + ".json"), """
+            ExperimentConfig c =
+                    ExperimentConfig.load(Files.writeString(dir.resolve(solver + ".json"), """
                     {"models": {"tiny": "random:tiny"},
                      "tasks": {"segmentation": {"dataset": "small", "patches_per_image": 2}},
                      "tokens": ["k", "y"], "k": [1], "trials": 2, "batch": 4, "solver": "%s",
@@ -148,7 +185,8 @@ class ExperimentRunnerTest {
                     """.formatted(solver)));
             String log = run(c);
             assertEquals(4, count(log, "/4] tiny"), log);
-            Map<String, Object> json = Json.parseObject(Files.readString(c.output().resolve("results.json")));
+            Map<String, Object> json =
+                    Json.parseObject(Files.readString(c.output().resolve("results.json")));
             Map<?, ?> skippedHere = (Map<?, ?>) ((List<?>) json.get("skipped_concepts")).getFirst();
             List<?> skipped = (List<?>) skippedHere.get("concepts");
             assertFalse(skipped.contains("plain"), skipped.toString());

@@ -1,12 +1,6 @@
 package vitprobe.probe.experiment;
 
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import vitprobe.probe.data.Synthetic;
-import vitprobe.io.Json;
-import vitprobe.weights.CheckpointFormat;
-import vitprobe.weights.ViTConfig;
-import vitprobe.weights.ViTWeights;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -20,8 +14,13 @@ import java.util.HexFormat;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Stream;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import vitprobe.io.Json;
+import vitprobe.probe.data.Synthetic;
+import vitprobe.weights.CheckpointFormat;
+import vitprobe.weights.ViTConfig;
+import vitprobe.weights.ViTWeights;
 
 /**
  * The qualitative panels of a tiny segmentation grid, pinned byte for byte. This data set exercises every choice the
@@ -35,8 +34,20 @@ class QualitativePanelsTest {
 
     /** Two tiny random ViTs whose token grids differ (4×4 and 8×8 at 64 px), so each model keeps its own masks. */
     static final ExperimentRunner.ModelLoader LOADER = (reference, seed) -> ViTWeights.random(
-            new ViTConfig(CheckpointFormat.TIMM, 32, 2, 2, reference.endsWith("8") ? 8 : 16, 64, 3, 64, 1e-6,
-                    ViTConfig.IMAGENET_MEAN, ViTConfig.IMAGENET_STD, "bicubic"), seed);
+            new ViTConfig(
+                    CheckpointFormat.TIMM,
+                    32,
+                    2,
+                    2,
+                    reference.endsWith("8") ? 8 : 16,
+                    64,
+                    3,
+                    64,
+                    1e-6,
+                    ViTConfig.IMAGENET_MEAN,
+                    ViTConfig.IMAGENET_STD,
+                    "bicubic"),
+            seed);
 
     /*
      * SHA-256 of every file under OUT/qualitative and of the panels in results.json (what the report draws), recorded
@@ -70,7 +81,8 @@ class QualitativePanelsTest {
 
     /** Runs the grid into a new folder with this many images per panel; returns the digests of the panel data. */
     private Map<String, String> panelDigests(int images) throws IOException {
-        ExperimentConfig config = ExperimentConfig.load(Files.writeString(dir.resolve("grid.json"), """
+        ExperimentConfig config =
+                ExperimentConfig.load(Files.writeString(dir.resolve("grid.json"), """
                 {"models": {"patch16": "random:tiny16", "patch8": "random:tiny8"},
                  "tasks": {"segmentation": {"dataset": "broden", "patches_per_image": 8}},
                  "tokens": ["k", "y"], "k": [1, 2], "trials": 2, "batch": 4,
@@ -78,7 +90,8 @@ class QualitativePanelsTest {
                 """.formatted(images, images)));
         new ExperimentRunner(config, LOADER, new PrintWriter(new StringWriter(), true)).run();
         Map<String, String> digests = digests(config.output().resolve("qualitative"));
-        Object panels = Json.parseObject(Files.readString(config.output().resolve("results.json"))).get("qualitative");
+        Object panels = Json.parseObject(Files.readString(config.output().resolve("results.json")))
+                .get("qualitative");
         digests.put("results.json qualitative", sha256(withoutTempFolder(Json.writePretty(panels))));
         return digests;
     }

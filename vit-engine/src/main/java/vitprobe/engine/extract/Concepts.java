@@ -19,7 +19,9 @@ public record Concepts(List<String> names, long[] categories, List<String> categ
                 throw new IllegalArgumentException(categories.length + " categories for " + names.size() + " concepts");
             }
             for (long c : categories) {
-                if (c < 0 || c >= categoryNames.size()) throw new IllegalArgumentException("category index " + c + " outside 0.." + (categoryNames.size() - 1));
+                if (c < 0 || c >= categoryNames.size())
+                    throw new IllegalArgumentException(
+                            "category index " + c + " outside 0.." + (categoryNames.size() - 1));
             }
             categories = categories.clone();
         }

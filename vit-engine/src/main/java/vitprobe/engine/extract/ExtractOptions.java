@@ -1,12 +1,11 @@
 package vitprobe.engine.extract;
 
-import vitprobe.weights.DType;
-import vitprobe.engine.Intermediate;
-import vitprobe.weights.ViTConfig;
-
 import java.util.Collections;
 import java.util.EnumSet;
 import java.util.Set;
+import vitprobe.engine.Intermediate;
+import vitprobe.weights.DType;
+import vitprobe.weights.ViTConfig;
 
 /**
  * What an extraction stores. These, the batch size and the backend make up the output's identity: a rerun into
@@ -18,14 +17,15 @@ import java.util.Set;
  * @param shardImages images per shard: the unit of atomic writes and of resuming
  * @param patches     which patch tokens are kept per image (segmentation only)
  */
-public record ExtractOptions(Task task, int block, Set<Intermediate> tokens, DType dtype, int shardImages,
-                             PatchSelection patches) {
+public record ExtractOptions(
+        Task task, int block, Set<Intermediate> tokens, DType dtype, int shardImages, PatchSelection patches) {
     /** Feature values a shard may hold in memory before it is written (512 MiB of float32). */
     private static final long SHARD_FLOATS = 1L << 27;
 
     public ExtractOptions {
         if (tokens.isEmpty()) throw new IllegalArgumentException("no token types requested");
-        if (shardImages < 1) throw new IllegalArgumentException("images per shard must be at least 1, got " + shardImages);
+        if (shardImages < 1)
+            throw new IllegalArgumentException("images per shard must be at least 1, got " + shardImages);
         if (block < 0) throw new IllegalArgumentException("block must be 0 or more, got " + block);
         if (dtype != DType.F32 && dtype != DType.F16) {
             throw new IllegalArgumentException("features are stored as f32 or f16, not " + dtype.key());

@@ -1,17 +1,5 @@
 package vitprobe.engine.extract;
 
-import vitprobe.engine.Activations;
-import vitprobe.engine.Capture;
-import vitprobe.engine.FloatTensor;
-import vitprobe.engine.Intermediate;
-import vitprobe.engine.VisionTransformer;
-import vitprobe.engine.image.ImageDecodeException;
-import vitprobe.engine.image.ImageDecoder;
-import vitprobe.engine.image.ImageTransform;
-import vitprobe.engine.image.RgbImage;
-import vitprobe.io.FolderLock;
-import vitprobe.weights.ViTConfig;
-
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -28,6 +16,17 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import vitprobe.engine.Activations;
+import vitprobe.engine.Capture;
+import vitprobe.engine.FloatTensor;
+import vitprobe.engine.Intermediate;
+import vitprobe.engine.VisionTransformer;
+import vitprobe.engine.image.ImageDecodeException;
+import vitprobe.engine.image.ImageDecoder;
+import vitprobe.engine.image.ImageTransform;
+import vitprobe.engine.image.RgbImage;
+import vitprobe.io.FolderLock;
+import vitprobe.weights.ViTConfig;
 
 /**
  * Extracts token features of a whole data set into a {@link FeatureStore} folder. Decoding and preprocessing run on
@@ -53,12 +52,19 @@ public final class Extractor {
      * @param model         the model's name and weights file for the manifest
      * @param progressOut   where the progress bar goes (stderr), or null for none
      */
-    public Extractor(VisionTransformer vit, ModelId model, ExtractOptions options, int batch, int decodeThreads,
-                     PrintWriter progressOut) {
+    public Extractor(
+            VisionTransformer vit,
+            ModelId model,
+            ExtractOptions options,
+            int batch,
+            int decodeThreads,
+            PrintWriter progressOut) {
         if (batch < 1) throw new IllegalArgumentException("batch must be at least 1, got " + batch);
-        if (decodeThreads < 1) throw new IllegalArgumentException("decode threads must be at least 1, got " + decodeThreads);
+        if (decodeThreads < 1)
+            throw new IllegalArgumentException("decode threads must be at least 1, got " + decodeThreads);
         if (options.block() >= vit.config().depth()) {
-            throw new IllegalArgumentException("block " + options.block() + " requested but the model has " + vit.config().depth() + " blocks");
+            throw new IllegalArgumentException("block " + options.block() + " requested but the model has "
+                    + vit.config().depth() + " blocks");
         }
         this.vit = vit;
         this.model = model;
@@ -75,7 +81,8 @@ public final class Extractor {
      * @param resumed shards found complete and kept
      * @param imagesPerSecond images processed by this run per second of wall time
      */
-    public record Result(long images, long skipped, int shards, int resumed, double imagesPerSecond, StageTimes times) {}
+    public record Result(
+            long images, long skipped, int shards, int resumed, double imagesPerSecond, StageTimes times) {}
 
     private record ShardJob(String split, int index, List<? extends Sample> samples, int from, int to) {}
 
@@ -158,7 +165,9 @@ public final class Extractor {
         // resumed run must use the same backend and batch size to repeat the bytes of an uninterrupted one.
         m.put("backend", vit.backend().numerics());
         m.put("batch", batch);
-        m.put("transform", ordered("resize", transform.resize(), "crop", transform.crop(), "interpolation", c.interpolation()));
+        m.put(
+                "transform",
+                ordered("resize", transform.resize(), "crop", transform.crop(), "interpolation", c.interpolation()));
         m.put("shard_images", options.shardImages());
         if (options.task() == Task.SEGMENTATION) {
             m.put("patch_grid", c.gridSize());
@@ -166,12 +175,19 @@ public final class Extractor {
             m.put("patch_seed", options.patches().seed());
         }
         Map<String, Object> parts = new LinkedHashMap<>();
-        splits.forEach((name, samples) -> parts.put(name, ordered("images", samples.size(),
-                "shards", (samples.size() + options.shardImages() - 1) / options.shardImages())));
+        splits.forEach((name, samples) -> parts.put(
+                name,
+                ordered(
+                        "images",
+                        samples.size(),
+                        "shards",
+                        (samples.size() + options.shardImages() - 1) / options.shardImages())));
         m.put("splits", parts);
         m.put("concepts", concepts.names());
         if (concepts.categories() != null) {
-            m.put("categories", java.util.Arrays.stream(concepts.categories()).boxed().toList());
+            m.put(
+                    "categories",
+                    java.util.Arrays.stream(concepts.categories()).boxed().toList());
             m.put("categories_names", concepts.categoryNames());
         }
         return m;
@@ -184,7 +200,8 @@ public final class Extractor {
         return m;
     }
 
-    private void extractShard(ShardJob job, Ahead ahead, Path out, Concepts concepts, Progress progress) throws IOException {
+    private void extractShard(ShardJob job, Ahead ahead, Path out, Concepts concepts, Progress progress)
+            throws IOException {
         ShardBuilder shard = new ShardBuilder();
         List<Prepared> group = new ArrayList<>(batch);
         List<Integer> indices = new ArrayList<>(batch);
@@ -206,9 +223,18 @@ public final class Extractor {
         }
         long t0 = System.nanoTime();
         ViTConfig c = vit.config();
-        ShardBuilder.Header header = new ShardBuilder.Header(options.task(), options.dtype(), options.block(),
-                model.name(), job.split, c, concepts.names(), concepts.categories(), concepts.categoryNames());
-        for (Intermediate t : options.tokens()) shard.write(FeatureStore.shardFile(out, t, job.split, job.index), t, header);
+        ShardBuilder.Header header = new ShardBuilder.Header(
+                options.task(),
+                options.dtype(),
+                options.block(),
+                model.name(),
+                job.split,
+                c,
+                concepts.names(),
+                concepts.categories(),
+                concepts.categoryNames());
+        for (Intermediate t : options.tokens())
+            shard.write(FeatureStore.shardFile(out, t, job.split, job.index), t, header);
         times.add(StageTimes.Stage.WRITE, System.nanoTime() - t0);
     }
 
@@ -218,12 +244,13 @@ public final class Extractor {
         int size = transform.crop(), per = 3 * size * size, b = group.size();
         float[] pixels = new float[b * per];
         for (int i = 0; i < b; i++) System.arraycopy(group.get(i).pixels, 0, pixels, i * per, per);
-        Activations acts = vit.forward(new FloatTensor(pixels, b, 3, size, size), Capture.of(options.block(), options.tokens()));
+        Activations acts =
+                vit.forward(new FloatTensor(pixels, b, 3, size, size), Capture.of(options.block(), options.tokens()));
         times.add(StageTimes.Stage.FORWARD, System.nanoTime() - t0);
         for (int i = 0; i < b; i++) {
             Prepared p = group.get(i);
             shard.image(indices.get(i), p.sample.id());
-            int[] rows = options.task() == Task.CLASSIFICATION ? new int[]{0} : p.patches;
+            int[] rows = options.task() == Task.CLASSIFICATION ? new int[] {0} : p.patches;
             int labelWidth = p.labels.length / rows.length;
             for (int r = 0; r < rows.length; r++) {
                 int token = options.task() == Task.CLASSIFICATION ? 0 : 1 + rows[r];
@@ -253,11 +280,13 @@ public final class Extractor {
             if (options.task() == Task.CLASSIFICATION) {
                 prepared = new Prepared(sample, pixels, checked(sample.imageLabels(), concepts, sample), null, null);
             } else {
-                PatchGrid grid = PatchGrid.of(image.width(), image.height(), transform, vit.config().patchSize());
+                PatchGrid grid = PatchGrid.of(
+                        image.width(), image.height(), transform, vit.config().patchSize());
                 byte[] all = checked(sample.patchLabels(grid), grid.patches() * concepts, sample);
                 int[] kept = options.patches().select(sample.id(), all, grid.patches(), concepts);
                 byte[] labels = new byte[kept.length * concepts];
-                for (int i = 0; i < kept.length; i++) System.arraycopy(all, kept[i] * concepts, labels, i * concepts, concepts);
+                for (int i = 0; i < kept.length; i++)
+                    System.arraycopy(all, kept[i] * concepts, labels, i * concepts, concepts);
                 prepared = new Prepared(sample, pixels, labels, kept, null);
             }
             times.add(StageTimes.Stage.PREPROCESS, System.nanoTime() - t1);
@@ -269,7 +298,8 @@ public final class Extractor {
 
     private static byte[] checked(byte[] labels, int expected, Sample sample) {
         if (labels.length != expected) {
-            throw new IllegalStateException(sample.id() + ": the data set gave " + labels.length + " label values, expected " + expected);
+            throw new IllegalStateException(
+                    sample.id() + ": the data set gave " + labels.length + " label values, expected " + expected);
         }
         return labels;
     }
@@ -289,7 +319,9 @@ public final class Extractor {
         Ahead(ExecutorService pool, List<ShardJob> jobs, int concepts) {
             this.pool = pool;
             this.concepts = concepts;
-            this.samples = jobs.stream().<Sample>flatMap(j -> j.samples.subList(j.from, j.to).stream()).iterator();
+            this.samples = jobs.stream()
+                    .<Sample>flatMap(j -> j.samples.subList(j.from, j.to).stream())
+                    .iterator();
         }
 
         Prepared next() {

@@ -1,14 +1,5 @@
 package vitprobe.engine.extract;
 
-import vitprobe.engine.Intermediate;
-import vitprobe.io.AtomicFiles;
-import vitprobe.weights.DType;
-import vitprobe.io.Json;
-import vitprobe.io.FolderLock;
-import vitprobe.weights.SafeTensors;
-import vitprobe.weights.SafetensorsException;
-import vitprobe.weights.Tensor;
-
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -21,6 +12,14 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Stream;
+import vitprobe.engine.Intermediate;
+import vitprobe.io.AtomicFiles;
+import vitprobe.io.FolderLock;
+import vitprobe.io.Json;
+import vitprobe.weights.DType;
+import vitprobe.weights.SafeTensors;
+import vitprobe.weights.SafetensorsException;
+import vitprobe.weights.Tensor;
 
 /**
  * The on-disk layout of an extraction:
@@ -101,7 +100,8 @@ public final class FeatureStore {
     static void refuseForeignFolder(Path out) throws IOException {
         if (Files.isRegularFile(out.resolve(MANIFEST))) return;
         if (Files.exists(out) && (!Files.isDirectory(out) || !isEmpty(out))) {
-            throw new IllegalArgumentException(out + " exists and is not an extraction folder (no " + MANIFEST + "); choose a new output folder");
+            throw new IllegalArgumentException(
+                    out + " exists and is not an extraction folder (no " + MANIFEST + "); choose a new output folder");
         }
     }
 
@@ -121,7 +121,8 @@ public final class FeatureStore {
     /** Temporary files that a killed run left behind (see {@link AtomicFiles}). */
     static void removePartialFiles(Path out, Set<Intermediate> tokens, Set<String> splits) throws IOException {
         List<Path> dirs = new ArrayList<>(List.of(out));
-        for (Intermediate t : tokens) for (String s : splits) dirs.add(out.resolve(t.key()).resolve(s));
+        for (Intermediate t : tokens)
+            for (String s : splits) dirs.add(out.resolve(t.key()).resolve(s));
         for (Path dir : dirs) if (Files.isDirectory(dir)) AtomicFiles.removeStalePartials(dir);
     }
 
@@ -135,7 +136,12 @@ public final class FeatureStore {
                 try (SafeTensors st = SafeTensors.open(file)) {
                     for (Object entry : (List<?>) Json.parse(st.metadata().getOrDefault("skipped", "[]"))) {
                         List<?> triple = (List<?>) entry;
-                        tsv.append(e.getKey()).append('\t').append(triple.get(1)).append('\t').append(triple.get(2)).append('\n');
+                        tsv.append(e.getKey())
+                                .append('\t')
+                                .append(triple.get(1))
+                                .append('\t')
+                                .append(triple.get(2))
+                                .append('\n');
                         count++;
                     }
                 }
@@ -151,9 +157,18 @@ public final class FeatureStore {
      *
      * @param tokenType the intermediate extracted (metadata "token_type"), or null
      */
-    public record Features(Path source, float[] features, int dim, byte[] labels, List<String> concepts, long[] groups,
-                           long[] categories, List<String> categoryNames, String tokens, String tokenType,
-                           long[] patches) {
+    public record Features(
+            Path source,
+            float[] features,
+            int dim,
+            byte[] labels,
+            List<String> concepts,
+            long[] groups,
+            long[] categories,
+            List<String> categoryNames,
+            String tokens,
+            String tokenType,
+            long[] patches) {
         public int size() {
             return features.length / dim;
         }
@@ -179,24 +194,38 @@ public final class FeatureStore {
         }
         long total = Arrays.stream(features).mapToLong(a -> a.length).sum();
         if (total > Integer.MAX_VALUE - 8) {
-            throw new IllegalArgumentException(path + ": " + total + " feature values, more than one Java array holds (2^31); probe fewer images or patches");
+            throw new IllegalArgumentException(path + ": " + total
+                    + " feature values, more than one Java array holds (2^31); probe fewer images or patches");
         }
-        return new Features(path, concat(features, (int) total), first.dim, labels.toByteArray(), first.concepts,
-                concat(groups), first.categories, first.categoryNames, first.tokens, first.tokenType,
+        return new Features(
+                path,
+                concat(features, (int) total),
+                first.dim,
+                labels.toByteArray(),
+                first.concepts,
+                concat(groups),
+                first.categories,
+                first.categoryNames,
+                first.tokens,
+                first.tokenType,
                 first.patches == null ? null : concat(patches));
     }
 
     private static List<Path> shardsOf(Path dir) {
         List<Path> shards;
         try (Stream<Path> s = Files.list(dir)) {
-            shards = s.filter(p -> p.getFileName().toString().matches("shard-\\d+\\.safetensors")).sorted().toList();
+            shards = s.filter(p -> p.getFileName().toString().matches("shard-\\d+\\.safetensors"))
+                    .sorted()
+                    .toList();
         } catch (IOException e) {
             throw new IllegalArgumentException(dir + ": cannot list folder (" + e.getMessage() + ")");
         }
-        if (shards.isEmpty()) throw new IllegalArgumentException(dir + ": no shard-*.safetensors files (not an extraction folder)");
+        if (shards.isEmpty())
+            throw new IllegalArgumentException(dir + ": no shard-*.safetensors files (not an extraction folder)");
         int expected = expectedShards(dir);
         if (expected >= 0 && shards.size() != expected) {
-            throw new IllegalArgumentException(dir + ": " + shards.size() + " of " + expected + " shards present; the extraction is incomplete (rerun extract to resume it)");
+            throw new IllegalArgumentException(dir + ": " + shards.size() + " of " + expected
+                    + " shards present; the extraction is incomplete (rerun extract to resume it)");
         }
         return shards;
     }
@@ -209,7 +238,8 @@ public final class FeatureStore {
         if (!Files.isRegularFile(manifest)) return -1;
         try {
             Object splits = Json.parseObject(Files.readString(manifest)).get("splits");
-            if (splits instanceof Map<?, ?> m && m.get(abs.getFileName().toString()) instanceof Map<?, ?> split
+            if (splits instanceof Map<?, ?> m
+                    && m.get(abs.getFileName().toString()) instanceof Map<?, ?> split
                     && split.get("shards") instanceof Long n) {
                 return Math.toIntExact(n);
             }
@@ -222,37 +252,60 @@ public final class FeatureStore {
     private static Features readOne(Path f, SafeTensors st) {
         Tensor features = st.tensor("features");
         if (features.rank() != 2 || (features.dtype() != DType.F32 && features.dtype() != DType.F16)) {
-            throw new SafetensorsException(f, "features", "expected F32 or F16 [N,D], found " + features.dtype() + " " + features.shapeString());
+            throw new SafetensorsException(
+                    f,
+                    "features",
+                    "expected F32 or F16 [N,D], found " + features.dtype() + " " + features.shapeString());
         }
         Tensor labels = st.tensor("labels");
         if (labels.rank() != 2 || labels.dtype() != DType.U8 || labels.dim(0) != features.dim(0)) {
-            throw new SafetensorsException(f, "labels", "expected U8 [" + features.dim(0) + ",C], found " + labels.dtype() + " " + labels.shapeString());
+            throw new SafetensorsException(
+                    f,
+                    "labels",
+                    "expected U8 [" + features.dim(0) + ",C], found " + labels.dtype() + " " + labels.shapeString());
         }
         Map<String, String> meta = st.metadata();
         List<String> concepts = stringList(f, meta, "concepts");
         if (concepts.size() != labels.dim(1)) {
-            throw new SafetensorsException(f, null, "metadata 'concepts' names " + concepts.size() + " concepts but labels has " + labels.dim(1) + " columns");
+            throw new SafetensorsException(
+                    f,
+                    null,
+                    "metadata 'concepts' names " + concepts.size() + " concepts but labels has " + labels.dim(1)
+                            + " columns");
         }
         long[] groups = st.has("groups") ? st.tensor("groups").toLongArray() : null;
         long[] patches = st.has("patches") ? st.tensor("patches").toLongArray() : null;
         long[] categories = st.has("categories") ? st.tensor("categories").toLongArray() : null;
-        List<String> categoryNames = meta.containsKey("categories_names") ? stringList(f, meta, "categories_names") : List.of();
+        List<String> categoryNames =
+                meta.containsKey("categories_names") ? stringList(f, meta, "categories_names") : List.of();
         requireRows(f, "groups", groups, features.dim(0));
         requireRows(f, "patches", patches, features.dim(0));
-        return new Features(f, features.toFloatArray(), Math.toIntExact(features.dim(1)), labels.toByteArray(), concepts,
-                groups, categories, categoryNames, meta.get("tokens"), meta.get("token_type"), patches);
+        return new Features(
+                f,
+                features.toFloatArray(),
+                Math.toIntExact(features.dim(1)),
+                labels.toByteArray(),
+                concepts,
+                groups,
+                categories,
+                categoryNames,
+                meta.get("tokens"),
+                meta.get("token_type"),
+                patches);
     }
 
     private static void requireRows(Path f, String name, long[] values, long rows) {
         if (values != null && values.length != rows) {
-            throw new SafetensorsException(f, name, "has " + values.length + " entries but features has " + rows + " rows");
+            throw new SafetensorsException(
+                    f, name, "has " + values.length + " entries but features has " + rows + " rows");
         }
     }
 
     private static List<String> stringList(Path f, Map<String, String> meta, String key) {
         if (!meta.containsKey(key)) throw new SafetensorsException(f, null, "metadata '" + key + "' is missing");
         try {
-            if (Json.parse(meta.get(key)) instanceof List<?> list && list.stream().allMatch(String.class::isInstance)) {
+            if (Json.parse(meta.get(key)) instanceof List<?> list
+                    && list.stream().allMatch(String.class::isInstance)) {
                 return list.stream().map(String.class::cast).toList();
             }
         } catch (IllegalArgumentException e) {
@@ -262,13 +315,20 @@ public final class FeatureStore {
     }
 
     private static void requireSame(Features first, Features other, Path f) {
-        String problem = first.dim != other.dim ? "feature dimension " + other.dim + " (first shard: " + first.dim + ")"
-                : !first.concepts.equals(other.concepts) ? "other concepts than the first shard"
-                : !Arrays.equals(first.categories, other.categories) ? "other categories than the first shard"
-                : !java.util.Objects.equals(first.tokens, other.tokens) ? "tokens '" + other.tokens + "' (first shard: '" + first.tokens + "')"
-                : (first.groups == null) != (other.groups == null) || (first.patches == null) != (other.patches == null) ? "other tensors than the first shard"
-                : null;
-        if (problem != null) throw new SafetensorsException(f, null, "has " + problem + "; shards of one folder must match");
+        String problem = first.dim != other.dim
+                ? "feature dimension " + other.dim + " (first shard: " + first.dim + ")"
+                : !first.concepts.equals(other.concepts)
+                        ? "other concepts than the first shard"
+                        : !Arrays.equals(first.categories, other.categories)
+                                ? "other categories than the first shard"
+                                : !java.util.Objects.equals(first.tokens, other.tokens)
+                                        ? "tokens '" + other.tokens + "' (first shard: '" + first.tokens + "')"
+                                        : (first.groups == null) != (other.groups == null)
+                                                        || (first.patches == null) != (other.patches == null)
+                                                ? "other tensors than the first shard"
+                                                : null;
+        if (problem != null)
+            throw new SafetensorsException(f, null, "has " + problem + "; shards of one folder must match");
     }
 
     private static float[] concat(float[][] parts, int total) {

@@ -1,8 +1,7 @@
 package vitprobe.engine.extract;
 
-import vitprobe.weights.ViTWeights;
-
 import java.nio.file.Path;
+import vitprobe.weights.ViTWeights;
 
 /**
  * The model an extraction runs, as its manifest and shards record it.

@@ -14,9 +14,11 @@ import vitprobe.engine.image.ImageTransform;
  */
 public record PatchGrid(int resizedWidth, int resizedHeight, int crop, int patchSize) {
     public PatchGrid {
-        if (crop % patchSize != 0) throw new IllegalArgumentException("crop " + crop + " is not a multiple of patch size " + patchSize);
+        if (crop % patchSize != 0)
+            throw new IllegalArgumentException("crop " + crop + " is not a multiple of patch size " + patchSize);
         if (resizedWidth < crop || resizedHeight < crop) {
-            throw new IllegalArgumentException("resized image " + resizedWidth + "x" + resizedHeight + " is smaller than the crop " + crop);
+            throw new IllegalArgumentException(
+                    "resized image " + resizedWidth + "x" + resizedHeight + " is smaller than the crop " + crop);
         }
     }
 
@@ -55,6 +57,6 @@ public record PatchGrid(int resizedWidth, int resizedHeight, int crop, int patch
     /** The image point (u, v) at the centre of a patch. */
     public double[] center(int patch) {
         double x = left() + (patch % side() + 0.5) * patchSize, y = top() + (patch / side() + 0.5) * patchSize;
-        return new double[]{x / resizedWidth, y / resizedHeight};
+        return new double[] {x / resizedWidth, y / resizedHeight};
     }
 }

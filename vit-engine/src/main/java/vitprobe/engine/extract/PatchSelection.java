@@ -17,7 +17,8 @@ public record PatchSelection(int perImage, long seed) {
     public static final PatchSelection ALL = new PatchSelection(0, 0);
 
     public PatchSelection {
-        if (perImage < 0) throw new IllegalArgumentException("patches per image must be positive (or 0 for all), got " + perImage);
+        if (perImage < 0)
+            throw new IllegalArgumentException("patches per image must be positive (or 0 for all), got " + perImage);
     }
 
     /**
@@ -57,13 +58,16 @@ public record PatchSelection(int perImage, long seed) {
     }
 
     private static int[] patchesWith(byte[] labels, int patches, int concepts, int c) {
-        return java.util.stream.IntStream.range(0, patches).filter(p -> labels[p * concepts + c] != 0).toArray();
+        return java.util.stream.IntStream.range(0, patches)
+                .filter(p -> labels[p * concepts + c] != 0)
+                .toArray();
     }
 
     /** Adds random unchosen patches whose labelled state is {@code wanted} until perImage are chosen. */
     private void fill(BitSet chosen, BitSet labelled, boolean wanted, int patches, SplittableRandom random) {
         int[] candidates = java.util.stream.IntStream.range(0, patches)
-                .filter(p -> !chosen.get(p) && labelled.get(p) == wanted).toArray();
+                .filter(p -> !chosen.get(p) && labelled.get(p) == wanted)
+                .toArray();
         for (int i = 0; i < candidates.length && chosen.cardinality() < perImage; i++) {
             int j = i + random.nextInt(candidates.length - i);
             int t = candidates[i];

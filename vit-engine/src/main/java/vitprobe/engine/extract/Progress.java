@@ -50,8 +50,16 @@ public final class Progress {
         int filled = total == 0 ? WIDTH : (int) (WIDTH * done / total);
         double rate = imagesPerSecond();
         String eta = rate > 0 ? clock((total - done) / rate) : "--:--";
-        err.printf(Locale.ROOT, "\r[%s%s] %d/%d %s  %.1f/s  ETA %s ", "#".repeat(filled), ".".repeat(WIDTH - filled),
-                done, total, unit, rate, eta);
+        err.printf(
+                Locale.ROOT,
+                "\r[%s%s] %d/%d %s  %.1f/s  ETA %s ",
+                "#".repeat(filled),
+                ".".repeat(WIDTH - filled),
+                done,
+                total,
+                unit,
+                rate,
+                eta);
         err.flush();
     }
 
@@ -64,7 +72,8 @@ public final class Progress {
 
     private static String clock(double seconds) {
         long s = Math.round(seconds);
-        return s >= 3600 ? String.format(Locale.ROOT, "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60)
+        return s >= 3600
+                ? String.format(Locale.ROOT, "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60)
                 : String.format(Locale.ROOT, "%02d:%02d", s / 60, s % 60);
     }
 }

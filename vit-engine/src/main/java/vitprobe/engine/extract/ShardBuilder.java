@@ -1,11 +1,5 @@
 package vitprobe.engine.extract;
 
-import vitprobe.weights.DType;
-import vitprobe.engine.Intermediate;
-import vitprobe.io.Json;
-import vitprobe.weights.SafetensorsWriter;
-import vitprobe.weights.ViTConfig;
-
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -14,6 +8,11 @@ import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import vitprobe.engine.Intermediate;
+import vitprobe.io.Json;
+import vitprobe.weights.DType;
+import vitprobe.weights.SafetensorsWriter;
+import vitprobe.weights.ViTConfig;
 
 /** The samples of one shard as they come out of the forward passes, written as one file per token type. */
 final class ShardBuilder {
@@ -26,7 +25,8 @@ final class ShardBuilder {
 
     /** Adds one sample: its features per token type, its labels, the image it comes from and (patches) where. */
     void add(Map<Intermediate, float[]> row, byte[] sampleLabels, long image, int patch) {
-        row.forEach((token, f) -> features.computeIfAbsent(token, t -> new ArrayList<>()).add(f));
+        row.forEach((token, f) ->
+                features.computeIfAbsent(token, t -> new ArrayList<>()).add(f));
         labels.writeBytes(sampleLabels);
         groups.add(image);
         patches.add((long) patch);
@@ -54,11 +54,18 @@ final class ShardBuilder {
         SafetensorsWriter w = new SafetensorsWriter();
         if (header.dtype == DType.F16) w.addF16("features", shape, data);
         else w.addF32("features", shape, data);
-        w.addU8("labels", new long[]{n, c}, labels.toByteArray());
-        w.addI64("groups", new long[]{n}, groups.stream().mapToLong(Long::longValue).toArray());
-        if (header.task == Task.SEGMENTATION) w.addI64("patches", new long[]{n}, patches.stream().mapToLong(Long::longValue).toArray());
+        w.addU8("labels", new long[] {n, c}, labels.toByteArray());
+        w.addI64(
+                "groups",
+                new long[] {n},
+                groups.stream().mapToLong(Long::longValue).toArray());
+        if (header.task == Task.SEGMENTATION)
+            w.addI64(
+                    "patches",
+                    new long[] {n},
+                    patches.stream().mapToLong(Long::longValue).toArray());
         if (header.categories != null) {
-            w.addI64("categories", new long[]{c}, header.categories);
+            w.addI64("categories", new long[] {c}, header.categories);
             w.metadata("categories_names", Json.write(header.categoryNames));
         }
         Map<String, String> meta = new LinkedHashMap<>();
@@ -75,6 +82,14 @@ final class ShardBuilder {
     }
 
     /** What every shard file of a run repeats. */
-    record Header(Task task, DType dtype, int block, String model, String split, ViTConfig config,
-                  List<String> concepts, long[] categories, List<String> categoryNames) {}
+    record Header(
+            Task task,
+            DType dtype,
+            int block,
+            String model,
+            String split,
+            ViTConfig config,
+            List<String> concepts,
+            long[] categories,
+            List<String> categoryNames) {}
 }

@@ -8,7 +8,12 @@ import java.util.concurrent.atomic.LongAdder;
  * with the forward pass, so the sum exceeds the wall time; the shares say where the work goes.
  */
 public final class StageTimes {
-    public enum Stage { DECODE, PREPROCESS, FORWARD, WRITE }
+    public enum Stage {
+        DECODE,
+        PREPROCESS,
+        FORWARD,
+        WRITE
+    }
 
     private final LongAdder[] nanos = new LongAdder[Stage.values().length];
 
@@ -36,7 +41,8 @@ public final class StageTimes {
         StringBuilder sb = new StringBuilder();
         for (Stage s : Stage.values()) {
             if (!sb.isEmpty()) sb.append(", ");
-            sb.append(String.format(Locale.ROOT, "%s %.1f%% (%.1f s)", s.name().toLowerCase(Locale.ROOT), 100 * share(s), seconds(s)));
+            sb.append(String.format(
+                    Locale.ROOT, "%s %.1f%% (%.1f s)", s.name().toLowerCase(Locale.ROOT), 100 * share(s), seconds(s)));
         }
         return sb.toString();
     }

@@ -1,10 +1,9 @@
 package vitprobe.engine.extract;
 
+import java.util.Locale;
 import vitprobe.engine.ImageInputs;
 import vitprobe.engine.image.ImageTransform;
 import vitprobe.weights.ViTConfig;
-
-import java.util.Locale;
 
 /** What one stored sample is: an image's [CLS] token, or patch tokens with their own labels. */
 public enum Task {
@@ -33,7 +32,8 @@ public enum Task {
 
     public ImageTransform transform(ViTConfig c) {
         ImageTransform eval = ImageInputs.transformFor(c);
-        return this == CLASSIFICATION ? eval
+        return this == CLASSIFICATION
+                ? eval
                 : new ImageTransform(c.imageSize(), c.imageSize(), eval.interpolation(), eval.mean(), eval.std());
     }
 

@@ -38,12 +38,15 @@ public final class ImageDecoder {
         if (encoded.length == 0) throw new ImageDecodeException(source, "empty file");
         if (startsWith(encoded, PngDecoder.SIGNATURE)) return PngDecoder.decode(encoded, source, maxPixels);
         if (startsWith(encoded, JPEG_SIGNATURE)) {
-            return usesLibjpegTurbo() ? TurboJpeg.decode(encoded, source, maxPixels)
+            return usesLibjpegTurbo()
+                    ? TurboJpeg.decode(encoded, source, maxPixels)
                     : ImageIoJpeg.decode(encoded, source, maxPixels);
         }
         byte[] head = Arrays.copyOf(encoded, Math.min(8, encoded.length));
-        throw new ImageDecodeException(source, "not a PNG or JPEG image (starts with bytes "
-                + HexFormat.ofDelimiter(" ").formatHex(head) + ")");
+        throw new ImageDecodeException(
+                source,
+                "not a PNG or JPEG image (starts with bytes "
+                        + HexFormat.ofDelimiter(" ").formatHex(head) + ")");
     }
 
     /**
@@ -52,9 +55,12 @@ public final class ImageDecoder {
      */
     static void checkPixels(long width, long height, long limit, String source) {
         if (width * height > limit) {
-            throw new ImageDecodeException(source, "image is " + width + "x" + height + " = " + width * height
-                    + " pixels, over the limit of " + limit + " (a decompression bomb?); -D" + MAX_PIXELS_PROPERTY
-                    + "=N raises it");
+            throw new ImageDecodeException(
+                    source,
+                    "image is " + width + "x" + height + " = " + width * height
+                            + " pixels, over the limit of " + limit + " (a decompression bomb?); -D"
+                            + MAX_PIXELS_PROPERTY
+                            + "=N raises it");
         }
     }
 
@@ -68,8 +74,8 @@ public final class ImageDecoder {
         } catch (NumberFormatException e) {
             // reported below
         }
-        throw new IllegalArgumentException("-D" + MAX_PIXELS_PROPERTY + "=" + value
-                + " is not a positive whole number");
+        throw new IllegalArgumentException(
+                "-D" + MAX_PIXELS_PROPERTY + "=" + value + " is not a positive whole number");
     }
 
     /**
@@ -86,7 +92,8 @@ public final class ImageDecoder {
      * are libjpeg-turbo's and the JDK's wording of that one warning (JWRN_JPEG_EOF).
      */
     static boolean isTruncationWarning(String libjpegMessage) {
-        return libjpegMessage.contains("Premature end of JPEG file") || libjpegMessage.contains("Truncated File - Missing EOI marker");
+        return libjpegMessage.contains("Premature end of JPEG file")
+                || libjpegMessage.contains("Truncated File - Missing EOI marker");
     }
 
     private static boolean startsWith(byte[] data, byte[] prefix) {

@@ -46,7 +46,8 @@ final class ImageIoJpeg {
     /** Reads samples from the raster: a grey image's ColorModel would otherwise apply a linear-to-sRGB curve. */
     private static RgbImage toRgb(Raster raster, String source) {
         int width = raster.getWidth(), height = raster.getHeight(), bands = raster.getNumBands();
-        if (bands != 1 && bands != 3) throw new ImageDecodeException(source, "unsupported JPEG with " + bands + " bands");
+        if (bands != 1 && bands != 3)
+            throw new ImageDecodeException(source, "unsupported JPEG with " + bands + " bands");
         int[] samples = raster.getPixels(0, 0, width, height, (int[]) null);
         byte[] rgb = new byte[width * height * 3];
         for (int i = 0; i < rgb.length; i++) rgb[i] = (byte) samples[bands == 3 ? i : i / 3];

@@ -18,15 +18,16 @@ public record ImageTransform(int resize, int crop, PillowResample.Filter interpo
 
     public ImageTransform {
         if (resize <= 0 || crop <= 0) {
-            throw new IllegalArgumentException("resize and crop must be positive, got resize=" + resize + " crop=" + crop);
+            throw new IllegalArgumentException(
+                    "resize and crop must be positive, got resize=" + resize + " crop=" + crop);
         }
         if (crop > resize) {
             throw new IllegalArgumentException("crop " + crop + " is larger than the resized shorter side " + resize);
         }
         if (interpolation == null) throw new IllegalArgumentException("interpolation is required");
         if (mean == null || mean.length != 3 || std == null || std.length != 3) {
-            throw new IllegalArgumentException("mean and std need 3 values (R, G, B), got "
-                    + Arrays.toString(mean) + " and " + Arrays.toString(std));
+            throw new IllegalArgumentException("mean and std need 3 values (R, G, B), got " + Arrays.toString(mean)
+                    + " and " + Arrays.toString(std));
         }
         for (int c = 0; c < 3; c++) {
             if (!Float.isFinite(mean[c]) || !Float.isFinite(std[c]) || std[c] == 0) {
@@ -40,7 +41,8 @@ public record ImageTransform(int resize, int crop, PillowResample.Filter interpo
 
     /** DINO's and MAE's evaluation transform: resize 256 bicubic, crop 224, ImageNet mean and std. */
     public static ImageTransform imagenetDefaults() {
-        return new ImageTransform(256, 224, PillowResample.Filter.BICUBIC, ViTConfig.IMAGENET_MEAN, ViTConfig.IMAGENET_STD);
+        return new ImageTransform(
+                256, 224, PillowResample.Filter.BICUBIC, ViTConfig.IMAGENET_MEAN, ViTConfig.IMAGENET_STD);
     }
 
     @Override

@@ -88,17 +88,19 @@ final class PngDecoder {
             case RGBA -> 4;
             default -> throw problem("unknown PNG colour type " + colorType);
         };
-        boolean depthOk = switch (colorType) {
-            case GRAY -> depth == 1 || depth == 2 || depth == 4 || depth == 8 || depth == 16;
-            case PALETTE -> depth == 1 || depth == 2 || depth == 4 || depth == 8;
-            default -> depth == 8 || depth == 16;
-        };
+        boolean depthOk =
+                switch (colorType) {
+                    case GRAY -> depth == 1 || depth == 2 || depth == 4 || depth == 8 || depth == 16;
+                    case PALETTE -> depth == 1 || depth == 2 || depth == 4 || depth == 8;
+                    default -> depth == 8 || depth == 16;
+                };
         if (!depthOk) throw problem("unsupported PNG bit depth " + depth + " for colour type " + colorType);
         if (png[at + 10] != 0 || png[at + 11] != 0 || (png[at + 12] & 0xff) > 1) {
             throw problem("unknown PNG compression, filter or interlace method");
         }
         if (width <= 0 || height <= 0) {
-            throw problem("unsupported PNG size " + Integer.toUnsignedString(width) + "x" + Integer.toUnsignedString(height));
+            throw problem(
+                    "unsupported PNG size " + Integer.toUnsignedString(width) + "x" + Integer.toUnsignedString(height));
         }
         ImageDecoder.checkPixels(width, height, maxPixels, source);
         if ((long) width * height * 3 > Integer.MAX_VALUE - 64) {
@@ -109,7 +111,8 @@ final class PngDecoder {
     private void checkCrc(byte[] png, int pos, int length, String type) {
         CRC32 crc = new CRC32();
         crc.update(png, pos + 4, length + 4);
-        if ((int) crc.getValue() != readInt(png, pos + 8 + length)) throw problem("broken PNG: bad CRC in chunk " + type);
+        if ((int) crc.getValue() != readInt(png, pos + 8 + length))
+            throw problem("broken PNG: bad CRC in chunk " + type);
     }
 
     /**
@@ -132,9 +135,10 @@ final class PngDecoder {
                 if (produced == raw.length) raw = Arrays.copyOf(raw, (int) Math.min(needed, 2L * raw.length));
                 int n = inflater.inflate(raw, produced, raw.length - produced);
                 if (n == 0) {
-                    throw problem(inflater.needsInput() || inflater.finished()
-                            ? "truncated PNG: image data ends after " + produced + " of " + needed + " bytes"
-                            : "corrupt PNG image data");
+                    throw problem(
+                            inflater.needsInput() || inflater.finished()
+                                    ? "truncated PNG: image data ends after " + produced + " of " + needed + " bytes"
+                                    : "corrupt PNG image data");
                 }
                 produced += n;
             }
@@ -189,14 +193,15 @@ final class PngDecoder {
             int left = i >= bpp ? raw[at + 1 + i - bpp] & 0xff : 0;
             int up = previous >= 0 ? raw[previous + 1 + i] & 0xff : 0;
             int upLeft = previous >= 0 && i >= bpp ? raw[previous + 1 + i - bpp] & 0xff : 0;
-            int predictor = switch (filter) {
-                case 0 -> 0;
-                case 1 -> left;
-                case 2 -> up;
-                case 3 -> (left + up) >>> 1;
-                case 4 -> paeth(left, up, upLeft);
-                default -> throw problem("corrupt PNG: unknown scanline filter " + filter);
-            };
+            int predictor =
+                    switch (filter) {
+                        case 0 -> 0;
+                        case 1 -> left;
+                        case 2 -> up;
+                        case 3 -> (left + up) >>> 1;
+                        case 4 -> paeth(left, up, upLeft);
+                        default -> throw problem("corrupt PNG: unknown scanline filter " + filter);
+                    };
             raw[at + 1 + i] += (byte) predictor;
         }
     }

@@ -33,10 +33,14 @@ final class TurboJpeg {
         Linker linker = Linker.nativeLinker();
         // unsigned long jpegSize is 64-bit on the LP64 platforms that ship libturbojpeg.so.
         initDecompress = linker.downcallHandle(lib.findOrThrow("tjInitDecompress"), FunctionDescriptor.of(ADDRESS));
-        decompressHeader = linker.downcallHandle(lib.findOrThrow("tjDecompressHeader3"),
+        decompressHeader = linker.downcallHandle(
+                lib.findOrThrow("tjDecompressHeader3"),
                 FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS, ADDRESS, ADDRESS, ADDRESS));
-        decompress = linker.downcallHandle(lib.findOrThrow("tjDecompress2"), FunctionDescriptor.of(
-                JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
+        decompress = linker.downcallHandle(
+                lib.findOrThrow("tjDecompress2"),
+                FunctionDescriptor.of(
+                        JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT,
+                        JAVA_INT));
         errorString = linker.downcallHandle(lib.findOrThrow("tjGetErrorStr2"), FunctionDescriptor.of(ADDRESS, ADDRESS));
         errorCode = linker.downcallHandle(lib.findOrThrow("tjGetErrorCode"), FunctionDescriptor.of(JAVA_INT, ADDRESS));
         destroy = linker.downcallHandle(lib.findOrThrow("tjDestroy"), FunctionDescriptor.of(JAVA_INT, ADDRESS));
@@ -74,21 +78,28 @@ final class TurboJpeg {
             try {
                 MemorySegment src = arena.allocateFrom(JAVA_BYTE, jpeg);
                 MemorySegment header = arena.allocate(JAVA_INT, 4); // width, height, subsampling, colour space
-                int rc = (int) decompressHeader.invokeExact(handle, src, (long) jpeg.length, header,
-                        header.asSlice(4), header.asSlice(8), header.asSlice(12));
+                int rc = (int) decompressHeader.invokeExact(
+                        handle,
+                        src,
+                        (long) jpeg.length,
+                        header,
+                        header.asSlice(4),
+                        header.asSlice(8),
+                        header.asSlice(12));
                 check(rc, handle, source);
                 int width = header.getAtIndex(JAVA_INT, 0), height = header.getAtIndex(JAVA_INT, 1);
                 int colorSpace = header.getAtIndex(JAVA_INT, 3);
                 boolean cmyk = colorSpace == TJCS_CMYK || colorSpace == TJCS_YCCK;
                 long bytes = (long) width * height * (cmyk ? 4 : 3);
-                if (width <= 0 || height <= 0) throw new ImageDecodeException(source, "corrupt JPEG: no frame header found");
+                if (width <= 0 || height <= 0)
+                    throw new ImageDecodeException(source, "corrupt JPEG: no frame header found");
                 ImageDecoder.checkPixels(width, height, maxPixels, source);
                 if (bytes > Integer.MAX_VALUE - 64) {
                     throw new ImageDecodeException(source, "unsupported JPEG size " + width + "x" + height);
                 }
                 MemorySegment pixels = arena.allocate(bytes);
-                rc = (int) decompress.invokeExact(handle, src, (long) jpeg.length, pixels, width, 0, height,
-                        cmyk ? TJPF_CMYK : TJPF_RGB, 0);
+                rc = (int) decompress.invokeExact(
+                        handle, src, (long) jpeg.length, pixels, width, 0, height, cmyk ? TJPF_CMYK : TJPF_RGB, 0);
                 check(rc, handle, source);
                 byte[] out = pixels.toArray(JAVA_BYTE);
                 return new RgbImage(width, height, cmyk ? invertedCmykToRgb(out) : out);
@@ -101,7 +112,9 @@ final class TurboJpeg {
     /** Fatal errors fail; of libjpeg's warnings only running out of data does, since only that makes Pillow fail. */
     private void check(int rc, MemorySegment handle, String source) throws Throwable {
         if (rc == 0) return;
-        String message = ((MemorySegment) errorString.invokeExact(handle)).reinterpret(Long.MAX_VALUE).getString(0);
+        String message = ((MemorySegment) errorString.invokeExact(handle))
+                .reinterpret(Long.MAX_VALUE)
+                .getString(0);
         if ((int) errorCode.invokeExact(handle) == TJERR_FATAL || ImageDecoder.isTruncationWarning(message)) {
             throw new ImageDecodeException(source, "cannot decode JPEG (libjpeg-turbo: " + message + ")");
         }

@@ -1,11 +1,10 @@
 package vitprobe.engine.extract;
 
-import vitprobe.weights.DType;
-import vitprobe.engine.Intermediate;
-import vitprobe.engine.VisionTransformer;
-
 import java.nio.file.Path;
 import java.util.List;
+import vitprobe.engine.Intermediate;
+import vitprobe.engine.VisionTransformer;
+import vitprobe.weights.DType;
 
 /** Runs the extraction of {@link ExtractorResumeTest} in its own JVM, so that the test can kill it mid-run. */
 public final class ExtractChild {
@@ -21,8 +20,8 @@ public final class ExtractChild {
      */
     static Extractor.Result run(Path out, long readDelayMillis) throws Exception {
         TestSource source = TestSource.of(5, TRAIN, TEST, List.of("train/img9.png"), List.of(), readDelayMillis);
-        ExtractOptions options = new ExtractOptions(Task.SEGMENTATION, 1, Intermediate.PAPER, DType.F32, SHARD,
-                new PatchSelection(5, 3));
+        ExtractOptions options = new ExtractOptions(
+                Task.SEGMENTATION, 1, Intermediate.PAPER, DType.F32, SHARD, new PatchSelection(5, 3));
         try (VisionTransformer vit = TinyModel.create()) {
             return new Extractor(vit, new ModelId("tiny", null), options, BATCH, 2, null).run(source, out);
         }

@@ -1,7 +1,10 @@
 package vitprobe.engine.extract;
 
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -9,12 +12,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Kills an extraction running in another JVM after its first shard, resumes it, and compares with a clean run. */
 class ExtractorResumeTest {
@@ -26,9 +25,15 @@ class ExtractorResumeTest {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> command = new ArrayList<>(List.of(java, "--add-modules", "jdk.incubator.vector"));
         command.addAll(List.of(jvmOptions));
-        command.addAll(List.of("-cp", System.getProperty("java.class.path"), ExtractChild.class.getName(),
-                out.toString(), Long.toString(readDelayMillis)));
-        return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(dir.resolve("child.log").toFile())
+        command.addAll(List.of(
+                "-cp",
+                System.getProperty("java.class.path"),
+                ExtractChild.class.getName(),
+                out.toString(),
+                Long.toString(readDelayMillis)));
+        return new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(dir.resolve("child.log").toFile())
                 .start();
     }
 
@@ -46,11 +51,14 @@ class ExtractorResumeTest {
         child.waitFor(30, TimeUnit.SECONDS);
         int total = (ExtractChild.TRAIN + ExtractChild.TEST) / ExtractChild.SHARD * 6;
         long written = countShards(killed);
-        if (written == 0) fail("the child wrote no shard before it ended: " + Files.readString(dir.resolve("child.log")));
+        if (written == 0)
+            fail("the child wrote no shard before it ended: " + Files.readString(dir.resolve("child.log")));
         if (written == total) fail("the child finished before it was killed; nothing was resumed");
 
         Extractor.Result resumed = ExtractChild.run(killed, 0);
-        assertTrue(resumed.resumed() >= 1 && resumed.resumed() < resumed.shards(), "resumed " + resumed.resumed() + " of " + resumed.shards());
+        assertTrue(
+                resumed.resumed() >= 1 && resumed.resumed() < resumed.shards(),
+                "resumed " + resumed.resumed() + " of " + resumed.shards());
         assertSameFiles(clean, killed);
         assertEquals(1, resumed.skipped());
     }
@@ -82,8 +90,8 @@ class ExtractorResumeTest {
         if (!child.isAlive()) fail("the child ended too soon: " + Files.readString(dir.resolve("child.log")));
 
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> ExtractChild.run(out, 0));
-        assertTrue(e.getMessage().startsWith(out + " is being written by process " + child.pid() + " "),
-                e.getMessage());
+        assertTrue(
+                e.getMessage().startsWith(out + " is being written by process " + child.pid() + " "), e.getMessage());
         assertTrue(child.waitFor(120, TimeUnit.SECONDS), "the child did not finish");
         assertEquals(0, child.exitValue(), Files.readString(dir.resolve("child.log")));
         assertEquals((ExtractChild.TRAIN + ExtractChild.TEST) / ExtractChild.SHARD * 6, countShards(out));
@@ -92,7 +100,8 @@ class ExtractorResumeTest {
     /** The same files under both roots, byte for byte. */
     private static void assertSameFiles(Path expectedRoot, Path root) throws Exception {
         List<Path> expected = files(expectedRoot);
-        assertEquals(expected.stream().map(expectedRoot::relativize).toList(),
+        assertEquals(
+                expected.stream().map(expectedRoot::relativize).toList(),
                 files(root).stream().map(root::relativize).toList());
         for (Path f : expected) {
             Path other = root.resolve(expectedRoot.relativize(f));
@@ -102,7 +111,8 @@ class ExtractorResumeTest {
 
     private static long countShards(Path root) throws Exception {
         try (Stream<Path> s = Files.walk(root)) {
-            return s.filter(p -> p.getFileName().toString().matches("shard-\\d+\\.safetensors")).count();
+            return s.filter(p -> p.getFileName().toString().matches("shard-\\d+\\.safetensors"))
+                    .count();
         }
     }
 

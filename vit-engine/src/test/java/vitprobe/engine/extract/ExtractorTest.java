@@ -1,17 +1,10 @@
 package vitprobe.engine.extract;
 
-import vitprobe.weights.DType;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import vitprobe.engine.Capture;
-import vitprobe.engine.FloatTensor;
-import vitprobe.engine.Intermediate;
-import vitprobe.engine.VisionTransformer;
-import vitprobe.engine.image.ImageDecoder;
-import vitprobe.engine.image.ImageTransform;
-import vitprobe.engine.image.RgbImage;
-import vitprobe.io.FolderLock;
-import vitprobe.io.Json;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,12 +17,18 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import vitprobe.engine.Capture;
+import vitprobe.engine.FloatTensor;
+import vitprobe.engine.Intermediate;
+import vitprobe.engine.VisionTransformer;
+import vitprobe.engine.image.ImageDecoder;
+import vitprobe.engine.image.ImageTransform;
+import vitprobe.engine.image.RgbImage;
+import vitprobe.io.FolderLock;
+import vitprobe.io.Json;
+import vitprobe.weights.DType;
 
 class ExtractorTest {
     @TempDir
@@ -51,7 +50,8 @@ class ExtractorTest {
         ImageTransform transform = task.transform(TinyModel.CONFIG);
         RgbImage image = ImageDecoder.decode(item.read(), item.id());
         try (VisionTransformer vit = TinyModel.create()) {
-            FloatTensor t = vit.forward(new FloatTensor(transform.apply(image), 1, 3, 32, 32), Capture.of(1, Set.of(which)))
+            FloatTensor t = vit.forward(
+                            new FloatTensor(transform.apply(image), 1, 3, 32, 32), Capture.of(1, Set.of(which)))
                     .get(1, which);
             int width = t.dim(-1);
             return Arrays.copyOfRange(t.data(), token * width, (token + 1) * width);
@@ -73,23 +73,37 @@ class ExtractorTest {
     void classificationStoresEachImagesClsTokenAndLabels() throws Exception {
         TestSource source = TestSource.of(1, 5, 3, List.of(), List.of(), 0);
         Path out = dir.resolve("cls");
-        Extractor.Result r = extract(source, new ExtractOptions(Task.CLASSIFICATION, 1, EnumSet.of(Intermediate.Q, Intermediate.Y_NORM),
-                DType.F32, 2, PatchSelection.ALL), out);
+        Extractor.Result r = extract(
+                source,
+                new ExtractOptions(
+                        Task.CLASSIFICATION,
+                        1,
+                        EnumSet.of(Intermediate.Q, Intermediate.Y_NORM),
+                        DType.F32,
+                        2,
+                        PatchSelection.ALL),
+                out);
         assertEquals(8, r.images());
         assertEquals(0, r.skipped());
         assertEquals(5, r.shards());
         for (String split : List.of("train", "test")) {
             List<TestSource.Item> items = source.samples(split);
             for (Intermediate which : List.of(Intermediate.Q, Intermediate.Y_NORM)) {
-                FeatureStore.Features f = FeatureStore.read(out.resolve(which.key()).resolve(split));
+                FeatureStore.Features f =
+                        FeatureStore.read(out.resolve(which.key()).resolve(split));
                 assertEquals(items.size(), f.size());
                 assertEquals("cls", f.tokens());
                 assertEquals(TestSource.CONCEPTS.names(), f.concepts());
-                assertArrayEquals(new long[]{0, 0, 1}, f.categories());
+                assertArrayEquals(new long[] {0, 0, 1}, f.categories());
                 for (int i = 0; i < items.size(); i++) {
                     assertEquals(i, f.groups()[i]);
                     assertArrayEquals(items.get(i).imageLabels(), Arrays.copyOfRange(f.labels(), i * 3, i * 3 + 3));
-                    assertClose(reference(items.get(i), Task.CLASSIFICATION, which, 0), f.features(), i * 32, 1e-5f, items.get(i).id());
+                    assertClose(
+                            reference(items.get(i), Task.CLASSIFICATION, which, 0),
+                            f.features(),
+                            i * 32,
+                            1e-5f,
+                            items.get(i).id());
                 }
             }
         }
@@ -101,7 +115,10 @@ class ExtractorTest {
         TestSource source = TestSource.of(2, 4, 1, List.of(), List.of(), 0);
         Path out = dir.resolve("seg");
         PatchSelection selection = new PatchSelection(5, 11);
-        extract(source, new ExtractOptions(Task.SEGMENTATION, 1, EnumSet.of(Intermediate.Y), DType.F16, 3, selection), out);
+        extract(
+                source,
+                new ExtractOptions(Task.SEGMENTATION, 1, EnumSet.of(Intermediate.Y), DType.F16, 3, selection),
+                out);
         FeatureStore.Features f = FeatureStore.read(out.resolve("y").resolve("train"));
         assertEquals("patch", f.tokens());
         assertEquals(4 * 5, f.size());
@@ -110,14 +127,25 @@ class ExtractorTest {
             TestSource.Item item = source.samples("train").get((int) f.groups()[s]);
             int patch = (int) f.patches()[s];
             byte[] all = item.patchLabels(grid);
-            assertArrayEquals(Arrays.copyOfRange(all, patch * 3, patch * 3 + 3), Arrays.copyOfRange(f.labels(), s * 3, s * 3 + 3));
-            assertClose(reference(item, Task.SEGMENTATION, Intermediate.Y, 1 + patch), f.features(), s * 32, 1e-3f, item.id() + " patch " + patch);
+            assertArrayEquals(
+                    Arrays.copyOfRange(all, patch * 3, patch * 3 + 3),
+                    Arrays.copyOfRange(f.labels(), s * 3, s * 3 + 3));
+            assertClose(
+                    reference(item, Task.SEGMENTATION, Intermediate.Y, 1 + patch),
+                    f.features(),
+                    s * 32,
+                    1e-3f,
+                    item.id() + " patch " + patch);
         }
         for (int image = 0; image < 4; image++) {
             final int g = image;
-            int[] kept = java.util.stream.IntStream.range(0, f.size()).filter(s -> f.groups()[s] == g).map(s -> (int) f.patches()[s]).toArray();
+            int[] kept = java.util.stream.IntStream.range(0, f.size())
+                    .filter(s -> f.groups()[s] == g)
+                    .map(s -> (int) f.patches()[s])
+                    .toArray();
             byte[] all = source.samples("train").get(image).patchLabels(grid);
-            assertArrayEquals(selection.select(source.samples("train").get(image).id(), all, 16, 3), kept);
+            assertArrayEquals(
+                    selection.select(source.samples("train").get(image).id(), all, 16, 3), kept);
         }
     }
 
@@ -126,8 +154,16 @@ class ExtractorTest {
     void tokenTypesWiderThanTheModelAreStoredWholeForEveryImage() throws Exception {
         TestSource source = TestSource.of(7, 4, 1, List.of(), List.of(), 0);
         Path out = dir.resolve("wide");
-        extract(source, new ExtractOptions(Task.SEGMENTATION, 1, EnumSet.of(Intermediate.Q, Intermediate.MLP_HIDDEN),
-                DType.F32, 4, new PatchSelection(3, 5)), out);
+        extract(
+                source,
+                new ExtractOptions(
+                        Task.SEGMENTATION,
+                        1,
+                        EnumSet.of(Intermediate.Q, Intermediate.MLP_HIDDEN),
+                        DType.F32,
+                        4,
+                        new PatchSelection(3, 5)),
+                out);
         for (Intermediate which : List.of(Intermediate.Q, Intermediate.MLP_HIDDEN)) {
             int width = which == Intermediate.MLP_HIDDEN ? TinyModel.CONFIG.mlpDim() : TinyModel.CONFIG.dim();
             FeatureStore.Features f = FeatureStore.read(out.resolve(which.key()).resolve("train"));
@@ -136,7 +172,11 @@ class ExtractorTest {
             for (int s = 0; s < f.size(); s++) {
                 TestSource.Item item = source.samples("train").get((int) f.groups()[s]);
                 int patch = (int) f.patches()[s];
-                assertClose(reference(item, Task.SEGMENTATION, which, 1 + patch), f.features(), s * width, 1e-5f,
+                assertClose(
+                        reference(item, Task.SEGMENTATION, which, 1 + patch),
+                        f.features(),
+                        s * width,
+                        1e-5f,
                         which.key() + " " + item.id() + " patch " + patch);
             }
         }
@@ -145,39 +185,56 @@ class ExtractorTest {
     @Test
     void attentionMapsAreRefusedWithTheReason() {
         Set<Intermediate> tokens = EnumSet.of(Intermediate.X, Intermediate.ATTN);
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
                 () -> new ExtractOptions(Task.CLASSIFICATION, 1, tokens, DType.F32, 2, PatchSelection.ALL));
-        assertEquals("attn cannot be extracted: it is an attention map [B, heads, N, N], not a feature per token "
-                + "(vitprobe tokens writes it whole)", e.getMessage());
+        assertEquals(
+                "attn cannot be extracted: it is an attention map [B, heads, N, N], not a feature per token "
+                        + "(vitprobe tokens writes it whole)",
+                e.getMessage());
     }
 
     @Test
     void corruptAndUnreadableImagesAreSkippedCountedAndReported() throws Exception {
         TestSource source = TestSource.of(3, 5, 2, List.of("train/img1.png"), List.of("test/img0.png"), 0);
         Path out = dir.resolve("bad");
-        Extractor.Result r = extract(source, new ExtractOptions(Task.CLASSIFICATION, 0, EnumSet.of(Intermediate.K),
-                DType.F32, 3, PatchSelection.ALL), out);
+        Extractor.Result r = extract(
+                source,
+                new ExtractOptions(
+                        Task.CLASSIFICATION, 0, EnumSet.of(Intermediate.K), DType.F32, 3, PatchSelection.ALL),
+                out);
         assertEquals(2, r.skipped());
         List<String> report = Files.readAllLines(out.resolve(FeatureStore.REPORT));
         assertEquals(3, report.size(), String.join("\n", report));
-        assertTrue(report.get(1).startsWith("train\ttrain/img1.png\ttrain/img1.png: not a PNG or JPEG image"), report.get(1));
+        assertTrue(
+                report.get(1).startsWith("train\ttrain/img1.png\ttrain/img1.png: not a PNG or JPEG image"),
+                report.get(1));
         assertTrue(report.get(2).startsWith("test\ttest/img0.png\ttest/img0.png: permission denied"), report.get(2));
-        assertArrayEquals(new long[]{0, 2, 3, 4}, FeatureStore.read(out.resolve("k/train")).groups());
-        assertArrayEquals(new long[]{1}, FeatureStore.read(out.resolve("k/test")).groups());
+        assertArrayEquals(
+                new long[] {0, 2, 3, 4},
+                FeatureStore.read(out.resolve("k/train")).groups());
+        assertArrayEquals(
+                new long[] {1}, FeatureStore.read(out.resolve("k/test")).groups());
     }
 
     @Test
     void rerunResumesCompleteShardsAndRefusesOtherSettings() throws Exception {
         TestSource source = TestSource.of(4, 4, 0, List.of(), List.of(), 0);
         Path out = dir.resolve("again");
-        ExtractOptions options = new ExtractOptions(Task.CLASSIFICATION, 1, EnumSet.of(Intermediate.V), DType.F32, 2, PatchSelection.ALL);
+        ExtractOptions options = new ExtractOptions(
+                Task.CLASSIFICATION, 1, EnumSet.of(Intermediate.V), DType.F32, 2, PatchSelection.ALL);
         extract(source, options, out);
         byte[] before = Files.readAllBytes(out.resolve("v/train/shard-00001.safetensors"));
         Extractor.Result again = extract(source, options, out);
         assertEquals(2, again.resumed());
         assertArrayEquals(before, Files.readAllBytes(out.resolve("v/train/shard-00001.safetensors")));
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> extract(source,
-                new ExtractOptions(Task.CLASSIFICATION, 0, EnumSet.of(Intermediate.V), DType.F32, 2, PatchSelection.ALL), out));
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
+                () -> extract(
+                        source,
+                        new ExtractOptions(
+                                Task.CLASSIFICATION, 0, EnumSet.of(Intermediate.V), DType.F32, 2, PatchSelection.ALL),
+                        out));
         assertTrue(e.getMessage().contains("differs in: block"), e.getMessage());
     }
 
@@ -185,30 +242,41 @@ class ExtractorTest {
     @Test
     void resumeTrustsAnUnchangedWeightsFileAndOtherwiseComparesItsSha256() throws Exception {
         TestSource source = TestSource.of(8, 2, 0, List.of(), List.of(), 0);
-        ExtractOptions options = new ExtractOptions(Task.CLASSIFICATION, 1, EnumSet.of(Intermediate.X), DType.F32,
-                1, PatchSelection.ALL);
+        ExtractOptions options = new ExtractOptions(
+                Task.CLASSIFICATION, 1, EnumSet.of(Intermediate.X), DType.F32, 1, PatchSelection.ALL);
         Path out = dir.resolve("fingerprinted");
-        Path weights = Files.write(dir.resolve("weights.safetensors"), new byte[]{1, 2, 3, 4});
+        Path weights = Files.write(dir.resolve("weights.safetensors"), new byte[] {1, 2, 3, 4});
         ModelId model = new ModelId("tiny", weights);
         FileTime written = FileTime.fromMillis(1_700_000_000_000L);
         Files.setLastModifiedTime(weights, written);
         extract(source, options, out, model);
         Map<String, Object> manifest = Json.parseObject(Files.readString(out.resolve(FeatureStore.MANIFEST)));
-        String sha256 = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(new byte[]{1, 2, 3, 4}));
-        assertEquals(Map.of("file", weights.toString(), "size", 4L, "modified", written.to(TimeUnit.NANOSECONDS),
-                "sha256", sha256), manifest.get("weights"));
+        String sha256 =
+                HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(new byte[] {1, 2, 3, 4}));
+        assertEquals(
+                Map.of(
+                        "file",
+                        weights.toString(),
+                        "size",
+                        4L,
+                        "modified",
+                        written.to(TimeUnit.NANOSECONDS),
+                        "sha256",
+                        sha256),
+                manifest.get("weights"));
 
         // Same path, size and time: trusted without reading the file (other bytes written behind its back pass).
-        Files.write(weights, new byte[]{9, 9, 9, 9});
+        Files.write(weights, new byte[] {9, 9, 9, 9});
         Files.setLastModifiedTime(weights, written);
         assertEquals(2, extract(source, options, out, model).resumed());
         // The time changed, so the bytes are hashed: other weights are refused, the original ones resume.
         Files.setLastModifiedTime(weights, FileTime.fromMillis(1_800_000_000_000L));
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> extract(source, options, out, model));
-        assertTrue(e.getMessage().contains("(differs in: weights (the sha256 of " + weights + " changed))"),
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> extract(source, options, out, model));
+        assertTrue(
+                e.getMessage().contains("(differs in: weights (the sha256 of " + weights + " changed))"),
                 e.getMessage());
-        Files.write(weights, new byte[]{1, 2, 3, 4});
+        Files.write(weights, new byte[] {1, 2, 3, 4});
         assertEquals(2, extract(source, options, out, model).resumed());
         // Weights generated in memory where a file was fingerprinted are other weights too.
         ModelId generated = new ModelId("tiny", null);
@@ -220,9 +288,14 @@ class ExtractorTest {
     void readingAnIncompleteFolderNamesWhatIsMissing() throws Exception {
         TestSource source = TestSource.of(5, 5, 0, List.of(), List.of(), 0);
         Path out = dir.resolve("partial");
-        extract(source, new ExtractOptions(Task.CLASSIFICATION, 1, EnumSet.of(Intermediate.X), DType.F32, 2, PatchSelection.ALL), out);
+        extract(
+                source,
+                new ExtractOptions(
+                        Task.CLASSIFICATION, 1, EnumSet.of(Intermediate.X), DType.F32, 2, PatchSelection.ALL),
+                out);
         Files.delete(out.resolve("x/train/shard-00001.safetensors"));
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> FeatureStore.read(out.resolve("x/train")));
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> FeatureStore.read(out.resolve("x/train")));
         assertTrue(e.getMessage().contains("2 of 3 shards present"), e.getMessage());
     }
 
@@ -231,8 +304,13 @@ class ExtractorTest {
         Path out = Files.createDirectories(dir.resolve("taken"));
         Files.writeString(out.resolve("notes.txt"), "mine");
         TestSource source = TestSource.of(6, 1, 0, List.of(), List.of(), 0);
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> extract(source,
-                new ExtractOptions(Task.CLASSIFICATION, 1, EnumSet.of(Intermediate.X), DType.F32, 2, PatchSelection.ALL), out));
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
+                () -> extract(
+                        source,
+                        new ExtractOptions(
+                                Task.CLASSIFICATION, 1, EnumSet.of(Intermediate.X), DType.F32, 2, PatchSelection.ALL),
+                        out));
         assertTrue(e.getMessage().contains("is not an extraction folder"), e.getMessage());
         assertFalse(Files.exists(out.resolve(FolderLock.FILE)), "no lock file put into a folder that is not ours");
     }

@@ -1,12 +1,12 @@
 package vitprobe.engine.extract;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import org.junit.jupiter.api.Test;
 import vitprobe.engine.image.ImageTransform;
 import vitprobe.engine.image.PillowResample;
 import vitprobe.engine.image.RgbImage;
 import vitprobe.weights.ViTConfig;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
 
 class PatchGridTest {
     /**
@@ -15,7 +15,7 @@ class PatchGridTest {
      */
     @Test
     void patchesMatchWhereTheTransformPutsThePixels() {
-        for (int[] size : new int[][]{{90, 60}, {60, 90}, {64, 64}, {101, 77}}) {
+        for (int[] size : new int[][] {{90, 60}, {60, 90}, {64, 64}, {101, 77}}) {
             int w = size[0], h = size[1];
             byte[] rgb = new byte[w * h * 3];
             for (int y = 0; y < h; y++) {
@@ -24,7 +24,8 @@ class PatchGridTest {
                     rgb[(y * w + x) * 3 + 1] = (byte) y;
                 }
             }
-            ImageTransform t = new ImageTransform(40, 32, PillowResample.Filter.NEAREST, ViTConfig.IMAGENET_MEAN, ViTConfig.IMAGENET_STD);
+            ImageTransform t = new ImageTransform(
+                    40, 32, PillowResample.Filter.NEAREST, ViTConfig.IMAGENET_MEAN, ViTConfig.IMAGENET_STD);
             RgbImage crop = t.resizeAndCrop(new RgbImage(w, h, rgb));
             PatchGrid grid = PatchGrid.of(w, h, t, 8);
             assertEquals(16, grid.patches());
@@ -40,8 +41,12 @@ class PatchGridTest {
 
     @Test
     void pointsOutsideTheCropHaveNoPatch() {
-        PatchGrid grid = PatchGrid.of(200, 100, new ImageTransform(40, 32, PillowResample.Filter.BILINEAR,
-                ViTConfig.IMAGENET_MEAN, ViTConfig.IMAGENET_STD), 8);
+        PatchGrid grid = PatchGrid.of(
+                200,
+                100,
+                new ImageTransform(
+                        40, 32, PillowResample.Filter.BILINEAR, ViTConfig.IMAGENET_MEAN, ViTConfig.IMAGENET_STD),
+                8);
         assertEquals(80, grid.resizedWidth());
         assertEquals(-1, grid.patchAt(0.05, 0.5));
         assertEquals(-1, grid.patchAt(0.95, 0.5));

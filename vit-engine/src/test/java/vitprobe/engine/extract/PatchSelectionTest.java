@@ -1,14 +1,13 @@
 package vitprobe.engine.extract;
 
-import org.junit.jupiter.api.Test;
-
-import java.util.Arrays;
-import java.util.SplittableRandom;
-
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Arrays;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
 
 class PatchSelectionTest {
     /** 64 patches, 6 concepts: concept c on a random handful of patches (concept 5 on exactly one), many unlabelled. */
@@ -29,7 +28,9 @@ class PatchSelectionTest {
             assertTrue(isAscendingAndDistinct(kept));
             for (int c = 0; c < 6; c++) {
                 final int concept = c;
-                assertTrue(Arrays.stream(kept).anyMatch(p -> l[p * 6 + concept] != 0), "concept " + c + " lost, seed " + seed);
+                assertTrue(
+                        Arrays.stream(kept).anyMatch(p -> l[p * 6 + concept] != 0),
+                        "concept " + c + " lost, seed " + seed);
             }
         }
     }
@@ -37,9 +38,9 @@ class PatchSelectionTest {
     @Test
     void labelledPatchesComeBeforeUnlabelledOnes() {
         byte[] l = new byte[16 * 2];
-        for (int p : new int[]{3, 7, 11}) l[p * 2] = 1;
+        for (int p : new int[] {3, 7, 11}) l[p * 2] = 1;
         int[] kept = new PatchSelection(3, 1).select("a", l, 16, 2);
-        assertArrayEquals(new int[]{3, 7, 11}, kept);
+        assertArrayEquals(new int[] {3, 7, 11}, kept);
         assertEquals(5, new PatchSelection(5, 1).select("a", l, 16, 2).length);
     }
 
@@ -48,8 +49,10 @@ class PatchSelectionTest {
         byte[] l = labels(3);
         int[] a = new PatchSelection(10, 9).select("x.jpg", l, 64, 6);
         assertArrayEquals(a, new PatchSelection(10, 9).select("x.jpg", l.clone(), 64, 6));
-        assertFalse(Arrays.equals(a, new PatchSelection(10, 10).select("x.jpg", l, 64, 6))
-                && Arrays.equals(a, new PatchSelection(10, 9).select("y.jpg", l, 64, 6)), "neither seed nor image changes the choice");
+        assertFalse(
+                Arrays.equals(a, new PatchSelection(10, 10).select("x.jpg", l, 64, 6))
+                        && Arrays.equals(a, new PatchSelection(10, 9).select("y.jpg", l, 64, 6)),
+                "neither seed nor image changes the choice");
     }
 
     @Test

@@ -1,6 +1,5 @@
 package vitprobe.engine.extract;
 
-import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -9,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import javax.imageio.ImageIO;
 
 /**
  * A seeded in-memory data set for pipeline tests: PNG images of random sizes, three concepts in two categories.
@@ -16,7 +16,8 @@ import java.util.SplittableRandom;
  * Images named in {@code broken} are not images; reading those in {@code unreadable} fails; every read can be slowed.
  */
 record TestSource(Map<String, List<TestSource.Item>> parts, long readDelayMillis) implements SampleSource {
-    static final Concepts CONCEPTS = new Concepts(List.of("red", "blue", "spot"), new long[]{0, 0, 1}, List.of("colour", "mark"));
+    static final Concepts CONCEPTS =
+            new Concepts(List.of("red", "blue", "spot"), new long[] {0, 0, 1}, List.of("colour", "mark"));
 
     record Item(String id, byte[] bytes, int colour, boolean unreadable, long delay) implements Sample {
         @Override
@@ -51,7 +52,8 @@ record TestSource(Map<String, List<TestSource.Item>> parts, long readDelayMillis
         }
     }
 
-    static TestSource of(long seed, int train, int test, List<String> broken, List<String> unreadable, long readDelayMillis) {
+    static TestSource of(
+            long seed, int train, int test, List<String> broken, List<String> unreadable, long readDelayMillis) {
         SplittableRandom random = new SplittableRandom(seed);
         Map<String, List<Item>> parts = new java.util.LinkedHashMap<>();
         for (var split : List.of(Map.entry("train", train), Map.entry("test", test))) {
@@ -59,7 +61,9 @@ record TestSource(Map<String, List<TestSource.Item>> parts, long readDelayMillis
             for (int i = 0; i < split.getValue(); i++) {
                 String id = split.getKey() + "/img" + i + ".png";
                 int colour = random.nextInt(2);
-                byte[] bytes = broken.contains(id) ? "not an image".getBytes() : png(random, colour, 36 + random.nextInt(20), 36 + random.nextInt(20));
+                byte[] bytes = broken.contains(id)
+                        ? "not an image".getBytes()
+                        : png(random, colour, 36 + random.nextInt(20), 36 + random.nextInt(20));
                 items.add(new Item(id, bytes, colour, unreadable.contains(id), readDelayMillis));
             }
             parts.put(split.getKey(), items);
@@ -72,7 +76,8 @@ record TestSource(Map<String, List<TestSource.Item>> parts, long readDelayMillis
         for (int y = 0; y < height; y++) {
             for (int x = 0; x < width; x++) {
                 int noise = random.nextInt(64);
-                image.setRGB(x, y, colour == 0 ? (200 + noise / 2) << 16 | noise << 8 : noise << 16 | (200 + noise / 2));
+                image.setRGB(
+                        x, y, colour == 0 ? (200 + noise / 2) << 16 | noise << 8 : noise << 16 | (200 + noise / 2));
             }
         }
         ByteArrayOutputStream out = new ByteArrayOutputStream();

@@ -8,8 +8,19 @@ import vitprobe.weights.ViTWeights;
 
 /** A seeded random ViT small enough for unit tests: 32×32 input, patch 8 (4×4 grid), width 32, 2 blocks. */
 final class TinyModel {
-    static final ViTConfig CONFIG = new ViTConfig(CheckpointFormat.TIMM, 32, 2, 2, 8, 32, 3, 64, 1e-6,
-            ViTConfig.IMAGENET_MEAN, ViTConfig.IMAGENET_STD, "bicubic");
+    static final ViTConfig CONFIG = new ViTConfig(
+            CheckpointFormat.TIMM,
+            32,
+            2,
+            2,
+            8,
+            32,
+            3,
+            64,
+            1e-6,
+            ViTConfig.IMAGENET_MEAN,
+            ViTConfig.IMAGENET_STD,
+            "bicubic");
 
     private TinyModel() {}
 

@@ -50,8 +50,13 @@ class ImageDecoderTest {
 
     @Test
     void sixteenBitGrayClipsAt255LikePillowsModeI16() {
-        assertGray(png(5, GRAY, 16, null, null, bytes(0x00, 0x80, 0x00, 0xff, 0x01, 0x00, 0xff, 0xff, 0x00, 0x00)),
-                128, 255, 255, 255, 0);
+        assertGray(
+                png(5, GRAY, 16, null, null, bytes(0x00, 0x80, 0x00, 0xff, 0x01, 0x00, 0xff, 0xff, 0x00, 0x00)),
+                128,
+                255,
+                255,
+                255,
+                0);
     }
 
     @Test
@@ -100,7 +105,20 @@ class ImageDecoderTest {
         }
         BufferedImage gray16 = new BufferedImage(4, 3, BufferedImage.TYPE_USHORT_GRAY);
         gray16.getRaster().setPixels(0, 0, 4, 3, new int[] {0, 1, 254, 255, 256, 1000, 65535, 7, 77, 300, 12, 0});
-        assertGray(ImageDecoder.decode(write(gray16, "png", false), "gray16.png"), 0, 1, 254, 255, 255, 255, 255, 7, 77, 255, 12, 0);
+        assertGray(
+                ImageDecoder.decode(write(gray16, "png", false), "gray16.png"),
+                0,
+                1,
+                254,
+                255,
+                255,
+                255,
+                255,
+                7,
+                77,
+                255,
+                12,
+                0);
     }
 
     @Test
@@ -134,7 +152,8 @@ class ImageDecoderTest {
         RgbImage viaImageIo = imageIo(jpeg, "smooth.jpg");
         int max = 0;
         for (int i = 0; i < viaDecoder.rgb().length; i++) {
-            max = Math.max(max, Math.abs((viaDecoder.rgb()[i] & 0xff) - (viaImageIo.rgb()[i] & 0xff)));
+            max = Math.max(
+                    max, Math.abs((viaDecoder.rgb()[i] & 0xff) - (viaImageIo.rgb()[i] & 0xff)));
         }
         assertTrue(max <= 2, "libjpeg-turbo and javax.imageio differ by " + max);
     }
@@ -158,14 +177,31 @@ class ImageDecoderTest {
             writer.dispose();
         }
         RgbImage decoded = ImageDecoder.decode(bytes.toByteArray(), "cmyk.jpg");
-        for (int c = 0; c < 3; c++) assertEquals(new int[] {78, 128, 128}[c], decoded.get(7, 7, c), 1.0, "channel " + c);
+        for (int c = 0; c < 3; c++)
+            assertEquals(new int[] {78, 128, 128}[c], decoded.get(7, 7, c), 1.0, "channel " + c);
     }
 
     @Test
     void cmykToRgbFollowsPillowsFormula() {
-        byte[] stored = bytes(255, 255, 255, 255, /* white */ 0, 255, 255, 255, /* cyan */ 9, 99, 199, 0, /* black */
-                155, 255, 255, 128 /* C=100, K=127 */);
-        assertArrayEquals(bytes(255, 255, 255, 0, 255, 255, 0, 0, 0, 78, 128, 128), TurboJpeg.invertedCmykToRgb(stored));
+        byte[] stored = bytes(
+                255,
+                255,
+                255,
+                255, /* white */
+                0,
+                255,
+                255,
+                255, /* cyan */
+                9,
+                99,
+                199,
+                0, /* black */
+                155,
+                255,
+                255,
+                128 /* C=100, K=127 */);
+        assertArrayEquals(
+                bytes(255, 255, 255, 0, 255, 255, 0, 0, 0, 78, 128, 128), TurboJpeg.invertedCmykToRgb(stored));
     }
 
     // ---- decompression bombs ---------------------------------------------------------------------------------
@@ -176,8 +212,10 @@ class ImageDecoderTest {
         byte[] bomb = TestPng.encode(20000, 20000, RGB, 8, new byte[][] {new byte[60000], new byte[60000]}, null, null);
         long before = allocatedBytes();
         ImageDecodeException e = assertThrows(ImageDecodeException.class, () -> ImageDecoder.decode(bomb, "bomb.png"));
-        assertEquals("bomb.png: image is 20000x20000 = 400000000 pixels, over the limit of 178956970 "
-                + "(a decompression bomb?); -Dvitprobe.maxImagePixels=N raises it", e.getMessage());
+        assertEquals(
+                "bomb.png: image is 20000x20000 = 400000000 pixels, over the limit of 178956970 "
+                        + "(a decompression bomb?); -Dvitprobe.maxImagePixels=N raises it",
+                e.getMessage());
         assertTrue(allocatedBytes() - before < 16 << 20, "allocated " + (allocatedBytes() - before) + " bytes");
     }
 
@@ -198,7 +236,8 @@ class ImageDecoderTest {
         for (BiFunction<byte[], String, RgbImage> decoder : decoders) {
             long before = allocatedBytes();
             ImageDecodeException e = assertThrows(ImageDecodeException.class, () -> decoder.apply(bomb, "bomb.jpg"));
-            assertTrue(e.getMessage().startsWith("bomb.jpg: image is 20000x20000 = 400000000 pixels, over the limit"),
+            assertTrue(
+                    e.getMessage().startsWith("bomb.jpg: image is 20000x20000 = 400000000 pixels, over the limit"),
                     e.getMessage());
             assertTrue(allocatedBytes() - before < 16 << 20, "allocated " + (allocatedBytes() - before) + " bytes");
         }
@@ -269,19 +308,24 @@ class ImageDecoderTest {
                 new Broken("empty.png", new byte[0], "empty file"),
                 new Broken("noise.bin", random, "not a PNG or JPEG"),
                 new Broken("half.png", Arrays.copyOf(pngBytes, pngBytes.length / 2), "truncated PNG"),
-                new Broken("half.jpg", Arrays.copyOf(jpegBytes, jpegBytes.length / 2),
+                new Broken(
+                        "half.jpg",
+                        Arrays.copyOf(jpegBytes, jpegBytes.length / 2),
                         ImageDecoder.usesLibjpegTurbo() ? "Premature end of JPEG file" : "Truncated File"),
                 new Broken("garbage.jpg", jpegHeaderThenNoise, "JPEG"),
                 new Broken("crc.png", badCrc, "bad CRC"));
         for (Broken broken : cases) {
             Path file = Files.write(dir.resolve(broken.file()), broken.content());
-            ImageDecodeException e = assertThrows(ImageDecodeException.class, () -> ImageDecoder.decode(file), broken.file());
+            ImageDecodeException e =
+                    assertThrows(ImageDecodeException.class, () -> ImageDecoder.decode(file), broken.file());
             assertTrue(e.getMessage().startsWith(file + ": "), e.getMessage());
             assertTrue(e.getMessage().contains(broken.problem()), e.getMessage());
             assertEquals(1, e.getMessage().lines().count(), e.getMessage());
         }
-        ImageDecodeException missing = assertThrows(ImageDecodeException.class, () -> ImageDecoder.decode(dir.resolve("gone.png")));
-        assertTrue(missing.getMessage().contains("gone.png") && missing.getMessage().contains("cannot read file"));
+        ImageDecodeException missing =
+                assertThrows(ImageDecodeException.class, () -> ImageDecoder.decode(dir.resolve("gone.png")));
+        assertTrue(missing.getMessage().contains("gone.png")
+                && missing.getMessage().contains("cannot read file"));
     }
 
     @Test
@@ -325,7 +369,8 @@ class ImageDecoderTest {
     }
 
     private static void assertGray(RgbImage image, int... values) {
-        assertArrayEquals(PillowResampleTest.gray(image.width(), image.height(), values).rgb(), image.rgb());
+        assertArrayEquals(
+                PillowResampleTest.gray(image.width(), image.height(), values).rgb(), image.rgb());
     }
 
     private static BufferedImage noiseImage(int width, int height, int type) {

@@ -27,11 +27,23 @@ class ImageTransformTest {
     void cropOffsetsRoundHalvesToEvenLikePython() {
         RgbImage image = PillowResampleTest.noise(10, 13, 4);
         // No resampling (shorter side already 10): (10 - 7) / 2 = 1.5 -> 2, (13 - 7) / 2 = 3.
-        assertArrayEquals(crop(image, 2, 3, 7).rgb(), new ImageTransform(10, 7, Filter.BICUBIC, ZERO, ONE).resizeAndCrop(image).rgb());
+        assertArrayEquals(
+                crop(image, 2, 3, 7).rgb(),
+                new ImageTransform(10, 7, Filter.BICUBIC, ZERO, ONE)
+                        .resizeAndCrop(image)
+                        .rgb());
         // (10 - 5) / 2 = 2.5 -> 2 and (13 - 5) / 2 = 4.
-        assertArrayEquals(crop(image, 2, 4, 5).rgb(), new ImageTransform(10, 5, Filter.BICUBIC, ZERO, ONE).resizeAndCrop(image).rgb());
+        assertArrayEquals(
+                crop(image, 2, 4, 5).rgb(),
+                new ImageTransform(10, 5, Filter.BICUBIC, ZERO, ONE)
+                        .resizeAndCrop(image)
+                        .rgb());
         // (13 - 6) / 2 = 3.5 -> 4 (even), (10 - 6) / 2 = 2.
-        assertArrayEquals(crop(image, 2, 4, 6).rgb(), new ImageTransform(10, 6, Filter.BICUBIC, ZERO, ONE).resizeAndCrop(image).rgb());
+        assertArrayEquals(
+                crop(image, 2, 4, 6).rgb(),
+                new ImageTransform(10, 6, Filter.BICUBIC, ZERO, ONE)
+                        .resizeAndCrop(image)
+                        .rgb());
     }
 
     @Test
@@ -60,12 +72,17 @@ class ImageTransformTest {
 
     @Test
     void rejectsInconsistentSettingsWithClearMessages() {
-        var tooBig = assertThrows(IllegalArgumentException.class, () -> new ImageTransform(224, 256, Filter.BICUBIC, ZERO, ONE));
-        assertTrue(tooBig.getMessage().contains("crop 256 is larger than the resized shorter side 224"), tooBig.getMessage());
+        var tooBig = assertThrows(
+                IllegalArgumentException.class, () -> new ImageTransform(224, 256, Filter.BICUBIC, ZERO, ONE));
+        assertTrue(
+                tooBig.getMessage().contains("crop 256 is larger than the resized shorter side 224"),
+                tooBig.getMessage());
         assertThrows(IllegalArgumentException.class, () -> new ImageTransform(0, 0, Filter.BICUBIC, ZERO, ONE));
         assertThrows(IllegalArgumentException.class, () -> new ImageTransform(256, 224, null, ZERO, ONE));
-        assertThrows(IllegalArgumentException.class, () -> new ImageTransform(256, 224, Filter.BICUBIC, new float[2], ONE));
-        var zeroStd = assertThrows(IllegalArgumentException.class, () -> new ImageTransform(256, 224, Filter.BICUBIC, ZERO, new float[3]));
+        assertThrows(
+                IllegalArgumentException.class, () -> new ImageTransform(256, 224, Filter.BICUBIC, new float[2], ONE));
+        var zeroStd = assertThrows(
+                IllegalArgumentException.class, () -> new ImageTransform(256, 224, Filter.BICUBIC, ZERO, new float[3]));
         assertTrue(zeroStd.getMessage().contains("non-zero"), zeroStd.getMessage());
     }
 

@@ -21,7 +21,8 @@ class PillowResampleTest {
         RgbImage gray = solid(17, 11, 200, 37, 255);
         for (int[] size : new int[][] {{5, 3}, {40, 23}, {17, 30}, {3, 11}, {1, 1}}) {
             RgbImage out = PillowResample.resize(gray, size[0], size[1], filter);
-            assertArrayEquals(solid(size[0], size[1], 200, 37, 255).rgb(), out.rgb(), filter + " to " + Arrays.toString(size));
+            assertArrayEquals(
+                    solid(size[0], size[1], 200, 37, 255).rgb(), out.rgb(), filter + " to " + Arrays.toString(size));
         }
     }
 
@@ -39,9 +40,13 @@ class PillowResampleTest {
         // Scale 2 widens the triangle to support 2: output 0 (center 1.0) weighs sources 0,1,2 as 3/7,3/7,1/7,
         // output 1 (center 3.0) weighs sources 1,2,3 as 1/7,3/7,3/7.
         RgbImage row = gray(4, 1, 0, 100, 200, 40);
-        assertArrayEquals(gray(2, 1, 71, 117).rgb(), PillowResample.resize(row, 2, 1, Filter.BILINEAR).rgb());
+        assertArrayEquals(
+                gray(2, 1, 71, 117).rgb(),
+                PillowResample.resize(row, 2, 1, Filter.BILINEAR).rgb());
         RgbImage column = gray(1, 4, 0, 100, 200, 40);
-        assertArrayEquals(gray(1, 2, 71, 117).rgb(), PillowResample.resize(column, 1, 2, Filter.BILINEAR).rgb());
+        assertArrayEquals(
+                gray(1, 2, 71, 117).rgb(),
+                PillowResample.resize(column, 1, 2, Filter.BILINEAR).rgb());
     }
 
     @Test
@@ -49,9 +54,13 @@ class PillowResampleTest {
         // Output centers 0.25, 0.75, 1.25, 1.75 over [0, 255]: normalised weights of the 255 pixel are -3/34, 29/140,
         // 111/140 and 37/34, i.e. -22.5 (clipped to 0), 52.8, 202.2 and 277.5 (clipped to 255).
         RgbImage row = gray(2, 1, 0, 255);
-        assertArrayEquals(gray(4, 1, 0, 53, 202, 255).rgb(), PillowResample.resize(row, 4, 1, Filter.BICUBIC).rgb());
+        assertArrayEquals(
+                gray(4, 1, 0, 53, 202, 255).rgb(),
+                PillowResample.resize(row, 4, 1, Filter.BICUBIC).rgb());
         RgbImage column = gray(1, 2, 0, 255);
-        assertArrayEquals(gray(1, 4, 0, 53, 202, 255).rgb(), PillowResample.resize(column, 1, 4, Filter.BICUBIC).rgb());
+        assertArrayEquals(
+                gray(1, 4, 0, 53, 202, 255).rgb(),
+                PillowResample.resize(column, 1, 4, Filter.BICUBIC).rgb());
     }
 
     @Test
@@ -68,15 +77,22 @@ class PillowResampleTest {
     @Test
     void nearestSamplesPixelCentersOfTheSourceGrid() {
         RgbImage row = gray(4, 1, 10, 20, 30, 40);
-        assertArrayEquals(gray(2, 1, 20, 40).rgb(), PillowResample.resize(row, 2, 1, Filter.NEAREST).rgb());
-        assertArrayEquals(gray(8, 1, 10, 10, 20, 20, 30, 30, 40, 40).rgb(), PillowResample.resize(row, 8, 1, Filter.NEAREST).rgb());
+        assertArrayEquals(
+                gray(2, 1, 20, 40).rgb(),
+                PillowResample.resize(row, 2, 1, Filter.NEAREST).rgb());
+        assertArrayEquals(
+                gray(8, 1, 10, 10, 20, 20, 30, 30, 40, 40).rgb(),
+                PillowResample.resize(row, 8, 1, Filter.NEAREST).rgb());
     }
 
     @Test
     void channelsStayApart() {
         RgbImage red = solid(6, 6, 255, 0, 0);
         for (Filter filter : Filter.values()) {
-            assertArrayEquals(solid(4, 9, 255, 0, 0).rgb(), PillowResample.resize(red, 4, 9, filter).rgb(), filter.name());
+            assertArrayEquals(
+                    solid(4, 9, 255, 0, 0).rgb(),
+                    PillowResample.resize(red, 4, 9, filter).rgb(),
+                    filter.name());
         }
     }
 

@@ -1,7 +1,5 @@
 package vitprobe.engine.image;
 
-import vitprobe.testing.Mutant;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -17,6 +15,7 @@ import java.util.TreeMap;
 import java.util.zip.CRC32;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import vitprobe.testing.Mutant;
 
 /**
  * Random mutations of valid PNGs (bit flips, byte changes, truncation, chunk-length changes, header fields, image
@@ -29,8 +28,9 @@ class PngDecoderFuzzTest {
     private static final long SEED = Long.getLong("vitprobe.fuzz.seed", 20261130L);
     private static final int CASES = Integer.getInteger("vitprobe.fuzz.cases", 3000);
     private static final long MAX_CASE_BYTES = 32L << 20, MAX_CASE_NANOS = 5_000_000_000L;
-    private static final int[] EDGE_SIZES = {0, 1, 2, 7, 8, 9, 255, 65535, 65536, 13379, 46341, 1 << 20,
-            Integer.MAX_VALUE, Integer.MIN_VALUE, -1};
+    private static final int[] EDGE_SIZES = {
+        0, 1, 2, 7, 8, 9, 255, 65535, 65536, 13379, 46341, 1 << 20, Integer.MAX_VALUE, Integer.MIN_VALUE, -1
+    };
 
     /** One chunk of a PNG: where its length field starts, and its length as the file says it. */
     private record Chunk(int at, int length, String type) {
@@ -65,7 +65,8 @@ class PngDecoderFuzzTest {
             if (nanos > MAX_CASE_NANOS) fail(where + ": took " + nanos / 1_000_000 + " ms");
             if (bytes > MAX_CASE_BYTES) fail(where + ": allocated " + bytes + " bytes");
         }
-        assertTrue(outcomes.getOrDefault("decoded", 0) > CASES / 20 && outcomes.getOrDefault("refused", 0) > CASES / 20,
+        assertTrue(
+                outcomes.getOrDefault("decoded", 0) > CASES / 20 && outcomes.getOrDefault("refused", 0) > CASES / 20,
                 "outcomes " + outcomes);
     }
 
@@ -80,8 +81,14 @@ class PngDecoderFuzzTest {
             case 1 -> Mutant.byteSet(b, random);
             case 2 -> Mutant.truncated(b, random);
             case 3 -> {
-                int[] lengths = {chunk.length - 1 - random.nextInt(4), chunk.length + 1 + random.nextInt(4), 0,
-                        Integer.MAX_VALUE, -1, random.nextInt()};
+                int[] lengths = {
+                    chunk.length - 1 - random.nextInt(4),
+                    chunk.length + 1 + random.nextInt(4),
+                    0,
+                    Integer.MAX_VALUE,
+                    -1,
+                    random.nextInt()
+                };
                 int length = lengths[random.nextInt(lengths.length)];
                 buffer.putInt(chunk.at, length);
                 yield new Mutant(b, chunk.type + " length set to " + Integer.toUnsignedString(length));
@@ -91,7 +98,8 @@ class PngDecoderFuzzTest {
                 int field = random.nextInt(7);
                 String what;
                 if (field < 2) {
-                    int size = random.nextBoolean() ? EDGE_SIZES[random.nextInt(EDGE_SIZES.length)]
+                    int size = random.nextBoolean()
+                            ? EDGE_SIZES[random.nextInt(EDGE_SIZES.length)]
                             : random.nextInt(100_000);
                     buffer.putInt(header.data() + 4 * field, size);
                     what = (field == 0 ? "width" : "height") + " " + size;
@@ -155,16 +163,19 @@ class PngDecoderFuzzTest {
     private static List<byte[]> seeds() throws IOException {
         Random random = new Random(3);
         List<byte[]> seeds = new ArrayList<>();
-        int[][] modes = {{0, 1}, {0, 2}, {0, 4}, {0, 8}, {0, 16}, {2, 8}, {2, 16}, {3, 1}, {3, 4}, {3, 8}, {4, 8},
-            {4, 16}, {6, 8}, {6, 16}};
+        int[][] modes = {
+            {0, 1}, {0, 2}, {0, 4}, {0, 8}, {0, 16}, {2, 8}, {2, 16}, {3, 1}, {3, 4}, {3, 8}, {4, 8}, {4, 16}, {6, 8},
+            {6, 16}
+        };
         for (int[] mode : modes) {
             int width = 5 + random.nextInt(9), height = 3 + random.nextInt(6);
-            int channels = switch (mode[0]) {
-                case 2 -> 3;
-                case 4 -> 2;
-                case 6 -> 4;
-                default -> 1;
-            };
+            int channels =
+                    switch (mode[0]) {
+                        case 2 -> 3;
+                        case 4 -> 2;
+                        case 6 -> 4;
+                        default -> 1;
+                    };
             byte[][] rows = new byte[height][(width * channels * mode[1] + 7) / 8];
             for (byte[] row : rows) random.nextBytes(row);
             byte[] plte = mode[0] == 3 ? new byte[3 * (1 + random.nextInt(12))] : null;

@@ -1,7 +1,5 @@
 package vitprobe.engine.image;
 
-import vitprobe.testing.SharedFixtures;
-
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -12,9 +10,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import vitprobe.testing.SharedFixtures;
 import vitprobe.weights.SafeTensors;
 import vitprobe.weights.Tensor;
-import vitprobe.engine.Fixtures;
 
 /** Decoding and preprocessing against the PIL + torchvision oracle in the shared fixtures. */
 class PreprocessOracleTest {
@@ -58,7 +56,9 @@ class PreprocessOracleTest {
         int croppedDiff = report("coffee.jpg via " + path + ", resized+cropped", "resized_cropped_coffee", cropped);
         double inputDiff = maxAbsDiff(oracle.tensor("input_coffee"), TRANSFORM.normalize(cropped));
         System.out.printf("coffee.jpg via %s, input: max |diff| %.2e%n", path, inputDiff);
-        assertTrue(decodedDiff <= allowed && croppedDiff <= allowed, "coffee.jpg differs by more than " + allowed + " levels");
+        assertTrue(
+                decodedDiff <= allowed && croppedDiff <= allowed,
+                "coffee.jpg differs by more than " + allowed + " levels");
         assertTrue(inputDiff <= Math.max(1e-6, allowed * INPUT_PER_LEVEL), "input_coffee max |diff| " + inputDiff);
     }
 
@@ -68,7 +68,9 @@ class PreprocessOracleTest {
         byte[] coffee = Files.readAllBytes(SharedFixtures.resolve("images").resolve("coffee.jpg"));
         RgbImage decoded = ImageDecoderTest.imageIo(coffee, "coffee.jpg");
         int decodedDiff = report("coffee.jpg via javax.imageio (fallback), decoded", "decoded_coffee", decoded);
-        int croppedDiff = report("coffee.jpg via javax.imageio (fallback), resized+cropped", "resized_cropped_coffee",
+        int croppedDiff = report(
+                "coffee.jpg via javax.imageio (fallback), resized+cropped",
+                "resized_cropped_coffee",
                 TRANSFORM.resizeAndCrop(decoded));
         assertTrue(decodedDiff <= 2 && croppedDiff <= 2, "fallback differs by more than 2 levels");
     }
@@ -80,8 +82,11 @@ class PreprocessOracleTest {
         for (int i = 0; i < want.length; i++) {
             if (want[i] != actual.rgb()[i]) {
                 int pixel = i / 3;
-                assertEquals(want[i] & 0xff, actual.rgb()[i] & 0xff, oracleName + " differs at x=" + pixel % actual.width()
-                        + " y=" + pixel / actual.width() + " channel " + i % 3 + " (max |diff| " + maxAbsDiff(want, actual) + ")");
+                assertEquals(
+                        want[i] & 0xff,
+                        actual.rgb()[i] & 0xff,
+                        oracleName + " differs at x=" + pixel % actual.width() + " y=" + pixel / actual.width()
+                                + " channel " + i % 3 + " (max |diff| " + maxAbsDiff(want, actual) + ")");
             }
         }
     }
@@ -99,19 +104,22 @@ class PreprocessOracleTest {
             if (d != 0) differing++;
         }
         int max = maxAbsDiff(want, actual);
-        System.out.printf("%s: max |diff| %d, mean |diff| %.5f, %d of %d values differ%n",
+        System.out.printf(
+                "%s: max |diff| %d, mean |diff| %.5f, %d of %d values differ%n",
                 what, max, (double) sum / want.length, differing, want.length);
         return max;
     }
 
     private static int maxAbsDiff(byte[] want, RgbImage actual) {
         int max = 0;
-        for (int i = 0; i < want.length; i++) max = Math.max(max, Math.abs((want[i] & 0xff) - (actual.rgb()[i] & 0xff)));
+        for (int i = 0; i < want.length; i++)
+            max = Math.max(max, Math.abs((want[i] & 0xff) - (actual.rgb()[i] & 0xff)));
         return max;
     }
 
     private static double maxAbsDiff(Tensor expected, float[] actual) {
-        assertArrayEquals(new long[] {3, TRANSFORM.crop(), TRANSFORM.crop()}, expected.shape(), expected.name() + " shape");
+        assertArrayEquals(
+                new long[] {3, TRANSFORM.crop(), TRANSFORM.crop()}, expected.shape(), expected.name() + " shape");
         float[] want = expected.toFloatArray();
         double max = 0;
         for (int i = 0; i < want.length; i++) max = Math.max(max, Math.abs((double) want[i] - actual[i]));

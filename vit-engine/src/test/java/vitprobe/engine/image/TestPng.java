@@ -22,9 +22,19 @@ final class TestPng {
     static byte[] encode(int width, int height, int colorType, int depth, byte[][] rows, byte[] plte, byte[] trns) {
         TestPng png = new TestPng();
         png.chunk("IHDR", new byte[] {
-            (byte) (width >> 24), (byte) (width >> 16), (byte) (width >> 8), (byte) width,
-            (byte) (height >> 24), (byte) (height >> 16), (byte) (height >> 8), (byte) height,
-            (byte) depth, (byte) colorType, 0, 0, 0
+            (byte) (width >> 24),
+            (byte) (width >> 16),
+            (byte) (width >> 8),
+            (byte) width,
+            (byte) (height >> 24),
+            (byte) (height >> 16),
+            (byte) (height >> 8),
+            (byte) height,
+            (byte) depth,
+            (byte) colorType,
+            0,
+            0,
+            0
         });
         if (plte != null) png.chunk("PLTE", plte);
         if (trns != null) png.chunk("tRNS", trns);
