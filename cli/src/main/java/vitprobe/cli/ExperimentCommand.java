@@ -61,7 +61,11 @@ final class ExperimentCommand implements Callable<Integer> {
                 throw new IllegalArgumentException(c.file() + ": models." + m.name() + ": " + e.getMessage(), e);
             }
         }
-        Path results = new ExperimentRunner(c, models::load, err).run();
+        ExperimentRunner.Summary run = new ExperimentRunner(c, models::load, err).run();
+        Path results = run.results();
+        out.printf(
+                "cells:   %d computed, %d reused from an earlier run%s%n",
+                run.computed(), run.reused(), run.panelsReused() ? "; qualitative panels reused" : "");
         out.printf("results: %s and %s%n", results, results.resolveSibling("results.csv"));
         if (!report) return;
         Report.Written written = Report.write(c.output());

@@ -44,7 +44,6 @@ import vitprobe.probe.experiment.ExperimentConfig.ModelSpec;
 import vitprobe.probe.experiment.ExperimentConfig.TaskSpec;
 import vitprobe.results.CellRow;
 import vitprobe.results.ModelDescription;
-import vitprobe.results.QualitativePanel;
 import vitprobe.weights.ViTConfig;
 import vitprobe.weights.ViTWeights;
 
@@ -66,7 +65,13 @@ public final class ExperimentRunner {
     private final PrintWriter log;
     private final Map<String, ModelDescription> modelInfo = new LinkedHashMap<>();
     private final Map<String, List<String>> skippedConcepts = new LinkedHashMap<>();
-    private int done, total;
+    private int done, total, reused;
+
+    /**
+     * What a run did: the results file it wrote, how many cells it computed and how many it reused from an earlier
+     * run, and whether the qualitative panels were reused.
+     */
+    public record Summary(Path results, int computed, int reused, boolean panelsReused) {}
 
     /** @param log where progress goes (stderr) */
     public ExperimentRunner(ExperimentConfig config, ModelLoader loader, PrintWriter log) {
@@ -76,16 +81,16 @@ public final class ExperimentRunner {
     }
 
     /**
-     * Runs what is not finished yet and writes results.json and results.csv; returns the results file. A second
-     * runner into the same output folder is refused while this one holds the folder's lock.
+     * Runs what is not finished yet and writes results.json and results.csv; returns what it computed and reused. A
+     * second runner into the same output folder is refused while this one holds the folder's lock.
      */
-    public Path run() throws IOException {
+    public Summary run() throws IOException {
         try (FolderLock lock = FolderLock.acquire(config.output())) {
             return runLocked();
         }
     }
 
-    private Path runLocked() throws IOException {
+    private Summary runLocked() throws IOException {
         List<Cell> plan = plan();
         total = plan.size();
         long start = System.nanoTime();
@@ -107,15 +112,15 @@ public final class ExperimentRunner {
                 }
             }
         }
-        List<QualitativePanel> qualitative = List.of();
+        QualitativePanels.Built qualitative = QualitativePanels.Built.NONE;
         TaskSpec segmentation = config.tasks().stream()
                 .filter(t -> t.task() == Task.SEGMENTATION)
                 .findFirst()
                 .orElse(null);
         if (segmentation != null) qualitative = new QualitativePanels(config, loader, log).build(plan, segmentation);
-        Path results = Results.write(config, plan, modelInfo, skippedConcepts, qualitative);
+        Path results = Results.write(config, plan, modelInfo, skippedConcepts, qualitative.panels());
         log.printf(Locale.ROOT, "experiment done in %.1f s: %s%n", (System.nanoTime() - start) / 1e9, results);
-        return results;
+        return new Summary(results, total - reused, reused, qualitative.reused());
     }
 
     /** Every cell in a fixed order: model, task, token type, rule, k. */
@@ -211,6 +216,7 @@ public final class ExperimentRunner {
                 pending.add(c);
             } else {
                 done++;
+                reused++;
                 log.printf("[%d/%d] %s: finished earlier, reused%n", done, total, c.label());
                 recordSkipped(c, stored.skippedConcepts());
             }

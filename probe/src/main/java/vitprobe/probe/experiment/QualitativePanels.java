@@ -36,16 +36,21 @@ final class QualitativePanels {
         this.log = log;
     }
 
-    /** The panels, best concept first: reused from the cache when its inputs are unchanged, else made and cached. */
-    List<QualitativePanel> build(List<Cell> plan, TaskSpec task) throws IOException {
+    /** The panels, best concept first, and whether they came from an earlier run's cache. */
+    record Built(List<QualitativePanel> panels, boolean reused) {
+        static final Built NONE = new Built(List.of(), false);
+    }
+
+    /** The panels: reused from the cache when its inputs are unchanged, else made and cached. */
+    Built build(List<Cell> plan, TaskSpec task) throws IOException {
         List<PanelColumn> columns = PanelColumn.choose(config, plan);
         List<String> concepts = PanelConcepts.choose(config, columns, task);
-        if (concepts.isEmpty()) return List.of();
+        if (concepts.isEmpty()) return Built.NONE;
         PanelCache cache = new PanelCache(config, concepts, columns);
         List<QualitativePanel> stored = cache.stored();
         if (stored != null) {
             log.println("qualitative panels: finished earlier, reused");
-            return stored;
+            return new Built(stored, true);
         }
         List<List<PanelCandidate>> candidates = runCandidates(task, columns, concepts);
         List<QualitativePanel> panels = new ArrayList<>();
@@ -56,7 +61,7 @@ final class QualitativePanels {
             panels.add(PanelData.of(kind, concepts.get(slot), slot, columns, shown, config.output()));
         }
         cache.store(panels);
-        return panels;
+        return new Built(panels, false);
     }
 
     /** Per concept its candidate test images, each run through every model of the columns. */

@@ -58,21 +58,17 @@ class ExperimentRunnerTest {
                 """.formatted(trials)));
     }
 
-    private static String run(ExperimentConfig c) throws IOException {
+    /** A run's summary and its log. */
+    private record Run(ExperimentRunner.Summary summary, String log) {}
+
+    private static Run run(ExperimentConfig c) throws IOException {
         StringWriter log = new StringWriter();
-        new ExperimentRunner(c, LOADER, new PrintWriter(log, true)).run();
-        return log.toString();
+        ExperimentRunner.Summary summary = new ExperimentRunner(c, LOADER, new PrintWriter(log, true)).run();
+        return new Run(summary, log.toString());
     }
 
     private static long count(String log, String fragment) {
         return log.lines().filter(l -> l.contains(fragment)).count();
-    }
-
-    /** Cells the log reports as reused. */
-    private static long reusedCells(String log) {
-        return log.lines()
-                .filter(l -> l.startsWith("[") && l.endsWith("finished earlier, reused"))
-                .count();
     }
 
     @Test
@@ -88,10 +84,9 @@ class ExperimentRunnerTest {
     @Test
     void runsTheGridThenReusesFeaturesAndFinishedCells() throws IOException {
         ExperimentConfig c = config(3);
-        String first = run(c);
+        ExperimentRunner.Summary first = run(c).summary();
         // 2 tasks × 3 token types × (hyperplane + cosine at 2 values of k)
-        assertEquals(18, count(first, "/18] tiny"), first);
-        assertEquals(0, reusedCells(first), first);
+        assertEquals(new ExperimentRunner.Summary(c.output().resolve("results.json"), 18, 0, false), first);
         Path results = c.output().resolve("results.json");
         Map<String, Object> json = Json.parseObject(Files.readString(results));
         List<?> rows = (List<?>) json.get("rows");
@@ -123,9 +118,7 @@ class ExperimentRunnerTest {
                         c.output().resolve("features/tiny/segmentation/k/train/shard-00000.safetensors"))
                 .toMillis();
 
-        String second = run(c);
-        assertEquals(18, reusedCells(second), second);
-        assertTrue(second.contains("qualitative panels: finished earlier, reused"), second);
+        assertEquals(new ExperimentRunner.Summary(results, 0, 18, true), run(c).summary());
         assertEquals(Files.readString(results), Json.writePretty(json), "a resumed run gives the same results");
         assertEquals(
                 modified,
@@ -137,9 +130,9 @@ class ExperimentRunnerTest {
                 Files.size(c.output().resolve("features/tiny/segmentation/k/train/shard-00000.safetensors")));
 
         // Other trials change only the cosine cells: the hyperplane's are kept.
-        String third = run(config(2));
-        assertEquals(6, reusedCells(third), third);
-        assertEquals(12, count(third, "cosine k="), third);
+        Run third = run(config(2));
+        assertEquals(new ExperimentRunner.Summary(results, 12, 6, false), third.summary());
+        assertEquals(12, count(third.log(), "cosine k="), third.log());
     }
 
     /**
@@ -183,8 +176,7 @@ class ExperimentRunnerTest {
                      "tokens": ["k", "y"], "k": [1], "trials": 2, "batch": 4, "solver": "%s",
                      "qualitative": {"images": 1, "candidates": 2}}
                     """.formatted(solver)));
-            String log = run(c);
-            assertEquals(4, count(log, "/4] tiny"), log);
+            assertEquals(4, run(c).summary().computed());
             Map<String, Object> json =
                     Json.parseObject(Files.readString(c.output().resolve("results.json")));
             Map<?, ?> skippedHere = (Map<?, ?>) ((List<?>) json.get("skipped_concepts")).getFirst();

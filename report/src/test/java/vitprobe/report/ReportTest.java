@@ -1,0 +1,220 @@
+package vitprobe.report;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import vitprobe.results.CellKey;
+import vitprobe.results.Level;
+import vitprobe.results.QualitativePanel;
+import vitprobe.results.ResultRow;
+import vitprobe.results.ResultsDocument;
+import vitprobe.results.ResultsJson;
+import vitprobe.results.Scores;
+
+/**
+ * The report of a real experiment's results.json (the probe module's golden copy: one random tiny model, both
+ * tasks, three token types, both rules, k 1 and 2): what a reader relies on, checked against the input numbers.
+ */
+class ReportTest {
+    @TempDir
+    Path dir;
+
+    private ResultsDocument results;
+
+    @BeforeEach
+    void writeExperimentFolder() throws IOException {
+        try (InputStream in = Objects.requireNonNull(getClass().getResourceAsStream("results.json"))) {
+            Files.write(dir.resolve("results.json"), in.readAllBytes());
+        }
+        results = ResultsJson.read(dir.resolve("results.json"));
+        // The qualitative panels draw the test pictures the experiment left beside results.json.
+        for (QualitativePanel panel : results.qualitative()) {
+            for (QualitativePanel.Image image : panel.images()) {
+                Path picture = dir.resolve(image.picture());
+                Files.createDirectories(picture.getParent());
+                ImageIO.write(new BufferedImage(32, 32, BufferedImage.TYPE_INT_RGB), "png", picture.toFile());
+            }
+        }
+    }
+
+    /** "0.812", as the report promises every metric. */
+    private static String threeDecimals(double v) {
+        return String.format(Locale.ROOT, "%.3f", v);
+    }
+
+    /** The rows of a level that the report headlines: the hyperplane's and the cosine rule's at the largest k. */
+    private List<ResultRow> headline(Level level) {
+        return results.rows().stream()
+                .filter(r -> r.row().level() == level
+                        && (r.cell().k() == null || r.cell().k().equals(results.reportK())))
+                .toList();
+    }
+
+    /** A findings line: "best accuracy 0.667 with hyperplane on `y`; worst 0.593 with cosine k=2 on `k`". */
+    private static final Pattern BEST_AND_WORST = Pattern.compile(
+            "best (\\S+) (\\d\\.\\d{3}) with (.+?) on `(\\S+)`; worst (\\d\\.\\d{3}) with (.+?) on `(\\S+)`\\.");
+
+    @Test
+    void summaryNamesTheWinningTokenAndRuleOfEveryModelAndTask() throws IOException {
+        String summary = Files.readString(Report.write(dir).summary());
+        for (String model : List.of("tiny")) {
+            for (String task : List.of("classification", "segmentation")) {
+                String metric = task.equals("classification") ? "accuracy" : "f1";
+                List<ResultRow> rows = headline(Level.ALL).stream()
+                        .filter(r -> r.cell().model().equals(model)
+                                && r.cell().task().equals(task))
+                        .toList();
+                double best =
+                        rows.stream().mapToDouble(r -> r.metric(metric)).max().orElseThrow();
+                double worst =
+                        rows.stream().mapToDouble(r -> r.metric(metric)).min().orElseThrow();
+                String start = "- **" + model + " · " + task + "**: ";
+                String line = summary.lines()
+                        .filter(l -> l.startsWith(start))
+                        .findFirst()
+                        .orElseThrow(() -> new AssertionError("no finding for " + start + " in\n" + summary));
+                Matcher m = BEST_AND_WORST.matcher(line);
+                assertTrue(m.find(), line);
+                assertEquals(metric.equals("f1") ? "F1" : metric, m.group(1), line);
+                // Where token types tie, any of them may be named: the named one must reach the extreme value.
+                assertEquals(threeDecimals(best), m.group(2), line);
+                assertEquals(best, metricOf(rows, m.group(3), m.group(4), metric), line);
+                assertEquals(threeDecimals(worst), m.group(5), line);
+                assertEquals(worst, metricOf(rows, m.group(6), m.group(7), metric), line);
+            }
+        }
+    }
+
+    private static double metricOf(List<ResultRow> rows, String ruleLabel, String token, String metric) {
+        return rows.stream()
+                .filter(r -> r.cell().ruleLabel().equals(ruleLabel)
+                        && r.cell().token().equals(token))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("no row " + ruleLabel + " on " + token))
+                .metric(metric);
+    }
+
+    @Test
+    void summaryTableListsEveryHeadlineRowWithThreeDecimalsAndTheSpreadOverTrials() throws IOException {
+        String summary = Files.readString(Report.write(dir).summary());
+        List<ResultRow> rows = headline(Level.ALL);
+        assertEquals(12, rows.size(), "2 tasks × 3 token types × (hyperplane + cosine k=2)");
+        for (ResultRow r : rows) {
+            CellKey c = r.cell();
+            List<String> cells = new ArrayList<>(List.of(
+                    c.model(),
+                    c.task(),
+                    c.token(),
+                    c.rule(),
+                    Objects.toString(c.k(), ""),
+                    "" + r.row().concepts()));
+            for (String m : Scores.METRICS) {
+                Double std = r.std(m);
+                cells.add(threeDecimals(r.metric(m)) + (std == null ? "" : " ± " + threeDecimals(std)));
+            }
+            String line = "| " + String.join(" | ", cells) + " |\n";
+            assertTrue(summary.contains(line), line + "not in\n" + summary);
+        }
+        assertTrue(summary.contains(" ± "), "the cosine rows show their spread over trials");
+    }
+
+    @Test
+    void htmlEmbedsEveryFigureItWrote() throws IOException {
+        Report.Written written = Report.write(dir);
+        String html = Files.readString(written.html());
+        List<Path> pngs = written.figures().stream()
+                .filter(f -> f.toString().endsWith(".png"))
+                .toList();
+        assertTrue(pngs.size() >= 4, "tokens, categories, k and qualitative figures: " + pngs);
+        assertEquals(pngs.size() * 2, written.figures().size(), "an SVG beside every PNG");
+        for (Path f : written.figures()) assertTrue(Files.size(f) > 0, f + " is empty");
+
+        Matcher img = Pattern.compile("<figure id=\"fig-([^\"]+)\"><img alt=\"[^\"]*\" src=\"([^\"]*)\"")
+                .matcher(html);
+        List<String> embedded = new ArrayList<>();
+        while (img.find()) {
+            String name = img.group(1), src = img.group(2), prefix = "data:image/png;base64,";
+            assertTrue(src.startsWith(prefix), name + " is not embedded");
+            Path png = dir.resolve("figures").resolve(name + ".png");
+            assertArrayEquals(
+                    Files.readAllBytes(png), Base64.getDecoder().decode(src.substring(prefix.length())), name);
+            embedded.add(name);
+        }
+        assertEquals(
+                pngs.stream()
+                        .map(p -> p.getFileName().toString().replace(".png", ""))
+                        .sorted()
+                        .toList(),
+                embedded.stream().sorted().toList());
+        assertEquals(embedded.size(), html.split("<img ", -1).length - 1, "no image outside a figure");
+        for (String name : embedded) assertTrue(html.contains("href=\"figures/" + name + ".svg\""), name);
+    }
+
+    @Test
+    void htmlTablesListEveryRowWithThreeDecimals() throws IOException {
+        String html = Files.readString(Report.write(dir).html());
+        String overall = section(html, "results");
+        long allRows = results.rows().stream()
+                .filter(r -> r.row().level() == Level.ALL)
+                .count();
+        assertEquals(18, allRows, "every k of the cosine rule");
+        assertEquals(allRows, overall.split("<tr><td", -1).length - 1, overall);
+        String categories = section(html, "per-category");
+        assertEquals(headline(Level.CATEGORY).size(), categories.split("<tr><td", -1).length - 1, categories);
+
+        Matcher number = Pattern.compile("<td class=\"num\">([^<]*)</td>").matcher(overall + categories);
+        int numbers = 0;
+        while (number.find()) {
+            String cell = number.group(1);
+            if (cell.matches("\\d+")) continue; // k and the concept count
+            assertTrue(cell.matches("\\d\\.\\d{3}( ± \\d\\.\\d{3})?"), cell);
+            numbers++;
+        }
+        assertEquals((allRows + headline(Level.CATEGORY).size()) * Scores.METRICS.size(), numbers);
+    }
+
+    /** The HTML from a heading's id to the next heading. */
+    private static String section(String html, String id) {
+        int start = html.indexOf("<h2 id=\"" + id + "\">");
+        assertTrue(start >= 0, "no section " + id);
+        int end = html.indexOf("<h2 ", start + 1);
+        return html.substring(start, end < 0 ? html.length() : end);
+    }
+
+    @Test
+    void aBadResultsFileIsOneErrorNamingItAndWritesNothing() throws IOException {
+        Path file = dir.resolve("results.json");
+        Files.writeString(file, "{\"format\": \"vitprobe-results/1\", \"rows\": [");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Report.write(dir));
+        assertTrue(e.getMessage().startsWith(file + ": "), e.getMessage());
+        assertFalse(e.getMessage().contains("\n"), "one line: " + e.getMessage());
+        assertFalse(Files.exists(dir.resolve("report.html")) || Files.exists(dir.resolve("summary.md")));
+        assertFalse(Files.exists(dir.resolve("figures")), "no figures either");
+    }
+
+    @Test
+    void aFolderWithoutResultsIsOneErrorNamingIt() throws IOException {
+        Files.delete(dir.resolve("results.json"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Report.write(dir));
+        assertEquals(dir + ": no results.json (run vitprobe experiment first)", e.getMessage());
+    }
+}
