@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -147,57 +148,39 @@ public final class Extractor {
     }
 
     /** The manifest: the settings that decide the stored bytes (the weights' fingerprint aside), the output's shape. */
-    private Map<String, Object> manifest(SampleSource source, Map<String, List<? extends Sample>> splits) {
+    private Manifest manifest(SampleSource source, Map<String, List<? extends Sample>> splits) {
         ViTConfig c = vit.config();
         Concepts concepts = source.concepts();
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("format", FeatureStore.FORMAT);
-        m.put("model", model.name());
-        m.put("config", c.summary());
-        m.put("dataset", source.description());
-        m.put("task", options.task().key());
-        m.put("tokens", options.task().tokens());
-        m.put("token_types", Intermediate.keys(options.tokens()));
-        m.put("block", options.block());
-        m.put("dim", c.dim());
-        m.put("dtype", options.dtype().key());
-        // A backend may round differently with the batch composition (e.g. GEMM tiling chosen by row count), so a
-        // resumed run must use the same backend and batch size to repeat the bytes of an uninterrupted one.
-        m.put("backend", vit.backend().numerics());
-        m.put("batch", batch);
-        m.put(
-                "transform",
-                ordered("resize", transform.resize(), "crop", transform.crop(), "interpolation", c.interpolation()));
-        m.put("shard_images", options.shardImages());
-        if (options.task() == Task.SEGMENTATION) {
-            m.put("patch_grid", c.gridSize());
-            m.put("patches_per_image", options.patches().perImage());
-            m.put("patch_seed", options.patches().seed());
-        }
-        Map<String, Object> parts = new LinkedHashMap<>();
-        splits.forEach((name, samples) -> parts.put(
+        boolean patches = options.task() == Task.SEGMENTATION;
+        Map<String, Manifest.SplitSize> sizes = new LinkedHashMap<>();
+        splits.forEach((name, samples) -> sizes.put(
                 name,
-                ordered(
-                        "images",
-                        samples.size(),
-                        "shards",
-                        (samples.size() + options.shardImages() - 1) / options.shardImages())));
-        m.put("splits", parts);
-        m.put("concepts", concepts.names());
-        if (concepts.categories() != null) {
-            m.put(
-                    "categories",
-                    java.util.Arrays.stream(concepts.categories()).boxed().toList());
-            m.put("categories_names", concepts.categoryNames());
-        }
-        return m;
-    }
-
-    /** A map that keeps the order of its keys, so the manifest's text is the same in every JVM. */
-    private static Map<String, Object> ordered(Object... keysAndValues) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        for (int i = 0; i < keysAndValues.length; i += 2) m.put((String) keysAndValues[i], keysAndValues[i + 1]);
-        return m;
+                new Manifest.SplitSize(
+                        samples.size(), (samples.size() + options.shardImages() - 1) / options.shardImages())));
+        boolean categories = concepts.categories() != null;
+        return new Manifest(
+                FeatureStore.FORMAT,
+                model.name(),
+                c.summary(),
+                source.description(),
+                options.task().key(),
+                options.task().tokens(),
+                Intermediate.keys(options.tokens()),
+                options.block(),
+                c.dim(),
+                options.dtype().key(),
+                vit.backend().numerics(),
+                batch,
+                new Manifest.Transform(transform.resize(), transform.crop(), c.interpolation()),
+                options.shardImages(),
+                patches ? c.gridSize() : null,
+                patches ? options.patches().perImage() : null,
+                patches ? options.patches().seed() : null,
+                sizes,
+                concepts.names(),
+                categories ? Arrays.stream(concepts.categories()).boxed().toList() : null,
+                categories ? concepts.categoryNames() : null,
+                null);
     }
 
     private void extractShard(ShardJob job, Ahead ahead, Path out, Concepts concepts, Progress progress)

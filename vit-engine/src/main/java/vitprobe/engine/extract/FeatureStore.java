@@ -6,7 +6,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -16,6 +15,7 @@ import vitprobe.engine.Intermediate;
 import vitprobe.io.AtomicFiles;
 import vitprobe.io.FolderLock;
 import vitprobe.io.Json;
+import vitprobe.io.JsonRecords;
 import vitprobe.weights.DType;
 import vitprobe.weights.SafeTensors;
 import vitprobe.weights.SafetensorsException;
@@ -55,34 +55,40 @@ public final class FeatureStore {
     /**
      * Makes {@code out} an extraction folder for this manifest: writes it, with the fingerprint of the weights file
      * (null for generated weights), into a new or empty folder; accepts a folder holding the same manifest and
-     * weights (resume); refuses anything else.
+     * weights (resume); refuses anything else, naming the keys that differ.
      */
-    static void claim(Path out, Map<String, Object> manifest, Path weightsFile) throws IOException {
+    static void claim(Path out, Manifest manifest, Path weightsFile) throws IOException {
         Path file = out.resolve(MANIFEST);
         if (!Files.isRegularFile(file)) {
             refuseForeignFolder(out);
-            Map<String, Object> first = new LinkedHashMap<>(manifest);
-            if (weightsFile != null) first.put(WEIGHTS, WeightsFingerprint.of(weightsFile));
-            AtomicFiles.writeString(file, Json.writePretty(first));
+            Manifest first = weightsFile == null ? manifest : manifest.withWeights(WeightsFingerprint.of(weightsFile));
+            AtomicFiles.writeString(file, JsonRecords.writePretty(first));
             return;
         }
         Map<String, Object> existing;
+        WeightsFingerprint recorded;
         try {
             existing = Json.parseObject(Files.readString(file));
+            // A folder of other settings may be of another shape: only the fingerprint is read as a record.
+            recorded = existing.get(WEIGHTS) instanceof Map<?, ?> w
+                    ? JsonRecords.fromTree(w, WeightsFingerprint.class)
+                    : null;
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(file + ": not a valid manifest (" + e.getMessage() + ")");
         }
+        // Compared as JSON trees, key by key, so that the message names what differs.
+        @SuppressWarnings("unchecked")
+        Map<String, Object> wanted = (Map<String, Object>) JsonRecords.tree(manifest);
         Set<String> differ = new TreeSet<>();
-        for (String key : union(existing.keySet(), manifest.keySet())) {
+        for (String key : union(existing.keySet(), wanted.keySet())) {
             if (key.equals(WEIGHTS)) continue;
-            if (!Json.write(existing.get(key)).equals(Json.write(manifest.get(key)))) differ.add(key);
+            if (!Json.write(existing.get(key)).equals(Json.write(wanted.get(key)))) differ.add(key);
         }
-        Object recorded = existing.get(WEIGHTS);
-        Map<String, Object> weights = null;
-        if (weightsFile == null || !(recorded instanceof Map<?, ?> r)) {
-            if (weightsFile != null || recorded != null) differ.add(WEIGHTS);
+        WeightsFingerprint weights = null;
+        if (weightsFile == null || recorded == null) {
+            if (weightsFile != null || existing.get(WEIGHTS) != null) differ.add(WEIGHTS);
         } else {
-            weights = WeightsFingerprint.recheck(r, weightsFile);
+            weights = recorded.recheck(weightsFile);
             if (weights == null) differ.add(WEIGHTS + " (the sha256 of " + weightsFile + " changed)");
         }
         if (!differ.isEmpty()) {
@@ -91,7 +97,7 @@ public final class FeatureStore {
         }
         if (weights != null && !weights.equals(recorded)) {
             // The file was touched or moved: record that, so that the next rerun need not hash it again.
-            existing.put(WEIGHTS, weights);
+            existing.put(WEIGHTS, JsonRecords.tree(weights));
             AtomicFiles.writeString(file, Json.writePretty(existing));
         }
     }
