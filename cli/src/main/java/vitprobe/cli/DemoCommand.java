@@ -15,7 +15,8 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import vitprobe.io.AtomicFiles;
-import vitprobe.io.Json;
+import vitprobe.io.JsonRecords;
+import vitprobe.io.JsonRecords.OmitNull;
 import vitprobe.probe.data.Synthetic;
 import vitprobe.probe.experiment.ExperimentConfig;
 
@@ -78,7 +79,7 @@ final class DemoCommand implements Callable<Integer> {
             Synthetic.writeBroden(data.resolve("broden"), 48, 224, 0);
         }
         Path config = outDir.resolve("experiment.json");
-        AtomicFiles.writeString(config, Json.writePretty(config(chosen)));
+        AtomicFiles.writeString(config, JsonRecords.writePretty(config(chosen)));
         ExperimentCommand.run(ExperimentConfig.load(config), modelOptions, out, err, true);
         out.printf(
                 Locale.ROOT,
@@ -92,35 +93,44 @@ final class DemoCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** The demo's experiment, as `vitprobe experiment` reads it (see {@link ExperimentConfig}). */
+    private record DemoExperiment(
+            Map<String, String> models,
+            Tasks tasks,
+            List<String> tokens,
+            List<String> rules,
+            List<Integer> k,
+            int trials,
+            String device,
+            String precision,
+            Qualitative qualitative,
+            String output) {}
+
+    private record Tasks(TaskData classification, TaskData segmentation) {}
+
+    private record TaskData(String dataset, @OmitNull Integer patchesPerImage) {}
+
+    private record Qualitative(int images, int candidates) {}
+
     /** The demo's experiment, written beside its data so that `vitprobe experiment` can rerun or vary it. */
-    private Map<String, Object> config(List<String> chosen) {
-        Map<String, Object> models = new LinkedHashMap<>();
+    private DemoExperiment config(List<String> chosen) {
+        Map<String, String> models = new LinkedHashMap<>();
         for (String m : chosen) {
             String reference = m.startsWith(ModelOptions.RANDOM) || m.startsWith("hf:")
                     ? m
                     : Path.of(m).toAbsolutePath().normalize().toString();
             models.put(ExperimentConfig.defaultName(m), reference);
         }
-        Map<String, Object> segmentation = new LinkedHashMap<>();
-        segmentation.put("dataset", "data/broden");
-        segmentation.put("patches_per_image", 16);
-        Map<String, Object> tasks = new LinkedHashMap<>();
-        tasks.put("classification", Map.of("dataset", "data/classification"));
-        tasks.put("segmentation", segmentation);
-        Map<String, Object> qualitative = new LinkedHashMap<>();
-        qualitative.put("images", 2);
-        qualitative.put("candidates", 6);
-        Map<String, Object> c = new LinkedHashMap<>();
-        c.put("models", models);
-        c.put("tasks", tasks);
-        c.put("tokens", List.of("q", "k", "v", "x", "y", "y_norm"));
-        c.put("rules", List.of("hyperplane", "cosine"));
-        c.put("k", List.of(1, 3, 5));
-        c.put("trials", 5);
-        c.put("device", deviceOptions.device);
-        c.put("precision", deviceOptions.precision);
-        c.put("qualitative", qualitative);
-        c.put("output", ".");
-        return c;
+        return new DemoExperiment(
+                models,
+                new Tasks(new TaskData("data/classification", null), new TaskData("data/broden", 16)),
+                List.of("q", "k", "v", "x", "y", "y_norm"),
+                List.of("hyperplane", "cosine"),
+                List.of(1, 3, 5),
+                5,
+                deviceOptions.device,
+                deviceOptions.precision,
+                new Qualitative(2, 6),
+                ".");
     }
 }

@@ -44,6 +44,34 @@ class DemoCommandTest {
         assertTrue(first.out().contains("report:  " + out.resolve("report.html")), first.out());
         assertFalse(first.out().contains("RANDOM"), "a checkpoint is not flagged as random: " + first.out());
         assertTrue(first.err().contains("[48/48]"), "progress of the 48 cells: " + first.err());
+        // The bytes the map-based writer gave, so that earlier demo folders keep their experiment.json.
+        assertEquals("""
+                {
+                  "models": {
+                    "hf-vit-dino-format-small": "MODEL"
+                  },
+                  "tasks": {
+                    "classification": {
+                      "dataset": "data/classification"
+                    },
+                    "segmentation": {
+                      "dataset": "data/broden",
+                      "patches_per_image": 16
+                    }
+                  },
+                  "tokens": ["q", "k", "v", "x", "y", "y_norm"],
+                  "rules": ["hyperplane", "cosine"],
+                  "k": [1, 3, 5],
+                  "trials": 5,
+                  "device": "auto",
+                  "precision": "fp32",
+                  "qualitative": {
+                    "images": 2,
+                    "candidates": 6
+                  },
+                  "output": "."
+                }
+                """, Files.readString(out.resolve("experiment.json")).replace(model, "MODEL"));
 
         Map<String, Object> results = Json.parseObject(Files.readString(out.resolve("results.json")));
         String html = Files.readString(out.resolve("report.html")),
