@@ -243,13 +243,10 @@ public final class FeatureStore {
         Path manifest = abs.getParent().getParent().resolve(MANIFEST);
         if (!Files.isRegularFile(manifest)) return -1;
         try {
-            Object splits = Json.parseObject(Files.readString(manifest)).get("splits");
-            if (splits instanceof Map<?, ?> m
-                    && m.get(abs.getFileName().toString()) instanceof Map<?, ?> split
-                    && split.get("shards") instanceof Long n) {
-                return Math.toIntExact(n);
-            }
-            return -1;
+            Manifest.SplitSize split = JsonRecords.read(Files.readString(manifest), Manifest.class)
+                    .splits()
+                    .get(abs.getFileName().toString());
+            return split == null ? -1 : split.shards();
         } catch (IOException | IllegalArgumentException e) {
             throw new IllegalArgumentException(manifest + ": unreadable manifest (" + e.getMessage() + ")");
         }

@@ -1,6 +1,7 @@
 package vitprobe.engine.extract;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -77,5 +78,21 @@ class ManifestTest {
         assertEquals(expected("segmentation.json"), written.text());
         assertEquals(new Manifest.SplitSize(3, 2), written.manifest().splits().get("train"));
         assertEquals(null, written.manifest().weights(), "generated weights have no fingerprint");
+    }
+
+    @Test
+    void readingFeaturesNamesAManifestOfTheWrongShape() throws Exception {
+        extract(
+                null,
+                new ExtractOptions(
+                        Task.CLASSIFICATION, 1, EnumSet.of(Intermediate.Y), DType.F32, 2, PatchSelection.ALL));
+        Path manifest = dir.resolve("out").resolve(FeatureStore.MANIFEST);
+        Files.writeString(manifest, Files.readString(manifest).replace("\"shards\": 2", "\"shards\": \"two\""));
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
+                () -> FeatureStore.read(dir.resolve("out").resolve("y").resolve("train")));
+        assertEquals(
+                manifest + ": unreadable manifest (splits.train.shards: expected an integer, found a string)",
+                e.getMessage());
     }
 }
