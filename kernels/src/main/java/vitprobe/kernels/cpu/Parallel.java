@@ -41,10 +41,23 @@ public final class Parallel {
         try {
             POOL.invoke(new Split(0, n, task));
         } catch (RuntimeException e) {
-            // A task's exception from another thread comes back as a new one of its type wrapping it, whose message
-            // starts with the class name; the task's own exception is the one to report.
-            throw e.getCause() != null && e.getCause().getClass() == e.getClass() ? (RuntimeException) e.getCause() : e;
+            throw thrownByTask(e);
         }
+    }
+
+    /**
+     * A task's exception from another thread comes back as a copy of its type wrapping it, whose message is the
+     * original's {@code toString()}, once per thread boundary it crossed; the task's own exception is the one to
+     * report.
+     */
+    private static RuntimeException thrownByTask(RuntimeException e) {
+        Throwable t = e;
+        while (t.getCause() instanceof RuntimeException cause
+                && cause.getClass() == t.getClass()
+                && cause.toString().equals(t.getMessage())) {
+            t = cause;
+        }
+        return (RuntimeException) t;
     }
 
     private static final class Split extends RecursiveAction {
