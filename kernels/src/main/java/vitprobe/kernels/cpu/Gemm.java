@@ -102,30 +102,17 @@ final class Gemm {
                 int valid = Math.min(NR, n - col);
                 int panel = bOff + (p * k + kb) * NR;
                 // The first K block starts from the bias (or zero), a row read with stride 0; later ones from C.
-                float[] init = first ? (bias == null ? ZERO_ROW : bias) : c;
+                float[] row = bias == null ? ZERO_ROW : bias;
+                int rowAt = bias == null ? 0 : col;
                 for (int r = r0; r < whole; r += MR) {
                     int at = cOff + r * ldc + col;
-                    if (first)
-                        tile(
-                                a,
-                                aOff + r * lda + kb,
-                                lda,
-                                b,
-                                panel,
-                                kc,
-                                init,
-                                bias == null ? 0 : col,
-                                0,
-                                c,
-                                at,
-                                ldc,
-                                valid);
+                    if (first) tile(a, aOff + r * lda + kb, lda, b, panel, kc, row, rowAt, 0, c, at, ldc, valid);
                     else tile(a, aOff + r * lda + kb, lda, b, panel, kc, c, at, ldc, c, at, ldc, valid);
                 }
                 if (rest == 0) continue;
                 int at = cOff + whole * ldc + col;
                 if (!first) for (int i = 0; i < rest; i++) System.arraycopy(c, at + i * ldc, restC, i * NR, valid);
-                if (first) tile(restA, 0, kc, b, panel, kc, init, bias == null ? 0 : col, 0, restC, 0, NR, valid);
+                if (first) tile(restA, 0, kc, b, panel, kc, row, rowAt, 0, restC, 0, NR, valid);
                 else tile(restA, 0, kc, b, panel, kc, restC, 0, NR, restC, 0, NR, valid);
                 for (int i = 0; i < rest; i++) System.arraycopy(restC, i * NR, c, at + i * ldc, valid);
             }
