@@ -269,7 +269,8 @@ public final class Report {
 
     // ---- HTML
 
-    private static final String STYLE = """
+    /** The look every page vitprobe writes shares: the report and the galleries of the image commands. */
+    static final String STYLE = """
             body{font-family:system-ui,-apple-system,"Segoe UI",Helvetica,Arial,sans-serif;margin:0 auto;max-width:1180px;padding:24px 32px;color:#222;line-height:1.45}
             h1{margin-bottom:4px}h2{margin-top:40px;border-bottom:1px solid #ddd;padding-bottom:4px}
             .warning{background:#fff3cd;border:1px solid #e0b400;border-radius:6px;padding:10px 14px;margin:14px 0}
@@ -282,6 +283,17 @@ public final class Report {
             figcaption{color:#555;font-size:14px;margin-top:4px}
             code{background:#f3f3f3;padding:0 3px;border-radius:3px}
             details summary{cursor:pointer;margin:6px 0}
+            """;
+
+    /**
+     * Marks the page with how many of its pictures loaded ({@code data-images="loaded/total"} on the html element),
+     * so that a headless browser's DOM dump tells whether every figure shows.
+     */
+    static final String IMAGE_CHECK = """
+            addEventListener('load', () => {
+              const all = [...document.images], ok = all.filter(i => i.complete && i.naturalWidth > 0);
+              document.documentElement.dataset.images = ok.length + '/' + all.length;
+            });
             """;
 
     private static final String SORT_SCRIPT = """
@@ -372,7 +384,7 @@ public final class Report {
                         "<h2 id=\"per-concept\">Results per concept</h2>\n<p>For each model, task and rule at its best token type; ")
                 .append("results.csv has every token type.</p>\n<details><summary>Show the table</summary>\n");
         htmlTable(h, concepts(results), true);
-        h.append("</details>\n<script>").append(SORT_SCRIPT).append("</script>\n</body></html>\n");
+        h.append("</details>\n<script>").append(SORT_SCRIPT).append(IMAGE_CHECK).append("</script>\n</body></html>\n");
         return h.toString();
     }
 

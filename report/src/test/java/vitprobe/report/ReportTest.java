@@ -29,6 +29,7 @@ import vitprobe.results.ResultRow;
 import vitprobe.results.ResultsDocument;
 import vitprobe.results.ResultsJson;
 import vitprobe.results.Scores;
+import vitprobe.testing.Chromium;
 
 /**
  * The report of a real experiment's results.json (the probe module's golden copy: one random tiny model, both
@@ -72,6 +73,15 @@ class ReportTest {
     /** A findings line: "best accuracy 0.667 with hyperplane on `y`; worst 0.593 with cosine k=2 on `k`". */
     private static final Pattern BEST_AND_WORST = Pattern.compile(
             "best (\\S+) (\\d\\.\\d{3}) with (.+?) on `(\\S+)`; worst (\\d\\.\\d{3}) with (.+?) on `(\\S+)`\\.");
+
+    @Test
+    void theReportOpensInABrowserWithEveryFigure() throws Exception {
+        Report.Written written = Report.write(dir);
+        long pngs = written.figures().stream()
+                .filter(f -> f.toString().endsWith(".png"))
+                .count();
+        Chromium.assertRendersWithAllImages(written.html(), (int) pngs);
+    }
 
     @Test
     void summaryNamesTheWinningTokenAndRuleOfEveryModelAndTask() throws IOException {

@@ -1,5 +1,6 @@
 package vitprobe.engine;
 
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.EnumMap;
 import java.util.Map;
@@ -28,6 +29,20 @@ public final class Activations {
 
     public Map<Intermediate, FloatTensor> block(int block) {
         return Collections.unmodifiableMap(byBlock.getOrDefault(block, Map.of()));
+    }
+
+    /** The activations of image {@code i} of the batch alone: every tensor cut to [1, ...] along the batch axis. */
+    public Activations image(int i) {
+        Activations one = new Activations();
+        byBlock.forEach((block, tensors) -> tensors.forEach((which, t) -> {
+            int[] shape = t.shape().clone();
+            if (i < 0 || i >= shape[0])
+                throw new IndexOutOfBoundsException("image " + i + " of a batch of " + shape[0]);
+            int per = t.data().length / shape[0];
+            shape[0] = 1;
+            one.put(block, which, new FloatTensor(Arrays.copyOfRange(t.data(), i * per, (i + 1) * per), shape));
+        }));
+        return one;
     }
 
     public Map<Integer, Map<Intermediate, FloatTensor>> all() {

@@ -1,0 +1,79 @@
+package vitprobe.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import vitprobe.engine.ImageInputs;
+import vitprobe.engine.VisionTransformer;
+import vitprobe.io.FolderLock;
+import vitprobe.kernels.Backend;
+import vitprobe.views.InputImage;
+import vitprobe.weights.ViTWeights;
+
+/**
+ * What the commands that draw single images through the model share: the model, the images, one output folder
+ * (locked against a second writer; every file in it written atomically) and the device. Every image is decoded
+ * before the output folder is touched, so a bad file fails first and nothing is written.
+ */
+abstract class ImageViewCommand implements Callable<Integer> {
+    @Option(names = "--model", required = true, paramLabel = "MODEL", description = ModelOptions.HELP)
+    String model;
+
+    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output folder (PNGs, index.html).")
+    Path out;
+
+    @Option(names = "--batch", description = "Images per forward pass (default: ${DEFAULT-VALUE}).")
+    int batch = 8;
+
+    @Option(names = "--seed", description = "Seed for random:* models (default: ${DEFAULT-VALUE}).")
+    long seed = 0;
+
+    @Parameters(paramLabel = "IMAGE", arity = "1..*", description = "PNG or JPEG images (decoded by content).")
+    List<Path> images;
+
+    @Mixin
+    ModelOptions modelOptions;
+
+    @Mixin
+    DeviceOptions deviceOptions;
+
+    @Spec
+    CommandSpec spec;
+
+    /** Draws what the command shows for every image into {@link #out} and writes its index.html last. */
+    abstract void render(VisionTransformer vit, List<InputImage> inputs, PrintWriter err) throws IOException;
+
+    /** Checks the command's own flags before anything is read; a bad one is a {@link ParameterException}. */
+    void checkOptions() {}
+
+    ParameterException badFlag(String message) {
+        return new ParameterException(spec.commandLine(), message);
+    }
+
+    @Override
+    public final Integer call() throws IOException {
+        if (batch < 1) throw badFlag("--batch must be at least 1, got " + batch);
+        if (Files.exists(out) && !Files.isDirectory(out)) throw badFlag("--out " + out + " is a file, not a folder");
+        checkOptions();
+        ModelOptions.check(model);
+        PrintWriter err = spec.commandLine().getErr();
+        try (ViTWeights w = modelOptions.load(model, seed)) {
+            List<InputImage> inputs = InputImage.load(images, ImageInputs.transformFor(w.config()));
+            try (FolderLock lock = FolderLock.acquire(out);
+                    Backend backend = deviceOptions.open(err);
+                    VisionTransformer vit = new VisionTransformer(w, backend)) {
+                render(vit, inputs, err);
+            }
+        }
+        return 0;
+    }
+}

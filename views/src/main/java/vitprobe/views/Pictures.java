@@ -1,0 +1,158 @@
+package vitprobe.views;
+
+import java.awt.Color;
+import java.awt.Font;
+import java.awt.FontMetrics;
+import java.awt.Graphics2D;
+import java.awt.RenderingHints;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import javax.imageio.ImageIO;
+import vitprobe.engine.image.RgbImage;
+import vitprobe.io.AtomicFiles;
+
+/** The pictures the views draw: maps and masks over the model's input picture, sheets of captioned tiles, PNGs. */
+public final class Pictures {
+    static {
+        // Everything is drawn offscreen; without this a machine with no display may try to open one.
+        System.setProperty("java.awt.headless", "true");
+    }
+
+    /** Distinct colours for masks of different concepts (Okabe and Ito's palette, then a few more). */
+    public static final List<Color> PALETTE = List.of(
+            new Color(0xE69F00),
+            new Color(0x56B4E9),
+            new Color(0x009E73),
+            new Color(0xF0E442),
+            new Color(0x0072B2),
+            new Color(0xD55E00),
+            new Color(0xCC79A7),
+            new Color(0x999999),
+            new Color(0x8C564B),
+            new Color(0x17BECF));
+
+    private static final Font CAPTION = new Font(Font.SANS_SERIF, Font.PLAIN, 13);
+    private static final Font TITLE = new Font(Font.SANS_SERIF, Font.BOLD, 16);
+    private static final int GAP = 8, CAPTION_HEIGHT = 20, TITLE_HEIGHT = 28;
+
+    private Pictures() {}
+
+    public static BufferedImage of(RgbImage picture) {
+        BufferedImage out = new BufferedImage(picture.width(), picture.height(), BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < picture.height(); y++) {
+            for (int x = 0; x < picture.width(); x++) {
+                out.setRGB(x, y, picture.get(x, y, 0) << 16 | picture.get(x, y, 1) << 8 | picture.get(x, y, 2));
+            }
+        }
+        return out;
+    }
+
+    /** The map (values in [0, 1]) upsampled over the picture in viridis, blended with weight {@code alpha}. */
+    public static BufferedImage heatmap(RgbImage picture, PatchMap map, float alpha) {
+        float[] values = map.upsample(picture.height(), picture.width());
+        BufferedImage out = of(picture);
+        for (int y = 0; y < picture.height(); y++) {
+            for (int x = 0; x < picture.width(); x++) {
+                out.setRGB(x, y, blend(out.getRGB(x, y), Colormap.viridis(values[y * picture.width() + x]), alpha));
+            }
+        }
+        return out;
+    }
+
+    /** A mask of the picture's pixels in a colour, blended with weight {@code alpha}. */
+    public record Mask(boolean[] pixels, Color color) {}
+
+    /** The masks painted over the picture in order, later ones on top. */
+    public static BufferedImage masks(RgbImage picture, List<Mask> masks, float alpha) {
+        BufferedImage out = of(picture);
+        for (Mask m : masks) {
+            if (m.pixels().length != picture.width() * picture.height())
+                throw new IllegalArgumentException("a mask of " + m.pixels().length + " pixels for a " + picture.width()
+                        + "x" + picture.height() + " picture");
+            for (int y = 0; y < picture.height(); y++) {
+                for (int x = 0; x < picture.width(); x++) {
+                    if (m.pixels()[y * picture.width() + x])
+                        out.setRGB(x, y, blend(out.getRGB(x, y), m.color().getRGB(), alpha));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Three maps (values in [0, 1]) as the red, green and blue of a picture, one flat colour per patch. */
+    public static BufferedImage rgb(PatchMap red, PatchMap green, PatchMap blue, int height, int width) {
+        BufferedImage out = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < height; y++) {
+            int row = y * red.rows() / height;
+            for (int x = 0; x < width; x++) {
+                int col = x * red.cols() / width;
+                out.setRGB(
+                        x, y, channel(red, row, col) << 16 | channel(green, row, col) << 8 | channel(blue, row, col));
+            }
+        }
+        return out;
+    }
+
+    private static int channel(PatchMap map, int row, int col) {
+        return Math.round(Math.clamp(map.at(row, col), 0f, 1f) * 255);
+    }
+
+    static int blend(int under, int over, float alpha) {
+        int rgb = 0;
+        for (int shift = 16; shift >= 0; shift -= 8) {
+            float mixed = ((under >> shift) & 0xff) * (1 - alpha) + ((over >> shift) & 0xff) * alpha;
+            rgb |= Math.round(mixed) << shift;
+        }
+        return rgb;
+    }
+
+    /** A captioned picture of a sheet. */
+    public record Tile(BufferedImage image, String caption) {}
+
+    /** Tiles in rows of {@code columns} under a title, each with its caption below it, on white. */
+    public static BufferedImage sheet(String title, List<Tile> tiles, int columns) {
+        int cellW = tiles.stream().mapToInt(t -> t.image().getWidth()).max().orElse(1);
+        int cellH = tiles.stream().mapToInt(t -> t.image().getHeight()).max().orElse(1);
+        int cols = Math.max(1, Math.min(columns, tiles.size())), rows = (tiles.size() + cols - 1) / cols;
+        int width = GAP + cols * (cellW + GAP), height = TITLE_HEIGHT + rows * (cellH + CAPTION_HEIGHT + GAP) + GAP;
+        BufferedImage out = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = out.createGraphics();
+        try {
+            g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
+            g.setColor(Color.WHITE);
+            g.fillRect(0, 0, width, height);
+            g.setColor(Color.BLACK);
+            g.setFont(TITLE);
+            g.drawString(fit(g, title, width - 2 * GAP), GAP, TITLE_HEIGHT - 9);
+            g.setFont(CAPTION);
+            for (int i = 0; i < tiles.size(); i++) {
+                int x = GAP + (i % cols) * (cellW + GAP),
+                        y = TITLE_HEIGHT + (i / cols) * (cellH + CAPTION_HEIGHT + GAP);
+                g.drawImage(tiles.get(i).image(), x, y, null);
+                g.drawString(fit(g, tiles.get(i).caption(), cellW), x, y + cellH + CAPTION_HEIGHT - 6);
+            }
+        } finally {
+            g.dispose();
+        }
+        return out;
+    }
+
+    /** The text, cut with an ellipsis where it would be wider than {@code width} pixels. */
+    static String fit(Graphics2D g, String text, int width) {
+        FontMetrics m = g.getFontMetrics();
+        if (m.stringWidth(text) <= width) return text;
+        String cut = text;
+        while (!cut.isEmpty() && m.stringWidth(cut + "…") > width) cut = cut.substring(0, cut.length() - 1);
+        return cut + "…";
+    }
+
+    /** Writes the picture as a PNG atomically. */
+    public static void writePng(BufferedImage image, Path file) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        if (!ImageIO.write(image, "png", bytes)) throw new IOException(file + ": no PNG writer available");
+        AtomicFiles.write(file, bytes.toByteArray());
+    }
+}
