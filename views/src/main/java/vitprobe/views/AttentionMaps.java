@@ -1,5 +1,6 @@
 package vitprobe.views;
 
+import java.awt.Color;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -31,7 +32,8 @@ public final class AttentionMaps {
     /** The picture, each head's map, their mean and a colour key in a row, wrapping after this many tiles. */
     private static final int COLUMNS = 5;
 
-    private static final float HEATMAP_ALPHA = 0.6f, MASK_ALPHA = 0.55f;
+    /** Patches outside a mask are darkened this much, so the mask reads the same over any picture. */
+    private static final float HEATMAP_ALPHA = 0.6f, DIM_ALPHA = 0.7f;
 
     private AttentionMaps() {}
 
@@ -108,7 +110,7 @@ public final class AttentionMaps {
                 PatchMap head = maps.heads().get(h);
                 tiles.add(new Pictures.Tile(
                         Pictures.heatmap(image.picture(), head.normalized(), HEATMAP_ALPHA),
-                        "head " + h + " (max " + String.format(Locale.ROOT, "%.3f", max(head)) + ")"));
+                        "head " + h + " (max " + String.format(Locale.ROOT, "%.3g", max(head)) + ")"));
             }
             tiles.add(new Pictures.Tile(
                     Pictures.heatmap(image.picture(), maps.mean().normalized(), HEATMAP_ALPHA), "mean of heads"));
@@ -125,18 +127,17 @@ public final class AttentionMaps {
             tiles.add(new Pictures.Tile(Pictures.of(image.picture()), "input"));
             List<boolean[]> masks = maps.masks(keep);
             for (int h = 0; h < masks.size(); h++) {
+                boolean[] outside = masks.get(h).clone();
+                for (int p = 0; p < outside.length; p++) outside[p] = !outside[p];
                 boolean[] pixels =
-                        Pictures.patchPixels(masks.get(h), grid.rows(), grid.cols(), image.height(), image.width());
+                        Pictures.patchPixels(outside, grid.rows(), grid.cols(), image.height(), image.width());
                 tiles.add(new Pictures.Tile(
-                        Pictures.masks(
-                                image.picture(),
-                                List.of(new Pictures.Mask(pixels, Pictures.PALETTE.get(h % Pictures.PALETTE.size()))),
-                                MASK_ALPHA),
+                        Pictures.masks(image.picture(), List.of(new Pictures.Mask(pixels, Color.BLACK)), DIM_ALPHA),
                         "head " + h + ": " + count(masks.get(h)) + " patches"));
             }
             return Pictures.sheet(
-                    image.file().getFileName() + ": patches holding " + percent(keep) + " of the attention, block "
-                            + block,
+                    image.file().getFileName() + ": patches holding " + percent(keep)
+                            + " of the [CLS] attention (the rest darkened), block " + block,
                     tiles,
                     COLUMNS);
         }

@@ -165,7 +165,7 @@ public final class FeaturePca {
                     Pictures.sheet(
                             "First component of " + what + ", fitted on every patch, scaled to [0, 1]",
                             firsts,
-                            Math.min(firsts.size(), 4)),
+                            Math.min(firsts.size(), 5)),
                     folder.resolve("first-component.png"));
             writeTensors(folder.resolve("pca.safetensors"));
             return Gallery.write(folder, "vitprobe pca: " + model, intro(), sections(each));
