@@ -16,7 +16,9 @@ import vitprobe.engine.ImageInputs;
 import vitprobe.engine.VisionTransformer;
 import vitprobe.io.FolderLock;
 import vitprobe.kernels.Backend;
+import vitprobe.views.Blocks;
 import vitprobe.views.InputImage;
+import vitprobe.weights.ViTConfig;
 import vitprobe.weights.ViTWeights;
 
 /**
@@ -55,8 +57,20 @@ abstract class ImageViewCommand implements Callable<Integer> {
     /** Checks the command's own flags before anything is read; a bad one is a {@link ParameterException}. */
     void checkOptions() {}
 
+    /** Checks the command's flags against the loaded model (its depth, say) before any image is decoded. */
+    void checkModel(ViTConfig config) {}
+
     ParameterException badFlag(String message) {
         return new ParameterException(spec.commandLine(), message);
+    }
+
+    /** A --block flag's value that the model does not have is a bad flag. */
+    void checkBlock(int block, ViTConfig config) {
+        try {
+            Blocks.resolve(block, config.depth());
+        } catch (IllegalArgumentException e) {
+            throw badFlag("--block: " + e.getMessage());
+        }
     }
 
     @Override
@@ -67,6 +81,7 @@ abstract class ImageViewCommand implements Callable<Integer> {
         ModelOptions.check(model);
         PrintWriter err = spec.commandLine().getErr();
         try (ViTWeights w = modelOptions.load(model, seed)) {
+            checkModel(w.config());
             List<InputImage> inputs = InputImage.load(images, ImageInputs.transformFor(w.config()));
             try (FolderLock lock = FolderLock.acquire(out);
                     Backend backend = deviceOptions.open(err);

@@ -22,6 +22,8 @@ import picocli.CommandLine.Command;
             ImagenetSubsetCommand.class,
             ProbeCommand.class,
             PullCommand.class,
+            AttentionCommand.class,
+            PcaCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Main {

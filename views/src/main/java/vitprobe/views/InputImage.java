@@ -1,8 +1,11 @@
 package vitprobe.views;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import vitprobe.engine.image.ImageDecoder;
 import vitprobe.engine.image.ImageTransform;
 import vitprobe.engine.image.RgbImage;
@@ -37,5 +40,31 @@ public record InputImage(Path file, RgbImage picture, float[] pixels) {
         String name = file.getFileName().toString();
         int dot = name.lastIndexOf('.');
         return dot > 0 ? name.substring(0, dot) : name;
+    }
+
+    /** Rows of the patch grid the model makes of this picture with square patches of {@code patch} pixels. */
+    public int gridRows(int patch) {
+        return height() / patch;
+    }
+
+    /** Columns of the patch grid the model makes of this picture with square patches of {@code patch} pixels. */
+    public int gridCols(int patch) {
+        return width() / patch;
+    }
+
+    /**
+     * A name per image for the files made from it: its stem with characters other than letters, digits, '.', '_'
+     * and '-' replaced by '_' (so that it works as a link in a page), made unique by "-2", "-3", ... where two
+     * images share one.
+     */
+    public static List<String> names(List<InputImage> images) {
+        Set<String> taken = new HashSet<>();
+        List<String> out = new ArrayList<>();
+        for (InputImage image : images) {
+            String base = image.stem().replaceAll("[^A-Za-z0-9._-]", "_"), name = base;
+            for (int n = 2; !taken.add(name); n++) name = base + "-" + n;
+            out.add(name);
+        }
+        return out;
     }
 }

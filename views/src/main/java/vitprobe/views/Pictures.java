@@ -96,6 +96,45 @@ public final class Pictures {
         return out;
     }
 
+    /** The pixels of a height × width picture that lie in the chosen patches of a rows × cols grid. */
+    public static boolean[] patchPixels(boolean[] patches, int rows, int cols, int height, int width) {
+        if (patches.length != rows * cols)
+            throw new IllegalArgumentException(patches.length + " patch flags for a " + rows + "x" + cols + " grid");
+        boolean[] out = new boolean[height * width];
+        for (int y = 0; y < height; y++) {
+            for (int x = 0; x < width; x++) out[y * width + x] = patches[(y * rows / height) * cols + x * cols / width];
+        }
+        return out;
+    }
+
+    /**
+     * The key to viridis maps, a tile for a sheet: a colour bar from {@code low} (bottom) to {@code high} (top),
+     * labelled beside its ends, on white.
+     */
+    public static BufferedImage viridisKey(int width, int height, String high, String low) {
+        BufferedImage out = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = out.createGraphics();
+        try {
+            g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
+            g.setColor(Color.WHITE);
+            g.fillRect(0, 0, width, height);
+            int bar = Math.min(24, width / 4), top = GAP, bottom = height - GAP;
+            for (int y = top; y < bottom; y++) {
+                g.setColor(new Color(Colormap.viridis((float) (bottom - 1 - y) / Math.max(1, bottom - top - 1))));
+                g.fillRect(GAP, y, bar, 1);
+            }
+            g.setColor(Color.BLACK);
+            g.setFont(CAPTION);
+            int textX = 2 * GAP + bar, textWidth = width - textX - GAP;
+            g.drawString(
+                    fit(g, high, textWidth), textX, top + g.getFontMetrics().getAscent());
+            g.drawString(fit(g, low, textWidth), textX, bottom);
+        } finally {
+            g.dispose();
+        }
+        return out;
+    }
+
     private static int channel(PatchMap map, int row, int col) {
         return Math.round(Math.clamp(map.at(row, col), 0f, 1f) * 255);
     }

@@ -1,0 +1,80 @@
+package vitprobe.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.util.List;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import vitprobe.engine.Intermediate;
+import vitprobe.engine.VisionTransformer;
+import vitprobe.engine.extract.Progress;
+import vitprobe.views.FeaturePca;
+import vitprobe.views.InputImage;
+import vitprobe.weights.ViTConfig;
+
+@Command(
+        name = "pca",
+        description = "Show the first three principal components of the patch tokens of all images, fitted jointly, "
+                + "as red, green and blue, with an index.html gallery.")
+final class PcaCommand extends ImageViewCommand {
+    @Option(
+            names = "--tokens",
+            paramLabel = "NAME",
+            description = "Intermediate per token, any but attn: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).",
+            completionCandidates = TokensCommand.IntermediateNames.class)
+    String tokens = "y_norm";
+
+    @Option(
+            names = "--block",
+            paramLabel = "N",
+            description = "Block, 0-based; negative counts from the end (default: ${DEFAULT-VALUE}, the last).")
+    int block = -1;
+
+    @Option(
+            names = "--background-threshold",
+            paramLabel = "T",
+            description = "Remove the background first: patches whose first component, scaled to [0, 1] over all "
+                    + "images (see first-component.png), is below T are drawn black and the components are fitted "
+                    + "again on the others.")
+    Double backgroundThreshold;
+
+    @Option(
+            names = "--background-above",
+            description = "With --background-threshold: the background is the patches above T, not below.")
+    boolean backgroundAbove;
+
+    private Intermediate which;
+    private FeaturePca.Background background;
+
+    @Override
+    void checkOptions() {
+        try {
+            which = Intermediate.byKey(tokens);
+        } catch (IllegalArgumentException e) {
+            throw badFlag("--tokens: " + e.getMessage());
+        }
+        if (!which.perToken()) throw badFlag("--tokens " + tokens + " is not a feature per token; choose another");
+        if (backgroundThreshold == null) {
+            if (backgroundAbove) throw badFlag("--background-above needs --background-threshold");
+            return;
+        }
+        try {
+            background = new FeaturePca.Background(backgroundThreshold, backgroundAbove);
+        } catch (IllegalArgumentException e) {
+            throw badFlag("--background-threshold: " + e.getMessage());
+        }
+    }
+
+    @Override
+    void checkModel(ViTConfig config) {
+        checkBlock(block, config);
+    }
+
+    @Override
+    void render(VisionTransformer vit, List<InputImage> inputs, PrintWriter err) throws IOException {
+        Progress progress = new Progress(err, inputs.size(), 0, "images");
+        FeaturePca.Result pca = FeaturePca.compute(vit, model, inputs, which, block, background, batch, progress);
+        progress.finish();
+        err.println("wrote " + pca.write(out));
+    }
+}
