@@ -184,6 +184,31 @@ public final class ConceptTemplates {
         return dim;
     }
 
+    /**
+     * The templates of the named concepts alone, in the given order. Their scores are bit for bit those of the full
+     * set: every output of the product is the same chain of multiply-adds whatever is computed alongside.
+     */
+    public ConceptTemplates withConcepts(List<String> names) {
+        int[] picked = new int[names.size()];
+        for (int k = 0; k < picked.length; k++) {
+            String name = names.get(k);
+            picked[k] = concepts.indexOf(name);
+            if (picked[k] < 0) {
+                String known = String.join(", ", concepts.subList(0, Math.min(concepts.size(), 10)));
+                throw new IllegalArgumentException("unknown concept '" + name + "' (the templates hold " + known
+                        + (concepts.size() > 10 ? ", ... " + concepts.size() + " in all" : "") + ")");
+            }
+            if (names.subList(0, k).contains(name))
+                throw new IllegalArgumentException("concept '" + name + "' is named twice");
+        }
+        float[] d = new float[picked.length * dim], t = new float[picked.length];
+        for (int k = 0; k < picked.length; k++) {
+            System.arraycopy(directions, picked[k] * dim, d, k * dim, dim);
+            t[k] = thresholds[picked[k]];
+        }
+        return new ConceptTemplates(rule, tokens, names, dim, d, t, center, origin);
+    }
+
     /** Direction of concept c (a copy). */
     public float[] direction(int c) {
         return Arrays.copyOfRange(directions, c * dim, (c + 1) * dim);

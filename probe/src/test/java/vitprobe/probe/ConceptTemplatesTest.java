@@ -180,6 +180,34 @@ class ConceptTemplatesTest {
     }
 
     @Test
+    void aSubsetOfConceptsScoresExactlyAsTheWholeSet() {
+        int n = 300;
+        float[] features = random(n * DIM, 5);
+        for (ConceptTemplates t : List.of(templates(Rule.HYPERPLANE, false), templates(Rule.COSINE, true))) {
+            ConceptTemplates some = t.withConcepts(List.of("c7", "c0", "c18"));
+            assertEquals(List.of("c7", "c0", "c18"), some.concepts());
+            assertEquals(t.origin(), some.origin());
+            float[] all = t.scoreBatch(features, n), picked = some.scoreBatch(features, n);
+            int[] columns = {7, 0, 18};
+            for (int i = 0; i < n; i++) {
+                for (int k = 0; k < columns.length; k++) {
+                    assertEquals(all[i * CONCEPTS + columns[k]], picked[i * columns.length + k]);
+                    assertEquals(t.threshold(columns[k]), some.threshold(k));
+                }
+            }
+        }
+        var unknown = assertThrows(IllegalArgumentException.class, () -> templates(Rule.COSINE, false)
+                .withConcepts(List.of("dog")));
+        assertTrue(
+                unknown.getMessage().startsWith("unknown concept 'dog' (the templates hold c0, c1"),
+                unknown.getMessage());
+        assertTrue(unknown.getMessage().endsWith("19 in all)"), unknown.getMessage());
+        var twice = assertThrows(IllegalArgumentException.class, () -> templates(Rule.COSINE, false)
+                .withConcepts(List.of("c1", "c1")));
+        assertTrue(twice.getMessage().contains("'c1' is named twice"), twice.getMessage());
+    }
+
+    @Test
     void refusesFeaturesOfTheWrongWidth() {
         var e = assertThrows(IllegalArgumentException.class, () -> templates(Rule.HYPERPLANE, false)
                 .score(new float[DIM + 1]));
