@@ -22,6 +22,7 @@ import picocli.CommandLine.Command;
             ImagenetSubsetCommand.class,
             ProbeCommand.class,
             PullCommand.class,
+            SegmentCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Main {

@@ -94,6 +94,13 @@ public final class ConceptTemplates {
 
     public static ConceptTemplates load(Path file) {
         try (SafeTensors st = SafeTensors.open(file)) {
+            if (!st.has("directions") || !st.has("thresholds")) {
+                throw new SafetensorsException(
+                        file,
+                        null,
+                        "not a concept templates file (no 'directions' and 'thresholds' tensors; "
+                                + "'vitprobe probe --save-templates' writes them)");
+            }
             Map<String, String> meta = st.metadata();
             Rule rule = metadata(file, meta, "rule", Rule::byKey);
             SampleKind tokens = metadata(file, meta, "tokens", SampleKind::byKey);

@@ -157,6 +157,21 @@ class ConceptTemplatesTest {
     }
 
     @Test
+    void aProbeFileIsNotTakenForTemplates() throws IOException {
+        Path file = dir.resolve("features.safetensors");
+        new SafetensorsWriter()
+                .addF32("features", new long[] {1, 3}, new float[3])
+                .addU8("labels", new long[] {1, 1}, new byte[1])
+                .metadata("concepts", "[\"a\"]")
+                .write(file);
+        var e = assertThrows(SafetensorsException.class, () -> ConceptTemplates.load(file));
+        assertEquals(
+                file + ": not a concept templates file (no 'directions' and 'thresholds' tensors; "
+                        + "'vitprobe probe --save-templates' writes them)",
+                e.getMessage());
+    }
+
+    @Test
     void rejectsFilesThatAreNotTemplates() throws IOException {
         Path file = dir.resolve("bad.safetensors");
         new SafetensorsWriter()

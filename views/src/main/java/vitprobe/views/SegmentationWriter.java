@@ -193,16 +193,28 @@ public final class SegmentationWriter {
         return Gallery.write(folder, "Concept segmentation", intro, sections);
     }
 
+    /**
+     * The picture with the masks of the drawn concepts, smaller ones on top. Each pixel is blended once, with the
+     * colour of the topmost mask over it: blending every mask in turn would wash the picture out where they overlap.
+     */
     private static BufferedImage overlay(String title, InputImage image, List<ConceptScores> drawn) {
-        List<Pictures.Mask> masks = new ArrayList<>();
+        boolean[] covered = new boolean[image.height() * image.width()];
+        Pictures.Mask[] masks = new Pictures.Mask[drawn.size()];
+        for (int i = drawn.size() - 1; i >= 0; i--) {
+            boolean[] mask = drawn.get(i).mask(image.height(), image.width());
+            for (int p = 0; p < mask.length; p++) {
+                mask[p] &= !covered[p];
+                covered[p] |= mask[p];
+            }
+            masks[i] = new Pictures.Mask(mask, Pictures.PALETTE.get(i));
+        }
         List<Pictures.LegendEntry> legend = new ArrayList<>();
         for (int i = 0; i < drawn.size(); i++) {
             ConceptScores c = drawn.get(i);
-            masks.add(new Pictures.Mask(c.mask(image.height(), image.width()), Pictures.PALETTE.get(i)));
             legend.add(new Pictures.LegendEntry(Pictures.PALETTE.get(i), c.concept() + "  " + percent(c.area())));
         }
         if (drawn.isEmpty()) legend.add(new Pictures.LegendEntry(null, "no concept fires"));
-        return Pictures.withLegend(title, Pictures.masks(image.picture(), masks, MASK_ALPHA), legend);
+        return Pictures.withLegend(title, Pictures.masks(image.picture(), List.of(masks), MASK_ALPHA), legend);
     }
 
     private List<Pictures.LegendEntry> firedLegend(List<ConceptScores> ranked) {
