@@ -56,6 +56,7 @@ public final class Segmenter {
 
     /** Fails with the reason when the templates cannot score that intermediate of that model. */
     public static void requireFits(ViTConfig config, ConceptTemplates templates, Intermediate tokenType, int block) {
+        if (templates.conceptCount() == 0) throw new IllegalArgumentException("the templates hold no concept");
         if (!tokenType.perToken())
             throw new IllegalArgumentException(tokenType.key() + " is an attention map, not a feature per token");
         if (block < 0 || block >= config.depth()) {

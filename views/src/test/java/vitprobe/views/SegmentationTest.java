@@ -159,6 +159,9 @@ class SegmentationTest {
         assertTrue(attn.getMessage().contains("attention map"), attn.getMessage());
         var block = assertThrows(IllegalArgumentException.class, () -> new Segmenter(vit, t, Intermediate.K, 2));
         assertEquals("block 2 is not a block of the model (0 to 1)", block.getMessage());
+        var none = assertThrows(
+                IllegalArgumentException.class, () -> new Segmenter(vit, t.withConcepts(List.of()), Intermediate.K, 1));
+        assertEquals("the templates hold no concept", none.getMessage());
         var unknown = assertThrows(
                 IllegalArgumentException.class,
                 () -> Segmenter.of(vit, templates(SampleKind.PATCH, 64, FeatureOrigin.UNKNOWN)));
