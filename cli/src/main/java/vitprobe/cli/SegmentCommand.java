@@ -21,11 +21,12 @@ import vitprobe.weights.ViTWeights;
         name = "segment",
         sortOptions = false,
         description = {
-            "Apply concept templates saved by 'probe --save-templates' to new images. Patch templates: per concept a",
-            "score map over the patch grid, a mask where its bilinear upsampling passes the threshold, an overlay of",
-            "the largest masks with a legend and a heat map per drawn concept; [CLS] templates: the concepts that",
-            "fire, ranked by score minus threshold. Writes DIR/segments.json (every concept of every image) and",
-            "DIR/index.html. The token type and block come from the templates file unless given."
+            "Apply concept templates saved by 'probe --save-templates' to new images. Patch templates: per concept a "
+                    + "score map over the patch grid, a mask where its bilinear upsampling passes the threshold, an "
+                    + "overlay of the largest masks with a legend and a heat map per drawn concept; [CLS] templates: "
+                    + "the concepts that fire, ranked by score minus threshold.",
+            "Writes DIR/segments.json (every concept of every image) and DIR/index.html. The token type and block "
+                    + "come from the templates file unless given."
         })
 final class SegmentCommand extends ImageViewCommand {
     @Option(
