@@ -9,7 +9,7 @@ import vitprobe.engine.VisionTransformer;
 import vitprobe.engine.extract.Progress;
 import vitprobe.views.AttentionMaps;
 import vitprobe.views.InputImage;
-import vitprobe.weights.ViTConfig;
+import vitprobe.weights.ViTWeights;
 
 @Command(
         name = "attention",
@@ -39,8 +39,8 @@ final class AttentionCommand extends ImageViewCommand {
     }
 
     @Override
-    void checkModel(ViTConfig config) {
-        checkBlock(block, config);
+    void checkModel(ViTWeights weights, PrintWriter err) {
+        checkBlock(block, weights.config());
     }
 
     @Override

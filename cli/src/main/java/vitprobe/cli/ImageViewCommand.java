@@ -57,8 +57,8 @@ abstract class ImageViewCommand implements Callable<Integer> {
     /** Checks the command's own flags before anything is read; a bad one is a {@link ParameterException}. */
     void checkOptions() {}
 
-    /** Checks the command's flags against the loaded model (its depth, say) before any image is decoded. */
-    void checkModel(ViTConfig config) {}
+    /** Checks the command's flags and other inputs against the model (its depth, say), before any image is decoded or anything written. */
+    void checkModel(ViTWeights weights, PrintWriter err) {}
 
     ParameterException badFlag(String message) {
         return new ParameterException(spec.commandLine(), message);
@@ -81,7 +81,7 @@ abstract class ImageViewCommand implements Callable<Integer> {
         ModelOptions.check(model);
         PrintWriter err = spec.commandLine().getErr();
         try (ViTWeights w = modelOptions.load(model, seed)) {
-            checkModel(w.config());
+            checkModel(w, err);
             List<InputImage> inputs = InputImage.load(images, ImageInputs.transformFor(w.config()));
             try (FolderLock lock = FolderLock.acquire(out);
                     Backend backend = deviceOptions.open(err);

@@ -24,6 +24,7 @@ import picocli.CommandLine.Command;
             PullCommand.class,
             AttentionCommand.class,
             PcaCommand.class,
+            SegmentCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Main {

@@ -10,7 +10,7 @@ import vitprobe.engine.VisionTransformer;
 import vitprobe.engine.extract.Progress;
 import vitprobe.views.FeaturePca;
 import vitprobe.views.InputImage;
-import vitprobe.weights.ViTConfig;
+import vitprobe.weights.ViTWeights;
 
 @Command(
         name = "pca",
@@ -66,8 +66,8 @@ final class PcaCommand extends ImageViewCommand {
     }
 
     @Override
-    void checkModel(ViTConfig config) {
-        checkBlock(block, config);
+    void checkModel(ViTWeights weights, PrintWriter err) {
+        checkBlock(block, weights.config());
     }
 
     @Override

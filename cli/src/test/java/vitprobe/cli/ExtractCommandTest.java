@@ -13,7 +13,9 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import vitprobe.engine.extract.FeatureOrigin;
 import vitprobe.io.Json;
+import vitprobe.probe.ConceptTemplates;
 import vitprobe.probe.ProbeData;
 import vitprobe.probe.SampleKind;
 import vitprobe.probe.data.ExtractedFeatures;
@@ -213,6 +215,7 @@ class ExtractCommandTest {
     @Test
     void probeTrainsOnExtractedShards() throws Exception {
         Path set = dir.resolve("set"), out = dir.resolve("features"), result = dir.resolve("result.json");
+        Path templates = dir.resolve("templates.safetensors");
         assertEquals(
                 0,
                 CliRunner.run(
@@ -262,9 +265,28 @@ class ExtractCommandTest {
                 "--test",
                 out.resolve("y_norm/test/shard-00000.safetensors").toString(),
                 "--out",
-                result.toString());
+                result.toString(),
+                "--save-templates",
+                templates.toString());
         assertEquals(0, r.status(), r.err());
         assertTrue(Files.isRegularFile(result));
+        var origin = new FeatureOrigin(
+                "y_norm", 1, Path.of(model()).toAbsolutePath().normalize().toString());
+        assertEquals(origin, ConceptTemplates.load(templates).origin(), "from a shard file");
+        r = CliRunner.run(
+                "probe",
+                "--rule",
+                "hyperplane",
+                "--train",
+                out.resolve("y_norm/train").toString(),
+                "--test",
+                out.resolve("y_norm/test").toString(),
+                "--out",
+                result.toString(),
+                "--save-templates",
+                templates.toString());
+        assertEquals(0, r.status(), r.err());
+        assertEquals(origin, ConceptTemplates.load(templates).origin(), "from a shard folder");
     }
 
     /** The testers' case: model.safetensors replaced at the same path between two runs must not be resumed. */

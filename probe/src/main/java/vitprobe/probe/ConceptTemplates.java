@@ -6,7 +6,9 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.function.Function;
+import vitprobe.engine.extract.FeatureOrigin;
 import vitprobe.io.Json;
 import vitprobe.kernels.cpu.DenseMath;
 import vitprobe.kernels.cpu.Parallel;
@@ -20,7 +22,8 @@ import vitprobe.weights.Tensor;
  * One binary classifier per concept: concept c fires on feature f when p(f, d_c) &gt; t_c, with p the dot product
  * (hyperplane) or the cosine (optionally of f minus a centre; 0 when f or d_c is the zero vector).
  * Stored as safetensors: {@code directions} [C,D] F32,
- * {@code thresholds} [C] F32, optional {@code center} [D] F32; metadata "rule", "tokens" and "concepts" (JSON list).
+ * {@code thresholds} [C] F32, optional {@code center} [D] F32; metadata "rule", "tokens" and "concepts" (JSON list),
+ * and where the training features came from ({@link FeatureOrigin}: "token_type", "block", "model") when known.
  */
 public final class ConceptTemplates {
     /** Rows scored per block in {@link #scoreBatch}: the centred copy of a block stays in cache. */
@@ -28,6 +31,7 @@ public final class ConceptTemplates {
 
     private final Rule rule;
     private final SampleKind tokens;
+    private final FeatureOrigin origin;
     private final List<String> concepts;
     private final int dim;
     private final float[] directions;
@@ -41,7 +45,8 @@ public final class ConceptTemplates {
     private final float[] inverseNorms;
 
     /**
-     * directions is row-major [C*dim] with C = concepts.size(); center (cosine only) may be null.
+     * directions is row-major [C*dim] with C = concepts.size(); center (cosine only) may be null; origin says
+     * which features the templates were trained on ({@link FeatureOrigin#UNKNOWN} when that is not known).
      * The arrays are copied.
      */
     public ConceptTemplates(
@@ -51,7 +56,8 @@ public final class ConceptTemplates {
             int dim,
             float[] directions,
             float[] thresholds,
-            float[] center) {
+            float[] center,
+            FeatureOrigin origin) {
         int count = concepts.size();
         if (directions.length != (long) count * dim)
             throw new IllegalArgumentException(
@@ -63,6 +69,7 @@ public final class ConceptTemplates {
             throw new IllegalArgumentException("a centre needs the cosine rule and " + dim + " values");
         this.rule = rule;
         this.tokens = tokens;
+        this.origin = Objects.requireNonNull(origin, "origin");
         this.concepts = List.copyOf(concepts);
         this.dim = dim;
         this.directions = directions.clone();
@@ -87,6 +94,13 @@ public final class ConceptTemplates {
 
     public static ConceptTemplates load(Path file) {
         try (SafeTensors st = SafeTensors.open(file)) {
+            if (!st.has("directions") || !st.has("thresholds")) {
+                throw new SafetensorsException(
+                        file,
+                        null,
+                        "not a concept templates file (no 'directions' and 'thresholds' tensors; "
+                                + "'vitprobe probe --save-templates' writes them)");
+            }
             Map<String, String> meta = st.metadata();
             Rule rule = metadata(file, meta, "rule", Rule::byKey);
             SampleKind tokens = metadata(file, meta, "tokens", SampleKind::byKey);
@@ -122,7 +136,14 @@ public final class ConceptTemplates {
             List<String> concepts = list.stream().map(String.class::cast).toList();
             try {
                 return new ConceptTemplates(
-                        rule, tokens, concepts, Math.toIntExact(d.dim(1)), d.toFloatArray(), t.toFloatArray(), center);
+                        rule,
+                        tokens,
+                        concepts,
+                        Math.toIntExact(d.dim(1)),
+                        d.toFloatArray(),
+                        t.toFloatArray(),
+                        center,
+                        FeatureOrigin.fromMetadata(file, meta));
             } catch (IllegalArgumentException e) {
                 throw new SafetensorsException(file, null, e.getMessage());
             }
@@ -137,6 +158,7 @@ public final class ConceptTemplates {
                 .metadata("tokens", tokens.key())
                 .metadata("concepts", Json.write(concepts));
         if (center != null) w.addF32("center", new long[] {dim}, center);
+        origin.metadata().forEach(w::metadata);
         try {
             w.write(file);
         } catch (IOException e) {
@@ -152,6 +174,11 @@ public final class ConceptTemplates {
         return tokens;
     }
 
+    /** The intermediate, block and model of the features the templates were trained on, as far as known. */
+    public FeatureOrigin origin() {
+        return origin;
+    }
+
     public List<String> concepts() {
         return concepts;
     }
@@ -162,6 +189,31 @@ public final class ConceptTemplates {
 
     public int dim() {
         return dim;
+    }
+
+    /**
+     * The templates of the named concepts alone, in the given order. Their scores are bit for bit those of the full
+     * set: every output of the product is the same chain of multiply-adds whatever is computed alongside.
+     */
+    public ConceptTemplates withConcepts(List<String> names) {
+        int[] picked = new int[names.size()];
+        for (int k = 0; k < picked.length; k++) {
+            String name = names.get(k);
+            picked[k] = concepts.indexOf(name);
+            if (picked[k] < 0) {
+                String known = String.join(", ", concepts.subList(0, Math.min(concepts.size(), 10)));
+                throw new IllegalArgumentException("unknown concept '" + name + "' (the templates hold " + known
+                        + (concepts.size() > 10 ? ", ... " + concepts.size() + " in all" : "") + ")");
+            }
+            if (names.subList(0, k).contains(name))
+                throw new IllegalArgumentException("concept '" + name + "' is named twice");
+        }
+        float[] d = new float[picked.length * dim], t = new float[picked.length];
+        for (int k = 0; k < picked.length; k++) {
+            System.arraycopy(directions, picked[k] * dim, d, k * dim, dim);
+            t[k] = thresholds[picked[k]];
+        }
+        return new ConceptTemplates(rule, tokens, names, dim, d, t, center, origin);
     }
 
     /** Direction of concept c (a copy). */

@@ -81,7 +81,7 @@ public final class CosineTrainer {
         });
         // Thresholds from the very scoring code the templates are used with, so support decisions replay exactly.
         ConceptTemplates unthresholded = new ConceptTemplates(
-                Rule.COSINE, data.tokens(), data.concepts(), dim, directions, new float[count], center);
+                Rule.COSINE, data.tokens(), data.concepts(), dim, directions, new float[count], center, data.origin());
         float[] thresholds = new float[count];
         Parallel.forEach(count, c -> {
             thresholds[c] = bestThreshold(
@@ -89,7 +89,8 @@ public final class CosineTrainer {
                     unthresholded.scoreRows(c, data.features, negatives[c]));
             progress.accept(1);
         });
-        return new ConceptTemplates(Rule.COSINE, data.tokens(), data.concepts(), dim, directions, thresholds, center);
+        return new ConceptTemplates(
+                Rule.COSINE, data.tokens(), data.concepts(), dim, directions, thresholds, center, data.origin());
     }
 
     /** Samples of the support images that are positives (or negatives) of concept c. */

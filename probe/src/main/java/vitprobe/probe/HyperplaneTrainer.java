@@ -83,7 +83,8 @@ public final class HyperplaneTrainer {
             thresholds[c] = -m.bias();
             progress.accept(1);
         });
-        return new ConceptTemplates(Rule.HYPERPLANE, data.tokens(), data.concepts(), dim, directions, thresholds, null);
+        return new ConceptTemplates(
+                Rule.HYPERPLANE, data.tokens(), data.concepts(), dim, directions, thresholds, null, data.origin());
     }
 
     private static Model trainConcept(ProbeData data, int c, float[] deviation, Options o) {

@@ -112,7 +112,8 @@ public final class LogisticRegressionTrainer {
             for (int k = 0; k < dim; k++) directions[s.concept * dim + k] = (float) s.w[k];
             thresholds[s.concept] = (float) -s.w[dim];
         }
-        return new ConceptTemplates(Rule.HYPERPLANE, data.tokens(), data.concepts(), dim, directions, thresholds, null);
+        return new ConceptTemplates(
+                Rule.HYPERPLANE, data.tokens(), data.concepts(), dim, directions, thresholds, null, data.origin());
     }
 
     /** Loss and gradient of every active solver at its trial point, from two matrix products over all samples. */

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.IntPredicate;
 import java.util.stream.IntStream;
+import vitprobe.engine.extract.FeatureOrigin;
 import vitprobe.io.Json;
 import vitprobe.kernels.cpu.Parallel;
 import vitprobe.weights.DType;
@@ -23,7 +24,8 @@ import vitprobe.weights.Tensor;
  * Token features with multi-hot concept labels, as stored in a probe file: {@code features} [N,D] F32/F16,
  * {@code labels} [N,C] U8 of 0/1, optional {@code groups} [N] I64 (the image each sample comes from) and
  * {@code categories} [C] I64, concept names as a JSON list in metadata "concepts", optionally the token type in
- * metadata "tokens" ("cls" or "patch") and the intermediate the features are in "token_type" (q, k, y_norm, ...).
+ * metadata "tokens" ("cls" or "patch") and where the features come from: "token_type" (q, k, y_norm, ...), "block"
+ * and "model" ({@link FeatureOrigin}).
  * Without "tokens" the samples are patches when some image has several.
  * Everything is validated on construction; an error names the file and the offending tensor.
  */
@@ -43,7 +45,7 @@ public final class ProbeData {
     private final long[] groups;
     private final long[] categories;
     private final SampleKind tokens;
-    private final String intermediate;
+    private final FeatureOrigin origin;
     /** Samples grouped by image: those of image g are groupSamples[groupStart[g] .. groupStart[g+1]). */
     private final int[] groupOf;
 
@@ -72,7 +74,7 @@ public final class ProbeData {
             long[] groups,
             long[] categories,
             SampleKind tokens,
-            String intermediate,
+            FeatureOrigin origin,
             Index index) {
         this.file = file;
         this.dim = dim;
@@ -107,7 +109,7 @@ public final class ProbeData {
         int[] fill = Arrays.copyOf(groupStart, groupCount);
         for (int i = 0; i < size; i++) groupSamples[fill[groupOf[i]]++] = i;
         this.tokens = tokens != null ? tokens : groupCount < size ? SampleKind.PATCH : SampleKind.CLS;
-        this.intermediate = intermediate;
+        this.origin = origin;
         if (index == null) index = indexLabels();
         this.positives = index.positives();
         this.negativePools = index.negativePools();
@@ -126,10 +128,10 @@ public final class ProbeData {
             long[] groups,
             long[] categories,
             SampleKind tokens) {
-        return of(features, dim, labels, concepts, groups, categories, tokens, null);
+        return of(features, dim, labels, concepts, groups, categories, tokens, FeatureOrigin.UNKNOWN);
     }
 
-    /** {@link #of(float[], int, byte[], List, long[], long[], SampleKind)} from the given intermediate (may be null). */
+    /** {@link #of(float[], int, byte[], List, long[], long[], SampleKind)} with where the features come from. */
     public static ProbeData of(
             float[] features,
             int dim,
@@ -138,8 +140,8 @@ public final class ProbeData {
             long[] groups,
             long[] categories,
             SampleKind tokens,
-            String intermediate) {
-        return new ProbeData(null, features, dim, labels, concepts, groups, categories, tokens, intermediate, null);
+            FeatureOrigin origin) {
+        return new ProbeData(null, features, dim, labels, concepts, groups, categories, tokens, origin, null);
     }
 
     /** Reads and validates a probe file. */
@@ -186,7 +188,7 @@ public final class ProbeData {
                     groups,
                     categories,
                     tokens,
-                    meta.get("token_type"),
+                    FeatureOrigin.fromMetadata(file, meta),
                     null);
         }
     }
@@ -200,7 +202,7 @@ public final class ProbeData {
                 .metadata("tokens", tokens.key());
         if (groups != null) w.addI64("groups", new long[] {size}, groups);
         if (categories != null) w.addI64("categories", new long[] {conceptCount}, categories);
-        if (intermediate != null) w.metadata("token_type", intermediate);
+        origin.metadata().forEach(w::metadata);
         try {
             w.write(out);
         } catch (IOException e) {
@@ -367,7 +369,7 @@ public final class ProbeData {
                 Arrays.stream(columns).mapToObj(c -> positives[c]).toArray(int[][]::new),
                 Arrays.stream(columns).mapToObj(c -> negativePools[c]).toArray(BitSet[]::new),
                 otherCategories);
-        return new ProbeData(file, features, dim, kept, names, groups, keptCategories, tokens, intermediate, index);
+        return new ProbeData(file, features, dim, kept, names, groups, keptCategories, tokens, origin, index);
     }
 
     /**
@@ -427,9 +429,9 @@ public final class ProbeData {
         return tokens;
     }
 
-    /** The intermediate the features were extracted from (q, k, y_norm, ...), or null when the file does not say. */
-    public String intermediate() {
-        return intermediate;
+    /** The intermediate, block and model the features come from, as far as the file says. */
+    public FeatureOrigin origin() {
+        return origin;
     }
 
     public boolean hasCategories() {

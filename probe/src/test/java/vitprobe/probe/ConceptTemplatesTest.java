@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import vitprobe.engine.extract.FeatureOrigin;
 import vitprobe.weights.SafetensorsException;
 import vitprobe.weights.SafetensorsWriter;
 
@@ -39,7 +40,8 @@ class ConceptTemplatesTest {
                 DIM,
                 random(CONCEPTS * DIM, 1),
                 random(CONCEPTS, 2),
-                center ? random(DIM, 3) : null);
+                center ? random(DIM, 3) : null,
+                new FeatureOrigin("k", 11, "hf:facebook/dino-vits8"));
     }
 
     /** p(f, d) in double, from the definition. */
@@ -88,7 +90,14 @@ class ConceptTemplatesTest {
         float[] features = {1, -1, 4, 0, 0, 0, 1, 1, 1};
         for (float[] center : new float[][] {null, {1, 1, 1}}) {
             var t = new ConceptTemplates(
-                    Rule.COSINE, SampleKind.CLS, List.of("a", "b"), 3, directions, new float[2], center);
+                    Rule.COSINE,
+                    SampleKind.CLS,
+                    List.of("a", "b"),
+                    3,
+                    directions,
+                    new float[2],
+                    center,
+                    FeatureOrigin.UNKNOWN);
             float[] batch = t.scoreBatch(features, 3);
             float[] zeroDirection = t.scoreRows(0, features, new int[] {0, 1, 2});
             for (int i = 0; i < 3; i++) {
@@ -111,6 +120,7 @@ class ConceptTemplatesTest {
             assertEquals(t.rule(), back.rule());
             assertEquals(t.tokens(), back.tokens());
             assertEquals(t.concepts(), back.concepts());
+            assertEquals(new FeatureOrigin("k", 11, "hf:facebook/dino-vits8"), back.origin());
             for (int c = 0; c < CONCEPTS; c++) {
                 assertArrayEquals(t.direction(c), back.direction(c));
                 assertEquals(t.threshold(c), back.threshold(c));
@@ -118,6 +128,47 @@ class ConceptTemplatesTest {
             if (t.center() == null) assertNull(back.center());
             else assertArrayEquals(t.center(), back.center());
         }
+    }
+
+    /** Files saved before templates recorded their features' origin still load, with an unknown origin. */
+    @Test
+    void loadsFilesWithoutTheFeaturesOrigin() throws IOException {
+        Path file = dir.resolve("old.safetensors");
+        new SafetensorsWriter()
+                .addF32("directions", new long[] {1, 3}, new float[] {1, 2, 3})
+                .addF32("thresholds", new long[] {1}, new float[] {0.5f})
+                .metadata("rule", "hyperplane")
+                .metadata("tokens", "patch")
+                .metadata("concepts", "[\"a\"]")
+                .write(file);
+        ConceptTemplates old = ConceptTemplates.load(file);
+        assertEquals(FeatureOrigin.UNKNOWN, old.origin());
+        assertEquals(List.of("a"), old.concepts());
+        new SafetensorsWriter()
+                .addF32("directions", new long[] {1, 3}, new float[] {1, 2, 3})
+                .addF32("thresholds", new long[] {1}, new float[] {0.5f})
+                .metadata("rule", "hyperplane")
+                .metadata("tokens", "patch")
+                .metadata("concepts", "[\"a\"]")
+                .metadata("block", "last")
+                .write(file);
+        var e = assertThrows(SafetensorsException.class, () -> ConceptTemplates.load(file));
+        assertTrue(e.getMessage().startsWith(file + ": metadata 'block'"), e.getMessage());
+    }
+
+    @Test
+    void aProbeFileIsNotTakenForTemplates() throws IOException {
+        Path file = dir.resolve("features.safetensors");
+        new SafetensorsWriter()
+                .addF32("features", new long[] {1, 3}, new float[3])
+                .addU8("labels", new long[] {1, 1}, new byte[1])
+                .metadata("concepts", "[\"a\"]")
+                .write(file);
+        var e = assertThrows(SafetensorsException.class, () -> ConceptTemplates.load(file));
+        assertEquals(
+                file + ": not a concept templates file (no 'directions' and 'thresholds' tensors; "
+                        + "'vitprobe probe --save-templates' writes them)",
+                e.getMessage());
     }
 
     @Test
@@ -141,6 +192,34 @@ class ConceptTemplatesTest {
                 .write(file);
         e = assertThrows(SafetensorsException.class, () -> ConceptTemplates.load(file));
         assertTrue(e.getMessage().contains("'rule'"), e.getMessage());
+    }
+
+    @Test
+    void aSubsetOfConceptsScoresExactlyAsTheWholeSet() {
+        int n = 300;
+        float[] features = random(n * DIM, 5);
+        for (ConceptTemplates t : List.of(templates(Rule.HYPERPLANE, false), templates(Rule.COSINE, true))) {
+            ConceptTemplates some = t.withConcepts(List.of("c7", "c0", "c18"));
+            assertEquals(List.of("c7", "c0", "c18"), some.concepts());
+            assertEquals(t.origin(), some.origin());
+            float[] all = t.scoreBatch(features, n), picked = some.scoreBatch(features, n);
+            int[] columns = {7, 0, 18};
+            for (int i = 0; i < n; i++) {
+                for (int k = 0; k < columns.length; k++) {
+                    assertEquals(all[i * CONCEPTS + columns[k]], picked[i * columns.length + k]);
+                    assertEquals(t.threshold(columns[k]), some.threshold(k));
+                }
+            }
+        }
+        var unknown = assertThrows(IllegalArgumentException.class, () -> templates(Rule.COSINE, false)
+                .withConcepts(List.of("dog")));
+        assertTrue(
+                unknown.getMessage().startsWith("unknown concept 'dog' (the templates hold c0, c1"),
+                unknown.getMessage());
+        assertTrue(unknown.getMessage().endsWith("19 in all)"), unknown.getMessage());
+        var twice = assertThrows(IllegalArgumentException.class, () -> templates(Rule.COSINE, false)
+                .withConcepts(List.of("c1", "c1")));
+        assertTrue(twice.getMessage().contains("'c1' is named twice"), twice.getMessage());
     }
 
     @Test

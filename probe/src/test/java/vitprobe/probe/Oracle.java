@@ -6,6 +6,7 @@ import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import vitprobe.engine.extract.FeatureOrigin;
 import vitprobe.io.Json;
 import vitprobe.testing.SharedFixtures;
 import vitprobe.weights.SafeTensors;
@@ -111,7 +112,8 @@ record Oracle(ProbeData train, ProbeData test, ConceptTemplates sklearn, double 
                 dim,
                 st.tensor("directions").toFloatArray(),
                 st.tensor("thresholds").toFloatArray(),
-                null);
+                null,
+                FeatureOrigin.UNKNOWN);
     }
 
     private static List<String> concepts(SafeTensors st) {

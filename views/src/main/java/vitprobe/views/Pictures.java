@@ -37,6 +37,7 @@ public final class Pictures {
     private static final Font CAPTION = new Font(Font.SANS_SERIF, Font.PLAIN, 13);
     private static final Font TITLE = new Font(Font.SANS_SERIF, Font.BOLD, 16);
     private static final int GAP = 8, CAPTION_HEIGHT = 20, TITLE_HEIGHT = 28;
+    private static final int SWATCH = 14, LEGEND_LINE = 22, LEGEND_MIN_WIDTH = 120, LEGEND_MAX_WIDTH = 320;
 
     private Pictures() {}
 
@@ -172,6 +173,52 @@ public final class Pictures {
                         y = TITLE_HEIGHT + (i / cols) * (cellH + CAPTION_HEIGHT + GAP);
                 g.drawImage(tiles.get(i).image(), x, y, null);
                 g.drawString(fit(g, tiles.get(i).caption(), cellW), x, y + cellH + CAPTION_HEIGHT - 6);
+            }
+        } finally {
+            g.dispose();
+        }
+        return out;
+    }
+
+    /** A line of a legend: a colour swatch (none when null) and its text. */
+    public record LegendEntry(Color color, String text) {}
+
+    /** The picture under a title, with a legend of one line per entry to its right. */
+    public static BufferedImage withLegend(String title, BufferedImage picture, List<LegendEntry> entries) {
+        int textWidth = LEGEND_MIN_WIDTH;
+        Graphics2D probe = new BufferedImage(1, 1, BufferedImage.TYPE_INT_RGB).createGraphics();
+        try {
+            FontMetrics m = probe.getFontMetrics(CAPTION);
+            for (LegendEntry e : entries) textWidth = Math.max(textWidth, m.stringWidth(e.text()));
+        } finally {
+            probe.dispose();
+        }
+        int legendWidth = SWATCH + GAP + Math.min(textWidth, LEGEND_MAX_WIDTH);
+        int width = GAP + picture.getWidth() + 2 * GAP + legendWidth + GAP;
+        int height = TITLE_HEIGHT + Math.max(picture.getHeight(), entries.size() * LEGEND_LINE) + GAP;
+        BufferedImage out = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = out.createGraphics();
+        try {
+            g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
+            g.setColor(Color.WHITE);
+            g.fillRect(0, 0, width, height);
+            g.setColor(Color.BLACK);
+            g.setFont(TITLE);
+            g.drawString(fit(g, title, width - 2 * GAP), GAP, TITLE_HEIGHT - 9);
+            g.drawImage(picture, GAP, TITLE_HEIGHT, null);
+            g.setFont(CAPTION);
+            int x = GAP + picture.getWidth() + 2 * GAP;
+            for (int i = 0; i < entries.size(); i++) {
+                LegendEntry e = entries.get(i);
+                int top = TITLE_HEIGHT + i * LEGEND_LINE;
+                if (e.color() != null) {
+                    g.setColor(e.color());
+                    g.fillRect(x, top + 2, SWATCH, SWATCH);
+                    g.setColor(Color.DARK_GRAY);
+                    g.drawRect(x, top + 2, SWATCH, SWATCH);
+                }
+                g.setColor(Color.BLACK);
+                g.drawString(fit(g, e.text(), legendWidth - SWATCH - GAP), x + SWATCH + GAP, top + SWATCH);
             }
         } finally {
             g.dispose();

@@ -23,6 +23,6 @@ public final class ExtractedFeatures {
             throw new IllegalArgumentException(folderOrFile + ": metadata 'tokens': " + e.getMessage());
         }
         return ProbeData.of(
-                f.features(), f.dim(), f.labels(), f.concepts(), f.groups(), f.categories(), tokens, f.tokenType());
+                f.features(), f.dim(), f.labels(), f.concepts(), f.groups(), f.categories(), tokens, f.origin());
     }
 }

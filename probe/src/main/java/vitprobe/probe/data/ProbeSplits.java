@@ -38,7 +38,8 @@ public record ProbeSplits(
                 .toList();
 
         List<String> warnings = new ArrayList<>();
-        String trainType = keptTrain.intermediate(), testType = keptTest.intermediate();
+        String trainType = keptTrain.origin().tokenType(),
+                testType = keptTest.origin().tokenType();
         if (trainType != null && testType != null && !trainType.equals(testType)) {
             warnings.add("warning: " + train + " holds '" + trainType + "' tokens but " + test + " holds '" + testType
                     + "' tokens; the templates are tested on another token type than they were trained on");

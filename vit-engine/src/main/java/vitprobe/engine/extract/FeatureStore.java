@@ -161,7 +161,7 @@ public final class FeatureStore {
      * Features read back as one data set: all shards of a folder ({@code DIR/<token type>/<split>}) concatenated
      * in order, or a single probe file.
      *
-     * @param tokenType the intermediate extracted (metadata "token_type"), or null
+     * @param origin the intermediate, block and model the features come from, as the first file records them
      */
     public record Features(
             Path source,
@@ -173,7 +173,7 @@ public final class FeatureStore {
             long[] categories,
             List<String> categoryNames,
             String tokens,
-            String tokenType,
+            FeatureOrigin origin,
             long[] patches) {
         public int size() {
             return features.length / dim;
@@ -213,7 +213,7 @@ public final class FeatureStore {
                 first.categories,
                 first.categoryNames,
                 first.tokens,
-                first.tokenType,
+                first.origin,
                 first.patches == null ? null : concat(patches));
     }
 
@@ -293,7 +293,7 @@ public final class FeatureStore {
                 categories,
                 categoryNames,
                 meta.get("tokens"),
-                meta.get("token_type"),
+                FeatureOrigin.fromMetadata(f, meta),
                 patches);
     }
 
