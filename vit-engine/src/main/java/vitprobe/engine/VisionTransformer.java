@@ -83,7 +83,14 @@ public final class VisionTransformer implements AutoCloseable {
                 Matrix patches = backend.allocate(batch * config.patches(), patchWidth);
                 Matrix patchTokens = backend.allocate(batch * config.patches(), d);
                 Workspace ws = new Workspace(rows, d, config.mlpDim())) {
-            backend.patchify(pixels, batch, config.channels(), config.imageSize(), config.patchSize(), patches);
+            backend.patchify(
+                    pixels,
+                    batch,
+                    config.channels(),
+                    config.imageSize(),
+                    config.imageSize(),
+                    config.patchSize(),
+                    patches);
             backend.linear(patches, patchEmbed, patchTokens, Activation.NONE, null);
             backend.embedTokens(patchTokens, clsToken, posEmbed, batch, ws.x);
             for (int i = 0; i <= capture.lastBlock(); i++) block(i, batch, ws, capture.at(i), out);
