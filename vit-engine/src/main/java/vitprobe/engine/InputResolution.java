@@ -112,6 +112,16 @@ public record InputResolution(int height, int width, boolean keepAspect, PosResa
         return TokenGrid.of(inputHeight(c), inputWidth(c), c.patchSize());
     }
 
+    /**
+     * Patches per image: the grid's; with {@code keepAspect} those of a square image, the fewest an image can have
+     * (for sizing shards, not a bound).
+     */
+    public int patches(ViTConfig c) {
+        if (!keepAspect) return grid(c).patches();
+        int side = height / c.patchSize();
+        return side * side;
+    }
+
     /** The evaluation transform (classification, the tokens command): resize to cover H/0.875 × W/0.875, crop. */
     public ImageTransform evaluation(ViTConfig c) {
         if (keepAspect) return transform(c, new ImageTransform.KeepAspect(height, c.patchSize()));
