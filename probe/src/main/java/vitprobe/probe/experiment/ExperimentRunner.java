@@ -85,6 +85,7 @@ public final class ExperimentRunner {
      * second runner into the same output folder is refused while this one holds the folder's lock.
      */
     public Summary run() throws IOException {
+        requireInputFitsEveryModel();
         try (FolderLock lock = FolderLock.acquire(config.output())) {
             return runLocked();
         }
@@ -94,7 +95,6 @@ public final class ExperimentRunner {
         List<Cell> plan = plan();
         total = plan.size();
         long start = System.nanoTime();
-        requireInputFitsEveryModel();
         for (ModelSpec m : config.models()) {
             try (ViTWeights w = loader.load(m.reference(), config.seed());
                     Backend backend = Backends.create(config.device(), config.precision());
@@ -140,7 +140,10 @@ public final class ExperimentRunner {
         return cells;
     }
 
-    /** Before any work: an input size that is not a multiple of a model's patch size stops the run. */
+    /**
+     * Before any work (the output folder is not even created): an input size that is not a multiple of a model's
+     * patch size stops the run.
+     */
     private void requireInputFitsEveryModel() {
         if (config.input().height() == 0) return;
         for (ModelSpec m : config.models()) {

@@ -90,7 +90,7 @@ class ExperimentRunnerTest {
                 c.file() + ": image_size: image size 72x64 is not a multiple of the model's patch size 16 (e.g. 80,64)"
                         + " (model tiny)",
                 e.getMessage());
-        assertFalse(Files.exists(c.output().resolve("features")), "the refused run extracted nothing");
+        assertFalse(Files.exists(c.output()), "the refused run wrote nothing");
     }
 
     @Test
