@@ -122,7 +122,8 @@ class ReportTest {
                 Files.readString(file)
                         .replace(
                                 "\"center\": false",
-                                "\"center\": false,\n    \"image_size\": \"280x392\",\n    \"pos_resample\": \"timm\""));
+                                "\"center\": false,\n    \"image_size\": \"280x392\",\n"
+                                        + "    \"pos_resample\": \"timm\""));
         assertTrue(Files.readString(Report.write(dir).summary())
                 .contains("Input 280x392, position embeddings resampled as timm does."));
     }

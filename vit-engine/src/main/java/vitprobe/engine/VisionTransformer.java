@@ -38,9 +38,20 @@ public final class VisionTransformer implements AutoCloseable {
     private final LinearWeights patchEmbed;
     private final Matrix clsToken, normWeight, normBias;
     private final List<Block> blocks = new ArrayList<>();
+    /** Patch grids whose position embeddings stay on the backend (images that keep their aspect ratio vary). */
+    static final int CACHED_GRIDS = 64;
+
     private final PositionEmbeddings positions;
-    /** The position embeddings of every patch grid seen so far, on the backend. */
-    private final Map<TokenGrid, Matrix> posEmbeds = new LinkedHashMap<>();
+    /** The position embeddings of the patch grids used last, on the backend, least recently used first. */
+    private final Map<TokenGrid, Matrix> posEmbeds = new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<TokenGrid, Matrix> eldest) {
+            // Safe to free: every forward has finished (synchronized) before the next one asks for a grid.
+            if (size() <= CACHED_GRIDS) return false;
+            eldest.getValue().close();
+            return true;
+        }
+    };
 
     /** A model whose position embeddings are resampled the way the library of its checkpoint format does it. */
     public VisionTransformer(ViTWeights w, Backend backend) {
@@ -145,7 +156,12 @@ public final class VisionTransformer implements AutoCloseable {
         }
     }
 
-    /** The position embeddings of a patch grid, resampled and uploaded the first time the grid is seen. */
+    /** Patch grids whose position embeddings are on the backend now. */
+    int cachedGrids() {
+        return posEmbeds.size();
+    }
+
+    /** The position embeddings of a patch grid, resampled and uploaded when the grid is not cached. */
     private Matrix positionEmbedding(TokenGrid grid) {
         return posEmbeds.computeIfAbsent(grid, g -> backend.upload(positions.forGrid(g), g.tokens(), config.dim()));
     }

@@ -119,6 +119,32 @@ class AnySizeForwardTest {
     }
 
     @Test
+    void theCacheOfGridsIsBounded() {
+        try (ViTWeights w = CheckpointLoader.load(checkpoint("hf"));
+                VisionTransformer vit = new VisionTransformer(w, CPU)) {
+            Capture y = Capture.of(0, EnumSet.of(Intermediate.Y));
+            for (int columns = 1; columns <= VisionTransformer.CACHED_GRIDS + 6; columns++)
+                vit.forward(noise(8, 8 * columns), y);
+            assertEquals(VisionTransformer.CACHED_GRIDS, vit.cachedGrids());
+        }
+    }
+
+    @Test
+    void anInputTooLargeForOneArrayIsRefusedNamingTheWayOut() {
+        try (ViTWeights w = CheckpointLoader.load(checkpoint("hf"));
+                VisionTransformer vit = new VisionTransformer(w, CPU)) {
+            // 256 x 128 patches: 32,769 tokens, 4 heads of 32,769² attention probabilities each.
+            IllegalArgumentException e = assertThrows(
+                    IllegalArgumentException.class,
+                    () -> vit.forward(noise(2048, 1024), Capture.of(0, EnumSet.of(Intermediate.ATTN))));
+            assertEquals(
+                    "1 images of 2048x1024 pixels (32769 tokens each) need 4295229444 values in one activation matrix,"
+                            + " more than one array holds: use a smaller batch or image size",
+                    e.getMessage());
+        }
+    }
+
+    @Test
     void refusesSidesThatAreNotMultiplesOfThePatch() {
         try (ViTWeights w = CheckpointLoader.load(checkpoint("hf"));
                 VisionTransformer vit = new VisionTransformer(w, CPU)) {
