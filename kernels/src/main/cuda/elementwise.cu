@@ -12,32 +12,36 @@ __device__ __forceinline__ long long element_index() {
     return static_cast<long long>(blockIdx.x) * blockDim.x + threadIdx.x;
 }
 
-// images [batch, channels, size, size] -> patches [batch * grid * grid, channels * patch * patch]: one row per
-// patch (row-major over the grid), each row ordered (channel, y, x) like a flattened convolution kernel.
+// images [batch, channels, height, width] -> patches [batch * rows * cols, channels * patch * patch] with
+// rows = height / patch and cols = width / patch: one row per patch (row-major over the grid), each row ordered
+// (channel, y, x) like a flattened convolution kernel.
 template <class Out>
-__device__ void patchify(const float* images, Out* patches, int batch, int channels, int size, int patch) {
-    const int grid = size / patch;
-    const int width = channels * patch * patch;
-    const long long total = static_cast<long long>(batch) * grid * grid * width;
+__device__ void patchify(const float* images, Out* patches, int batch, int channels, int height, int width,
+                         int patch) {
+    const int rows = height / patch, cols = width / patch;
+    const int patch_width = channels * patch * patch;
+    const long long total = static_cast<long long>(batch) * rows * cols * patch_width;
     const long long i = element_index();
     if (i >= total) return;
-    const int column = static_cast<int>(i % width);
-    const long long row = i / width;
+    const int column = static_cast<int>(i % patch_width);
+    const long long row = i / patch_width;
     const int x = column % patch, y = (column / patch) % patch, channel = column / (patch * patch);
-    const int gx = static_cast<int>(row % grid), gy = static_cast<int>((row / grid) % grid);
-    const long long image = row / (static_cast<long long>(grid) * grid);
-    const long long from = ((image * channels + channel) * size + gy * patch + y) * size + gx * patch + x;
+    const int gx = static_cast<int>(row % cols), gy = static_cast<int>((row / cols) % rows);
+    const long long image = row / (static_cast<long long>(rows) * cols);
+    const long long from = ((image * channels + channel) * height + gy * patch + y) * width + gx * patch + x;
     store(patches + i, images[from]);
 }
 
 VITPROBE_ELEMENTWISE_SHAPE(patchify_f32)
-extern "C" __global__ void patchify_f32(const float* images, float* patches, int batch, int channels, int size, int patch) {
-    patchify(images, patches, batch, channels, size, patch);
+extern "C" __global__ void patchify_f32(const float* images, float* patches, int batch, int channels, int height,
+                                        int width, int patch) {
+    patchify(images, patches, batch, channels, height, width, patch);
 }
 
 VITPROBE_ELEMENTWISE_SHAPE(patchify_bf16)
-extern "C" __global__ void patchify_bf16(const float* images, bf16* patches, int batch, int channels, int size, int patch) {
-    patchify(images, patches, batch, channels, size, patch);
+extern "C" __global__ void patchify_bf16(const float* images, bf16* patches, int batch, int channels, int height,
+                                         int width, int patch) {
+    patchify(images, patches, batch, channels, height, width, patch);
 }
 
 // tokens[b, 0] = cls + pos[0]; tokens[b, 1 + i] = patchEmbeddings[b, i] + pos[1 + i]; all rows `dim` wide.

@@ -13,6 +13,7 @@ import picocli.CommandLine.Spec;
 import vitprobe.probe.experiment.ExperimentConfig;
 import vitprobe.probe.experiment.ExperimentRunner;
 import vitprobe.report.Report;
+import vitprobe.weights.ViTWeights;
 
 @Command(
         name = "experiment",
@@ -22,7 +23,9 @@ import vitprobe.report.Report;
             "then write OUT/results.json, OUT/results.csv, OUT/figures/, OUT/report.html and OUT/summary.md.",
             "Features are extracted once per model and task and reused; rerun the same command to resume.",
             "Config keys: models, tasks (classification / segmentation: dataset, train, test, patches_per_image),",
-            "tokens, rules, k, trials, block, seed, batch, precision, device, solver, center, qualitative, output."
+            "tokens, rules, k, trials, block, seed, batch, precision, device, solver, center, qualitative,",
+            "image_size, keep_aspect, pos_resample, output. --image-size (with --keep-aspect) replaces the config's",
+            "image_size and keep_aspect, --pos-resample its pos_resample."
         })
 final class ExperimentCommand implements Callable<Integer> {
     @Parameters(paramLabel = "CONFIG", description = "The experiment (.json, .yaml or .yml).")
@@ -40,20 +43,33 @@ final class ExperimentCommand implements Callable<Integer> {
     @Mixin
     ModelOptions modelOptions;
 
+    @Mixin
+    ImageSizeOptions imageSizeOptions;
+
     @Spec
     CommandSpec spec;
 
     @Override
     public Integer call() throws IOException {
+        imageSizeOptions.resolution();
         ExperimentConfig c = ExperimentConfig.load(config);
         if (out != null) c = c.withOutput(out);
+        c = c.withInput(imageSizeOptions.over(c.input()));
+        if (imageSizeOptions.imageSize != null) {
+            // A flag that does not fit a model is a usage error; the config's image_size is checked by the runner.
+            checkModels(c);
+            for (ExperimentConfig.ModelSpec m : c.models()) {
+                try (ViTWeights w = modelOptions.load(m.reference(), c.seed())) {
+                    imageSizeOptions.resolution(w.config());
+                }
+            }
+        }
         run(c, modelOptions, spec.commandLine().getOut(), spec.commandLine().getErr(), !noReport);
         return 0;
     }
 
-    /** Checks the models, runs the grid and writes the report; prints where everything is. */
-    static void run(ExperimentConfig c, ModelOptions models, PrintWriter out, PrintWriter err, boolean report)
-            throws IOException {
+    /** Fails naming the config's model whose reference cannot name a model, before anything is loaded. */
+    private static void checkModels(ExperimentConfig c) {
         for (ExperimentConfig.ModelSpec m : c.models()) {
             try {
                 ModelOptions.check(m.reference());
@@ -61,6 +77,12 @@ final class ExperimentCommand implements Callable<Integer> {
                 throw new IllegalArgumentException(c.file() + ": models." + m.name() + ": " + e.getMessage(), e);
             }
         }
+    }
+
+    /** Checks the models, runs the grid and writes the report; prints where everything is. */
+    static void run(ExperimentConfig c, ModelOptions models, PrintWriter out, PrintWriter err, boolean report)
+            throws IOException {
+        checkModels(c);
         ExperimentRunner.Summary run = new ExperimentRunner(c, models::load, err).run();
         Path results = run.results();
         out.printf(

@@ -14,6 +14,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
+import vitprobe.engine.InputResolution;
 import vitprobe.engine.Intermediate;
 import vitprobe.engine.VisionTransformer;
 import vitprobe.engine.extract.ExtractOptions;
@@ -122,12 +123,16 @@ final class ExtractCommand implements Callable<Integer> {
     @Mixin
     DeviceOptions deviceOptions;
 
+    @Mixin
+    ImageSizeOptions imageSizeOptions;
+
     @Spec
     CommandSpec spec;
 
     @Override
     public Integer call() throws IOException {
         PrintWriter err = spec.commandLine().getErr();
+        imageSizeOptions.resolution();
         Task which = Task.byKey(task);
         Set<Intermediate> types = tokenTypes();
         DType stored = DType.byKey(dtype);
@@ -155,7 +160,9 @@ final class ExtractCommand implements Callable<Integer> {
             if (index < 0 || index >= c.depth())
                 throw new IllegalArgumentException(
                         "--block " + block + " is outside the model's " + c.depth() + " blocks");
-            int kept = which == Task.CLASSIFICATION ? 1 : perImage == 0 ? c.patches() : Math.min(perImage, c.patches());
+            InputResolution size = imageSizeOptions.resolution(c);
+            int patches = size.patches(c);
+            int kept = which == Task.CLASSIFICATION ? 1 : perImage == 0 ? patches : Math.min(perImage, patches);
             int shard = shardSize != null ? shardSize : ExtractOptions.defaultShardImages(kept, types, c);
             ExtractOptions options = new ExtractOptions(
                     which,
@@ -163,9 +170,10 @@ final class ExtractCommand implements Callable<Integer> {
                     types,
                     stored,
                     shard,
-                    which == Task.SEGMENTATION ? new PatchSelection(perImage, seed) : PatchSelection.ALL);
+                    which == Task.SEGMENTATION ? new PatchSelection(perImage, seed) : PatchSelection.ALL,
+                    size);
             try (Backend backend = deviceOptions.open(err);
-                    VisionTransformer vit = new VisionTransformer(w, backend)) {
+                    VisionTransformer vit = new VisionTransformer(w, backend, size.posResample(c))) {
                 err.printf(
                         "extracting %s from %s (%s) into %s%n",
                         String.join(",", Intermediate.keys(types)), source.description(), which.key(), out);

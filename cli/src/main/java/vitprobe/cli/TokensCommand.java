@@ -22,6 +22,7 @@ import vitprobe.engine.Activations;
 import vitprobe.engine.Capture;
 import vitprobe.engine.FloatTensor;
 import vitprobe.engine.ImageInputs;
+import vitprobe.engine.InputResolution;
 import vitprobe.engine.Intermediate;
 import vitprobe.engine.VisionTransformer;
 import vitprobe.kernels.Backend;
@@ -81,6 +82,9 @@ final class TokensCommand implements Callable<Integer> {
     @Mixin
     DeviceOptions deviceOptions;
 
+    @Mixin
+    ImageSizeOptions imageSizeOptions;
+
     @Spec
     CommandSpec spec;
 
@@ -95,11 +99,17 @@ final class TokensCommand implements Callable<Integer> {
         if (images.isEmpty() == (inputTensor == null))
             throw new IllegalArgumentException("give either IMAGE files or --input-tensor, not both or neither");
         if (batch < 1) throw new IllegalArgumentException("--batch must be at least 1");
+        imageSizeOptions.resolution();
+        if (inputTensor != null && imageSizeOptions.keepAspect) {
+            throw new ParameterException(
+                    spec.commandLine(), "--keep-aspect resizes images; --input-tensor is already a model input");
+        }
         Set<Intermediate> which = Intermediate.parseList(intermediates);
         PrintWriter err = spec.commandLine().getErr();
         try (ViTWeights w = modelOptions.load(model, seed)) {
             refuseOverwritingAnInput(w);
             ViTConfig c = w.config();
+            InputResolution size = imageSizeOptions.resolution(c);
             Map<Integer, Set<Intermediate>> capture = new TreeMap<>();
             for (int b : blocks) {
                 int index = b < 0 ? c.depth() + b : b;
@@ -108,9 +118,11 @@ final class TokensCommand implements Callable<Integer> {
                             "--block " + b + " is outside the model's " + c.depth() + " blocks");
                 capture.put(index, which);
             }
-            FloatTensor input = inputTensor != null ? readInput(inputTensor, c) : ImageInputs.load(images, c);
+            FloatTensor input = inputTensor != null
+                    ? readInput(inputTensor, c, size)
+                    : ImageInputs.load(images, size.evaluation(c));
             try (Backend backend = deviceOptions.open(err);
-                    VisionTransformer vit = new VisionTransformer(w, backend)) {
+                    VisionTransformer vit = new VisionTransformer(w, backend, size.posResample(c))) {
                 Map<String, FloatTensor> result = run(vit, input, new Capture(capture), err);
                 SafetensorsWriter writer = new SafetensorsWriter();
                 writer.addF32("input", input.longShape(), input.data());
@@ -119,6 +131,8 @@ final class TokensCommand implements Callable<Integer> {
                         .metadata("config", c.summary())
                         .metadata("blocks", capture.keySet().toString())
                         .metadata("intermediates", String.join(",", Intermediate.keys(which)))
+                        .metadata("grid", vit.grid(input.dim(2), input.dim(3)).toString())
+                        .metadata("pos_resample", vit.posResample().key())
                         .metadata(
                                 "images",
                                 inputTensor != null
@@ -216,14 +230,17 @@ final class TokensCommand implements Callable<Integer> {
         return new FloatTensor(data, shape);
     }
 
-    private static FloatTensor readInput(Path file, ViTConfig c) {
+    /** The tensor 'input' [B, 3, H, W], H × W the input size (the checkpoint's own unless --image-size says). */
+    private static FloatTensor readInput(Path file, ViTConfig c, InputResolution size) {
+        int height = size.height() == 0 ? c.imageSize() : size.height();
+        int width = size.width() == 0 ? c.imageSize() : size.width();
         try (SafeTensors st = SafeTensors.open(file)) {
             Tensor t = st.tensor("input");
             long[] s = t.shape();
-            if (s.length != 4 || s[1] != c.channels() || s[2] != c.imageSize() || s[3] != c.imageSize()) {
-                throw new IllegalArgumentException(
-                        file + ": tensor 'input' has shape " + t.shapeString() + ", the model expects [B, "
-                                + c.channels() + ", " + c.imageSize() + ", " + c.imageSize() + "]");
+            if (s.length != 4 || s[1] != c.channels() || s[2] != height || s[3] != width) {
+                throw new IllegalArgumentException(file + ": tensor 'input' has shape " + t.shapeString()
+                        + ", the model expects [B, " + c.channels() + ", " + height + ", " + width + "]"
+                        + (size.height() == 0 ? " (other sizes with --image-size H,W)" : ""));
             }
             if (s[0] == 0) {
                 throw new IllegalArgumentException(

@@ -70,6 +70,25 @@ class ExperimentCommandTest {
         assertConfigError("format.toml", "models = []", "unknown config format");
     }
 
+    @Test
+    void anImageSizeThatDoesNotFitAModelIsOneLineBeforeAnyWork() throws IOException {
+        String ok = "models: [random:vits8]\ntasks: {classification: {dataset: cls}}\n";
+        assertConfigError(
+                "size.yaml",
+                ok + "image_size: 450\n",
+                "image_size: image size 450x450 is not a multiple of the model's patch size 8 (e.g. 448) (model"
+                        + " random-vits8)");
+        Path file = Files.writeString(dir.resolve("flag.yaml"), ok);
+        Path out = dir.resolve("out-flag");
+        CliRunner r = CliRunner.run("experiment", file.toString(), "--out", out.toString(), "--image-size", "452");
+        assertEquals(Main.EXIT_USAGE, r.status(), r.err());
+        assertEquals(
+                "vitprobe: --image-size: image size 452x452 is not a multiple of the model's patch size 8 (e.g. 456)\n"
+                        + "Try 'vitprobe experiment --help'.\n",
+                r.err());
+        assertFalse(Files.exists(out), "no work before the size is checked");
+    }
+
     /** A tiny classification grid on random weights, run once for the tests that need its output. */
     private static synchronized ExperimentConfig tinyExperiment() throws IOException {
         Path file = dir.resolve("tiny.yaml");

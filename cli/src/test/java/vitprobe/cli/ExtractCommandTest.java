@@ -213,6 +213,54 @@ class ExtractCommandTest {
     }
 
     @Test
+    void segmentationAtANonSquareSizeRecordsItsGridAndRefusesAnotherOnResume() throws Exception {
+        Path broden = dir.resolve("broden"), out = dir.resolve("seg-wide");
+        assertEquals(
+                0,
+                CliRunner.run("synth", "--kind", "broden", "--out", broden.toString(), "--images", "4", "--size", "64")
+                        .status());
+        List<String> args = List.of(
+                "extract",
+                "--model",
+                model(),
+                "--dataset",
+                broden.toString(),
+                "--out",
+                out.toString(),
+                "--task",
+                "segmentation",
+                "--tokens",
+                "q",
+                "--patches-per-image",
+                "all",
+                "--block",
+                "0");
+        CliRunner r = run(args, "--image-size", "32,64");
+        assertEquals(0, r.status(), r.err());
+        Map<String, Object> manifest = Json.parseObject(Files.readString(out.resolve("manifest.json")));
+        assertEquals(List.of(4L, 8L), manifest.get("grid"));
+        assertEquals("transformers", manifest.get("pos_resample"));
+        ProbeData train = ExtractedFeatures.load(out.resolve("q/train"));
+        assertEquals(3 * 32, train.size(), "every patch of a 4 x 8 grid");
+
+        CliRunner other = run(args, "--image-size", "64");
+        assertEquals(Main.EXIT_INPUT, other.status(), other.err());
+        assertTrue(other.errorLines().contains("differs in: grid, transform"), other.err());
+        CliRunner bad = run(args, "--image-size", "30,64");
+        assertEquals(Main.EXIT_USAGE, bad.status(), bad.err());
+        assertEquals(
+                "vitprobe: --image-size: image size 30x64 is not a multiple of the model's patch size 8 (e.g. 32,64)\n"
+                        + "Try 'vitprobe extract --help'.\n",
+                bad.errorLines());
+    }
+
+    private static CliRunner run(List<String> args, String... more) {
+        List<String> all = new java.util.ArrayList<>(args);
+        all.addAll(List.of(more));
+        return CliRunner.run(all.toArray(String[]::new));
+    }
+
+    @Test
     void probeTrainsOnExtractedShards() throws Exception {
         Path set = dir.resolve("set"), out = dir.resolve("features"), result = dir.resolve("result.json");
         Path templates = dir.resolve("templates.safetensors");

@@ -302,4 +302,167 @@ class TokensCommandTest {
         assertEquals(0, clean.status(), clean.err());
         assertEquals("", clean.errorLines());
     }
+
+    /** The acceptance check through the command: DINO ViT-S/8 shapes at 448 × 448 give 56 × 56 patch tokens. */
+    @Test
+    void aLargerImageSizeGivesALargerPatchGrid() throws Exception {
+        Path image = sharedImage("astronaut.png"), out = dir.resolve("s8-448.safetensors");
+        CliRunner r = CliRunner.run(
+                "tokens",
+                "--model",
+                "random:vits8",
+                "--out",
+                out.toString(),
+                "--block",
+                "0",
+                "--intermediates",
+                "y",
+                "--image-size",
+                "448",
+                image.toString());
+        assertEquals(0, r.status(), r.err());
+        try (SafeTensors st = SafeTensors.open(out)) {
+            assertArrayEquals(new long[] {1, 3, 448, 448}, st.tensor("input").shape());
+            assertArrayEquals(new long[] {1, 1 + 56 * 56, 384}, st.tensor("y").shape());
+            assertEquals("56x56", st.metadata().get("grid"));
+            assertEquals("timm", st.metadata().get("pos_resample"));
+        }
+    }
+
+    @Test
+    void nonSquareSizesAndAKeptAspectRatioFollowTheImage() throws Exception {
+        Path model = bundled("hf-vit-dino-format-small"), chelsea = sharedImage("chelsea.png");
+        Path wide = dir.resolve("wide.safetensors"), kept = dir.resolve("kept.safetensors");
+        CliRunner r = CliRunner.run(
+                "tokens",
+                "--model",
+                model.toString(),
+                "--out",
+                wide.toString(),
+                "--intermediates",
+                "k",
+                "--image-size",
+                "40,64",
+                "--pos-resample",
+                "timm",
+                chelsea.toString());
+        assertEquals(0, r.status(), r.err());
+        try (SafeTensors st = SafeTensors.open(wide)) {
+            assertArrayEquals(new long[] {1, 3, 40, 64}, st.tensor("input").shape());
+            assertArrayEquals(new long[] {1, 1 + 5 * 8, 64}, st.tensor("k").shape());
+            assertEquals("timm", st.metadata().get("pos_resample"), "the flag over the checkpoint's transformers");
+        }
+        // chelsea is 451 × 300: shorter side 64, longer int(64 · 451 / 300) = 96, already a multiple of 8.
+        r = CliRunner.run(
+                "tokens",
+                "--model",
+                model.toString(),
+                "--out",
+                kept.toString(),
+                "--intermediates",
+                "k",
+                "--image-size",
+                "64",
+                "--keep-aspect",
+                chelsea.toString());
+        assertEquals(0, r.status(), r.err());
+        try (SafeTensors st = SafeTensors.open(kept)) {
+            assertArrayEquals(new long[] {1, 3, 64, 96}, st.tensor("input").shape());
+            assertArrayEquals(new long[] {1, 1 + 8 * 12, 64}, st.tensor("k").shape());
+            assertEquals("transformers", st.metadata().get("pos_resample"));
+        }
+        Path astronaut = sharedImage("astronaut.png"), never = dir.resolve("never.safetensors");
+        r = CliRunner.run(
+                "tokens",
+                "--model",
+                model.toString(),
+                "--out",
+                never.toString(),
+                "--image-size",
+                "64",
+                "--keep-aspect",
+                chelsea.toString(),
+                astronaut.toString());
+        assertEquals(Main.EXIT_INPUT, r.status(), r.err());
+        assertEquals(
+                "vitprobe: " + astronaut + " becomes a 64x64 input but " + chelsea
+                        + " a 64x96 one: images written together need one input size\n",
+                r.errorLines());
+        assertFalse(Files.exists(never));
+    }
+
+    @Test
+    void anInputTensorOfAnotherSizeNeedsItsImageSize() throws Exception {
+        Path model = bundled("hf-vit-dino-format-small");
+        Path input = dir.resolve("wide-input.safetensors"), out = dir.resolve("wide-tokens.safetensors");
+        new SafetensorsWriter()
+                .addF32("input", new long[] {1, 3, 16, 24}, new float[3 * 16 * 24])
+                .write(input);
+        String[] args = {
+            "tokens", "--model", model.toString(), "--out", out.toString(), "--input-tensor", input.toString()
+        };
+        CliRunner r = CliRunner.run(args);
+        assertEquals(Main.EXIT_INPUT, r.status(), r.err());
+        assertEquals(
+                "vitprobe: " + input + ": tensor 'input' has shape [1, 3, 16, 24], the model expects [B, 3, 224, 224]"
+                        + " (other sizes with --image-size H,W)\n",
+                r.errorLines());
+        String[] sized = java.util.stream.Stream.concat(
+                        java.util.Arrays.stream(args), java.util.stream.Stream.of("--image-size", "16,24"))
+                .toArray(String[]::new);
+        r = CliRunner.run(sized);
+        assertEquals(0, r.status(), r.err());
+        try (SafeTensors st = SafeTensors.open(out)) {
+            assertArrayEquals(new long[] {1, 1 + 2 * 3, 64}, st.tensor("y").shape());
+        }
+    }
+
+    @Test
+    void badImageSizesAreOneUsageLineBeforeAnyWork() throws Exception {
+        Path model = bundled("hf-vit-dino-format-small"), out = dir.resolve("never.safetensors");
+        Path image = modelAndImage()[1];
+        String help = "\nTry 'vitprobe tokens --help'.\n";
+        String[][] cases = {
+            {"--image-size", "0"},
+            {"--image-size", "450"},
+            {"--image-size", "448,big"},
+            {"--image-size", "8192"},
+            {"--keep-aspect"},
+            {"--image-size", "448,224", "--keep-aspect"},
+            {"--pos-resample", "pil"}
+        };
+        String[] expected = {
+            "--image-size: '0': sides must be 1 to 4096 pixels, got 0",
+            "--image-size: image size 450x450 is not a multiple of the model's patch size 8 (e.g. 448)",
+            "--image-size: '448,big' is not a size: give H or H,W in pixels",
+            "--image-size: '8192': sides must be 1 to 4096 pixels, got 8192",
+            "--keep-aspect: keeping the aspect ratio needs the shorter side (give it as --image-size S)",
+            "--image-size: '448,224': keeping the aspect ratio takes one size, the shorter side",
+            "--pos-resample: unknown position-embedding resampling 'pil' (known: timm, transformers)"
+        };
+        for (int i = 0; i < cases.length; i++) {
+            List<String> args = new java.util.ArrayList<>(
+                    List.of("tokens", "--model", model.toString(), "--out", out.toString(), image.toString()));
+            args.addAll(List.of(cases[i]));
+            CliRunner r = CliRunner.run(args.toArray(String[]::new));
+            assertEquals(Main.EXIT_USAGE, r.status(), r.err());
+            assertEquals("vitprobe: " + expected[i] + help, r.errorLines(), String.join(" ", cases[i]));
+        }
+        CliRunner tensor = CliRunner.run(
+                "tokens",
+                "--model",
+                model.toString(),
+                "--out",
+                out.toString(),
+                "--keep-aspect",
+                "--image-size",
+                "64",
+                "--input-tensor",
+                model.resolve("reference.safetensors").toString());
+        assertEquals(Main.EXIT_USAGE, tensor.status(), tensor.err());
+        assertEquals(
+                "vitprobe: --keep-aspect resizes images; --input-tensor is already a model input" + help,
+                tensor.errorLines());
+        assertFalse(Files.exists(out));
+    }
 }

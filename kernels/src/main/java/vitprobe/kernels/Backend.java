@@ -39,10 +39,11 @@ public interface Backend extends AutoCloseable {
     void linear(Matrix in, LinearWeights w, Matrix out, Activation act, Matrix residual);
 
     /**
-     * Cuts images [batch, channels, size, size] into non-overlapping patch×patch squares, one row per patch
-     * (row-major over the grid), each row ordered (channel, y, x) like a flattened convolution kernel.
+     * Cuts images [batch, channels, height, width] (both multiples of {@code patch}) into non-overlapping
+     * patch×patch squares, one row per patch (row-major over the (height / patch) × (width / patch) grid), each row
+     * ordered (channel, y, x) like a flattened convolution kernel.
      */
-    void patchify(Matrix images, int batch, int channels, int size, int patch, Matrix out);
+    void patchify(Matrix images, int batch, int channels, int height, int width, int patch, Matrix out);
 
     /** out[b, 0] = cls + pos[0]; out[b, 1 + i] = patchEmbeddings[b, i] + pos[1 + i]. */
     void embedTokens(Matrix patchEmbeddings, Matrix cls, Matrix pos, int batch, Matrix out);

@@ -88,14 +88,15 @@ final class Panels {
             QualitativePanel.Image image = images.get(i);
             int y = top + HEADER + i * (CELL + CAPTION + GAP);
             BufferedImage picture = pictures.get(i);
-            g.drawImage(picture, x(0), y, CELL, CELL, null);
+            Fit at = Fit.of(picture, x(0), y);
+            g.drawImage(picture, at.x, at.y, at.width, at.height, null);
             caption(g, 0, y, shortId(image.id()));
-            overlay(g, picture, x(1), y, image.truth(), image.grid(), TRUTH);
+            overlay(g, picture, x(1), y, image.truth(), image.grid(), image.columns(), TRUTH);
             caption(g, 1, y, "mean IoU " + format(image.iou()));
             List<QualitativePanel.Prediction> predictions = image.predictions();
             for (int c = 0; c < predictions.size(); c++) {
                 QualitativePanel.Prediction p = predictions.get(c);
-                overlay(g, picture, x(2 + c), y, p.mask(), p.grid(), PREDICTED);
+                overlay(g, picture, x(2 + c), y, p.mask(), p.grid(), p.columns(), PREDICTED);
                 caption(g, 2 + c, y, "IoU " + format(p.iou()));
             }
         }
@@ -129,20 +130,32 @@ final class Panels {
         g.drawString(shown, left + (CELL - fm.stringWidth(shown)) / 2, baseline);
     }
 
-    /** The picture faded, with the mask's patches in colour on top. */
+    /** Where a picture goes in the cell at (x, y): the whole cell when square, else centred keeping its shape. */
+    private record Fit(int x, int y, int width, int height) {
+        static Fit of(BufferedImage picture, int x, int y) {
+            int w = picture.getWidth(), h = picture.getHeight();
+            if (w == h) return new Fit(x, y, CELL, CELL);
+            int width = (int) Math.round((double) CELL * w / Math.max(w, h));
+            int height = (int) Math.round((double) CELL * h / Math.max(w, h));
+            return new Fit(x + (CELL - width) / 2, y + (CELL - height) / 2, width, height);
+        }
+    }
+
+    /** The picture faded, with the mask's patches (rows × columns, row-major) in colour on top. */
     private static void overlay(
-            Graphics2D g, BufferedImage picture, int x, int y, String mask, int grid, Color colour) {
-        g.drawImage(picture, x, y, CELL, CELL, null);
+            Graphics2D g, BufferedImage picture, int x, int y, String mask, int rows, int columns, Color colour) {
+        Fit at = Fit.of(picture, x, y);
+        g.drawImage(picture, at.x, at.y, at.width, at.height, null);
         g.setColor(new Color(255, 255, 255, 120));
-        g.fillRect(x, y, CELL, CELL);
+        g.fillRect(at.x, at.y, at.width, at.height);
         g.setColor(new Color(colour.getRed(), colour.getGreen(), colour.getBlue(), 165));
         for (int p = 0; p < mask.length(); p++) {
             if (mask.charAt(p) != '1') continue;
-            int row = p / grid, col = p % grid;
-            int x0 = x + col * CELL / grid,
-                    x1 = x + (col + 1) * CELL / grid,
-                    y0 = y + row * CELL / grid,
-                    y1 = y + (row + 1) * CELL / grid;
+            int row = p / columns, col = p % columns;
+            int x0 = at.x + col * at.width / columns,
+                    x1 = at.x + (col + 1) * at.width / columns,
+                    y0 = at.y + row * at.height / rows,
+                    y1 = at.y + (row + 1) * at.height / rows;
             g.fillRect(x0, y0, x1 - x0, y1 - y0);
         }
         g.setColor(Color.GRAY);

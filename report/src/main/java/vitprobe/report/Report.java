@@ -102,9 +102,16 @@ public final class Report {
         return "token types " + String.join(", ", results.tokens()) + "; rules " + String.join(", ", results.rules())
                 + "; k " + e.ks() + "; trials " + e.trials() + "; seed " + e.seed() + "; hyperplane solver "
                 + e.solver() + "; " + e.precision() + " compute; features stored as " + e.dtype() + "."
+                + (e.imageSize() == null ? "" : " Input " + e.imageSize() + inputRule(e) + ".")
                 + (results.reportK() == null
                         ? ""
                         : " Bars, tables and findings use the cosine rule at k=" + results.reportK() + ".");
+    }
+
+    private static String inputRule(Experiment e) {
+        return e.posResample() == null
+                ? ", position embeddings resampled as each checkpoint's library does"
+                : ", position embeddings resampled as " + e.posResample() + " does";
     }
 
     private static String metricCell(ResultRow r, String metric) {

@@ -124,6 +124,21 @@ class ReportTest {
     }
 
     @Test
+    void theSetupNamesAnInputSizeOtherThanTheCheckpointsOwn() throws IOException {
+        assertFalse(Files.readString(Report.write(dir).summary()).contains("Input "), "none at the default");
+        Path file = dir.resolve("results.json");
+        Files.writeString(
+                file,
+                Files.readString(file)
+                        .replace(
+                                "\"center\": false",
+                                "\"center\": false,\n    \"image_size\": \"280x392\",\n"
+                                        + "    \"pos_resample\": \"timm\""));
+        assertTrue(Files.readString(Report.write(dir).summary())
+                .contains("Input 280x392, position embeddings resampled as timm does."));
+    }
+
+    @Test
     void summaryTableListsEveryHeadlineRowWithThreeDecimalsAndTheSpreadOverTrials() throws IOException {
         String summary = Files.readString(Report.write(dir).summary());
         List<ResultRow> rows = headline(Level.ALL);

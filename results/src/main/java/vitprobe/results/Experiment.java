@@ -12,6 +12,8 @@ import vitprobe.io.JsonRecords.OmitNull;
  * @param models per model name, its reference (folder, file, hf:ORG/NAME, random:NAME)
  * @param tasks  per task ("classification", "segmentation"), its data
  * @param block  the block as configured (negative counts from the end)
+ * @param imageSize   the input size when not each checkpoint's own: "HxW" or "shorter side S, aspect kept"
+ * @param posResample the position-embedding rule when given (else each checkpoint's library's)
  */
 public record Experiment(
         String config,
@@ -26,7 +28,9 @@ public record Experiment(
         String dtype,
         String precision,
         String solver,
-        boolean center) {
+        boolean center,
+        @OmitNull String imageSize,
+        @OmitNull String posResample) {
     /**
      * @param dataset         the data set's folder
      * @param patchesPerImage segmentation only: the patches stored per image

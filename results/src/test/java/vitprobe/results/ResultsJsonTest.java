@@ -58,7 +58,9 @@ class ResultsJsonTest {
                 "f16",
                 "fp32",
                 "mined",
-                false);
+                false,
+                null,
+                null);
         Finding.Choice best = new Finding.Choice("y", "cosine", 5, 0.5);
         Finding finding = new Finding(
                 "tiny",
@@ -79,9 +81,10 @@ class ResultsJsonTest {
                         "synth/a.jpg",
                         "qualitative/test-0.png",
                         2,
+                        null,
                         "0110",
                         0.5,
-                        List.of(new QualitativePanel.Prediction("tiny", "cosine", 2, "0100", 0.5)))));
+                        List.of(new QualitativePanel.Prediction("tiny", "cosine", 2, null, "0100", 0.5)))));
         Scores y = new Scores(0.5, 0.5, 0.5, 0.5), yNorm = new Scores(0.75, 0.5, 0.25, 0.5);
         return new ResultsDocument(
                 ResultsDocument.FORMAT,
@@ -107,6 +110,66 @@ class ResultsJsonTest {
         assertTrue(text.contains("\"kind\": \"worst\""), text);
         assertTrue(text.contains("\"y_norm\": {"), text);
         assertTrue(text.contains("\"accuracy_std\": null,"), text);
+    }
+
+    /** Square grids and the default input size write no new keys, so that older files read back the same. */
+    @Test
+    void nonSquareGridsAndOtherInputSizesAddTheirKeysOnly() throws IOException {
+        Path file = dir.resolve("results.json");
+        ResultsJson.write(file, document());
+        String square = Files.readString(file);
+        assertTrue(!square.contains("grid_columns") && !square.contains("image_size"), square);
+        ResultsDocument d = document();
+        Experiment e = d.experiment();
+        Experiment wide = new Experiment(
+                e.config(),
+                e.models(),
+                e.tokens(),
+                e.rules(),
+                e.tasks(),
+                e.ks(),
+                e.trials(),
+                e.block(),
+                e.seed(),
+                e.dtype(),
+                e.precision(),
+                e.solver(),
+                e.center(),
+                "280x392",
+                "timm");
+        QualitativePanel p = d.qualitative().getFirst();
+        QualitativePanel.Image image = new QualitativePanel.Image(
+                "synth/a.jpg",
+                "qualitative/test-0.png",
+                1,
+                4,
+                "0110",
+                0.5,
+                List.of(new QualitativePanel.Prediction("tiny", "cosine", 1, 4, "0100", 0.5)));
+        QualitativePanel panel = new QualitativePanel(p.kind(), p.concept(), p.f1(), p.columns(), List.of(image));
+        ResultsDocument other = new ResultsDocument(
+                d.format(),
+                wide,
+                d.models(),
+                d.reportK(),
+                d.skippedConcepts(),
+                d.findings(),
+                d.layernorm(),
+                List.of(panel),
+                d.rows());
+        ResultsJson.write(file, other);
+        assertEquals(other, ResultsJson.read(file));
+        String text = Files.readString(file);
+        assertTrue(text.contains("\"image_size\": \"280x392\",\n    \"pos_resample\": \"timm\""), text);
+        assertTrue(text.contains("\"grid\": 1,\n          \"grid_columns\": 4,"), text);
+        assertEquals(
+                4,
+                ResultsJson.read(file)
+                        .qualitative()
+                        .getFirst()
+                        .images()
+                        .getFirst()
+                        .columns());
     }
 
     @Test

@@ -2,10 +2,8 @@ package vitprobe.engine;
 
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Locale;
 import vitprobe.engine.image.ImageDecoder;
 import vitprobe.engine.image.ImageTransform;
-import vitprobe.engine.image.PillowResample;
 import vitprobe.engine.image.RgbImage;
 import vitprobe.kernels.cpu.Parallel;
 import vitprobe.weights.ViTConfig;
@@ -15,14 +13,11 @@ public final class ImageInputs {
     private ImageInputs() {}
 
     /**
-     * The evaluation transform for a model: crop to its image size after resizing the shorter side to
-     * crop / 0.875 (256 for 224, as DINO and MAE evaluate), with the checkpoint's mean, std and interpolation.
+     * The evaluation transform for a model at its own size: crop to its image size after resizing the shorter side
+     * to crop / 0.875 (256 for 224, as DINO and MAE evaluate), with the checkpoint's mean, std and interpolation.
      */
     public static ImageTransform transformFor(ViTConfig c) {
-        int resize = (int) Math.round(c.imageSize() / 0.875);
-        PillowResample.Filter filter =
-                PillowResample.Filter.valueOf(c.interpolation().toUpperCase(Locale.ROOT));
-        return new ImageTransform(resize, c.imageSize(), filter, c.mean(), c.std());
+        return InputResolution.NATIVE.evaluation(c);
     }
 
     /** Decodes and preprocesses the files into [B, 3, size, size]; a bad file fails with its name. */
@@ -30,13 +25,28 @@ public final class ImageInputs {
         return load(files, transformFor(c));
     }
 
+    /**
+     * Decodes and preprocesses the files into [B, 3, H, W]. A bad file fails with its name, and so do images whose
+     * inputs differ in size (possible when the transform keeps the aspect ratio): one tensor has one size.
+     */
     public static FloatTensor load(List<Path> files, ImageTransform transform) {
-        int size = transform.crop(), per = 3 * size * size;
-        float[] data = new float[files.size() * per];
+        float[][] inputs = new float[files.size()][];
+        ImageTransform.Placement[] placed = new ImageTransform.Placement[files.size()];
         Parallel.forEach(files.size(), i -> {
             RgbImage image = ImageDecoder.decode(files.get(i));
-            System.arraycopy(transform.apply(image), 0, data, i * per, per);
+            placed[i] = transform.place(image.width(), image.height());
+            inputs[i] = transform.apply(image);
         });
-        return new FloatTensor(data, files.size(), 3, size, size);
+        int height = placed[0].height(), width = placed[0].width(), per = 3 * height * width;
+        for (int i = 1; i < files.size(); i++) {
+            if (placed[i].height() != height || placed[i].width() != width) {
+                throw new IllegalArgumentException(files.get(i) + " becomes a " + placed[i].height() + "x"
+                        + placed[i].width() + " input but " + files.getFirst() + " a " + height + "x" + width
+                        + " one: images written together need one input size");
+            }
+        }
+        float[] data = new float[files.size() * per];
+        for (int i = 0; i < files.size(); i++) System.arraycopy(inputs[i], 0, data, i * per, per);
+        return new FloatTensor(data, files.size(), 3, height, width);
     }
 }

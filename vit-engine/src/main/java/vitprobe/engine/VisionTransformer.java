@@ -1,7 +1,10 @@
 package vitprobe.engine;
 
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import vitprobe.kernels.Activation;
 import vitprobe.kernels.Backend;
@@ -14,7 +17,9 @@ import vitprobe.weights.ViTWeights;
  * A ViT encoder (timm's VisionTransformer without a head) running on a {@link Backend}:
  * patch embedding, [CLS] + position embedding, pre-norm blocks, final LayerNorm. Weights are prepared on the
  * backend once, in the constructor. Activations are [batch · tokens, width] matrices, tokens ordered
- * [CLS, patches row-major]. Not thread-safe: one forward at a time.
+ * [CLS, patches row-major]. Inputs may have any height and width that are multiples of the patch size: the position
+ * embeddings are resampled for each new patch grid once (see {@link PosResample}) and kept on the backend. Not
+ * thread-safe: one forward at a time.
  */
 public final class VisionTransformer implements AutoCloseable {
     private record Block(
@@ -31,17 +36,36 @@ public final class VisionTransformer implements AutoCloseable {
     private final Backend backend;
     private final float eps;
     private final LinearWeights patchEmbed;
-    private final Matrix clsToken, posEmbed, normWeight, normBias;
+    private final Matrix clsToken, normWeight, normBias;
     private final List<Block> blocks = new ArrayList<>();
+    /** Patch grids whose position embeddings stay on the backend (images that keep their aspect ratio vary). */
+    static final int CACHED_GRIDS = 64;
 
+    private final PositionEmbeddings positions;
+    /** The position embeddings of the patch grids used last, on the backend, least recently used first. */
+    private final Map<TokenGrid, Matrix> posEmbeds = new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<TokenGrid, Matrix> eldest) {
+            // Safe to free: every forward has finished (synchronized) before the next one asks for a grid.
+            if (size() <= CACHED_GRIDS) return false;
+            eldest.getValue().close();
+            return true;
+        }
+    };
+
+    /** A model whose position embeddings are resampled the way the library of its checkpoint format does it. */
     public VisionTransformer(ViTWeights w, Backend backend) {
+        this(w, backend, PosResample.of(w.config().format()));
+    }
+
+    public VisionTransformer(ViTWeights w, Backend backend, PosResample posResample) {
         this.config = w.config();
         this.backend = backend;
         this.eps = (float) config.layerNormEps();
         int d = config.dim();
         patchEmbed = backend.linear(w.patchWeight(), w.patchBias());
         clsToken = backend.upload(w.clsToken(), 1, d);
-        posEmbed = backend.upload(w.posEmbed(), config.tokens(), d);
+        positions = new PositionEmbeddings(w.posEmbed().toFloatArray(), config.gridSize(), d, posResample);
         normWeight = backend.upload(w.normWeight(), 1, d);
         normBias = backend.upload(w.normBias(), 1, d);
         for (ViTWeights.Block b : w.blocks()) {
@@ -65,42 +89,81 @@ public final class VisionTransformer implements AutoCloseable {
         return backend;
     }
 
+    public PosResample posResample() {
+        return positions.rule();
+    }
+
     /**
      * Runs the encoder up to the deepest block the capture asks for and returns the captured intermediates.
      *
-     * @param images normalized pixels [batch, channels, imageSize, imageSize]
+     * @param images normalized pixels [batch, channels, height, width], height and width multiples of the patch size
      */
     public Activations forward(FloatTensor images, Capture capture) {
-        int batch = checkImages(images);
+        TokenGrid grid = checkImages(images);
+        int batch = images.dim(0);
         if (capture.lastBlock() >= config.depth()) {
             throw new IllegalArgumentException("block " + capture.lastBlock() + " requested but the model has "
                     + config.depth() + " blocks (0.." + (config.depth() - 1) + ")");
         }
-        int n = config.tokens(), d = config.dim(), rows = batch * n;
+        int n = grid.tokens(), d = config.dim(), rows = batch * n;
+        checkFits(images, grid, capture);
         int patchWidth = config.channels() * config.patchSize() * config.patchSize();
+        Matrix pos = positionEmbedding(grid); // before the forward's work is recorded: an upload flushes it
         Activations out = new Activations();
         try (Matrix pixels = backend.upload(images.data(), batch, images.data().length / batch);
-                Matrix patches = backend.allocate(batch * config.patches(), patchWidth);
-                Matrix patchTokens = backend.allocate(batch * config.patches(), d);
+                Matrix patches = backend.allocate(batch * grid.patches(), patchWidth);
+                Matrix patchTokens = backend.allocate(batch * grid.patches(), d);
                 Workspace ws = new Workspace(rows, d, config.mlpDim())) {
-            backend.patchify(pixels, batch, config.channels(), config.imageSize(), config.patchSize(), patches);
+            backend.patchify(
+                    pixels, batch, config.channels(), images.dim(2), images.dim(3), config.patchSize(), patches);
             backend.linear(patches, patchEmbed, patchTokens, Activation.NONE, null);
-            backend.embedTokens(patchTokens, clsToken, posEmbed, batch, ws.x);
-            for (int i = 0; i <= capture.lastBlock(); i++) block(i, batch, ws, capture.at(i), out);
+            backend.embedTokens(patchTokens, clsToken, pos, batch, ws.x);
+            for (int i = 0; i <= capture.lastBlock(); i++) block(i, batch, n, ws, capture.at(i), out);
         }
         // Captured tensors are filled by queued copies on asynchronous backends; they are complete after this.
         backend.synchronize();
         return out;
     }
 
-    private int checkImages(FloatTensor images) {
-        int[] s = images.shape();
-        int size = config.imageSize();
-        if (s.length != 4 || s[1] != config.channels() || s[2] != size || s[3] != size) {
-            throw new IllegalArgumentException("input has shape " + java.util.Arrays.toString(s)
-                    + ", the model expects [B, " + config.channels() + ", " + size + ", " + size + "]");
+    /** The patch grid of an input of {@code height} × {@code width} pixels; fails when the patches do not tile it. */
+    public TokenGrid grid(int height, int width) {
+        if (height < 1 || width < 1 || height % config.patchSize() != 0 || width % config.patchSize() != 0) {
+            throw new IllegalArgumentException("input of " + height + "x" + width + " pixels: height and width must be"
+                    + " positive multiples of the patch size " + config.patchSize());
         }
-        return s[0];
+        return TokenGrid.of(height, width, config.patchSize());
+    }
+
+    private TokenGrid checkImages(FloatTensor images) {
+        int[] s = images.shape();
+        if (s.length != 4 || s[1] != config.channels()) {
+            throw new IllegalArgumentException("input has shape " + Arrays.toString(s) + ", the model expects [B, "
+                    + config.channels() + ", H, W]");
+        }
+        return grid(s[2], s[3]);
+    }
+
+    /** Every activation matrix, and the attention maps when captured, must fit in one Java array. */
+    private void checkFits(FloatTensor images, TokenGrid grid, Capture capture) {
+        long batch = images.dim(0), n = grid.tokens();
+        long widest = batch * n * Math.max(config.mlpDim(), 3L * config.dim());
+        boolean maps = capture.blocks().values().stream().anyMatch(s -> s.contains(Intermediate.ATTN));
+        long largest = Math.max(widest, maps ? batch * config.heads() * n * n : 0);
+        if (largest > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException(batch + " images of " + images.dim(2) + "x" + images.dim(3)
+                    + " pixels (" + n + " tokens each) need " + largest + " values in one activation matrix, more"
+                    + " than one array holds: use a smaller batch or image size");
+        }
+    }
+
+    /** Patch grids whose position embeddings are on the backend now. */
+    int cachedGrids() {
+        return posEmbeds.size();
+    }
+
+    /** The position embeddings of a patch grid, resampled and uploaded when the grid is not cached. */
+    private Matrix positionEmbedding(TokenGrid grid) {
+        return posEmbeds.computeIfAbsent(grid, g -> backend.upload(positions.forGrid(g), g.tokens(), config.dim()));
     }
 
     /** Activation buffers reused by every block. {@code x} holds the residual stream between blocks. */
@@ -124,9 +187,9 @@ public final class VisionTransformer implements AutoCloseable {
     }
 
     /** x ← x + proj(attn(norm1(x))); x ← x + fc2(gelu(fc1(norm2(x)))), keeping what {@code want} names. */
-    private void block(int index, int batch, Workspace ws, Set<Intermediate> want, Activations out) {
+    private void block(int index, int batch, int tokens, Workspace ws, Set<Intermediate> want, Activations out) {
         Block b = blocks.get(index);
-        Keeper keep = new Keeper(index, batch, want, out);
+        Keeper keep = new Keeper(index, batch, tokens, want, out);
         backend.layerNorm(ws.x, b.norm1Weight, b.norm1Bias, eps, ws.normed);
         keep.whole(Intermediate.NORM1, ws.normed);
         backend.linear(ws.normed, b.qkv, ws.qkv, Activation.NONE, null);
@@ -134,12 +197,12 @@ public final class VisionTransformer implements AutoCloseable {
         keep.columns(Intermediate.K, ws.qkv, config.dim());
         keep.columns(Intermediate.V, ws.qkv, 2 * config.dim());
         if (want.contains(Intermediate.ATTN)) {
-            try (Matrix probs = backend.allocate(batch * config.heads() * config.tokens(), config.tokens())) {
-                backend.attention(ws.qkv, batch, config.tokens(), config.heads(), ws.context, probs);
+            try (Matrix probs = backend.allocate(batch * config.heads() * tokens, tokens)) {
+                backend.attention(ws.qkv, batch, tokens, config.heads(), ws.context, probs);
                 keep.attention(probs);
             }
         } else {
-            backend.attention(ws.qkv, batch, config.tokens(), config.heads(), ws.context, null);
+            backend.attention(ws.qkv, batch, tokens, config.heads(), ws.context, null);
         }
         keep.whole(Intermediate.CONTEXT, ws.context);
         residualBranch(ws.context, b.proj, ws.x, ws.x2, ws.branch, keep, Intermediate.ATTN_OUT);
@@ -179,13 +242,14 @@ public final class VisionTransformer implements AutoCloseable {
 
     /** Copies wanted matrices to host tensors shaped [B, N, width] (or [B, H, N, N] for attention). */
     private final class Keeper {
-        final int block, batch;
+        final int block, batch, tokens;
         final Set<Intermediate> want;
         final Activations out;
 
-        Keeper(int block, int batch, Set<Intermediate> want, Activations out) {
+        Keeper(int block, int batch, int tokens, Set<Intermediate> want, Activations out) {
             this.block = block;
             this.batch = batch;
+            this.tokens = tokens;
             this.want = want;
             this.out = out;
         }
@@ -196,22 +260,19 @@ public final class VisionTransformer implements AutoCloseable {
 
         void whole(Intermediate which, Matrix m) {
             if (!wants(which)) return;
-            out.put(block, which, new FloatTensor(host(m), batch, config.tokens(), m.cols()));
+            out.put(block, which, new FloatTensor(host(m), batch, tokens, m.cols()));
         }
 
         void columns(Intermediate which, Matrix m, int from) {
             if (!wants(which)) return;
             try (Matrix part = backend.allocate(m.rows(), config.dim())) {
                 backend.copyColumns(m, from, part);
-                out.put(block, which, new FloatTensor(host(part), batch, config.tokens(), config.dim()));
+                out.put(block, which, new FloatTensor(host(part), batch, tokens, config.dim()));
             }
         }
 
         void attention(Matrix probs) {
-            out.put(
-                    block,
-                    Intermediate.ATTN,
-                    new FloatTensor(host(probs), batch, config.heads(), config.tokens(), config.tokens()));
+            out.put(block, Intermediate.ATTN, new FloatTensor(host(probs), batch, config.heads(), tokens, tokens));
         }
 
         private float[] host(Matrix m) {
@@ -224,7 +285,8 @@ public final class VisionTransformer implements AutoCloseable {
     @Override
     public void close() {
         patchEmbed.close();
-        for (Matrix m : List.of(clsToken, posEmbed, normWeight, normBias)) m.close();
+        for (Matrix m : List.of(clsToken, normWeight, normBias)) m.close();
+        posEmbeds.values().forEach(Matrix::close);
         for (Block b : blocks) {
             for (Matrix m : List.of(b.norm1Weight, b.norm1Bias, b.norm2Weight, b.norm2Bias)) m.close();
             for (LinearWeights l : List.of(b.qkv, b.proj, b.fc1, b.fc2)) l.close();

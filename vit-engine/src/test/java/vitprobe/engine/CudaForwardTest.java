@@ -112,6 +112,44 @@ class CudaForwardTest {
         }
     }
 
+    /**
+     * A non-square input (8 × 16 patches) after the checkpoint's own size: the position embeddings resampled on the
+     * host and uploaded once per grid; every paper intermediate as on the CPU, and repeated forwards at that grid
+     * replay a graph.
+     */
+    @ParameterizedTest
+    @EnumSource(Precision.class)
+    void anotherInputSizeMatchesCpu(Precision precision) {
+        Path dir = FixtureAgreementTest.fixture("hf-vit-dino-format-small");
+        SplittableRandom rng = new SplittableRandom(SEED + 1);
+        float[] pixels = new float[2 * 3 * 64 * 128], own = new float[3 * 224 * 224];
+        for (int i = 0; i < pixels.length; i++) pixels[i] = (float) rng.nextGaussian();
+        FloatTensor wide = new FloatTensor(pixels, 2, 3, 64, 128);
+        try (CudaBackend gpu = open(precision);
+                ViTWeights w = CheckpointLoader.load(dir);
+                VisionTransformer onGpu = new VisionTransformer(w, gpu);
+                VisionTransformer onCpu = new VisionTransformer(w, CPU)) {
+            int last = w.config().depth() - 1;
+            Capture paper = Capture.paper(last);
+            onGpu.forward(new FloatTensor(own, 1, 3, 224, 224), paper);
+            Map<Intermediate, FloatTensor> expected = onCpu.forward(wide, paper).block(last);
+            Map<Intermediate, FloatTensor> got = onGpu.forward(wide, paper).block(last);
+            onGpu.forward(wide, paper); // the buffer pool settles (addresses are part of a graph's key)
+            int graphs = gpu.graphsCaptured();
+            assertArrayEquals(
+                    got.get(Intermediate.Y_NORM).data(),
+                    onGpu.forward(wide, paper).get(last, Intermediate.Y_NORM).data());
+            assertEquals(graphs, gpu.graphsCaptured(), "a third forward at 64x128 replays a graph");
+            for (Intermediate which : Intermediate.PAPER) {
+                assertArrayEquals(new int[] {2, 1 + 8 * 16, 64}, got.get(which).shape(), which.key());
+                double err = FixtureAgreementTest.relativeError(
+                        got.get(which).data(), expected.get(which).data());
+                System.out.printf("cuda %s 64x128 input %-6s relative error %.3e%n", precision.key(), which.key(), err);
+                assertTrue(err < tolerance(precision), precision.key() + " " + which.key() + ": " + err);
+            }
+        }
+    }
+
     /** 1,000 forwards of one shape (4 emulated): identical results, no new graphs after the second, no memory growth. */
     @Test
     void thousandForwardsReplayWithoutLeaking() {

@@ -96,22 +96,24 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public void patchify(Matrix images, int batch, int channels, int size, int patch, Matrix out) {
-        int grid = size / patch;
-        int width = channels * patch * patch;
+    public void patchify(Matrix images, int batch, int channels, int height, int width, int patch, Matrix out) {
+        int rows = height / patch, cols = width / patch;
+        int patchWidth = channels * patch * patch;
         check(
-                images.size() == (long) batch * channels * size * size,
-                "images do not hold " + batch + "x" + channels + "x" + size + "x" + size);
-        check(out.rows() == batch * grid * grid && out.cols() == width, "patch matrix shape mismatch");
+                height % patch == 0 && width % patch == 0,
+                height + "x" + width + " images do not divide into " + patch + "-pixel patches");
+        check(
+                images.size() == (long) batch * channels * height * width,
+                "images do not hold " + batch + "x" + channels + "x" + height + "x" + width);
+        check(out.rows() == batch * rows * cols && out.cols() == patchWidth, "patch matrix shape mismatch");
         float[] src = data(images), dst = data(out);
-        Parallel.forEach(batch * grid, task -> {
-            int b = task / grid, gy = task % grid;
-            for (int gx = 0; gx < grid; gx++) {
-                int row = (b * grid + gy) * grid + gx;
-                int at = row * width;
+        Parallel.forEach(batch * rows, task -> {
+            int b = task / rows, gy = task % rows;
+            for (int gx = 0; gx < cols; gx++) {
+                int at = ((b * rows + gy) * cols + gx) * patchWidth;
                 for (int ch = 0; ch < channels; ch++) {
                     for (int y = 0; y < patch; y++) {
-                        int from = ((b * channels + ch) * size + gy * patch + y) * size + gx * patch;
+                        int from = ((b * channels + ch) * height + gy * patch + y) * width + gx * patch;
                         System.arraycopy(src, from, dst, at, patch);
                         at += patch;
                     }

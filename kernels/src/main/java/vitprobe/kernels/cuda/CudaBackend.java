@@ -233,20 +233,23 @@ public final class CudaBackend implements Backend {
     }
 
     @Override
-    public void patchify(Matrix images, int batch, int channels, int size, int patch, Matrix out) {
+    public void patchify(Matrix images, int batch, int channels, int height, int width, int patch, Matrix out) {
         enter();
-        int grid = size / patch, width = channels * patch * patch;
+        int rows = height / patch, cols = width / patch, patchWidth = channels * patch * patch;
         check(
-                images.size() == (long) batch * channels * size * size,
-                "images do not hold " + batch + "x" + channels + "x" + size + "x" + size);
-        check(out.rows() == batch * grid * grid && out.cols() == width, "patch matrix shape mismatch");
+                height % patch == 0 && width % patch == 0,
+                height + "x" + width + " images do not divide into " + patch + "-pixel patches");
+        check(
+                images.size() == (long) batch * channels * height * width,
+                "images do not hold " + batch + "x" + channels + "x" + height + "x" + width);
+        check(out.rows() == batch * rows * cols && out.cols() == patchWidth, "patch matrix shape mismatch");
         long src = read(images, DType.F32);
         DType dtype = precision == Precision.BF16 ? DType.BF16 : DType.F32;
         long dst = write(out, dtype);
         launchElementwise(
                 dtype == DType.BF16 ? "patchify_bf16" : "patchify_f32",
                 out.size(),
-                new long[] {src, dst, batch, channels, size, patch},
+                new long[] {src, dst, batch, channels, height, width, patch},
                 dst);
     }
 

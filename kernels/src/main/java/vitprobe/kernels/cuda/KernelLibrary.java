@@ -51,7 +51,7 @@ final class KernelLibrary implements AutoCloseable {
     private static Map<String, Spec> specs() {
         Map<String, Spec> s = new HashMap<>();
         for (String out : List.of("f32", "bf16")) {
-            s.put("patchify_" + out, new Spec("elementwise", "ppiiii"));
+            s.put("patchify_" + out, new Spec("elementwise", "ppiiiii"));
             s.put("embed_tokens_" + out, new Spec("elementwise", "ppppiii"));
             s.put("copy_columns_" + out, new Spec("elementwise", "ppiiii"));
             s.put("layernorm_" + out, new Spec("layernorm", "ppppiif"));

@@ -190,17 +190,27 @@ class CpuBackendTest {
 
     @Test
     void patchifyAndEmbedTokens() {
-        int batch = 2, channels = 3, size = 8, patch = 4, grid = 2, d = 5;
-        float[] img = new float[batch * channels * size * size];
+        // A non-square image: 2 rows of 3 patches.
+        int batch = 2, channels = 3, height = 8, width = 12, patch = 4, rows = 2, cols = 3, d = 5;
+        float[] img = new float[batch * channels * height * width];
         for (int i = 0; i < img.length; i++) img[i] = i;
-        Matrix patches = cpu.allocate(batch * grid * grid, channels * patch * patch);
-        cpu.patchify(cpu.upload(img, batch, channels * size * size), batch, channels, size, patch, patches);
-        // Patch (b=1, gy=1, gx=0), channel 2, pixel (y=3, x=1) sits at column 2*16 + 3*4 + 1.
-        int row = (1 * grid + 1) * grid;
-        int col = 2 * patch * patch + 3 * patch + 1;
-        float expected = img[((1 * channels + 2) * size + (1 * patch + 3)) * size + 0 * patch + 1];
-        assertEquals(expected, host(patches)[row * channels * patch * patch + col]);
+        int patchWidth = channels * patch * patch;
+        Matrix patches = cpu.allocate(batch * rows * cols, patchWidth);
+        cpu.patchify(cpu.upload(img, batch, channels * height * width), batch, channels, height, width, patch, patches);
+        float[] got = host(patches);
+        for (int b = 0; b < batch; b++)
+            for (int gy = 0; gy < rows; gy++)
+                for (int gx = 0; gx < cols; gx++)
+                    for (int ch = 0; ch < channels; ch++)
+                        for (int y = 0; y < patch; y++)
+                            for (int x = 0; x < patch; x++) {
+                                int row = (b * rows + gy) * cols + gx, col = (ch * patch + y) * patch + x;
+                                float expected =
+                                        img[((b * channels + ch) * height + gy * patch + y) * width + gx * patch + x];
+                                assertEquals(expected, got[row * patchWidth + col], "patch " + row + " column " + col);
+                            }
 
+        int grid = 2;
         float[] pe = random(batch * grid * grid * d), cls = random(d), pos = random((grid * grid + 1) * d);
         Matrix tokens = cpu.allocate(batch * (grid * grid + 1), d);
         cpu.embedTokens(

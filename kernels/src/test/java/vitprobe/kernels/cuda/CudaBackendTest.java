@@ -222,17 +222,18 @@ class CudaBackendTest {
     @ParameterizedTest
     @EnumSource(Precision.class)
     void tokenAssemblyMatchesCpu(Precision precision) {
-        int batch = 2, channels = 3, size = 32, patch = 8, grid = size / patch, width = channels * patch * patch;
-        int d = 16, tokens = grid * grid + 1;
-        float[] images = random(batch * channels * size * size, 1), cls = random(d, 1), pos = random(tokens * d, 1);
-        float[] pe = random(batch * grid * grid * d, 1);
+        // A non-square image (3 x 5 patches) for patchify; its 15 patches are embedded as a grid of any shape.
+        int batch = 2, channels = 3, height = 24, wide = 40, patch = 8, width = channels * patch * patch;
+        int patches = (height / patch) * (wide / patch), d = 16, tokens = patches + 1;
+        float[] images = random(batch * channels * height * wide, 1), cls = random(d, 1), pos = random(tokens * d, 1);
+        float[] pe = random(batch * patches * d, 1);
         try (CudaBackend gpu = GpuTests.open(precision)) {
-            try (Matrix gi = gpu.upload(images, batch, channels * size * size);
-                    Matrix ci = CPU.upload(images, batch, channels * size * size);
-                    Matrix gp = poisoned(gpu, batch * grid * grid, width);
-                    Matrix cp = CPU.allocate(batch * grid * grid, width)) {
-                gpu.patchify(gi, batch, channels, size, patch, gp);
-                CPU.patchify(ci, batch, channels, size, patch, cp);
+            try (Matrix gi = gpu.upload(images, batch, channels * height * wide);
+                    Matrix ci = CPU.upload(images, batch, channels * height * wide);
+                    Matrix gp = poisoned(gpu, batch * patches, width);
+                    Matrix cp = CPU.allocate(batch * patches, width)) {
+                gpu.patchify(gi, batch, channels, height, wide, patch, gp);
+                CPU.patchify(ci, batch, channels, height, wide, patch, cp);
                 // bf16 mode stores patches in bf16 (GEMM input): 2^-9 relative rounding at most.
                 assertClose(
                         host(gpu, gp),
@@ -240,8 +241,8 @@ class CudaBackendTest {
                         precision == Precision.BF16 ? 4e-3 : 0,
                         precision.key() + " patchify");
             }
-            try (Matrix gpe = gpu.upload(pe, batch * grid * grid, d);
-                    Matrix cpe = CPU.upload(pe, batch * grid * grid, d);
+            try (Matrix gpe = gpu.upload(pe, batch * patches, d);
+                    Matrix cpe = CPU.upload(pe, batch * patches, d);
                     Matrix gc = gpu.upload(cls, 1, d);
                     Matrix cc = CPU.upload(cls, 1, d);
                     Matrix gpos = gpu.upload(pos, tokens, d);

@@ -19,7 +19,9 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
 import org.yaml.snakeyaml.error.Mark;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
 import org.yaml.snakeyaml.error.YAMLException;
+import vitprobe.engine.InputResolution;
 import vitprobe.engine.Intermediate;
+import vitprobe.engine.PosResample;
 import vitprobe.engine.extract.SampleSource;
 import vitprobe.engine.extract.Task;
 import vitprobe.io.Json;
@@ -43,6 +45,8 @@ import vitprobe.weights.DType;
  * block: -1   seed: 0   batch: 16   dtype: f16 (stored features)   precision: fp32 (compute: fp32, tf32, bf16)
  * device: auto   solver: mined   center: false
  * qualitative: {images: 3, candidates: 24}   (segmentation panels: images shown, test images tried per concept)
+ * image_size: 448 or [280, 392] (default: each checkpoint's own)   keep_aspect: false (image_size is the shorter side)
+ * pos_resample: timm or transformers (default: each checkpoint's library)
  * output: DIR (default: the config's name without extension, beside it)
  * </pre>
  */
@@ -64,7 +68,8 @@ public record ExperimentConfig(
         String solver,
         boolean center,
         int qualitativeImages,
-        int qualitativeCandidates) {
+        int qualitativeCandidates,
+        InputResolution input) {
 
     /** A model of the grid: its name in folders, figures and tables, and what to load. */
     public record ModelSpec(String name, String reference) {}
@@ -91,6 +96,9 @@ public record ExperimentConfig(
             "solver",
             "center",
             "qualitative",
+            "image_size",
+            "keep_aspect",
+            "pos_resample",
             "output");
     private static final Set<String> TASK_KEYS = Set.of("dataset", "train", "test", "patches_per_image");
     private static final String NAME = "[A-Za-z0-9][A-Za-z0-9._-]*";
@@ -204,6 +212,7 @@ public record ExperimentConfig(
         if (qualitative != null) qualitative.requireKnown(Set.of("images", "candidates"));
         if (candidates < images) throw qualitative.error("candidates", "must be at least images (" + images + ")");
         Path output = root.has("output") ? base.resolve(root.string("output")) : defaultOutput;
+        InputResolution input = input(root);
         return new ExperimentConfig(
                 root.file,
                 output.normalize(),
@@ -222,7 +231,36 @@ public record ExperimentConfig(
                 solver,
                 center,
                 images,
-                candidates);
+                candidates,
+                input);
+    }
+
+    /** image_size (a number, [H, W] or "H,W"), keep_aspect and pos_resample as one setting. */
+    private static InputResolution input(Node root) {
+        Object size = root.has("image_size") ? root.require("image_size") : null;
+        String text =
+                switch (size) {
+                    case null -> null;
+                    case Long n -> n.toString();
+                    case String s -> s;
+                    case List<?> l
+                    when l.size() == 2 && l.stream().allMatch(Long.class::isInstance) -> l.get(0) + "," + l.get(1);
+                    default -> throw root.error("image_size", "must be a size in pixels, H or [H, W], got " + size);
+                };
+        boolean keep = root.bool("keep_aspect", false);
+        String rule = root.has("pos_resample") ? root.string("pos_resample") : null;
+        if (rule != null) {
+            try {
+                PosResample.byKey(rule);
+            } catch (IllegalArgumentException e) {
+                throw root.error("pos_resample", e.getMessage());
+            }
+        }
+        try {
+            return InputResolution.parse(text, keep, rule);
+        } catch (IllegalArgumentException e) {
+            throw root.error(text == null ? "keep_aspect" : "image_size", e.getMessage());
+        }
     }
 
     private static List<ModelSpec> models(Node root, Path base) {
@@ -338,7 +376,32 @@ public record ExperimentConfig(
                 solver,
                 center,
                 qualitativeImages,
-                qualitativeCandidates);
+                qualitativeCandidates,
+                input);
+    }
+
+    /** The same experiment at another input size (the command line's flags over the config's keys). */
+    public ExperimentConfig withInput(InputResolution other) {
+        return new ExperimentConfig(
+                file,
+                output,
+                models,
+                tokens,
+                rules,
+                tasks,
+                ks,
+                trials,
+                block,
+                seed,
+                batch,
+                dtype,
+                precision,
+                device,
+                solver,
+                center,
+                qualitativeImages,
+                qualitativeCandidates,
+                other);
     }
 
     /** The settings that decide the numbers, as written into results.json. */
@@ -368,7 +431,9 @@ public record ExperimentConfig(
                 dtype.key(),
                 precision,
                 solver,
-                center);
+                center,
+                input.height() == 0 ? null : input.text(),
+                input.posResample() == null ? null : input.posResample().key());
     }
 
     /** A config problem: "FILE: KEY: problem". */

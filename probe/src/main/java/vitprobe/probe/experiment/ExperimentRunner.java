@@ -85,6 +85,7 @@ public final class ExperimentRunner {
      * second runner into the same output folder is refused while this one holds the folder's lock.
      */
     public Summary run() throws IOException {
+        requireInputFitsEveryModel();
         try (FolderLock lock = FolderLock.acquire(config.output())) {
             return runLocked();
         }
@@ -97,7 +98,7 @@ public final class ExperimentRunner {
         for (ModelSpec m : config.models()) {
             try (ViTWeights w = loader.load(m.reference(), config.seed());
                     Backend backend = Backends.create(config.device(), config.precision());
-                    VisionTransformer vit = new VisionTransformer(w, backend)) {
+                    VisionTransformer vit = open(config, w, backend)) {
                 modelInfo.put(m.name(), describe(m, w));
                 log.printf("%s on %s%n", m.name(), backend.name());
                 ModelId id = ModelId.of(m.reference(), config.seed(), w);
@@ -139,6 +140,29 @@ public final class ExperimentRunner {
         return cells;
     }
 
+    /**
+     * Before any work (the output folder is not even created): an input size that is not a multiple of a model's
+     * patch size stops the run.
+     */
+    private void requireInputFitsEveryModel() {
+        if (config.input().height() == 0) return;
+        for (ModelSpec m : config.models()) {
+            try (ViTWeights w = loader.load(m.reference(), config.seed())) {
+                try {
+                    config.input().requireFits(w.config());
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException(
+                            config.file() + ": image_size: " + e.getMessage() + " (model " + m.name() + ")", e);
+                }
+            }
+        }
+    }
+
+    /** The model at the experiment's input size, with its position-embedding rule. */
+    static VisionTransformer open(ExperimentConfig config, ViTWeights w, Backend backend) {
+        return new VisionTransformer(w, backend, config.input().posResample(w.config()));
+    }
+
     private ModelDescription describe(ModelSpec m, ViTWeights w) {
         return new ModelDescription(
                 m.name(), m.reference(), isRandom(m), w.config().summary(), block(config, w.config()));
@@ -169,14 +193,15 @@ public final class ExperimentRunner {
     private Path extract(VisionTransformer vit, ModelId model, ModelSpec m, TaskSpec t) throws IOException {
         ViTConfig c = vit.config();
         boolean segmentation = t.task() == Task.SEGMENTATION;
-        int kept = segmentation ? Math.min(t.patchesPerImage(), c.patches()) : 1;
+        int kept = segmentation ? Math.min(t.patchesPerImage(), config.input().patches(c)) : 1;
         ExtractOptions options = new ExtractOptions(
                 t.task(),
                 block(config, c),
                 EnumSet.copyOf(config.tokens()),
                 config.dtype(),
                 ExtractOptions.defaultShardImages(kept, EnumSet.copyOf(config.tokens()), c),
-                segmentation ? new PatchSelection(t.patchesPerImage(), config.seed()) : PatchSelection.ALL);
+                segmentation ? new PatchSelection(t.patchesPerImage(), config.seed()) : PatchSelection.ALL,
+                config.input());
         Path out = config.output()
                 .resolve("features")
                 .resolve(m.name())

@@ -7,6 +7,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import vitprobe.engine.TokenGrid;
 import vitprobe.engine.extract.Sample;
 import vitprobe.engine.image.RgbImage;
 
@@ -15,8 +16,8 @@ import vitprobe.engine.image.RgbImage;
  * at the model's input, per model the true masks, per column the predicted masks (one mask per chosen concept).
  */
 final class PanelCandidate {
-    /** A model's truth: the side of its patch grid and, per chosen concept, the patches labelled with it. */
-    record Truth(int side, BitSet[] masks) {}
+    /** A model's truth: the image's patch grid and, per chosen concept, the patches labelled with it. */
+    record Truth(TokenGrid grid, BitSet[] masks) {}
 
     final Sample sample;
     /** The image's position in the test split: it names the picture and breaks ties. */

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import javax.imageio.ImageIO;
+import vitprobe.engine.TokenGrid;
 import vitprobe.engine.image.RgbImage;
 import vitprobe.io.AtomicFiles;
 import vitprobe.results.QualitativePanel;
@@ -51,23 +52,26 @@ final class PanelData {
         for (int c = 0; c < columns.size(); c++) {
             predictions.add(prediction(candidate, columns.get(c), slot, s.iou()[c]));
         }
+        TokenGrid grid = truth.grid();
         return new QualitativePanel.Image(
                 candidate.sample.id(),
                 picture,
-                truth.side(),
-                PatchMasks.text(truth.masks()[slot], truth.side() * truth.side()),
+                grid.rows(),
+                QualitativePanel.gridColumns(grid.rows(), grid.columns()),
+                PatchMasks.text(truth.masks()[slot], grid.patches()),
                 s.meanIou(),
                 predictions);
     }
 
     private static QualitativePanel.Prediction prediction(
             PanelCandidate candidate, PanelColumn column, int slot, double iou) {
-        int side = candidate.truth.get(column.model()).side();
+        TokenGrid grid = candidate.truth.get(column.model()).grid();
         return new QualitativePanel.Prediction(
                 column.model(),
                 column.rule().key(),
-                side,
-                PatchMasks.text(candidate.predicted.get(column)[slot], side * side),
+                grid.rows(),
+                QualitativePanel.gridColumns(grid.rows(), grid.columns()),
+                PatchMasks.text(candidate.predicted.get(column)[slot], grid.patches()),
                 iou);
     }
 

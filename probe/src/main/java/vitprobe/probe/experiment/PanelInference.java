@@ -5,12 +5,15 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.BitSet;
 import java.util.EnumSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import vitprobe.engine.Activations;
 import vitprobe.engine.Capture;
 import vitprobe.engine.FloatTensor;
 import vitprobe.engine.Intermediate;
+import vitprobe.engine.TokenGrid;
 import vitprobe.engine.VisionTransformer;
 import vitprobe.engine.extract.PatchGrid;
 import vitprobe.engine.extract.Task;
@@ -21,7 +24,6 @@ import vitprobe.kernels.Backend;
 import vitprobe.kernels.Backends;
 import vitprobe.probe.ConceptTemplates;
 import vitprobe.probe.experiment.ExperimentConfig.ModelSpec;
-import vitprobe.weights.ViTConfig;
 import vitprobe.weights.ViTWeights;
 
 /**
@@ -51,7 +53,7 @@ final class PanelInference {
         this.labelNames = labelNames;
         this.concepts = concepts;
         block = ExperimentRunner.block(config, vit.config());
-        transform = Task.SEGMENTATION.transform(vit.config());
+        transform = Task.SEGMENTATION.transform(vit.config(), config.input());
         columns.forEach(c -> tokens.add(c.token()));
         for (PanelColumn c : columns)
             templates.add(ConceptTemplates.load(c.cell().templates(config.output())));
@@ -75,7 +77,7 @@ final class PanelInference {
             throws IOException {
         try (ViTWeights w = loader.load(model.reference(), config.seed());
                 Backend backend = Backends.create(config.device(), config.precision());
-                VisionTransformer vit = new VisionTransformer(w, backend)) {
+                VisionTransformer vit = ExperimentRunner.open(config, w, backend)) {
             PanelInference inference = new PanelInference(config, vit, model.name(), columns, labelNames, concepts);
             for (int from = 0; from < candidates.size(); from += config.batch()) {
                 inference.runBatch(candidates.subList(from, Math.min(candidates.size(), from + config.batch())));
@@ -83,19 +85,36 @@ final class PanelInference {
         }
     }
 
+    /** One forward pass per input size in the batch (sizes differ only when images keep their aspect ratio). */
     private void runBatch(List<PanelCandidate> batch) throws IOException {
-        int size = transform.crop(), perImage = 3 * size * size;
-        float[] pixels = new float[batch.size() * perImage];
+        Map<TokenGrid, List<Integer>> bySize = new LinkedHashMap<>();
+        List<float[]> inputs = new ArrayList<>();
         for (int i = 0; i < batch.size(); i++) {
-            System.arraycopy(prepare(batch.get(i)), 0, pixels, i * perImage, perImage);
+            PanelCandidate candidate = batch.get(i);
+            inputs.add(prepare(candidate));
+            bySize.computeIfAbsent(candidate.truth.get(model).grid(), g -> new ArrayList<>())
+                    .add(i);
         }
-        Activations acts = vit.forward(new FloatTensor(pixels, batch.size(), 3, size, size), Capture.of(block, tokens));
-        for (int c = 0; c < columns.size(); c++) {
-            predict(
-                    columns.get(c),
-                    templates.get(c),
-                    acts.get(block, columns.get(c).token()).data(),
-                    batch);
+        int patch = vit.config().patchSize();
+        for (var e : bySize.entrySet()) {
+            TokenGrid grid = e.getKey();
+            List<Integer> members = e.getValue();
+            int height = grid.rows() * patch, width = grid.columns() * patch, perImage = 3 * height * width;
+            float[] pixels = new float[members.size() * perImage];
+            for (int j = 0; j < members.size(); j++) {
+                System.arraycopy(inputs.get(members.get(j)), 0, pixels, j * perImage, perImage);
+            }
+            Activations acts =
+                    vit.forward(new FloatTensor(pixels, members.size(), 3, height, width), Capture.of(block, tokens));
+            List<PanelCandidate> group = members.stream().map(batch::get).toList();
+            for (int c = 0; c < columns.size(); c++) {
+                predict(
+                        columns.get(c),
+                        templates.get(c),
+                        acts.get(block, columns.get(c).token()).data(),
+                        grid,
+                        group);
+            }
         }
     }
 
@@ -107,23 +126,23 @@ final class PanelInference {
         byte[] labels = candidate.sample.patchLabels(grid);
         int labelCount = labelNames.size();
         BitSet[] masks = PatchMasks.perConcept(
-                concepts, labelNames, vit.config().patches(), (p, label) -> labels[p * labelCount + label] != 0);
-        candidate.truth.put(model, new PanelCandidate.Truth(grid.side(), masks));
+                concepts, labelNames, grid.patches(), (p, label) -> labels[p * labelCount + label] != 0);
+        candidate.truth.put(model, new PanelCandidate.Truth(grid.tokens(), masks));
         if (candidate.picture == null) candidate.picture = transform.resizeAndCrop(image);
         return transform.apply(image);
     }
 
-    /** Records on each image of the batch the patches where one column's templates fire. */
-    private void predict(PanelColumn column, ConceptTemplates t, float[] activations, List<PanelCandidate> batch) {
-        ViTConfig shape = vit.config();
-        int n = shape.tokens(), d = shape.dim();
+    /** Records on each image of a batch of one grid the patches where one column's templates fire. */
+    private void predict(
+            PanelColumn column, ConceptTemplates t, float[] activations, TokenGrid grid, List<PanelCandidate> batch) {
+        int n = grid.tokens(), d = vit.config().dim(), patches = grid.patches();
         for (int i = 0; i < batch.size(); i++) {
             float[] patchRows = Arrays.copyOfRange(activations, (i * n + 1) * d, (i * n + n) * d);
-            float[] scores = t.scoreBatch(patchRows, shape.patches());
+            float[] scores = t.scoreBatch(patchRows, patches);
             BitSet[] masks = PatchMasks.perConcept(
                     concepts,
                     t.concepts(),
-                    shape.patches(),
+                    patches,
                     (p, concept) -> scores[p * t.conceptCount() + concept] > t.threshold(concept));
             batch.get(i).predicted.put(column, masks);
         }

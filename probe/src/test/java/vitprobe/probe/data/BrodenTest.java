@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import vitprobe.engine.extract.PatchGrid;
 import vitprobe.engine.image.ImageDecodeException;
+import vitprobe.engine.image.ImageTransform;
 
 /**
  * A hand-made Broden folder: 16×16 images, 8×8 masks, a 4×4 token grid (patch 4), so each patch holds 2×2 mask
@@ -25,7 +26,7 @@ import vitprobe.engine.image.ImageDecodeException;
 class BrodenTest {
     static final int CAT = 3, DOG = 4, EAR = 5, TAIL = 6, KITCHEN = 7, BEACH = 8, WHEEL = 300;
     /** The grid of a 16×16 image seen whole (resize = crop = 16) with patch 4. */
-    static final PatchGrid GRID = new PatchGrid(16, 16, 16, 4);
+    static final PatchGrid GRID = new PatchGrid(new ImageTransform.Placement(16, 16, 0, 0, 16, 16), 4);
 
     @TempDir
     Path root;
@@ -144,6 +145,25 @@ class BrodenTest {
                 case 15 -> expected.add("dog");
                 default -> {}
             }
+            assertEquals(expected, patches.get(p), "patch " + p);
+        }
+    }
+
+    /**
+     * A non-square grid: the middle 16 × 8 band of the image (mask rows 2..5) as 2 rows of 4 patches, numbered
+     * row-major with 4 columns.
+     */
+    @Test
+    void aNonSquareGridTakesTheLabelsOfItsOwnPatches() throws Exception {
+        Broden b = Broden.open(root);
+        PatchGrid band = new PatchGrid(new ImageTransform.Placement(16, 16, 0, 4, 16, 8), 4);
+        assertEquals(8, band.patches());
+        List<Set<String>> patches = named(b, b.samples("train").getFirst().patchLabels(band));
+        assertEquals(8, patches.size());
+        for (int p = 0; p < 8; p++) {
+            Set<String> expected = new java.util.TreeSet<>(Set.of("kitchen", "beach"));
+            if (p == 1) expected.add("cat"); // mask pixels (2..3, 2..3)
+            if (p == 6) expected.add("wheel"); // mask pixels (4..5, 4..5): row 1, column 2
             assertEquals(expected, patches.get(p), "patch " + p);
         }
     }

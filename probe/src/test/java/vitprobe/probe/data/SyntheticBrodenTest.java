@@ -11,6 +11,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import vitprobe.engine.extract.PatchGrid;
 import vitprobe.engine.image.ImageDecoder;
+import vitprobe.engine.image.ImageTransform;
 
 class SyntheticBrodenTest {
     @TempDir
@@ -27,7 +28,7 @@ class SyntheticBrodenTest {
         assertEquals(List.of("object", "part", "texture"), b.concepts().categoryNames());
         assertEquals(6, b.samples("train").size());
         assertEquals(2, b.samples("val").size());
-        PatchGrid grid = new PatchGrid(32, 32, 32, 8);
+        PatchGrid grid = new PatchGrid(new ImageTransform.Placement(32, 32, 0, 0, 32, 32), 8);
         for (Broden.Item item : b.samples("train")) {
             assertEquals(32, ImageDecoder.decode(item.read(), item.id()).width());
             List<Set<String>> patches = BrodenTest.named(b, item.patchLabels(grid));

@@ -11,7 +11,9 @@ import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import vitprobe.engine.InputResolution;
 import vitprobe.engine.Intermediate;
+import vitprobe.engine.PosResample;
 import vitprobe.engine.extract.Task;
 import vitprobe.probe.Rule;
 import vitprobe.probe.data.Synthetic;
@@ -120,6 +122,51 @@ class ExperimentConfigTest {
                 "name 'random-vits8' is used twice");
         assertError("models: [random:vits8]\n", "tasks: is missing");
         assertError("models: [random:vits8\n", "invalid YAML");
+    }
+
+    @Test
+    void theInputSizeIsANumberAPairOrText() throws IOException {
+        String ok = "models: [random:vits8]\ntasks: {classification: {dataset: cls}}\n";
+        assertEquals(
+                InputResolution.NATIVE,
+                ExperimentConfig.load(write("a.yaml", ok)).input());
+        assertEquals(
+                new InputResolution(448, 448, false, null),
+                ExperimentConfig.load(write("b.yaml", ok + "image_size: 448\n")).input());
+        assertEquals(
+                new InputResolution(280, 392, false, PosResample.TRANSFORMERS),
+                ExperimentConfig.load(write("c.yaml", ok + "image_size: [280, 392]\npos_resample: transformers\n"))
+                        .input());
+        ExperimentConfig keep = ExperimentConfig.load(write("d.json", """
+                {"models": ["random:vits8"], "tasks": {"classification": {"dataset": "cls"}},
+                 "image_size": "448", "keep_aspect": true}
+                """));
+        assertEquals(new InputResolution(448, 448, true, null), keep.input());
+        assertEquals("shorter side 448, aspect kept", keep.describe().imageSize());
+        assertEquals(null, keep.describe().posResample());
+        assertEquals(null, ExperimentConfig.load(write("e.yaml", ok)).describe().imageSize());
+        assertEquals(
+                new InputResolution(224, 224, false, null),
+                ExperimentConfig.load(write("f.yaml", ok))
+                        .withInput(new InputResolution(224, 224, false, null))
+                        .input());
+    }
+
+    @Test
+    void aBadInputSizeIsOneLineNamingItsKey() throws IOException {
+        String ok = "models: [random:vits8]\ntasks: {classification: {dataset: cls}}\n";
+        assertError(ok + "image_size: 0\n", "image_size: '0': sides must be 1 to 4096 pixels, got 0");
+        assertError(ok + "image_size: 100000\n", "image_size: '100000': sides must be 1 to 4096 pixels");
+        assertError(ok + "image_size: [1, 2, 3]\n", "image_size: must be a size in pixels, H or [H, W], got [1, 2, 3]");
+        assertError(ok + "image_size: big\n", "image_size: 'big' is not a size: give H or H,W in pixels");
+        assertError(
+                ok + "image_size: [448, 224]\nkeep_aspect: true\n",
+                "image_size: '448,224': keeping the aspect ratio takes one size, the shorter side");
+        assertError(ok + "keep_aspect: true\n", "keep_aspect: keeping the aspect ratio needs the shorter side");
+        assertError(ok + "keep_aspect: yes please\n", "keep_aspect: must be true or false");
+        assertError(
+                ok + "pos_resample: pil\n",
+                "pos_resample: unknown position-embedding resampling 'pil' (known: timm, transformers)");
     }
 
     @Test

@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.Objects;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import vitprobe.engine.InputResolution;
 import vitprobe.io.FolderLock;
 import vitprobe.io.Json;
 import vitprobe.probe.data.Synthetic;
@@ -79,6 +80,17 @@ class ExperimentRunnerTest {
             assertTrue(e.getMessage().startsWith(c.output() + " is being written by process "), e.getMessage());
         }
         assertFalse(Files.exists(c.output().resolve("features")), "the refused run extracted nothing");
+    }
+
+    @Test
+    void anInputSizeThatIsNotAMultipleOfThePatchStopsTheRunBeforeAnyWork() throws IOException {
+        ExperimentConfig c = config(1).withInput(InputResolution.parse("72,64", false, null));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> run(c));
+        assertEquals(
+                c.file() + ": image_size: image size 72x64 is not a multiple of the model's patch size 16 (e.g. 80,64)"
+                        + " (model tiny)",
+                e.getMessage());
+        assertFalse(Files.exists(c.output()), "the refused run wrote nothing");
     }
 
     @Test

@@ -1,7 +1,9 @@
 package vitprobe.probe.experiment;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -11,13 +13,18 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Stream;
+import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import vitprobe.io.Json;
 import vitprobe.probe.data.Synthetic;
+import vitprobe.results.QualitativePanel;
+import vitprobe.results.ResultsDocument;
+import vitprobe.results.ResultsJson;
 import vitprobe.weights.CheckpointFormat;
 import vitprobe.weights.ViTConfig;
 import vitprobe.weights.ViTWeights;
@@ -77,6 +84,43 @@ class QualitativePanelsTest {
         Synthetic.writeBroden(dir.resolve("broden"), 32, 64, 1);
         assertEquals(SHOWING_TWO, panelDigests(2));
         assertEquals(SHOWING_FOUR, panelDigests(4));
+    }
+
+    /**
+     * At a non-square input (32 × 64 pixels: 4 × 8 patches for patch 8, 2 × 4 for patch 16) the stored grids, the
+     * masks and the pictures follow each model's own grid.
+     */
+    @Test
+    void aNonSquareInputGivesNonSquareMasksAndPictures() throws IOException {
+        Synthetic.writeBroden(dir.resolve("broden"), 32, 64, 1);
+        ExperimentConfig config = ExperimentConfig.load(Files.writeString(dir.resolve("wide.json"), """
+                {"models": {"patch16": "random:tiny16", "patch8": "random:tiny8"},
+                 "tasks": {"segmentation": {"dataset": "broden", "patches_per_image": 8}},
+                 "tokens": ["y"], "rules": ["cosine"], "k": [2], "trials": 2, "batch": 4,
+                 "image_size": [32, 64], "qualitative": {"images": 2, "candidates": 6}}
+                """));
+        new ExperimentRunner(config, LOADER, new PrintWriter(new StringWriter(), true)).run();
+        Map<String, Object> manifest = Json.parseObject(Files.readString(
+                config.output().resolve("features/patch8/segmentation").resolve("manifest.json")));
+        assertEquals(List.of(4L, 8L), manifest.get("grid"));
+        ResultsDocument results = ResultsJson.read(config.output().resolve("results.json"));
+        assertEquals("32x64", results.experiment().imageSize());
+        int shown = 0;
+        for (QualitativePanel panel : results.qualitative()) {
+            for (QualitativePanel.Image image : panel.images()) {
+                shown++;
+                BufferedImage picture =
+                        ImageIO.read(config.output().resolve(image.picture()).toFile());
+                assertEquals(List.of(64, 32), List.of(picture.getWidth(), picture.getHeight()), image.picture());
+                assertEquals(image.grid() * image.columns(), image.truth().length());
+                for (QualitativePanel.Prediction p : image.predictions()) {
+                    boolean patch8 = p.model().equals("patch8");
+                    assertEquals(patch8 ? List.of(4, 8) : List.of(2, 4), List.of(p.grid(), p.columns()), p.model());
+                    assertEquals(p.grid() * p.columns(), p.mask().length());
+                }
+            }
+        }
+        assertTrue(shown > 0, "some panel shows an image");
     }
 
     /** Runs the grid into a new folder with this many images per panel; returns the digests of the panel data. */

@@ -3,6 +3,7 @@ package vitprobe.engine.extract;
 import java.util.Collections;
 import java.util.EnumSet;
 import java.util.Set;
+import vitprobe.engine.InputResolution;
 import vitprobe.engine.Intermediate;
 import vitprobe.weights.DType;
 import vitprobe.weights.ViTConfig;
@@ -16,9 +17,16 @@ import vitprobe.weights.ViTConfig;
  * @param dtype       how features are stored: F32 as computed, or F16 (half the disk)
  * @param shardImages images per shard: the unit of atomic writes and of resuming
  * @param patches     which patch tokens are kept per image (segmentation only)
+ * @param input       the input size images are preprocessed to (its position-embedding rule is the model's)
  */
 public record ExtractOptions(
-        Task task, int block, Set<Intermediate> tokens, DType dtype, int shardImages, PatchSelection patches) {
+        Task task,
+        int block,
+        Set<Intermediate> tokens,
+        DType dtype,
+        int shardImages,
+        PatchSelection patches,
+        InputResolution input) {
     /** Feature values a shard may hold in memory before it is written (512 MiB of float32). */
     private static final long SHARD_FLOATS = 1L << 27;
 
@@ -32,6 +40,13 @@ public record ExtractOptions(
         }
         requirePerToken(tokens);
         tokens = Collections.unmodifiableSet(EnumSet.copyOf(tokens));
+        if (input == null) throw new IllegalArgumentException("no input size");
+    }
+
+    /** Options at the checkpoint's own input size. */
+    public ExtractOptions(
+            Task task, int block, Set<Intermediate> tokens, DType dtype, int shardImages, PatchSelection patches) {
+        this(task, block, tokens, dtype, shardImages, patches, InputResolution.NATIVE);
     }
 
     /** Refuses attention maps: extraction stores one vector per token. */

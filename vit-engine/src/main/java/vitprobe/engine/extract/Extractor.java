@@ -21,6 +21,7 @@ import vitprobe.engine.Activations;
 import vitprobe.engine.Capture;
 import vitprobe.engine.FloatTensor;
 import vitprobe.engine.Intermediate;
+import vitprobe.engine.TokenGrid;
 import vitprobe.engine.VisionTransformer;
 import vitprobe.engine.image.ImageDecodeException;
 import vitprobe.engine.image.ImageDecoder;
@@ -73,7 +74,7 @@ public final class Extractor {
         this.batch = batch;
         this.decodeThreads = decodeThreads;
         this.progressOut = progressOut;
-        this.transform = options.task().transform(vit.config());
+        this.transform = options.task().transform(vit.config(), options.input().requireFits(vit.config()));
     }
 
     /**
@@ -87,8 +88,16 @@ public final class Extractor {
 
     private record ShardJob(String split, int index, List<? extends Sample> samples, int from, int to) {}
 
-    /** A decoded, preprocessed image with the labels of its stored samples, or the reason it is skipped. */
-    private record Prepared(Sample sample, float[] pixels, byte[] labels, int[] patches, String problem) {}
+    /**
+     * A decoded, preprocessed image (height × width pixels) with the labels of its stored samples, or the reason it
+     * is skipped.
+     */
+    private record Prepared(
+            Sample sample, float[] pixels, int height, int width, byte[] labels, int[] patches, String problem) {
+        static Prepared skipped(Sample sample, String problem) {
+            return new Prepared(sample, null, 0, 0, null, null, problem);
+        }
+    }
 
     /**
      * Extracts into {@code out}, or resumes the extraction there. Only one run may write a folder at a time: a second
@@ -158,6 +167,8 @@ public final class Extractor {
                 new Manifest.SplitSize(
                         samples.size(), (samples.size() + options.shardImages() - 1) / options.shardImages())));
         boolean categories = concepts.categories() != null;
+        boolean other = !options.input().isNative(c);
+        TokenGrid grid = other ? options.input().grid(c) : null;
         return new Manifest(
                 FeatureStore.FORMAT,
                 model.name(),
@@ -171,9 +182,11 @@ public final class Extractor {
                 options.dtype().key(),
                 vit.backend().numerics(),
                 batch,
-                new Manifest.Transform(transform.resize(), transform.crop(), c.interpolation()),
+                Manifest.Transform.of(transform, c.interpolation()),
+                grid == null ? null : List.of(grid.rows(), grid.columns()),
+                other ? vit.posResample().key() : null,
                 options.shardImages(),
-                patches ? c.gridSize() : null,
+                patches && !other ? c.gridSize() : null,
                 patches ? options.patches().perImage() : null,
                 patches ? options.patches().seed() : null,
                 sizes,
@@ -221,16 +234,37 @@ public final class Extractor {
         times.add(StageTimes.Stage.WRITE, System.nanoTime() - t0);
     }
 
-    /** One forward pass over a batch; keeps the [CLS] token or the selected patch tokens of each image. */
+    /**
+     * Forward passes over a batch, one per input size (sizes differ only when images keep their aspect ratio); keeps
+     * the [CLS] token or the selected patch tokens of each image, in the batch's order.
+     */
     private void forward(List<Prepared> group, List<Integer> indices, ShardBuilder shard) {
         long t0 = System.nanoTime();
-        int size = transform.crop(), per = 3 * size * size, b = group.size();
-        float[] pixels = new float[b * per];
-        for (int i = 0; i < b; i++) System.arraycopy(group.get(i).pixels, 0, pixels, i * per, per);
-        Activations acts =
-                vit.forward(new FloatTensor(pixels, b, 3, size, size), Capture.of(options.block(), options.tokens()));
+        Map<List<Integer>, List<Integer>> bySize = new LinkedHashMap<>();
+        for (int i = 0; i < group.size(); i++) {
+            Prepared p = group.get(i);
+            bySize.computeIfAbsent(List.of(p.height, p.width), k -> new ArrayList<>())
+                    .add(i);
+        }
+        Activations[] acts = new Activations[group.size()];
+        int[] position = new int[group.size()];
+        for (var e : bySize.entrySet()) {
+            List<Integer> members = e.getValue();
+            int height = e.getKey().get(0), width = e.getKey().get(1), per = 3 * height * width;
+            float[] pixels = new float[members.size() * per];
+            for (int j = 0; j < members.size(); j++) {
+                System.arraycopy(group.get(members.get(j)).pixels, 0, pixels, j * per, per);
+            }
+            Activations a = vit.forward(
+                    new FloatTensor(pixels, members.size(), 3, height, width),
+                    Capture.of(options.block(), options.tokens()));
+            for (int j = 0; j < members.size(); j++) {
+                acts[members.get(j)] = a;
+                position[members.get(j)] = j;
+            }
+        }
         times.add(StageTimes.Stage.FORWARD, System.nanoTime() - t0);
-        for (int i = 0; i < b; i++) {
+        for (int i = 0; i < group.size(); i++) {
             Prepared p = group.get(i);
             shard.image(indices.get(i), p.sample.id());
             int[] rows = options.task() == Task.CLASSIFICATION ? new int[] {0} : p.patches;
@@ -238,7 +272,8 @@ public final class Extractor {
             for (int r = 0; r < rows.length; r++) {
                 int token = options.task() == Task.CLASSIFICATION ? 0 : 1 + rows[r];
                 Map<Intermediate, float[]> row = new EnumMap<>(Intermediate.class);
-                for (Intermediate t : options.tokens()) row.put(t, tokenRow(acts.get(options.block(), t), i, token));
+                for (Intermediate t : options.tokens())
+                    row.put(t, tokenRow(acts[i].get(options.block(), t), position[i], token));
                 byte[] labels = java.util.Arrays.copyOfRange(p.labels, r * labelWidth, (r + 1) * labelWidth);
                 shard.add(row, labels, indices.get(i), options.task() == Task.CLASSIFICATION ? -1 : rows[r]);
             }
@@ -259,9 +294,12 @@ public final class Extractor {
             long t1 = System.nanoTime();
             times.add(StageTimes.Stage.DECODE, t1 - t0);
             float[] pixels = transform.apply(image);
+            ImageTransform.Placement placed = transform.place(image.width(), image.height());
+            int height = placed.height(), width = placed.width();
             Prepared prepared;
             if (options.task() == Task.CLASSIFICATION) {
-                prepared = new Prepared(sample, pixels, checked(sample.imageLabels(), concepts, sample), null, null);
+                byte[] labels = checked(sample.imageLabels(), concepts, sample);
+                prepared = new Prepared(sample, pixels, height, width, labels, null, null);
             } else {
                 PatchGrid grid = PatchGrid.of(
                         image.width(), image.height(), transform, vit.config().patchSize());
@@ -270,12 +308,12 @@ public final class Extractor {
                 byte[] labels = new byte[kept.length * concepts];
                 for (int i = 0; i < kept.length; i++)
                     System.arraycopy(all, kept[i] * concepts, labels, i * concepts, concepts);
-                prepared = new Prepared(sample, pixels, labels, kept, null);
+                prepared = new Prepared(sample, pixels, height, width, labels, kept, null);
             }
             times.add(StageTimes.Stage.PREPROCESS, System.nanoTime() - t1);
             return prepared;
         } catch (ImageDecodeException | IOException | UncheckedIOException e) {
-            return new Prepared(sample, null, null, null, oneLine(e.getMessage(), e));
+            return Prepared.skipped(sample, oneLine(e.getMessage(), e));
         }
     }
 

@@ -1,17 +1,20 @@
 package vitprobe.engine.extract;
 
 import java.util.Locale;
-import vitprobe.engine.ImageInputs;
+import vitprobe.engine.InputResolution;
 import vitprobe.engine.image.ImageTransform;
 import vitprobe.weights.ViTConfig;
 
 /** What one stored sample is: an image's [CLS] token, or patch tokens with their own labels. */
 public enum Task {
-    /** One sample per image: the [CLS] token with the image's labels; evaluation transform (resize 256, crop 224). */
+    /**
+     * One sample per image: the [CLS] token with the image's labels; evaluation transform (at 224: resize 256,
+     * crop 224).
+     */
     CLASSIFICATION("cls"),
     /**
-     * Samples are patch tokens with patch labels. The whole image is resized to the model's input size without a
-     * crop, so that masks cover the token grid completely.
+     * Samples are patch tokens with patch labels. The image is resized to cover the model's input size and only
+     * what overhangs it is cropped (nothing with a kept aspect ratio).
      */
     SEGMENTATION("patch");
 
@@ -30,11 +33,8 @@ public enum Task {
         return tokens;
     }
 
-    public ImageTransform transform(ViTConfig c) {
-        ImageTransform eval = ImageInputs.transformFor(c);
-        return this == CLASSIFICATION
-                ? eval
-                : new ImageTransform(c.imageSize(), c.imageSize(), eval.interpolation(), eval.mean(), eval.std());
+    public ImageTransform transform(ViTConfig c, InputResolution input) {
+        return this == CLASSIFICATION ? input.evaluation(c) : input.whole(c);
     }
 
     public static Task byKey(String key) {

@@ -4,26 +4,95 @@ import java.util.Arrays;
 import vitprobe.weights.ViTConfig;
 
 /**
- * torchvision's evaluation transform {@code Resize(resize) → CenterCrop(crop) → ToTensor → Normalize(mean, std)} on
- * a PIL image, reproduced exactly: the same size and offset arithmetic, Pillow's resampling, and float32 arithmetic
- * for the normalisation.
+ * torchvision's evaluation transform {@code Resize → CenterCrop → ToTensor → Normalize(mean, std)} on a PIL image,
+ * reproduced exactly: the same size and offset arithmetic, Pillow's resampling, and float32 arithmetic for the
+ * normalisation. The {@link Geometry} says where the pixels go: resize and center-crop ({@link CenterCrop}, a square
+ * one is torchvision's {@code Resize(resize)} + {@code CenterCrop(crop)}), or resize only, keeping the aspect ratio
+ * ({@link KeepAspect}).
  *
- * @param resize        length of the shorter side after resizing
- * @param crop          side of the square center crop, at most {@code resize}
+ * @param geometry      the resize (and crop) that sets the model input's size
  * @param interpolation the Pillow filter torchvision passes to {@code Image.resize}
  * @param mean          per-channel mean (R, G, B) as the float32 values torch uses
  * @param std           per-channel standard deviation (R, G, B), float32, non-zero
  */
-public record ImageTransform(int resize, int crop, PillowResample.Filter interpolation, float[] mean, float[] std) {
+public record ImageTransform(Geometry geometry, PillowResample.Filter interpolation, float[] mean, float[] std) {
+
+    /**
+     * Where an image lands: the size it is resized to and the window of that the model sees (at left, top; width ×
+     * height pixels).
+     */
+    public record Placement(int resizedWidth, int resizedHeight, int left, int top, int width, int height) {}
+
+    /** How an image of any size becomes the model's input. */
+    public sealed interface Geometry permits CenterCrop, KeepAspect {
+        Placement place(int width, int height);
+    }
+
+    /**
+     * Resize keeping the aspect ratio until the image covers {@code resizeHeight} × {@code resizeWidth}, then cut
+     * {@code height} × {@code width} from the centre. The side that needs the larger scale gets its target length,
+     * the other one {@code int(target · side / leading side)}, as torchvision sizes the longer side; so a square
+     * target resizes the shorter side, exactly as {@code Resize(int)} does.
+     */
+    public record CenterCrop(int resizeHeight, int resizeWidth, int height, int width) implements Geometry {
+        public CenterCrop {
+            if (resizeHeight <= 0 || resizeWidth <= 0 || height <= 0 || width <= 0) {
+                throw new IllegalArgumentException("resize and crop must be positive, got resize=" + resizeHeight + "x"
+                        + resizeWidth + " crop=" + height + "x" + width);
+            }
+            if (height > resizeHeight || width > resizeWidth) {
+                throw new IllegalArgumentException(
+                        resizeHeight == resizeWidth && height == width
+                                ? "crop " + height + " is larger than the resized shorter side " + resizeHeight
+                                : "crop " + height + "x" + width + " is larger than the resize " + resizeHeight + "x"
+                                        + resizeWidth);
+            }
+        }
+
+        @Override
+        public Placement place(int width, int height) {
+            // Height leads when resizeHeight / height >= resizeWidth / width (compared without rounding); for a
+            // square image and target both branches give the target.
+            int newWidth, newHeight;
+            if ((long) resizeHeight * width >= (long) resizeWidth * height) {
+                newHeight = resizeHeight;
+                newWidth = (int) ((double) resizeHeight * width / height);
+            } else {
+                newWidth = resizeWidth;
+                newHeight = (int) ((double) resizeWidth * height / width);
+            }
+            // torchvision's offsets: int(round((size - crop) / 2.0)), Python rounding halves to even (Math.rint).
+            int top = (int) Math.rint((newHeight - this.height) / 2.0);
+            int left = (int) Math.rint((newWidth - this.width) / 2.0);
+            return new Placement(newWidth, newHeight, left, top, this.width, this.height);
+        }
+    }
+
+    /**
+     * Resize only: the shorter side to {@code shorter}, the longer one in proportion (truncated, as torchvision
+     * does), then both floored to a multiple of {@code multiple} (the patch size), the image resized to that size
+     * in one step and never cropped. {@code shorter} must itself be a multiple.
+     */
+    public record KeepAspect(int shorter, int multiple) implements Geometry {
+        public KeepAspect {
+            if (shorter <= 0 || multiple <= 0 || shorter % multiple != 0) {
+                throw new IllegalArgumentException(
+                        "shorter side " + shorter + " must be a positive multiple of " + multiple);
+            }
+        }
+
+        @Override
+        public Placement place(int width, int height) {
+            int newWidth = width <= height ? shorter : (int) ((double) shorter * width / height);
+            int newHeight = width <= height ? (int) ((double) shorter * height / width) : shorter;
+            newWidth -= newWidth % multiple;
+            newHeight -= newHeight % multiple;
+            return new Placement(newWidth, newHeight, 0, 0, newWidth, newHeight);
+        }
+    }
 
     public ImageTransform {
-        if (resize <= 0 || crop <= 0) {
-            throw new IllegalArgumentException(
-                    "resize and crop must be positive, got resize=" + resize + " crop=" + crop);
-        }
-        if (crop > resize) {
-            throw new IllegalArgumentException("crop " + crop + " is larger than the resized shorter side " + resize);
-        }
+        if (geometry == null) throw new IllegalArgumentException("geometry is required");
         if (interpolation == null) throw new IllegalArgumentException("interpolation is required");
         if (mean == null || mean.length != 3 || std == null || std.length != 3) {
             throw new IllegalArgumentException("mean and std need 3 values (R, G, B), got " + Arrays.toString(mean)
@@ -37,6 +106,11 @@ public record ImageTransform(int resize, int crop, PillowResample.Filter interpo
         }
         mean = mean.clone();
         std = std.clone();
+    }
+
+    /** torchvision's {@code Resize(resize)} (shorter side) + {@code CenterCrop(crop)}. */
+    public ImageTransform(int resize, int crop, PillowResample.Filter interpolation, float[] mean, float[] std) {
+        this(new CenterCrop(resize, resize, crop, crop), interpolation, mean, std);
     }
 
     /** DINO's and MAE's evaluation transform: resize 256 bicubic, crop 224, ImageNet mean and std. */
@@ -55,30 +129,26 @@ public record ImageTransform(int resize, int crop, PillowResample.Filter interpo
         return std.clone();
     }
 
-    /** Resize then crop: returns a crop × crop image. */
-    public RgbImage resizeAndCrop(RgbImage image) {
-        int width = image.width(), height = image.height();
-        // torchvision: the shorter side becomes `resize`, the longer int(resize * long / short) (truncated).
-        int newWidth, newHeight;
-        if (width <= height) {
-            newWidth = resize;
-            newHeight = (int) ((double) resize * height / width);
-        } else {
-            newHeight = resize;
-            newWidth = (int) ((double) resize * width / height);
-        }
-        return centerCrop(PillowResample.resize(image, newWidth, newHeight, interpolation));
+    /** Where an image of {@code width} × {@code height} pixels lands. */
+    public Placement place(int width, int height) {
+        return geometry.place(width, height);
     }
 
-    /** torchvision's offsets: int(round((size - crop) / 2.0)), where Python rounds halves to even (Math.rint). */
-    private RgbImage centerCrop(RgbImage image) {
-        int top = (int) Math.rint((image.height() - crop) / 2.0);
-        int left = (int) Math.rint((image.width() - crop) / 2.0);
-        byte[] out = new byte[crop * crop * 3];
-        for (int y = 0; y < crop; y++) {
-            System.arraycopy(image.rgb(), ((top + y) * image.width() + left) * 3, out, y * crop * 3, crop * 3);
+    /** Resize, then crop: the image the model sees. */
+    public RgbImage resizeAndCrop(RgbImage image) {
+        Placement p = place(image.width(), image.height());
+        RgbImage resized = PillowResample.resize(image, p.resizedWidth(), p.resizedHeight(), interpolation);
+        if (p.width() == p.resizedWidth() && p.height() == p.resizedHeight()) return resized;
+        byte[] out = new byte[p.width() * p.height() * 3];
+        for (int y = 0; y < p.height(); y++) {
+            System.arraycopy(
+                    resized.rgb(),
+                    ((p.top() + y) * resized.width() + p.left()) * 3,
+                    out,
+                    y * p.width() * 3,
+                    p.width() * 3);
         }
-        return new RgbImage(crop, crop, out);
+        return new RgbImage(p.width(), p.height(), out);
     }
 
     /**
@@ -98,7 +168,7 @@ public record ImageTransform(int resize, int crop, PillowResample.Filter interpo
         return chw;
     }
 
-    /** The whole transform: CHW float32 of shape 3 × crop × crop. */
+    /** The whole transform: CHW float32 of shape 3 × height × width of {@link #place}. */
     public float[] apply(RgbImage image) {
         return normalize(resizeAndCrop(image));
     }

@@ -21,6 +21,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import vitprobe.engine.Capture;
 import vitprobe.engine.FloatTensor;
+import vitprobe.engine.InputResolution;
 import vitprobe.engine.Intermediate;
 import vitprobe.engine.VisionTransformer;
 import vitprobe.engine.image.ImageDecoder;
@@ -47,7 +48,7 @@ class ExtractorTest {
 
     /** Token {@code token} of one image, computed alone (batch of one). */
     private static float[] reference(TestSource.Item item, Task task, Intermediate which, int token) throws Exception {
-        ImageTransform transform = task.transform(TinyModel.CONFIG);
+        ImageTransform transform = task.transform(TinyModel.CONFIG, InputResolution.NATIVE);
         RgbImage image = ImageDecoder.decode(item.read(), item.id());
         try (VisionTransformer vit = TinyModel.create()) {
             FloatTensor t = vit.forward(
@@ -122,7 +123,7 @@ class ExtractorTest {
         FeatureStore.Features f = FeatureStore.read(out.resolve("y").resolve("train"));
         assertEquals("patch", f.tokens());
         assertEquals(4 * 5, f.size());
-        PatchGrid grid = new PatchGrid(32, 32, 32, 8);
+        PatchGrid grid = new PatchGrid(new ImageTransform.Placement(32, 32, 0, 0, 32, 32), 8);
         for (int s = 0; s < f.size(); s++) {
             TestSource.Item item = source.samples("train").get((int) f.groups()[s]);
             int patch = (int) f.patches()[s];

@@ -47,6 +47,36 @@ class ImageTransformTest {
     }
 
     @Test
+    void aNonSquareTargetIsCoveredKeepingTheAspectRatioThenCroppedAtTheCentre() {
+        RgbImage wide = PillowResampleTest.noise(451, 300, 6);
+        ImageTransform transform =
+                new ImageTransform(new ImageTransform.CenterCrop(100, 200, 96, 192), Filter.BILINEAR, ZERO, ONE);
+        // 200 / 451 > 100 / 300: the width leads, 200 * 300 / 451 = 133.04 -> 133; offsets rint(18.5) = 18, 4.
+        assertEquals(new ImageTransform.Placement(200, 133, 4, 18, 192, 96), transform.place(451, 300));
+        RgbImage resized = PillowResample.resize(wide, 200, 133, Filter.BILINEAR);
+        assertArrayEquals(
+                crop(resized, 4, 18, 192, 96).rgb(),
+                transform.resizeAndCrop(wide).rgb());
+        assertEquals(3 * 96 * 192, transform.apply(wide).length);
+        // A tall image: the height leads.
+        assertEquals(new ImageTransform.Placement(200, 300, 4, 102, 192, 96), transform.place(200, 300));
+    }
+
+    @Test
+    void keepingTheAspectRatioResizesOnlyWithBothSidesFlooredToThePatch() {
+        RgbImage wide = PillowResampleTest.noise(455, 300, 7);
+        ImageTransform transform = new ImageTransform(new ImageTransform.KeepAspect(64, 8), Filter.BICUBIC, ZERO, ONE);
+        // Shorter side 64, longer int(64 * 455 / 300) = 97, floored to 96; no crop.
+        assertEquals(new ImageTransform.Placement(96, 64, 0, 0, 96, 64), transform.place(455, 300));
+        assertEquals(new ImageTransform.Placement(64, 96, 0, 0, 64, 96), transform.place(300, 455));
+        assertArrayEquals(
+                PillowResample.resize(wide, 96, 64, Filter.BICUBIC).rgb(),
+                transform.resizeAndCrop(wide).rgb());
+        var notAMultiple = assertThrows(IllegalArgumentException.class, () -> new ImageTransform.KeepAspect(60, 8));
+        assertEquals("shorter side 60 must be a positive multiple of 8", notAMultiple.getMessage());
+    }
+
+    @Test
     void normalizeIsChwFloat32LikeTorchvision() {
         RgbImage image = PillowResampleTest.gray(2, 1, 0, 255);
         image.rgb()[1] = (byte) 128; // pixel 0 = (0, 128, 0)
@@ -96,12 +126,16 @@ class ImageTransformTest {
     }
 
     private static RgbImage crop(RgbImage image, int left, int top, int size) {
-        byte[] out = new byte[size * size * 3];
-        for (int y = 0; y < size; y++) {
-            for (int x = 0; x < size; x++) {
-                for (int c = 0; c < 3; c++) out[(y * size + x) * 3 + c] = (byte) image.get(left + x, top + y, c);
+        return crop(image, left, top, size, size);
+    }
+
+    private static RgbImage crop(RgbImage image, int left, int top, int width, int height) {
+        byte[] out = new byte[width * height * 3];
+        for (int y = 0; y < height; y++) {
+            for (int x = 0; x < width; x++) {
+                for (int c = 0; c < 3; c++) out[(y * width + x) * 3 + c] = (byte) image.get(left + x, top + y, c);
             }
         }
-        return new RgbImage(size, size, out);
+        return new RgbImage(width, height, out);
     }
 }
