@@ -12,8 +12,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
-import vitprobe.engine.ImageInputs;
+import vitprobe.engine.InputResolution;
 import vitprobe.engine.VisionTransformer;
+import vitprobe.engine.image.ImageTransform;
 import vitprobe.io.FolderLock;
 import vitprobe.kernels.Backend;
 import vitprobe.views.Blocks;
@@ -48,11 +49,19 @@ abstract class ImageViewCommand implements Callable<Integer> {
     @Mixin
     DeviceOptions deviceOptions;
 
+    @Mixin
+    ImageSizeOptions imageSizeOptions;
+
     @Spec
     CommandSpec spec;
 
     /** Draws what the command shows for every image into {@link #out} and writes its index.html last. */
     abstract void render(VisionTransformer vit, List<InputImage> inputs, PrintWriter err) throws IOException;
+
+    /** How pictures are made from the files: the evaluation transform (resize, centre crop) unless overridden. */
+    ImageTransform transform(InputResolution size, ViTConfig config) {
+        return size.evaluation(config);
+    }
 
     /** Checks the command's own flags before anything is read; a bad one is a {@link ParameterException}. */
     void checkOptions() {}
@@ -77,15 +86,17 @@ abstract class ImageViewCommand implements Callable<Integer> {
     public final Integer call() throws IOException {
         if (batch < 1) throw badFlag("--batch must be at least 1, got " + batch);
         if (Files.exists(out) && !Files.isDirectory(out)) throw badFlag("--out " + out + " is a file, not a folder");
+        imageSizeOptions.resolution();
         checkOptions();
         ModelOptions.check(model);
         PrintWriter err = spec.commandLine().getErr();
         try (ViTWeights w = modelOptions.load(model, seed)) {
+            InputResolution size = imageSizeOptions.resolution(w.config());
             checkModel(w, err);
-            List<InputImage> inputs = InputImage.load(images, ImageInputs.transformFor(w.config()));
+            List<InputImage> inputs = InputImage.load(images, transform(size, w.config()));
             try (FolderLock lock = FolderLock.acquire(out);
                     Backend backend = deviceOptions.open(err);
-                    VisionTransformer vit = new VisionTransformer(w, backend)) {
+                    VisionTransformer vit = new VisionTransformer(w, backend, size.posResample(w.config()))) {
                 render(vit, inputs, err);
             }
         }

@@ -7,15 +7,20 @@ import java.util.List;
 import java.util.function.Supplier;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import vitprobe.engine.InputResolution;
 import vitprobe.engine.Intermediate;
 import vitprobe.engine.VisionTransformer;
 import vitprobe.engine.extract.ModelId;
 import vitprobe.engine.extract.Progress;
+import vitprobe.engine.extract.Task;
+import vitprobe.engine.image.ImageTransform;
 import vitprobe.probe.ConceptTemplates;
+import vitprobe.probe.SampleKind;
 import vitprobe.views.Blocks;
 import vitprobe.views.InputImage;
 import vitprobe.views.SegmentationWriter;
 import vitprobe.views.Segmenter;
+import vitprobe.weights.ViTConfig;
 import vitprobe.weights.ViTWeights;
 
 @Command(
@@ -112,6 +117,16 @@ final class SegmentCommand extends ImageViewCommand {
             err.println("segment: warning: " + templatesFile + " was trained on features of " + trainedOn + ", not of "
                     + modelName);
         }
+    }
+
+    /**
+     * The preprocessing the templates' features had: patch templates come from segmentation extractions (the whole
+     * picture resized to cover the input size), [CLS] templates from classification ones (resize, centre crop).
+     */
+    @Override
+    ImageTransform transform(InputResolution size, ViTConfig config) {
+        Task task = templates.tokens() == SampleKind.PATCH ? Task.SEGMENTATION : Task.CLASSIFICATION;
+        return task.transform(config, size);
     }
 
     /** What the templates file records, or the error saying it does not, with the flag that supplies it. */

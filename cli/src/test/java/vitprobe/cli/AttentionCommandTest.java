@@ -49,6 +49,31 @@ class AttentionCommandTest {
     }
 
     @Test
+    void runsAtAnotherInputSizeAndRefusesOneThatIsNotAMultipleOfThePatch() throws Exception {
+        List<String> images = ImageViews.pictures(dir, "wide.png");
+        Path out = dir.resolve("maps");
+        CliRunner r = CliRunner.run(ImageViews.args(
+                "attention",
+                List.of("--model", ImageViews.model(), "--out", out.toString(), "--image-size", "112,168"),
+                images));
+        assertEquals(0, r.status(), r.err());
+        try (SafeTensors st = SafeTensors.open(out.resolve("attention.safetensors"))) {
+            assertArrayEquals(new long[] {1, 4, 14, 21}, st.tensor("attention").shape());
+        }
+        CliRunner bad = CliRunner.run(ImageViews.args(
+                "attention",
+                List.of(
+                        "--model",
+                        ImageViews.model(),
+                        "--out",
+                        dir.resolve("bad").toString(),
+                        "--image-size",
+                        "100"),
+                images));
+        ImageViews.assertRefused(bad, Main.EXIT_USAGE, "--image-size", dir.resolve("bad"));
+    }
+
+    @Test
     void refusesBadFlagsAndBadImagesWithOneLineAndWritesNothing() throws Exception {
         List<String> images = ImageViews.pictures(dir, "a.png");
         Path out = dir.resolve("maps");

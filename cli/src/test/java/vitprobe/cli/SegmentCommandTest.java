@@ -18,21 +18,15 @@ import java.util.stream.Stream;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import vitprobe.engine.ImageInputs;
 import vitprobe.engine.extract.FeatureOrigin;
 import vitprobe.engine.extract.FeatureStore;
-import vitprobe.engine.image.ImageDecoder;
-import vitprobe.engine.image.ImageTransform;
 import vitprobe.io.Json;
 import vitprobe.probe.ConceptTemplates;
 import vitprobe.probe.Rule;
 import vitprobe.probe.SampleKind;
 import vitprobe.testing.Chromium;
-import vitprobe.views.Pictures;
-import vitprobe.weights.CheckpointLoader;
 import vitprobe.weights.SafeTensors;
 import vitprobe.weights.Tensor;
-import vitprobe.weights.ViTWeights;
 
 /** segment with the bundled small DINO-format model (dim 64, 2 blocks, patch 8, 224 input: a 28×28 patch grid). */
 class SegmentCommandTest {
@@ -47,37 +41,25 @@ class SegmentCommandTest {
 
     /**
      * The probe's decisions, replayed: templates trained by {@code probe} on features that {@code extract} stored
-     * for every patch of some images must, applied by {@code segment} to the same pictures, decide every patch
-     * exactly as {@code ConceptTemplates.decide} does on the stored features. extract's segmentation task squeezes
-     * the whole image to 224×224 while segment resizes and crops it as {@code tokens} does, so the data set holds
-     * the pictures segment will see (224×224, which extract then leaves as they are) and segment reads the originals.
+     * for every patch of some images must, applied by {@code segment} to the same files, decide every patch exactly
+     * as {@code ConceptTemplates.decide} does on the stored features. The pictures are 300×300, so segment must
+     * preprocess patch templates' images as extract's segmentation task does (resize to 224, no 256-and-crop).
      */
     @Test
     void segmentDecidesEveryStoredPatchAsTheProbeDoes() throws Exception {
-        Path broden = dir.resolve("broden"), originals = Files.createDirectories(dir.resolve("originals"));
+        Path broden = dir.resolve("broden");
         assertEquals(
                 0,
-                CliRunner.run("synth", "--kind", "broden", "--out", broden.toString(), "--images", "8", "--size", "224")
+                CliRunner.run("synth", "--kind", "broden", "--out", broden.toString(), "--images", "8", "--size", "300")
                         .status());
-        ImageTransform transform;
-        try (ViTWeights w = CheckpointLoader.load(Path.of(model()))) {
-            transform = ImageInputs.transformFor(w.config());
-        }
-        List<Path> images;
+        List<String> imageFiles;
         try (Stream<Path> s = Files.list(broden.resolve("images/synth"))) {
-            images = s.filter(p -> p.getFileName().toString().matches("img_\\d+\\.jpg"))
+            imageFiles = s.filter(p -> p.getFileName().toString().matches("img_\\d+\\.jpg"))
                     .sorted()
+                    .map(Path::toString)
                     .toList();
         }
-        assertEquals(8, images.size());
-        List<String> originalFiles = new ArrayList<>();
-        for (Path image : images) {
-            Path original = originals.resolve(image.getFileName());
-            Files.copy(image, original);
-            originalFiles.add(original.toString());
-            // PNG bytes under the .jpg name: images are decoded by content.
-            Pictures.writePng(Pictures.of(transform.resizeAndCrop(ImageDecoder.decode(original))), image);
-        }
+        assertEquals(8, imageFiles.size());
         Path features = dir.resolve("features"), templatesFile = dir.resolve("t.safetensors");
         CliRunner r = CliRunner.run(
                 "extract",
@@ -126,7 +108,7 @@ class SegmentCommandTest {
                 "--scores",
                 "--batch",
                 "3"));
-        args.addAll(originalFiles);
+        args.addAll(imageFiles);
         r = CliRunner.run(args.toArray(String[]::new));
         assertEquals(0, r.status(), r.err());
         assertTrue(
