@@ -47,11 +47,16 @@ public final class CudaBackend implements Backend {
     private final CommandQueue queue;
     private boolean closed;
 
-    /** Whether --device auto should pick CUDA: a driver, a device and this build's kernels are all present. */
+    /**
+     * Whether --device auto should pick CUDA: a driver new enough for this build's kernels, a device and the kernels
+     * are all present.
+     */
     public static boolean available() {
         if (!KernelLibrary.built()) return false;
         try {
-            return CudaDriver.get().deviceCount() > 0;
+            CudaDriver driver = CudaDriver.get();
+            KernelLibrary.requireDriver(driver.driverVersion());
+            return driver.deviceCount() > 0;
         } catch (CudaException e) {
             return false;
         }
@@ -64,7 +69,8 @@ public final class CudaBackend implements Backend {
         int count = driver.deviceCount();
         if (count <= ordinal)
             throw new CudaUnavailableException("no CUDA device " + ordinal + " (" + count + " found)");
-        KernelLibrary.ptx("elementwise"); // fails with "kernels not built" before any device state is created
+        // "kernels not built" or "driver too old" before any device state is created
+        KernelLibrary.requireDriver(driver.driverVersion());
         return new CudaBackend(driver, driver.device(ordinal), precision);
     }
 
@@ -102,7 +108,7 @@ public final class CudaBackend implements Backend {
         int version = driver.driverVersion();
         description = "cuda (" + driver.deviceName(device) + ", sm_" + major + minor + ", " + multiprocessors
                 + " SMs, driver "
-                + version / 1000 + "." + version % 1000 / 10 + ", "
+                + KernelLibrary.cudaVersion(version) + ", "
                 + precision.key()
                 + (precision == Precision.FP32
                         ? " (linear " + (simtGemm ? "simt" : "3xtf32") + ", attention "
