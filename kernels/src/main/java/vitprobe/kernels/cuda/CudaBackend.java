@@ -275,14 +275,27 @@ public final class CudaBackend implements Backend {
                 o);
     }
 
+    /** In bf16, the output is stored in bf16: the next operation is a GEMM that reads bf16. */
     @Override
     public void layerNorm(Matrix in, Matrix weight, Matrix bias, float eps, Matrix out) {
+        layerNorm(in, weight, bias, eps, out, precision == Precision.BF16 ? DType.BF16 : DType.F32);
+    }
+
+    /**
+     * Always fp32; in bf16 the GEMM that reads it next gets it through convert_f32_to_bf16, which rounds exactly as
+     * layernorm_bf16's store does.
+     */
+    @Override
+    public void layerNormKeepingFp32(Matrix in, Matrix weight, Matrix bias, float eps, Matrix out) {
+        layerNorm(in, weight, bias, eps, out, DType.F32);
+    }
+
+    private void layerNorm(Matrix in, Matrix weight, Matrix bias, float eps, Matrix out, DType dtype) {
         enter();
         int n = in.cols(), rows = in.rows();
         check(
                 out.rows() == rows && out.cols() == n && weight.size() == n && bias.size() == n,
                 "layer norm shape mismatch");
-        DType dtype = precision == Precision.BF16 ? DType.BF16 : DType.F32;
         Kernel kernel = kernels.kernel(dtype == DType.BF16 ? "layernorm_bf16" : "layernorm_f32");
         int widest = kernel.shape().tileColumns();
         check(n <= widest, "LayerNorm over " + n + " columns; the CUDA kernel handles up to " + widest);
