@@ -12,8 +12,8 @@
 #   ours: our forward timings (device time, wall time, and the six intermediates copied into Java arrays);
 #   profile: where the device time goes, per kernel (for tuning);
 #   torch: PyTorch + timm on the same card, each case on its own, torch.compile last.
-# The steps share a budget of GPU_CHECK_BUDGET_S seconds (default 500), each under its own limit, so the table
-# (partial when a step timed out) always prints. Exit status: 0 when the tests passed and every target was met,
+# The steps' own limits add up to 495 s and they share a budget of GPU_CHECK_BUDGET_S seconds (default 500), so
+# the table (partial when a step timed out) always prints. Exit status: 0 when the tests passed and every target was met,
 # 1 otherwise, 2 when the check cannot start (no carry, no usable GPU, driver too old). The logs go to $OUT when it
 # is set (the device tool brings back 8 files at most), else to /tmp/vitprobe-gpu/logs. GPU_CHECK_JVM_OPTS adds
 # JVM options (a dry run without a GPU: -Dvitprobe.cuda.driver=$PWD/kernels/target/emulator/libcudaemu.so).
@@ -94,7 +94,7 @@ fi
 tests="not run"
 if wants tests; then
   echo "== GPU tests (VITPROBE_REQUIRE_GPU=1, CI=true)"
-  CI=true VITPROBE_REQUIRE_GPU=1 bounded 170 "$java" "${jvm[@]}" vitprobe.kernels.cuda.GpuTestMain \
+  CI=true VITPROBE_REQUIRE_GPU=1 bounded 160 "$java" "${jvm[@]}" vitprobe.kernels.cuda.GpuTestMain \
       vitprobe.kernels.cuda.CudaBackendTest vitprobe.engine.CudaForwardTest > "$logs/tests.log" 2>&1
   status=$?
   grep -E "^(FAILED|ABORTED|SKIPPED)|passed, " "$logs/tests.log" | cut -c1-600
@@ -117,10 +117,10 @@ fi
 if wants ours; then
   echo "== our forward"
   cases=(vits8:64:fp32 vits8:64:bf16 vitb16:64:bf16 vits8:1:fp32 vits8:64:tf32 vits8:1:bf16)
-  bounded 100 "$java" "${jvm[@]}" vitprobe.engine.CudaForwardBenchmark "${cases[@]}" \
+  bounded 90 "$java" "${jvm[@]}" vitprobe.engine.CudaForwardBenchmark "${cases[@]}" \
       > "$logs/ours.txt" 2>> "$logs/stderr.log"
   said $? "our forward (ours.txt; each run's times in stderr.log)"
-  bounded 30 "$java" "${jvm[@]}" -Dvitprobe.cuda.fp32Gemm=simt vitprobe.engine.CudaForwardBenchmark vits8:64:fp32 \
+  bounded 25 "$java" "${jvm[@]}" -Dvitprobe.cuda.fp32Gemm=simt vitprobe.engine.CudaForwardBenchmark vits8:64:fp32 \
       2>> "$logs/stderr.log" | sed 's/ fp32 / fp32-simt /' >> "$logs/ours.txt"
   said "${PIPESTATUS[0]}" "our forward, fp32 with the CUDA-core GEMM"
   cat "$logs/ours.txt"
