@@ -13,10 +13,11 @@
 #   profile: where the device time goes, per kernel (for tuning);
 #   torch: PyTorch + timm on the same card, each case on its own, torch.compile last.
 # The steps' own limits add up to 495 s and they share a budget of GPU_CHECK_BUDGET_S seconds (default 500), so
-# the table (partial when a step timed out) always prints. Exit status: 0 when the tests passed and every target was met,
-# 1 otherwise, 2 when the check cannot start (no carry, no usable GPU, driver too old). The logs go to $OUT when it
-# is set (the device tool brings back 8 files at most), else to /tmp/vitprobe-gpu/logs. GPU_CHECK_JVM_OPTS adds
-# JVM options (a dry run without a GPU: -Dvitprobe.cuda.driver=$PWD/kernels/target/emulator/libcudaemu.so).
+# the table (partial when a step timed out) always prints. Exit status: 0 when the tests passed and every target
+# was met, 1 otherwise, 2 when the check cannot start (no carry, no usable GPU, driver too old). The logs go to
+# $OUT when it is set (the device tool brings back 8 files at most), else to /tmp/vitprobe-gpu/logs.
+# GPU_CHECK_JVM_OPTS adds JVM options (a dry run without a GPU:
+# -Dvitprobe.cuda.driver=$PWD/kernels/target/emulator/libcudaemu.so).
 set -uo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
