@@ -1,21 +1,30 @@
 #!/usr/bin/env bash
 # Prepares .gpu-carry/ (git-ignored) for bench/gpu-check.sh, which runs on a GPU machine that has CUDA, PyTorch and
-# timm but no Java: the jars (kernels with their PTX, so nvcc must exist here), the test classes, the JUnit jars, a
-# jlink'd JDK 25 runtime and the two timm oracle fixtures, the last two as .tar.xz to stay within the 64 MiB that
-# travels with the working tree. Run it here, then carry .gpu-carry with the device call (see bench/gpu-check.sh).
+# timm but no Java: the jars (kernels with their fatbins, so nvcc must exist here), the test classes, the JUnit jars,
+# a jlink'd JDK 25 runtime and the two timm oracle fixtures, the last two as .tar.xz (bench/gpu_carry.py). The
+# device call carries the working tree and .gpu-carry, 64 MiB at most: the script fails when they would not fit.
+# Run it here, then carry .gpu-carry with the device call (see bench/gpu-check.sh). It builds with `package`, never
+# `install` (~/.m2 is shared).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 . scripts/jdk.sh
 cuda_home="${CUDA_HOME:-/usr/local/cuda}"
-[ -x "$cuda_home/bin/nvcc" ] || { echo "prepare-gpu-carry: needs nvcc ($cuda_home/bin/nvcc) to compile the kernels" >&2; exit 1; }
+if [ ! -x "$cuda_home/bin/nvcc" ]; then
+  echo "prepare-gpu-carry: needs nvcc ($cuda_home/bin/nvcc) to compile the kernels" >&2
+  exit 1
+fi
 fixtures="${VITPROBE_FIXTURES:-$root/../shared/fixtures}"
 out=.gpu-carry
+limit_bytes=$((64 * 1048576))
 
-mvn -B -q -o -pl weights,kernels,vit-engine -am install -DskipTests -Dcuda.home="$cuda_home"
 rm -rf "$out"
 mkdir -p "$out/lib" "$out/classes/kernels" "$out/classes/vit-engine"
-mvn -B -q -o -pl kernels,vit-engine dependency:copy-dependencies -DincludeScope=test -DoutputDirectory="$root/$out/lib"
+# One reactor build: vit-engine's dependencies resolve to the jars just packaged here. Not offline: the dependency
+# plugin may have to fetch its own dependencies the first time.
+mvn -B -q -pl kernels,vit-engine -am package \
+    org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy-dependencies \
+    -DskipTests -Dcuda.home="$cuda_home" -DincludeScope=test -DoutputDirectory="$root/$out/lib"
 cp vit-engine/target/vitprobe-engine-*.jar "$out/lib/"
 cp -r kernels/target/test-classes/. "$out/classes/kernels/"
 # The bundled small fixtures are test resources already in the tree: gpu-check.sh puts
@@ -26,12 +35,28 @@ tar -C vit-engine/target/test-classes --exclude=./fixtures -cf - . | tar -C "$ou
 rm -rf /tmp/vitprobe-jdk
 jlink --add-modules java.base,java.logging,jdk.incubator.vector,jdk.unsupported --strip-debug --no-header-files \
       --no-man-pages --output /tmp/vitprobe-jdk/jdk
+# The JVM's own symbol table is for crash reports only; without it the archive is 1 MiB smaller.
+strip --strip-unneeded /tmp/vitprobe-jdk/jdk/lib/server/libjvm.so
 tar -C /tmp/vitprobe-jdk -cf - jdk | xz -T0 -6 > "$out/jdk.tar.xz"
 rm -rf /tmp/vitprobe-jdk
-tar -C "$fixtures" -cf - timm-dino-vits8-depth2 timm-mae-vitb16-depth1 | xz -T0 -6 > "$out/fixtures.tar.xz"
+python3 bench/gpu_carry.py pack-fixtures "$fixtures" "$out/fixtures.tar.xz" \
+    timm-dino-vits8-depth2 timm-mae-vitb16-depth1
 
-tree_bytes=$(git ls-files -z --cached --others --exclude-standard | xargs -0 du -cb 2>/dev/null | tail -1 | cut -f1)
+mib() { awk -v b="$1" 'BEGIN { printf "%.1f MiB", b / 1048576 }'; }
+size() { mib "$(du -sb "$1" | cut -f1)"; }
+# What the device call copies: tracked files, untracked files git does not ignore, and the carried folder.
+tree_bytes=$(git ls-files -z --cached --others --exclude-standard | xargs -0 -r stat -c %s -- 2> /dev/null \
+    | awk '{ s += $1 } END { print s + 0 }')
 carry_bytes=$(du -sb "$out" | cut -f1)
-total_mib=$(( (tree_bytes + carry_bytes) / 1048576 ))
-echo "prepare-gpu-carry: $out is $((carry_bytes / 1048576)) MiB; with the working tree about $total_mib MiB travel (limit 64)"
-[ "$total_mib" -lt 64 ] || echo "prepare-gpu-carry: WARNING: over the 64 MiB the device call carries" >&2
+total=$((tree_bytes + carry_bytes))
+fatbins=$(unzip -l "$out"/lib/vitprobe-kernels-*.jar 'cuda/*.fatbin' | tail -1 | awk '{ print $1 }')
+echo "prepare-gpu-carry: $out is $(mib "$carry_bytes"): jdk.tar.xz $(size "$out/jdk.tar.xz"),"\
+     "fixtures.tar.xz $(size "$out/fixtures.tar.xz"), lib $(size "$out/lib") (the kernels jar"\
+     "$(size "$out"/lib/vitprobe-kernels-*.jar), its fatbins $(mib "$fatbins") unpacked),"\
+     "classes $(size "$out/classes")"
+echo "prepare-gpu-carry: with the working tree ($(mib "$tree_bytes")) $(mib "$total") travel; the limit is 64 MiB"
+if [ "$total" -gt "$limit_bytes" ]; then
+  rm -rf "$out"
+  echo "prepare-gpu-carry: FAILED: $(mib "$total") is over the 64 MiB the device call carries; $out removed" >&2
+  exit 1
+fi

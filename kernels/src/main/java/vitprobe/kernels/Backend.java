@@ -52,6 +52,15 @@ public interface Backend extends AutoCloseable {
     void layerNorm(Matrix in, Matrix weight, Matrix bias, float eps, Matrix out);
 
     /**
+     * {@link #layerNorm} for an output the caller also downloads: a backend that stores activations in a narrower
+     * type for the operation that reads them next (CUDA bf16) keeps this one in fp32 too, as PyTorch's autocast
+     * LayerNorm returns fp32. The next operation reads exactly what it would have read after {@link #layerNorm}.
+     */
+    default void layerNormKeepingFp32(Matrix in, Matrix weight, Matrix bias, float eps, Matrix out) {
+        layerNorm(in, weight, bias, eps, out);
+    }
+
+    /**
      * Multi-head self-attention on a fused qkv matrix [batch * tokens, 3 * D] (queries, keys, values, each
      * head-major): context = softmax(q kᵀ / sqrt(headDim)) v, written as [batch * tokens, D]. When
      * {@code probabilities} is not null it receives the softmax, [batch * heads * tokens, tokens].

@@ -190,8 +190,7 @@ public final class VisionTransformer implements AutoCloseable {
     private void block(int index, int batch, int tokens, Workspace ws, Set<Intermediate> want, Activations out) {
         Block b = blocks.get(index);
         Keeper keep = new Keeper(index, batch, tokens, want, out);
-        backend.layerNorm(ws.x, b.norm1Weight, b.norm1Bias, eps, ws.normed);
-        keep.whole(Intermediate.NORM1, ws.normed);
+        layerNorm(ws.x, b.norm1Weight, b.norm1Bias, ws.normed, keep, Intermediate.NORM1);
         backend.linear(ws.normed, b.qkv, ws.qkv, Activation.NONE, null);
         keep.columns(Intermediate.Q, ws.qkv, 0);
         keep.columns(Intermediate.K, ws.qkv, config.dim());
@@ -207,15 +206,22 @@ public final class VisionTransformer implements AutoCloseable {
         keep.whole(Intermediate.CONTEXT, ws.context);
         residualBranch(ws.context, b.proj, ws.x, ws.x2, ws.branch, keep, Intermediate.ATTN_OUT);
         keep.whole(Intermediate.X, ws.x2);
-        backend.layerNorm(ws.x2, b.norm2Weight, b.norm2Bias, eps, ws.normed);
-        keep.whole(Intermediate.NORM2, ws.normed);
+        layerNorm(ws.x2, b.norm2Weight, b.norm2Bias, ws.normed, keep, Intermediate.NORM2);
         backend.linear(ws.normed, b.fc1, ws.hidden, Activation.GELU, null);
         keep.whole(Intermediate.MLP_HIDDEN, ws.hidden);
         residualBranch(ws.hidden, b.fc2, ws.x2, ws.x, ws.branch, keep, Intermediate.MLP_OUT);
         keep.whole(Intermediate.Y, ws.x);
-        if (want.contains(Intermediate.Y_NORM)) {
-            backend.layerNorm(ws.x, normWeight, normBias, eps, ws.normed);
-            keep.whole(Intermediate.Y_NORM, ws.normed);
+        if (want.contains(Intermediate.Y_NORM))
+            layerNorm(ws.x, normWeight, normBias, ws.normed, keep, Intermediate.Y_NORM);
+    }
+
+    /** LayerNorm into {@code out}; kept in fp32 when captured (a bf16 backend otherwise stores it in bf16). */
+    private void layerNorm(Matrix in, Matrix weight, Matrix bias, Matrix out, Keeper keep, Intermediate which) {
+        if (keep.wants(which)) {
+            backend.layerNormKeepingFp32(in, weight, bias, eps, out);
+            keep.whole(which, out);
+        } else {
+            backend.layerNorm(in, weight, bias, eps, out);
         }
     }
 

@@ -14,13 +14,15 @@ import vitprobe.weights.ViTWeights;
  * and MAE ViT-B/16 on the CUDA backend, for bench/gpu-check.sh. Arguments: MODEL:BATCH:PRECISION ... (e.g.
  * vits8:64:bf16). For each, after warm-up, the median over the timed forwards of:
  * <ul>
- *   <li>device: the CUDA-event time of the forward's graph(s), pixels already on the device and outputs left there,
- *   as PyTorch is timed;</li>
- *   <li>wall: the whole {@code VisionTransformer.forward} call, host-to-device pixels and device-to-host y_norm
+ *   <li>device_ms: the CUDA-event time of the forward's graph(s), pixels already on the device and outputs left
+ *   there, as PyTorch is timed;</li>
+ *   <li>wall_ms: the whole {@code VisionTransformer.forward} call, host-to-device pixels and device-to-host y_norm
  *   included;</li>
- *   <li>six: device time of the same forward extracting the paper's six intermediates of the last block.</li>
+ *   <li>six_device_ms, six_d2h_ms, six_wall_ms: the same forward extracting the paper's six intermediates of the
+ *   last block: its device time, the device time of copying them to the host, and the whole call (what extraction
+ *   pays: the copies, then into Java arrays).</li>
  * </ul>
- * Prints one line per case: {@code ours MODEL BATCH PRECISION DEVICE_IMG_S WALL_IMG_S PLAIN_MS SIX_MS}. With
+ * Prints one line per case: {@code ours MODEL BATCH PRECISION img_s=... wall_img_s=... device_ms=... ...}. With
  * -Dvitprobe.cuda.profile=true it instead prints, per case, where a plain forward's device time goes:
  * {@code profile MODEL:BATCH:PRECISION KERNEL MS_PER_FORWARD LAUNCHES_PER_FORWARD SHARE}.
  */
@@ -54,7 +56,8 @@ public final class CudaForwardBenchmark {
                     profile(spec, gpu, vit, images, plain, warmup, runs);
                     continue;
                 }
-                double[] device = new double[runs], wall = new double[runs], sixDevice = new double[runs];
+                double[] device = new double[runs], wall = new double[runs];
+                double[] sixDevice = new double[runs], sixTransfer = new double[runs], sixWall = new double[runs];
                 for (int i = 0; i < warmup; i++) {
                     vit.forward(images, plain);
                     vit.forward(images, six);
@@ -65,16 +68,35 @@ public final class CudaForwardBenchmark {
                     vit.forward(images, plain);
                     wall[i] = (System.nanoTime() - t0) / 1e6;
                     device[i] = gpu.takeTiming().computeMillis();
+                    t0 = System.nanoTime();
                     vit.forward(images, six);
-                    sixDevice[i] = gpu.takeTiming().computeMillis();
+                    sixWall[i] = (System.nanoTime() - t0) / 1e6;
+                    CudaBackend.DeviceTiming t = gpu.takeTiming();
+                    sixDevice[i] = t.computeMillis();
+                    sixTransfer[i] = t.transferMillis();
                 }
-                double d = median(device), s = median(sixDevice);
+                double d = median(device), wallMs = median(wall);
                 System.out.printf(
-                        "ours %s %d %s %.1f %.1f %.3f %.3f%n",
-                        model, batch, precision.key(), batch * 1000 / d, batch * 1000 / median(wall), d, s);
+                        "ours %s %d %s img_s=%.1f wall_img_s=%.1f device_ms=%.3f wall_ms=%.3f six_device_ms=%.3f"
+                                + " six_d2h_ms=%.3f six_wall_ms=%.3f%n",
+                        model,
+                        batch,
+                        precision.key(),
+                        batch * 1000 / d,
+                        batch * 1000 / wallMs,
+                        d,
+                        wallMs,
+                        median(sixDevice),
+                        median(sixTransfer),
+                        median(sixWall));
                 System.err.printf(
-                        "%s on %s: device %s ms, wall %s ms, six %s ms%n",
-                        spec, gpu.name(), Arrays.toString(device), Arrays.toString(wall), Arrays.toString(sixDevice));
+                        "%s on %s: device %s ms, wall %s ms, six device %s ms, six wall %s ms%n",
+                        spec,
+                        gpu.name(),
+                        Arrays.toString(device),
+                        Arrays.toString(wall),
+                        Arrays.toString(sixDevice),
+                        Arrays.toString(sixWall));
             }
         }
     }

@@ -47,11 +47,16 @@ public final class CudaBackend implements Backend {
     private final CommandQueue queue;
     private boolean closed;
 
-    /** Whether --device auto should pick CUDA: a driver, a device and this build's kernels are all present. */
+    /**
+     * Whether --device auto should pick CUDA: a driver new enough for this build's kernels, a device and the kernels
+     * are all present.
+     */
     public static boolean available() {
         if (!KernelLibrary.built()) return false;
         try {
-            return CudaDriver.get().deviceCount() > 0;
+            CudaDriver driver = CudaDriver.get();
+            KernelLibrary.requireDriver(driver.driverVersion());
+            return driver.deviceCount() > 0;
         } catch (CudaException e) {
             return false;
         }
@@ -64,7 +69,8 @@ public final class CudaBackend implements Backend {
         int count = driver.deviceCount();
         if (count <= ordinal)
             throw new CudaUnavailableException("no CUDA device " + ordinal + " (" + count + " found)");
-        KernelLibrary.ptx("elementwise"); // fails with "kernels not built" before any device state is created
+        // "kernels not built" or "driver too old" before any device state is created
+        KernelLibrary.requireDriver(driver.driverVersion());
         return new CudaBackend(driver, driver.device(ordinal), precision);
     }
 
@@ -102,7 +108,7 @@ public final class CudaBackend implements Backend {
         int version = driver.driverVersion();
         description = "cuda (" + driver.deviceName(device) + ", sm_" + major + minor + ", " + multiprocessors
                 + " SMs, driver "
-                + version / 1000 + "." + version % 1000 / 10 + ", "
+                + KernelLibrary.cudaVersion(version) + ", "
                 + precision.key()
                 + (precision == Precision.FP32
                         ? " (linear " + (simtGemm ? "simt" : "3xtf32") + ", attention "
@@ -272,14 +278,27 @@ public final class CudaBackend implements Backend {
                 o);
     }
 
+    /** In bf16, the output is stored in bf16: the next operation is a GEMM that reads bf16. */
     @Override
     public void layerNorm(Matrix in, Matrix weight, Matrix bias, float eps, Matrix out) {
+        layerNorm(in, weight, bias, eps, out, precision == Precision.BF16 ? DType.BF16 : DType.F32);
+    }
+
+    /**
+     * Always fp32; in bf16 the GEMM that reads it next gets it through convert_f32_to_bf16, which rounds exactly as
+     * layernorm_bf16's store does.
+     */
+    @Override
+    public void layerNormKeepingFp32(Matrix in, Matrix weight, Matrix bias, float eps, Matrix out) {
+        layerNorm(in, weight, bias, eps, out, DType.F32);
+    }
+
+    private void layerNorm(Matrix in, Matrix weight, Matrix bias, float eps, Matrix out, DType dtype) {
         enter();
         int n = in.cols(), rows = in.rows();
         check(
                 out.rows() == rows && out.cols() == n && weight.size() == n && bias.size() == n,
                 "layer norm shape mismatch");
-        DType dtype = precision == Precision.BF16 ? DType.BF16 : DType.F32;
         Kernel kernel = kernels.kernel(dtype == DType.BF16 ? "layernorm_bf16" : "layernorm_f32");
         int widest = kernel.shape().tileColumns();
         check(n <= widest, "LayerNorm over " + n + " columns; the CUDA kernel handles up to " + widest);

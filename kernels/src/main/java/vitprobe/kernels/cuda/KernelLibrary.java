@@ -6,16 +6,18 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.lang.foreign.MemorySegment;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * The kernels of src/main/cuda: nvcc compiles each .cu file to PTX at build time (resources /ptx/FILE.ptx), and the
- * driver JIT-compiles the PTX for the card when the library is opened. {@link #SPECS} lists every entry point the
- * backend launches with its parameter list, which the static tests check against the PTX. How to launch a kernel
- * (block size, tile, shared memory) is not written here: each kernel exports its {@link LaunchShape}.
+ * The kernels of src/main/cuda: nvcc compiles each .cu file at build time to a fatbin (resources /cuda/FILE.fatbin)
+ * holding sm_90 SASS and compute_80 PTX; the driver loads the SASS on an H100/H200 and JIT-compiles the PTX on any
+ * other card. {@link #SPECS} lists every entry point the backend launches with its parameter list, which the static
+ * tests check against the PTX (resources /ptx/FILE.ptx). How to launch a kernel (block size, tile, shared memory) is
+ * not written here: each kernel exports its {@link LaunchShape}.
  */
 final class KernelLibrary implements AutoCloseable {
     /**
@@ -81,13 +83,13 @@ final class KernelLibrary implements AutoCloseable {
     private final Map<String, Kernel> kernels = new HashMap<>();
     private final List<String> order = new ArrayList<>();
 
-    /** Loads every module; throws CudaUnavailableException when this build has no PTX. */
+    /** Loads every module; throws CudaUnavailableException when this build has no kernels. */
     KernelLibrary(CudaDriver driver) {
         this.driver = driver;
         try {
             for (Spec spec : SPECS.values()) {
                 if (!modules.containsKey(spec.module())) {
-                    modules.put(spec.module(), driver.loadModule(ptx(spec.module()), spec.module() + ".ptx"));
+                    modules.put(spec.module(), driver.loadModule(image(spec.module()), spec.module() + ".fatbin"));
                 }
             }
         } catch (RuntimeException e) {
@@ -101,13 +103,43 @@ final class KernelLibrary implements AutoCloseable {
         return SPECS.values().stream().allMatch(s -> KernelLibrary.class.getResource(resource(s.module())) != null);
     }
 
-    static String resource(String module) {
-        return "/ptx/" + module + ".ptx";
+    private static String resource(String module) {
+        return "/cuda/" + module + ".fatbin";
     }
 
-    /** The PTX text of a module. */
-    static byte[] ptx(String module) {
-        try (InputStream in = KernelLibrary.class.getResourceAsStream(resource(module))) {
+    /** The fatbin of a module. */
+    static byte[] image(String module) {
+        return read(resource(module));
+    }
+
+    /**
+     * The CUDA version of the toolkit that built the kernels, counted like cuDriverGetVersion (13.0 is 13000): its
+     * PTX ISA and SASS need a driver of at least that version.
+     */
+    static int toolkitVersion() {
+        String[] v = new String(read("/cuda/nvcc-version"), StandardCharsets.US_ASCII)
+                .strip()
+                .split("\\.");
+        return 1000 * Integer.parseInt(v[0]) + 10 * Integer.parseInt(v[1]);
+    }
+
+    /** Throws CudaUnavailableException, one line saying what to do, when the driver cannot load these kernels. */
+    static void requireDriver(int driverVersion) {
+        int needed = toolkitVersion();
+        if (driverVersion < needed) {
+            throw new CudaUnavailableException("the NVIDIA driver supports CUDA " + cudaVersion(driverVersion)
+                    + ", but the kernels were built by nvcc " + cudaVersion(needed) + " and need a driver for CUDA "
+                    + cudaVersion(needed) + " or newer (nvidia-smi's 'CUDA Version'; 13.0 came with driver 580)");
+        }
+    }
+
+    /** "13.0" for cuDriverGetVersion's 13000. */
+    static String cudaVersion(int version) {
+        return version / 1000 + "." + version % 1000 / 10;
+    }
+
+    private static byte[] read(String resource) {
+        try (InputStream in = KernelLibrary.class.getResourceAsStream(resource)) {
             if (in == null) {
                 throw new CudaUnavailableException(
                         "CUDA kernels not built (this vitprobe build had no nvcc: rebuild where "
@@ -125,7 +157,7 @@ final class KernelLibrary implements AutoCloseable {
         Spec spec = SPECS.get(name);
         if (spec == null) throw new IllegalArgumentException("no kernel named " + name);
         MemorySegment module = modules.get(spec.module());
-        String file = spec.module() + ".ptx", shapeName = name + "_launch";
+        String file = spec.module() + ".fatbin", shapeName = name + "_launch";
         MemorySegment function = driver.function(module, name)
                 .orElseThrow(() -> new CudaException("kernel " + name + " missing from " + file));
         MemorySegment exported = driver.global(module, shapeName)

@@ -219,6 +219,42 @@ class CudaBackendTest {
         }
     }
 
+    /**
+     * A LayerNorm output that is also downloaded stays fp32 in every precision (bf16 stores LayerNorm outputs as the
+     * next GEMM's bf16 input), and the linear layer reading it computes exactly what it does after a plain LayerNorm.
+     */
+    @ParameterizedTest
+    @EnumSource(Precision.class)
+    void keptLayerNormIsFp32AndFeedsTheSameBits(Precision precision) {
+        int rows = 197, width = 384, out = 64;
+        float[] x = random(rows * width, 3), w = random(width, 1), b = random(width, 1);
+        Param weights = param("w", random(out * width, 0.05), out, width), biases = param("b", random(out, 0.1), out);
+        try (CudaBackend gpu = GpuTests.open(precision);
+                LinearWeights linear = gpu.linear(weights, biases);
+                Matrix gx = gpu.upload(x, rows, width);
+                Matrix gw = gpu.upload(w, 1, width);
+                Matrix gb = gpu.upload(b, 1, width);
+                Matrix plain = poisoned(gpu, rows, width);
+                Matrix kept = poisoned(gpu, rows, width);
+                Matrix afterPlain = poisoned(gpu, rows, out);
+                Matrix afterKept = poisoned(gpu, rows, out);
+                Matrix cx = CPU.upload(x, rows, width);
+                Matrix cw = CPU.upload(w, 1, width);
+                Matrix cb = CPU.upload(b, 1, width);
+                Matrix cy = CPU.allocate(rows, width)) {
+            gpu.layerNorm(gx, gw, gb, 1e-6f, plain);
+            gpu.linear(plain, linear, afterPlain, Activation.NONE, null);
+            gpu.layerNormKeepingFp32(gx, gw, gb, 1e-6f, kept);
+            float[] keptHost = new float[rows * width];
+            gpu.downloadAsync(kept, keptHost, 0);
+            gpu.linear(kept, linear, afterKept, Activation.NONE, null);
+            gpu.synchronize();
+            CPU.layerNorm(cx, cw, cb, 1e-6f, cy);
+            assertClose(keptHost, host(CPU, cy), 1e-6, precision.key() + " kept layerNorm");
+            assertArrayEquals(host(gpu, afterPlain), host(gpu, afterKept), precision.key() + " linear after it");
+        }
+    }
+
     @ParameterizedTest
     @EnumSource(Precision.class)
     void tokenAssemblyMatchesCpu(Precision precision) {

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,9 +22,10 @@ import vitprobe.kernels.Backend;
 import vitprobe.kernels.Backends;
 
 /**
- * Checks that need no GPU: the PTX is there wherever nvcc is, every kernel the backend launches exists with the
- * parameter list the backend passes and exports its launch shape, ptxas (for sm_90, what the driver JIT does on an
- * H100/H200) reports no local-memory spills, and device selection degrades cleanly without a GPU.
+ * Checks that need no GPU: the kernels are there wherever nvcc is, every kernel the backend launches exists with the
+ * parameter list the backend passes and exports its launch shape, each fatbin holds sm_90 SASS and compute_80 PTX,
+ * ptxas (for sm_90, the SASS an H100/H200 runs) reports no local-memory spills, a driver older than the toolkit is
+ * refused with one line, and device selection degrades cleanly without a GPU.
  */
 class CudaKernelsStaticTest {
     private static final Path CUDA_HOME = Path.of(System.getProperty("cuda.home", "/usr/local/cuda"));
@@ -30,7 +33,7 @@ class CudaKernelsStaticTest {
     private static void requireKernels() {
         boolean nvcc = Files.isExecutable(CUDA_HOME.resolve("bin/nvcc"));
         if (nvcc)
-            assertTrue(KernelLibrary.built(), "nvcc exists at " + CUDA_HOME + " but the PTX resources are missing");
+            assertTrue(KernelLibrary.built(), "nvcc exists at " + CUDA_HOME + " but the kernel resources are missing");
         Assumptions.assumeTrue(KernelLibrary.built(), "kernels not built (no nvcc in this build)");
     }
 
@@ -40,7 +43,7 @@ class CudaKernelsStaticTest {
         Pattern entry = Pattern.compile("\\.entry\\s+(\\w+)\\s*\\(([^)]*)\\)", Pattern.DOTALL);
         Pattern param = Pattern.compile("\\.param\\s+\\.(\\w+)");
         for (Map.Entry<String, KernelLibrary.Spec> e : KernelLibrary.SPECS.entrySet()) {
-            String ptx = new String(KernelLibrary.ptx(e.getValue().module()), StandardCharsets.US_ASCII);
+            String ptx = KernelPtx.of(e.getValue().module());
             Matcher m = entry.matcher(ptx);
             String found = null;
             while (m.find()) {
@@ -100,6 +103,57 @@ class CudaKernelsStaticTest {
         }
     }
 
+    /**
+     * Each module loads from a fatbin with sm_90 SASS (an H100/H200 runs it as is: no JIT when a backend opens) and
+     * the compute_80 PTX (JIT-compiled on any other card from Ampere on).
+     */
+    @Test
+    void everyFatbinHoldsSm90SassAndCompute80Ptx() {
+        requireKernels();
+        for (String module : modules()) {
+            assertEquals(List.of("ptx sm_80", "elf sm_90"), fatbinImages(KernelLibrary.image(module)), module);
+        }
+    }
+
+    /** Kind and architecture of every image in a fatbin, from the header before each one ("elf sm_90"). */
+    private static List<String> fatbinImages(byte[] fatbin) {
+        ByteBuffer b = ByteBuffer.wrap(fatbin).order(ByteOrder.LITTLE_ENDIAN);
+        assertEquals(0xBA55ED50, b.getInt(0), "fatbin magic");
+        int headerBytes = Short.toUnsignedInt(b.getShort(6));
+        long end = headerBytes + b.getLong(8);
+        List<String> images = new ArrayList<>();
+        for (long at = headerBytes; at < end; ) {
+            int entry = Math.toIntExact(at), kind = Short.toUnsignedInt(b.getShort(entry));
+            images.add((kind == 1 ? "ptx" : kind == 2 ? "elf" : "kind " + kind) + " sm_" + b.getInt(entry + 28));
+            at += b.getInt(entry + 4) + b.getLong(entry + 8); // entry header, then its payload
+        }
+        return images;
+    }
+
+    /** A driver older than the toolkit that built the kernels cannot load them: one line naming both versions. */
+    @Test
+    void olderDriverIsRefusedWithOneLine() {
+        requireKernels();
+        int toolkit = KernelLibrary.toolkitVersion();
+        KernelLibrary.requireDriver(toolkit);
+        CudaUnavailableException e =
+                assertThrows(CudaUnavailableException.class, () -> KernelLibrary.requireDriver(toolkit - 10));
+        String built = KernelLibrary.cudaVersion(toolkit), older = KernelLibrary.cudaVersion(toolkit - 10);
+        assertEquals(
+                "the NVIDIA driver supports CUDA " + older + ", but the kernels were built by nvcc " + built
+                        + " and need a driver for CUDA " + built + " or newer (nvidia-smi's 'CUDA Version'; 13.0 came"
+                        + " with driver 580)",
+                e.getMessage());
+    }
+
+    private static List<String> modules() {
+        return KernelLibrary.SPECS.values().stream()
+                .map(KernelLibrary.Spec::module)
+                .distinct()
+                .sorted()
+                .toList();
+    }
+
     @Test
     void ptxasReportsNoSpillsForSm90() throws IOException, InterruptedException {
         requireKernels();
@@ -108,14 +162,10 @@ class CudaKernelsStaticTest {
         Pattern spill = Pattern.compile("([1-9][0-9]*) bytes spill");
         Pattern function = Pattern.compile("Compiling entry function '(\\w+)'");
         Pattern usage = Pattern.compile("Used (\\d+) registers.*?(?:(\\d+) bytes smem)?$", Pattern.MULTILINE);
-        for (String module : KernelLibrary.SPECS.values().stream()
-                .map(KernelLibrary.Spec::module)
-                .distinct()
-                .sorted()
-                .toList()) {
+        for (String module : modules()) {
             Path file = Files.createTempFile(module, ".ptx");
             try {
-                Files.write(file, KernelLibrary.ptx(module));
+                Files.writeString(file, KernelPtx.of(module), StandardCharsets.US_ASCII);
                 Process p = new ProcessBuilder(
                                 ptxas.toString(), "-arch=sm_90", "-v", "-o", "/dev/null", file.toString())
                         .redirectErrorStream(true)

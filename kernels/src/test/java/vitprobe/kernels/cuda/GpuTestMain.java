@@ -17,13 +17,19 @@ import org.junit.platform.launcher.listeners.TestExecutionSummary;
 /**
  * Runs the named test classes with the JUnit launcher, for machines without Maven (the GPU machine of
  * bench/gpu-check.sh). Prints each test's outcome and a closing "N passed, N failed, N skipped" line; exits 1 on
- * any failure or when nothing ran.
+ * any failure, when nothing ran, or, with VITPROBE_REQUIRE_GPU=1, when any test was skipped (a missing fixture or
+ * device must not pass quietly on the card).
  */
 public final class GpuTestMain {
     private GpuTestMain() {}
 
     public static void main(String[] args) throws ClassNotFoundException {
         if (args.length == 0) throw new IllegalArgumentException("usage: GpuTestMain TEST_CLASS...");
+        System.exit(run(GpuTests.required(), args));
+    }
+
+    /** Runs the classes and returns the exit code. */
+    static int run(boolean gpuRequired, String... args) throws ClassNotFoundException {
         for (String name : args) Class.forName(name); // a misspelt class fails here, not as "0 tests"
         LauncherDiscoveryRequest request = request()
                 .selectors(Arrays.stream(args).map(name -> selectClass(name)).toList())
@@ -50,6 +56,9 @@ public final class GpuTestMain {
         long failed = s.getTotalFailureCount(), passed = s.getTestsSucceededCount();
         long skipped = s.getTestsSkippedCount() + s.getTestsAbortedCount();
         System.out.println(passed + " passed, " + failed + " failed, " + skipped + " skipped");
-        System.exit(failed == 0 && passed > 0 ? 0 : 1);
+        boolean skipsFail = gpuRequired && skipped > 0;
+        if (skipsFail)
+            System.out.println("FAILED: with VITPROBE_REQUIRE_GPU=1 every test must run, " + skipped + " did not");
+        return failed == 0 && passed > 0 && !skipsFail ? 0 : 1;
     }
 }

@@ -1,5 +1,8 @@
 package vitprobe.kernels.cuda;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -11,8 +14,14 @@ import java.util.regex.Pattern;
 final class KernelPtx {
     private KernelPtx() {}
 
+    /** The PTX text of a module (resources /ptx/MODULE.ptx; the same PTX is inside the module's fatbin). */
     static String of(String module) {
-        return new String(KernelLibrary.ptx(module), StandardCharsets.US_ASCII);
+        try (InputStream in = KernelPtx.class.getResourceAsStream("/ptx/" + module + ".ptx")) {
+            if (in == null) throw new AssertionError("no PTX for " + module + " in this build");
+            return new String(in.readAllBytes(), StandardCharsets.US_ASCII);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /**
