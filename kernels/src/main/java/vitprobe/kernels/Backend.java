@@ -45,6 +45,18 @@ public interface Backend extends AutoCloseable {
      */
     void patchify(Matrix images, int batch, int channels, int height, int width, int patch, Matrix out);
 
+    /** The shape rules of {@link #patchify}, which every backend checks before it cuts. */
+    static void checkPatchify(Matrix images, int batch, int channels, int height, int width, int patch, Matrix out) {
+        if (height % patch != 0 || width % patch != 0)
+            throw new IllegalArgumentException(
+                    height + "x" + width + " images do not divide into " + patch + "-pixel patches");
+        if (images.size() != (long) batch * channels * height * width)
+            throw new IllegalArgumentException(
+                    "images do not hold " + batch + "x" + channels + "x" + height + "x" + width);
+        if (out.rows() != batch * (height / patch) * (width / patch) || out.cols() != channels * patch * patch)
+            throw new IllegalArgumentException("patch matrix shape mismatch");
+    }
+
     /** out[b, 0] = cls + pos[0]; out[b, 1 + i] = patchEmbeddings[b, i] + pos[1 + i]. */
     void embedTokens(Matrix patchEmbeddings, Matrix cls, Matrix pos, int batch, Matrix out);
 

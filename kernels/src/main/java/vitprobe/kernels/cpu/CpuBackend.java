@@ -99,13 +99,7 @@ public final class CpuBackend implements Backend {
     public void patchify(Matrix images, int batch, int channels, int height, int width, int patch, Matrix out) {
         int rows = height / patch, cols = width / patch;
         int patchWidth = channels * patch * patch;
-        check(
-                height % patch == 0 && width % patch == 0,
-                height + "x" + width + " images do not divide into " + patch + "-pixel patches");
-        check(
-                images.size() == (long) batch * channels * height * width,
-                "images do not hold " + batch + "x" + channels + "x" + height + "x" + width);
-        check(out.rows() == batch * rows * cols && out.cols() == patchWidth, "patch matrix shape mismatch");
+        Backend.checkPatchify(images, batch, channels, height, width, patch, out);
         float[] src = data(images), dst = data(out);
         Parallel.forEach(batch * rows, task -> {
             int b = task / rows, gy = task % rows;

@@ -241,14 +241,7 @@ public final class CudaBackend implements Backend {
     @Override
     public void patchify(Matrix images, int batch, int channels, int height, int width, int patch, Matrix out) {
         enter();
-        int rows = height / patch, cols = width / patch, patchWidth = channels * patch * patch;
-        check(
-                height % patch == 0 && width % patch == 0,
-                height + "x" + width + " images do not divide into " + patch + "-pixel patches");
-        check(
-                images.size() == (long) batch * channels * height * width,
-                "images do not hold " + batch + "x" + channels + "x" + height + "x" + width);
-        check(out.rows() == batch * rows * cols && out.cols() == patchWidth, "patch matrix shape mismatch");
+        Backend.checkPatchify(images, batch, channels, height, width, patch, out);
         long src = read(images, DType.F32);
         DType dtype = precision == Precision.BF16 ? DType.BF16 : DType.F32;
         long dst = write(out, dtype);
