@@ -27,6 +27,8 @@ import vitprobe.engine.extract.Task;
 import vitprobe.kernels.Backend;
 import vitprobe.probe.data.Datasets;
 import vitprobe.probe.data.PatchLabeling;
+import vitprobe.probe.distributed.Cluster;
+import vitprobe.probe.distributed.ExtractionSpec;
 import vitprobe.weights.DType;
 import vitprobe.weights.ViTConfig;
 import vitprobe.weights.ViTWeights;
@@ -117,6 +119,14 @@ final class ExtractCommand implements Callable<Integer> {
             description = "Seed for random:* models and the choice of patches (default: ${DEFAULT-VALUE}).")
     long seed = 0;
 
+    @Option(
+            names = "--spark",
+            paramLabel = "MASTER",
+            description = "Extract on Apache Spark: local[*] in this process, a cluster's master URL, or 'submit' "
+                    + "under spark-submit. Needs Spark on the class path (./vitprobe adds it); the model, data set and "
+                    + "output must be at the same path on every machine.")
+    String spark;
+
     @Mixin
     ModelOptions modelOptions;
 
@@ -137,20 +147,8 @@ final class ExtractCommand implements Callable<Integer> {
         Set<Intermediate> types = tokenTypes();
         DType stored = DType.byKey(dtype);
         int perImage = patchesPerImage.equals("all") ? 0 : positive("--patches-per-image", patchesPerImage);
-        PatchLabeling labeling =
-                switch (patchLabels.toLowerCase(Locale.ROOT)) {
-                    case "majority" -> PatchLabeling.MAJORITY;
-                    case "nearest" -> PatchLabeling.NEAREST;
-                    default ->
-                        throw new IllegalArgumentException(
-                                "unknown --patch-labels '" + patchLabels + "' (known: majority, nearest)");
-                };
-        Set<String> excluded = excludeCategories.equals("none")
-                ? Set.of()
-                : Arrays.stream(excludeCategories.split(","))
-                        .map(String::trim)
-                        .filter(s -> !s.isEmpty())
-                        .collect(Collectors.toSet());
+        PatchLabeling labeling = patchLabeling();
+        Set<String> excluded = excludedCategories();
         if (batch < 1) throw new IllegalArgumentException("--batch must be at least 1");
         if (decodeThreads < 1) throw new IllegalArgumentException("--decode-threads must be at least 1");
         SampleSource source = Datasets.open(dataset, excluded, labeling);
@@ -178,7 +176,9 @@ final class ExtractCommand implements Callable<Integer> {
                         "extracting %s from %s (%s) into %s%n",
                         String.join(",", Intermediate.keys(types)), source.description(), which.key(), out);
                 ModelId id = ModelId.of(model, seed, w);
-                Extractor.Result r = new Extractor(vit, id, options, batch, decodeThreads, err).run(source, out);
+                Extractor.ShardWriter writer = spark == null ? null : sparkWriter(options, backend, err);
+                Extractor.Result r =
+                        new Extractor(vit, id, options, batch, decodeThreads, err).run(source, out, writer);
                 err.printf(
                         Locale.ROOT,
                         "%d images in %d shards (%d resumed), %d skipped%s; %.2f images/s%n",
@@ -200,6 +200,30 @@ final class ExtractCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** The shards written by Spark tasks, each of which opens the model and the data set as this command did. */
+    private Extractor.ShardWriter sparkWriter(ExtractOptions options, Backend backend, PrintWriter err) {
+        Cluster cluster = Cluster.find()
+                .orElseThrow(() -> new IllegalArgumentException("--spark needs Apache Spark and the vitprobe-spark "
+                        + "module on the class path: run ./vitprobe (it adds them), or spark-submit"));
+        Path weights = modelOptions.localPath(model);
+        ExtractionSpec spec = new ExtractionSpec(
+                model,
+                weights == null ? null : weights.toAbsolutePath().toString(),
+                seed,
+                modelOptions.heads,
+                modelOptions.eps,
+                dataset.toAbsolutePath().toString(),
+                excludedCategories(),
+                patchLabeling(),
+                options,
+                batch,
+                decodeThreads,
+                deviceOptions.device,
+                deviceOptions.precision,
+                backend.numerics());
+        return cluster.extraction(spark, spec, err);
+    }
+
     private Set<Intermediate> tokenTypes() {
         try {
             Set<Intermediate> types = Intermediate.parseList(tokens);
@@ -208,6 +232,25 @@ final class ExtractCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), "--tokens: " + e.getMessage());
         }
+    }
+
+    private PatchLabeling patchLabeling() {
+        return switch (patchLabels.toLowerCase(Locale.ROOT)) {
+            case "majority" -> PatchLabeling.MAJORITY;
+            case "nearest" -> PatchLabeling.NEAREST;
+            default ->
+                throw new IllegalArgumentException(
+                        "unknown --patch-labels '" + patchLabels + "' (known: majority, nearest)");
+        };
+    }
+
+    private Set<String> excludedCategories() {
+        return excludeCategories.equals("none")
+                ? Set.of()
+                : Arrays.stream(excludeCategories.split(","))
+                        .map(String::trim)
+                        .filter(s -> !s.isEmpty())
+                        .collect(Collectors.toSet());
     }
 
     private static int positive(String flag, String value) {
