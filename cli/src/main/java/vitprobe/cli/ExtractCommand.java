@@ -143,6 +143,12 @@ final class ExtractCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         PrintWriter err = spec.commandLine().getErr();
         imageSizeOptions.resolution();
+        Cluster cluster = spark == null
+                ? null
+                : Cluster.find()
+                        .orElseThrow(() -> new IllegalArgumentException(
+                                "--spark needs Apache Spark and the vitprobe-spark module on the class path: "
+                                        + "run ./vitprobe (it adds them), or spark-submit"));
         Task which = Task.byKey(task);
         Set<Intermediate> types = tokenTypes();
         DType stored = DType.byKey(dtype);
@@ -176,7 +182,7 @@ final class ExtractCommand implements Callable<Integer> {
                         "extracting %s from %s (%s) into %s%n",
                         String.join(",", Intermediate.keys(types)), source.description(), which.key(), out);
                 ModelId id = ModelId.of(model, seed, w);
-                Extractor.ShardWriter writer = spark == null ? null : sparkWriter(options, backend, err);
+                Extractor.ShardWriter writer = cluster == null ? null : sparkWriter(cluster, options, backend, err);
                 Extractor.Result r =
                         new Extractor(vit, id, options, batch, decodeThreads, err).run(source, out, writer);
                 err.printf(
@@ -188,7 +194,8 @@ final class ExtractCommand implements Callable<Integer> {
                         r.skipped(),
                         r.skipped() > 0 ? " (listed in " + out.resolve(FeatureStore.REPORT) + ")" : "",
                         r.imagesPerSecond());
-                err.println("stages: " + r.times().summary());
+                // On Spark the stages ran on the executors; their times are in Spark's own metrics.
+                if (writer == null) err.println("stages: " + r.times().summary());
                 String type = Intermediate.keys(types).getFirst();
                 spec.commandLine()
                         .getOut()
@@ -201,10 +208,8 @@ final class ExtractCommand implements Callable<Integer> {
     }
 
     /** The shards written by Spark tasks, each of which opens the model and the data set as this command did. */
-    private Extractor.ShardWriter sparkWriter(ExtractOptions options, Backend backend, PrintWriter err) {
-        Cluster cluster = Cluster.find()
-                .orElseThrow(() -> new IllegalArgumentException("--spark needs Apache Spark and the vitprobe-spark "
-                        + "module on the class path: run ./vitprobe (it adds them), or spark-submit"));
+    private Extractor.ShardWriter sparkWriter(
+            Cluster cluster, ExtractOptions options, Backend backend, PrintWriter err) {
         Path weights = modelOptions.localPath(model);
         ExtractionSpec spec = new ExtractionSpec(
                 model,

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import org.apache.spark.TaskContext;
+import org.apache.spark.resource.ResourceInformation;
 import vitprobe.engine.VisionTransformer;
 import vitprobe.engine.extract.Extractor;
 import vitprobe.engine.extract.ModelId;
@@ -29,13 +30,14 @@ final class ShardTask {
     private ShardTask() {}
 
     static synchronized void write(ExtractionSpec spec, Extractor.Shard shard, String out) throws IOException {
-        if (opened == null || !opened.spec.equals(spec)) {
+        TaskContext task = TaskContext.get();
+        String device = device(task, spec.device());
+        if (opened == null || !opened.spec.equals(spec) || !opened.device.equals(device)) {
             if (opened != null) opened.close();
             opened = null;
-            opened = Opened.of(spec);
+            opened = Opened.of(spec, device);
         }
         opened.extractor.extract(opened.source, List.of(shard), Path.of(out));
-        TaskContext task = TaskContext.get();
         if (task != null
                 && task.attemptNumber() == 0
                 && (shard.split() + "/" + shard.index()).equals(task.getLocalProperty(FAIL_FIRST_ATTEMPT))) {
@@ -43,17 +45,27 @@ final class ShardTask {
         }
     }
 
+    /**
+     * The GPU Spark gave the task (spark.task.resource.gpu.amount), as the CUDA device of that ordinal; else the
+     * spec's device.
+     */
+    static String device(TaskContext task, String device) {
+        ResourceInformation gpu = task == null ? null : task.resourcesJMap().get("gpu");
+        return gpu == null || gpu.addresses().length == 0 ? device : "cuda:" + gpu.addresses()[0];
+    }
+
     /** The model and data set a spec names, open on this executor. */
     private record Opened(
             ExtractionSpec spec,
+            String device,
             ViTWeights weights,
             Backend backend,
             VisionTransformer vit,
             SampleSource source,
             Extractor extractor) {
-        static Opened of(ExtractionSpec spec) {
+        static Opened of(ExtractionSpec spec, String device) {
             ViTWeights weights = spec.loadWeights();
-            Backend backend = Backends.create(spec.device(), spec.precision());
+            Backend backend = Backends.create(device, spec.precision());
             if (!backend.numerics().equals(spec.numerics())) {
                 backend.close();
                 weights.close();
@@ -64,7 +76,7 @@ final class ShardTask {
                     weights, backend, spec.options().input().posResample(weights.config()));
             ModelId id = ModelId.of(spec.model(), spec.seed(), weights);
             Extractor extractor = new Extractor(vit, id, spec.options(), spec.batch(), spec.decodeThreads(), null);
-            return new Opened(spec, weights, backend, vit, spec.openSource(), extractor);
+            return new Opened(spec, device, weights, backend, vit, spec.openSource(), extractor);
         }
 
         void close() {
