@@ -119,12 +119,7 @@ final class ExtractCommand implements Callable<Integer> {
             description = "Seed for random:* models and the choice of patches (default: ${DEFAULT-VALUE}).")
     long seed = 0;
 
-    @Option(
-            names = "--spark",
-            paramLabel = "MASTER",
-            description = "Extract on Apache Spark: local[*] in this process, a cluster's master URL, or 'submit' "
-                    + "under spark-submit. Needs Spark on the class path (./vitprobe adds it); the model, data set and "
-                    + "output must be at the same path on every machine.")
+    @Option(names = "--spark", paramLabel = "MASTER", description = Clusters.HELP)
     String spark;
 
     @Mixin
@@ -143,12 +138,12 @@ final class ExtractCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         PrintWriter err = spec.commandLine().getErr();
         imageSizeOptions.resolution();
-        Cluster cluster = spark == null
-                ? null
-                : Cluster.find()
-                        .orElseThrow(() -> new IllegalArgumentException(
-                                "--spark needs Apache Spark and the vitprobe-spark module on the class path: "
-                                        + "run ./vitprobe (it adds them), or spark-submit"));
+        try (Cluster cluster = spark == null ? null : Clusters.find(spark, err)) {
+            return extract(cluster, err);
+        }
+    }
+
+    private int extract(Cluster cluster, PrintWriter err) throws IOException {
         Task which = Task.byKey(task);
         Set<Intermediate> types = tokenTypes();
         DType stored = DType.byKey(dtype);
@@ -182,7 +177,7 @@ final class ExtractCommand implements Callable<Integer> {
                         "extracting %s from %s (%s) into %s%n",
                         String.join(",", Intermediate.keys(types)), source.description(), which.key(), out);
                 ModelId id = ModelId.of(model, seed, w);
-                Extractor.ShardWriter writer = cluster == null ? null : sparkWriter(cluster, options, backend, err);
+                Extractor.ShardWriter writer = cluster == null ? null : sparkWriter(cluster, options, backend);
                 Extractor.Result r =
                         new Extractor(vit, id, options, batch, decodeThreads, err).run(source, out, writer);
                 err.printf(
@@ -208,8 +203,7 @@ final class ExtractCommand implements Callable<Integer> {
     }
 
     /** The shards written by Spark tasks, each of which opens the model and the data set as this command did. */
-    private Extractor.ShardWriter sparkWriter(
-            Cluster cluster, ExtractOptions options, Backend backend, PrintWriter err) {
+    private Extractor.ShardWriter sparkWriter(Cluster cluster, ExtractOptions options, Backend backend) {
         Path weights = modelOptions.localPath(model);
         ExtractionSpec spec = new ExtractionSpec(
                 model,
@@ -226,7 +220,7 @@ final class ExtractCommand implements Callable<Integer> {
                 deviceOptions.device,
                 deviceOptions.precision,
                 backend.numerics());
-        return cluster.extraction(spark, spec, err);
+        return cluster.extraction(spec);
     }
 
     private Set<Intermediate> tokenTypes() {

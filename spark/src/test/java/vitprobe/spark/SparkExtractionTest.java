@@ -40,9 +40,6 @@ import vitprobe.weights.ViTWeights;
 
 /** Extraction on Spark in local mode against the single-machine pipeline, on small synthetic sets. */
 class SparkExtractionTest {
-    /** Two task threads, and a failed task is tried again once (local mode's default is no retry). */
-    private static final String MASTER = "local[2,2]";
-
     private static SparkSession spark;
 
     @TempDir
@@ -50,13 +47,7 @@ class SparkExtractionTest {
 
     @BeforeAll
     static void startSpark() {
-        spark = SparkSession.builder()
-                .master(MASTER)
-                .appName("vitprobe-test")
-                .config("spark.ui.enabled", "false")
-                .config("spark.driver.host", "127.0.0.1")
-                .config("spark.driver.bindAddress", "127.0.0.1")
-                .getOrCreate();
+        spark = LocalSpark.start();
     }
 
     @AfterAll
@@ -139,8 +130,10 @@ class SparkExtractionTest {
     }
 
     private static Extractor.Result extractOnSpark(ExtractionSpec spec, Path out) throws IOException {
-        Cluster cluster = Cluster.find().orElseThrow();
-        return run(spec, out, cluster.extraction(MASTER, spec, new PrintWriter(new StringWriter())));
+        try (Cluster cluster = Cluster.find(LocalSpark.MASTER, new PrintWriter(new StringWriter()))
+                .orElseThrow()) {
+            return run(spec, out, cluster.extraction(spec));
+        }
     }
 
     /** The driver's part, as `vitprobe extract` does it: the model opened here too, for the manifest. */
