@@ -18,9 +18,9 @@ public final class Backends {
 
     /**
      * "cpu", "cuda", "cuda:N" (device ordinal N) or "auto" (CUDA when a driver, a device and the compiled kernels
-     * are present, else the CPU, which computes in fp32 whatever precision was asked for). Precision: "fp32", "tf32" or "bf16" (CUDA only; the CPU
-     * backend is fp32). "cuda" without a usable GPU throws {@link vitprobe.kernels.cuda.CudaUnavailableException}
-     * with a one-line reason.
+     * are present, else the CPU, which computes in fp32 whatever precision was asked for). Precision: "fp32", "tf32"
+     * or "bf16" (CUDA only; the CPU backend is fp32). "cuda" without a usable GPU throws
+     * {@link vitprobe.kernels.cuda.CudaUnavailableException} with a one-line reason.
      */
     public static Backend create(String device, String precision) {
         Precision p = Precision.byKey(precision);

@@ -170,6 +170,7 @@ public final class Extractor {
     /**
      * Writes these shards of {@code source} into {@code out} in this JVM, each as an uninterrupted run writes it,
      * without taking the folder's lock: the caller (a cluster's task, say, whose driver holds it) sees to that.
+     * Several threads may call this at once, each with its own shards.
      */
     public void extract(SampleSource source, List<Shard> shards, Path out) throws IOException {
         Map<String, List<? extends Sample>> splits = new LinkedHashMap<>();
@@ -304,9 +305,14 @@ public final class Extractor {
             for (int j = 0; j < members.size(); j++) {
                 System.arraycopy(group.get(members.get(j)).pixels, 0, pixels, j * per, per);
             }
-            Activations a = vit.forward(
-                    new FloatTensor(pixels, members.size(), 3, height, width),
-                    Capture.of(options.block(), options.tokens()));
+            Activations a;
+            // Shards extracted at once on several threads (a cluster's tasks) share the model: one forward at a time,
+            // while the other threads decode.
+            synchronized (vit) {
+                a = vit.forward(
+                        new FloatTensor(pixels, members.size(), 3, height, width),
+                        Capture.of(options.block(), options.tokens()));
+            }
             for (int j = 0; j < members.size(); j++) {
                 acts[members.get(j)] = a;
                 position[members.get(j)] = j;
