@@ -62,4 +62,4 @@ for master in 'local[1]' 'local[2]'; do
   printf '%-28s %8s cells/s   %.2fx single  results.json %s\n' "--spark $master" "$r" \
     "$(awk -v a="$r" -v b="$single_cells" 'BEGIN { print a / b }')" "$same"
 done
-echo "$images images, $model, $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores"
+echo "$(( per_class * 6 + 12 )) images, $model, $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores"
