@@ -80,7 +80,7 @@ final class DemoCommand implements Callable<Integer> {
         }
         Path config = outDir.resolve("experiment.json");
         AtomicFiles.writeString(config, JsonRecords.writePretty(config(chosen)));
-        ExperimentCommand.run(ExperimentConfig.load(config), modelOptions, out, err, true);
+        ExperimentCommand.run(ExperimentConfig.load(config), modelOptions, null, out, err, true);
         out.printf(
                 Locale.ROOT,
                 "demo finished in %.0f s; the grid is in %s (rerun with: vitprobe experiment %s)%n",

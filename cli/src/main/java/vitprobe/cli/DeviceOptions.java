@@ -8,7 +8,7 @@ import vitprobe.kernels.cpu.CpuBackend;
 
 /** Where and in what precision a command runs the model. */
 final class DeviceOptions {
-    @Option(names = "--device", description = "auto, cpu or cuda (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--device", description = "auto, cpu, cuda or cuda:N (device N) (default: ${DEFAULT-VALUE}).")
     String device = "auto";
 
     @Option(

@@ -10,6 +10,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
+import vitprobe.probe.distributed.Cluster;
 import vitprobe.probe.experiment.ExperimentConfig;
 import vitprobe.probe.experiment.ExperimentRunner;
 import vitprobe.report.Report;
@@ -40,6 +41,9 @@ final class ExperimentCommand implements Callable<Integer> {
     @Option(names = "--no-report", description = "Stop after results.json and results.csv.")
     boolean noReport;
 
+    @Option(names = "--spark", paramLabel = "MASTER", description = Clusters.HELP)
+    String spark;
+
     @Mixin
     ModelOptions modelOptions;
 
@@ -64,7 +68,10 @@ final class ExperimentCommand implements Callable<Integer> {
                 }
             }
         }
-        run(c, modelOptions, spec.commandLine().getOut(), spec.commandLine().getErr(), !noReport);
+        PrintWriter err = spec.commandLine().getErr();
+        try (Cluster cluster = spark == null ? null : Clusters.find(spark, err)) {
+            run(c, modelOptions, cluster, spec.commandLine().getOut(), err, !noReport);
+        }
         return 0;
     }
 
@@ -79,11 +86,16 @@ final class ExperimentCommand implements Callable<Integer> {
         }
     }
 
-    /** Checks the models, runs the grid and writes the report; prints where everything is. */
-    static void run(ExperimentConfig c, ModelOptions models, PrintWriter out, PrintWriter err, boolean report)
+    /**
+     * Checks the models, runs the grid (its cells probed on the cluster when there is one) and writes the report;
+     * prints where everything is.
+     */
+    static void run(
+            ExperimentConfig c, ModelOptions models, Cluster cluster, PrintWriter out, PrintWriter err, boolean report)
             throws IOException {
         checkModels(c);
-        ExperimentRunner.Summary run = new ExperimentRunner(c, models::load, err).run();
+        ExperimentRunner.CellRunner cells = cluster == null ? null : cluster.probing();
+        ExperimentRunner.Summary run = new ExperimentRunner(c, models::load, err, cells).run();
         Path results = run.results();
         out.printf(
                 "cells:   %d computed, %d reused from an earlier run%s%n",

@@ -27,6 +27,8 @@ import vitprobe.engine.extract.Task;
 import vitprobe.kernels.Backend;
 import vitprobe.probe.data.Datasets;
 import vitprobe.probe.data.PatchLabeling;
+import vitprobe.probe.distributed.Cluster;
+import vitprobe.probe.distributed.ExtractionSpec;
 import vitprobe.weights.DType;
 import vitprobe.weights.ViTConfig;
 import vitprobe.weights.ViTWeights;
@@ -117,6 +119,9 @@ final class ExtractCommand implements Callable<Integer> {
             description = "Seed for random:* models and the choice of patches (default: ${DEFAULT-VALUE}).")
     long seed = 0;
 
+    @Option(names = "--spark", paramLabel = "MASTER", description = Clusters.HELP)
+    String spark;
+
     @Mixin
     ModelOptions modelOptions;
 
@@ -133,24 +138,18 @@ final class ExtractCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         PrintWriter err = spec.commandLine().getErr();
         imageSizeOptions.resolution();
+        try (Cluster cluster = spark == null ? null : Clusters.find(spark, err)) {
+            return extract(cluster, err);
+        }
+    }
+
+    private int extract(Cluster cluster, PrintWriter err) throws IOException {
         Task which = Task.byKey(task);
         Set<Intermediate> types = tokenTypes();
         DType stored = DType.byKey(dtype);
         int perImage = patchesPerImage.equals("all") ? 0 : positive("--patches-per-image", patchesPerImage);
-        PatchLabeling labeling =
-                switch (patchLabels.toLowerCase(Locale.ROOT)) {
-                    case "majority" -> PatchLabeling.MAJORITY;
-                    case "nearest" -> PatchLabeling.NEAREST;
-                    default ->
-                        throw new IllegalArgumentException(
-                                "unknown --patch-labels '" + patchLabels + "' (known: majority, nearest)");
-                };
-        Set<String> excluded = excludeCategories.equals("none")
-                ? Set.of()
-                : Arrays.stream(excludeCategories.split(","))
-                        .map(String::trim)
-                        .filter(s -> !s.isEmpty())
-                        .collect(Collectors.toSet());
+        PatchLabeling labeling = patchLabeling();
+        Set<String> excluded = excludedCategories();
         if (batch < 1) throw new IllegalArgumentException("--batch must be at least 1");
         if (decodeThreads < 1) throw new IllegalArgumentException("--decode-threads must be at least 1");
         SampleSource source = Datasets.open(dataset, excluded, labeling);
@@ -178,7 +177,9 @@ final class ExtractCommand implements Callable<Integer> {
                         "extracting %s from %s (%s) into %s%n",
                         String.join(",", Intermediate.keys(types)), source.description(), which.key(), out);
                 ModelId id = ModelId.of(model, seed, w);
-                Extractor.Result r = new Extractor(vit, id, options, batch, decodeThreads, err).run(source, out);
+                Extractor.ShardWriter writer = cluster == null ? null : sparkWriter(cluster, options, backend);
+                Extractor.Result r =
+                        new Extractor(vit, id, options, batch, decodeThreads, err).run(source, out, writer);
                 err.printf(
                         Locale.ROOT,
                         "%d images in %d shards (%d resumed), %d skipped%s; %.2f images/s%n",
@@ -188,7 +189,8 @@ final class ExtractCommand implements Callable<Integer> {
                         r.skipped(),
                         r.skipped() > 0 ? " (listed in " + out.resolve(FeatureStore.REPORT) + ")" : "",
                         r.imagesPerSecond());
-                err.println("stages: " + r.times().summary());
+                // On Spark the stages ran on the executors; their times are in Spark's own metrics.
+                if (writer == null) err.println("stages: " + r.times().summary());
                 String type = Intermediate.keys(types).getFirst();
                 spec.commandLine()
                         .getOut()
@@ -200,6 +202,27 @@ final class ExtractCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** The shards written by Spark tasks, each of which opens the model and the data set as this command did. */
+    private Extractor.ShardWriter sparkWriter(Cluster cluster, ExtractOptions options, Backend backend) {
+        Path weights = modelOptions.localPath(model);
+        ExtractionSpec spec = new ExtractionSpec(
+                model,
+                weights == null ? null : weights.toAbsolutePath().toString(),
+                seed,
+                modelOptions.heads,
+                modelOptions.eps,
+                dataset.toAbsolutePath().toString(),
+                excludedCategories(),
+                patchLabeling(),
+                options,
+                batch,
+                decodeThreads,
+                deviceOptions.device,
+                deviceOptions.precision,
+                backend.numerics());
+        return cluster.extraction(spec);
+    }
+
     private Set<Intermediate> tokenTypes() {
         try {
             Set<Intermediate> types = Intermediate.parseList(tokens);
@@ -208,6 +231,25 @@ final class ExtractCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), "--tokens: " + e.getMessage());
         }
+    }
+
+    private PatchLabeling patchLabeling() {
+        return switch (patchLabels.toLowerCase(Locale.ROOT)) {
+            case "majority" -> PatchLabeling.MAJORITY;
+            case "nearest" -> PatchLabeling.NEAREST;
+            default ->
+                throw new IllegalArgumentException(
+                        "unknown --patch-labels '" + patchLabels + "' (known: majority, nearest)");
+        };
+    }
+
+    private Set<String> excludedCategories() {
+        return excludeCategories.equals("none")
+                ? Set.of()
+                : Arrays.stream(excludeCategories.split(","))
+                        .map(String::trim)
+                        .filter(s -> !s.isEmpty())
+                        .collect(Collectors.toSet());
     }
 
     private static int positive(String flag, String value) {

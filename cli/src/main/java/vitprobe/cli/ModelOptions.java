@@ -6,15 +6,15 @@ import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+import vitprobe.engine.extract.ModelId;
 import vitprobe.hub.HubClient;
 import vitprobe.hub.HubReference;
 import vitprobe.weights.CheckpointLoader;
-import vitprobe.weights.ViTConfig;
 import vitprobe.weights.ViTWeights;
 
 /** The MODEL argument and the overrides every model-loading command shares. */
 final class ModelOptions {
-    static final String RANDOM = "random:";
+    static final String RANDOM = ModelId.RANDOM;
     /** The help text of every MODEL argument. */
     static final String HELP = "Folder with model.safetensors (+ config.json), a .safetensors file, hf:ORG/NAME[@REV] "
             + "(Hugging Face cache, downloaded if missing), or random:vits8 / random:vitb16.";
@@ -39,13 +39,26 @@ final class ModelOptions {
      * {@code random:vits8} / {@code random:vitb16} for seeded random weights of DINO ViT-S/8 or MAE ViT-B/16.
      */
     ViTWeights load(String model, long seed) {
-        if (model.startsWith(RANDOM)) return ViTWeights.random(randomConfig(model), seed);
-        return CheckpointLoader.load(localPath(model), new CheckpointLoader.Overrides(heads, eps));
+        return ModelId.load(model, localPath(model), seed, overrides());
+    }
+
+    CheckpointLoader.Overrides overrides() {
+        return new CheckpointLoader.Overrides(heads, eps);
+    }
+
+    /** The checkpoint MODEL names on this machine (a hub reference downloaded first); null for random:NAME. */
+    Path localPath(String model) {
+        if (model.startsWith(RANDOM)) return null;
+        if (!model.startsWith(HubReference.PREFIX)) return Path.of(model);
+        try (PullCommand.ProgressBar bar =
+                new PullCommand.ProgressBar(command.commandLine().getErr())) {
+            return HubClient.fromEnvironment().resolve(HubReference.parse(model), bar);
+        }
     }
 
     /** Fails with the reason when MODEL cannot name a model, without loading or downloading anything. */
     static void check(String model) {
-        if (model.startsWith(RANDOM)) randomConfig(model);
+        if (model.startsWith(RANDOM)) ModelId.randomConfig(model);
         else if (model.startsWith(HubReference.PREFIX)) HubReference.parse(model);
         else if (!Files.exists(Path.of(model))) throw new IllegalArgumentException(model + ": no such file or folder");
     }
@@ -61,24 +74,6 @@ final class ModelOptions {
                 // reported below
             }
             throw new CommandLine.TypeConversionException("'" + value + "' is not a positive finite number");
-        }
-    }
-
-    private static ViTConfig randomConfig(String model) {
-        return switch (model.substring(RANDOM.length())) {
-            case "vits8" -> ViTConfig.vitSmall8();
-            case "vitb16" -> ViTConfig.vitBase16();
-            default ->
-                throw new IllegalArgumentException(
-                        "unknown random model '" + model + "' (known: random:vits8, random:vitb16)");
-        };
-    }
-
-    private Path localPath(String model) {
-        if (!model.startsWith(HubReference.PREFIX)) return Path.of(model);
-        try (PullCommand.ProgressBar bar =
-                new PullCommand.ProgressBar(command.commandLine().getErr())) {
-            return HubClient.fromEnvironment().resolve(HubReference.parse(model), bar);
         }
     }
 }

@@ -544,4 +544,26 @@ class ExtractCommandTest {
         assertTrue(r.errorLines().contains("is not an extraction folder"), r.err());
         assertFalse(Files.exists(out));
     }
+
+    @Test
+    void sparkWithoutSparkOnTheClassPathIsOneLineAndWritesNothing() throws Exception {
+        Path set = dir.resolve("set"), out = dir.resolve("features");
+        Files.createDirectories(set);
+        CliRunner r = CliRunner.run(
+                "extract",
+                "--model",
+                model(),
+                "--dataset",
+                set.toString(),
+                "--out",
+                out.toString(),
+                "--spark",
+                "local[2]");
+        assertEquals(1, r.status(), r.err());
+        assertEquals(
+                "vitprobe: --spark needs Apache Spark and the vitprobe-spark module on the class path: run ./vitprobe"
+                        + " (it adds them), or spark-submit",
+                r.err().strip());
+        assertFalse(Files.exists(out));
+    }
 }

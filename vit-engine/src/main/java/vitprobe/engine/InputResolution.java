@@ -23,7 +23,8 @@ import vitprobe.weights.ViTConfig;
  * @param keepAspect  resize only, keeping the aspect ratio
  * @param posResample how position embeddings are resampled, or null for the rule of the checkpoint's library
  */
-public record InputResolution(int height, int width, boolean keepAspect, PosResample posResample) {
+public record InputResolution(int height, int width, boolean keepAspect, PosResample posResample)
+        implements java.io.Serializable {
     /** The largest side accepted, in pixels. */
     public static final int MAX_SIDE = 4096;
 

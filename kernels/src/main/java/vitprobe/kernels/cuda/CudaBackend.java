@@ -64,8 +64,12 @@ public final class CudaBackend implements Backend {
 
     /** Opens the device named by {@value #DEVICE_PROPERTY}; throws CudaUnavailableException with one line if it cannot. */
     public static CudaBackend open(Precision precision) {
+        return open(precision, Integer.getInteger(DEVICE_PROPERTY, 0));
+    }
+
+    /** Opens the device of this ordinal; throws CudaUnavailableException with one line if it cannot. */
+    public static CudaBackend open(Precision precision, int ordinal) {
         CudaDriver driver = CudaDriver.get();
-        int ordinal = Integer.getInteger(DEVICE_PROPERTY, 0);
         int count = driver.deviceCount();
         if (count <= ordinal)
             throw new CudaUnavailableException("no CUDA device " + ordinal + " (" + count + " found)");

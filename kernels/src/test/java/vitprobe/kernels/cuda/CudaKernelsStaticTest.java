@@ -196,4 +196,15 @@ class CudaKernelsStaticTest {
         assertThrows(IllegalArgumentException.class, () -> Backends.create("cpu", "bf16"));
         assertThrows(IllegalArgumentException.class, () -> Backends.create("cuda", "fp16"));
     }
+
+    /** cuda:N names a device ordinal (a Spark executor's GPU address); without a GPU it fails as cuda does. */
+    @Test
+    void cudaWithAnOrdinalWithoutGpu() {
+        Assumptions.assumeFalse(CudaBackend.available(), "a GPU is present");
+        CudaUnavailableException e = assertThrows(CudaUnavailableException.class, () -> Backends.create("cuda:1"));
+        assertFalse(e.getMessage().contains("\n"), "one line: " + e.getMessage());
+        IllegalArgumentException bad =
+                assertThrows(IllegalArgumentException.class, () -> Backends.create("cuda:first"));
+        assertTrue(bad.getMessage().contains("cuda:N"), bad.getMessage());
+    }
 }

@@ -26,7 +26,7 @@ import vitprobe.results.Spread;
  *
  * @param k support images per concept for the cosine rule, null for the hyperplane
  */
-record Cell(String model, Task task, Intermediate token, Rule rule, Integer k) {
+record Cell(String model, Task task, Intermediate token, Rule rule, Integer k) implements java.io.Serializable {
     /** A cell's file: the settings it was computed with, its key, the concepts left out and its rows. */
     /**
      * @param negativesFromOtherCategories concepts whose category has no other concept in the data, so that their
@@ -61,7 +61,8 @@ record Cell(String model, Task task, Intermediate token, Rule rule, Integer k) {
             @OmitNull String solver,
             @OmitNull Integer k,
             @OmitNull Integer trials,
-            @OmitNull Boolean center) {}
+            @OmitNull Boolean center)
+            implements java.io.Serializable {}
 
     Path file(Path output) {
         return folder(output).resolve(stem() + ".json");

@@ -2,47 +2,31 @@ package vitprobe.probe.experiment;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.stream.IntStream;
 import vitprobe.engine.Intermediate;
 import vitprobe.engine.VisionTransformer;
 import vitprobe.engine.extract.ExtractOptions;
 import vitprobe.engine.extract.Extractor;
-import vitprobe.engine.extract.FeatureStore;
 import vitprobe.engine.extract.ModelId;
 import vitprobe.engine.extract.PatchSelection;
 import vitprobe.engine.extract.SampleSource;
 import vitprobe.engine.extract.Task;
-import vitprobe.io.AtomicFiles;
 import vitprobe.io.FolderLock;
-import vitprobe.io.Json;
-import vitprobe.io.JsonRecords;
 import vitprobe.kernels.Backend;
 import vitprobe.kernels.Backends;
-import vitprobe.probe.ConceptTemplates;
-import vitprobe.probe.CosineTrainer;
-import vitprobe.probe.Evaluation;
-import vitprobe.probe.HyperplaneTrainer;
-import vitprobe.probe.LogisticRegressionTrainer;
-import vitprobe.probe.Metrics;
-import vitprobe.probe.ProbeData;
 import vitprobe.probe.Rule;
 import vitprobe.probe.data.Broden;
 import vitprobe.probe.data.Datasets;
 import vitprobe.probe.data.PatchLabeling;
-import vitprobe.probe.data.ProbeSplits;
 import vitprobe.probe.experiment.ExperimentConfig.ModelSpec;
 import vitprobe.probe.experiment.ExperimentConfig.TaskSpec;
-import vitprobe.results.CellRow;
 import vitprobe.results.ModelDescription;
 import vitprobe.weights.ViTConfig;
 import vitprobe.weights.ViTWeights;
@@ -60,9 +44,19 @@ public final class ExperimentRunner {
         ViTWeights load(String reference, long seed);
     }
 
+    /**
+     * Probes cells elsewhere (a cluster's tasks): each writes its files as {@link CellProbe#run} does in this JVM and
+     * reports its outcome, in the order given.
+     */
+    @FunctionalInterface
+    public interface CellRunner {
+        List<CellProbe.Outcome> run(List<CellProbe> cells) throws IOException;
+    }
+
     private final ExperimentConfig config;
     private final ModelLoader loader;
     private final PrintWriter log;
+    private final CellRunner cellRunner;
     private final Map<String, ModelDescription> modelInfo = new LinkedHashMap<>();
     private final Map<String, List<String>> skippedConcepts = new LinkedHashMap<>();
     private int done, total, reused;
@@ -75,9 +69,15 @@ public final class ExperimentRunner {
 
     /** @param log where progress goes (stderr) */
     public ExperimentRunner(ExperimentConfig config, ModelLoader loader, PrintWriter log) {
+        this(config, loader, log, null);
+    }
+
+    /** @param cellRunner where the cells are probed; null: in this JVM */
+    public ExperimentRunner(ExperimentConfig config, ModelLoader loader, PrintWriter log, CellRunner cellRunner) {
         this.config = config;
         this.loader = loader;
         this.log = log;
+        this.cellRunner = cellRunner;
     }
 
     /**
@@ -104,12 +104,10 @@ public final class ExperimentRunner {
                 ModelId id = ModelId.of(m.reference(), config.seed(), w);
                 for (TaskSpec t : config.tasks()) {
                     Path features = extract(vit, id, m, t);
-                    for (Intermediate token : config.tokens()) {
-                        List<Cell> cells = plan.stream()
-                                .filter(c -> c.model().equals(m.name()) && c.task() == t.task() && c.token() == token)
-                                .toList();
-                        probe(cells, t, features.resolve(token.key()));
-                    }
+                    List<Cell> cells = plan.stream()
+                            .filter(c -> c.model().equals(m.name()) && c.task() == t.task())
+                            .toList();
+                    probe(pending(cells, t, features));
                 }
             }
         }
@@ -232,13 +230,22 @@ public final class ExperimentRunner {
                 cosine ? config.center() : null);
     }
 
-    /** Runs the unfinished cells of one token type on features loaded once. */
-    private void probe(List<Cell> cells, TaskSpec t, Path features) throws IOException {
-        List<Cell> pending = new ArrayList<>();
+    /** The cells of one model and task not finished yet (the finished ones reported as reused). */
+    private List<CellProbe> pending(List<Cell> cells, TaskSpec t, Path features) {
+        List<CellProbe> pending = new ArrayList<>();
+        CellProbe.Training training =
+                new CellProbe.Training(config.seed(), config.trials(), config.center(), config.solver());
         for (Cell c : cells) {
             Cell.Result stored = c.finished(config.output(), settings(c, t));
             if (stored == null) {
-                pending.add(c);
+                pending.add(new CellProbe(
+                        c,
+                        settings(c, t),
+                        features.resolve(c.token().key()).toAbsolutePath().toString(),
+                        t.trainSplit(),
+                        t.testSplit(),
+                        config.output().toAbsolutePath().toString(),
+                        training));
             } else {
                 done++;
                 reused++;
@@ -246,71 +253,50 @@ public final class ExperimentRunner {
                 recordSkipped(c, stored.skippedConcepts());
             }
         }
-        if (pending.isEmpty()) return;
-        ProbeSplits splits = ProbeSplits.load(features.resolve(t.trainSplit()), features.resolve(t.testSplit()));
-        ProbeData trainKept = splits.train(), testKept = splits.test();
-        Cell first = pending.getFirst();
-        for (String warning : splits.warnings()) {
-            log.printf(
-                    "%s · %s · %s: %s%n",
-                    first.model(), first.task().key(), first.token().key(), warning);
-        }
-        List<String> categoryNames = categoryNames(features);
-        List<String> categories = testKept.hasCategories()
-                ? IntStream.range(0, testKept.conceptCount())
-                        .mapToObj(c -> categoryNames.get(testKept.category(c).intValue()))
-                        .toList()
-                : null;
-        Evaluation.TestSet[] sets = Evaluation.balanced(testKept, config.seed());
-        int[] positives =
-                Arrays.stream(sets).mapToInt(s -> s.positives().length).toArray();
-        int[] negatives =
-                Arrays.stream(sets).mapToInt(s -> s.negatives().length).toArray();
-        for (Cell c : pending) {
-            long t0 = System.nanoTime();
-            List<ConceptTemplates> templates = train(c, trainKept);
-            List<Metrics[]> trials = templates.stream()
-                    .map(tp -> Evaluation.evaluate(tp, testKept, sets))
-                    .toList();
-            templates.getFirst().save(c.templates(config.output()));
-            List<CellRow> rows = Cell.rows(testKept.concepts(), categories, positives, negatives, trials);
-            Cell.Result result =
-                    new Cell.Result(settings(c, t), c.key(), splits.skipped(), splits.otherCategoryNegatives(), rows);
-            AtomicFiles.writeString(c.file(config.output()), JsonRecords.writePretty(result));
-            recordSkipped(c, splits.skipped());
+        return pending;
+    }
+
+    /**
+     * Probes the cells, in this JVM (each token type's features loaded once) or through the cell runner, and reports
+     * each: the notes of loading a token type's features once, then the cell's headline metric.
+     */
+    private void probe(List<CellProbe> cells) throws IOException {
+        List<CellProbe.Outcome> outcomes = cellRunner == null ? new ArrayList<>() : cellRunner.run(cells);
+        CellProbe.Data data = null;
+        String reported = null;
+        for (int i = 0; i < cells.size(); i++) {
+            CellProbe probe = cells.get(i);
+            if (cellRunner == null) {
+                if (!probe.uses(data)) {
+                    data = null; // the last token type's features go before the next one's are read
+                    data = probe.load();
+                }
+                outcomes.add(probe.run(data));
+            }
+            CellProbe.Outcome o = outcomes.get(i);
+            Cell c = probe.cell();
+            if (!probe.dataKey().equals(reported)) {
+                reported = probe.dataKey();
+                for (String warning : o.warnings())
+                    log.printf(
+                            "%s · %s · %s: %s%n",
+                            c.model(), c.task().key(), c.token().key(), warning);
+            }
+            recordSkipped(c, o.skipped());
             done++;
-            String metric = t.task() == Task.CLASSIFICATION ? "accuracy" : "f1";
             log.printf(
                     Locale.ROOT,
                     "[%d/%d] %s: %s %.3f (%.1f s)%n",
                     done,
                     total,
                     c.label(),
-                    metric,
-                    rows.getLast().mean().get(metric),
-                    (System.nanoTime() - t0) / 1e9);
+                    o.metric(),
+                    o.value(),
+                    o.seconds());
         }
-    }
-
-    private List<ConceptTemplates> train(Cell c, ProbeData data) {
-        if (c.rule() == Rule.COSINE)
-            return CosineTrainer.train(
-                    data, new CosineTrainer.Options(c.k(), config.trials(), config.center(), config.seed()));
-        if (config.solver().equals("lbfgs"))
-            return List.of(LogisticRegressionTrainer.train(
-                    data, LogisticRegressionTrainer.Options.defaults().withSeed(config.seed())));
-        return List.of(HyperplaneTrainer.train(
-                data, HyperplaneTrainer.Options.defaults().withSeed(config.seed())));
     }
 
     private void recordSkipped(Cell c, List<String> skipped) {
         skippedConcepts.putIfAbsent(c.model() + "/" + c.task().key(), skipped);
-    }
-
-    /** The category names an extraction recorded in its manifest (empty without categories). */
-    private static List<String> categoryNames(Path tokenFolder) throws IOException {
-        Path manifest = tokenFolder.getParent().resolve(FeatureStore.MANIFEST);
-        Object names = Json.parseObject(Files.readString(manifest)).get("categories_names");
-        return names instanceof List<?> l ? l.stream().map(String::valueOf).toList() : List.of();
     }
 }

@@ -1,5 +1,6 @@
 package vitprobe.engine.extract;
 
+import java.io.Serializable;
 import java.util.Collections;
 import java.util.EnumSet;
 import java.util.Set;
@@ -26,7 +27,8 @@ public record ExtractOptions(
         DType dtype,
         int shardImages,
         PatchSelection patches,
-        InputResolution input) {
+        InputResolution input)
+        implements Serializable {
     /** Feature values a shard may hold in memory before it is written (512 MiB of float32). */
     private static final long SHARD_FLOATS = 1L << 27;
 

@@ -2,6 +2,7 @@ package vitprobe.engine.extract;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.Serializable;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,6 +18,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.function.Function;
 import vitprobe.engine.Activations;
 import vitprobe.engine.Capture;
 import vitprobe.engine.FloatTensor;
@@ -86,7 +88,17 @@ public final class Extractor {
     public record Result(
             long images, long skipped, int shards, int resumed, double imagesPerSecond, StageTimes times) {}
 
-    private record ShardJob(String split, int index, List<? extends Sample> samples, int from, int to) {}
+    /**
+     * Images {@code [from, to)} of a split, written as shard {@code index}: the unit of atomic writes, of resuming and
+     * of distributing a run, extracted the same wherever it runs (a batch never spans two shards).
+     */
+    public record Shard(String split, int index, int from, int to) implements Serializable {}
+
+    /** Writes the shards a run still lacks into its folder, in this JVM or elsewhere (e.g. on a cluster). */
+    @FunctionalInterface
+    public interface ShardWriter {
+        void write(List<Shard> pending, Path out) throws IOException;
+    }
 
     /**
      * A decoded, preprocessed image (height × width pixels) with the labels of its stored samples, or the reason it
@@ -104,44 +116,50 @@ public final class Extractor {
      * one is refused while the first holds the folder's lock.
      */
     public Result run(SampleSource source, Path out) throws IOException {
+        return run(source, out, null);
+    }
+
+    /**
+     * As {@link #run(SampleSource, Path)}, the pending shards written by {@code writer} (null: in this JVM). This JVM
+     * holds the folder's lock, writes the manifest first and the report once every shard is there.
+     */
+    public Result run(SampleSource source, Path out, ShardWriter writer) throws IOException {
         FeatureStore.refuseForeignFolder(out);
         try (FolderLock lock = FolderLock.acquire(out)) {
-            return runLocked(source, out);
+            return runLocked(source, out, writer);
         }
     }
 
-    private Result runLocked(SampleSource source, Path out) throws IOException {
-        Concepts concepts = source.concepts();
+    private Result runLocked(SampleSource source, Path out, ShardWriter writer) throws IOException {
         Map<String, List<? extends Sample>> splits = new LinkedHashMap<>();
         for (String split : source.splits()) splits.put(split, source.samples(split));
         FeatureStore.claim(out, manifest(source, splits), model.weightsFile());
 
-        List<ShardJob> pending = new ArrayList<>();
+        List<Shard> pending = new ArrayList<>();
         Map<String, Integer> shardCounts = new LinkedHashMap<>();
         long images = 0, done = 0;
         for (var e : splits.entrySet()) {
-            List<? extends Sample> samples = e.getValue();
-            images += samples.size();
-            for (int s = 0; s * options.shardImages() < samples.size(); s++) {
-                int from = s * options.shardImages(), to = Math.min(samples.size(), from + options.shardImages());
-                ShardJob job = new ShardJob(e.getKey(), s, samples, from, to);
+            int size = e.getValue().size();
+            images += size;
+            for (int s = 0; s * options.shardImages() < size; s++) {
+                int from = s * options.shardImages(), to = Math.min(size, from + options.shardImages());
+                Shard shard = new Shard(e.getKey(), s, from, to);
                 shardCounts.merge(e.getKey(), 1, Integer::sum);
-                if (complete(out, job)) done += to - from;
-                else pending.add(job);
+                if (complete(out, shard)) done += to - from;
+                else pending.add(shard);
             }
         }
         FeatureStore.removePartialFiles(out, options.tokens(), splits.keySet());
         Progress progress = new Progress(progressOut, images, done);
-        ExecutorService decoders = Executors.newFixedThreadPool(decodeThreads, r -> {
-            Thread t = new Thread(r, "vitprobe-decode");
-            t.setDaemon(true);
-            return t;
-        });
-        try {
-            Ahead ahead = new Ahead(decoders, pending, concepts.size());
-            for (ShardJob job : pending) extractShard(job, ahead, out, concepts, progress);
-        } finally {
-            decoders.shutdownNow();
+        if (writer == null) {
+            extract(source.concepts(), splits::get, pending, out, progress);
+        } else {
+            writer.write(pending, out);
+            progress.advance(
+                    (int) pending.stream().mapToLong(s -> s.to - s.from).sum());
+            for (Shard s : pending) {
+                if (!complete(out, s)) throw new IllegalStateException(out + ": shard " + s + " was not written");
+            }
         }
         progress.finish();
         long skipped = FeatureStore.writeReport(out, options.tokens().iterator().next(), shardCounts);
@@ -149,9 +167,41 @@ public final class Extractor {
         return new Result(images, skipped, shards, shards - pending.size(), progress.imagesPerSecond(), times);
     }
 
-    private boolean complete(Path out, ShardJob job) {
+    /**
+     * Writes these shards of {@code source} into {@code out} in this JVM, each as an uninterrupted run writes it,
+     * without taking the folder's lock: the caller (a cluster's task, say, whose driver holds it) sees to that.
+     * Several threads may call this at once, each with its own shards.
+     */
+    public void extract(SampleSource source, List<Shard> shards, Path out) throws IOException {
+        Map<String, List<? extends Sample>> splits = new LinkedHashMap<>();
+        Function<String, List<? extends Sample>> listed = split -> splits.computeIfAbsent(split, source::samples);
+        extract(source.concepts(), listed, shards, out, new Progress(null, 0, 0));
+    }
+
+    private void extract(
+            Concepts concepts,
+            Function<String, List<? extends Sample>> splits,
+            List<Shard> shards,
+            Path out,
+            Progress progress)
+            throws IOException {
+        ExecutorService decoders = Executors.newFixedThreadPool(decodeThreads, r -> {
+            Thread t = new Thread(r, "vitprobe-decode");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            Ahead ahead = new Ahead(decoders, splits, shards, concepts.size());
+            for (Shard shard : shards) extractShard(shard, ahead, out, concepts, progress);
+        } finally {
+            decoders.shutdownNow();
+        }
+    }
+
+    /** Whether every token type's file of this shard is in {@code out}. */
+    public boolean complete(Path out, Shard shard) {
         for (Intermediate t : options.tokens()) {
-            if (!Files.isRegularFile(FeatureStore.shardFile(out, t, job.split, job.index))) return false;
+            if (!Files.isRegularFile(FeatureStore.shardFile(out, t, shard.split, shard.index))) return false;
         }
         return true;
     }
@@ -196,7 +246,7 @@ public final class Extractor {
                 null);
     }
 
-    private void extractShard(ShardJob job, Ahead ahead, Path out, Concepts concepts, Progress progress)
+    private void extractShard(Shard job, Ahead ahead, Path out, Concepts concepts, Progress progress)
             throws IOException {
         ShardBuilder shard = new ShardBuilder();
         List<Prepared> group = new ArrayList<>(batch);
@@ -255,9 +305,14 @@ public final class Extractor {
             for (int j = 0; j < members.size(); j++) {
                 System.arraycopy(group.get(members.get(j)).pixels, 0, pixels, j * per, per);
             }
-            Activations a = vit.forward(
-                    new FloatTensor(pixels, members.size(), 3, height, width),
-                    Capture.of(options.block(), options.tokens()));
+            Activations a;
+            // Shards extracted at once on several threads (a cluster's tasks) share the model: one forward at a time,
+            // while the other threads decode.
+            synchronized (vit) {
+                a = vit.forward(
+                        new FloatTensor(pixels, members.size(), 3, height, width),
+                        Capture.of(options.block(), options.tokens()));
+            }
             for (int j = 0; j < members.size(); j++) {
                 acts[members.get(j)] = a;
                 position[members.get(j)] = j;
@@ -337,11 +392,11 @@ public final class Extractor {
         private final ArrayDeque<Future<Prepared>> inFlight = new ArrayDeque<>();
         private final int concepts;
 
-        Ahead(ExecutorService pool, List<ShardJob> jobs, int concepts) {
+        Ahead(ExecutorService pool, Function<String, List<? extends Sample>> splits, List<Shard> shards, int concepts) {
             this.pool = pool;
             this.concepts = concepts;
-            this.samples = jobs.stream()
-                    .<Sample>flatMap(j -> j.samples.subList(j.from, j.to).stream())
+            this.samples = shards.stream()
+                    .<Sample>flatMap(s -> splits.apply(s.split).subList(s.from, s.to).stream())
                     .iterator();
         }
 

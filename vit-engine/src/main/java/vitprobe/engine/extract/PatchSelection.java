@@ -13,7 +13,7 @@ import java.util.SplittableRandom;
  *
  * @param perImage patches kept per image; 0 keeps all of them
  */
-public record PatchSelection(int perImage, long seed) {
+public record PatchSelection(int perImage, long seed) implements java.io.Serializable {
     public static final PatchSelection ALL = new PatchSelection(0, 0);
 
     public PatchSelection {

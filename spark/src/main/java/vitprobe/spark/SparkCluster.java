@@ -1,0 +1,81 @@
+package vitprobe.spark;
+
+import java.io.PrintWriter;
+import java.util.List;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.SparkSession;
+import vitprobe.engine.extract.Extractor;
+import vitprobe.probe.distributed.Cluster;
+import vitprobe.probe.distributed.ExtractionSpec;
+import vitprobe.probe.experiment.ExperimentRunner;
+
+/**
+ * The heavy stages on Apache Spark: one task per shard, one per experiment cell. The driver (this JVM) plans, holds
+ * the output folder's lock and writes the manifest, the report and results.json; the tasks write shards and cell
+ * files into the same folders, which every executor must reach at the same path (shared storage).
+ */
+public final class SparkCluster implements Cluster {
+    /** The master given when spark-submit chose it (spark.master), rather than a URL. */
+    public static final String SUBMIT = "submit";
+
+    private final String master;
+    private final PrintWriter log;
+    private SparkSession started;
+
+    /** Found through ServiceLoader by {@link Cluster#find}. */
+    public static final class Provider implements Cluster.Provider {
+        @Override
+        public Cluster connect(String master, PrintWriter log) {
+            return new SparkCluster(master, log);
+        }
+    }
+
+    SparkCluster(String master, PrintWriter log) {
+        this.master = master;
+        this.log = log;
+    }
+
+    @Override
+    public Extractor.ShardWriter extraction(ExtractionSpec spec) {
+        return (pending, out) -> {
+            if (pending.isEmpty()) return;
+            String dir = out.toAbsolutePath().toString();
+            context()
+                    .parallelize(List.copyOf(pending), pending.size())
+                    .foreach(shard -> ShardTask.write(spec, shard, dir));
+        };
+    }
+
+    @Override
+    public ExperimentRunner.CellRunner probing() {
+        return cells -> cells.isEmpty()
+                ? List.of()
+                : context()
+                        .parallelize(List.copyOf(cells), cells.size())
+                        .map(CellTask::run)
+                        .collect();
+    }
+
+    /**
+     * The session already running in this JVM (one a test or an embedding program started), else one started on
+     * the master on first use and stopped by {@link #close}.
+     */
+    private synchronized JavaSparkContext context() {
+        var running = SparkSession.getDefaultSession();
+        if (running.isDefined())
+            return JavaSparkContext.fromSparkContext(running.get().sparkContext());
+        SparkSession.Builder builder = SparkSession.builder().appName("vitprobe");
+        if (!master.equals(SUBMIT)) builder.master(master);
+        started = builder.getOrCreate();
+        log.printf(
+                "spark: %s, %d executor cores%n",
+                started.sparkContext().master(), started.sparkContext().defaultParallelism());
+        return JavaSparkContext.fromSparkContext(started.sparkContext());
+    }
+
+    @Override
+    public synchronized void close() {
+        if (started != null) started.stop();
+        started = null;
+    }
+}

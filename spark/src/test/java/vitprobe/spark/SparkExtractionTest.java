@@ -1,0 +1,171 @@
+package vitprobe.spark;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import vitprobe.engine.InputResolution;
+import vitprobe.engine.Intermediate;
+import vitprobe.engine.VisionTransformer;
+import vitprobe.engine.extract.ExtractOptions;
+import vitprobe.engine.extract.Extractor;
+import vitprobe.engine.extract.ModelId;
+import vitprobe.engine.extract.PatchSelection;
+import vitprobe.engine.extract.Task;
+import vitprobe.io.FolderLock;
+import vitprobe.kernels.Backend;
+import vitprobe.kernels.Backends;
+import vitprobe.probe.data.PatchLabeling;
+import vitprobe.probe.data.Synthetic;
+import vitprobe.probe.distributed.Cluster;
+import vitprobe.probe.distributed.ExtractionSpec;
+import vitprobe.testing.SharedFixtures;
+import vitprobe.weights.DType;
+import vitprobe.weights.ViTWeights;
+
+/** Extraction on Spark in local mode against the single-machine pipeline, on small synthetic sets. */
+class SparkExtractionTest {
+    private static SparkSession spark;
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void startSpark() {
+        spark = LocalSpark.start();
+    }
+
+    @AfterAll
+    static void stopSpark() {
+        spark.stop();
+    }
+
+    @Test
+    void classificationOnSparkEqualsTheSingleMachineRunByteForByte() throws Exception {
+        Synthetic.writeImageFolder(dir.resolve("set"), 3, 4, 2, 48, 40, 1);
+        ExtractionSpec spec = spec(dir.resolve("set"), Task.CLASSIFICATION, PatchSelection.ALL);
+        extractHere(spec, dir.resolve("here"));
+        extractOnSpark(spec, dir.resolve("spark"));
+        assertSameFiles(dir.resolve("here"), dir.resolve("spark"));
+    }
+
+    @Test
+    void segmentationWithAFailedTaskAttemptStillEqualsTheSingleMachineRun() throws Exception {
+        Synthetic.writeBroden(dir.resolve("broden"), 7, 32, 3);
+        ExtractionSpec spec = spec(dir.resolve("broden"), Task.SEGMENTATION, new PatchSelection(5, 2));
+        extractHere(spec, dir.resolve("here"));
+        JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        sc.setLocalProperty(ShardTask.FAIL_FIRST_ATTEMPT, "train/1");
+        try {
+            extractOnSpark(spec, dir.resolve("spark"));
+        } finally {
+            sc.setLocalProperty(ShardTask.FAIL_FIRST_ATTEMPT, null);
+        }
+        assertSameFiles(dir.resolve("here"), dir.resolve("spark"));
+    }
+
+    @Test
+    void aRerunOnSparkKeepsTheCompleteShards() throws Exception {
+        Synthetic.writeImageFolder(dir.resolve("set"), 2, 4, 2, 48, 40, 5);
+        ExtractionSpec spec = spec(dir.resolve("set"), Task.CLASSIFICATION, PatchSelection.ALL);
+        Path out = dir.resolve("spark");
+        extractOnSpark(spec, out);
+        Path first = out.resolve("y/train/shard-00000.safetensors");
+        Files.delete(out.resolve("q/train/shard-00001.safetensors"));
+        long written = Files.getLastModifiedTime(first).toMillis();
+        Files.setLastModifiedTime(first, java.nio.file.attribute.FileTime.fromMillis(written - 60_000));
+        Extractor.Result r = extractOnSpark(spec, out);
+        assertEquals(r.shards() - 1, r.resumed());
+        assertEquals(written - 60_000, Files.getLastModifiedTime(first).toMillis());
+        extractHere(spec, dir.resolve("here"));
+        assertSameFiles(dir.resolve("here"), out);
+    }
+
+    private static ExtractionSpec spec(Path dataset, Task task, PatchSelection patches) {
+        ExtractOptions options = new ExtractOptions(
+                task,
+                1,
+                EnumSet.of(Intermediate.Q, Intermediate.Y),
+                DType.F16,
+                3,
+                patches,
+                InputResolution.parse("64", false, null));
+        String model = SharedFixtures.resolve(SharedFixtures.TIMM_DINO).toString();
+        try (Backend cpu = Backends.create("cpu")) {
+            return new ExtractionSpec(
+                    model,
+                    model,
+                    0,
+                    null,
+                    null,
+                    dataset.toString(),
+                    Set.of(),
+                    PatchLabeling.MAJORITY,
+                    options,
+                    2,
+                    1,
+                    "cpu",
+                    "fp32",
+                    cpu.numerics());
+        }
+    }
+
+    private static Extractor.Result extractHere(ExtractionSpec spec, Path out) throws IOException {
+        return run(spec, out, null);
+    }
+
+    private static Extractor.Result extractOnSpark(ExtractionSpec spec, Path out) throws IOException {
+        try (Cluster cluster = Cluster.find(LocalSpark.MASTER, new PrintWriter(new StringWriter()))
+                .orElseThrow()) {
+            return run(spec, out, cluster.extraction(spec));
+        }
+    }
+
+    /** The driver's part, as `vitprobe extract` does it: the model opened here too, for the manifest. */
+    private static Extractor.Result run(ExtractionSpec spec, Path out, Extractor.ShardWriter writer)
+            throws IOException {
+        try (ViTWeights w = spec.loadWeights();
+                Backend backend = Backends.create(spec.device(), spec.precision());
+                VisionTransformer vit =
+                        new VisionTransformer(w, backend, spec.options().input().posResample(w.config()))) {
+            ModelId id = ModelId.of(spec.model(), spec.seed(), w);
+            return new Extractor(vit, id, spec.options(), spec.batch(), spec.decodeThreads(), null)
+                    .run(spec.openSource(), out, writer);
+        }
+    }
+
+    private static void assertSameFiles(Path expected, Path actual) throws IOException {
+        List<Path> files = relativeFiles(expected);
+        assertEquals(files, relativeFiles(actual));
+        assertTrue(files.size() > 4, "files: " + files);
+        for (Path f : files) {
+            assertArrayEquals(
+                    Files.readAllBytes(expected.resolve(f)), Files.readAllBytes(actual.resolve(f)), f.toString());
+        }
+    }
+
+    private static List<Path> relativeFiles(Path root) throws IOException {
+        try (Stream<Path> s = Files.walk(root)) {
+            return s.filter(Files::isRegularFile)
+                    .map(root::relativize)
+                    .filter(p -> !p.getFileName().toString().equals(FolderLock.FILE))
+                    .sorted()
+                    .toList();
+        }
+    }
+}
