@@ -169,11 +169,14 @@ public final class CpuBackend implements Backend {
             Gemm.packTransposed(src, row0 + d + h * hd, ld, tokens, hd, keys, bh * keySize);
             Gemm.packRows(src, row0 + 2 * d + h * hd, ld, tokens, hd, values, bh * valueSize);
         });
+        // A row of scores spans whole panels, so Q·Kᵀ has no edge columns (the padded keys give scores of 0 there);
+        // softmax runs over whole vectors, the columns past the last token set to −∞ so they come out as 0.
+        int stride = Gemm.panels(tokens) * Gemm.NR, span = (tokens + Gemm.L - 1) / Gemm.L * Gemm.L;
         int blocks = (tokens + QUERY_BLOCK - 1) / QUERY_BLOCK;
         Parallel.forEach(batch * heads * blocks, task -> {
             int bh = task / blocks, b = bh / heads, h = bh % heads;
             int q0 = (task % blocks) * QUERY_BLOCK, rows = Math.min(QUERY_BLOCK, tokens - q0);
-            float[] scores = scratch(rows * tokens);
+            float[] scores = scratch(rows * stride);
             int queries = (b * tokens + q0) * ld + h * hd;
             Gemm.multiply(
                     src,
@@ -182,22 +185,25 @@ public final class CpuBackend implements Backend {
                     keys,
                     bh * keySize,
                     hd,
-                    tokens,
+                    stride,
                     scores,
                     0,
-                    tokens,
+                    stride,
                     0,
                     rows,
                     0,
                     Gemm.panels(tokens),
                     null);
-            for (int r = 0; r < rows; r++) VectorMath.softmax(scores, r * tokens, tokens, scale);
-            if (probs != null) System.arraycopy(scores, 0, probs, (bh * tokens + q0) * tokens, rows * tokens);
+            for (int r = 0; r < rows; r++) {
+                java.util.Arrays.fill(scores, r * stride + tokens, r * stride + span, Float.NEGATIVE_INFINITY);
+                VectorMath.softmax(scores, r * stride, span, scale);
+                if (probs != null) System.arraycopy(scores, r * stride, probs, (bh * tokens + q0 + r) * tokens, tokens);
+            }
             int out = (b * tokens + q0) * d + h * hd;
             Gemm.multiply(
                     scores,
                     0,
-                    tokens,
+                    stride,
                     values,
                     bh * valueSize,
                     tokens,

@@ -39,10 +39,12 @@ final class Gemm {
      * keys of one attention head). Columns past n are zero.
      */
     static void packTransposed(float[] w, int wOff, int ld, int n, int k, float[] dst, int dstOff) {
-        for (int j = 0; j < n; j++) {
-            int base = dstOff + (j / NR) * k * NR + j % NR;
-            int src = wOff + j * ld;
-            for (int kk = 0; kk < k; kk++) dst[base + kk * NR] = w[src + kk];
+        // One panel at a time, writing it in order: its NR source rows stay in L1 while they are read across.
+        for (int p = 0; p < panels(n); p++) {
+            int cols = Math.min(NR, n - p * NR), src = wOff + p * NR * ld;
+            for (int kk = 0, at = dstOff + p * k * NR; kk < k; kk++, at += NR) {
+                for (int j = 0; j < cols; j++) dst[at + j] = w[src + j * ld + kk];
+            }
         }
         zeroPadding(n, k, dst, dstOff);
     }

@@ -149,7 +149,7 @@ class CpuBackendTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"1,5,2,8", "2,70,3,16", "1,130,4,32"})
+    @CsvSource({"1,5,2,8", "2,70,3,16", "1,130,4,32", "1,197,2,64"})
     void attentionMatchesDoublePrecision(int batch, int tokens, int heads, int headDim) {
         int d = heads * headDim;
         float[] qkv = random(batch * tokens * 3 * d);
