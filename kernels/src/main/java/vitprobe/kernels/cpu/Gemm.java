@@ -73,7 +73,7 @@ final class Gemm {
     /** The tile's starting values when there is no bias: a zero row read with row stride 0. */
     private static final float[] ZERO_ROW = new float[NR];
 
-    /** Per-thread copies of the edge tiles' rows of A ({@code MR × KC}) and of their C tile ({@code MR × NR}). */
+    /** Per-thread copies of the last rows of A ({@code MR × KC}) and of an edge tile of C ({@code MR × NR}). */
     private static final ThreadLocal<float[]> EDGE_A = ThreadLocal.withInitial(() -> new float[MR * KC]);
 
     private static final ThreadLocal<float[]> EDGE_C = ThreadLocal.withInitial(() -> new float[MR * NR]);
@@ -101,67 +101,34 @@ final class Gemm {
             int p1,
             float[] bias) {
         int whole = r0 + (r1 - r0) / MR * MR, rest = r1 - whole;
-        int fullPanels = n / NR;
         int kBlocks = (k + KC - 1) / KC, step = (k + kBlocks - 1) / kBlocks;
+        float[] row = bias == null ? ZERO_ROW : bias, restA = rest == 0 ? null : EDGE_A.get();
         for (int kb = 0; kb < k; kb += step) {
             int kc = Math.min(step, k - kb);
             // The first K block starts from the bias (or zero), a row read with stride 0; later ones from C.
             boolean first = kb == 0;
-            float[] row = bias == null ? ZERO_ROW : bias;
+            // The rows after the last whole tile, copied once per K block for all panels.
+            for (int i = 0; i < rest; i++) System.arraycopy(a, aOff + (whole + i) * lda + kb, restA, i * kc, kc);
             for (int p = p0; p < p1; p++) {
-                int col = p * NR;
-                int panel = bOff + (p * k + kb) * NR;
-                int rowAt = bias == null ? 0 : col;
-                if (p < fullPanels) {
-                    for (int r = r0; r < whole; r += MR) {
-                        int at = cOff + r * ldc + col, aAt = aOff + r * lda + kb;
-                        if (first) tile(a, aAt, lda, b, panel, kc, row, rowAt, 0, c, at, ldc);
-                        else tile(a, aAt, lda, b, panel, kc, c, at, ldc, c, at, ldc);
-                    }
-                } else {
-                    for (int r = r0; r < whole; r += MR) {
-                        edgeTile(
-                                a,
-                                aOff + r * lda + kb,
-                                lda,
-                                MR,
-                                b,
-                                panel,
-                                kc,
-                                first,
-                                row,
-                                rowAt,
-                                c,
-                                cOff + r * ldc + col,
-                                ldc,
-                                n - col);
-                    }
+                int col = p * NR, cols = Math.min(NR, n - col);
+                int panel = bOff + (p * k + kb) * NR, rowAt = bias == null ? 0 : col;
+                for (int r = r0; r < whole; r += MR) {
+                    int at = cOff + r * ldc + col, aAt = aOff + r * lda + kb;
+                    if (cols < NR) edgeTile(a, aAt, lda, MR, b, panel, kc, first, row, rowAt, c, at, ldc, cols);
+                    else if (first) tile(a, aAt, lda, b, panel, kc, row, rowAt, 0, c, at, ldc);
+                    else tile(a, aAt, lda, b, panel, kc, c, at, ldc, c, at, ldc);
                 }
-                if (rest > 0) {
-                    int cols = Math.min(NR, n - col);
-                    edgeTile(
-                            a,
-                            aOff + whole * lda + kb,
-                            lda,
-                            rest,
-                            b,
-                            panel,
-                            kc,
-                            first,
-                            row,
-                            rowAt,
-                            c,
-                            cOff + whole * ldc + col,
-                            ldc,
-                            cols);
-                }
+                if (rest == 0) continue;
+                int at = cOff + whole * ldc + col;
+                edgeTile(restA, 0, kc, rest, b, panel, kc, first, row, rowAt, c, at, ldc, cols);
             }
         }
     }
 
     /**
-     * A tile with fewer than MR rows or NR columns: the same micro-kernel on zero-padded copies (the padding rows and
-     * columns are computed and dropped), so one kernel, without masks, serves every shape.
+     * A tile of {@code rows} ≤ MR rows and {@code cols} ≤ NR columns: the same micro-kernel on a copy of the C tile
+     * (the padding rows and columns are computed and dropped), so one kernel, without masks, serves every shape.
+     * A holds MR readable rows: the caller copies the rows after the last whole tile.
      */
     private static void edgeTile(
             float[] a,
@@ -178,19 +145,12 @@ final class Gemm {
             int cAt,
             int ldc,
             int cols) {
-        float[] edgeA = a, edgeC = EDGE_C.get();
-        int edgeAt = aAt, edgeLd = lda;
-        if (rows < MR) {
-            edgeA = EDGE_A.get();
-            for (int i = 0; i < rows; i++) System.arraycopy(a, aAt + i * lda, edgeA, i * kc, kc);
-            edgeAt = 0;
-            edgeLd = kc;
-        }
+        float[] edgeC = EDGE_C.get();
         if (first) {
-            tile(edgeA, edgeAt, edgeLd, b, panel, kc, row, rowAt, 0, edgeC, 0, NR);
+            tile(a, aAt, lda, b, panel, kc, row, rowAt, 0, edgeC, 0, NR);
         } else {
             for (int i = 0; i < rows; i++) System.arraycopy(c, cAt + i * ldc, edgeC, i * NR, cols);
-            tile(edgeA, edgeAt, edgeLd, b, panel, kc, edgeC, 0, NR, edgeC, 0, NR);
+            tile(a, aAt, lda, b, panel, kc, edgeC, 0, NR, edgeC, 0, NR);
         }
         for (int i = 0; i < rows; i++) System.arraycopy(edgeC, i * NR, c, cAt + i * ldc, cols);
     }
