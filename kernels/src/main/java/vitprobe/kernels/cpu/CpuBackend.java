@@ -9,9 +9,18 @@ import vitprobe.weights.Param;
 
 /** The CPU backend: Vector API kernels on heap arrays, parallel over a fork-join pool. */
 public final class CpuBackend implements Backend {
-    /** Rows of C per task: a multiple of the micro-tile height that keeps the A block in L2. */
-    private static final int ROWS_PER_TASK = 8 * Gemm.MR;
-    /** Panels of B per task (8 × 32 columns with AVX-512). */
+    /**
+     * Most micro-tile rows per linear task. Rows are split into equal blocks no taller than this, so at batch 1
+     * (197 or 785 tokens) a task takes whole columns of the output and each weight panel is read from L3 once or
+     * twice; the block of A (at most 192 × 768 floats) stays in L2 while the task's panels stream past.
+     */
+    private static final int TILES_PER_TASK = 32;
+    /**
+     * Tasks a linear layer is cut into at least, as long as a task keeps one panel: enough for work stealing to
+     * even out the cores at the end of the layer.
+     */
+    private static final int TASKS = 32;
+    /** Most panels of B per task (8 × 32 columns with AVX-512). */
     private static final int PANELS_PER_TASK = 8;
     /**
      * Query rows per attention task; their scores (rows × tokens) stay in L2. A multiple of the micro-tile height:
@@ -79,12 +88,14 @@ public final class CpuBackend implements Backend {
                 "linear output is " + out.rows() + "x" + out.cols() + ", expected " + m + "x" + n);
         check(residual == null || (residual.rows() == m && residual.cols() == n), "residual shape mismatch");
         float[] a = data(in), c = data(out), res = residual == null ? null : data(residual);
-        int rowTasks = (m + ROWS_PER_TASK - 1) / ROWS_PER_TASK;
-        int panels = Gemm.panels(n);
-        int panelTasks = (panels + PANELS_PER_TASK - 1) / PANELS_PER_TASK;
+        int tiles = (m + Gemm.MR - 1) / Gemm.MR, rowTasks = (tiles + TILES_PER_TASK - 1) / TILES_PER_TASK;
+        int rowsPerTask = (tiles + rowTasks - 1) / rowTasks * Gemm.MR, panels = Gemm.panels(n);
+        int panelsPerTask = Math.clamp(panels * rowTasks / TASKS, 1, PANELS_PER_TASK);
+        int panelTasks = (panels + panelsPerTask - 1) / panelsPerTask;
+        // Tasks next to each other share panels: a core that runs a stretch of them reads those panels from L3 once.
         Parallel.forEach(rowTasks * panelTasks, task -> {
-            int r0 = (task / panelTasks) * ROWS_PER_TASK, r1 = Math.min(m, r0 + ROWS_PER_TASK);
-            int p0 = (task % panelTasks) * PANELS_PER_TASK, p1 = Math.min(panels, p0 + PANELS_PER_TASK);
+            int r0 = (task % rowTasks) * rowsPerTask, r1 = Math.min(m, r0 + rowsPerTask);
+            int p0 = (task / rowTasks) * panelsPerTask, p1 = Math.min(panels, p0 + panelsPerTask);
             Gemm.multiply(a, 0, k, w.packed, 0, k, n, c, 0, n, r0, r1, p0, p1, w.bias);
             int c0 = p0 * Gemm.NR, c1 = Math.min(n, p1 * Gemm.NR);
             for (int r = r0; r < r1; r++) {
@@ -165,11 +176,14 @@ public final class CpuBackend implements Backend {
             Gemm.packTransposed(src, row0 + d + h * hd, ld, tokens, hd, keys, bh * keySize);
             Gemm.packRows(src, row0 + 2 * d + h * hd, ld, tokens, hd, values, bh * valueSize);
         });
+        // A row of scores spans whole panels, so Q·Kᵀ has no edge columns (the padded keys give scores of 0 there);
+        // softmax runs over whole vectors, the columns past the last token set to −∞ so they come out as 0.
+        int stride = Gemm.panels(tokens) * Gemm.NR, span = (tokens + Gemm.L - 1) / Gemm.L * Gemm.L;
         int blocks = (tokens + QUERY_BLOCK - 1) / QUERY_BLOCK;
         Parallel.forEach(batch * heads * blocks, task -> {
             int bh = task / blocks, b = bh / heads, h = bh % heads;
             int q0 = (task % blocks) * QUERY_BLOCK, rows = Math.min(QUERY_BLOCK, tokens - q0);
-            float[] scores = scratch(rows * tokens);
+            float[] scores = scratch(rows * stride);
             int queries = (b * tokens + q0) * ld + h * hd;
             Gemm.multiply(
                     src,
@@ -178,22 +192,25 @@ public final class CpuBackend implements Backend {
                     keys,
                     bh * keySize,
                     hd,
-                    tokens,
+                    stride,
                     scores,
                     0,
-                    tokens,
+                    stride,
                     0,
                     rows,
                     0,
                     Gemm.panels(tokens),
                     null);
-            for (int r = 0; r < rows; r++) VectorMath.softmax(scores, r * tokens, tokens, scale);
-            if (probs != null) System.arraycopy(scores, 0, probs, (bh * tokens + q0) * tokens, rows * tokens);
+            for (int r = 0; r < rows; r++) {
+                java.util.Arrays.fill(scores, r * stride + tokens, r * stride + span, Float.NEGATIVE_INFINITY);
+                VectorMath.softmax(scores, r * stride, span, scale);
+                if (probs != null) System.arraycopy(scores, r * stride, probs, (bh * tokens + q0 + r) * tokens, tokens);
+            }
             int out = (b * tokens + q0) * d + h * hd;
             Gemm.multiply(
                     scores,
                     0,
-                    tokens,
+                    stride,
                     values,
                     bh * valueSize,
                     tokens,

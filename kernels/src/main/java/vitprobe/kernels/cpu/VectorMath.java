@@ -18,25 +18,16 @@ final class VectorMath {
      * (§6.2), whose fractional error is below 1.2e-7 everywhere. Working with erfc(|x|/√2) keeps the negative
      * half accurate in relative terms, where 1 + erf(x) would cancel.
      */
-    private static final float[] ERFC_POLY = {
-        -1.26551223f,
-        1.00002368f,
-        0.37409196f,
-        0.09678418f,
-        -0.18628806f,
-        0.27886807f,
-        -1.13520398f,
-        1.48851587f,
-        -0.82215223f,
-        0.17087277f
-    };
+    private static final float ERFC0 = -1.26551223f, ERFC1 = 1.00002368f, ERFC2 = 0.37409196f, ERFC3 = 0.09678418f;
+    private static final float ERFC4 = -0.18628806f, ERFC5 = 0.27886807f, ERFC6 = -1.13520398f, ERFC7 = 1.48851587f;
+    private static final float ERFC8 = -0.82215223f, ERFC9 = 0.17087277f;
 
     /** The scalar twin of the vector GELU: the same float operations in the same order, so tails match lanes. */
     static float gelu(float x) {
         float z = Math.abs(x) * INV_SQRT2;
         float t = 1f / Math.fma(z, 0.5f, 1f);
-        float poly = ERFC_POLY[ERFC_POLY.length - 1];
-        for (int i = ERFC_POLY.length - 2; i >= 0; i--) poly = Math.fma(poly, t, ERFC_POLY[i]);
+        float poly = Math.fma(Math.fma(Math.fma(Math.fma(ERFC9, t, ERFC8), t, ERFC7), t, ERFC6), t, ERFC5);
+        poly = Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(poly, t, ERFC4), t, ERFC3), t, ERFC2), t, ERFC1), t, ERFC0);
         float halfErfc = t * 0.5f * exp(Math.fma(-z, z, poly));
         return x * (x >= 0 ? 1f - halfErfc : halfErfc);
     }
@@ -45,8 +36,12 @@ final class VectorMath {
         FloatVector z = x.abs().mul(INV_SQRT2);
         FloatVector t =
                 FloatVector.broadcast(S, 1f).div(z.fma(FloatVector.broadcast(S, 0.5f), FloatVector.broadcast(S, 1f)));
-        FloatVector poly = FloatVector.broadcast(S, ERFC_POLY[ERFC_POLY.length - 1]);
-        for (int i = ERFC_POLY.length - 2; i >= 0; i--) poly = poly.fma(t, FloatVector.broadcast(S, ERFC_POLY[i]));
+        FloatVector poly = FloatVector.broadcast(S, ERFC9);
+        poly = poly.fma(t, FloatVector.broadcast(S, ERFC8)).fma(t, FloatVector.broadcast(S, ERFC7));
+        poly = poly.fma(t, FloatVector.broadcast(S, ERFC6)).fma(t, FloatVector.broadcast(S, ERFC5));
+        poly = poly.fma(t, FloatVector.broadcast(S, ERFC4)).fma(t, FloatVector.broadcast(S, ERFC3));
+        poly = poly.fma(t, FloatVector.broadcast(S, ERFC2)).fma(t, FloatVector.broadcast(S, ERFC1));
+        poly = poly.fma(t, FloatVector.broadcast(S, ERFC0));
         FloatVector halfErfc = t.mul(0.5f).mul(exp(z.neg().fma(z, poly)));
         VectorMask<Float> positive = x.compare(VectorOperators.GE, 0f);
         FloatVector phi = halfErfc.blend(halfErfc.neg().add(1f), positive);
@@ -59,6 +54,8 @@ final class VectorMath {
      * between runs; extraction must be bit-reproducible, so we do the range reduction ourselves:
      * exp(x) = 2^n · exp(r), n = rint(x / ln 2), |r| ≤ ln 2 / 2, exp(r) by its Taylor series to r^7
      * (truncation error below 6e-9, under float resolution). Results below e^-87 flush to zero.
+     * Polynomial coefficients are named constants, not array elements, so the JIT keeps them in registers
+     * instead of loading them on every iteration.
      */
     private static final float LOG2E = 1.44269504f;
     private static final float LN2_HI = 0.693145752f;
@@ -67,20 +64,30 @@ final class VectorMath {
     private static final float ROUNDER = 12582912f;
 
     private static final float EXP_MIN = -87f;
-    private static final float[] EXP_TAYLOR = {1f, 1f, 1f / 2, 1f / 6, 1f / 24, 1f / 120, 1f / 720, 1f / 5040};
+    private static final float EXP2 = 1f / 2, EXP3 = 1f / 6, EXP4 = 1f / 24, EXP5 = 1f / 120, EXP6 = 1f / 720;
+    private static final float EXP7 = 1f / 5040;
+    /** The bits of ROUNDER: n + ROUNDER, an integer-valued float, has the bits ROUNDER_BITS + n. */
+    private static final int ROUNDER_BITS = Float.floatToRawIntBits(ROUNDER);
 
+    /**
+     * The clamp is a blend on the underflow mask rather than {@code max}, whose Java semantics (NaN, −0) cost five
+     * instructions; 2^n is built from the bits of n + ROUNDER rather than by converting n to int, whose Java
+     * semantics (NaN, overflow) add a compare and a branch. Both give the same bits as the plain forms.
+     */
     static FloatVector exp(FloatVector x) {
         VectorMask<Float> underflow = x.compare(VectorOperators.LT, EXP_MIN);
-        x = x.max(EXP_MIN);
-        FloatVector n = x.fma(FloatVector.broadcast(S, LOG2E), FloatVector.broadcast(S, ROUNDER))
-                .sub(ROUNDER);
+        x = x.blend(EXP_MIN, underflow);
+        FloatVector shifted = x.fma(FloatVector.broadcast(S, LOG2E), FloatVector.broadcast(S, ROUNDER));
+        FloatVector n = shifted.sub(ROUNDER);
         FloatVector r = n.fma(FloatVector.broadcast(S, -LN2_HI), x);
         r = n.fma(FloatVector.broadcast(S, -LN2_LO), r);
-        FloatVector p = FloatVector.broadcast(S, EXP_TAYLOR[EXP_TAYLOR.length - 1]);
-        for (int i = EXP_TAYLOR.length - 2; i >= 0; i--) p = p.fma(r, FloatVector.broadcast(S, EXP_TAYLOR[i]));
-        FloatVector twoToN = n.convert(VectorOperators.F2I, 0)
-                .reinterpretAsInts()
-                .add(127)
+        FloatVector p = FloatVector.broadcast(S, EXP7);
+        p = p.fma(r, FloatVector.broadcast(S, EXP6)).fma(r, FloatVector.broadcast(S, EXP5));
+        p = p.fma(r, FloatVector.broadcast(S, EXP4)).fma(r, FloatVector.broadcast(S, EXP3));
+        p = p.fma(r, FloatVector.broadcast(S, EXP2)).fma(r, FloatVector.broadcast(S, 1f));
+        p = p.fma(r, FloatVector.broadcast(S, 1f));
+        FloatVector twoToN = shifted.reinterpretAsInts()
+                .add(127 - ROUNDER_BITS)
                 .lanewise(VectorOperators.LSHL, 23)
                 .reinterpretAsFloats();
         return p.mul(twoToN).blend(0f, underflow);
@@ -91,8 +98,8 @@ final class VectorMath {
         float n = Math.fma(x, LOG2E, ROUNDER) - ROUNDER;
         float r = Math.fma(n, -LN2_HI, x);
         r = Math.fma(n, -LN2_LO, r);
-        float p = EXP_TAYLOR[EXP_TAYLOR.length - 1];
-        for (int i = EXP_TAYLOR.length - 2; i >= 0; i--) p = Math.fma(p, r, EXP_TAYLOR[i]);
+        float p = Math.fma(Math.fma(Math.fma(EXP7, r, EXP6), r, EXP5), r, EXP4);
+        p = Math.fma(Math.fma(Math.fma(Math.fma(p, r, EXP3), r, EXP2), r, 1f), r, 1f);
         return p * Float.intBitsToFloat(((int) n + 127) << 23);
     }
 
@@ -161,31 +168,24 @@ final class VectorMath {
         for (; i < n; i++) out[outAt + i] = (in[at + i] - mean) * rstd * w[i] + b[i];
     }
 
-    /** Softmax of scale·v over one row, in place: exp(scale·(v − max)) / Σ. */
+    /**
+     * Softmax of scale·v over one row of n values, in place: exp(scale·(v − max)) / Σ. n is a whole number of
+     * vectors: callers pad a row with −∞, which comes out as 0.
+     */
     static void softmax(float[] v, int at, int n, float scale) {
         FloatVector mx = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
-        int i = 0;
-        int end = S.loopBound(n);
-        for (; i < end; i += L) mx = mx.max(FloatVector.fromArray(S, v, at + i));
+        for (int i = 0; i < n; i += L) mx = mx.max(FloatVector.fromArray(S, v, at + i));
         float max = mx.reduceLanes(VectorOperators.MAX);
-        for (; i < n; i++) max = Math.max(max, v[at + i]);
         FloatVector shift = FloatVector.broadcast(S, -max * scale);
         FloatVector scaleV = FloatVector.broadcast(S, scale);
         FloatVector acc = FloatVector.zero(S);
-        for (i = 0; i < end; i += L) {
+        for (int i = 0; i < n; i += L) {
             FloatVector e = exp(FloatVector.fromArray(S, v, at + i).fma(scaleV, shift));
             e.intoArray(v, at + i);
             acc = acc.add(e);
         }
-        float sum = sumLanes(acc);
-        for (; i < n; i++) {
-            float e = exp(Math.fma(v[at + i], scale, -max * scale));
-            v[at + i] = e;
-            sum += e;
-        }
-        float inv = 1 / sum;
-        for (i = 0; i < end; i += L)
+        float inv = 1 / sumLanes(acc);
+        for (int i = 0; i < n; i += L)
             FloatVector.fromArray(S, v, at + i).mul(inv).intoArray(v, at + i);
-        for (; i < n; i++) v[at + i] *= inv;
     }
 }

@@ -45,7 +45,7 @@ class CpuBackendTest {
 
     /** Shapes that hit full tiles, leftover rows, partial panels and several K blocks. */
     @ParameterizedTest
-    @CsvSource({"1,1,1", "5,7,3", "6,32,64", "13,33,257", "50,100,600", "197,96,384"})
+    @CsvSource({"1,1,1", "5,7,3", "6,32,64", "13,33,257", "50,100,600", "197,96,384", "7,40,1700", "13,64,800"})
     void linearMatchesDoublePrecision(int m, int n, int k) {
         float[] x = random(m * k), w = random(n * k), b = random(n), res = random(m * n);
         LinearWeights lw = cpu.linear(param("w", w, n, k), param("b", b, n));
@@ -149,7 +149,7 @@ class CpuBackendTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"1,5,2,8", "2,70,3,16", "1,130,4,32"})
+    @CsvSource({"1,5,2,8", "2,70,3,16", "1,130,4,32", "1,197,2,64"})
     void attentionMatchesDoublePrecision(int batch, int tokens, int heads, int headDim) {
         int d = heads * headDim;
         float[] qkv = random(batch * tokens * 3 * d);
