@@ -177,13 +177,16 @@ public final class CpuBackend implements Backend {
             Gemm.packRows(src, row0 + 2 * d + h * hd, ld, tokens, hd, values, bh * valueSize);
         });
         // A row of scores spans whole panels, so Q·Kᵀ has no edge columns (the padded keys give scores of 0 there);
-        // softmax runs over whole vectors, the columns past the last token set to −∞ so they come out as 0.
+        // softmax runs over whole vectors, the columns past the last token set to −∞ so they come out as 0. The
+        // values are weighted by the unnormalised exponentials and each row of the context divided by their sum
+        // after, 64 numbers instead of a pass over every score.
         int stride = Gemm.panels(tokens) * Gemm.NR, span = (tokens + Gemm.L - 1) / Gemm.L * Gemm.L;
         int blocks = (tokens + QUERY_BLOCK - 1) / QUERY_BLOCK;
         Parallel.forEach(batch * heads * blocks, task -> {
             int bh = task / blocks, b = bh / heads, h = bh % heads;
             int q0 = (task % blocks) * QUERY_BLOCK, rows = Math.min(QUERY_BLOCK, tokens - q0);
-            float[] scores = scratch(rows * stride);
+            float[] scores = scratch(rows * stride + rows);
+            int sums = rows * stride;
             int queries = (b * tokens + q0) * ld + h * hd;
             Gemm.multiply(
                     src,
@@ -202,9 +205,12 @@ public final class CpuBackend implements Backend {
                     Gemm.panels(tokens),
                     null);
             for (int r = 0; r < rows; r++) {
-                java.util.Arrays.fill(scores, r * stride + tokens, r * stride + span, Float.NEGATIVE_INFINITY);
-                VectorMath.softmax(scores, r * stride, span, scale);
-                if (probs != null) System.arraycopy(scores, r * stride, probs, (bh * tokens + q0 + r) * tokens, tokens);
+                int at = r * stride;
+                java.util.Arrays.fill(scores, at + tokens, at + span, Float.NEGATIVE_INFINITY);
+                float inverse = 1 / VectorMath.exponentials(scores, at, span, scale);
+                scores[sums + r] = inverse;
+                if (probs != null)
+                    VectorMath.scale(scores, at, inverse, probs, (bh * tokens + q0 + r) * tokens, tokens);
             }
             int out = (b * tokens + q0) * d + h * hd;
             Gemm.multiply(
@@ -223,9 +229,11 @@ public final class CpuBackend implements Backend {
                     0,
                     Gemm.panels(hd),
                     null);
+            for (int r = 0; r < rows; r++) VectorMath.scale(ctx, out + r * d, scores[sums + r], ctx, out + r * d, hd);
         });
     }
 
+    /** Per-thread attention scratch: a block's rows of scores, then 1 / Σ of each row. */
     private float[] scratch(int size) {
         float[] s = scoreScratch.get();
         if (s.length < size) {

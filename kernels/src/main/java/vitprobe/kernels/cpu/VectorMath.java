@@ -169,10 +169,10 @@ final class VectorMath {
     }
 
     /**
-     * Softmax of scale·v over one row of n values, in place: exp(scale·(v − max)) / Σ. n is a whole number of
-     * vectors: callers pad a row with −∞, which comes out as 0.
+     * The numerators of the softmax of scale·v over one row of n values, in place: exp(scale·(v − max)); returns
+     * their sum. n is a whole number of vectors: callers pad a row with −∞, which comes out as 0.
      */
-    static void softmax(float[] v, int at, int n, float scale) {
+    static float exponentials(float[] v, int at, int n, float scale) {
         FloatVector mx = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
         for (int i = 0; i < n; i += L) mx = mx.max(FloatVector.fromArray(S, v, at + i));
         float max = mx.reduceLanes(VectorOperators.MAX);
@@ -184,8 +184,14 @@ final class VectorMath {
             e.intoArray(v, at + i);
             acc = acc.add(e);
         }
-        float inv = 1 / sumLanes(acc);
-        for (int i = 0; i < n; i += L)
-            FloatVector.fromArray(S, v, at + i).mul(inv).intoArray(v, at + i);
+        return sumLanes(acc);
+    }
+
+    /** out[o..o+n) = factor · v[at..at+n) (out may be v). */
+    static void scale(float[] v, int at, float factor, float[] out, int o, int n) {
+        int i = 0;
+        for (int end = S.loopBound(n); i < end; i += L)
+            FloatVector.fromArray(S, v, at + i).mul(factor).intoArray(out, o + i);
+        for (; i < n; i++) out[o + i] = v[at + i] * factor;
     }
 }
