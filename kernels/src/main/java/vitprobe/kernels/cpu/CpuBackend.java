@@ -16,15 +16,15 @@ public final class CpuBackend implements Backend {
      */
     private static final int TILES_PER_TASK = 32;
     /**
-     * Tasks a linear layer is cut into at least, as long as a task keeps one panel: enough for work stealing to
-     * even out the cores at the end of the layer.
+     * Tasks a linear layer or LayerNorm is cut into at least, as long as a task keeps one panel (or 8 rows): enough
+     * for the cores to finish a loop close together.
      */
     private static final int TASKS = 32;
     /** Most panels of B per task (8 × 32 columns with AVX-512). */
     private static final int PANELS_PER_TASK = 8;
     /**
-     * Query rows per attention task; their scores (rows × tokens) stay in L2. A multiple of the micro-tile height:
-     * rows left over after the last whole tile run through the much slower one-row path.
+     * Query rows per attention task; their scores (rows × tokens) stay in L2. A multiple of the micro-tile height, so
+     * only a head's last block has an edge tile.
      */
     private static final int QUERY_BLOCK = 10 * Gemm.MR;
 
@@ -148,7 +148,8 @@ public final class CpuBackend implements Backend {
                 out.rows() == rows && out.cols() == n && weight.size() == n && bias.size() == n,
                 "layer norm shape mismatch");
         float[] x = data(in), w = data(weight), b = data(bias), y = data(out);
-        int perTask = 64;
+        // About TASKS tasks of 8 to 64 rows, so the cores finish together at batch 1 too.
+        int perTask = Math.clamp(rows / TASKS, 8, 64);
         Parallel.forEach((rows + perTask - 1) / perTask, task -> {
             for (int r = task * perTask, end = Math.min(rows, r + perTask); r < end; r++) {
                 VectorMath.layerNorm(x, r * n, n, w, b, eps, y, r * n);
