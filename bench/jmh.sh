@@ -6,10 +6,25 @@ mvn -B -q -DskipTests package >/dev/null
 run_jmh() {
   local benchmark="$1" threads="$2" json="$3"
   shift 3
+  # JMH selects benchmarks by a regular expression found anywhere in their names: "ForwardBenchmark" alone also ran
+  # OrtForwardBenchmark, whose rows then replaced ours in cpu-forward.sh's table. The pattern names the class.
   # -jvmArgsAppend on the command line replaces the annotation's, so it repeats --add-modules.
-  java --sun-misc-unsafe-memory-access=allow -jar bench/target/benchmarks.jar "$benchmark" "$@" \
+  java --sun-misc-unsafe-memory-access=allow -jar bench/target/benchmarks.jar "^vitprobe\.bench\.$benchmark\." "$@" \
     -jvmArgsAppend "--add-modules jdk.incubator.vector --sun-misc-unsafe-memory-access=allow -Xmx8g -Dvitprobe.threads=$threads" \
     -rf json -rff "$json" >"$json.log" 2>&1 || { cat "$json.log"; return 1; }
+  only_benchmark "$benchmark" "$json"
+}
+
+# Fails, naming them, if the results in JSON come from any benchmark but vitprobe.bench.BENCHMARK.
+only_benchmark() {
+  /usr/bin/python3 - "$1" "$2" <<'PY'
+import json, sys
+want, path = sys.argv[1], sys.argv[2]
+names = {r["benchmark"] for r in json.load(open(path))}
+others = sorted(b for b in names if not b.startswith(f"vitprobe.bench.{want}."))
+if others:
+    sys.exit(f"{path}: asked for {want}, also got {', '.join(others)}")
+PY
 }
 
 # Prints the machine's measured fp32 FMA peak in GFLOP/s with THREADS threads (FmaPeakBenchmark).
