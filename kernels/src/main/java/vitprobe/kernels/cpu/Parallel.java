@@ -15,8 +15,11 @@ import java.util.function.IntConsumer;
 public final class Parallel {
     private static final int THREADS =
             Integer.getInteger("vitprobe.threads", Runtime.getRuntime().availableProcessors());
-    /** How long an idle helper, or a caller waiting for the last task, spins before it parks. */
-    private static final long SPIN_NANOS = 50_000;
+    /**
+     * How long an idle helper, or a caller waiting for the last task, spins before it parks: longer than the serial
+     * steps between the loops of a forward, so the helper is awake when the next loop starts.
+     */
+    private static final long SPIN_NANOS = 200_000;
 
     private static final AtomicBoolean BUSY = new AtomicBoolean();
     private static final Thread[] HELPERS = new Thread[THREADS - 1];
