@@ -35,10 +35,11 @@ public final class CpuBackend implements Backend {
 
     private final ThreadLocal<float[]> scoreScratch = ThreadLocal.withInitial(() -> new float[0]);
     /**
-     * Packed keys and values of the last attention call, reused: packing writes every element (padding included),
-     * and a new array would be zeroed by the calling thread alone (2.4 MB per ViT-S/8 layer at batch 1).
+     * Packed keys and values of the calling thread's last attention call, reused: packing writes every element
+     * (padding included), and a new array would be zeroed by the calling thread alone (2.4 MB per ViT-S/8 layer at
+     * batch 1). Per thread, because several callers may share one backend (tasks of one Spark executor).
      */
-    private float[] packedKeys = new float[0], packedValues = new float[0];
+    private final ThreadLocal<float[][]> packedKeysValues = ThreadLocal.withInitial(() -> new float[2][0]);
 
     @Override
     public String name() {
@@ -175,9 +176,10 @@ public final class CpuBackend implements Backend {
         float scale = (float) (1 / Math.sqrt(hd));
         // Keys and values of every (image, head), packed once and shared by all query blocks.
         int keySize = Gemm.packedSize(hd, tokens), valueSize = Gemm.packedSize(tokens, hd);
-        if (packedKeys.length < batch * heads * keySize) packedKeys = new float[batch * heads * keySize];
-        if (packedValues.length < batch * heads * valueSize) packedValues = new float[batch * heads * valueSize];
-        float[] keys = packedKeys, values = packedValues;
+        float[][] packed = packedKeysValues.get();
+        if (packed[0].length < batch * heads * keySize) packed[0] = new float[batch * heads * keySize];
+        if (packed[1].length < batch * heads * valueSize) packed[1] = new float[batch * heads * valueSize];
+        float[] keys = packed[0], values = packed[1];
         Parallel.forEach(batch * heads, bh -> {
             int b = bh / heads, h = bh % heads;
             int row0 = b * tokens * ld;

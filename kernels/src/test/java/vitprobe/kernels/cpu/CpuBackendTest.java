@@ -188,6 +188,39 @@ class CpuBackendTest {
         }
     }
 
+    /** Tasks of one Spark executor share a backend: concurrent attention calls must not see each other's data. */
+    @Test
+    void concurrentAttentionCallsOnOneBackendGiveTheSerialResults() throws Exception {
+        int tokens = 70, heads = 3, headDim = 16, d = heads * headDim, threads = 4, rounds = 40;
+        float[][] inputs = new float[threads][];
+        float[][] serial = new float[threads][];
+        for (int t = 0; t < threads; t++) {
+            inputs[t] = random(tokens * 3 * d);
+            Matrix ctx = cpu.allocate(tokens, d);
+            cpu.attention(cpu.upload(inputs[t], tokens, 3 * d), 1, tokens, heads, ctx, null);
+            serial[t] = host(ctx).clone();
+        }
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
+        try {
+            var results = new java.util.ArrayList<java.util.concurrent.Future<Integer>>();
+            for (int t = 0; t < threads; t++) {
+                int input = t;
+                results.add(pool.submit(() -> {
+                    int differing = 0;
+                    for (int r = 0; r < rounds; r++) {
+                        Matrix ctx = cpu.allocate(tokens, d);
+                        cpu.attention(cpu.upload(inputs[input], tokens, 3 * d), 1, tokens, heads, ctx, null);
+                        if (!java.util.Arrays.equals(host(ctx), serial[input])) differing++;
+                    }
+                    return differing;
+                }));
+            }
+            for (int t = 0; t < threads; t++) assertEquals(0, results.get(t).get(), "rounds differing, thread " + t);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
     @Test
     void patchifyAndEmbedTokens() {
         // A non-square image: 2 rows of 3 patches.
