@@ -49,12 +49,20 @@ final class Gemm {
         zeroPadding(n, k, dst, dstOff);
     }
 
-    /** Packs B [k, n] row-major with row stride {@code ld} (the values of one attention head). */
+    /**
+     * Packs B [k, n] row-major with row stride {@code ld} (the values of one attention head). Whole panel rows move
+     * as two vectors: a System.arraycopy of 32 floats per row cost a fifth of the attention at 197 tokens.
+     */
     static void packRows(float[] b, int bOff, int ld, int k, int n, float[] dst, int dstOff) {
         for (int p = 0; p < panels(n); p++) {
             int cols = Math.min(NR, n - p * NR);
-            for (int kk = 0; kk < k; kk++) {
-                System.arraycopy(b, bOff + kk * ld + p * NR, dst, dstOff + (p * k + kk) * NR, cols);
+            for (int kk = 0, src = bOff + p * NR, at = dstOff + p * k * NR; kk < k; kk++, src += ld, at += NR) {
+                if (cols == NR) {
+                    FloatVector.fromArray(S, b, src).intoArray(dst, at);
+                    FloatVector.fromArray(S, b, src + L).intoArray(dst, at + L);
+                } else {
+                    System.arraycopy(b, src, dst, at, cols);
+                }
             }
         }
         zeroPadding(n, k, dst, dstOff);
