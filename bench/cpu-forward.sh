@@ -2,35 +2,45 @@
 # Times the full-depth CPU forward of vitprobe (JMH), ONNX Runtime's Java API (JMH, the PyTorch peer's encoder
 # exported to ONNX) and PyTorch (torchvision ViT), same shapes, random weights, fp32, in one run on this machine,
 # and prints images/s side by side with both ratios and the share of the machine's measured FMA peak each reaches.
-# Two more rows run ViT-S/8 (batch 8) in a JVM that first ran a small model (D=64, head dim 16) or ViT-B/16:
-# the speed must not depend on what ran before.
+# vitprobe and ONNX Runtime run row by row, one right after the other, so a change in the machine's speed during
+# the run (a shared host) falls on both engines of a row alike. Two more rows run ViT-S/8 (batch 8) in a JVM that
+# first ran a small model (D=64, head dim 16) or ViT-B/16: the speed must not depend on what ran before.
+# The JMH results stay in bench/target/cpu-forward/TIME/.
 # Usage: bench/cpu-forward.sh [threads]   (default: all cores). Needs python3-torch and python3-torchvision.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/jmh.sh
 threads="${1:-$(nproc)}"
-out=$(mktemp -d)
+out=bench/target/cpu-forward/$(date -u +%Y%m%dT%H%M%SZ)
+mkdir -p "$out"
 onnx=bench/target/onnx
 /usr/bin/python3 -c "import torch, torchvision" 2>/dev/null \
   || { echo "the peers need Debian's python3-torch and python3-torchvision (apt-get install them)" >&2; exit 1; }
 [ -s "$onnx/vits8.onnx" ] && [ -s "$onnx/vitb16.onnx" ] || /usr/bin/python3 bench/peers/export_onnx.py "$onnx" >&2
 peak=$(fma_peak_gflops "$threads")
-run_jmh ForwardBenchmark "$threads" "$out/jmh.json" -w 5s -r 5s
-run_jmh OrtForwardBenchmark "$threads" "$out/ort.json" -w 5s -r 5s
-run_jmh ForwardBenchmark "$threads" "$out/after.json" -w 5s -r 5s -p model=vits8 -p batch=8 -p after=small,vitb16
+# JMH: one fork per row, 2 warm-up and 5 measured iterations of 5 s.
+timing=(-w 5s -r 5s -wi 2 -i 5)
+for model in vitb16 vits8; do
+  for batch in 1 8; do
+    run_jmh ForwardBenchmark "$threads" "$out/ours-$model-$batch.json" "${timing[@]}" -p model=$model -p batch=$batch
+    run_jmh OrtForwardBenchmark "$threads" "$out/ort-$model-$batch.json" "${timing[@]}" -p model=$model -p batch=$batch
+  done
+done
+run_jmh ForwardBenchmark "$threads" "$out/after.json" "${timing[@]}" -p model=vits8 -p batch=8 -p after=small,vitb16
 /usr/bin/python3 bench/peers/torch_vit_cpu.py "$threads" 5 >"$out/torch.txt"
 /usr/bin/python3 - "$out" "$threads" "$peak" <<'PY'
-import json, sys
+import glob, json, sys
 out, threads, peak = sys.argv[1], sys.argv[2], float(sys.argv[3])
 
-def per_second(name):
+def per_second(engine):
     rows = {}
-    for r in json.load(open(f"{out}/{name}.json")):
-        p = r["params"]
-        rows[(p["model"], int(p["batch"]))] = int(p["batch"]) / r["primaryMetric"]["score"]
+    for path in glob.glob(f"{out}/{engine}-*.json"):
+        for r in json.load(open(path)):
+            p = r["params"]
+            rows[(p["model"], int(p["batch"]))] = int(p["batch"]) / r["primaryMetric"]["score"]
     return rows
 
-ours, ort = per_second("jmh"), per_second("ort")
+ours, ort = per_second("ours"), per_second("ort")
 torch = {}
 for line in open(f"{out}/torch.txt"):
     _, model, batch, ips = line.split()
@@ -51,6 +61,8 @@ for key in sorted(ours):
     print(f"{key[0]:8} {key[1]:5d} {o:9.3f} {r or float('nan'):9.3f} {t or float('nan'):9.3f}"
           f" {o / r if r else float('nan'):8.2f} {o / t if t else float('nan'):8.2f}"
           f" {share(o):>10} {share(r):>7} {share(t):>7}")
+print("batch 1 / batch 8, images/s: " + ", ".join(
+    f"{m} {ours[(m, 1)] / ours[(m, 8)]:.2f}" for m in sorted({m for m, _ in ours}) if (m, 8) in ours))
 print("same forward in a JVM that ran another model first (images/s; ratio to the fresh JVM above)")
 for r in json.load(open(f"{out}/after.json")):
     p = r["params"]
@@ -58,4 +70,4 @@ for r in json.load(open(f"{out}/after.json")):
     print(f"{p['model']:8} {int(p['batch']):5d} after {p['after']:7} {ips:9.3f} "
           f"{ips / ours[(p['model'], int(p['batch']))]:6.2f}")
 PY
-rm -rf "$out"
+echo "JMH results: $out"
