@@ -28,6 +28,9 @@ for model in vitb16 vits8; do
 done
 run_jmh ForwardBenchmark "$threads" "$out/after.json" "${timing[@]}" -p model=vits8 -p batch=8 -p after=small,vitb16
 /usr/bin/python3 bench/peers/torch_vit_cpu.py "$threads" 5 >"$out/torch.txt"
+# The same four rows with the two engines alternating in one JVM: a pair sees the machine in one state.
+java --add-modules jdk.incubator.vector -Xmx8g -Dvitprobe.threads="$threads" -cp bench/target/benchmarks.jar \
+  vitprobe.bench.AlternatingForward vitb16,vits8 1,8 7 2>/dev/null >"$out/pairs.txt"
 /usr/bin/python3 - "$out" "$threads" "$peak" <<'PY'
 import glob, json, sys
 out, threads, peak = sys.argv[1], sys.argv[2], float(sys.argv[3])
@@ -70,4 +73,6 @@ for r in json.load(open(f"{out}/after.json")):
     print(f"{p['model']:8} {int(p['batch']):5d} after {p['after']:7} {ips:9.3f} "
           f"{ips / ours[(p['model'], int(p['batch']))]:6.2f}")
 PY
+echo "the same rows, vitprobe and ONNX Runtime alternating in one JVM (ONNX Runtime not spinning; medians of 7 pairs):"
+cat "$out/pairs.txt"
 echo "JMH results: $out"
