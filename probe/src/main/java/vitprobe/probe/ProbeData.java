@@ -62,6 +62,11 @@ public final class ProbeData {
     private final BitSet[] negativePools;
     /** The concepts whose negatives are patches of other categories ({@link #negativesFromOtherCategories}). */
     private final BitSet otherCategoryNegatives;
+    /**
+     * What concept c's random draws are keyed by: drawOffset + c, so that a block of concepts ({@link #conceptBlock})
+     * draws as the whole data set does.
+     */
+    private final int drawOffset;
 
     /** What {@link #withConcepts} carries over instead of indexing the labels again. */
     private record Index(int[][] positives, BitSet[] negativePools, BitSet otherCategoryNegatives) {}
@@ -77,8 +82,10 @@ public final class ProbeData {
             long[] categories,
             SampleKind tokens,
             FeatureOrigin origin,
-            Index index) {
+            Index index,
+            int drawOffset) {
         this.file = file;
+        this.drawOffset = drawOffset;
         this.dim = dim;
         if (dim <= 0) throw fail("features", "has no feature dimensions");
         if (features.length % dim != 0) throw fail("features", features.length + " values do not form rows of " + dim);
@@ -154,7 +161,7 @@ public final class ProbeData {
             long[] categories,
             SampleKind tokens,
             FeatureOrigin origin) {
-        return new ProbeData(null, features, dim, labels, concepts, groups, categories, tokens, origin, null);
+        return new ProbeData(null, features, dim, labels, concepts, groups, categories, tokens, origin, null, 0);
     }
 
     /** Reads and validates a probe file. */
@@ -194,7 +201,8 @@ public final class ProbeData {
                     categories,
                     tokens,
                     FeatureOrigin.fromMetadata(file, meta),
-                    null);
+                    null,
+                    0);
         }
     }
 
@@ -306,8 +314,24 @@ public final class ProbeData {
         return ids.size();
     }
 
-    /** The same samples with only the given concept columns, in the given order (features are shared, not copied). */
+    /**
+     * The same samples with only the given concept columns, in the given order (features are shared, not copied).
+     * Its concepts are numbered anew, for their random draws too.
+     */
     public ProbeData withConcepts(int[] columns) {
+        return withConcepts(columns, 0);
+    }
+
+    /**
+     * Concepts [from, to) of this data set, whose random draws are those of the whole (see {@link #drawKey}), so that
+     * training and testing concepts in blocks gives what training and testing them together gives.
+     */
+    public ProbeData conceptBlock(int from, int to) {
+        if (from == 0 && to == conceptCount) return this;
+        return withConcepts(IntStream.range(from, to).toArray(), drawOffset + from);
+    }
+
+    private ProbeData withConcepts(int[] columns, int drawOffset) {
         List<String> names = Arrays.stream(columns).mapToObj(concepts::get).toList();
         long[] keptCategories = categories == null
                 ? null
@@ -321,7 +345,8 @@ public final class ProbeData {
                 Arrays.stream(columns).mapToObj(c -> negativePools[c]).toArray(BitSet[]::new),
                 otherCategories);
         ConceptLabels kept = ConceptLabels.ofPositives(size, keptPositives);
-        return new ProbeData(file, features, dim, kept, names, groups, keptCategories, tokens, origin, index);
+        return new ProbeData(
+                file, features, dim, kept, names, groups, keptCategories, tokens, origin, index, drawOffset);
     }
 
     /**
@@ -348,6 +373,11 @@ public final class ProbeData {
                 .filter(c -> Arrays.stream(usable).noneMatch(u -> u == c))
                 .mapToObj(concepts::get)
                 .toList();
+    }
+
+    /** What the random draws of concept c are keyed by: c, or for a block its column in the whole data set. */
+    int drawKey(int c) {
+        return drawOffset + c;
     }
 
     public Path file() {

@@ -29,8 +29,8 @@ import vitprobe.weights.Tensor;
  * DIR/.vitprobe.lock                               held by the run writing the folder (see {@link FolderLock})
  * </pre>
  * A shard file holds {@code features} [n, D] (F32 or F16), the labels (dense {@code labels} [n, C] U8 or sparse
- * {@code label_offsets} and {@code label_concepts}, whichever is smaller: {@link ConceptLabels}), {@code groups} [n] I64 (the
- * image's index in its split), for patch tokens {@code patches} [n] I64 (row-major index on the token grid), and
+ * {@code label_offsets} and {@code label_concepts}, whichever is smaller: {@link ConceptLabels}), {@code groups} [n]
+ * I64 (the image's index in its split), for patch tokens {@code patches} [n] I64 (row-major index on the token grid), and
  * {@code categories} [C] I64 when the data set has categories; metadata "concepts" and "categories_names" (JSON
  * lists), "tokens" ("cls" or "patch"), "token_type", "block", "model", "split", "images" ([index, id] pairs) and
  * "skipped" ([index, id, problem] triples).
