@@ -26,10 +26,9 @@ import vitprobe.weights.Tensor;
  * dense as {@code labels} [N,C] U8 of 0/1 or sparse as {@code label_offsets} [N+1] I64 and {@code label_concepts} [L]
  * I32 (per sample its concepts, ascending; see {@link ConceptLabels}: files are written in the smaller form, and
  * held sparsely, so that N × C may exceed one Java array), optional {@code groups} [N] I64 (the image each sample
- * comes from) and
- * {@code categories} [C] I64, concept names as a JSON list in metadata "concepts", optionally the token type in
- * metadata "tokens" ("cls" or "patch") and where the features come from: "token_type" (q, k, y_norm, ...), "block"
- * and "model" ({@link FeatureOrigin}).
+ * comes from) and {@code categories} [C] I64, concept names as a JSON list in metadata "concepts", optionally the
+ * token type in metadata "tokens" ("cls" or "patch") and where the features come from: "token_type" (q, k, y_norm,
+ * ...), "block" and "model" ({@link FeatureOrigin}).
  * Without "tokens" the samples are patches when some image has several.
  * Everything is validated on construction; an error names the file and the offending tensor.
  */
@@ -95,6 +94,9 @@ public final class ProbeData {
         if (conceptCount == 0) throw fail("labels", "has no concept columns");
         this.concepts = List.copyOf(concepts);
         if (labels.size() != size) throw fail("labels", "has " + labels.size() + " rows but features has " + size);
+        if (labels.conceptCount() != conceptCount) {
+            throw fail("labels", "has " + labels.conceptCount() + " concept columns for " + conceptCount + " concepts");
+        }
         this.labels = labels;
         if (groups != null && groups.length != size)
             throw fail("groups", "has " + groups.length + " entries but features has " + size + " rows");
