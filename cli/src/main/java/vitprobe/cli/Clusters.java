@@ -3,7 +3,7 @@ package vitprobe.cli;
 import java.io.PrintWriter;
 import vitprobe.probe.distributed.Cluster;
 
-/** The --spark option's cluster, or one line saying why there is none. */
+/** The cluster that --spark (or an experiment's spark block) names, or one line saying why there is none. */
 final class Clusters {
     static final String HELP = "Run on Apache Spark: local[*] in this process, a cluster's master URL, or 'submit' "
             + "under spark-submit. Needs Spark on the class path (./vitprobe adds it); the model, data set and "
@@ -11,10 +11,11 @@ final class Clusters {
 
     private Clusters() {}
 
-    static Cluster find(String master, PrintWriter err) {
+    /** @param asker what named the master, for the message: "--spark" or "CONFIG: spark" */
+    static Cluster find(String master, String asker, PrintWriter err) {
         return Cluster.find(master, err)
                 .orElseThrow(() -> new IllegalArgumentException(
-                        "--spark needs Apache Spark and the vitprobe-spark module on the class path: "
+                        asker + " needs Apache Spark and the vitprobe-spark module on the class path: "
                                 + "run ./vitprobe (it adds them), or spark-submit"));
     }
 }

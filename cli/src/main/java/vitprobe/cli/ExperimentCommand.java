@@ -25,8 +25,9 @@ import vitprobe.weights.ViTWeights;
             "Features are extracted once per model and task and reused; rerun the same command to resume.",
             "Config keys: models, tasks (classification / segmentation: dataset, train, test, patches_per_image),",
             "tokens, rules, k, trials, block, seed, batch, precision, device, solver, center, qualitative,",
-            "image_size, keep_aspect, pos_resample, output. --image-size (with --keep-aspect) replaces the config's",
-            "image_size and keep_aspect, --pos-resample its pos_resample."
+            "image_size, keep_aspect, pos_resample, output, spark. --image-size (with --keep-aspect) replaces the",
+            "config's image_size and keep_aspect, --pos-resample its pos_resample, --spark its spark master.",
+            "spark: {master: local[*], concepts_per_task: 128} extracts and probes on Apache Spark as --spark does."
         })
 final class ExperimentCommand implements Callable<Integer> {
     @Parameters(paramLabel = "CONFIG", description = "The experiment (.json, .yaml or .yml).")
@@ -69,7 +70,11 @@ final class ExperimentCommand implements Callable<Integer> {
             }
         }
         PrintWriter err = spec.commandLine().getErr();
-        try (Cluster cluster = spark == null ? null : Clusters.find(spark, err)) {
+        // The flag names the master over the config's spark block.
+        String master =
+                spark != null ? spark : c.spark() == null ? null : c.spark().master();
+        String asker = spark != null ? "--spark" : c.file() + ": spark";
+        try (Cluster cluster = master == null ? null : Clusters.find(master, asker, err)) {
             run(c, modelOptions, cluster, spec.commandLine().getOut(), err, !noReport);
         }
         return 0;
@@ -87,15 +92,14 @@ final class ExperimentCommand implements Callable<Integer> {
     }
 
     /**
-     * Checks the models, runs the grid (its cells probed on the cluster when there is one) and writes the report;
+     * Checks the models, runs the grid (extracted and probed on the cluster when there is one) and writes the report;
      * prints where everything is.
      */
     static void run(
             ExperimentConfig c, ModelOptions models, Cluster cluster, PrintWriter out, PrintWriter err, boolean report)
             throws IOException {
         checkModels(c);
-        ExperimentRunner.CellRunner cells = cluster == null ? null : cluster.probing();
-        ExperimentRunner.Summary run = new ExperimentRunner(c, models::load, err, cells).run();
+        ExperimentRunner.Summary run = new ExperimentRunner(c, models::load, err, cluster).run();
         Path results = run.results();
         out.printf(
                 "cells:   %d computed, %d reused from an earlier run%s%n",

@@ -138,7 +138,7 @@ final class ExtractCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         PrintWriter err = spec.commandLine().getErr();
         imageSizeOptions.resolution();
-        try (Cluster cluster = spark == null ? null : Clusters.find(spark, err)) {
+        try (Cluster cluster = spark == null ? null : Clusters.find(spark, "--spark", err)) {
             return extract(cluster, err);
         }
     }

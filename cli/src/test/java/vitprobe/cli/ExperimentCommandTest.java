@@ -89,6 +89,21 @@ class ExperimentCommandTest {
         assertFalse(Files.exists(out), "no work before the size is checked");
     }
 
+    @Test
+    void aSparkBlockRunsOnSparkLikeTheFlagWhichWins() throws IOException {
+        String ok = "models: [random:vits8]\ntasks: {classification: {dataset: cls}}\n";
+        String missing = " needs Apache Spark and the vitprobe-spark module on the class path: run ./vitprobe (it adds"
+                + " them), or spark-submit";
+        // The tests' class path has no Spark, so the block's master is asked for and refused, naming the config.
+        assertConfigError("spark.yaml", ok + "spark: {master: 'local[2]'}\n", "spark" + missing);
+        assertConfigError("spark-key.yaml", ok + "spark: {master: 'local[2]', tasks: 2}\n", "spark.tasks: unknown");
+        Path file = dir.resolve("spark.yaml"), out = dir.resolve("out-spark-flag");
+        CliRunner r = CliRunner.run("experiment", file.toString(), "--out", out.toString(), "--spark", "local[1]");
+        assertEquals(1, r.status(), r.err());
+        assertEquals("vitprobe: --spark" + missing, r.err().strip(), "the flag names the master");
+        assertFalse(Files.exists(out));
+    }
+
     /** A tiny classification grid on random weights, run once for the tests that need its output. */
     private static synchronized ExperimentConfig tinyExperiment() throws IOException {
         Path file = dir.resolve("tiny.yaml");

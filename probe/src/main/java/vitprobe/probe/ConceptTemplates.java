@@ -3,6 +3,7 @@ package vitprobe.probe;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -25,7 +26,7 @@ import vitprobe.weights.Tensor;
  * {@code thresholds} [C] F32, optional {@code center} [D] F32; metadata "rule", "tokens" and "concepts" (JSON list),
  * and where the training features came from ({@link FeatureOrigin}: "token_type", "block", "model") when known.
  */
-public final class ConceptTemplates {
+public final class ConceptTemplates implements java.io.Serializable {
     /** Rows scored per block in {@link #scoreBatch}: the centred copy of a block stays in cache. */
     private static final int ROW_BLOCK = 256;
 
@@ -214,6 +215,32 @@ public final class ConceptTemplates {
             t[k] = thresholds[picked[k]];
         }
         return new ConceptTemplates(rule, tokens, names, dim, d, t, center, origin);
+    }
+
+    /**
+     * The templates of several sets of concepts trained on the same features (one rule, token kind, width, centre
+     * and origin), one set after the other: a cell probed in blocks of concepts, put back together.
+     */
+    public static ConceptTemplates concat(List<ConceptTemplates> parts) {
+        ConceptTemplates first = parts.getFirst();
+        List<String> names = new ArrayList<>();
+        int count = parts.stream().mapToInt(ConceptTemplates::conceptCount).sum();
+        float[] d = new float[count * first.dim], t = new float[count];
+        int at = 0;
+        for (ConceptTemplates p : parts) {
+            if (p.rule != first.rule
+                    || p.tokens != first.tokens
+                    || p.dim != first.dim
+                    || !Arrays.equals(p.center, first.center)
+                    || !p.origin.equals(first.origin)) {
+                throw new IllegalArgumentException("templates of other features or another rule cannot be joined");
+            }
+            names.addAll(p.concepts);
+            System.arraycopy(p.directions, 0, d, at * first.dim, p.directions.length);
+            System.arraycopy(p.thresholds, 0, t, at, p.thresholds.length);
+            at += p.conceptCount();
+        }
+        return new ConceptTemplates(first.rule, first.tokens, names, first.dim, d, t, first.center, first.origin);
     }
 
     /** Direction of concept c (a copy). */

@@ -55,11 +55,12 @@ public final class CosineTrainer {
 
     /** The support images of concept c in trial t (dense image indices, see {@link ProbeData#imageOf}). */
     public static int[] supportImages(ProbeData data, int c, int trial, Options options) {
-        return supportImages(data.imagesWith(c), c, trial, options);
+        return supportImages(data.imagesWith(c), data.drawKey(c), trial, options);
     }
 
-    private static int[] supportImages(int[] imagesWithConcept, int c, int trial, Options options) {
-        return Draws.sample(imagesWithConcept, options.shots(), Draws.random(options.seed(), Draws.SUPPORT, c, trial));
+    private static int[] supportImages(int[] imagesWithConcept, int drawKey, int trial, Options options) {
+        return Draws.sample(
+                imagesWithConcept, options.shots(), Draws.random(options.seed(), Draws.SUPPORT, drawKey, trial));
     }
 
     private static ConceptTemplates trial(
@@ -68,7 +69,7 @@ public final class CosineTrainer {
         float[] directions = new float[count * dim];
         int[][] positives = new int[count][], negatives = new int[count][];
         Parallel.forEach(count, c -> {
-            int[] support = supportImages(images[c], c, t, options);
+            int[] support = supportImages(images[c], data.drawKey(c), t, options);
             positives[c] = supportSamples(data, support, c, true);
             negatives[c] = supportSamples(data, support, c, false);
             double[] mean = new double[dim];

@@ -11,11 +11,13 @@ public final class Evaluation {
 
     /**
      * All positives of concept c and the same number of random negatives (all of them when there are fewer),
-     * negatives as defined by {@link ProbeData#negatives}. The draw depends only on seed and c.
+     * negatives as defined by {@link ProbeData#negatives}. The draw depends only on seed and c (its
+     * {@link ProbeData#drawKey draw key}).
      */
     public static TestSet balanced(ProbeData test, int c, long seed) {
         int[] positives = test.positives(c);
-        int[] negatives = Draws.sample(test.negatives(c), positives.length, Draws.random(seed, Draws.TEST_SET, c));
+        int[] negatives =
+                Draws.sample(test.negatives(c), positives.length, Draws.random(seed, Draws.TEST_SET, test.drawKey(c)));
         java.util.Arrays.sort(negatives);
         return new TestSet(positives, negatives);
     }

@@ -91,7 +91,7 @@ public final class HyperplaneTrainer {
         int[] positives = Pools.positives(data, c);
         int[] pool = Pools.negatives(data, c, positives.length, o.poolRatio(), o.seed());
         int perRound = (int) Math.min(pool.length, (long) o.minedRatio() * positives.length);
-        SplittableRandom random = Draws.random(o.seed(), Draws.MINING, c);
+        SplittableRandom random = Draws.random(o.seed(), Draws.MINING, data.drawKey(c));
         float[] origin = mean(data, positives);
         float[] poolMean = mean(data, pool);
         for (int j = 0; j < origin.length; j++) origin[j] = (origin[j] + poolMean[j]) / 2;

@@ -4,7 +4,7 @@ import java.util.List;
 import vitprobe.results.Scores;
 
 /** Binary classification scores; precision (and so F1) is 0 when nothing was predicted positive. */
-public record Metrics(double accuracy, double precision, double recall, double f1) {
+public record Metrics(double accuracy, double precision, double recall, double f1) implements java.io.Serializable {
 
     public static Metrics of(int truePositives, int falsePositives, int trueNegatives, int falseNegatives) {
         int total = truePositives + falsePositives + trueNegatives + falseNegatives;

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.IntPredicate;
 import java.util.stream.IntStream;
+import vitprobe.engine.extract.ConceptLabels;
 import vitprobe.engine.extract.FeatureOrigin;
 import vitprobe.io.Json;
 import vitprobe.kernels.cpu.Parallel;
@@ -21,25 +22,25 @@ import vitprobe.weights.SafetensorsWriter;
 import vitprobe.weights.Tensor;
 
 /**
- * Token features with multi-hot concept labels, as stored in a probe file: {@code features} [N,D] F32/F16,
- * {@code labels} [N,C] U8 of 0/1, optional {@code groups} [N] I64 (the image each sample comes from) and
- * {@code categories} [C] I64, concept names as a JSON list in metadata "concepts", optionally the token type in
- * metadata "tokens" ("cls" or "patch") and where the features come from: "token_type" (q, k, y_norm, ...), "block"
- * and "model" ({@link FeatureOrigin}).
+ * Token features with multi-hot concept labels, as stored in a probe file: {@code features} [N,D] F32/F16, the labels
+ * dense as {@code labels} [N,C] U8 of 0/1 or sparse as {@code label_offsets} [N+1] I64 and {@code label_concepts} [L]
+ * I32 (per sample its concepts, ascending; see {@link ConceptLabels}: files are written in the smaller form, and
+ * held sparsely, so that N × C may exceed one Java array), optional {@code groups} [N] I64 (the image each sample
+ * comes from) and {@code categories} [C] I64, concept names as a JSON list in metadata "concepts", optionally the
+ * token type in metadata "tokens" ("cls" or "patch") and where the features come from: "token_type" (q, k, y_norm,
+ * ...), "block" and "model" ({@link FeatureOrigin}).
  * Without "tokens" the samples are patches when some image has several.
  * Everything is validated on construction; an error names the file and the offending tensor.
  */
 public final class ProbeData {
-    /** Rows per task when labels are indexed in parallel. */
-    private static final int ROW_BLOCK = 4096;
-    /** Values per task when features and labels are validated in parallel. */
+    /** Values per task when features are validated in parallel. */
     private static final int CHECK_BLOCK = 1 << 16;
 
     private final Path file;
     final float[] features;
     final int size;
     final int dim;
-    private final byte[] labels;
+    private final ConceptLabels labels;
     private final int conceptCount;
     private final List<String> concepts;
     private final long[] groups;
@@ -60,6 +61,11 @@ public final class ProbeData {
     private final BitSet[] negativePools;
     /** The concepts whose negatives are patches of other categories ({@link #negativesFromOtherCategories}). */
     private final BitSet otherCategoryNegatives;
+    /**
+     * What concept c's random draws are keyed by: drawOffset + c, so that a block of concepts ({@link #conceptBlock})
+     * draws as the whole data set does.
+     */
+    private final int drawOffset;
 
     /** What {@link #withConcepts} carries over instead of indexing the labels again. */
     private record Index(int[][] positives, BitSet[] negativePools, BitSet otherCategoryNegatives) {}
@@ -69,14 +75,16 @@ public final class ProbeData {
             Path file,
             float[] features,
             int dim,
-            byte[] labels,
+            ConceptLabels labels,
             List<String> concepts,
             long[] groups,
             long[] categories,
             SampleKind tokens,
             FeatureOrigin origin,
-            Index index) {
+            Index index,
+            int drawOffset) {
         this.file = file;
+        this.drawOffset = drawOffset;
         this.dim = dim;
         if (dim <= 0) throw fail("features", "has no feature dimensions");
         if (features.length % dim != 0) throw fail("features", features.length + " values do not form rows of " + dim);
@@ -85,8 +93,9 @@ public final class ProbeData {
         this.conceptCount = concepts.size();
         if (conceptCount == 0) throw fail("labels", "has no concept columns");
         this.concepts = List.copyOf(concepts);
-        if (labels.length != (long) size * conceptCount) {
-            throw fail("labels", "has " + labels.length / conceptCount + " rows but features has " + size);
+        if (labels.size() != size) throw fail("labels", "has " + labels.size() + " rows but features has " + size);
+        if (labels.conceptCount() != conceptCount) {
+            throw fail("labels", "has " + labels.conceptCount() + " concept columns for " + conceptCount + " concepts");
         }
         this.labels = labels;
         if (groups != null && groups.length != size)
@@ -95,10 +104,7 @@ public final class ProbeData {
             throw fail("categories", "has " + categories.length + " entries for " + conceptCount + " concepts");
         }
         this.categories = categories;
-        if (index == null) {
-            checkFeatures();
-            checkLabels();
-        }
+        if (index == null) checkFeatures();
         this.groups = groups;
         this.groupOf = new int[size];
         int groupCount = numberGroups(groups, groupOf);
@@ -141,7 +147,23 @@ public final class ProbeData {
             long[] categories,
             SampleKind tokens,
             FeatureOrigin origin) {
-        return new ProbeData(null, features, dim, labels, concepts, groups, categories, tokens, origin, null);
+        if (dim <= 0) throw new IllegalArgumentException("features: has no feature dimensions");
+        if (concepts.isEmpty()) throw new IllegalArgumentException("labels: has no concept columns");
+        ConceptLabels sparse = ConceptLabels.ofDense(labels, features.length / dim, concepts.size(), null);
+        return of(features, dim, sparse, concepts, groups, categories, tokens, origin);
+    }
+
+    /** {@link #of(float[], int, byte[], List, long[], long[], SampleKind, FeatureOrigin)} with labels held sparsely. */
+    public static ProbeData of(
+            float[] features,
+            int dim,
+            ConceptLabels labels,
+            List<String> concepts,
+            long[] groups,
+            long[] categories,
+            SampleKind tokens,
+            FeatureOrigin origin) {
+        return new ProbeData(null, features, dim, labels, concepts, groups, categories, tokens, origin, null, 0);
     }
 
     /** Reads and validates a probe file. */
@@ -157,20 +179,12 @@ public final class ProbeData {
                 throw new SafetensorsException(
                         file, "features", "has " + f.elementCount() + " values, more than one Java array holds (2^31)");
             }
-            Tensor l = st.tensor("labels");
-            if (l.rank() != 2 || l.dtype() != DType.U8) {
-                throw new SafetensorsException(
-                        file, "labels", "has " + l.dtype() + " " + l.shapeString() + ", expected U8 [N,C]");
-            }
-            if (l.dim(0) != f.dim(0))
-                throw new SafetensorsException(
-                        file, "labels", "has " + l.dim(0) + " rows but features has " + f.dim(0));
-            int c = Math.toIntExact(l.dim(1));
+            Map<String, String> meta = st.metadata();
+            List<String> named = meta.containsKey("concepts") ? conceptNames(file, meta.get("concepts")) : null;
+            ConceptLabels labels = ConceptLabels.read(file, st, f.dim(0), named == null ? -1 : named.size());
+            List<String> names = named != null ? named : defaultNames(labels.conceptCount());
             long[] groups = st.has("groups") ? vector(file, st.tensor("groups")) : null;
             long[] categories = st.has("categories") ? vector(file, st.tensor("categories")) : null;
-            Map<String, String> meta = st.metadata();
-            List<String> names =
-                    meta.containsKey("concepts") ? conceptNames(file, meta.get("concepts"), c) : defaultNames(c);
             SampleKind tokens = null;
             if (meta.containsKey("tokens")) {
                 try {
@@ -183,23 +197,22 @@ public final class ProbeData {
                     file,
                     f.toFloatArray(),
                     Math.toIntExact(f.dim(1)),
-                    l.toByteArray(),
+                    labels,
                     names,
                     groups,
                     categories,
                     tokens,
                     FeatureOrigin.fromMetadata(file, meta),
-                    null);
+                    null,
+                    0);
         }
     }
 
-    /** Writes this data set in the probe file format (features as F32). */
+    /** Writes this data set in the probe file format (features as F32, labels in the smaller form). */
     public void save(Path out) {
-        SafetensorsWriter w = new SafetensorsWriter()
-                .addF32("features", new long[] {size, dim}, features)
-                .addU8("labels", new long[] {size, conceptCount}, labels)
-                .metadata("concepts", Json.write(concepts))
-                .metadata("tokens", tokens.key());
+        SafetensorsWriter w = new SafetensorsWriter().addF32("features", new long[] {size, dim}, features);
+        labels.write(w);
+        w.metadata("concepts", Json.write(concepts)).metadata("tokens", tokens.key());
         if (groups != null) w.addI64("groups", new long[] {size}, groups);
         if (categories != null) w.addI64("categories", new long[] {conceptCount}, categories);
         origin.metadata().forEach(w::metadata);
@@ -218,7 +231,7 @@ public final class ProbeData {
         return t.toLongArray();
     }
 
-    private static List<String> conceptNames(Path file, String json, int count) {
+    private static List<String> conceptNames(Path file, String json) {
         Object parsed;
         try {
             parsed = Json.parse(json);
@@ -227,12 +240,6 @@ public final class ProbeData {
         }
         if (!(parsed instanceof List<?> list) || !list.stream().allMatch(String.class::isInstance)) {
             throw new SafetensorsException(file, null, "metadata 'concepts' must be a JSON list of strings");
-        }
-        if (list.size() != count) {
-            throw new SafetensorsException(
-                    file,
-                    null,
-                    "metadata 'concepts' names " + list.size() + " concepts but labels has " + count + " columns");
         }
         return list.stream().map(String.class::cast).toList();
     }
@@ -258,16 +265,6 @@ public final class ProbeData {
         }
     }
 
-    private void checkLabels() {
-        int i = firstWhere(labels.length, k -> (labels[k] & 0xfe) != 0);
-        if (i >= 0) {
-            throw fail(
-                    "labels",
-                    "value at [" + i / conceptCount + ", " + i % conceptCount + "] is " + (labels[i] & 0xff)
-                            + "; labels must be 0 or 1");
-        }
-    }
-
     /** The first index in [0, n) where the test holds, or -1; blocks are searched in parallel. */
     private static int firstWhere(int n, IntPredicate holds) {
         int[] first = new int[(n + CHECK_BLOCK - 1) / CHECK_BLOCK];
@@ -281,7 +278,7 @@ public final class ProbeData {
     }
 
     private Index indexLabels() {
-        int[][] positives = indexPositives();
+        int[][] positives = labels.positives();
         BitSet[] pools = new BitSet[conceptCount];
         BitSet otherCategories = new BitSet(conceptCount);
         if (tokens != SampleKind.PATCH || categories == null) {
@@ -308,36 +305,6 @@ public final class ProbeData {
         return new Index(positives, pools, otherCategories);
     }
 
-    /** Per concept its samples, ascending: blocks of rows are counted, then filled, in parallel. */
-    private int[][] indexPositives() {
-        int[][] counts = new int[(size + ROW_BLOCK - 1) / ROW_BLOCK][conceptCount];
-        Parallel.forEach(counts.length, b -> {
-            int[] count = counts[b];
-            for (int i = b * ROW_BLOCK, end = Math.min(size, i + ROW_BLOCK); i < end; i++) {
-                for (int c = 0; c < conceptCount; c++) count[c] += labels[i * conceptCount + c];
-            }
-        });
-        int[][] positives = new int[conceptCount][];
-        for (int c = 0; c < conceptCount; c++) {
-            int total = 0;
-            for (int[] count : counts) { // from now on: where the block's samples of c start in its list
-                int n = count[c];
-                count[c] = total;
-                total += n;
-            }
-            positives[c] = new int[total];
-        }
-        Parallel.forEach(counts.length, b -> {
-            int[] next = counts[b];
-            for (int i = b * ROW_BLOCK, end = Math.min(size, i + ROW_BLOCK); i < end; i++) {
-                for (int c = 0; c < conceptCount; c++) {
-                    if (labels[i * conceptCount + c] != 0) positives[c][next[c]++] = i;
-                }
-            }
-        });
-        return positives;
-    }
-
     /** Numbers the distinct groups 0.. in order of first appearance; without groups every sample is its own. */
     private static int numberGroups(long[] groups, int[] groupOf) {
         if (groups == null) {
@@ -349,27 +316,39 @@ public final class ProbeData {
         return ids.size();
     }
 
-    /** The same samples with only the given concept columns, in the given order (features are shared, not copied). */
+    /**
+     * The same samples with only the given concept columns, in the given order (features are shared, not copied).
+     * Its concepts are numbered anew, for their random draws too.
+     */
     public ProbeData withConcepts(int[] columns) {
-        byte[] kept = new byte[size * columns.length];
-        Parallel.forEach((size + ROW_BLOCK - 1) / ROW_BLOCK, b -> {
-            for (int i = b * ROW_BLOCK, end = Math.min(size, i + ROW_BLOCK); i < end; i++) {
-                for (int k = 0; k < columns.length; k++) {
-                    kept[i * columns.length + k] = labels[i * conceptCount + columns[k]];
-                }
-            }
-        });
+        return withConcepts(columns, 0);
+    }
+
+    /**
+     * Concepts [from, to) of this data set, whose random draws are those of the whole (see {@link #drawKey}), so that
+     * training and testing concepts in blocks gives what training and testing them together gives.
+     */
+    public ProbeData conceptBlock(int from, int to) {
+        if (from == 0 && to == conceptCount) return this;
+        return withConcepts(IntStream.range(from, to).toArray(), drawOffset + from);
+    }
+
+    private ProbeData withConcepts(int[] columns, int drawOffset) {
         List<String> names = Arrays.stream(columns).mapToObj(concepts::get).toList();
         long[] keptCategories = categories == null
                 ? null
                 : Arrays.stream(columns).mapToLong(c -> categories[c]).toArray();
         BitSet otherCategories = new BitSet(columns.length);
         for (int k = 0; k < columns.length; k++) otherCategories.set(k, otherCategoryNegatives.get(columns[k]));
+        int[][] keptPositives =
+                Arrays.stream(columns).mapToObj(c -> positives[c]).toArray(int[][]::new);
         Index index = new Index(
-                Arrays.stream(columns).mapToObj(c -> positives[c]).toArray(int[][]::new),
+                keptPositives,
                 Arrays.stream(columns).mapToObj(c -> negativePools[c]).toArray(BitSet[]::new),
                 otherCategories);
-        return new ProbeData(file, features, dim, kept, names, groups, keptCategories, tokens, origin, index);
+        ConceptLabels kept = ConceptLabels.ofPositives(size, keptPositives);
+        return new ProbeData(
+                file, features, dim, kept, names, groups, keptCategories, tokens, origin, index, drawOffset);
     }
 
     /**
@@ -396,6 +375,11 @@ public final class ProbeData {
                 .filter(c -> Arrays.stream(usable).noneMatch(u -> u == c))
                 .mapToObj(concepts::get)
                 .toList();
+    }
+
+    /** What the random draws of concept c are keyed by: c, or for a block its column in the whole data set. */
+    int drawKey(int c) {
+        return drawOffset + c;
     }
 
     public Path file() {
@@ -449,7 +433,7 @@ public final class ProbeData {
     }
 
     public boolean label(int sample, int concept) {
-        return labels[sample * conceptCount + concept] != 0;
+        return labels.has(sample, concept);
     }
 
     /** Samples labelled with concept c, ascending. */
@@ -463,7 +447,7 @@ public final class ProbeData {
      * category carries c, a concept of another category.
      */
     public boolean isNegative(int sample, int c) {
-        return labels[sample * conceptCount + c] == 0 && negativePools[c].get(sample);
+        return !labels.has(sample, c) && negativePools[c].get(sample);
     }
 
     /** The samples that count as negatives of concept c ({@link #isNegative}), ascending. */

@@ -1,18 +1,21 @@
 package vitprobe.spark;
 
 import java.io.PrintWriter;
+import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 import vitprobe.engine.extract.Extractor;
 import vitprobe.probe.distributed.Cluster;
 import vitprobe.probe.distributed.ExtractionSpec;
+import vitprobe.probe.experiment.CellProbe;
 import vitprobe.probe.experiment.ExperimentRunner;
 
 /**
- * The heavy stages on Apache Spark: one task per shard, one per experiment cell. The driver (this JVM) plans, holds
- * the output folder's lock and writes the manifest, the report and results.json; the tasks write shards and cell
- * files into the same folders, which every executor must reach at the same path (shared storage).
+ * The heavy stages on Apache Spark: one task per shard, one per block of an experiment cell's concepts. The driver
+ * (this JVM) plans, holds the output folder's lock and writes the manifest, the report, the cells' files and
+ * results.json; the tasks write shards into the output folder and read features from it, which every executor must
+ * reach at the same path (shared storage).
  */
 public final class SparkCluster implements Cluster {
     /** The master given when spark-submit chose it (spark.master), rather than a URL. */
@@ -46,14 +49,27 @@ public final class SparkCluster implements Cluster {
         };
     }
 
+    /** One task per block of a cell's concepts; the driver joins each cell's blocks and writes its files. */
     @Override
-    public ExperimentRunner.CellRunner probing() {
-        return cells -> cells.isEmpty()
-                ? List.of()
-                : context()
-                        .parallelize(List.copyOf(cells), cells.size())
-                        .map(CellTask::run)
-                        .collect();
+    public ExperimentRunner.CellRunner probing(int conceptsPerTask) {
+        return cells -> {
+            if (cells.isEmpty()) return List.of();
+            List<List<CellProbe.Block>> byCell = new ArrayList<>();
+            for (CellProbe cell : cells) byCell.add(cell.blocks(conceptsPerTask));
+            List<CellProbe.Block> blocks = byCell.stream().flatMap(List::stream).toList();
+            List<CellProbe.Part> parts = context()
+                    .parallelize(blocks, blocks.size())
+                    .map(CellTask::run)
+                    .collect();
+            List<CellProbe.Outcome> outcomes = new ArrayList<>();
+            int at = 0;
+            for (int i = 0; i < cells.size(); i++) {
+                int n = byCell.get(i).size();
+                outcomes.add(cells.get(i).write(parts.subList(at, at + n)));
+                at += n;
+            }
+            return outcomes;
+        };
     }
 
     /**

@@ -73,6 +73,12 @@ public final class SafetensorsWriter {
         return add(name, DType.U8, shape, MemorySegment.ofArray(data.clone()));
     }
 
+    public SafetensorsWriter addI32(String name, long[] shape, int[] data) {
+        MemorySegment seg = MemorySegment.ofArray(new byte[data.length * 4]);
+        MemorySegment.copy(data, 0, seg, Tensor.I32, 0, data.length);
+        return add(name, DType.I32, shape, seg);
+    }
+
     public SafetensorsWriter addI64(String name, long[] shape, long[] data) {
         MemorySegment seg = MemorySegment.ofArray(new byte[data.length * 8]);
         MemorySegment.copy(data, 0, seg, Tensor.I64, 0, data.length);

@@ -16,8 +16,11 @@ public interface Cluster extends AutoCloseable {
      */
     Extractor.ShardWriter extraction(ExtractionSpec spec);
 
-    /** Probes experiment cells with tasks on the cluster, each reading its features from shared storage. */
-    ExperimentRunner.CellRunner probing();
+    /**
+     * Probes experiment cells with tasks on the cluster, one per block of a cell's concepts, each reading its
+     * features from shared storage.
+     */
+    ExperimentRunner.CellRunner probing(int conceptsPerTask);
 
     /** Ends the connection this cluster opened, if any. */
     @Override

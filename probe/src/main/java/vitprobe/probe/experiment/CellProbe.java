@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.Serializable;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.stream.IntStream;
@@ -25,7 +26,9 @@ import vitprobe.results.CellRow;
 /**
  * The probe of one cell: trains its rule on the extracted features of its token type, evaluates the templates on the
  * balanced test sets and writes the cell's result and templates atomically. It names everything by path, so it runs
- * wherever those paths are readable: in the experiment's JVM or as a cluster's task, with the same bytes.
+ * wherever those paths are readable: in the experiment's JVM or as a cluster's task, with the same bytes. A cluster
+ * probes a cell of many concepts in {@link Block}s, one task each, and joins their {@link Part}s: every concept's
+ * random draws are keyed by its place among all the cell's concepts, so the joined files equal the whole cell's.
  *
  * @param features the token type's extraction folder, holding the train and test splits
  */
@@ -47,6 +50,31 @@ public record CellProbe(
      * ("accuracy" or "f1") and the seconds it took.
      */
     public record Outcome(List<String> warnings, List<String> skipped, String metric, double value, double seconds)
+            implements Serializable {}
+
+    /**
+     * One block of a cell's concepts: [from, to) among those usable in both splits (none when the splits have fewer).
+     */
+    public record Block(CellProbe cell, int from, int to) implements Serializable {
+        public Part probe(Data data) {
+            return cell.part(data, from, to);
+        }
+    }
+
+    /**
+     * What a block computed: the first trial's templates and each trial's metrics of its concepts (templates null for
+     * a block past the usable concepts), their test set sizes and categories, and the notes of loading the features.
+     */
+    public record Part(
+            ConceptTemplates templates,
+            List<Metrics[]> trials,
+            int[] positives,
+            int[] negatives,
+            List<String> categories,
+            List<String> warnings,
+            List<String> skipped,
+            List<String> otherCategoryNegatives,
+            double seconds)
             implements Serializable {}
 
     /** A token type's train and test features with the balanced test sets, shared by the cells probing them. */
@@ -79,7 +107,7 @@ public record CellProbe(
         Path folder = Path.of(features);
         ProbeSplits splits = ProbeSplits.load(folder.resolve(trainSplit), folder.resolve(testSplit));
         ProbeData test = splits.test();
-        List<String> names = categoryNames(folder);
+        List<String> names = manifestList(folder, "categories_names");
         List<String> categories = test.hasCategories()
                 ? IntStream.range(0, test.conceptCount())
                         .mapToObj(c -> names.get(test.category(c).intValue()))
@@ -90,30 +118,87 @@ public record CellProbe(
 
     /** Computes the cell on {@code data} (from {@link #load()}) and writes its files. */
     public Outcome run(Data data) throws IOException {
+        return write(List.of(part(data, 0, Integer.MAX_VALUE)));
+    }
+
+    /**
+     * The cell's blocks of {@code conceptsPerBlock} concepts, as many as the extraction's concepts fill (the usable
+     * ones are known only once the features are read); one block for the lbfgs solver, which fits all concepts
+     * together.
+     */
+    public List<Block> blocks(int conceptsPerBlock) throws IOException {
+        int concepts = manifestList(Path.of(features), "concepts").size();
+        int size = cell.rule() == Rule.HYPERPLANE && training.solver().equals("lbfgs")
+                ? Math.max(1, concepts)
+                : conceptsPerBlock;
+        List<Block> blocks = new ArrayList<>();
+        for (int from = 0; from == 0 || from < concepts; from += size) blocks.add(new Block(this, from, from + size));
+        return blocks;
+    }
+
+    /** Trains and evaluates the usable concepts [from, to) of the cell. */
+    Part part(Data data, int from, int to) {
         if (!uses(data)) throw new IllegalArgumentException("features of " + data.key + " given for " + dataKey());
         long t0 = System.nanoTime();
-        ProbeData train = data.splits.train(), test = data.splits.test();
-        int[] positives =
-                Arrays.stream(data.sets).mapToInt(s -> s.positives().length).toArray();
-        int[] negatives =
-                Arrays.stream(data.sets).mapToInt(s -> s.negatives().length).toArray();
-        List<ConceptTemplates> templates = train(train);
-        List<Metrics[]> trials = templates.stream()
-                .map(tp -> Evaluation.evaluate(tp, test, data.sets))
-                .toList();
+        ProbeSplits splits = data.splits;
+        ProbeData train = splits.train(), test = splits.test();
+        int end = Math.min(to, train.conceptCount());
+        ConceptTemplates first = null;
+        List<Metrics[]> trials = List.of();
+        Evaluation.TestSet[] sets = Arrays.copyOfRange(data.sets, Math.min(from, end), end);
+        if (from < end) {
+            List<ConceptTemplates> templates = train(train.conceptBlock(from, end));
+            first = templates.getFirst();
+            trials = templates.stream()
+                    .map(tp -> Evaluation.evaluate(tp, test, sets))
+                    .toList();
+        }
+        return new Part(
+                first,
+                trials,
+                Arrays.stream(sets).mapToInt(s -> s.positives().length).toArray(),
+                Arrays.stream(sets).mapToInt(s -> s.negatives().length).toArray(),
+                data.categories == null ? null : List.copyOf(data.categories.subList(Math.min(from, end), end)),
+                splits.warnings(),
+                splits.skipped(),
+                splits.otherCategoryNegatives(),
+                (System.nanoTime() - t0) / 1e9);
+    }
+
+    /** Joins the parts of the cell's blocks, in order, and writes the cell's templates and result. */
+    public Outcome write(List<Part> parts) throws IOException {
+        List<Part> probed = parts.stream().filter(p -> p.templates() != null).toList();
+        ConceptTemplates templates =
+                ConceptTemplates.concat(probed.stream().map(Part::templates).toList());
+        List<Metrics[]> trials = new ArrayList<>();
+        for (int t = 0; t < probed.getFirst().trials().size(); t++) {
+            int trial = t;
+            trials.add(probed.stream()
+                    .flatMap(p -> Arrays.stream(p.trials().get(trial)))
+                    .toArray(Metrics[]::new));
+        }
+        Part first = parts.getFirst();
+        List<String> categories = first.categories() == null
+                ? null
+                : probed.stream().flatMap(p -> p.categories().stream()).toList();
         Path out = Path.of(output);
-        templates.getFirst().save(cell.templates(out));
-        List<CellRow> rows = Cell.rows(test.concepts(), data.categories, positives, negatives, trials);
-        Cell.Result result = new Cell.Result(
-                settings, cell.key(), data.splits.skipped(), data.splits.otherCategoryNegatives(), rows);
+        templates.save(cell.templates(out));
+        List<CellRow> rows = Cell.rows(
+                templates.concepts(),
+                categories,
+                probed.stream().flatMapToInt(p -> Arrays.stream(p.positives())).toArray(),
+                probed.stream().flatMapToInt(p -> Arrays.stream(p.negatives())).toArray(),
+                trials);
+        Cell.Result result =
+                new Cell.Result(settings, cell.key(), first.skipped(), first.otherCategoryNegatives(), rows);
         AtomicFiles.writeString(cell.file(out), JsonRecords.writePretty(result));
         String metric = cell.task() == vitprobe.engine.extract.Task.CLASSIFICATION ? "accuracy" : "f1";
         return new Outcome(
-                data.splits.warnings(),
-                data.splits.skipped(),
+                first.warnings(),
+                first.skipped(),
                 metric,
                 rows.getLast().mean().get(metric),
-                (System.nanoTime() - t0) / 1e9);
+                parts.stream().mapToDouble(Part::seconds).sum());
     }
 
     private List<ConceptTemplates> train(ProbeData data) {
@@ -127,10 +212,10 @@ public record CellProbe(
                 data, HyperplaneTrainer.Options.defaults().withSeed(training.seed())));
     }
 
-    /** The category names an extraction recorded in its manifest (empty without categories). */
-    private static List<String> categoryNames(Path tokenFolder) throws IOException {
+    /** A list of names the extraction recorded in its manifest ("concepts", "categories_names"; empty without). */
+    private static List<String> manifestList(Path tokenFolder, String key) throws IOException {
         Path manifest = tokenFolder.getParent().resolve(FeatureStore.MANIFEST);
-        Object names = Json.parseObject(Files.readString(manifest)).get("categories_names");
+        Object names = Json.parseObject(Files.readString(manifest)).get(key);
         return names instanceof List<?> l ? l.stream().map(String::valueOf).toList() : List.of();
     }
 }

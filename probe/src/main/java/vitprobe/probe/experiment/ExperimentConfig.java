@@ -48,6 +48,7 @@ import vitprobe.weights.DType;
  * image_size: 448 or [280, 392] (default: each checkpoint's own)   keep_aspect: false (image_size is the shorter side)
  * pos_resample: timm or transformers (default: each checkpoint's library)
  * output: DIR (default: the config's name without extension, beside it)
+ * spark: {master: "local[*]", concepts_per_task: 128}   (run on Apache Spark, as --spark MASTER does; the flag wins)
  * </pre>
  */
 public record ExperimentConfig(
@@ -69,7 +70,17 @@ public record ExperimentConfig(
         boolean center,
         int qualitativeImages,
         int qualitativeCandidates,
-        InputResolution input) {
+        InputResolution input,
+        Spark spark) {
+
+    /**
+     * Where the heavy stages run when the config asks for Apache Spark: the master (a URL, local[N], or "submit") and
+     * how many of a cell's concepts one task probes.
+     */
+    public record Spark(String master, int conceptsPerTask) {
+        public static final String DEFAULT_MASTER = "local[*]";
+        public static final int DEFAULT_CONCEPTS_PER_TASK = 128;
+    }
 
     /** A model of the grid: its name in folders, figures and tables, and what to load. */
     public record ModelSpec(String name, String reference) {}
@@ -99,7 +110,8 @@ public record ExperimentConfig(
             "image_size",
             "keep_aspect",
             "pos_resample",
-            "output");
+            "output",
+            "spark");
     private static final Set<String> TASK_KEYS = Set.of("dataset", "train", "test", "patches_per_image");
     private static final String NAME = "[A-Za-z0-9][A-Za-z0-9._-]*";
 
@@ -213,6 +225,8 @@ public record ExperimentConfig(
         if (candidates < images) throw qualitative.error("candidates", "must be at least images (" + images + ")");
         Path output = root.has("output") ? base.resolve(root.string("output")) : defaultOutput;
         InputResolution input = input(root);
+        Node spark = root.object("spark");
+        if (spark != null) spark.requireKnown(Set.of("master", "concepts_per_task"));
         return new ExperimentConfig(
                 root.file,
                 output.normalize(),
@@ -232,7 +246,12 @@ public record ExperimentConfig(
                 center,
                 images,
                 candidates,
-                input);
+                input,
+                spark == null
+                        ? null
+                        : new Spark(
+                                spark.has("master") ? spark.string("master") : Spark.DEFAULT_MASTER,
+                                spark.positiveInt("concepts_per_task", Spark.DEFAULT_CONCEPTS_PER_TASK)));
     }
 
     /** image_size (a number, [H, W] or "H,W"), keep_aspect and pos_resample as one setting. */
@@ -377,7 +396,8 @@ public record ExperimentConfig(
                 center,
                 qualitativeImages,
                 qualitativeCandidates,
-                input);
+                input,
+                spark);
     }
 
     /** The same experiment at another input size (the command line's flags over the config's keys). */
@@ -401,7 +421,8 @@ public record ExperimentConfig(
                 center,
                 qualitativeImages,
                 qualitativeCandidates,
-                other);
+                other,
+                spark);
     }
 
     /** The settings that decide the numbers, as written into results.json. */

@@ -25,6 +25,8 @@ import vitprobe.probe.Rule;
 import vitprobe.probe.data.Broden;
 import vitprobe.probe.data.Datasets;
 import vitprobe.probe.data.PatchLabeling;
+import vitprobe.probe.distributed.Cluster;
+import vitprobe.probe.distributed.ExtractionSpec;
 import vitprobe.probe.experiment.ExperimentConfig.ModelSpec;
 import vitprobe.probe.experiment.ExperimentConfig.TaskSpec;
 import vitprobe.results.ModelDescription;
@@ -35,7 +37,8 @@ import vitprobe.weights.ViTWeights;
  * Runs an experiment's grid into its output folder: per model and task one extraction of every token type
  * ({@code OUT/features/<model>/<task>}, resumable), then per token type the cells of both rules and every k on the
  * same balanced test sets, then the qualitative segmentation panels, then results.json and results.csv. A rerun
- * reuses complete extractions and finished cells; a cell whose settings changed is computed again.
+ * reuses complete extractions and finished cells; a cell whose settings changed is computed again. Given a cluster,
+ * the extraction's shards and the cells' blocks of concepts are its tasks, with the same bytes.
  */
 public final class ExperimentRunner {
     /** Loads a model reference (a folder, a file, hf:ORG/NAME, random:NAME); the seed is for random weights. */
@@ -56,7 +59,7 @@ public final class ExperimentRunner {
     private final ExperimentConfig config;
     private final ModelLoader loader;
     private final PrintWriter log;
-    private final CellRunner cellRunner;
+    private final Cluster cluster;
     private final Map<String, ModelDescription> modelInfo = new LinkedHashMap<>();
     private final Map<String, List<String>> skippedConcepts = new LinkedHashMap<>();
     private int done, total, reused;
@@ -72,12 +75,16 @@ public final class ExperimentRunner {
         this(config, loader, log, null);
     }
 
-    /** @param cellRunner where the cells are probed; null: in this JVM */
-    public ExperimentRunner(ExperimentConfig config, ModelLoader loader, PrintWriter log, CellRunner cellRunner) {
+    /**
+     * @param cluster where the shards are extracted and the cells probed; null: in this JVM. Its machines open the
+     *     models by their references (a checkpoint at the same path, a hub model's cached file, random:NAME), not
+     *     through {@code loader}.
+     */
+    public ExperimentRunner(ExperimentConfig config, ModelLoader loader, PrintWriter log, Cluster cluster) {
         this.config = config;
         this.loader = loader;
         this.log = log;
-        this.cellRunner = cellRunner;
+        this.cluster = cluster;
     }
 
     /**
@@ -103,7 +110,7 @@ public final class ExperimentRunner {
                 log.printf("%s on %s%n", m.name(), backend.name());
                 ModelId id = ModelId.of(m.reference(), config.seed(), w);
                 for (TaskSpec t : config.tasks()) {
-                    Path features = extract(vit, id, m, t);
+                    Path features = extract(vit, backend, id, m, t);
                     List<Cell> cells = plan.stream()
                             .filter(c -> c.model().equals(m.name()) && c.task() == t.task())
                             .toList();
@@ -181,14 +188,16 @@ public final class ExperimentRunner {
     }
 
     static SampleSource open(TaskSpec t) {
-        return Datasets.open(
-                t.dataset(),
-                t.task() == Task.SEGMENTATION ? Broden.DEFAULT_EXCLUDED : Set.of(),
-                PatchLabeling.MAJORITY);
+        return Datasets.open(t.dataset(), excludedCategories(t), PatchLabeling.MAJORITY);
+    }
+
+    private static Set<String> excludedCategories(TaskSpec t) {
+        return t.task() == Task.SEGMENTATION ? Broden.DEFAULT_EXCLUDED : Set.of();
     }
 
     /** Extracts (or resumes) every token type of the task's data set; returns the extraction folder. */
-    private Path extract(VisionTransformer vit, ModelId model, ModelSpec m, TaskSpec t) throws IOException {
+    private Path extract(VisionTransformer vit, Backend backend, ModelId model, ModelSpec m, TaskSpec t)
+            throws IOException {
         ViTConfig c = vit.config();
         boolean segmentation = t.task() == Task.SEGMENTATION;
         int kept = segmentation ? Math.min(t.patchesPerImage(), config.input().patches(c)) : 1;
@@ -206,7 +215,28 @@ public final class ExperimentRunner {
                 .resolve(t.task().key());
         log.printf("%s · %s: features of %s%n", m.name(), t.task().key(), t.dataset());
         int decodeThreads = Runtime.getRuntime().availableProcessors();
-        new Extractor(vit, model, options, config.batch(), decodeThreads, log).run(open(t), out);
+        Extractor.ShardWriter writer = cluster == null
+                ? null
+                : cluster.extraction(new ExtractionSpec(
+                        m.reference(),
+                        model.weightsFile() == null
+                                ? null
+                                : model.weightsFile().toAbsolutePath().toString(),
+                        config.seed(),
+                        // The dimensions read here, so that every machine builds the same model whatever overrides
+                        // the loader applied.
+                        c.heads(),
+                        c.layerNormEps(),
+                        t.dataset().toAbsolutePath().toString(),
+                        excludedCategories(t),
+                        PatchLabeling.MAJORITY,
+                        options,
+                        config.batch(),
+                        decodeThreads,
+                        config.device(),
+                        config.precision(),
+                        backend.numerics()));
+        new Extractor(vit, model, options, config.batch(), decodeThreads, log).run(open(t), out, writer);
         return out;
     }
 
@@ -261,6 +291,7 @@ public final class ExperimentRunner {
      * each: the notes of loading a token type's features once, then the cell's headline metric.
      */
     private void probe(List<CellProbe> cells) throws IOException {
+        CellRunner cellRunner = cluster == null ? null : cluster.probing(conceptsPerTask());
         List<CellProbe.Outcome> outcomes = cellRunner == null ? new ArrayList<>() : cellRunner.run(cells);
         CellProbe.Data data = null;
         String reported = null;
@@ -294,6 +325,13 @@ public final class ExperimentRunner {
                     o.value(),
                     o.seconds());
         }
+    }
+
+    /** The config's spark.concepts_per_task, else the default. */
+    private int conceptsPerTask() {
+        return config.spark() == null
+                ? ExperimentConfig.Spark.DEFAULT_CONCEPTS_PER_TASK
+                : config.spark().conceptsPerTask();
     }
 
     private void recordSkipped(Cell c, List<String> skipped) {

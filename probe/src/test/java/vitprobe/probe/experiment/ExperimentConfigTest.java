@@ -170,6 +170,29 @@ class ExperimentConfigTest {
     }
 
     @Test
+    void aSparkBlockNamesTheMasterAndTheConceptsPerTask() throws IOException {
+        String ok = "models: [random:vits8]\ntasks: {classification: {dataset: cls}}\n";
+        assertEquals(null, ExperimentConfig.load(write("a.yaml", ok)).spark(), "no block: no Spark");
+        assertEquals(
+                new ExperimentConfig.Spark("local[2]", 64),
+                ExperimentConfig.load(write("b.yaml", ok + "spark: {master: 'local[2]', concepts_per_task: 64}\n"))
+                        .spark());
+        assertEquals(
+                new ExperimentConfig.Spark("local[*]", 128),
+                ExperimentConfig.load(write("c.json", """
+                                {"models": ["random:vits8"], "tasks": {"classification": {"dataset": "cls"}},
+                                 "spark": {}}
+                                """))
+                        .withOutput(dir.resolve("elsewhere"))
+                        .spark(),
+                "defaults, kept by withOutput");
+        assertError(ok + "spark: local[2]\n", "spark: must be an object");
+        assertError(ok + "spark: {master: ''}\n", "spark.master: must be a non-empty string");
+        assertError(ok + "spark: {master: 'local[2]', concepts_per_task: 0}\n", "spark.concepts_per_task: must be a");
+        assertError(ok + "spark: {masters: 'local[2]'}\n", "spark.masters: unknown setting (known: concepts_per_task");
+    }
+
+    @Test
     void aYamlSyntaxErrorSaysWhereItIs() throws IOException {
         assertError(
                 "models: [random:vits8]\ntasks: {classification: {dataset: cls}}\ntrials: [1, 2\nseed: 3\n",

@@ -10,7 +10,7 @@ import vitprobe.weights.SafetensorsException;
  * ("token_type": q, k, y_norm, ...), the 0-based "block" and the "model" reference. Each is null when a file does
  * not say (probe files of other tools, templates saved before they recorded it).
  */
-public record FeatureOrigin(String tokenType, Integer block, String model) {
+public record FeatureOrigin(String tokenType, Integer block, String model) implements java.io.Serializable {
     public static final FeatureOrigin UNKNOWN = new FeatureOrigin(null, null, null);
 
     /** The origin a file's metadata records; a block that is not a whole number is an error naming the file. */

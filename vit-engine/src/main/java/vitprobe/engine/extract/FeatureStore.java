@@ -1,6 +1,5 @@
 package vitprobe.engine.extract;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,8 +28,9 @@ import vitprobe.weights.Tensor;
  * DIR/skipped.tsv                                  images left out: split, image, problem
  * DIR/.vitprobe.lock                               held by the run writing the folder (see {@link FolderLock})
  * </pre>
- * A shard file holds {@code features} [n, D] (F32 or F16), {@code labels} [n, C] U8, {@code groups} [n] I64 (the
- * image's index in its split), for patch tokens {@code patches} [n] I64 (row-major index on the token grid), and
+ * A shard file holds {@code features} [n, D] (F32 or F16), the labels (dense {@code labels} [n, C] U8 or sparse
+ * {@code label_offsets} and {@code label_concepts}, whichever is smaller: {@link ConceptLabels}), {@code groups} [n]
+ * I64 (the image's index in its split), for patch tokens {@code patches} [n] I64 (row-major index on the token grid), and
  * {@code categories} [C] I64 when the data set has categories; metadata "concepts" and "categories_names" (JSON
  * lists), "tokens" ("cls" or "patch"), "token_type", "block", "model", "split", "images" ([index, id] pairs) and
  * "skipped" ([index, id, problem] triples).
@@ -167,7 +167,7 @@ public final class FeatureStore {
             Path source,
             float[] features,
             int dim,
-            byte[] labels,
+            ConceptLabels labels,
             List<String> concepts,
             long[] groups,
             long[] categories,
@@ -183,7 +183,7 @@ public final class FeatureStore {
     public static Features read(Path path) {
         List<Path> files = Files.isDirectory(path) ? shardsOf(path) : List.of(path);
         float[][] features = new float[files.size()][];
-        ByteArrayOutputStream labels = new ByteArrayOutputStream();
+        List<ConceptLabels> labels = new ArrayList<>();
         long[][] groups = new long[files.size()][], patches = new long[files.size()][];
         Features first = null;
         for (int i = 0; i < files.size(); i++) {
@@ -193,7 +193,7 @@ public final class FeatureStore {
                 if (first == null) first = one;
                 else requireSame(first, one, f);
                 features[i] = one.features;
-                labels.writeBytes(one.labels);
+                labels.add(one.labels);
                 groups[i] = one.groups;
                 patches[i] = one.patches;
             }
@@ -207,7 +207,7 @@ public final class FeatureStore {
                 path,
                 concat(features, (int) total),
                 first.dim,
-                labels.toByteArray(),
+                ConceptLabels.concat(labels),
                 first.concepts,
                 concat(groups),
                 first.categories,
@@ -260,22 +260,9 @@ public final class FeatureStore {
                     "features",
                     "expected F32 or F16 [N,D], found " + features.dtype() + " " + features.shapeString());
         }
-        Tensor labels = st.tensor("labels");
-        if (labels.rank() != 2 || labels.dtype() != DType.U8 || labels.dim(0) != features.dim(0)) {
-            throw new SafetensorsException(
-                    f,
-                    "labels",
-                    "expected U8 [" + features.dim(0) + ",C], found " + labels.dtype() + " " + labels.shapeString());
-        }
         Map<String, String> meta = st.metadata();
         List<String> concepts = stringList(f, meta, "concepts");
-        if (concepts.size() != labels.dim(1)) {
-            throw new SafetensorsException(
-                    f,
-                    null,
-                    "metadata 'concepts' names " + concepts.size() + " concepts but labels has " + labels.dim(1)
-                            + " columns");
-        }
+        ConceptLabels labels = ConceptLabels.read(f, st, features.dim(0), concepts.size());
         long[] groups = st.has("groups") ? st.tensor("groups").toLongArray() : null;
         long[] patches = st.has("patches") ? st.tensor("patches").toLongArray() : null;
         long[] categories = st.has("categories") ? st.tensor("categories").toLongArray() : null;
@@ -287,7 +274,7 @@ public final class FeatureStore {
                 f,
                 features.toFloatArray(),
                 Math.toIntExact(features.dim(1)),
-                labels.toByteArray(),
+                labels,
                 concepts,
                 groups,
                 categories,

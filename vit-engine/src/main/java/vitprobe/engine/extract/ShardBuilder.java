@@ -54,7 +54,7 @@ final class ShardBuilder {
         SafetensorsWriter w = new SafetensorsWriter();
         if (header.dtype == DType.F16) w.addF16("features", shape, data);
         else w.addF32("features", shape, data);
-        w.addU8("labels", new long[] {n, c}, labels.toByteArray());
+        ConceptLabels.ofDense(labels.toByteArray(), n, c, null).write(w);
         w.addI64(
                 "groups",
                 new long[] {n},

@@ -76,7 +76,7 @@ class ExtractorInputSizeTest {
             byte[] labels = item.patchLabels(grid);
             assertArrayEquals(
                     Arrays.copyOfRange(labels, patch * 3, patch * 3 + 3),
-                    Arrays.copyOfRange(f.labels(), s * 3, s * 3 + 3),
+                    f.labels().row(s),
                     item.id() + " labels of patch " + patch);
             float[] expected = alone(item, transform, 1 + patch);
             for (int j = 0; j < 32; j++) {

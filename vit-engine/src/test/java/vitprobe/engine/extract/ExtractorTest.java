@@ -98,7 +98,7 @@ class ExtractorTest {
                 assertArrayEquals(new long[] {0, 0, 1}, f.categories());
                 for (int i = 0; i < items.size(); i++) {
                     assertEquals(i, f.groups()[i]);
-                    assertArrayEquals(items.get(i).imageLabels(), Arrays.copyOfRange(f.labels(), i * 3, i * 3 + 3));
+                    assertArrayEquals(items.get(i).imageLabels(), f.labels().row(i));
                     assertClose(
                             reference(items.get(i), Task.CLASSIFICATION, which, 0),
                             f.features(),
@@ -130,7 +130,7 @@ class ExtractorTest {
             byte[] all = item.patchLabels(grid);
             assertArrayEquals(
                     Arrays.copyOfRange(all, patch * 3, patch * 3 + 3),
-                    Arrays.copyOfRange(f.labels(), s * 3, s * 3 + 3));
+                    f.labels().row(s));
             assertClose(
                     reference(item, Task.SEGMENTATION, Intermediate.Y, 1 + patch),
                     f.features(),
