@@ -1,15 +1,13 @@
 package vitprobe.engine;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import vitprobe.testing.ChildJvm;
 
 /**
  * The CPU forward must not depend on what ran before in the JVM (issue 13, item 8): after a small model, the
@@ -24,20 +22,7 @@ class WarmJvmForwardTest {
     @Test
     @Timeout(value = 10, unit = TimeUnit.MINUTES)
     void vitS8AfterASmallModelAllocatesOnlyItsBuffers() throws IOException, InterruptedException {
-        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        Process p = new ProcessBuilder(List.of(
-                        java.toString(),
-                        "--add-modules",
-                        "jdk.incubator.vector",
-                        "-Xmx2g",
-                        "-cp",
-                        System.getProperty("java.class.path"),
-                        ForwardAfterOtherModels.class.getName(),
-                        "5"))
-                .redirectErrorStream(true)
-                .start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertEquals(0, p.waitFor(), out);
+        String out = ChildJvm.run(ForwardAfterOtherModels.class, List.of("-Xmx2g"), "5");
         long bytes = out.lines()
                 .filter(l -> l.startsWith("allocated-bytes "))
                 .mapToLong(l -> Long.parseLong(l.substring("allocated-bytes ".length())))

@@ -7,7 +7,7 @@ import vitprobe.kernels.LinearWeights;
 import vitprobe.kernels.Matrix;
 import vitprobe.weights.Param;
 
-/** The CPU backend: Vector API kernels on heap arrays, parallel over a fork-join pool. */
+/** The CPU backend: Vector API kernels on heap arrays, each loop spread over the cores by {@link Parallel}. */
 public final class CpuBackend implements Backend {
     /**
      * Most micro-tile rows per linear task. Rows are split into equal blocks no taller than this, so at batch 1

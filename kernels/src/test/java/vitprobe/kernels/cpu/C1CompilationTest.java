@@ -1,15 +1,13 @@
 package vitprobe.kernels.cpu;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import vitprobe.testing.ChildJvm;
 
 /**
  * Every CPU kernel must compile with C1, the JIT's first tier. When C1 gave up on the masked micro-kernel ("out of
@@ -21,21 +19,8 @@ class C1CompilationTest {
     @Test
     @Timeout(value = 5, unit = TimeUnit.MINUTES)
     void everyKernelCompilesWithC1() throws IOException, InterruptedException {
-        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        Process p = new ProcessBuilder(List.of(
-                        java.toString(),
-                        "--add-modules",
-                        "jdk.incubator.vector",
-                        "-XX:TieredStopAtLevel=3",
-                        "-XX:+PrintCompilation",
-                        "-cp",
-                        System.getProperty("java.class.path"),
-                        CpuKernelWorkout.class.getName(),
-                        "300"))
-                .redirectErrorStream(true)
-                .start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertEquals(0, p.waitFor(), out);
+        String out = ChildJvm.run(
+                CpuKernelWorkout.class, List.of("-XX:TieredStopAtLevel=3", "-XX:+PrintCompilation"), "300");
         assertTrue(out.contains("vitprobe.kernels.cpu.Gemm::tile"), "the micro-kernel was not compiled:\n" + out);
         List<String> failed = out.lines()
                 .filter(l -> l.contains("vitprobe.kernels.cpu.") && l.contains("COMPILE SKIPPED"))
