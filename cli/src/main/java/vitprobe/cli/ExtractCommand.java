@@ -205,13 +205,13 @@ final class ExtractCommand implements Callable<Integer> {
     /** The shards written by Spark tasks, each of which opens the model and the data set as this command did. */
     private Extractor.ShardWriter sparkWriter(Cluster cluster, ExtractOptions options, Backend backend) {
         Path weights = modelOptions.localPath(model);
-        ExtractionSpec spec = new ExtractionSpec(
+        ExtractionSpec spec = ExtractionSpec.of(
                 model,
-                weights == null ? null : weights.toAbsolutePath().toString(),
+                weights,
                 seed,
                 modelOptions.heads,
                 modelOptions.eps,
-                dataset.toAbsolutePath().toString(),
+                dataset,
                 excludedCategories(),
                 patchLabeling(),
                 options,

@@ -112,6 +112,14 @@ public record Tensor(String name, DType dtype, long[] shape, MemorySegment data)
         return out;
     }
 
+    /** All elements of an I32 tensor. */
+    public int[] toIntArray() {
+        if (dtype != DType.I32) throw new IllegalStateException(name + " is " + dtype + ", not I32");
+        int[] out = new int[Math.toIntExact(elementCount())];
+        MemorySegment.copy(data, I32, 0, out, 0, out.length);
+        return out;
+    }
+
     /** The raw bytes (for U8/BOOL tensors: one element per byte). */
     public byte[] toByteArray() {
         return data.toArray(ValueLayout.JAVA_BYTE);

@@ -41,6 +41,39 @@ public record ExtractionSpec(
         excludedCategories = Set.copyOf(excludedCategories);
     }
 
+    /** A spec whose checkpoint (null for random:NAME) and data set are named by absolute paths, as other machines need. */
+    public static ExtractionSpec of(
+            String model,
+            Path weights,
+            long seed,
+            Integer heads,
+            Double eps,
+            Path dataset,
+            Set<String> excludedCategories,
+            PatchLabeling labeling,
+            ExtractOptions options,
+            int batch,
+            int decodeThreads,
+            String device,
+            String precision,
+            String numerics) {
+        return new ExtractionSpec(
+                model,
+                weights == null ? null : weights.toAbsolutePath().toString(),
+                seed,
+                heads,
+                eps,
+                dataset.toAbsolutePath().toString(),
+                excludedCategories,
+                labeling,
+                options,
+                batch,
+                decodeThreads,
+                device,
+                precision,
+                numerics);
+    }
+
     public ViTWeights loadWeights() {
         return ModelId.load(
                 model, weights == null ? null : Path.of(weights), seed, new CheckpointLoader.Overrides(heads, eps));

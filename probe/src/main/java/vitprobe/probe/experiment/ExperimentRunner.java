@@ -217,17 +217,15 @@ public final class ExperimentRunner {
         int decodeThreads = Runtime.getRuntime().availableProcessors();
         Extractor.ShardWriter writer = cluster == null
                 ? null
-                : cluster.extraction(new ExtractionSpec(
+                : cluster.extraction(ExtractionSpec.of(
                         m.reference(),
-                        model.weightsFile() == null
-                                ? null
-                                : model.weightsFile().toAbsolutePath().toString(),
+                        model.weightsFile(),
                         config.seed(),
                         // The dimensions read here, so that every machine builds the same model whatever overrides
                         // the loader applied.
                         c.heads(),
                         c.layerNormEps(),
-                        t.dataset().toAbsolutePath().toString(),
+                        t.dataset(),
                         excludedCategories(t),
                         PatchLabeling.MAJORITY,
                         options,

@@ -2,7 +2,6 @@ package vitprobe.engine.extract;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -26,7 +25,6 @@ import vitprobe.weights.Tensor;
  */
 public final class ConceptLabels {
     public static final String DENSE = "labels", OFFSETS = "label_offsets", CONCEPTS = "label_concepts";
-    private static final ValueLayout.OfInt I32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     private final int conceptCount;
     /** Sample i's concepts are present[offsets[i] .. offsets[i+1]). */
@@ -141,8 +139,8 @@ public final class ConceptLabels {
             throw invalid(
                     file, CONCEPTS, "has " + concepts.dtype() + " " + concepts.shapeString() + ", expected I32 [L]");
         }
-        int[] present = new int[arrayLength(concepts.dim(0), file)];
-        MemorySegment.copy(concepts.data(), I32, 0, present, 0, present.length);
+        arrayLength(concepts.dim(0), file);
+        int[] present = concepts.toIntArray();
         int[] starts = new int[(int) rows + 1];
         for (int i = 0; i <= rows; i++) {
             long at = offsets.getLong(i);
@@ -189,7 +187,9 @@ public final class ConceptLabels {
     /** The labels as a dense row-major [N × C] array of 0/1 (fails when that is more than one array holds). */
     private byte[] dense() {
         byte[] cells = new byte[arrayLength((long) size() * conceptCount, null)];
-        for (int i = 0; i < size(); i++) System.arraycopy(row(i), 0, cells, i * conceptCount, conceptCount);
+        for (int i = 0; i < size(); i++) {
+            for (int k = offsets[i]; k < offsets[i + 1]; k++) cells[i * conceptCount + present[k]] = 1;
+        }
         return cells;
     }
 
