@@ -105,6 +105,23 @@ class CpuBackendTest {
         }
     }
 
+    @Test
+    void pow2IsAccurateAndClampedAtTheSmallestNormal() {
+        float[] ts = new float[Gemm.L];
+        for (float t = -130f; t <= 0f; t += 0.00731f) {
+            java.util.Arrays.fill(ts, t);
+            float got = VectorMath.pow2(jdk.incubator.vector.FloatVector.fromArray(Gemm.S, ts, 0))
+                    .lane(0);
+            double ref = Math.pow(2, Math.max(t, -126f));
+            assertTrue(Math.abs(got - ref) <= 2 * Math.ulp((float) ref), "2^" + t + " = " + got + " vs " + ref);
+        }
+        java.util.Arrays.fill(ts, Float.NEGATIVE_INFINITY);
+        float padding = VectorMath.pow2(jdk.incubator.vector.FloatVector.fromArray(Gemm.S, ts, 0))
+                .lane(0);
+        assertEquals(Float.MIN_NORMAL, padding);
+        assertEquals(1f, 1f + Gemm.NR * padding, "padding numerators vanish in a row's sum");
+    }
+
     /** GELU in double with an erf good to ~1e-15: Taylor series near zero, continued fraction for the tails. */
     static double geluReference(double x) {
         return 0.5 * x * (1 + erf(x / Math.sqrt(2)));
