@@ -7,6 +7,8 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.util.SplittableRandom;
+import java.util.function.UnaryOperator;
+import jdk.incubator.vector.FloatVector;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -89,11 +91,8 @@ class CpuBackendTest {
 
     @Test
     void expIsAccurateAndVectorMatchesScalarBitForBit() {
-        float[] xs = new float[Gemm.L];
         for (float x = -90f; x <= 0f; x += 0.0137f) {
-            java.util.Arrays.fill(xs, x);
-            float lane = VectorMath.exp(jdk.incubator.vector.FloatVector.fromArray(Gemm.S, xs, 0))
-                    .lane(0);
+            float lane = onEveryLane(VectorMath::exp, x);
             float scalar = VectorMath.exp(x);
             assertEquals(Float.floatToIntBits(scalar), Float.floatToIntBits(lane), "bits at " + x);
             double ref = Math.exp(x);
@@ -107,19 +106,19 @@ class CpuBackendTest {
 
     @Test
     void pow2IsAccurateAndClampedAtTheSmallestNormal() {
-        float[] ts = new float[Gemm.L];
         for (float t = -130f; t <= 0f; t += 0.00731f) {
-            java.util.Arrays.fill(ts, t);
-            float got = VectorMath.pow2(jdk.incubator.vector.FloatVector.fromArray(Gemm.S, ts, 0))
-                    .lane(0);
+            float got = onEveryLane(VectorMath::pow2, t);
             double ref = Math.pow(2, Math.max(t, -126f));
             assertTrue(Math.abs(got - ref) <= 2 * Math.ulp((float) ref), "2^" + t + " = " + got + " vs " + ref);
         }
-        java.util.Arrays.fill(ts, Float.NEGATIVE_INFINITY);
-        float padding = VectorMath.pow2(jdk.incubator.vector.FloatVector.fromArray(Gemm.S, ts, 0))
-                .lane(0);
+        float padding = onEveryLane(VectorMath::pow2, Float.NEGATIVE_INFINITY);
         assertEquals(Float.MIN_NORMAL, padding);
         assertEquals(1f, 1f + Gemm.NR * padding, "padding numerators vanish in a row's sum");
+    }
+
+    /** Lane 0 of f applied to a vector with x in every lane. */
+    private static float onEveryLane(UnaryOperator<FloatVector> f, float x) {
+        return f.apply(FloatVector.broadcast(Gemm.S, x)).lane(0);
     }
 
     /** GELU in double with an erf good to ~1e-15: Taylor series near zero, continued fraction for the tails. */
