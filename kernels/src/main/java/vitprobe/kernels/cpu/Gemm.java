@@ -24,6 +24,9 @@ final class Gemm {
      */
     static final int KC = 768;
 
+    /** K blocks this short run rows outside panels (see {@link #multiply}). */
+    private static final int SHORT_K = 384;
+
     private Gemm() {}
 
     static int panels(int n) {
@@ -117,18 +120,25 @@ final class Gemm {
             boolean first = kb == 0;
             // The rows after the last whole tile, copied once per K block for all panels.
             for (int i = 0; i < rest; i++) System.arraycopy(a, aOff + (whole + i) * lda + kb, restA, i * kc, kc);
-            for (int p = p0; p < p1; p++) {
+            // A short K block runs the task's panels for one row tile before the next: its tiles' stores weigh more
+            // against their FMAs, and a C row's lines, shared by the tiles of neighbouring panels, stay in L1. A long
+            // block runs each panel down the rows, the panel slice staying in L2.
+            boolean rowsOuter = kc <= SHORT_K;
+            int rowTiles = (whole - r0) / MR, panelCount = p1 - p0;
+            for (int i = 0, tiles = rowTiles * panelCount; i < tiles; i++) {
+                int r = r0 + MR * (rowsOuter ? i / panelCount : i % rowTiles);
+                int p = p0 + (rowsOuter ? i % panelCount : i / rowTiles);
                 int col = p * NR, cols = Math.min(NR, n - col);
                 int panel = bOff + (p * k + kb) * NR, rowAt = bias == null ? 0 : col;
-                for (int r = r0; r < whole; r += MR) {
-                    int at = cOff + r * ldc + col, aAt = aOff + r * lda + kb;
-                    if (cols < NR) edgeTile(a, aAt, lda, MR, b, panel, kc, first, row, rowAt, c, at, ldc, cols);
-                    else if (first) tile(a, aAt, lda, b, panel, kc, row, rowAt, 0, c, at, ldc);
-                    else tile(a, aAt, lda, b, panel, kc, c, at, ldc, c, at, ldc);
-                }
-                if (rest == 0) continue;
-                int at = cOff + whole * ldc + col;
-                edgeTile(restA, 0, kc, rest, b, panel, kc, first, row, rowAt, c, at, ldc, cols);
+                int at = cOff + r * ldc + col, aAt = aOff + r * lda + kb;
+                if (cols < NR) edgeTile(a, aAt, lda, MR, b, panel, kc, first, row, rowAt, c, at, ldc, cols);
+                else if (first) tile(a, aAt, lda, b, panel, kc, row, rowAt, 0, c, at, ldc);
+                else tile(a, aAt, lda, b, panel, kc, c, at, ldc, c, at, ldc);
+            }
+            for (int p = p0; p < p1 && rest > 0; p++) {
+                int col = p * NR, cols = Math.min(NR, n - col);
+                int panel = bOff + (p * k + kb) * NR, rowAt = bias == null ? 0 : col;
+                edgeTile(restA, 0, kc, rest, b, panel, kc, first, row, rowAt, c, cOff + whole * ldc + col, ldc, cols);
             }
         }
     }
