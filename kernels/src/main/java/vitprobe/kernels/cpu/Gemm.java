@@ -123,22 +123,19 @@ final class Gemm {
             // A short K block runs the task's panels for one row tile before the next: its tiles' stores weigh more
             // against their FMAs, and a C row's lines, shared by the tiles of neighbouring panels, stay in L1. A long
             // block runs each panel down the rows, the panel slice staying in L2.
+            // The rows after the last whole tile are one more row tile, starting at row `whole`.
             boolean rowsOuter = kc <= SHORT_K;
-            int rowTiles = (whole - r0) / MR, panelCount = p1 - p0;
+            int rowTiles = (whole - r0) / MR + (rest > 0 ? 1 : 0), panelCount = p1 - p0;
             for (int i = 0, tiles = rowTiles * panelCount; i < tiles; i++) {
                 int r = r0 + MR * (rowsOuter ? i / panelCount : i % rowTiles);
                 int p = p0 + (rowsOuter ? i % panelCount : i / rowTiles);
                 int col = p * NR, cols = Math.min(NR, n - col);
                 int panel = bOff + (p * k + kb) * NR, rowAt = bias == null ? 0 : col;
                 int at = cOff + r * ldc + col, aAt = aOff + r * lda + kb;
-                if (cols < NR) edgeTile(a, aAt, lda, MR, b, panel, kc, first, row, rowAt, c, at, ldc, cols);
+                if (r == whole) edgeTile(restA, 0, kc, rest, b, panel, kc, first, row, rowAt, c, at, ldc, cols);
+                else if (cols < NR) edgeTile(a, aAt, lda, MR, b, panel, kc, first, row, rowAt, c, at, ldc, cols);
                 else if (first) tile(a, aAt, lda, b, panel, kc, row, rowAt, 0, c, at, ldc);
                 else tile(a, aAt, lda, b, panel, kc, c, at, ldc, c, at, ldc);
-            }
-            for (int p = p0; p < p1 && rest > 0; p++) {
-                int col = p * NR, cols = Math.min(NR, n - col);
-                int panel = bOff + (p * k + kb) * NR, rowAt = bias == null ? 0 : col;
-                edgeTile(restA, 0, kc, rest, b, panel, kc, first, row, rowAt, c, cOff + whole * ldc + col, ldc, cols);
             }
         }
     }
