@@ -39,7 +39,14 @@ public final class BuildAB {
         int batch = Integer.parseInt(args[1]), rounds = Integer.parseInt(args[2]);
         String[] jars = Arrays.copyOfRange(args, 3, args.length);
         Callable<?>[] builds = new Callable<?>[jars.length];
-        for (int j = 0; j < jars.length; j++) builds[j] = load(Path.of(jars[j]), model, batch);
+        for (int j = 0; j < jars.length; j++) {
+            Path jar = Path.of(jars[j]);
+            if (!Files.isRegularFile(jar)) {
+                System.err.println("BuildAB: " + jar + ": no such jar");
+                System.exit(2);
+            }
+            builds[j] = load(jar, model, batch);
+        }
         double[][] seconds = new double[jars.length][rounds];
         Object[] checksums = new Object[jars.length];
         for (int round = -2; round < rounds; round++) {
@@ -76,7 +83,6 @@ public final class BuildAB {
 
     /** A {@link Forward} of the build in {@code jar}, defined from this jar's bytes if the build lacks the class. */
     private static Callable<?> load(Path jar, String model, int batch) throws Exception {
-        if (!Files.isRegularFile(jar)) throw new IllegalArgumentException(jar + ": no such jar");
         byte[] code;
         try (InputStream in = BuildAB.class.getResourceAsStream("BuildAB$Forward.class")) {
             code = in.readAllBytes();
@@ -95,7 +101,10 @@ public final class BuildAB {
                 .newInstance(model, batch);
     }
 
-    /** One build's full-depth forward; its call returns a hash of the output's bits. */
+    /**
+     * One build's full-depth forward; its call returns a hash of the output's bits. It runs inside other builds, older
+     * ones too, so it uses only the engine's public API, not the bench module's helpers (ForwardBenchmark's inputs).
+     */
     public static final class Forward implements Callable<Integer> {
         private final VisionTransformer vit;
         private final FloatTensor images;

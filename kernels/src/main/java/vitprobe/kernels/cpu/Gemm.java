@@ -114,6 +114,8 @@ final class Gemm {
         int whole = r0 + (r1 - r0) / MR * MR, rest = r1 - whole;
         int kBlocks = (k + KC - 1) / KC, step = (k + kBlocks - 1) / kBlocks;
         float[] row = bias == null ? ZERO_ROW : bias, restA = rest == 0 ? null : EDGE_A.get();
+        // The rows after the last whole tile are one more row tile, starting at row `whole`.
+        int rowTiles = (whole - r0) / MR + (rest > 0 ? 1 : 0), panelCount = p1 - p0, tiles = rowTiles * panelCount;
         for (int kb = 0; kb < k; kb += step) {
             int kc = Math.min(step, k - kb);
             // The first K block starts from the bias (or zero), a row read with stride 0; later ones from C.
@@ -123,10 +125,8 @@ final class Gemm {
             // A short K block runs the task's panels for one row tile before the next: its tiles' stores weigh more
             // against their FMAs, and a C row's lines, shared by the tiles of neighbouring panels, stay in L1. A long
             // block runs each panel down the rows, the panel slice staying in L2.
-            // The rows after the last whole tile are one more row tile, starting at row `whole`.
             boolean rowsOuter = kc <= SHORT_K;
-            int rowTiles = (whole - r0) / MR + (rest > 0 ? 1 : 0), panelCount = p1 - p0;
-            for (int i = 0, tiles = rowTiles * panelCount; i < tiles; i++) {
+            for (int i = 0; i < tiles; i++) {
                 int r = r0 + MR * (rowsOuter ? i / panelCount : i % rowTiles);
                 int p = p0 + (rowsOuter ? i % panelCount : i / rowTiles);
                 int col = p * NR, cols = Math.min(NR, n - col);
