@@ -10,6 +10,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.function.Consumer;
 import javax.imageio.ImageIO;
 import vitprobe.engine.image.RgbImage;
 import vitprobe.io.AtomicFiles;
@@ -113,27 +114,18 @@ public final class Pictures {
      * labelled beside its ends, on white.
      */
     public static BufferedImage viridisKey(int width, int height, String high, String low) {
-        BufferedImage out = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = out.createGraphics();
-        try {
-            g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
-            g.setColor(Color.WHITE);
-            g.fillRect(0, 0, width, height);
+        return drawn(width, height, null, g -> {
             int bar = Math.min(24, width / 4), top = GAP, bottom = height - GAP;
             for (int y = top; y < bottom; y++) {
                 g.setColor(new Color(Colormap.viridis((float) (bottom - 1 - y) / Math.max(1, bottom - top - 1))));
                 g.fillRect(GAP, y, bar, 1);
             }
             g.setColor(Color.BLACK);
-            g.setFont(CAPTION);
             int textX = 2 * GAP + bar, textWidth = width - textX - GAP;
             g.drawString(
                     fit(g, high, textWidth), textX, top + g.getFontMetrics().getAscent());
             g.drawString(fit(g, low, textWidth), textX, bottom);
-        } finally {
-            g.dispose();
-        }
-        return out;
+        });
     }
 
     private static int channel(PatchMap map, int row, int col) {
@@ -158,26 +150,14 @@ public final class Pictures {
         int cellH = tiles.stream().mapToInt(t -> t.image().getHeight()).max().orElse(1);
         int cols = Math.max(1, Math.min(columns, tiles.size())), rows = (tiles.size() + cols - 1) / cols;
         int width = GAP + cols * (cellW + GAP), height = TITLE_HEIGHT + rows * (cellH + CAPTION_HEIGHT + GAP) + GAP;
-        BufferedImage out = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = out.createGraphics();
-        try {
-            g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
-            g.setColor(Color.WHITE);
-            g.fillRect(0, 0, width, height);
-            g.setColor(Color.BLACK);
-            g.setFont(TITLE);
-            g.drawString(fit(g, title, width - 2 * GAP), GAP, TITLE_HEIGHT - 9);
-            g.setFont(CAPTION);
+        return drawn(width, height, title, g -> {
             for (int i = 0; i < tiles.size(); i++) {
                 int x = GAP + (i % cols) * (cellW + GAP),
                         y = TITLE_HEIGHT + (i / cols) * (cellH + CAPTION_HEIGHT + GAP);
                 g.drawImage(tiles.get(i).image(), x, y, null);
                 g.drawString(fit(g, tiles.get(i).caption(), cellW), x, y + cellH + CAPTION_HEIGHT - 6);
             }
-        } finally {
-            g.dispose();
-        }
-        return out;
+        });
     }
 
     /** A line of a legend: a colour swatch (none when null) and its text. */
@@ -196,17 +176,8 @@ public final class Pictures {
         int legendWidth = SWATCH + GAP + Math.min(textWidth, LEGEND_MAX_WIDTH);
         int width = GAP + picture.getWidth() + 2 * GAP + legendWidth + GAP;
         int height = TITLE_HEIGHT + Math.max(picture.getHeight(), entries.size() * LEGEND_LINE) + GAP;
-        BufferedImage out = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = out.createGraphics();
-        try {
-            g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
-            g.setColor(Color.WHITE);
-            g.fillRect(0, 0, width, height);
-            g.setColor(Color.BLACK);
-            g.setFont(TITLE);
-            g.drawString(fit(g, title, width - 2 * GAP), GAP, TITLE_HEIGHT - 9);
+        return drawn(width, height, title, g -> {
             g.drawImage(picture, GAP, TITLE_HEIGHT, null);
-            g.setFont(CAPTION);
             int x = GAP + picture.getWidth() + 2 * GAP;
             for (int i = 0; i < entries.size(); i++) {
                 LegendEntry e = entries.get(i);
@@ -220,6 +191,27 @@ public final class Pictures {
                 g.setColor(Color.BLACK);
                 g.drawString(fit(g, e.text(), legendWidth - SWATCH - GAP), x + SWATCH + GAP, top + SWATCH);
             }
+        });
+    }
+
+    /**
+     * A white picture with black anti-aliased text in the caption font, drawn by {@code draw}; the title, unless
+     * null, across its top.
+     */
+    private static BufferedImage drawn(int width, int height, String title, Consumer<Graphics2D> draw) {
+        BufferedImage out = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = out.createGraphics();
+        try {
+            g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
+            g.setColor(Color.WHITE);
+            g.fillRect(0, 0, width, height);
+            g.setColor(Color.BLACK);
+            if (title != null) {
+                g.setFont(TITLE);
+                g.drawString(fit(g, title, width - 2 * GAP), GAP, TITLE_HEIGHT - 9);
+            }
+            g.setFont(CAPTION);
+            draw.accept(g);
         } finally {
             g.dispose();
         }
