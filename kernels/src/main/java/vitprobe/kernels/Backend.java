@@ -38,6 +38,18 @@ public interface Backend extends AutoCloseable {
     /** out = act(in · Wᵀ + b), plus {@code residual} when it is not null (added after the activation). */
     void linear(Matrix in, LinearWeights w, Matrix out, Activation act, Matrix residual);
 
+    /** The shape rules of {@link #linear(Matrix, LinearWeights, Matrix, Activation, Matrix)}, for every backend. */
+    static void checkLinear(Matrix in, LinearWeights w, Matrix out, Matrix residual) {
+        int m = in.rows(), k = w.inFeatures(), n = w.outFeatures();
+        if (in.cols() != k)
+            throw new IllegalArgumentException("linear input has " + in.cols() + " columns, weight expects " + k);
+        if (out.rows() != m || out.cols() != n)
+            throw new IllegalArgumentException(
+                    "linear output is " + out.rows() + "x" + out.cols() + ", expected " + m + "x" + n);
+        if (residual != null && (residual.rows() != m || residual.cols() != n))
+            throw new IllegalArgumentException("residual shape mismatch");
+    }
+
     /**
      * Cuts images [batch, channels, height, width] (both multiples of {@code patch}) into non-overlapping
      * patch×patch squares, one row per patch (row-major over the (height / patch) × (width / patch) grid), each row

@@ -88,11 +88,7 @@ public final class CpuBackend implements Backend {
     public void linear(Matrix in, LinearWeights weights, Matrix out, Activation act, Matrix residual) {
         Prepared w = (Prepared) weights;
         int m = in.rows(), k = w.inFeatures, n = w.outFeatures;
-        check(in.cols() == k, "linear input has " + in.cols() + " columns, weight expects " + k);
-        check(
-                out.rows() == m && out.cols() == n,
-                "linear output is " + out.rows() + "x" + out.cols() + ", expected " + m + "x" + n);
-        check(residual == null || (residual.rows() == m && residual.cols() == n), "residual shape mismatch");
+        Backend.checkLinear(in, w, out, residual);
         float[] a = data(in), c = data(out), res = residual == null ? null : data(residual);
         int tiles = (m + Gemm.MR - 1) / Gemm.MR, rowTasks = (tiles + TILES_PER_TASK - 1) / TILES_PER_TASK;
         int rowsPerTask = (tiles + rowTasks - 1) / rowTasks * Gemm.MR, panels = Gemm.panels(n);

@@ -212,11 +212,7 @@ public final class CudaBackend implements Backend {
         if (!(weights instanceof CudaLinear w) || w.backend != this)
             throw new IllegalArgumentException("weights of another backend");
         int m = in.rows(), k = w.inFeatures, n = w.outFeatures;
-        check(in.cols() == k, "linear input has " + in.cols() + " columns, weight expects " + k);
-        check(
-                out.rows() == m && out.cols() == n,
-                "linear output is " + out.rows() + "x" + out.cols() + ", expected " + m + "x" + n);
-        check(residual == null || (residual.rows() == m && residual.cols() == n), "residual shape mismatch");
+        Backend.checkLinear(in, w, out, residual);
         check(n % 2 == 0, "linear layers need an even number of outputs, got " + n);
         boolean bf16 = precision == Precision.BF16;
         check(k % (bf16 ? 8 : 4) == 0, "linear layers need in_features divisible by " + (bf16 ? 8 : 4) + ", got " + k);
