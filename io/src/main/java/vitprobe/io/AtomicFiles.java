@@ -6,6 +6,7 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -38,6 +39,7 @@ public final class AtomicFiles {
         // Not Files.createTempFile: its files are private (0600), and a report or result is meant to be shared.
         String random = Long.toHexString(ThreadLocalRandom.current().nextLong());
         Path tmp = dir.resolve("." + name + "." + PID + "." + random + PARTIAL);
+        refuseIrregular(file);
         try {
             Files.createDirectories(dir);
             removeStale(dir, name);
@@ -55,6 +57,25 @@ public final class AtomicFiles {
                 // Not to hide the error that brought us here; a later write removes the file once this process ends.
             }
         }
+    }
+
+    /**
+     * The rename would replace a link, a device, a pipe or an empty folder at the file's place with a regular file
+     * ({@code --out /dev/full} run as root turned the device into one), so only a regular file or nothing is taken.
+     */
+    private static void refuseIrregular(Path file) throws IOException {
+        String why;
+        if (Files.isSymbolicLink(file)) {
+            why = "a symbolic link (to " + Files.readSymbolicLink(file) + "); name the file itself";
+        } else if (Files.isDirectory(file, LinkOption.NOFOLLOW_LINKS)) {
+            why = "Is a directory";
+        } else if (Files.exists(file, LinkOption.NOFOLLOW_LINKS)
+                && !Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+            why = "not a regular file (a device, pipe or socket)";
+        } else {
+            return;
+        }
+        throw new IOException(file + ": cannot write: " + why);
     }
 
     public static void write(Path file, byte[] bytes) throws IOException {

@@ -3,9 +3,11 @@ package vitprobe.io;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -89,5 +91,32 @@ class AtomicFilesTest {
         assertEquals(out + ": cannot write: No space left on device", e.getMessage());
         assertEquals(List.of(), partials());
         assertFalse(Files.exists(out));
+    }
+
+    /**
+     * The testers' case: {@code --out /dev/full} (run as root) turned the device into a regular file. What is not a
+     * regular file (a link, a pipe, a device, even an empty folder) is refused, not replaced.
+     */
+    @Test
+    void whatIsNotARegularFileIsRefusedNotReplaced() throws Exception {
+        Path target = Files.writeString(dir.resolve("target.txt"), "kept");
+        Path link = Files.createSymbolicLink(dir.resolve("link.safetensors"), target);
+        IOException e = assertThrows(IOException.class, () -> AtomicFiles.writeString(link, "{}"));
+        assertEquals(
+                link + ": cannot write: a symbolic link (to " + target + "); name the file itself", e.getMessage());
+        assertTrue(Files.isSymbolicLink(link));
+        assertEquals("kept", Files.readString(target));
+
+        Path fifo = dir.resolve("fifo");
+        assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor());
+        e = assertThrows(IOException.class, () -> AtomicFiles.writeString(fifo, "{}"));
+        assertEquals(fifo + ": cannot write: not a regular file (a device, pipe or socket)", e.getMessage());
+        assertTrue(Files.exists(fifo, LinkOption.NOFOLLOW_LINKS) && !Files.isRegularFile(fifo));
+
+        Path empty = Files.createDirectories(dir.resolve("empty"));
+        e = assertThrows(IOException.class, () -> AtomicFiles.writeString(empty, "{}"));
+        assertEquals(empty + ": cannot write: Is a directory", e.getMessage());
+        assertTrue(Files.isDirectory(empty));
+        assertEquals(List.of(), partials());
     }
 }
