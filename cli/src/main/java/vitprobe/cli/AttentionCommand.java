@@ -2,6 +2,7 @@ package vitprobe.cli;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -44,10 +45,10 @@ final class AttentionCommand extends ImageViewCommand {
     }
 
     @Override
-    void render(VisionTransformer vit, List<InputImage> inputs, PrintWriter err) throws IOException {
+    Path render(VisionTransformer vit, List<InputImage> inputs, Path folder, PrintWriter err) throws IOException {
         Progress progress = new Progress(err, inputs.size(), 0, "images");
         AttentionMaps.Result maps = AttentionMaps.compute(vit, model, inputs, block, batch, progress);
         progress.finish();
-        err.println("wrote " + maps.write(out, keep));
+        return maps.write(folder, keep);
     }
 }

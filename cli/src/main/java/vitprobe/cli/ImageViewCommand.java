@@ -16,6 +16,7 @@ import vitprobe.engine.InputResolution;
 import vitprobe.engine.VisionTransformer;
 import vitprobe.engine.image.ImageTransform;
 import vitprobe.io.FolderLock;
+import vitprobe.io.StagedFolder;
 import vitprobe.kernels.Backend;
 import vitprobe.views.Blocks;
 import vitprobe.views.InputImage;
@@ -24,8 +25,9 @@ import vitprobe.weights.ViTWeights;
 
 /**
  * What the commands that draw single images through the model share: the model, the images, one output folder
- * (locked against a second writer; every file in it written atomically) and the device. Every image is decoded
- * before the output folder is touched, so a bad file fails first and nothing is written.
+ * (locked against a second writer) and the device. Every image is decoded before the output folder is touched, so a
+ * bad file fails first; the files are drawn into a {@link StagedFolder} and moved into the output folder only when
+ * all are written, so a run that fails later leaves the folder as it was (and none at all if the run made it).
  */
 abstract class ImageViewCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, paramLabel = "MODEL", description = ModelOptions.HELP)
@@ -55,8 +57,14 @@ abstract class ImageViewCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    /** Draws what the command shows for every image into {@link #out} and writes its index.html last. */
-    abstract void render(VisionTransformer vit, List<InputImage> inputs, PrintWriter err) throws IOException;
+    /** Draws what the command shows for every image into {@code folder}; returns its page (index.html). */
+    abstract Path render(VisionTransformer vit, List<InputImage> inputs, Path folder, PrintWriter err)
+            throws IOException;
+
+    /** Says what was written, once the page is in the output folder. */
+    void announce(Path page, List<InputImage> inputs, PrintWriter err) {
+        err.println("wrote " + page);
+    }
 
     /** How pictures are made from the files: the evaluation transform (resize, centre crop) unless overridden. */
     ImageTransform transform(InputResolution size, ViTConfig config) {
@@ -94,12 +102,30 @@ abstract class ImageViewCommand implements Callable<Integer> {
             InputResolution size = imageSizeOptions.resolution(w.config());
             checkModel(w, err);
             List<InputImage> inputs = InputImage.load(images, transform(size, w.config()));
+            boolean created = !Files.exists(out);
+            Path page;
             try (FolderLock lock = FolderLock.acquire(out);
                     Backend backend = deviceOptions.open(err);
-                    VisionTransformer vit = new VisionTransformer(w, backend, size.posResample(w.config()))) {
-                render(vit, inputs, err);
+                    VisionTransformer vit = new VisionTransformer(w, backend, size.posResample(w.config()));
+                    StagedFolder staged = StagedFolder.in(out)) {
+                page = render(vit, inputs, staged.folder(), err).getFileName();
+                staged.publish(page.toString());
+            } catch (IOException | RuntimeException | Error e) {
+                if (created) removeEmpty(out);
+                throw e;
             }
+            announce(out.resolve(page), inputs, err);
         }
         return 0;
+    }
+
+    /** Deletes the folder this run made when nothing but its lock file is in it (the lock already released). */
+    private static void removeEmpty(Path folder) {
+        try {
+            Files.deleteIfExists(folder.resolve(FolderLock.FILE));
+            Files.deleteIfExists(folder);
+        } catch (IOException e) {
+            // Something else is in it, or it is gone: either way the error that brought us here is the one to show.
+        }
     }
 }

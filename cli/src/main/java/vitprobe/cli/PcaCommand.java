@@ -2,6 +2,7 @@ package vitprobe.cli;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -71,10 +72,10 @@ final class PcaCommand extends ImageViewCommand {
     }
 
     @Override
-    void render(VisionTransformer vit, List<InputImage> inputs, PrintWriter err) throws IOException {
+    Path render(VisionTransformer vit, List<InputImage> inputs, Path folder, PrintWriter err) throws IOException {
         Progress progress = new Progress(err, inputs.size(), 0, "images");
         FeaturePca.Result pca = FeaturePca.compute(vit, model, inputs, which, block, background, batch, progress);
         progress.finish();
-        err.println("wrote " + pca.write(out));
+        return pca.write(folder);
     }
 }

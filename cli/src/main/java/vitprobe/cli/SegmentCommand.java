@@ -139,17 +139,21 @@ final class SegmentCommand extends ImageViewCommand {
     }
 
     @Override
-    void render(VisionTransformer vit, List<InputImage> inputs, PrintWriter err) throws IOException {
+    Path render(VisionTransformer vit, List<InputImage> inputs, Path folder, PrintWriter err) throws IOException {
         Segmenter segmenter = new Segmenter(vit, templates, tokenType, blockIndex);
         var writer = new SegmentationWriter(
-                out, segmenter, templatesFile.toString(), modelName, new SegmentationWriter.Options(top, scores));
+                folder, segmenter, templatesFile.toString(), modelName, new SegmentationWriter.Options(top, scores));
         Progress progress = new Progress(err, inputs.size(), 0, "images");
         try {
             segmenter.apply(inputs, batch, progress, writer::add);
         } finally {
             progress.finish();
         }
-        Path page = writer.finish();
+        return writer.finish();
+    }
+
+    @Override
+    void announce(Path page, List<InputImage> inputs, PrintWriter err) {
         spec.commandLine()
                 .getOut()
                 .printf(

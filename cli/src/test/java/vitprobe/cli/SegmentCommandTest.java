@@ -264,6 +264,63 @@ class SegmentCommandTest {
                         .stream().map(c -> ((Map<?, ?>) c).get("concept")).toList());
     }
 
+    /**
+     * The testers' cases: an image whose patch grid differs from the first one's (so {@code --scores} cannot hold
+     * both) failed after the first image's pictures were written, and a 300-character concept name made a file name
+     * the file system refused, halfway too. A run that fails leaves no folder it made, and a folder that was there
+     * as it was; a long concept name is cut in file names.
+     */
+    @Test
+    void aRunThatFailsHalfwayLeavesNothingAndLongConceptNamesFit() throws Exception {
+        Path good = templates("good.safetensors", SampleKind.PATCH, 64, new FeatureOrigin("k", 1, null));
+        BufferedImage square = new BufferedImage(100, 100, BufferedImage.TYPE_INT_RGB);
+        Path other = dir.resolve("square.png");
+        ImageIO.write(square, "png", other.toFile());
+        String[] mixed = {
+            "--scores",
+            "--keep-aspect",
+            "--image-size",
+            "64",
+            picture("wide.png", 1).toString(),
+            other.toString()
+        };
+        assertRefused(1, other + ": a 8x8 patch grid where the first image has 8x10", "", segment(good, mixed));
+
+        Path out = Files.createDirectories(dir.resolve("out"));
+        Files.writeString(out.resolve("index.html"), "an earlier run's page");
+        CliRunner r = segment(good, mixed);
+        assertEquals(1, r.status(), r.err());
+        try (Stream<Path> left = Files.list(out)) {
+            assertEquals(
+                    List.of("index.html"),
+                    left.map(p -> p.getFileName().toString())
+                            .filter(n -> !n.equals(".vitprobe.lock"))
+                            .toList());
+        }
+        assertEquals("an earlier run's page", Files.readString(out.resolve("index.html")));
+
+        String longName = "x".repeat(300);
+        Path named = dir.resolve("long.safetensors");
+        new ConceptTemplates(
+                        Rule.HYPERPLANE,
+                        SampleKind.PATCH,
+                        List.of(longName, "sky"),
+                        64,
+                        new float[2 * 64],
+                        new float[] {-1, 1},
+                        null,
+                        new FeatureOrigin("k", 1, null))
+                .save(named);
+        r = segment(named, "--scores", picture("cat.png", 2).toString());
+        assertEquals(0, r.status(), r.err());
+        try (Stream<Path> files = Files.list(out)) {
+            List<String> names = files.map(p -> p.getFileName().toString()).toList();
+            assertTrue(names.stream().allMatch(n -> n.length() < 120), names.toString());
+            assertTrue(names.stream().anyMatch(n -> n.startsWith("cat-score-xxx")), names.toString());
+        }
+        Chromium.assertRendersWithAllImages(out.resolve("index.html"), 2);
+    }
+
     @Test
     void clsTemplatesRankTheConceptsThatFireAndWarnAboutAnotherModel() throws Exception {
         Path t = templates("cls.safetensors", SampleKind.CLS, 64, new FeatureOrigin("y_norm", 1, "hf:someone/else"));

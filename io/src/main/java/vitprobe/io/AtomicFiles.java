@@ -10,6 +10,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Stream;
@@ -117,14 +118,12 @@ public final class AtomicFiles {
                 .orElse(false);
     }
 
-    /** Why an operation failed, in words; another path than the file's is named, the file's own is not repeated. */
-    private static String reason(IOException e, Path file, Path tmp) {
+    /** Why an operation failed, in words; a path other than {@code own} ones is named, those are not repeated. */
+    static String reason(IOException e, Path... own) {
         String type = e.getClass().getSimpleName();
         if (!(e instanceof FileSystemException f)) return e.getMessage() != null ? e.getMessage() : type;
         String why = f.getReason() != null ? f.getReason() : words(type.replaceFirst("Exception$", ""));
-        boolean other = f.getFile() != null
-                && !Path.of(f.getFile()).equals(file)
-                && !Path.of(f.getFile()).equals(tmp);
+        boolean other = f.getFile() != null && !List.of(own).contains(Path.of(f.getFile()));
         return other ? f.getFile() + ": " + why : why;
     }
 

@@ -36,13 +36,22 @@ public final class FolderLock implements AutoCloseable {
 
     /** Locks {@code folder} (created if missing) or fails with one line naming the process that holds it. */
     public static FolderLock acquire(Path folder) throws IOException {
-        Files.createDirectories(folder);
-        Path file = folder.toRealPath().resolve(FILE);
+        Path file;
+        try {
+            Files.createDirectories(folder);
+            file = folder.toRealPath().resolve(FILE);
+        } catch (IOException e) {
+            throw new IOException(folder + ": cannot create the folder: " + AtomicFiles.reason(e, folder), e);
+        }
         if (!HELD.add(file)) throw busy(folder, ProcessHandle.current().pid() + " (this process)");
         FileChannel channel = null;
         try {
-            channel = FileChannel.open(
-                    file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            try {
+                channel = FileChannel.open(
+                        file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            } catch (IOException e) {
+                throw new IOException(folder + ": cannot write there: " + AtomicFiles.reason(e, file, folder), e);
+            }
             if (!tryLock(channel)) throw busy(folder, holder(channel));
             channel.truncate(0);
             byte[] pid = (ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.UTF_8);

@@ -82,4 +82,12 @@ class FolderLockTest {
             assertEquals(PID + "\n", Files.readString(out.resolve(FolderLock.FILE)));
         }
     }
+
+    /** The testers' case: a folder that cannot be made was reported as its bare path, with no reason. */
+    @Test
+    void aFolderThatCannotBeMadeIsReportedWithTheReason() throws Exception {
+        Path below = Files.writeString(dir.resolve("notes"), "x").resolve("out");
+        Exception e = assertThrows(java.io.IOException.class, () -> FolderLock.acquire(below));
+        assertEquals(below + ": cannot create the folder: Not a directory", e.getMessage());
+    }
 }

@@ -1,11 +1,8 @@
 package vitprobe.views;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import vitprobe.engine.image.ImageDecoder;
 import vitprobe.engine.image.ImageTransform;
 import vitprobe.engine.image.RgbImage;
@@ -52,19 +49,9 @@ public record InputImage(Path file, RgbImage picture, float[] pixels) {
         return width() / patch;
     }
 
-    /**
-     * A name per image for the files made from it: its stem with characters other than letters, digits, '.', '_'
-     * and '-' replaced by '_' (so that it works as a link in a page), made unique by "-2", "-3", ... where two
-     * images share one.
-     */
+    /** A name per image for the files made from it: its stem made safe and unique by {@link FileNames}. */
     public static List<String> names(List<InputImage> images) {
-        Set<String> taken = new HashSet<>();
-        List<String> out = new ArrayList<>();
-        for (InputImage image : images) {
-            String base = image.stem().replaceAll("[^A-Za-z0-9._-]", "_"), name = base;
-            for (int n = 2; !taken.add(name); n++) name = base + "-" + n;
-            out.add(name);
-        }
-        return out;
+        FileNames names = new FileNames();
+        return images.stream().map(image -> names.claim(image.stem(), "")).toList();
     }
 }
