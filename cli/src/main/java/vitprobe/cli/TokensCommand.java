@@ -97,14 +97,17 @@ final class TokensCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         if (images.isEmpty() == (inputTensor == null))
-            throw new IllegalArgumentException("give either IMAGE files or --input-tensor, not both or neither");
-        if (batch < 1) throw new IllegalArgumentException("--batch must be at least 1");
+            throw badFlag("give either IMAGE files or --input-tensor, not both or neither");
+        if (batch < 1) throw badFlag("--batch must be at least 1, got " + batch);
         imageSizeOptions.resolution();
-        if (inputTensor != null && imageSizeOptions.keepAspect) {
-            throw new ParameterException(
-                    spec.commandLine(), "--keep-aspect resizes images; --input-tensor is already a model input");
+        if (inputTensor != null && imageSizeOptions.keepAspect)
+            throw badFlag("--keep-aspect resizes images; --input-tensor is already a model input");
+        Set<Intermediate> which;
+        try {
+            which = Intermediate.parseList(intermediates);
+        } catch (IllegalArgumentException e) {
+            throw badFlag("--intermediates: " + e.getMessage());
         }
-        Set<Intermediate> which = Intermediate.parseList(intermediates);
         PrintWriter err = spec.commandLine().getErr();
         try (ViTWeights w = modelOptions.load(model, seed)) {
             refuseOverwritingAnInput(w);
@@ -114,8 +117,7 @@ final class TokensCommand implements Callable<Integer> {
             for (int b : blocks) {
                 int index = b < 0 ? c.depth() + b : b;
                 if (index < 0 || index >= c.depth())
-                    throw new IllegalArgumentException(
-                            "--block " + b + " is outside the model's " + c.depth() + " blocks");
+                    throw badFlag("--block " + b + " is outside the model's " + c.depth() + " blocks");
                 capture.put(index, which);
             }
             FloatTensor input = inputTensor != null
@@ -150,6 +152,10 @@ final class TokensCommand implements Callable<Integer> {
         return 0;
     }
 
+    private ParameterException badFlag(String message) {
+        return new ParameterException(spec.commandLine(), message);
+    }
+
     /** Refuses an --out that names one of the files this run reads (also through another spelling or a link). */
     private void refuseOverwritingAnInput(ViTWeights w) {
         Map<Path, String> inputs = new LinkedHashMap<>();
@@ -161,10 +167,7 @@ final class TokensCommand implements Callable<Integer> {
             inputs.put(weights.resolveSibling("config.json"), "model's config");
         }
         inputs.forEach((input, what) -> {
-            if (sameFile(out, input)) {
-                throw new ParameterException(
-                        spec.commandLine(), "--out " + out + " would overwrite the " + what + " " + input);
-            }
+            if (sameFile(out, input)) throw badFlag("--out " + out + " would overwrite the " + what + " " + input);
         });
     }
 

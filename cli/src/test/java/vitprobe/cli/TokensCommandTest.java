@@ -202,7 +202,8 @@ class TokensCommandTest {
                 "7",
                 "--input-tensor",
                 model.resolve("reference.safetensors").toString());
-        assertEquals(Main.EXIT_INPUT, block.status());
+        // Bad flags exit with 2, as for the other commands (the testers saw 1 here).
+        assertEquals(Main.EXIT_USAGE, block.status());
         assertTrue(block.errorLines().contains("--block 7"), block.err());
 
         CliRunner name = CliRunner.run(
@@ -215,8 +216,25 @@ class TokensCommandTest {
                 "q,zz",
                 "--input-tensor",
                 model.resolve("reference.safetensors").toString());
-        assertEquals(Main.EXIT_INPUT, name.status());
+        assertEquals(Main.EXIT_USAGE, name.status());
         assertTrue(name.errorLines().contains("unknown intermediate 'zz'"), name.err());
+        for (String[] flag : List.of(
+                new String[] {"--batch", "0", "--batch must be at least 1, got 0"},
+                new String[] {"--device", "bogus", "unknown device 'bogus'"},
+                new String[] {"--device", "cuda:x", "unknown device 'cuda:x'"})) {
+            CliRunner r = CliRunner.run(
+                    "tokens",
+                    "--model",
+                    model.toString(),
+                    "--out",
+                    out.toString(),
+                    flag[0],
+                    flag[1],
+                    "--input-tensor",
+                    model.resolve("reference.safetensors").toString());
+            assertEquals(Main.EXIT_USAGE, r.status(), r.err());
+            assertTrue(r.errorLines().contains(flag[2]), r.err());
+        }
         assertFalse(Files.exists(out), "no output after a failure");
         try (var files = Files.list(dir)) {
             assertTrue(files.noneMatch(p -> p.getFileName().toString().contains("partial")), "no partial files");

@@ -23,22 +23,30 @@ public final class Backends {
      * {@link vitprobe.kernels.cuda.CudaUnavailableException} with a one-line reason.
      */
     public static Backend create(String device, String precision) {
+        check(device, precision);
         Precision p = Precision.byKey(precision);
-        if (device.regionMatches(true, 0, CUDA_ORDINAL, 0, CUDA_ORDINAL.length())) {
-            String n = device.substring(CUDA_ORDINAL.length());
-            if (n.matches("\\d{1,4}")) return CudaBackend.open(p, Integer.parseInt(n));
-        }
-        return switch (device.toLowerCase(Locale.ROOT)) {
-            case "cpu" -> {
-                if (p != Precision.FP32)
-                    throw new IllegalArgumentException(
-                            "the CPU backend computes in fp32 only (asked for " + p.key() + ")");
-                yield new CpuBackend();
-            }
+        String d = device.toLowerCase(Locale.ROOT);
+        if (d.startsWith(CUDA_ORDINAL))
+            return CudaBackend.open(p, Integer.parseInt(d.substring(CUDA_ORDINAL.length())));
+        return switch (d) {
+            case "cpu" -> new CpuBackend();
             case "cuda" -> CudaBackend.open(p);
-            case "auto" -> CudaBackend.available() ? CudaBackend.open(p) : new CpuBackend();
-            default ->
-                throw new IllegalArgumentException("unknown device '" + device + "' (known: auto, cpu, cuda, cuda:N)");
+            default -> CudaBackend.available() ? CudaBackend.open(p) : new CpuBackend(); // auto
         };
+    }
+
+    /**
+     * The names alone, before anything is opened (a command line's flags): an unknown device or precision, or the
+     * CPU asked for another precision than fp32, is an IllegalArgumentException.
+     */
+    public static void check(String device, String precision) {
+        Precision p = Precision.byKey(precision);
+        String d = device.toLowerCase(Locale.ROOT);
+        boolean ordinal =
+                d.startsWith(CUDA_ORDINAL) && d.substring(CUDA_ORDINAL.length()).matches("\\d{1,4}");
+        if (!ordinal && !d.equals("cpu") && !d.equals("cuda") && !d.equals("auto"))
+            throw new IllegalArgumentException("unknown device '" + device + "' (known: auto, cpu, cuda, cuda:N)");
+        if (d.equals("cpu") && p != Precision.FP32)
+            throw new IllegalArgumentException("the CPU backend computes in fp32 only (asked for " + p.key() + ")");
     }
 }
