@@ -127,7 +127,20 @@ public final class ConceptTemplates implements java.io.Serializable {
                 }
                 center = m.toFloatArray();
             }
-            Object names = Json.parse(meta.getOrDefault("concepts", "null"));
+            for (String name : List.of("directions", "thresholds", "center")) {
+                // A NaN threshold or an infinite direction came out as "fires" or null scores without a word.
+                long at = st.has(name) ? st.tensor(name).indexOfNonFinite() : -1;
+                if (at >= 0) {
+                    throw new SafetensorsException(
+                            file, name, "non-finite value " + st.tensor(name).getFloat(at) + " at element " + at);
+                }
+            }
+            Object names;
+            try {
+                names = Json.parse(meta.getOrDefault("concepts", "null"));
+            } catch (IllegalArgumentException e) {
+                names = null; // said below, with the key's name
+            }
             if (!(names instanceof List<?> list)
                     || list.size() != d.dim(0)
                     || !list.stream().allMatch(String.class::isInstance)) {

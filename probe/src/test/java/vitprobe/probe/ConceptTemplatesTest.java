@@ -194,6 +194,40 @@ class ConceptTemplatesTest {
         assertTrue(e.getMessage().contains("'rule'"), e.getMessage());
     }
 
+    /**
+     * The testers' cases: a NaN threshold and an infinite direction were taken silently (segment then wrote null
+     * scores, "fires"), and concept names that are not JSON were reported without the file.
+     */
+    @Test
+    void nonFiniteValuesAndConceptsThatAreNotJsonAreRefusedNamingTheFile() throws IOException {
+        Path file = dir.resolve("bad.safetensors");
+        float[] direction = {1, 2, Float.POSITIVE_INFINITY};
+        for (boolean badThreshold : new boolean[] {true, false}) {
+            new SafetensorsWriter()
+                    .addF32("directions", new long[] {1, 3}, badThreshold ? new float[3] : direction)
+                    .addF32("thresholds", new long[] {1}, new float[] {badThreshold ? Float.NaN : 0})
+                    .metadata("rule", "hyperplane")
+                    .metadata("tokens", "cls")
+                    .metadata("concepts", "[\"a\"]")
+                    .write(file);
+            var e = assertThrows(SafetensorsException.class, () -> ConceptTemplates.load(file));
+            assertEquals(
+                    badThreshold
+                            ? file + ": tensor 'thresholds': non-finite value NaN at element 0"
+                            : file + ": tensor 'directions': non-finite value Infinity at element 2",
+                    e.getMessage());
+        }
+        new SafetensorsWriter()
+                .addF32("directions", new long[] {2, 3}, new float[6])
+                .addF32("thresholds", new long[] {2}, new float[2])
+                .metadata("rule", "hyperplane")
+                .metadata("tokens", "cls")
+                .metadata("concepts", "circle,square")
+                .write(file);
+        var e = assertThrows(SafetensorsException.class, () -> ConceptTemplates.load(file));
+        assertEquals(file + ": metadata 'concepts' must be a JSON list of 2 names", e.getMessage());
+    }
+
     @Test
     void aSubsetOfConceptsScoresExactlyAsTheWholeSet() {
         int n = 300;
