@@ -22,6 +22,12 @@ public record ViTConfig(
     public static final float[] IMAGENET_MEAN = {0.485f, 0.456f, 0.406f};
     public static final float[] IMAGENET_STD = {0.229f, 0.224f, 0.225f};
 
+    /**
+     * The resize filters an {@link #interpolation} may name: those the engine's PillowResample implements (its
+     * Filter constants, in lower case).
+     */
+    public static final java.util.List<String> INTERPOLATIONS = java.util.List.of("bicubic", "bilinear", "nearest");
+
     public ViTConfig {
         if (dim <= 0 || depth <= 0 || heads <= 0 || patchSize <= 0 || imageSize <= 0 || channels <= 0 || mlpDim <= 0) {
             throw new IllegalArgumentException("dimensions must be positive");

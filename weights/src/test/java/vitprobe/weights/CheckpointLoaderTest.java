@@ -232,7 +232,8 @@ class CheckpointLoaderTest {
     @Test
     void timmArchitectureNameGivesHeadsWhenModelArgsDoNot() {
         SyntheticCheckpoints.write(dir, SyntheticCheckpoints.timm(96, 1, 4, 2));
-        SyntheticCheckpoints.config(dir, Map.of("architecture", "vit_small_patch4_8"));
+        SyntheticCheckpoints.config(
+                dir, Map.of("architecture", "vit_small_patch4_8", "model_args", Map.of("embed_dim", 96)));
         try (ViTWeights w = CheckpointLoader.load(dir)) {
             assertEquals(6, w.config().heads(), "ViT-S has 6 heads whatever dim / 64 says");
         }
@@ -278,7 +279,9 @@ class CheckpointLoaderTest {
     @Test
     void headsThatDoNotDivideDimAreAnError() {
         Path model = SyntheticCheckpoints.write(dir, SyntheticCheckpoints.timm(128, 1, 4, 2));
-        assertMessage(() -> CheckpointLoader.load(model, new Overrides(3, null)), "not divisible by 3 heads");
+        assertMessage(
+                () -> CheckpointLoader.load(model, new Overrides(3, null)),
+                "--heads must be a positive divisor of the embedding dimension 128, got 3");
     }
 
     @Test
@@ -287,6 +290,184 @@ class CheckpointLoaderTest {
         Files.writeString(dir.resolve("config.json"), "{\"architecture\": ");
         assertMessage(
                 () -> CheckpointLoader.load(dir), dir.resolve("config.json").toString(), "invalid JSON");
+    }
+
+    // ---- config.json that contradicts the weights, or asks for what the engine does not compute ----
+
+    /** The tester's repro: a ViT-B architecture name on the ViT-S/8 fixture gave 12 heads of 32 on D = 384. */
+    @Test
+    void timmArchitectureWhoseEmbeddingDimensionDiffersFromTheWeightsIsAnError() throws IOException {
+        Path fixture = SharedFixtures.resolve(SharedFixtures.TIMM_DINO);
+        Files.copy(fixture.resolve("model.safetensors"), dir.resolve("model.safetensors"));
+        String config = Files.readString(fixture.resolve("config.json"))
+                .replace("\"vit_small_patch8_224\"", "\"vit_base_patch16_224\"");
+        Files.writeString(dir.resolve("config.json"), config);
+        assertMessage(
+                () -> CheckpointLoader.load(dir),
+                dir.resolve("config.json") + ": architecture 'vit_base_patch16_224' has embedding dimension 768 "
+                        + "but the weights in model.safetensors have 384");
+        // With the embedding dimension right, the patch size the name states must agree too.
+        Files.writeString(dir.resolve("config.json"), config.replace("vit_base_patch16_224", "vit_small_patch16_224"));
+        assertMessage(
+                () -> CheckpointLoader.load(dir),
+                "config.json: architecture 'vit_small_patch16_224' has patch size 16 but the weights in "
+                        + "model.safetensors have 8");
+    }
+
+    @Test
+    void timmModelArgsThatContradictTheWeightsAreAnError() {
+        SyntheticCheckpoints.write(dir, SyntheticCheckpoints.timm(128, 2, 4, 2));
+        Path config = dir.resolve("config.json");
+        for (var wrong : List.of(
+                Map.entry(Map.of("depth", 5), "model_args.depth is 5 but the weights in model.safetensors have 2"),
+                Map.entry(
+                        Map.of("patch_size", 16),
+                        "model_args.patch_size is 16 but the weights in model.safetensors have 4"),
+                Map.entry(
+                        Map.of("patch_size", List.of(16, 16)),
+                        "model_args.patch_size is [16,16] but the weights in model.safetensors have 4"),
+                Map.entry(
+                        Map.of("embed_dim", 256),
+                        "model_args.embed_dim is 256 but the weights in model.safetensors have 128"),
+                Map.entry(
+                        Map.of("num_heads", 3),
+                        "model_args.num_heads is 3, not a positive divisor of the embedding dimension 128"),
+                Map.entry(
+                        Map.of("num_heads", 0),
+                        "model_args.num_heads is 0, not a positive divisor of the embedding dimension 128"),
+                Map.entry(Map.of("depth", 2.5), "model_args.depth is 2.5, expected an integer"),
+                Map.entry(
+                        Map.of("mlp_ratio", 2),
+                        "model_args.mlp_ratio is 2 (MLP width 256) but the weights in model.safetensors have 512"))) {
+            SyntheticCheckpoints.config(dir, Map.of("architecture", "vit_custom", "model_args", wrong.getKey()));
+            assertMessage(() -> CheckpointLoader.load(dir), config + ": " + wrong.getValue());
+        }
+        SyntheticCheckpoints.config(
+                dir,
+                Map.of(
+                        "model_args",
+                        Map.of("depth", 2, "patch_size", List.of(4, 4), "embed_dim", 128, "mlp_ratio", 4.0)));
+        try (ViTWeights w = CheckpointLoader.load(dir)) {
+            assertEquals(2, w.config().heads(), "stated dimensions that agree load as before");
+        }
+    }
+
+    /** model_args override the architecture's own values, as timm merges them; the heads still come from the name. */
+    @Test
+    void timmModelArgsOverrideTheArchitectureName() {
+        SyntheticCheckpoints.write(dir, SyntheticCheckpoints.timm(192, 1, 4, 2));
+        SyntheticCheckpoints.config(
+                dir,
+                Map.of(
+                        "architecture",
+                        "vit_small_patch16_224",
+                        "model_args",
+                        Map.of("embed_dim", 192, "patch_size", 4)));
+        try (ViTWeights w = CheckpointLoader.load(dir)) {
+            assertEquals(6, w.config().heads());
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"relu", "gelu_new", "gelu_pytorch_tanh", "quick_gelu", "GELU"})
+    void huggingFaceHiddenActOtherThanExactGeluIsRefused(String act) throws IOException {
+        Path fixture = SharedFixtures.resolve(SharedFixtures.HF_VIT);
+        Files.copy(fixture.resolve("model.safetensors"), dir.resolve("model.safetensors"));
+        Files.writeString(
+                dir.resolve("config.json"),
+                Files.readString(fixture.resolve("config.json"))
+                        .replace("\"hidden_act\": \"gelu\"", "\"hidden_act\": \"" + act + "\""));
+        assertMessage(
+                () -> CheckpointLoader.load(dir),
+                dir.resolve("config.json") + ": hidden_act '" + act + "' is not supported (only exact 'gelu')");
+    }
+
+    @Test
+    void timmActivationOtherThanExactGeluIsRefused() {
+        SyntheticCheckpoints.write(dir, SyntheticCheckpoints.timm(64, 1, 4, 2));
+        SyntheticCheckpoints.config(dir, Map.of("model_args", Map.of("act_layer", "quick_gelu")));
+        assertMessage(
+                () -> CheckpointLoader.load(dir),
+                dir.resolve("config.json")
+                        + ": model_args.act_layer 'quick_gelu' is not supported (only exact 'gelu')");
+        // CLIP's QuickGELU variants say so only in their name.
+        SyntheticCheckpoints.config(
+                dir,
+                Map.of(
+                        "architecture",
+                        "vit_base_patch16_clip_quickgelu_224",
+                        "model_args",
+                        Map.of("embed_dim", 64, "patch_size", 4, "num_heads", 1)));
+        assertMessage(
+                () -> CheckpointLoader.load(dir),
+                "config.json: architecture 'vit_base_patch16_clip_quickgelu_224' uses QuickGELU, not supported "
+                        + "(only exact 'gelu')");
+        SyntheticCheckpoints.config(dir, Map.of("model_args", Map.of("act_layer", "gelu")));
+        try (ViTWeights w = CheckpointLoader.load(dir)) {
+            assertEquals(1, w.config().heads());
+        }
+    }
+
+    @Test
+    void unsupportedInterpolationIsRefusedWhenTheConfigIsRead() {
+        SyntheticCheckpoints.write(dir, SyntheticCheckpoints.timm(64, 1, 4, 2));
+        for (String bad : List.of("lanczos", "box", "hamming", "random")) {
+            SyntheticCheckpoints.config(dir, Map.of("pretrained_cfg", Map.of("interpolation", bad)));
+            assertMessage(
+                    () -> CheckpointLoader.load(dir),
+                    dir.resolve("config.json") + ": interpolation '" + bad
+                            + "' is not supported (bicubic, bilinear, nearest)");
+        }
+        SyntheticCheckpoints.config(dir, Map.of("pretrained_cfg", Map.of("interpolation", 2)));
+        assertMessage(() -> CheckpointLoader.load(dir), "config.json: interpolation 2 is not supported");
+        for (String good : List.of("bicubic", "bilinear", "nearest", "BILINEAR")) {
+            SyntheticCheckpoints.config(dir, Map.of("pretrained_cfg", Map.of("interpolation", good)));
+            try (ViTWeights w = CheckpointLoader.load(dir)) {
+                assertEquals(good.toLowerCase(java.util.Locale.ROOT), w.config().interpolation());
+            }
+        }
+    }
+
+    @Test
+    void meanAndStdMustBeThreeFiniteNumbersAndStdNonZero() {
+        SyntheticCheckpoints.write(dir, SyntheticCheckpoints.timm(64, 1, 4, 2));
+        String config = dir.resolve("config.json").toString();
+        for (var wrong : List.of(
+                Map.entry("std", List.of(0, 0.2, 0.2)),
+                Map.entry("std", List.of(0.2, 0.2)),
+                Map.entry("std", List.of(1e39, 0.2, 0.2)),
+                Map.entry("mean", List.of(0.5)),
+                Map.entry("mean", List.of("a", 0.5, 0.5)),
+                Map.entry("mean", 0.5))) {
+            SyntheticCheckpoints.config(dir, Map.of("pretrained_cfg", Map.ofEntries(wrong)));
+            String what = wrong.getKey().equals("std") ? "3 finite non-zero numbers" : "3 finite numbers";
+            assertMessage(
+                    () -> CheckpointLoader.load(dir),
+                    config + ": pretrained_cfg." + wrong.getKey() + " is " + vitprobe.io.Json.write(wrong.getValue())
+                            + ", expected " + what);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {0, -6, 5})
+    void badHeadsOverrideBlamesTheFlagNotTheFile(int heads) {
+        Path model = SyntheticCheckpoints.write(dir, SyntheticCheckpoints.timm(384, 1, 4, 2));
+        CheckpointException e =
+                assertThrows(CheckpointException.class, () -> CheckpointLoader.load(model, new Overrides(heads, null)));
+        assertEquals("--heads must be a positive divisor of the embedding dimension 384, got " + heads, e.getMessage());
+    }
+
+    @Test
+    void huggingFaceHeadsThatDoNotDivideTheDimensionBlameConfigJson() {
+        SyntheticCheckpoints.write(dir, SyntheticCheckpoints.huggingFace(64, 1, 4, 2));
+        SyntheticCheckpoints.config(dir, Map.of("model_type", "vit", "num_attention_heads", 0));
+        assertMessage(
+                () -> CheckpointLoader.load(dir),
+                dir.resolve("config.json") + ": num_attention_heads is 0, not a positive divisor of the embedding "
+                        + "dimension 64 of the weights in model.safetensors");
+        try (ViTWeights w = CheckpointLoader.load(dir, new Overrides(4, null))) {
+            assertEquals(4, w.config().heads(), "--heads stands in for a wrong num_attention_heads");
+        }
     }
 
     // ---- wrong checkpoints ----
@@ -305,6 +486,47 @@ class CheckpointLoaderTest {
                 "timm / original DINO / MAE format",
                 "missing keys: blocks.1.mlp.fc2.weight, norm.bias",
                 "unknown keys: blocks.0.attn.extra, zzz_unrelated");
+    }
+
+    /** The block count came from the qkv keys, so a block without its qkv made the blocks above it "unknown". */
+    @Test
+    void aMissingKeyBelowExistingBlocksIsReportedMissing() {
+        var keys = SyntheticCheckpoints.timm(64, 3, 4, 2);
+        keys.remove("blocks.1.attn.qkv.weight");
+        Path model = SyntheticCheckpoints.write(dir, keys);
+        assertEquals(
+                model.resolve("model.safetensors") + ": does not match the timm / original DINO / MAE format; "
+                        + "missing keys: blocks.1.attn.qkv.weight",
+                assertThrows(CheckpointException.class, () -> CheckpointLoader.load(model))
+                        .getMessage());
+
+        var hf = SyntheticCheckpoints.huggingFace(64, 2, 4, 2);
+        hf.remove("encoder.layer.1.attention.attention.query.weight");
+        Path other = SyntheticCheckpoints.write(dir.resolve("hf"), hf);
+        assertEquals(
+                other.resolve("model.safetensors") + ": does not match the transformers ViTModel format; "
+                        + "missing keys: encoder.layer.1.attention.attention.query.weight",
+                assertThrows(CheckpointException.class, () -> CheckpointLoader.load(other))
+                        .getMessage());
+    }
+
+    @Test
+    void wholeMissingBlocksAreNamedOnceEach() {
+        var keys = SyntheticCheckpoints.timm(64, 4, 4, 2);
+        keys.keySet().removeIf(k -> k.startsWith("blocks.1.") || k.startsWith("blocks.2."));
+        keys.put("blocks.999999999.norm1.weight", shape(64));
+        Path model = SyntheticCheckpoints.write(dir, keys);
+        assertMessage(
+                () -> CheckpointLoader.load(model),
+                "missing keys: blocks.1.* to blocks.2.*, blocks.4.* to blocks.999999998.*, blocks.999999999.attn.");
+
+        var many = SyntheticCheckpoints.timm(64, 4, 4, 2);
+        many.keySet().removeIf(k -> k.startsWith("blocks.") && !k.endsWith("attn.qkv.weight"));
+        Path cut = SyntheticCheckpoints.write(dir.resolve("many"), many);
+        assertMessage(
+                () -> CheckpointLoader.load(cut),
+                "missing keys: blocks.0.attn.proj.bias, ",
+                ", blocks.1.norm1.weight, … and 24 more");
     }
 
     @Test
