@@ -412,8 +412,10 @@ public final class CheckpointLoader {
         /** timm's patch_size: an integer or a pair of equal integers. */
         Integer patchSize(Map<?, ?> args) {
             if (args.get("patch_size") instanceof List<?> pair && pair.size() == 2) {
-                Integer h = integer(Map.of("p", pair.get(0)), "model_args.patch_size");
-                Integer w = integer(Map.of("p", pair.get(1)), "model_args.patch_size");
+                Integer h =
+                        integer(java.util.Collections.singletonMap("patch_size", pair.get(0)), "model_args.patch_size");
+                Integer w =
+                        integer(java.util.Collections.singletonMap("patch_size", pair.get(1)), "model_args.patch_size");
                 if (h != null && h.equals(w)) return h;
                 throw error("model_args.patch_size is " + Json.write(pair) + ", expected an integer or two equal ones");
             }
