@@ -15,6 +15,17 @@ import vitprobe.engine.image.PillowResample.Filter;
 /** Properties of the resampler small enough to check by hand; the fixtures check the exact match with Pillow. */
 class PillowResampleTest {
 
+    /** config.json is checked against the names the weights module knows; they must be exactly the filters here. */
+    @Test
+    void theInterpolationsAConfigMayNameAreTheFiltersImplemented() {
+        assertEquals(
+                vitprobe.weights.ViTConfig.INTERPOLATIONS.stream().sorted().toList(),
+                Arrays.stream(Filter.values())
+                        .map(f -> f.name().toLowerCase(java.util.Locale.ROOT))
+                        .sorted()
+                        .toList());
+    }
+
     @ParameterizedTest
     @EnumSource(Filter.class)
     void constantImageStaysConstantAtAnySize(Filter filter) {
