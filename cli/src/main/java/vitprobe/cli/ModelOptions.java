@@ -21,6 +21,7 @@ final class ModelOptions {
 
     @Option(
             names = "--heads",
+            converter = PositiveInteger.class,
             description = "Override the number of attention heads (default: config.json, else D/64).")
     Integer heads;
 
@@ -39,6 +40,11 @@ final class ModelOptions {
      * {@code random:vits8} / {@code random:vitb16} for seeded random weights of DINO ViT-S/8 or MAE ViT-B/16.
      */
     ViTWeights load(String model, long seed) {
+        if (model.startsWith(RANDOM) && (heads != null || eps != null)) {
+            // They would be dropped without a word: a random model's architecture is the one its name gives.
+            throw new CommandLine.ParameterException(
+                    command.commandLine(), "--heads and --eps override a checkpoint's config; " + model + " has none");
+        }
         return ModelId.load(model, localPath(model), seed, overrides());
     }
 
@@ -61,6 +67,20 @@ final class ModelOptions {
         if (model.startsWith(RANDOM)) ModelId.randomConfig(model);
         else if (model.startsWith(HubReference.PREFIX)) HubReference.parse(model);
         else if (!Files.exists(Path.of(model))) throw new IllegalArgumentException(model + ": no such file or folder");
+    }
+
+    /** A head count of zero or less is a bad flag, before any checkpoint is read. */
+    static final class PositiveInteger implements CommandLine.ITypeConverter<Integer> {
+        @Override
+        public Integer convert(String value) {
+            try {
+                int n = Integer.parseInt(value);
+                if (n > 0) return n;
+            } catch (NumberFormatException e) {
+                // reported below
+            }
+            throw new CommandLine.TypeConversionException("'" + value + "' is not a positive integer");
+        }
     }
 
     /** NaN, zero or a negative epsilon would make LayerNorm's output NaN; refused as a bad flag. */

@@ -218,10 +218,16 @@ class TokensCommandTest {
                 model.resolve("reference.safetensors").toString());
         assertEquals(Main.EXIT_USAGE, name.status());
         assertTrue(name.errorLines().contains("unknown intermediate 'zz'"), name.err());
+        // --heads and --eps were dropped without a word for a random model.
+        CliRunner random = CliRunner.run(
+                "tokens", "--model", "random:vits8", "--heads", "12", "--out", out.toString(), corrupt.toString());
+        assertEquals(Main.EXIT_USAGE, random.status(), random.err());
+        assertTrue(random.errorLines().contains("random:vits8 has none"), random.err());
         for (String[] flag : List.of(
                 new String[] {"--batch", "0", "--batch must be at least 1, got 0"},
                 new String[] {"--device", "bogus", "unknown device 'bogus'"},
-                new String[] {"--device", "cuda:x", "unknown device 'cuda:x'"})) {
+                new String[] {"--device", "cuda:x", "unknown device 'cuda:x'"},
+                new String[] {"--heads", "0", "'0' is not a positive integer"})) {
             CliRunner r = CliRunner.run(
                     "tokens",
                     "--model",
