@@ -8,6 +8,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import vitprobe.probe.distributed.Cluster;
@@ -58,7 +59,11 @@ final class ExperimentCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         imageSizeOptions.resolution();
         ExperimentConfig c = ExperimentConfig.load(config);
-        if (out != null) c = c.withOutput(out);
+        if (out != null) {
+            String problem = c.outputProblem(out);
+            if (problem != null) throw new ParameterException(spec.commandLine(), "--out: " + problem);
+            c = c.withOutput(out);
+        }
         c = c.withInput(imageSizeOptions.over(c.input()));
         if (imageSizeOptions.imageSize != null) {
             // A flag that does not fit a model is a usage error; the config's image_size is checked by the runner.

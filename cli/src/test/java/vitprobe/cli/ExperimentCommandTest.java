@@ -70,6 +70,88 @@ class ExperimentCommandTest {
         assertConfigError("format.toml", "models = []", "unknown config format");
     }
 
+    /** Tester reports: a one-class data set failed after extraction naming no file; a huge seed was wrapped. */
+    @Test
+    void dataSetsAndNumbersThatCannotWorkAreOneLineBeforeAnyWork() throws IOException {
+        Synthetic.writeImageFolder(dir.resolve("one"), 1, 2, 1, 64, 64, 2);
+        String name;
+        try (var classes = Files.list(dir.resolve("one/train"))) {
+            name = classes.findFirst().orElseThrow().getFileName().toString();
+        }
+        assertConfigError(
+                "one.yaml",
+                "models: [random:vits8]\ntasks: {classification: {dataset: one}}\n",
+                "tasks.classification: " + dir.resolve("one") + " has only 1 class (" + name
+                        + "); a concept needs negatives");
+        String ok = "models: [random:vits8]\ntasks: {classification: {dataset: cls}}\n";
+        assertConfigError("seed.yaml", ok + "seed: 99999999999999999999999\n", "seed: must be a 64-bit integer");
+        assertConfigError("inside.yaml", ok + "output: cls/train\n", "output: " + dir.resolve("cls/train") + " lies");
+    }
+
+    /** Tester reports: --out in or around the data set scattered outputs among its classes; a file said only its name. */
+    @Test
+    void anOutFlagThatIsAFileOrOverlapsADataSetIsABadFlag() throws IOException {
+        Path file = Files.writeString(
+                dir.resolve("apart.yaml"), "models: [random:vits8]\ntasks: {classification: {dataset: cls}}\n");
+        Path data = dir.resolve("cls");
+        Path afile = Files.writeString(dir.resolve("afile"), "x");
+        Path link = dir.resolve("cls-link");
+        if (!Files.exists(link)) Files.createSymbolicLink(link, data);
+        record Case(Path out, String problem) {}
+        for (Case c : List.of(
+                new Case(data, data + " is the data set folder of tasks.classification"),
+                new Case(data.resolve("train"), data.resolve("train") + " lies inside the data set folder"),
+                new Case(link.resolve("out"), link.resolve("out") + " lies inside the data set folder"),
+                new Case(afile, afile + " exists and is not a folder"))) {
+            List<String> before = listing(data);
+            CliRunner r = CliRunner.run(
+                    "experiment", file.toString(), "--out", c.out().toString());
+            assertEquals(Main.EXIT_USAGE, r.status(), r.err());
+            String first = r.err().lines().findFirst().orElse("");
+            assertTrue(first.startsWith("vitprobe: --out: " + c.problem()), first);
+            assertEquals(
+                    "Try 'vitprobe experiment --help'.",
+                    r.err().lines().toList().get(1));
+            assertEquals(before, listing(data), "nothing written into the data set");
+        }
+        assertEquals("x", Files.readString(afile));
+        // An output that holds the data set where the experiment writes (its features/)
+        Path wrap = dir.resolve("wrap");
+        Synthetic.writeImageFolder(wrap.resolve("features"), 2, 1, 1, 64, 64, 2);
+        Path wrapped = Files.writeString(
+                dir.resolve("wrapped.yaml"),
+                "models: [random:vits8]\ntasks: {classification: {dataset: wrap/features}}\n");
+        CliRunner r = CliRunner.run("experiment", wrapped.toString(), "--out", wrap.toString());
+        assertEquals(Main.EXIT_USAGE, r.status(), r.err());
+        assertTrue(
+                r.err()
+                        .startsWith("vitprobe: --out: " + wrap + " holds the data set folder of tasks.classification ("
+                                + wrap.resolve("features") + ") in features, which the experiment writes"),
+                r.err());
+        assertFalse(Files.exists(wrap.resolve(".vitprobe.lock")));
+    }
+
+    private static List<String> listing(Path folder) throws IOException {
+        try (var s = Files.walk(folder)) {
+            return s.map(Path::toString).sorted().toList();
+        }
+    }
+
+    /** Tester report: accuracy 7.5 and F1 -1 in results.json were drawn. */
+    @Test
+    void impossibleMetricsInAResultsFileAreRefused() throws IOException {
+        String json = Files.readString(tinyExperiment().output().resolve("results.json"));
+        Path folder = Files.createDirectories(dir.resolve("impossible-results"));
+        Path file = Files.writeString(
+                folder.resolve("results.json"), json.replaceFirst("\"accuracy\": [-0-9.E]+", "\"accuracy\": 7.5"));
+        CliRunner r = CliRunner.run("report", folder.toString());
+        assertEquals(1, r.status(), r.err());
+        assertEquals("vitprobe: " + file + ": rows[0].accuracy: 7.5 is outside [0, 1]\n", r.err());
+        assertFalse(
+                Files.exists(folder.resolve("figures")) || Files.exists(folder.resolve("report.html")),
+                "nothing written");
+    }
+
     @Test
     void anImageSizeThatDoesNotFitAModelIsOneLineBeforeAnyWork() throws IOException {
         String ok = "models: [random:vits8]\ntasks: {classification: {dataset: cls}}\n";

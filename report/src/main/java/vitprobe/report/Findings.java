@@ -30,6 +30,7 @@ final class Findings {
                         + "Pass a real checkpoint (e.g. `--model hf:facebook/dino-vits8`) for the study's results.");
             }
         }
+        if (results.results().warnings() != null) out.addAll(results.results().warnings());
         return out;
     }
 

@@ -16,7 +16,11 @@ public final class ResultsJson {
         AtomicFiles.writeString(file, JsonRecords.writePretty(results));
     }
 
-    /** Reads a results file; any problem is one {@link IllegalArgumentException} naming the file and the place. */
+    /**
+     * Reads a results file; any problem is one {@link IllegalArgumentException} naming the file and the place. Every
+     * metric (accuracy, precision, recall, F1, IoU, and their standard deviations) must be a number in [0, 1], a
+     * difference of two metrics one in [-1, 1], so that a damaged file is refused instead of drawn.
+     */
     public static ResultsDocument read(Path file) throws IOException {
         String text = Files.readString(file);
         try {
@@ -26,9 +30,67 @@ public final class ResultsJson {
                 throw new IllegalArgumentException(
                         "not a vitprobe results file (format " + format + ", expected " + ResultsDocument.FORMAT + ")");
             }
-            return JsonRecords.fromTree(json, ResultsDocument.class);
+            ResultsDocument results = JsonRecords.fromTree(json, ResultsDocument.class);
+            requireMetricsInRange(results);
+            return results;
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void requireMetricsInRange(ResultsDocument results) {
+        for (int i = 0; i < results.rows().size(); i++) {
+            CellRow row = results.rows().get(i).row();
+            String at = "rows[" + i + "].";
+            for (String metric : Scores.METRICS) {
+                requireUnit(at + metric, row.mean().get(metric));
+                Double std = row.std().get(metric);
+                if (std != null) requireUnit(at + metric + "_std", std);
+            }
+        }
+        for (int i = 0; i < results.findings().size(); i++) {
+            Finding f = results.findings().get(i);
+            String at = "findings[" + i + "].";
+            requireUnit(at + "best.value", f.best().value());
+            requireUnit(at + "worst.value", f.worst().value());
+            for (int j = 0; j < f.perRule().size(); j++)
+                requireUnit(at + "per_rule[" + j + "].value", f.perRule().get(j).value());
+        }
+        for (int i = 0; i < results.layernorm().size(); i++) {
+            LayerNormComparison c = results.layernorm().get(i);
+            String at = "layernorm[" + i + "].";
+            for (String metric : Scores.METRICS) {
+                requireUnit(at + "y." + metric, c.y().get(metric));
+                requireUnit(at + "y_norm." + metric, c.yNorm().get(metric));
+                requireRange(at + "delta." + metric, c.delta().get(metric), -1);
+            }
+        }
+        for (int i = 0; i < results.qualitative().size(); i++) {
+            QualitativePanel p = results.qualitative().get(i);
+            String at = "qualitative[" + i + "].";
+            requireUnit(at + "f1", p.f1());
+            for (int j = 0; j < p.columns().size(); j++)
+                requireUnit(at + "columns[" + j + "].f1", p.columns().get(j).f1());
+            for (int j = 0; j < p.images().size(); j++) {
+                QualitativePanel.Image image = p.images().get(j);
+                requireUnit(at + "images[" + j + "].iou", image.iou());
+                for (int m = 0; m < image.predictions().size(); m++)
+                    requireUnit(
+                            at + "images[" + j + "].predictions[" + m + "].iou",
+                            image.predictions().get(m).iou());
+            }
+        }
+    }
+
+    private static void requireUnit(String at, double v) {
+        requireRange(at, v, 0);
+    }
+
+    /** v in [low, 1]; NaN and the infinities (a number such as 1e999) fail too. */
+    private static void requireRange(String at, double v, int low) {
+        if (!(v >= low && v <= 1)) {
+            throw new IllegalArgumentException(at + ": " + v + " is outside [" + low + ", 1]"
+                    + (Double.isFinite(v) ? "" : " (not a finite number)"));
         }
     }
 }

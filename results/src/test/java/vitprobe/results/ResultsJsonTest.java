@@ -92,6 +92,7 @@ class ResultsJsonTest {
                 List.of(new ModelDescription("tiny", "random:tiny", true, "format timm", 1)),
                 5,
                 List.of(new SkippedConcepts("tiny", "segmentation", List.of("striped"))),
+                null,
                 List.of(finding),
                 List.of(new LayerNormComparison("tiny", "segmentation", "cosine", 5, y, yNorm, yNorm.minus(y))),
                 List.of(panel),
@@ -153,6 +154,7 @@ class ResultsJsonTest {
                 d.models(),
                 d.reportK(),
                 d.skippedConcepts(),
+                d.warnings(),
                 d.findings(),
                 d.layernorm(),
                 List.of(panel),
@@ -189,6 +191,56 @@ class ResultsJsonTest {
         Files.writeString(file, "{\"format\": \"vitprobe-results/1\",");
         e = assertThrows(IllegalArgumentException.class, () -> ResultsJson.read(file));
         assertEquals(file + ": invalid JSON at character 32: unexpected end of input", e.getMessage());
+    }
+
+    /** An impossible metric (tester report: accuracy 7.5 and F1 -1 were drawn) is refused naming its place. */
+    @Test
+    void metricsOutsideZeroToOneAreRefused() throws IOException {
+        Path file = dir.resolve("results.json");
+        ResultsJson.write(file, document());
+        String good = Files.readString(file);
+        assertTrue(good.contains("\"accuracy\": 1,"), good);
+        record Case(String from, String to, String message) {}
+        for (Case c : List.of(
+                new Case("\"accuracy\": 1,", "\"accuracy\": 7.5,", "rows[0].accuracy: 7.5 is outside [0, 1]"),
+                new Case("\"f1\": 0.5,", "\"f1\": -1,", "rows[1].f1: -1.0 is outside [0, 1]"),
+                new Case(
+                        "\"recall_std\": 0.5,",
+                        "\"recall_std\": 1e999,",
+                        "rows[1].recall_std: Infinity is outside [0, 1] (not a finite number)"),
+                new Case("\"iou\": 0.5,", "\"iou\": 1.5,", "qualitative[0].images[0].iou: 1.5 is outside [0, 1]"),
+                new Case("\"value\": 0.5", "\"value\": 2", "findings[0].best.value: 2.0 is outside [0, 1]"))) {
+            assertTrue(good.contains(c.from()), c.from());
+            int at = c.message().startsWith("rows") ? good.lastIndexOf(c.from()) : good.indexOf(c.from());
+            Files.writeString(
+                    file,
+                    good.substring(0, at)
+                            + c.to()
+                            + good.substring(at + c.from().length()));
+            var e = assertThrows(IllegalArgumentException.class, () -> ResultsJson.read(file), c.to());
+            assertEquals(file + ": " + c.message(), e.getMessage());
+        }
+    }
+
+    @Test
+    void warningsAreKeptAndAbsentWhenNone() throws IOException {
+        Path file = dir.resolve("results.json");
+        ResultsJson.write(file, document());
+        assertTrue(!Files.readString(file).contains("\"warnings\""), "no warnings: no key, as in older files");
+        ResultsDocument d = document();
+        ResultsDocument warned = new ResultsDocument(
+                d.format(),
+                d.experiment(),
+                d.models(),
+                d.reportK(),
+                d.skippedConcepts(),
+                List.of("tasks.classification: k 50 exceeds the 4 training images of the smallest class (a)"),
+                d.findings(),
+                d.layernorm(),
+                d.qualitative(),
+                d.rows());
+        ResultsJson.write(file, warned);
+        assertEquals(warned, ResultsJson.read(file));
     }
 
     @Test

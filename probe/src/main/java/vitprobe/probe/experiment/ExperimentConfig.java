@@ -1,9 +1,11 @@
 package vitprobe.probe.experiment;
 
 import java.io.IOException;
+import java.math.BigInteger;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -24,10 +26,12 @@ import vitprobe.engine.Intermediate;
 import vitprobe.engine.PosResample;
 import vitprobe.engine.extract.SampleSource;
 import vitprobe.engine.extract.Task;
+import vitprobe.io.FolderLock;
 import vitprobe.io.Json;
 import vitprobe.probe.Rule;
 import vitprobe.probe.data.Broden;
 import vitprobe.probe.data.Datasets;
+import vitprobe.probe.data.ImageFolder;
 import vitprobe.probe.data.PatchLabeling;
 import vitprobe.results.Experiment;
 import vitprobe.weights.DType;
@@ -71,7 +75,8 @@ public record ExperimentConfig(
         int qualitativeImages,
         int qualitativeCandidates,
         InputResolution input,
-        Spark spark) {
+        Spark spark,
+        List<String> warnings) {
 
     /**
      * Where the heavy stages run when the config asks for Apache Spark: the master (a URL, local[N], or "submit") and
@@ -121,6 +126,7 @@ public record ExperimentConfig(
         rules = List.copyOf(rules);
         tasks = List.copyOf(tasks);
         ks = List.copyOf(ks);
+        warnings = List.copyOf(warnings);
     }
 
     /** Reads and checks a config file (.json, .yaml or .yml); every problem is one message naming the file and key. */
@@ -176,9 +182,13 @@ public record ExperimentConfig(
         return "line " + (mark.getLine() + 1) + ", column " + (mark.getColumn() + 1);
     }
 
-    /** YAML's integers and floats as the JSON reader gives them (Long, Double), so one parser serves both. */
+    /**
+     * YAML's integers and floats as the JSON reader gives them (Long, Double), so one parser serves both; an integer
+     * past 64 bits stays a BigInteger, which every integer key refuses (longValue() would wrap it silently).
+     */
     private static Object normalise(Object v) {
-        if (v instanceof Integer || v instanceof java.math.BigInteger) return ((Number) v).longValue();
+        if (v instanceof Integer i) return i.longValue();
+        if (v instanceof BigInteger b) return b.bitLength() < 64 ? (Object) b.longValue() : b;
         if (v instanceof Float f) return f.doubleValue();
         if (v instanceof List<?> l)
             return l.stream().map(ExperimentConfig::normalise).toList();
@@ -204,10 +214,13 @@ public record ExperimentConfig(
                 String.join(", ", Intermediate.keys(PROBEABLE)));
         List<Rule> rules =
                 root.names("rules", List.of("hyperplane", "cosine"), Rule::byKey, "rule", "hyperplane, cosine");
-        List<TaskSpec> tasks = tasks(root, base);
+        Map<TaskSpec, ClassCount> smallest = new LinkedHashMap<>();
+        List<TaskSpec> tasks = tasks(root, base, smallest);
         List<Integer> ks = root.positiveInts("k", List.of(10L));
         int trials = root.positiveInt("trials", 10);
-        int block = (int) root.integer("block", -1);
+        long blockValue = root.integer("block", -1);
+        if (blockValue != (int) blockValue) throw root.error("block", "must be a block index, got " + blockValue);
+        int block = (int) blockValue;
         long seed = root.integer("seed", 0);
         int batch = root.positiveInt("batch", 16);
         DType dtype = root.choice("dtype", "f16", d -> List.of("f32", "f16").contains(d) ? DType.byKey(d) : null);
@@ -223,13 +236,29 @@ public record ExperimentConfig(
         int candidates = qualitative == null ? 24 : qualitative.positiveInt("candidates", 24);
         if (qualitative != null) qualitative.requireKnown(Set.of("images", "candidates"));
         if (candidates < images) throw qualitative.error("candidates", "must be at least images (" + images + ")");
-        Path output = root.has("output") ? base.resolve(root.string("output")) : defaultOutput;
+        Path output = (root.has("output") ? base.resolve(root.string("output")) : defaultOutput).normalize();
+        if (root.has("output")) {
+            String problem = outputProblem(output, tasks);
+            if (problem != null) throw root.error("output", problem);
+        }
         InputResolution input = input(root);
         Node spark = root.object("spark");
         if (spark != null) spark.requireKnown(Set.of("master", "concepts_per_task"));
+        List<String> warnings = new ArrayList<>();
+        if (rules.contains(Rule.COSINE)) {
+            smallest.forEach((t, c) -> {
+                List<Integer> over = ks.stream().filter(k -> k > c.images()).toList();
+                if (!over.isEmpty())
+                    warnings.add("tasks." + t.task().key() + ": k "
+                            + over.stream().map(String::valueOf).collect(Collectors.joining(", "))
+                            + (over.size() == 1 ? " exceeds" : " exceed") + " the " + c.images()
+                            + " training images of the smallest class (" + c.name() + "); its cosine cells use all "
+                            + c.images() + " (support sets never repeat an image)");
+            });
+        }
         return new ExperimentConfig(
                 root.file,
-                output.normalize(),
+                output,
                 models,
                 tokens,
                 rules,
@@ -251,7 +280,8 @@ public record ExperimentConfig(
                         ? null
                         : new Spark(
                                 spark.has("master") ? spark.string("master") : Spark.DEFAULT_MASTER,
-                                spark.positiveInt("concepts_per_task", Spark.DEFAULT_CONCEPTS_PER_TASK)));
+                                spark.positiveInt("concepts_per_task", Spark.DEFAULT_CONCEPTS_PER_TASK)),
+                warnings);
     }
 
     /** image_size (a number, [H, W] or "H,W"), keep_aspect and pos_resample as one setting. */
@@ -331,7 +361,7 @@ public record ExperimentConfig(
         return s.isEmpty() || !Character.isLetterOrDigit(s.charAt(0)) ? "model" + s : s;
     }
 
-    private static List<TaskSpec> tasks(Node root, Path base) {
+    private static List<TaskSpec> tasks(Node root, Path base, Map<TaskSpec, ClassCount> smallest) {
         Node tasks = root.object("tasks");
         if (tasks == null) throw root.error("tasks", "is missing (e.g. tasks: {segmentation: {dataset: DIR}})");
         List<TaskSpec> out = new ArrayList<>();
@@ -369,10 +399,134 @@ public record ExperimentConfig(
             int patches = t.has("patches_per_image") ? t.positiveInt("patches_per_image", 16) : 16;
             if (task == Task.CLASSIFICATION && t.has("patches_per_image"))
                 throw t.error("patches_per_image", "only applies to segmentation");
-            out.add(new TaskSpec(task, dataset, train, test, patches));
+            TaskSpec spec = new TaskSpec(task, dataset, train, test, patches);
+            if (task == Task.CLASSIFICATION && source instanceof ImageFolder folder)
+                smallest.put(spec, requireConcepts(tasks, key, dataset, folder, train, test));
+            out.add(spec);
         }
         if (out.isEmpty()) throw root.error("tasks", "names no task");
         return out;
+    }
+
+    /** A class and how many training images it has. */
+    private record ClassCount(String name, int images) {}
+
+    /**
+     * Fails unless some class of a classification data set can be probed: it needs positives (its images) and
+     * negatives (other classes' images) in both splits. Returns the smallest such class by training images.
+     */
+    private static ClassCount requireConcepts(
+            Node tasks, String key, Path dataset, ImageFolder folder, String train, String test) {
+        List<String> names = folder.concepts().names();
+        int[] inTrain = classCounts(folder, train, names.size()), inTest = classCounts(folder, test, names.size());
+        int trainTotal = Arrays.stream(inTrain).sum(),
+                testTotal = Arrays.stream(inTest).sum();
+        for (String split : List.of(train, test)) {
+            if ((split.equals(train) ? trainTotal : testTotal) == 0)
+                throw tasks.error(key, dataset + " has no images in '" + split + "'");
+        }
+        List<String> withImages = new ArrayList<>();
+        for (int c = 0; c < names.size(); c++) if (inTrain[c] + inTest[c] > 0) withImages.add(names.get(c));
+        if (withImages.size() < 2) {
+            throw tasks.error(
+                    key,
+                    dataset + " has " + (names.size() == 1 ? "only 1 class (" : "images of only 1 class (")
+                            + withImages.getFirst() + "); a concept needs negatives");
+        }
+        ClassCount smallest = null;
+        for (int c = 0; c < names.size(); c++) {
+            boolean probed = inTrain[c] > 0 && inTrain[c] < trainTotal && inTest[c] > 0 && inTest[c] < testTotal;
+            if (probed && (smallest == null || inTrain[c] < smallest.images()))
+                smallest = new ClassCount(names.get(c), inTrain[c]);
+        }
+        if (smallest == null) {
+            throw tasks.error(
+                    key,
+                    dataset + ": no class has positives and negatives in both '" + train + "' (classes: "
+                            + present(names, inTrain) + ") and '" + test + "' (classes: " + present(names, inTest)
+                            + ")");
+        }
+        return smallest;
+    }
+
+    private static int[] classCounts(ImageFolder folder, String split, int classes) {
+        int[] counts = new int[classes];
+        for (ImageFolder.Item item : folder.samples(split)) counts[item.label()]++;
+        return counts;
+    }
+
+    private static String present(List<String> names, int[] counts) {
+        List<String> out = new ArrayList<>();
+        for (int c = 0; c < names.size(); c++) if (counts[c] > 0) out.add(names.get(c));
+        return String.join(", ", out);
+    }
+
+    /**
+     * Why a folder cannot be the output of an experiment with these tasks, or null: it is a file (or below one), it
+     * is or lies inside a task's data set folder, or it holds one in a folder the experiment writes; compared as real
+     * paths (links resolved), so that outputs never mix with images that a later run would read as classes.
+     */
+    public static String outputProblem(Path folder, List<TaskSpec> tasks) {
+        Path absolute = folder.toAbsolutePath().normalize();
+        Path existing = absolute;
+        while (existing != null && !Files.exists(existing)) existing = existing.getParent();
+        Path real;
+        if (existing == null) {
+            real = absolute;
+        } else if (!Files.isDirectory(existing)) {
+            return existing.equals(absolute)
+                    ? absolute + " exists and is not a folder"
+                    : existing + " is a file, not a folder, so " + absolute + " cannot be made";
+        } else {
+            try {
+                real = existing.toRealPath()
+                        .resolve(existing.relativize(absolute))
+                        .normalize();
+            } catch (IOException e) {
+                return absolute + ": cannot resolve (" + e.getMessage() + ")";
+            }
+        }
+        for (TaskSpec t : tasks) {
+            Path data;
+            try {
+                data = t.dataset().toRealPath();
+            } catch (IOException e) {
+                data = t.dataset().toAbsolutePath().normalize();
+            }
+            String task = "tasks." + t.task().key();
+            if (real.equals(data))
+                return absolute + " is the data set folder of " + task + "; write the output elsewhere";
+            if (real.startsWith(data))
+                return absolute + " lies inside the data set folder of " + task + " (" + t.dataset()
+                        + "); write the output elsewhere";
+            if (data.startsWith(real)
+                    && WRITTEN.contains(real.relativize(data).getName(0).toString()))
+                return absolute + " holds the data set folder of " + task + " (" + t.dataset() + ") in "
+                        + real.relativize(data).getName(0) + ", which the experiment writes; write the output"
+                        + " elsewhere";
+        }
+        return null;
+    }
+
+    /**
+     * What an experiment writes at the top of its output folder (the runner's features/, cells/ and qualitative/, the
+     * results files, the report's figures/, report.html and summary.md, the lock). A data set elsewhere below the
+     * output (as the demo keeps its data/ beside its results) does not mix with them.
+     */
+    private static final Set<String> WRITTEN = Set.of(
+            "features",
+            "cells",
+            QualitativePanels.FOLDER,
+            "results.json",
+            "results.csv",
+            "figures",
+            "report.html",
+            "summary.md",
+            FolderLock.FILE);
+
+    /** {@link #outputProblem(Path, List)} for this experiment's tasks. */
+    public String outputProblem(Path folder) {
+        return outputProblem(folder, tasks);
     }
 
     /** The same experiment written into another folder. */
@@ -397,7 +551,8 @@ public record ExperimentConfig(
                 qualitativeImages,
                 qualitativeCandidates,
                 input,
-                spark);
+                spark,
+                warnings);
     }
 
     /** The same experiment at another input size (the command line's flags over the config's keys). */
@@ -422,7 +577,8 @@ public record ExperimentConfig(
                 qualitativeImages,
                 qualitativeCandidates,
                 other,
-                spark);
+                spark,
+                warnings);
     }
 
     /** The settings that decide the numbers, as written into results.json. */
@@ -503,13 +659,20 @@ public record ExperimentConfig(
 
         long integer(String key, long fallback) {
             if (!map.containsKey(key)) return fallback;
-            if (!(map.get(key) instanceof Long n)) throw error(key, "must be an integer, got " + map.get(key));
-            return n;
+            Object v = map.get(key);
+            if (v instanceof Long n) return n;
+            // Past 64 bits: YAML gives a BigInteger, JSON a Double (integral, at least 2^63 in size).
+            if (v instanceof BigInteger || v instanceof Double d && d == Math.rint(d) && Math.abs(d) >= 0x1p63)
+                throw error(key, "must be a 64-bit integer, got " + v);
+            throw error(key, "must be an integer, got " + v);
         }
 
         int positiveInt(String key, int fallback) {
+            if (map.get(key) instanceof BigInteger b && b.signum() > 0)
+                throw error(key, "must be at most " + Integer.MAX_VALUE + ", got " + b);
             long n = integer(key, fallback);
-            if (n < 1 || n > Integer.MAX_VALUE) throw error(key, "must be a positive integer, got " + n);
+            if (n < 1) throw error(key, "must be a positive integer, got " + n);
+            if (n > Integer.MAX_VALUE) throw error(key, "must be at most " + Integer.MAX_VALUE + ", got " + n);
             return (int) n;
         }
 
@@ -536,8 +699,9 @@ public record ExperimentConfig(
             List<?> values = map.containsKey(key) ? list(key) : fallback;
             List<Integer> out = new ArrayList<>();
             for (Object v : values) {
-                if (!(v instanceof Long n) || n < 1 || n > Integer.MAX_VALUE)
-                    throw error(key, "values must be positive integers, got " + v);
+                if (v instanceof BigInteger b && b.signum() > 0 || v instanceof Long l && l > Integer.MAX_VALUE)
+                    throw error(key, "values must be at most " + Integer.MAX_VALUE + ", got " + v);
+                if (!(v instanceof Long n) || n < 1) throw error(key, "values must be positive integers, got " + v);
                 if (out.contains(n.intValue())) throw error(key, "lists " + n + " twice");
                 out.add(n.intValue());
             }

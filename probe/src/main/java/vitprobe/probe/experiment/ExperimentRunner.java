@@ -89,10 +89,15 @@ public final class ExperimentRunner {
 
     /**
      * Runs what is not finished yet and writes results.json and results.csv; returns what it computed and reused. A
-     * second runner into the same output folder is refused while this one holds the folder's lock.
+     * second runner into the same output folder is refused while this one holds the folder's lock. Before any work,
+     * an output folder that is a file or overlaps a task's data set is refused, and the config's warnings go to the
+     * log.
      */
     public Summary run() throws IOException {
+        String problem = config.outputProblem(config.output());
+        if (problem != null) throw new IllegalArgumentException(config.file() + ": output: " + problem);
         requireInputFitsEveryModel();
+        for (String warning : config.warnings()) log.println("warning: " + config.file() + ": " + warning);
         try (FolderLock lock = FolderLock.acquire(config.output())) {
             return runLocked();
         }

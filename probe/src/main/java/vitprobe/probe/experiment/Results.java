@@ -66,6 +66,7 @@ final class Results {
                 List.copyOf(models.values()),
                 reportK,
                 skippedList,
+                config.warnings().isEmpty() ? null : config.warnings(),
                 findings(config, rows, headline),
                 layerNorm(config, rows, headline),
                 qualitative,

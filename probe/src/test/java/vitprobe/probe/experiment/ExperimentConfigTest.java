@@ -124,6 +124,111 @@ class ExperimentConfigTest {
         assertError("models: [random:vits8\n", "invalid YAML");
     }
 
+    /** Tester report: a seed past 64 bits was wrapped to another seed and recorded; block and image_size too. */
+    @Test
+    void anIntegerPast64BitsIsRefusedNotWrapped() throws IOException {
+        String ok = "models: [random:vits8]\ntasks: {classification: {dataset: cls}}\n";
+        assertError(
+                ok + "seed: 99999999999999999999999\n", "seed: must be a 64-bit integer, got 99999999999999999999999");
+        assertError(ok + "seed: -99999999999999999999999\n", "seed: must be a 64-bit integer");
+        assertEquals(
+                Long.MAX_VALUE,
+                ExperimentConfig.load(write("max.yaml", ok + "seed: 9223372036854775807\n"))
+                        .seed());
+        // 2^64 + 64 and 2^64 - 1 wrapped to 64 and -1, both valid settings
+        assertError(ok + "image_size: 18446744073709551680\n", "image_size: must be a size in pixels");
+        assertError(ok + "block: 18446744073709551615\n", "block: must be a 64-bit integer");
+        assertError(ok + "block: 4294967295\n", "block: must be a block index, got 4294967295");
+        assertError(ok + "trials: 18446744073709551617\n", "trials: must be at most 2147483647");
+        assertError(ok + "batch: 4294967312\n", "batch: must be at most 2147483647, got 4294967312");
+        assertError(ok + "k: [1, 18446744073709551617]\n", "k: values must be at most 2147483647");
+        assertError(ok + "qualitative: {images: 18446744073709551617}\n", "qualitative.images: must be at most");
+        Path json = write("seed.json", """
+                {"models": ["random:vits8"], "tasks": {"classification": {"dataset": "cls"}},
+                 "seed": 99999999999999999999999}
+                """);
+        var e = assertThrows(IllegalArgumentException.class, () -> ExperimentConfig.load(json));
+        assertEquals(json + ": seed: must be a 64-bit integer, got 1.0E23", e.getMessage());
+    }
+
+    /** Tester report: a one-class data set failed only after extraction, naming no file. */
+    @Test
+    void aClassificationDataSetNeedsTwoClassesInBothSplits() throws IOException {
+        Synthetic.writeImageFolder(dir.resolve("one"), 1, 2, 1, 32, 32, 0);
+        String name;
+        try (var classes = Files.list(dir.resolve("one/train"))) {
+            name = classes.findFirst().orElseThrow().getFileName().toString();
+        }
+        assertError(
+                "models: [random:vits8]\ntasks: {classification: {dataset: one}}\n",
+                "tasks.classification: " + dir.resolve("one") + " has only 1 class (" + name
+                        + "); a concept needs negatives");
+        // Two classes, but the test split has images of one only: no class has negatives there.
+        Synthetic.writeImageFolder(dir.resolve("lopsided"), 2, 2, 1, 32, 32, 0);
+        try (var classes = Files.list(dir.resolve("lopsided/test"))) {
+            Path first = classes.sorted().findFirst().orElseThrow();
+            try (var images = Files.list(first)) {
+                for (Path image : images.toList()) Files.delete(image);
+            }
+        }
+        assertError(
+                "models: [random:vits8]\ntasks: {classification: {dataset: lopsided}}\n",
+                "tasks.classification: " + dir.resolve("lopsided") + ": no class has positives and negatives in both");
+        Synthetic.writeImageFolder(dir.resolve("untested"), 2, 2, 0, 32, 32, 0);
+        assertError(
+                "models: [random:vits8]\ntasks: {classification: {dataset: untested}}\n",
+                "tasks.classification: " + dir.resolve("untested") + " has no images in 'test'");
+    }
+
+    /** Tester report: k above the training images of a class was recorded as that k without a word. */
+    @Test
+    void aKAboveTheSmallestClassIsAWarning() throws IOException {
+        String ok = "models: [random:vits8]\ntasks: {classification: {dataset: cls}}\n";
+        assertEquals(
+                List.of(),
+                ExperimentConfig.load(write("a.yaml", ok + "k: [1, 2]\n")).warnings());
+        ExperimentConfig c = ExperimentConfig.load(write("b.yaml", ok + "k: [1, 3, 50]\n"));
+        assertEquals(1, c.warnings().size(), c.warnings().toString());
+        String w = c.warnings().getFirst();
+        assertTrue(
+                w.startsWith("tasks.classification: k 3, 50 exceed the 2 training images of the smallest class ("), w);
+        assertEquals(c.warnings(), c.withOutput(dir.resolve("x")).warnings(), "kept by withOutput");
+        assertEquals(
+                List.of(),
+                ExperimentConfig.load(write("c.yaml", ok + "k: [50]\nrules: [hyperplane]\n"))
+                        .warnings(),
+                "k only matters to the cosine rule");
+    }
+
+    /** Tester report: an output inside the data set scattered files among its classes. */
+    @Test
+    void anOutputMustStayApartFromTheDataSets() throws IOException {
+        String ok = "models: [random:vits8]\ntasks: {classification: {dataset: cls}}\n";
+        assertError(
+                ok + "output: cls\n",
+                "output: " + dir.resolve("cls") + " is the data set folder of tasks.classification");
+        assertError(ok + "output: cls/train\n", "output: " + dir.resolve("cls/train") + " lies inside the data set");
+        // A data set below the output is refused where the experiment writes (features/ here), not elsewhere (the
+        // demo keeps data/ beside its results).
+        Synthetic.writeImageFolder(dir.resolve("wrap/features"), 2, 1, 1, 32, 32, 0);
+        assertError(
+                "models: [random:vits8]\ntasks: {classification: {dataset: wrap/features}}\noutput: wrap\n",
+                "output: " + dir.resolve("wrap") + " holds the data set folder of tasks.classification ("
+                        + dir.resolve("wrap/features") + ") in features, which the experiment writes");
+        assertEquals(
+                dir,
+                ExperimentConfig.load(write("here.yaml", ok + "output: .\n")).output());
+        Path link = dir.resolve("cls-link");
+        if (!Files.exists(link)) Files.createSymbolicLink(link, dir.resolve("cls"));
+        assertError(ok + "output: cls-link/out\n", "lies inside the data set folder of tasks.classification");
+        Files.writeString(dir.resolve("afile"), "x");
+        assertError(ok + "output: afile\n", "output: " + dir.resolve("afile") + " exists and is not a folder");
+        assertError(ok + "output: afile/out\n", "output: " + dir.resolve("afile") + " is a file, not a folder");
+        ExperimentConfig c = ExperimentConfig.load(write("fine.yaml", ok + "output: results\n"));
+        assertEquals(null, c.outputProblem(c.output()));
+        assertTrue(c.outputProblem(dir.resolve("cls/test/x")).contains("lies inside"));
+    }
+
     @Test
     void theInputSizeIsANumberAPairOrText() throws IOException {
         String ok = "models: [random:vits8]\ntasks: {classification: {dataset: cls}}\n";

@@ -196,4 +196,37 @@ class ExperimentRunnerTest {
             assertFalse(skipped.contains("plain"), skipped.toString());
         }
     }
+
+    /** Tester report: a k above the smallest class's training images was recorded as that k without a word. */
+    @Test
+    void aKAboveTheSmallestClassIsWarnedOfBeforeAnyWorkAndRecorded() throws IOException {
+        Synthetic.writeImageFolder(dir.resolve("few"), 2, 3, 1, 64, 64, 1);
+        ExperimentConfig c = ExperimentConfig.load(Files.writeString(dir.resolve("big-k.json"), """
+                {"models": {"tiny": "random:tiny"}, "tasks": {"classification": {"dataset": "few"}},
+                 "tokens": ["y"], "rules": ["cosine"], "k": [1, 5], "trials": 1, "batch": 4}
+                """));
+        Run r = run(c);
+        List<String> lines = r.log().lines().toList();
+        String warning = "warning: " + c.file() + ": tasks.classification: k 5 exceeds the 3 training images of the"
+                + " smallest class (";
+        assertTrue(lines.getFirst().startsWith(warning), r.log());
+        assertEquals(1, count(r.log(), "warning:"), "once per task");
+        Map<String, Object> json = Json.parseObject(Files.readString(c.output().resolve("results.json")));
+        List<?> warnings = (List<?>) json.get("warnings");
+        assertEquals(1, warnings.size(), json.toString());
+        assertTrue(((String) warnings.getFirst()).startsWith("tasks.classification: k 5 exceeds"), warnings.toString());
+    }
+
+    /** Tester report: an output folder inside the data set scattered the outputs among its classes. */
+    @Test
+    void anOutputInsideADataSetIsRefusedBeforeAnyWork() throws IOException {
+        ExperimentConfig c = config(1);
+        Path inside = dir.resolve("cls/train/out");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> run(c.withOutput(inside)));
+        assertEquals(
+                c.file() + ": output: " + inside + " lies inside the data set folder of tasks.classification ("
+                        + dir.resolve("cls") + "); write the output elsewhere",
+                e.getMessage());
+        assertFalse(Files.exists(inside));
+    }
 }
