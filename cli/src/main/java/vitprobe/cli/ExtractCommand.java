@@ -144,21 +144,22 @@ final class ExtractCommand implements Callable<Integer> {
     }
 
     private int extract(Cluster cluster, PrintWriter err) throws IOException {
-        Task which = Task.byKey(task);
+        Task which = task();
         Set<Intermediate> types = tokenTypes();
-        DType stored = DType.byKey(dtype);
+        DType stored = storedDType();
         int perImage = patchesPerImage.equals("all") ? 0 : positive("--patches-per-image", patchesPerImage);
         PatchLabeling labeling = patchLabeling();
         Set<String> excluded = excludedCategories();
-        if (batch < 1) throw new IllegalArgumentException("--batch must be at least 1");
-        if (decodeThreads < 1) throw new IllegalArgumentException("--decode-threads must be at least 1");
+        if (batch < 1) throw badFlag("--batch must be at least 1, got " + batch);
+        if (shardSize != null && shardSize < 1) throw badFlag("--shard-size must be at least 1, got " + shardSize);
+        if (decodeThreads < 1) throw badFlag("--decode-threads must be at least 1, got " + decodeThreads);
         SampleSource source = Datasets.open(dataset, excluded, labeling);
         try (ViTWeights w = modelOptions.load(model, seed)) {
             ViTConfig c = w.config();
             int index = block < 0 ? c.depth() + block : block;
             if (index < 0 || index >= c.depth())
-                throw new IllegalArgumentException(
-                        "--block " + block + " is outside the model's " + c.depth() + " blocks");
+                throw badFlag("--block " + block + " is outside the model's " + c.depth() + " blocks (0.."
+                        + (c.depth() - 1) + ", or -1..-" + c.depth() + " from the end)");
             InputResolution size = imageSizeOptions.resolution(c);
             int patches = size.patches(c);
             int kept = which == Task.CLASSIFICATION ? 1 : perImage == 0 ? patches : Math.min(perImage, patches);
@@ -223,6 +224,29 @@ final class ExtractCommand implements Callable<Integer> {
         return cluster.extraction(spec);
     }
 
+    private ParameterException badFlag(String message) {
+        return new ParameterException(spec.commandLine(), message);
+    }
+
+    private Task task() {
+        try {
+            return Task.byKey(task);
+        } catch (IllegalArgumentException e) {
+            throw badFlag("--task: " + e.getMessage());
+        }
+    }
+
+    private DType storedDType() {
+        DType d;
+        try {
+            d = DType.byKey(dtype);
+        } catch (IllegalArgumentException e) {
+            d = null;
+        }
+        if (d != DType.F32 && d != DType.F16) throw badFlag("--dtype must be f32 or f16, got '" + dtype + "'");
+        return d;
+    }
+
     private Set<Intermediate> tokenTypes() {
         try {
             Set<Intermediate> types = Intermediate.parseList(tokens);
@@ -237,9 +261,7 @@ final class ExtractCommand implements Callable<Integer> {
         return switch (patchLabels.toLowerCase(Locale.ROOT)) {
             case "majority" -> PatchLabeling.MAJORITY;
             case "nearest" -> PatchLabeling.NEAREST;
-            default ->
-                throw new IllegalArgumentException(
-                        "unknown --patch-labels '" + patchLabels + "' (known: majority, nearest)");
+            default -> throw badFlag("unknown --patch-labels '" + patchLabels + "' (known: majority, nearest)");
         };
     }
 
@@ -252,13 +274,13 @@ final class ExtractCommand implements Callable<Integer> {
                         .collect(Collectors.toSet());
     }
 
-    private static int positive(String flag, String value) {
+    private int positive(String flag, String value) {
         try {
             int n = Integer.parseInt(value);
             if (n > 0) return n;
         } catch (NumberFormatException e) {
             // reported below
         }
-        throw new IllegalArgumentException(flag + " must be a positive number or 'all', got '" + value + "'");
+        throw badFlag(flag + " must be a positive number or 'all', got '" + value + "'");
     }
 }

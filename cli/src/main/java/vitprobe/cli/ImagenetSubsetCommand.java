@@ -3,11 +3,14 @@ package vitprobe.cli;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 import vitprobe.probe.data.ImagenetSubset;
 
@@ -67,6 +70,8 @@ final class ImagenetSubsetCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        if (train < 1) throw badFlag("--train-per-class must be at least 1, got " + train);
+        if (test < 1) throw badFlag("--test-per-class must be at least 1, got " + test);
         List<String> classes = wnids == null ? ImagenetSubset.tinyImagenetWnids() : readWnids(wnids);
         if (classes.isEmpty()) throw new IllegalArgumentException(wnids + ": no class ids");
         ImagenetSubset.Choice choice = ImagenetSubset.choose(imagenet, classes, train, test, seed, valLabels);
@@ -79,14 +84,27 @@ final class ImagenetSubsetCommand implements Callable<Integer> {
         return 0;
     }
 
+    private ParameterException badFlag(String message) {
+        return new ParameterException(spec.commandLine(), message);
+    }
+
+    /** The class ids of a file, one per line (blank lines skipped); a class listed twice is refused. */
     private static List<String> readWnids(Path file) {
+        List<String> lines;
         try {
-            return Files.readAllLines(file).stream()
-                    .map(String::trim)
-                    .filter(s -> !s.isEmpty())
-                    .toList();
+            lines = Files.readAllLines(file);
         } catch (IOException e) {
             throw new IllegalArgumentException(file + ": cannot read (" + e + ")");
         }
+        Map<String, Integer> firstLine = new LinkedHashMap<>();
+        for (int i = 0; i < lines.size(); i++) {
+            String wnid = lines.get(i).trim();
+            if (wnid.isEmpty()) continue;
+            Integer first = firstLine.putIfAbsent(wnid, i + 1);
+            if (first != null)
+                throw new IllegalArgumentException(
+                        file + " line " + (i + 1) + ": " + wnid + " listed twice (first on line " + first + ")");
+        }
+        return List.copyOf(firstLine.keySet());
     }
 }

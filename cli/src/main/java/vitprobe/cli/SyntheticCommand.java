@@ -6,6 +6,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 import vitprobe.probe.data.Synthetic;
 
@@ -62,12 +63,28 @@ final class SyntheticCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         switch (kind) {
-            case "classification" -> Synthetic.writeImageFolder(out, classes, train, test, width, height, seed);
-            case "broden" -> Synthetic.writeBroden(out, images, size, seed);
-            default ->
-                throw new IllegalArgumentException("unknown --kind '" + kind + "' (known: classification, broden)");
+            case "classification" -> {
+                if (classes < 1 || classes > Synthetic.MAX_CLASSES)
+                    throw badFlag("--classes must be 1.." + Synthetic.MAX_CLASSES + ", got " + classes);
+                if (train < 0) throw badFlag("--train must be 0 or more, got " + train);
+                if (test < 0) throw badFlag("--test must be 0 or more, got " + test);
+                if (train + test == 0) throw badFlag("--train and --test are both 0: the set would hold no images");
+                if (width < 8) throw badFlag("--width must be at least 8, got " + width);
+                if (height < 8) throw badFlag("--height must be at least 8, got " + height);
+                Synthetic.writeImageFolder(out, classes, train, test, width, height, seed);
+            }
+            case "broden" -> {
+                if (images < 1) throw badFlag("--images must be at least 1, got " + images);
+                if (size < 8 || size % 2 != 0) throw badFlag("--size must be even and at least 8, got " + size);
+                Synthetic.writeBroden(out, images, size, seed);
+            }
+            default -> throw badFlag("unknown --kind '" + kind + "' (known: classification, broden)");
         }
         spec.commandLine().getOut().printf("wrote %s%n", out);
         return 0;
+    }
+
+    private ParameterException badFlag(String message) {
+        return new ParameterException(spec.commandLine(), message);
     }
 }

@@ -525,7 +525,11 @@ class ExtractCommandTest {
                 out.toString(),
                 "--task",
                 "detection");
-        assertEquals("vitprobe: unknown task 'detection' (known: classification, segmentation)\n", r.errorLines());
+        assertEquals(Main.EXIT_USAGE, r.status(), r.err());
+        assertEquals(
+                "vitprobe: --task: unknown task 'detection' (known: classification, segmentation)\n"
+                        + "Try 'vitprobe extract --help'.\n",
+                r.errorLines());
         r = CliRunner.run(
                 "extract",
                 "--model",
@@ -538,11 +542,144 @@ class ExtractCommandTest {
                 "0",
                 "--task",
                 "segmentation");
-        assertEquals("vitprobe: --patches-per-image must be a positive number or 'all', got '0'\n", r.errorLines());
+        assertEquals(Main.EXIT_USAGE, r.status(), r.err());
+        assertEquals(
+                "vitprobe: --patches-per-image must be a positive number or 'all', got '0'\n"
+                        + "Try 'vitprobe extract --help'.\n",
+                r.errorLines());
         r = CliRunner.run("extract", "--model", model(), "--dataset", set.toString(), "--out", set.toString());
         assertEquals(Main.EXIT_INPUT, r.status());
         assertTrue(r.errorLines().contains("is not an extraction folder"), r.err());
         assertFalse(Files.exists(out));
+    }
+
+    /** Flag values extract cannot use are bad flags (exit 2, as picocli's own), and nothing is written. */
+    @Test
+    void badFlagValuesExitWithTwoAndWriteNothing() throws Exception {
+        Path set = dir.resolve("set"), out = dir.resolve("never");
+        assertEquals(
+                0,
+                CliRunner.run(
+                                "synth",
+                                "--kind",
+                                "classification",
+                                "--out",
+                                set.toString(),
+                                "--classes",
+                                "1",
+                                "--train",
+                                "1",
+                                "--test",
+                                "0",
+                                "--width",
+                                "16",
+                                "--height",
+                                "16")
+                        .status());
+        Map<List<String>, String> cases = new java.util.LinkedHashMap<>();
+        cases.put(List.of("--task", "foo"), "--task: unknown task 'foo' (known: classification, segmentation)");
+        cases.put(List.of("--dtype", "f8"), "--dtype must be f32 or f16, got 'f8'");
+        cases.put(List.of("--dtype", "bf16"), "--dtype must be f32 or f16, got 'bf16'");
+        cases.put(List.of("--batch", "0"), "--batch must be at least 1, got 0");
+        cases.put(List.of("--shard-size", "0"), "--shard-size must be at least 1, got 0");
+        cases.put(List.of("--decode-threads", "0"), "--decode-threads must be at least 1, got 0");
+        cases.put(List.of("--patch-labels", "foo"), "unknown --patch-labels 'foo' (known: majority, nearest)");
+        cases.put(
+                List.of("--patches-per-image", "0"), "--patches-per-image must be a positive number or 'all', got '0'");
+        cases.put(
+                List.of("--block", "99"), "--block 99 is outside the model's 2 blocks (0..1, or -1..-2 from the end)");
+        cases.put(
+                List.of("--block", "-3"), "--block -3 is outside the model's 2 blocks (0..1, or -1..-2 from the end)");
+        for (var c : cases.entrySet()) {
+            CliRunner r = run(
+                    List.of(
+                            "extract",
+                            "--model",
+                            model(),
+                            "--dataset",
+                            set.toString(),
+                            "--out",
+                            out.toString(),
+                            "--tokens",
+                            "k"),
+                    c.getKey().toArray(String[]::new));
+            assertEquals(Main.EXIT_USAGE, r.status(), c.getKey() + ": " + r.err());
+            assertEquals(
+                    "vitprobe: " + c.getValue() + "\nTry 'vitprobe extract --help'.\n",
+                    r.errorLines(),
+                    c.getKey() + "");
+            assertFalse(Files.exists(out), c.getKey() + "");
+        }
+    }
+
+    /**
+     * Without index.csv a Broden folder read as an ImageFolder with no images: the run reported success, wrote a
+     * manifest and an empty report, and pointed at probe files that did not exist.
+     */
+    @Test
+    void aBrodenFolderWithoutIndexIsOneLineAndWritesNothing() throws Exception {
+        Path broden = dir.resolve("b1"), out = dir.resolve("fx");
+        assertEquals(
+                0,
+                CliRunner.run("synth", "--kind", "broden", "--out", broden.toString(), "--images", "4", "--size", "16")
+                        .status());
+        Files.delete(broden.resolve("index.csv"));
+        CliRunner r = CliRunner.run(
+                "extract",
+                "--model",
+                model(),
+                "--dataset",
+                broden.toString(),
+                "--out",
+                out.toString(),
+                "--task",
+                "segmentation",
+                "--tokens",
+                "k");
+        assertEquals(Main.EXIT_INPUT, r.status(), r.err());
+        assertEquals(
+                "vitprobe: " + broden + ": no index.csv, not a Broden folder (it has category.csv, label.csv, images/),"
+                        + " nor an ImageFolder (no images in " + broden + "/<class>/)\n",
+                r.errorLines());
+        assertEquals("", r.out());
+        assertFalse(Files.exists(out));
+    }
+
+    /** A mask of another size than index.csv gives was stretched over its image, labelling the wrong patches. */
+    @Test
+    void aMaskOfAnotherSizeThanTheIndexIsSkippedAndListed() throws Exception {
+        Path broden = dir.resolve("broden"), out = dir.resolve("seg");
+        assertEquals(
+                0,
+                CliRunner.run("synth", "--kind", "broden", "--out", broden.toString(), "--images", "4", "--size", "64")
+                        .status());
+        Path mask = broden.resolve("images/synth/img_00000_object.png");
+        javax.imageio.ImageIO.write(
+                new java.awt.image.BufferedImage(10, 10, java.awt.image.BufferedImage.TYPE_INT_RGB),
+                "png",
+                mask.toFile());
+        CliRunner r = CliRunner.run(
+                "extract",
+                "--model",
+                model(),
+                "--dataset",
+                broden.toString(),
+                "--out",
+                out.toString(),
+                "--task",
+                "segmentation",
+                "--tokens",
+                "q",
+                "--block",
+                "0");
+        assertEquals(0, r.status(), r.err());
+        assertTrue(r.err().contains("1 skipped"), r.err());
+        List<String> report = Files.readAllLines(out.resolve("skipped.tsv"));
+        assertEquals(
+                List.of("train\tsynth/img_00000.jpg\t" + mask + ": mask is 10x10 but " + broden.resolve("index.csv")
+                        + " line 2 gives 32x32 (sw x sh)"),
+                report.subList(1, report.size()));
+        assertEquals(2 * 16, ExtractedFeatures.load(out.resolve("q/train")).size());
     }
 
     @Test

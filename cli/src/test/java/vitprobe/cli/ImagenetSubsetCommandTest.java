@@ -77,4 +77,52 @@ class ImagenetSubsetCommandTest {
         assertTrue(r.errorLines().startsWith("vitprobe: " + root.resolve("val").resolve("n02124075")), r.err());
         assertFalse(Files.exists(dir.resolve("x")));
     }
+    /** A class listed twice was counted twice in the summary but written once. */
+    @Test
+    void aClassListedTwiceIsNamedWithItsLine() throws Exception {
+        Path root = fakeImagenet();
+        Files.writeString(dir.resolve("wn3.txt"), "n01443537\n\nn01629819\n n01443537 \n");
+        CliRunner r = subset(root, "2", "1", "--wnids", dir.resolve("wn3.txt").toString());
+        assertEquals(Main.EXIT_INPUT, r.status(), r.err());
+        assertEquals(
+                "vitprobe: " + dir.resolve("wn3.txt") + " line 4: n01443537 listed twice (first on line 1)\n",
+                r.errorLines());
+        assertFalse(Files.exists(dir.resolve("sub")));
+    }
+
+    /** Zero images per class would write an ImageFolder with empty classes or splits. */
+    @Test
+    void zeroImagesPerClassIsABadFlag() throws Exception {
+        Path root = fakeImagenet();
+        String wnids = dir.resolve("wnids.txt").toString();
+        CliRunner r = subset(root, "0", "0", "--wnids", wnids);
+        assertEquals(Main.EXIT_USAGE, r.status(), r.err());
+        assertEquals(
+                "vitprobe: --train-per-class must be at least 1, got 0\nTry 'vitprobe imagenet-subset --help'.\n",
+                r.errorLines());
+        r = subset(root, "2", "0", "--wnids", wnids);
+        assertEquals(Main.EXIT_USAGE, r.status(), r.err());
+        assertEquals(
+                "vitprobe: --test-per-class must be at least 1, got 0\nTry 'vitprobe imagenet-subset --help'.\n",
+                r.errorLines());
+        assertFalse(Files.exists(dir.resolve("sub")));
+        r = subset(root, "1", "1", "--wnids", wnids);
+        assertEquals(0, r.status(), r.err());
+        assertTrue(r.out().contains("2 classes, 1 train and 1 test images per class"), r.out());
+    }
+
+    private CliRunner subset(Path root, String train, String test, String... more) {
+        List<String> args = new java.util.ArrayList<>(List.of(
+                "imagenet-subset",
+                "--imagenet",
+                root.toString(),
+                "--out",
+                dir.resolve("sub").toString(),
+                "--train-per-class",
+                train,
+                "--test-per-class",
+                test));
+        args.addAll(List.of(more));
+        return CliRunner.run(args.toArray(String[]::new));
+    }
 }

@@ -118,7 +118,8 @@ public final class Broden extends SplitSource<Broden.Item> {
     private void readIndex(List<String> categories, Set<String> excluded, Set<Integer> known) {
         Csv index = Csv.read(root.resolve("index.csv"));
         int image = index.column("image"), split = index.column("split");
-        for (String size : List.of("ih", "iw", "sh", "sw")) index.column(size);
+        for (String size : List.of("ih", "iw")) index.column(size);
+        int maskHeight = index.column("sh"), maskWidth = index.column("sw");
         List<Integer> categoryColumns = new ArrayList<>();
         for (int c = 6; c < index.header().size(); c++) {
             String name = index.header().get(c).trim();
@@ -126,6 +127,7 @@ public final class Broden extends SplitSource<Broden.Item> {
                 throw index.error(1, "column '" + name + "' is not a category of category.csv");
             if (!excluded.contains(name)) categoryColumns.add(c);
         }
+        if (index.rows() == 0) throw index.error(1, "no images (only the header row)");
         for (int r = 0; r < index.rows(); r++) {
             Set<Integer> imageLabels = new LinkedHashSet<>();
             List<Path> masks = new ArrayList<>();
@@ -144,11 +146,18 @@ public final class Broden extends SplitSource<Broden.Item> {
                 }
             }
             String id = index.get(r, image).trim();
+            int sh = masks.isEmpty() ? 0 : index.getInt(r, maskHeight);
+            int sw = masks.isEmpty() ? 0 : index.getInt(r, maskWidth);
+            if (!masks.isEmpty() && (sh < 1 || sw < 1))
+                throw index.error(index.lineOf(r), "mask size sh x sw is " + sh + "x" + sw + ", expected positive");
             Item item = new Item(
                     id,
                     root.resolve("images").resolve(id),
                     imageLabels.stream().mapToInt(Integer::intValue).toArray(),
-                    masks);
+                    masks,
+                    sw,
+                    sh,
+                    index.lineOf(r));
             splits.computeIfAbsent(index.get(r, split).trim(), s -> new ArrayList<>())
                     .add(item);
         }
@@ -170,12 +179,17 @@ public final class Broden extends SplitSource<Broden.Item> {
         private final Path image;
         private final int[] imageColumns;
         private final List<Path> masks;
+        /** The mask size index.csv gives (columns sw, sh) and the line that gives it. */
+        private final int maskWidth, maskHeight, line;
 
-        Item(String id, Path image, int[] imageColumns, List<Path> masks) {
+        Item(String id, Path image, int[] imageColumns, List<Path> masks, int maskWidth, int maskHeight, int line) {
             this.id = id;
             this.image = image;
             this.imageColumns = imageColumns;
             this.masks = List.copyOf(masks);
+            this.maskWidth = maskWidth;
+            this.maskHeight = maskHeight;
+            this.line = line;
         }
 
         @Override
@@ -210,14 +224,28 @@ public final class Broden extends SplitSource<Broden.Item> {
             byte[] out = new byte[grid.patches() * c];
             for (int p = 0; p < grid.patches(); p++) for (int column : imageColumns) out[p * c + column] = 1;
             for (Path m : masks) {
-                RgbImage rgb = ImageDecoder.decode(m);
+                RgbImage rgb = decodeMask(m);
                 labeling.apply(labels(rgb, m), rgb.width(), rgb.height(), grid, n -> columnOf[n], out, c);
             }
             return out;
         }
 
         private int[] decode(Path mask) {
-            return labels(ImageDecoder.decode(mask), mask);
+            return labels(decodeMask(mask), mask);
+        }
+
+        /**
+         * A mask of another size than index.csv gives would be stretched over the image and label the wrong
+         * pixels: it makes the image unusable (skipped, with this reason, by the extraction).
+         */
+        private RgbImage decodeMask(Path mask) {
+            RgbImage rgb = ImageDecoder.decode(mask);
+            if (rgb.width() != maskWidth || rgb.height() != maskHeight)
+                throw new ImageDecodeException(
+                        mask.toString(),
+                        "mask is " + rgb.width() + "x" + rgb.height() + " but " + root.resolve("index.csv") + " line "
+                                + line + " gives " + maskWidth + "x" + maskHeight + " (sw x sh)");
+            return rgb;
         }
     }
 

@@ -2,6 +2,7 @@ package vitprobe.probe.data;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Set;
 import vitprobe.engine.extract.SampleSource;
 
@@ -15,8 +16,21 @@ public final class Datasets {
      */
     public static SampleSource open(Path root, Set<String> excludedCategories, PatchLabeling labeling) {
         if (!Files.isDirectory(root)) throw new IllegalArgumentException(root + ": no such folder");
-        return Files.isRegularFile(root.resolve("index.csv"))
-                ? Broden.open(root, excludedCategories, labeling)
-                : ImageFolder.open(root);
+        if (Files.isRegularFile(root.resolve("index.csv"))) return Broden.open(root, excludedCategories, labeling);
+        try {
+            return ImageFolder.open(root);
+        } catch (ImageFolder.NoImages e) {
+            // A Broden folder that lost its index reads as an ImageFolder without images (its "images" class
+            // folder holds only subfolders): say what is missing.
+            List<String> brodenFiles = BRODEN_FILES.stream()
+                    .filter(f -> Files.exists(root.resolve(f)))
+                    .toList();
+            if (brodenFiles.isEmpty()) throw e;
+            throw new IllegalArgumentException(root + ": no index.csv, not a Broden folder (it has "
+                    + String.join(", ", brodenFiles) + "), nor an ImageFolder (no images in " + root + "/<class>/)");
+        }
     }
+
+    /** What a Broden folder holds besides index.csv. */
+    private static final List<String> BRODEN_FILES = List.of("category.csv", "label.csv", "images/");
 }

@@ -4,8 +4,10 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeSet;
 import java.util.stream.Stream;
@@ -17,6 +19,7 @@ import vitprobe.engine.extract.Sample;
  * {@code root/<split>/<class>/<image>} when every folder of root is one of train, val and test. Classes are the
  * sorted class folder names of all splits together, so every split has the same label columns; images are the
  * files of a class folder in name order, of any extension (images are decoded by content). Hidden files are ignored.
+ * A folder without any image, and class names that differ only by case, are refused.
  */
 public final class ImageFolder extends SplitSource<ImageFolder.Item> {
     static final List<String> SPLIT_NAMES = List.of("train", "val", "test");
@@ -35,8 +38,8 @@ public final class ImageFolder extends SplitSource<ImageFolder.Item> {
         }
         TreeSet<String> classes = new TreeSet<>();
         for (Path r : splitRoots.values()) for (Path c : folders(r)) classes.add(name(c));
-        if (classes.isEmpty())
-            throw new IllegalArgumentException(root + ": no class folders (expected " + root + "/<class>/<image>)");
+        if (classes.isEmpty()) throw new NoImages(root + ": no class folders (expected " + root + "/<class>/<image>)");
+        refuseCaseTwins(root, classes);
         List<String> names = List.copyOf(classes);
         concepts = Concepts.classes(names);
         for (var e : splitRoots.entrySet()) {
@@ -47,6 +50,31 @@ public final class ImageFolder extends SplitSource<ImageFolder.Item> {
                     items.add(new Item(root.relativize(f).toString(), f, label, names.size()));
             }
             splits.put(e.getKey(), items);
+        }
+        if (splits.values().stream().allMatch(List::isEmpty))
+            throw new NoImages(root + ": no images: its class folders hold no files (expected " + root
+                    + (splitLayout ? "/<split>" : "") + "/<class>/<image>)");
+    }
+
+    /** A folder without images: no class folders, or no file in any of them. */
+    static final class NoImages extends IllegalArgumentException {
+        NoImages(String message) {
+            super(message);
+        }
+    }
+
+    /**
+     * Class names that differ only by case would be two concepts whose results and file names (keyed by name)
+     * collide on a case-insensitive file system and read as one class to a person: refused.
+     */
+    private static void refuseCaseTwins(Path root, TreeSet<String> classes) {
+        Map<String, String> byLowerCase = new HashMap<>();
+        for (String c : classes) {
+            String twin = byLowerCase.putIfAbsent(c.toLowerCase(Locale.ROOT), c);
+            if (twin != null)
+                throw new IllegalArgumentException(root + ": class folders '" + twin + "' and '" + c
+                        + "' differ only by case (results and file names are keyed by class name: rename or merge"
+                        + " one)");
         }
     }
 

@@ -10,9 +10,11 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
 
@@ -52,6 +54,9 @@ public final class ImagenetSubset {
             Path imagenet, List<String> wnids, int trainPerClass, int testPerClass, long seed, Path valLabels) {
         if (trainPerClass < 0 || testPerClass < 0)
             throw new IllegalArgumentException("images per class must not be negative");
+        Set<String> seen = new HashSet<>();
+        for (String wnid : wnids)
+            if (!seen.add(wnid)) throw new IllegalArgumentException("class " + wnid + " is listed twice");
         Map<String, List<Path>> val = validation(imagenet, wnids, valLabels);
         Map<String, List<Path>> train = new LinkedHashMap<>(), test = new LinkedHashMap<>();
         for (String wnid : wnids) {

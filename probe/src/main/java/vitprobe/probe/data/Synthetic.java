@@ -31,6 +31,9 @@ public final class Synthetic {
         {220, 40, 40}, {40, 180, 60}, {40, 70, 220}, {230, 210, 40}, {235, 235, 235}, {25, 25, 25}
     };
     static final List<String> SHAPES = List.of("circle", "square", "triangle");
+    /** The most classes an ImageFolder can have: one per colour and shape. */
+    public static final int MAX_CLASSES = SHAPES.size() * COLOURS.size();
+
     static final List<String> PARTS = List.of("rim", "core");
     static final List<String> TEXTURES = List.of("plain", "striped", "checkered", "dotted");
     /** A shape's core is the same shape at this fraction of its size; the rest of it is the rim. */
@@ -111,9 +114,8 @@ public final class Synthetic {
      */
     public static void writeImageFolder(Path out, int classes, int train, int test, int width, int height, long seed)
             throws IOException {
-        int max = SHAPES.size() * COLOURS.size();
-        if (classes < 1 || classes > max)
-            throw new IllegalArgumentException("classes must be 1.." + max + ", got " + classes);
+        if (classes < 1 || classes > MAX_CLASSES)
+            throw new IllegalArgumentException("classes must be 1.." + MAX_CLASSES + ", got " + classes);
         if (train < 0 || test < 0 || width < 8 || height < 8)
             throw new IllegalArgumentException("image counts must be ≥ 0 and sizes ≥ 8");
         SplittableRandom random = new SplittableRandom(seed);

@@ -229,4 +229,33 @@ class BrodenTest {
                 ImageDecodeException.class, () -> b.samples("train").getFirst().patchLabels(GRID));
         assertTrue(bad.getMessage().contains("a_object.png"), bad.getMessage());
     }
+    /** A mask would be stretched over its image: one of another size than index.csv's sh, sw makes it unusable. */
+    @Test
+    void aMaskOfAnotherSizeThanTheIndexGivesIsUnusable() throws Exception {
+        BufferedImage small = new BufferedImage(4, 6, BufferedImage.TYPE_INT_RGB);
+        ImageIO.write(small, "png", root.resolve("images/b_object.png").toFile());
+        Broden b = Broden.open(root);
+        String expected = root.resolve("images/b_object.png") + ": mask is 4x6 but " + root.resolve("index.csv")
+                + " line 3 gives 8x8 (sw x sh)";
+        ImageDecodeException e = assertThrows(
+                ImageDecodeException.class, () -> b.samples("val").getFirst().patchLabels(GRID));
+        assertEquals(expected, e.getMessage());
+        e = assertThrows(
+                ImageDecodeException.class, () -> b.samples("val").getFirst().imageLabels());
+        assertEquals(expected, e.getMessage());
+        b.samples("train").getFirst().patchLabels(GRID); // the other image is unaffected
+    }
+
+    @Test
+    void anIndexWithoutImagesOrWithABadMaskSizeIsRefused() throws Exception {
+        Files.writeString(root.resolve("index.csv"), "image,split,ih,iw,sh,sw,color,object,part,scene\n");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Broden.open(root));
+        assertEquals(root.resolve("index.csv") + " line 1: no images (only the header row)", e.getMessage());
+        Files.writeString(
+                root.resolve("index.csv"),
+                "image,split,ih,iw,sh,sw,color,object,part,scene\nb.png,val,16,16,0,8,,b_object.png,,7\n");
+        e = assertThrows(IllegalArgumentException.class, () -> Broden.open(root));
+        assertEquals(
+                root.resolve("index.csv") + " line 2: mask size sh x sw is 0x8, expected positive", e.getMessage());
+    }
 }

@@ -65,6 +65,33 @@ class ImageFolderTest {
     }
 
     @Test
+    void classFoldersWithoutImagesAreRefused() throws Exception {
+        Path root = dir.resolve("hollow");
+        Files.createDirectories(root.resolve("a/nested"));
+        Files.writeString(root.resolve("a/nested/1.png"), "x");
+        Files.createDirectories(root.resolve("b"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ImageFolder.open(root));
+        assertEquals(
+                root + ": no images: its class folders hold no files (expected " + root + "/<class>/<image>)",
+                e.getMessage());
+    }
+
+    /** Results and file names are keyed by class name: two names that differ only by case would collide. */
+    @Test
+    void classNamesThatDifferOnlyByCaseAreRefused() throws Exception {
+        Path root = dir.resolve("cased");
+        Files.createDirectories(root.resolve("train/red-circle"));
+        Files.createDirectories(root.resolve("test/Red-Circle"));
+        Files.writeString(root.resolve("train/red-circle/1.png"), "x");
+        Files.writeString(root.resolve("test/Red-Circle/2.png"), "y");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ImageFolder.open(root));
+        assertEquals(
+                root + ": class folders 'Red-Circle' and 'red-circle' differ only by case (results and file names"
+                        + " are keyed by class name: rename or merge one)",
+                e.getMessage());
+    }
+
+    @Test
     void theSameSeedWritesTheSameBytes() throws Exception {
         Synthetic.writeImageFolder(dir.resolve("a"), 2, 2, 1, 24, 24, 7);
         Synthetic.writeImageFolder(dir.resolve("b"), 2, 2, 1, 24, 24, 7);

@@ -110,6 +110,14 @@ class ImagenetSubsetTest {
     }
 
     @Test
+    void aClassListedTwiceIsRefused() {
+        List<String> twice = List.of(WNIDS.getFirst(), WNIDS.get(1), WNIDS.getFirst());
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class, () -> ImagenetSubset.choose(folders, twice, 1, 1, 0, null));
+        assertEquals("class " + WNIDS.getFirst() + " is listed twice", e.getMessage());
+    }
+
+    @Test
     void theSubsetIsWrittenAsAnImageFolderOfLinks() throws Exception {
         ImagenetSubset.Choice c = ImagenetSubset.choose(folders, WNIDS, 2, 1, 5, null);
         Path out = dir.resolve("subset");
