@@ -29,30 +29,34 @@ class ExtractCommandTest {
         return TokensCommandTest.bundled("hf-vit-dino-format-small").toString();
     }
 
+    /** A synthetic classification set in {@code set}: per class {@code train} and {@code test} pictures. */
+    private static void synthClassification(Path set, int classes, int train, int test, int width, int height, int seed)
+            throws Exception {
+        CliRunner r = CliRunner.run(
+                "synth",
+                "--kind",
+                "classification",
+                "--out",
+                set.toString(),
+                "--classes",
+                "" + classes,
+                "--train",
+                "" + train,
+                "--test",
+                "" + test,
+                "--width",
+                "" + width,
+                "--height",
+                "" + height,
+                "--seed",
+                "" + seed);
+        assertEquals(0, r.status(), r.err());
+    }
+
     @Test
     void classificationOnTheSyntheticImageFolderIsProbeReady() throws Exception {
         Path set = dir.resolve("set"), out = dir.resolve("features");
-        assertEquals(
-                0,
-                CliRunner.run(
-                                "synth",
-                                "--kind",
-                                "classification",
-                                "--out",
-                                set.toString(),
-                                "--classes",
-                                "3",
-                                "--train",
-                                "3",
-                                "--test",
-                                "2",
-                                "--width",
-                                "64",
-                                "--height",
-                                "48",
-                                "--seed",
-                                "4")
-                        .status());
+        synthClassification(set, 3, 3, 2, 64, 48, 4);
         Files.write(
                 set.resolve("train/red-circle/zz-broken.jpg"),
                 new byte[] {(byte) 0xff, (byte) 0xd8, (byte) 0xff, 0, 1});
@@ -136,25 +140,7 @@ class ExtractCommandTest {
     @Test
     void anImageOverThePixelLimitIsSkippedAndListed() throws Exception {
         Path set = dir.resolve("set"), out = dir.resolve("features");
-        assertEquals(
-                0,
-                CliRunner.run(
-                                "synth",
-                                "--kind",
-                                "classification",
-                                "--out",
-                                set.toString(),
-                                "--classes",
-                                "2",
-                                "--train",
-                                "2",
-                                "--test",
-                                "1",
-                                "--width",
-                                "32",
-                                "--height",
-                                "32")
-                        .status());
+        synthClassification(set, 2, 2, 1, 32, 32, 0);
         LargePngs.claiming(set.resolve("train/red-circle/zz-bomb.png"), 20000, 20000);
         CliRunner r = CliRunner.run(
                 "extract",
@@ -264,27 +250,7 @@ class ExtractCommandTest {
     void probeTrainsOnExtractedShards() throws Exception {
         Path set = dir.resolve("set"), out = dir.resolve("features"), result = dir.resolve("result.json");
         Path templates = dir.resolve("templates.safetensors");
-        assertEquals(
-                0,
-                CliRunner.run(
-                                "synth",
-                                "--kind",
-                                "classification",
-                                "--out",
-                                set.toString(),
-                                "--classes",
-                                "3",
-                                "--train",
-                                "4",
-                                "--test",
-                                "3",
-                                "--width",
-                                "48",
-                                "--height",
-                                "48",
-                                "--seed",
-                                "9")
-                        .status());
+        synthClassification(set, 3, 4, 3, 48, 48, 9);
         assertEquals(
                 0,
                 CliRunner.run(
@@ -346,25 +312,7 @@ class ExtractCommandTest {
             Files.copy(Path.of(model()).resolve(f), model.resolve(f));
         }
         Path weights = model.resolve("model.safetensors");
-        assertEquals(
-                0,
-                CliRunner.run(
-                                "synth",
-                                "--kind",
-                                "classification",
-                                "--out",
-                                set.toString(),
-                                "--classes",
-                                "1",
-                                "--train",
-                                "2",
-                                "--test",
-                                "0",
-                                "--width",
-                                "16",
-                                "--height",
-                                "16")
-                        .status());
+        synthClassification(set, 1, 2, 0, 16, 16, 0);
         String[] extract = {
             "extract",
             "--model",
@@ -404,25 +352,7 @@ class ExtractCommandTest {
     @Test
     void aFailedWriteIsOneLineOfItsOwnNamingTheFile() throws Exception {
         Path set = dir.resolve("set"), out = dir.resolve("features");
-        assertEquals(
-                0,
-                CliRunner.run(
-                                "synth",
-                                "--kind",
-                                "classification",
-                                "--out",
-                                set.toString(),
-                                "--classes",
-                                "1",
-                                "--train",
-                                "2",
-                                "--test",
-                                "0",
-                                "--width",
-                                "16",
-                                "--height",
-                                "16")
-                        .status());
+        synthClassification(set, 1, 2, 0, 16, 16, 0);
         String[] extract = {
             "extract",
             "--model",
@@ -449,22 +379,7 @@ class ExtractCommandTest {
     @Test
     void attentionMapsAreRefusedAsABadFlagBeforeAnyWork() throws Exception {
         Path set = dir.resolve("set"), out = dir.resolve("never");
-        CliRunner.run(
-                "synth",
-                "--kind",
-                "classification",
-                "--out",
-                set.toString(),
-                "--classes",
-                "1",
-                "--train",
-                "1",
-                "--test",
-                "0",
-                "--width",
-                "16",
-                "--height",
-                "16");
+        synthClassification(set, 1, 1, 0, 16, 16, 0);
         CliRunner r = CliRunner.run(
                 "extract",
                 "--model",
@@ -499,22 +414,7 @@ class ExtractCommandTest {
         assertFalse(Files.exists(out));
 
         Path set = dir.resolve("set");
-        CliRunner.run(
-                "synth",
-                "--kind",
-                "classification",
-                "--out",
-                set.toString(),
-                "--classes",
-                "1",
-                "--train",
-                "1",
-                "--test",
-                "0",
-                "--width",
-                "16",
-                "--height",
-                "16");
+        synthClassification(set, 1, 1, 0, 16, 16, 0);
         r = CliRunner.run(
                 "extract",
                 "--model",
@@ -557,25 +457,7 @@ class ExtractCommandTest {
     @Test
     void badFlagValuesExitWithTwoAndWriteNothing() throws Exception {
         Path set = dir.resolve("set"), out = dir.resolve("never");
-        assertEquals(
-                0,
-                CliRunner.run(
-                                "synth",
-                                "--kind",
-                                "classification",
-                                "--out",
-                                set.toString(),
-                                "--classes",
-                                "1",
-                                "--train",
-                                "1",
-                                "--test",
-                                "0",
-                                "--width",
-                                "16",
-                                "--height",
-                                "16")
-                        .status());
+        synthClassification(set, 1, 1, 0, 16, 16, 0);
         Map<List<String>, String> cases = new java.util.LinkedHashMap<>();
         cases.put(List.of("--task", "foo"), "--task: unknown task 'foo' (known: classification, segmentation)");
         cases.put(List.of("--dtype", "f8"), "--dtype must be f32 or f16, got 'f8'");
