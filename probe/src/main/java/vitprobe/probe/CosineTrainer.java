@@ -4,6 +4,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.function.IntConsumer;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import vitprobe.kernels.cpu.Parallel;
 
 /**
@@ -14,6 +16,8 @@ import vitprobe.kernels.cpu.Parallel;
  * without support negatives is the lowest positive cosine. Repeated over independent trials.
  */
 public final class CosineTrainer {
+    /** Concepts named at most in {@link #fewerThanK}. */
+    private static final int NAMED = 10;
 
     /**
      * @param shots  k: support images per concept (all images with the concept when fewer)
@@ -51,6 +55,36 @@ public final class CosineTrainer {
         List<ConceptTemplates> trials = new ArrayList<>(options.trials());
         for (int t = 0; t < options.trials(); t++) trials.add(trial(data, images, t, center, options, progress));
         return trials;
+    }
+
+    /**
+     * Per concept the support images each trial draws: k, or all the training images with the concept when it has
+     * fewer (then every trial draws the same images and gives the same template).
+     */
+    public static int[] supportSizes(ProbeData data, Options options) {
+        return IntStream.range(0, data.conceptCount())
+                .map(c -> Math.min(options.shots(), data.imagesWith(c).length))
+                .toArray();
+    }
+
+    /**
+     * One line for the user naming the concepts with fewer training images than k and how many their support sets
+     * hold instead (the first {@value #NAMED} of them by name), or null when every concept has k.
+     */
+    public static String fewerThanK(ProbeData data, Options options) {
+        int[] sizes = supportSizes(data, options);
+        int[] fewer = IntStream.range(0, sizes.length)
+                .filter(c -> sizes[c] < options.shots())
+                .toArray();
+        if (fewer.length == 0) return null;
+        String named = Arrays.stream(fewer)
+                .limit(NAMED)
+                .mapToObj(c -> data.concepts().get(c) + " (" + sizes[c] + ")")
+                .collect(Collectors.joining(", "));
+        if (fewer.length > NAMED) named += " and " + (fewer.length - NAMED) + " more";
+        return "warning: k=" + options.shots() + " exceeds the training images of " + fewer.length
+                + " concept(s); their support sets hold all the images there are"
+                + (options.trials() > 1 ? ", the same in every trial" : "") + ": " + named;
     }
 
     /** The support images of concept c in trial t (dense image indices, see {@link ProbeData#imageOf}). */

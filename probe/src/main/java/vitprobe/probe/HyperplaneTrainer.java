@@ -45,13 +45,16 @@ public final class HyperplaneTrainer {
             int batchSize,
             long seed) {
         public Options {
-            if (!(poolRatio >= 0)) throw new IllegalArgumentException("pool ratio must be >= 0, got " + poolRatio);
+            if (!(poolRatio >= 0 && poolRatio < Double.POSITIVE_INFINITY))
+                throw new IllegalArgumentException("pool ratio must be a finite number >= 0, got " + poolRatio);
             if (minedRatio < 1) throw new IllegalArgumentException("mined ratio must be >= 1, got " + minedRatio);
             if (rounds < 1) throw new IllegalArgumentException("rounds must be >= 1, got " + rounds);
             if (epochs < 1) throw new IllegalArgumentException("epochs must be >= 1, got " + epochs);
-            if (!(learningRate > 0))
-                throw new IllegalArgumentException("learning rate must be positive, got " + learningRate);
-            if (!(l2 >= 0)) throw new IllegalArgumentException("L2 must be >= 0, got " + l2);
+            if (!(learningRate > 0 && learningRate < Double.POSITIVE_INFINITY))
+                throw new IllegalArgumentException(
+                        "learning rate must be a positive finite number, got " + learningRate);
+            if (!(l2 >= 0 && l2 < Double.POSITIVE_INFINITY))
+                throw new IllegalArgumentException("L2 must be a finite number >= 0, got " + l2);
             if (batchSize < 1) throw new IllegalArgumentException("batch size must be >= 1, got " + batchSize);
         }
 

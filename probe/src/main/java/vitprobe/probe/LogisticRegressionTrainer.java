@@ -41,12 +41,14 @@ public final class LogisticRegressionTrainer {
     public record Options(
             double inverseRegularization, double poolRatio, int maxIterations, double tolerance, long seed) {
         public Options {
-            if (!(inverseRegularization > 0))
-                throw new IllegalArgumentException("C must be positive, got " + inverseRegularization);
-            if (!(poolRatio >= 0)) throw new IllegalArgumentException("pool ratio must be >= 0, got " + poolRatio);
+            if (!(inverseRegularization > 0 && inverseRegularization < Double.POSITIVE_INFINITY))
+                throw new IllegalArgumentException("C must be a positive finite number, got " + inverseRegularization);
+            if (!(poolRatio >= 0 && poolRatio < Double.POSITIVE_INFINITY))
+                throw new IllegalArgumentException("pool ratio must be a finite number >= 0, got " + poolRatio);
             if (maxIterations < 1)
                 throw new IllegalArgumentException("max iterations must be >= 1, got " + maxIterations);
-            if (!(tolerance > 0)) throw new IllegalArgumentException("tolerance must be positive, got " + tolerance);
+            if (!(tolerance > 0 && tolerance < Double.POSITIVE_INFINITY))
+                throw new IllegalArgumentException("tolerance must be a positive finite number, got " + tolerance);
         }
 
         public static Options defaults() {

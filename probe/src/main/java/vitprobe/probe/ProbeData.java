@@ -8,6 +8,7 @@ import java.util.Arrays;
 import java.util.BitSet;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.function.IntPredicate;
 import java.util.stream.IntStream;
@@ -93,6 +94,7 @@ public final class ProbeData {
         this.conceptCount = concepts.size();
         if (conceptCount == 0) throw fail("labels", "has no concept columns");
         this.concepts = List.copyOf(concepts);
+        if (index == null) requireDistinctNames();
         if (labels.size() != size) throw fail("labels", "has " + labels.size() + " rows but features has " + size);
         if (labels.conceptCount() != conceptCount) {
             throw fail("labels", "has " + labels.conceptCount() + " concept columns for " + conceptCount + " concepts");
@@ -254,6 +256,25 @@ public final class ProbeData {
         return file != null
                 ? new SafetensorsException(file, tensor, rule)
                 : new IllegalArgumentException(tensor + ": " + rule);
+    }
+
+    /**
+     * Refuses concept names that repeat, ignoring case: results and templates are keyed by name, and names that
+     * differ only in case collide on case-insensitive file systems and in the eyes of a reader.
+     */
+    private void requireDistinctNames() {
+        Map<String, Integer> seen = new HashMap<>();
+        for (int c = 0; c < concepts.size(); c++) {
+            String name = concepts.get(c);
+            Integer first = seen.putIfAbsent(name.toLowerCase(Locale.ROOT), c);
+            if (first == null) continue;
+            String other = concepts.get(first);
+            String rule = "concept names must differ (ignoring case): '" + name + "' at " + c
+                    + (other.equals(name) ? " repeats" : " repeats '" + other + "'") + " at " + first;
+            throw file != null
+                    ? new SafetensorsException(file, null, "metadata 'concepts': " + rule)
+                    : new IllegalArgumentException("concepts: " + rule);
+        }
     }
 
     private void checkFeatures() {

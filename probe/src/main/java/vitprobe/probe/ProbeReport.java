@@ -99,6 +99,8 @@ public final class ProbeReport {
 
     /**
      * @param category the concept's category, null without categories
+     * @param k        cosine: the support images each trial drew when the concept has fewer training images than
+     *                 the k asked for (all of them, the same in every trial), null otherwise
      * @param std      the spread over trials, for the cosine rule only
      */
     public record ConceptResult(
@@ -106,6 +108,7 @@ public final class ProbeReport {
             Long category,
             int positives,
             int negatives,
+            @OmitNull Integer k,
             @Inline Scores mean,
             @Inline @OmitNull Spread std) {}
 
@@ -128,6 +131,8 @@ public final class ProbeReport {
     /**
      * Per concept, per category and overall metrics.
      *
+     * @param supportSizes cosine: per concept the support images each trial drew ({@link CosineTrainer#supportSizes}),
+     *                     recorded for those below the k asked for; null for the hyperplane rule
      * @param metrics per trial, per concept (one trial for the hyperplane rule)
      */
     public static Result build(
@@ -141,6 +146,7 @@ public final class ProbeReport {
             Seconds seconds,
             ProbeData data,
             Evaluation.TestSet[] sets,
+            int[] supportSizes,
             List<Metrics[]> metrics) {
         List<ConceptResult> concepts = new ArrayList<>();
         List<Metrics> means = new ArrayList<>();
@@ -155,6 +161,9 @@ public final class ProbeReport {
                     data.category(c),
                     sets[c].positives().length,
                     sets[c].negatives().length,
+                    supportSizes != null && training.k() != null && supportSizes[c] < training.k()
+                            ? supportSizes[c]
+                            : null,
                     mean.scores(),
                     std));
             means.add(mean);

@@ -228,4 +228,23 @@ class CosineTrainerTest {
             }
         }
     }
+
+    /** Tester report: a k above a concept's training images was recorded as if used, with a spread of 0. */
+    @Test
+    void conceptsWithFewerImagesThanKAreNamedWithWhatTheirSupportSetsHold() {
+        ProbeData data = Synthetic.classification(4, 14, 6, 3, 1.0); // 5, 5 and 4 images
+        var options = new CosineTrainer.Options(5, 3, false, 0);
+        assertArrayEquals(new int[] {5, 5, 4}, CosineTrainer.supportSizes(data, options));
+        assertEquals(
+                "warning: k=5 exceeds the training images of 1 concept(s); their support sets hold all the images"
+                        + " there are, the same in every trial: concept2 (4)",
+                CosineTrainer.fewerThanK(data, options));
+        List<ConceptTemplates> trials = CosineTrainer.train(data, options);
+        assertArrayEquals(trials.get(0).direction(2), trials.get(2).direction(2), "the same support set each trial");
+        assertEquals(null, CosineTrainer.fewerThanK(data, new CosineTrainer.Options(4, 3, false, 0)));
+        ProbeData many = Synthetic.classification(4, 24, 6, 12, 1.0); // 2 images each
+        String line = CosineTrainer.fewerThanK(many, new CosineTrainer.Options(3, 1, false, 0));
+        assertTrue(line.contains("of 12 concept(s)") && !line.contains("every trial"), line);
+        assertTrue(line.endsWith("concept9 (2) and 2 more"), line);
+    }
 }

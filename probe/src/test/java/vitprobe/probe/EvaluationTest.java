@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import vitprobe.io.Json;
 import vitprobe.io.JsonRecords;
@@ -65,6 +66,7 @@ class EvaluationTest {
                 new ProbeReport.Seconds(1, 2, 3),
                 test,
                 sets,
+                CosineTrainer.supportSizes(train, options),
                 trials);
         assertEquals("cosine", report.rule());
         assertEquals(2, report.training().k());
@@ -77,6 +79,7 @@ class EvaluationTest {
             assertEquals("concept" + c, e.name());
             assertEquals((long) (c % 2), e.category());
             assertEquals(test.positives(c).length, e.positives());
+            assertEquals(null, e.k(), "every concept has k training images");
             double mean =
                     trials.stream().mapToDouble(m -> m[concept].f1()).average().orElseThrow();
             assertEquals(mean, e.mean().f1(), 1e-12);
@@ -109,6 +112,40 @@ class EvaluationTest {
                         "categories",
                         "mean"),
                 List.copyOf(Json.parseObject(json).keySet()));
+        assertEquals(report, JsonRecords.read(json, ProbeReport.Result.class), "the file reads back as written");
+    }
+
+    /** Tester report: the k a concept's trials really used is recorded where it falls short of the k asked for. */
+    @Test
+    void reportRecordsTheSupportSizeOfConceptsShortOfK() {
+        ProbeData train = Synthetic.classification(4, 14, 6, 3, 1.0), test = Synthetic.classification(5, 30, 6, 3, 1.0);
+        var options = new CosineTrainer.Options(5, 2, false, 0);
+        Evaluation.TestSet[] sets = Evaluation.balanced(test, 0);
+        List<Metrics[]> trials = CosineTrainer.train(train, options).stream()
+                .map(t -> Evaluation.evaluate(t, test, sets))
+                .toList();
+        ProbeReport.Result report = ProbeReport.build(
+                Rule.COSINE,
+                ProbeReport.Training.cosine(options),
+                "cls",
+                "train",
+                "test",
+                List.of(),
+                List.of(),
+                new ProbeReport.Seconds(1, 2, 3),
+                test,
+                sets,
+                CosineTrainer.supportSizes(train, options),
+                trials);
+        assertEquals(
+                Arrays.asList(null, null, 4),
+                report.concepts().stream().map(ProbeReport.ConceptResult::k).toList());
+        String json = JsonRecords.writePretty(report);
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> concepts =
+                (List<Map<String, Object>>) Json.parseObject(json).get("concepts");
+        assertFalse(concepts.get(0).containsKey("k"));
+        assertEquals(4L, concepts.get(2).get("k"));
         assertEquals(report, JsonRecords.read(json, ProbeReport.Result.class), "the file reads back as written");
     }
 }

@@ -122,6 +122,20 @@ class ProbeDataTest {
         assertTrue(e.getMessage().contains("groups"), e.getMessage());
     }
 
+    /** Tester report: ["a","A","a"] was accepted and the results held two concepts named "a". */
+    @Test
+    void refusesConceptNamesThatRepeatIgnoringCase() throws IOException {
+        assertRejected(
+                valid().metadata("concepts", "[\"a\",\"A\",\"a\"]"),
+                "metadata 'concepts'",
+                "'A' at 1 repeats 'a' at 0");
+        assertRejected(valid().metadata("concepts", "[\"a\",\"b\",\"a\"]"), "'a' at 2 repeats at 0");
+        var e = assertThrows(
+                IllegalArgumentException.class,
+                () -> ProbeData.of(new float[2], 1, new byte[] {1, 0, 0, 1}, List.of("Sky", "sky"), null, null, null));
+        assertTrue(e.getMessage().contains("'sky' at 1 repeats 'Sky' at 0"), e.getMessage());
+    }
+
     @Test
     void usableConceptsHavePositivesAndNegativesInBothSplits() throws IOException {
         // sky: positives and negatives in both; tree: no positive in test; cloud: no negative in train.
