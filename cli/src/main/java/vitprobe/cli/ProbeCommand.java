@@ -2,6 +2,7 @@ package vitprobe.cli;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -68,7 +69,10 @@ final class ProbeCommand implements Callable<Integer> {
     @Option(names = "--seed", description = "Seed of every random draw (default: ${DEFAULT-VALUE}).")
     long seed = 0;
 
-    @Option(names = "--k", description = "cosine: support images per concept (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--k",
+            description = "cosine: support images per concept (default: ${DEFAULT-VALUE}); a concept with fewer"
+                    + " training images uses them all, warned of and recorded as its 'k' in the result.")
     int shots = 10;
 
     @Option(names = "--trials", description = "cosine: independent support draws (default: ${DEFAULT-VALUE}).")
@@ -142,6 +146,7 @@ final class ProbeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         Trainer trainer = trainer();
+        checkOutputs();
         PrintWriter err = spec.commandLine().getErr();
         long start = System.nanoTime();
         ProbeSplits splits = ProbeSplits.load(train, test);
@@ -157,6 +162,12 @@ final class ProbeCommand implements Callable<Integer> {
                 trainData.dim(),
                 (loaded - start) / 1e9);
         splits.warnings().forEach(w -> err.println("probe: " + w));
+        int[] supportSizes = null;
+        if (trainer.cosine() != null) {
+            supportSizes = CosineTrainer.supportSizes(trainData, trainer.cosine());
+            String fewer = CosineTrainer.fewerThanK(trainData, trainer.cosine());
+            if (fewer != null) err.println("probe: " + fewer);
+        }
         long total = rule == Rule.COSINE ? (long) trials * trainData.conceptCount() : trainData.conceptCount();
         Progress progress = new Progress(err, total, 0, "templates");
         List<ConceptTemplates> templates;
@@ -183,9 +194,16 @@ final class ProbeCommand implements Callable<Integer> {
                 seconds,
                 testData,
                 sets,
+                supportSizes,
                 metrics);
-        AtomicFiles.writeString(out, JsonRecords.writePretty(report));
+        // The templates first: a run that fails leaves neither, and a result never names templates that are missing.
         if (saveTemplates != null) templates.getFirst().save(saveTemplates);
+        try {
+            AtomicFiles.writeString(out, JsonRecords.writePretty(report));
+        } catch (IOException | RuntimeException e) {
+            if (saveTemplates != null) Files.deleteIfExists(saveTemplates);
+            throw e;
+        }
         spec.commandLine()
                 .getOut()
                 .printf(
@@ -198,8 +216,88 @@ final class ProbeCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** The training the flags ask for: its options as the result records them, and what trains each trial. */
-    private record Trainer(ProbeReport.Training settings, Training train) {}
+    /**
+     * Refuses, before anything is read, an output that could not be written or would overwrite an input: so that a
+     * long training never ends in an error with nothing (or half of the outputs) written.
+     */
+    private void checkOutputs() {
+        if (saveTemplates != null && samePath(out, saveTemplates))
+            throw badFlag("--out and --save-templates name the same file " + out);
+        checkOutput("--out", out);
+        if (saveTemplates != null) checkOutput("--save-templates", saveTemplates);
+    }
+
+    private void checkOutput(String flag, Path file) {
+        String why = null;
+        if (file.getFileName() == null) {
+            why = "names no file";
+        } else if (Files.isSymbolicLink(file)) {
+            why = "is a symbolic link; name the file itself";
+        } else if (Files.isDirectory(file)) {
+            why = "is a directory";
+        } else if (Files.exists(file) && !Files.isRegularFile(file)) {
+            why = "is not a regular file (a device, pipe or socket)";
+        } else {
+            for (Path input : List.of(train, test)) {
+                if (samePath(file, input)) why = "would overwrite the input " + input;
+                else if (Files.isDirectory(input) && inside(file, input)) why = "lies inside the input folder " + input;
+                if (why != null) break;
+            }
+        }
+        if (why == null) why = folderProblem(file.toAbsolutePath().getParent());
+        if (why != null) throw badFlag(flag + " " + file + ": " + why);
+    }
+
+    /** Why the folder of an output cannot take it, or null: it is a folder one can write to, or can be created. */
+    private static String folderProblem(Path folder) {
+        Path existing = folder;
+        while (existing != null && !Files.exists(existing)) existing = existing.getParent();
+        if (existing == null) return null;
+        if (!Files.isDirectory(existing)) return existing + " is not a directory";
+        if (!Files.isWritable(existing)) return "cannot write into " + existing + " (permission denied)";
+        return null;
+    }
+
+    private static boolean samePath(Path a, Path b) {
+        if (a.toAbsolutePath().normalize().equals(b.toAbsolutePath().normalize())) return true;
+        try {
+            return Files.isSameFile(a, b);
+        } catch (IOException e) {
+            return false; // one of them does not exist (the output, usually)
+        }
+    }
+
+    /** Whether file lies in folder or below it, also through another spelling or a link of the folder. */
+    private static boolean inside(Path file, Path folder) {
+        try {
+            Path real = folder.toRealPath();
+            Path existing = file.toAbsolutePath().normalize();
+            Path rest = Path.of("");
+            while (existing != null && !Files.exists(existing)) {
+                rest = existing.getFileName().resolve(rest);
+                existing = existing.getParent();
+            }
+            return existing != null && existing.toRealPath().resolve(rest).startsWith(real);
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private CommandLine.ParameterException badFlag(String message) {
+        return new CommandLine.ParameterException(spec.commandLine(), message);
+    }
+
+    /**
+     * The training the flags ask for: its options as the result records them, what trains each trial, and for the
+     * cosine rule its options (null otherwise).
+     */
+    private record Trainer(ProbeReport.Training settings, Training train, CosineTrainer.Options cosine) {}
+
+    /** Flags of one rule or solver: given with another they would be dropped silently, so they are refused. */
+    private static final List<String> COSINE_FLAGS = List.of("--k", "--trials", "--center"),
+            HYPERPLANE_FLAGS = List.of("--solver", "--pool-ratio"),
+            LBFGS_FLAGS = List.of("--C"),
+            MINED_FLAGS = List.of("--mined-ratio", "--rounds", "--epochs", "--lr", "--l2", "--batch");
 
     /**
      * The training to run, from the flags, validated before any file is read; it gives the templates of each trial
@@ -207,37 +305,69 @@ final class ProbeCommand implements Callable<Integer> {
      */
     private Trainer trainer() {
         try {
-            if (rule == Rule.COSINE) {
-                var options = new CosineTrainer.Options(shots, trials, center, seed);
-                return new Trainer(
-                        ProbeReport.Training.cosine(options),
-                        (data, progress) -> CosineTrainer.train(data, options, progress));
-            }
-            if (solver.equals("lbfgs")) {
-                var options = LogisticRegressionTrainer.Options.defaults()
-                        .withInverseRegularization(inverseRegularization)
-                        .withPoolRatio(poolRatio == null ? 0 : poolRatio)
-                        .withSeed(seed);
-                return new Trainer(
-                        ProbeReport.Training.lbfgs(options),
-                        (data, progress) -> List.of(LogisticRegressionTrainer.train(data, options, progress)));
-            }
-            if (!solver.equals("mined"))
-                throw new IllegalArgumentException("--solver must be mined or lbfgs, not '" + solver + "'");
-            var options = new HyperplaneTrainer.Options(
-                    poolRatio == null ? HyperplaneTrainer.Options.defaults().poolRatio() : poolRatio,
-                    minedRatio,
-                    rounds,
-                    epochs,
-                    learningRate,
-                    l2,
-                    batchSize,
-                    seed);
+            return trainerOrThrow();
+        } catch (IllegalArgumentException e) { // what the trainers' options refuse that is not checked here
+            throw badFlag(e.getMessage());
+        }
+    }
+
+    private Trainer trainerOrThrow() {
+        if (rule == Rule.COSINE) {
+            refuseFlags(HYPERPLANE_FLAGS, "--rule hyperplane");
+            refuseFlags(LBFGS_FLAGS, "--rule hyperplane --solver lbfgs");
+            refuseFlags(MINED_FLAGS, "--rule hyperplane --solver mined");
+            var options = new CosineTrainer.Options(positive("--k", shots), positive("--trials", trials), center, seed);
             return new Trainer(
-                    ProbeReport.Training.mined(options),
-                    (data, progress) -> List.of(HyperplaneTrainer.train(data, options, progress)));
-        } catch (IllegalArgumentException e) {
-            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+                    ProbeReport.Training.cosine(options),
+                    (data, progress) -> CosineTrainer.train(data, options, progress),
+                    options);
+        }
+        refuseFlags(COSINE_FLAGS, "--rule cosine");
+        if (poolRatio != null && !(poolRatio >= 0 && poolRatio < Double.POSITIVE_INFINITY))
+            throw badFlag("--pool-ratio must be a finite number >= 0, not " + poolRatio);
+        if (solver.equals("lbfgs")) {
+            refuseFlags(MINED_FLAGS, "--solver mined");
+            if (!(inverseRegularization > 0 && inverseRegularization < Double.POSITIVE_INFINITY))
+                throw badFlag("--C must be a positive finite number, not " + inverseRegularization);
+            var options = LogisticRegressionTrainer.Options.defaults()
+                    .withInverseRegularization(inverseRegularization)
+                    .withPoolRatio(poolRatio == null ? 0 : poolRatio)
+                    .withSeed(seed);
+            return new Trainer(
+                    ProbeReport.Training.lbfgs(options),
+                    (data, progress) -> List.of(LogisticRegressionTrainer.train(data, options, progress)),
+                    null);
+        }
+        if (!solver.equals("mined")) throw badFlag("--solver must be mined or lbfgs, not '" + solver + "'");
+        refuseFlags(LBFGS_FLAGS, "--solver lbfgs");
+        if (!(learningRate > 0 && learningRate < Double.POSITIVE_INFINITY))
+            throw badFlag("--lr must be a positive finite number, not " + learningRate);
+        if (!(l2 >= 0 && l2 < Double.POSITIVE_INFINITY)) throw badFlag("--l2 must be a finite number >= 0, not " + l2);
+        var options = new HyperplaneTrainer.Options(
+                poolRatio == null ? HyperplaneTrainer.Options.defaults().poolRatio() : poolRatio,
+                positive("--mined-ratio", minedRatio),
+                positive("--rounds", rounds),
+                positive("--epochs", epochs),
+                learningRate,
+                l2,
+                positive("--batch", batchSize),
+                seed);
+        return new Trainer(
+                ProbeReport.Training.mined(options),
+                (data, progress) -> List.of(HyperplaneTrainer.train(data, options, progress)),
+                null);
+    }
+
+    private int positive(String flag, int value) {
+        if (value < 1) throw badFlag(flag + " must be a positive integer, not " + value);
+        return value;
+    }
+
+    /** Refuses any of the flags given on the command line: they apply only with {@code with}. */
+    private void refuseFlags(List<String> flags, String with) {
+        CommandLine.ParseResult parsed = spec.commandLine().getParseResult();
+        for (String flag : flags) {
+            if (parsed.hasMatchedOption(flag)) throw badFlag(flag + " applies only with " + with);
         }
     }
 

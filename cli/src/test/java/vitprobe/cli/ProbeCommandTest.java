@@ -473,10 +473,29 @@ class ProbeCommandTest {
     @Test
     void badFlagsAreUsageErrors() throws IOException {
         Path good = write("good.safetensors", patches(6, 10));
-        for (String[] flags :
-                List.of(new String[] {"--rule", "svm"}, new String[] {"--rule", "cosine", "--k", "0"}, new String[] {
-                    "--rule", "hyperplane", "--solver", "newton"
-                })) {
+        for (String[] flags : List.of(
+                new String[] {"--rule", "svm"},
+                new String[] {"--rule", "cosine", "--k", "0"},
+                new String[] {"--rule", "hyperplane", "--solver", "newton"},
+                // Tester report: every other flag of probe, each bad value a usage error too.
+                new String[] {"--rule", "cosine", "--trials", "0"},
+                new String[] {"--rule", "cosine", "--k", "99999999999"},
+                new String[] {"--rule", "cosine", "--seed", "x"},
+                new String[] {"--rule", "hyperplane", "--mined-ratio", "0"},
+                new String[] {"--rule", "hyperplane", "--rounds", "-1"},
+                new String[] {"--rule", "hyperplane", "--epochs", "0"},
+                new String[] {"--rule", "hyperplane", "--batch", "0"},
+                new String[] {"--rule", "hyperplane", "--pool-ratio", "-1"},
+                new String[] {"--rule", "hyperplane", "--lr", "0"},
+                new String[] {"--rule", "hyperplane", "--l2", "-1"},
+                new String[] {"--rule", "hyperplane", "--solver", "lbfgs", "--C", "0"},
+                // A flag of another rule or solver would be dropped silently.
+                new String[] {"--rule", "cosine", "--lr", "0.5"},
+                new String[] {"--rule", "cosine", "--solver", "lbfgs"},
+                new String[] {"--rule", "hyperplane", "--k", "5"},
+                new String[] {"--rule", "hyperplane", "--center"},
+                new String[] {"--rule", "hyperplane", "--C", "2"},
+                new String[] {"--rule", "hyperplane", "--solver", "lbfgs", "--epochs", "3"})) {
             String[] args = new String[flags.length + 7];
             args[0] = "probe";
             System.arraycopy(flags, 0, args, 1, flags.length);
@@ -496,6 +515,178 @@ class ProbeCommandTest {
             CliRunner r = CliRunner.run(args);
             assertEquals(2, r.status(), String.join(" ", flags) + ": " + r.err());
             assertTrue(r.err().startsWith("vitprobe: "), r.err());
+            assertFalse(r.err().contains("loaded"), "refused before reading: " + r.err());
         }
+        assertFalse(Files.exists(dir.resolve("x.json")));
+    }
+
+    /** Runs probe on good data with the given flags and returns the result; --out is dir/x.json. */
+    private CliRunner probe(Path train, Path test, String... flags) {
+        List<String> args = new ArrayList<>(List.of("probe", "--train", train.toString(), "--test", test.toString()));
+        if (!List.of(flags).contains("--out"))
+            args.addAll(List.of("--out", dir.resolve("x.json").toString()));
+        args.addAll(List.of(flags));
+        return CliRunner.run(args.toArray(String[]::new));
+    }
+
+    /**
+     * Tester report: --lr Infinity and --l2 Infinity saved NaN templates with exit 0; --C Infinity failed after
+     * loading with "preconditioner is not positive definite".
+     */
+    @Test
+    void nonFiniteNumbersAreBadFlags() throws IOException {
+        Path good = write("good.safetensors", patches(6, 10));
+        Path templates = dir.resolve("t.safetensors");
+        for (String[] flags : List.of(
+                new String[] {"--rule", "hyperplane", "--lr", "Infinity", "--lr must be a positive finite"},
+                new String[] {"--rule", "hyperplane", "--lr", "NaN", "--lr must be a positive finite"},
+                new String[] {"--rule", "hyperplane", "--lr", "1e400", "--lr must be a positive finite"},
+                new String[] {"--rule", "hyperplane", "--l2", "Infinity", "--l2 must be a finite number >= 0"},
+                new String[] {"--rule", "hyperplane", "--pool-ratio", "Infinity", "--pool-ratio must be a finite"},
+                new String[] {
+                    "--rule", "hyperplane", "--solver", "lbfgs", "--pool-ratio", "Infinity", "--pool-ratio must be"
+                },
+                new String[] {"--rule", "hyperplane", "--solver", "lbfgs", "--C", "Infinity", "--C must be a positive"},
+                new String[] {"--rule", "hyperplane", "--solver", "lbfgs", "--C", "NaN", "--C must be a positive"})) {
+            String expected = flags[flags.length - 1];
+            List<String> args = new ArrayList<>(List.of(flags).subList(0, flags.length - 1));
+            args.addAll(List.of("--save-templates", templates.toString()));
+            CliRunner r = probe(good, good, args.toArray(String[]::new));
+            assertEquals(2, r.status(), args + ": " + r.err());
+            assertTrue(r.err().startsWith("vitprobe: " + expected), args + ": " + r.err());
+            assertTrue(r.err().contains("finite number"), r.err());
+            assertFalse(Files.exists(dir.resolve("x.json")) || Files.exists(templates), args + " wrote output");
+        }
+    }
+
+    /**
+     * Tester report: an existing folder as --save-templates failed only after training, and left --out's file
+     * behind. Both outputs are checked before anything is read, and a failure leaves neither.
+     */
+    @Test
+    void outputsAreCheckedBeforeAnyWorkAndAFailureLeavesNone() throws IOException {
+        Path train = write("train.safetensors", patches(6, 10)), test = write("test.safetensors", patches(7, 10));
+        Path folder = Files.createDirectories(dir.resolve("folder"));
+        Path file = Files.writeString(dir.resolve("file.txt"), "x");
+        Path shards = shardFolder("q", "train", patches(8, 10));
+        Path out = dir.resolve("r.json"), templates = dir.resolve("t.safetensors");
+        record Case(Path train, String[] flags, String fragment) {}
+        for (Case c : List.of(
+                new Case(
+                        train,
+                        new String[] {"--out", out.toString(), "--save-templates", folder.toString()},
+                        "--save-templates " + folder + ": is a directory"),
+                new Case(
+                        train,
+                        new String[] {"--out", folder.toString(), "--save-templates", templates.toString()},
+                        "--out " + folder + ": is a directory"),
+                new Case(train, new String[] {"--out", test.toString()}, "would overwrite the input " + test),
+                new Case(
+                        train,
+                        new String[] {"--out", out.toString(), "--save-templates", train.toString()},
+                        "would overwrite the input " + train),
+                new Case(
+                        shards,
+                        new String[] {"--out", shards.resolve("r.json").toString()},
+                        "lies inside the input folder " + shards),
+                new Case(
+                        train, new String[] {"--out", file.resolve("r.json").toString()}, file + " is not a directory"),
+                new Case(
+                        train,
+                        new String[] {"--out", out.toString(), "--save-templates", out.toString()},
+                        "--out and --save-templates name the same file"))) {
+            List<String> args = new ArrayList<>(List.of("--rule", "hyperplane"));
+            args.addAll(List.of(c.flags()));
+            CliRunner r = probe(c.train(), test, args.toArray(String[]::new));
+            assertEquals(2, r.status(), args + ": " + r.err());
+            assertTrue(r.err().startsWith("vitprobe: "), r.err());
+            assertTrue(r.err().lines().findFirst().orElseThrow().contains(c.fragment()), args + ": " + r.err());
+            assertFalse(r.err().contains("loaded"), "refused before reading: " + r.err());
+            assertFalse(Files.exists(out) || Files.exists(templates), args + " wrote output");
+        }
+        assertEquals(List.of("shard-00000.safetensors"), list(shards));
+        // Outputs in a folder still to be created are fine.
+        Path deep = dir.resolve("new/deeper");
+        CliRunner r = probe(
+                train,
+                test,
+                "--rule",
+                "cosine",
+                "--out",
+                deep.resolve("r.json").toString(),
+                "--save-templates",
+                deep.resolve("t.safetensors").toString());
+        assertEquals(0, r.status(), r.err());
+        assertEquals(List.of("r.json", "t.safetensors"), list(deep));
+    }
+
+    private static List<String> list(Path folder) throws IOException {
+        try (var files = Files.list(folder)) {
+            return files.map(f -> f.getFileName().toString()).sorted().toList();
+        }
+    }
+
+    /**
+     * Tester report: --k 10 with 4 training images per concept was recorded as k=10, and every accuracy_std was 0
+     * (every trial drew the same 4 images) without a word.
+     */
+    @Test
+    void aKAboveAConceptsTrainingImagesIsWarnedOfAndRecordedPerConcept() throws IOException {
+        Path train = write("train.safetensors", patches(21, 12)), test = write("test.safetensors", patches(22, 10));
+        ProbeData data = ProbeData.load(train);
+        List<Integer> images = IntStream.range(0, CONCEPTS)
+                .mapToObj(c -> data.imagesWith(c).length)
+                .toList();
+        int k = images.stream().mapToInt(Integer::intValue).max().orElseThrow();
+        long fewer = images.stream().filter(n -> n < k).count();
+        assertTrue(fewer > 0 && fewer < CONCEPTS, "some concepts with fewer images than the most: " + images);
+        Path out = dir.resolve("r.json");
+        CliRunner r = probe(
+                train, test, "--rule", "cosine", "--k", String.valueOf(k), "--trials", "3", "--out", out.toString());
+        assertEquals(0, r.status(), r.err());
+        List<String> warnings =
+                r.err().lines().filter(l -> l.contains("exceeds")).toList();
+        assertEquals(1, warnings.size(), r.err());
+        assertTrue(
+                warnings.getFirst()
+                        .startsWith("probe: warning: k=" + k + " exceeds the training images of " + fewer
+                                + " concept(s); their support sets hold all the images there are, the same in every"
+                                + " trial: "),
+                warnings.getFirst());
+        Map<String, Object> result = json(out);
+        assertEquals((long) k, result.get("k"));
+        for (int c = 0; c < CONCEPTS; c++) {
+            Map<String, Object> concept = concepts(result).get(c);
+            if (images.get(c) < k) {
+                assertEquals((long) images.get(c), concept.get("k"), concept.toString());
+                assertTrue(warnings.getFirst().contains(concept.get("name") + " (" + images.get(c) + ")"));
+                assertEquals(0.0, ((Number) concept.get("accuracy_std")).doubleValue(), "the same support each trial");
+            } else {
+                assertFalse(concept.containsKey("k"), concept.toString());
+            }
+        }
+        CliRunner enough = probe(train, test, "--rule", "cosine", "--k", "1", "--out", out.toString());
+        assertEquals(0, enough.status(), enough.err());
+        assertFalse(enough.err().contains("exceeds"), enough.err());
+    }
+
+    /** Tester report: concepts ["a","A","a"] were accepted and the results held two concepts named "a". */
+    @Test
+    void conceptNamesThatRepeatAreBadInput() throws IOException {
+        Path good = write("good.safetensors", patches(5, 10));
+        Path twins =
+                write("twins.safetensors", patches(5, 10).metadata("concepts", "[\"sky\",\"grass\",\"Sky\",\"sand\"]"));
+        assertBadInput(
+                twins.toString(),
+                "'Sky' at 2 repeats 'sky' at 0",
+                "--rule",
+                "cosine",
+                "--train",
+                good.toString(),
+                "--test",
+                twins.toString(),
+                "--out",
+                dir.resolve("r.json").toString());
+        assertFalse(Files.exists(dir.resolve("r.json")));
     }
 }
