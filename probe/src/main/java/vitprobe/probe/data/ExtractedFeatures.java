@@ -22,7 +22,12 @@ public final class ExtractedFeatures {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(folderOrFile + ": metadata 'tokens': " + e.getMessage());
         }
-        return ProbeData.of(
-                f.features(), f.dim(), f.labels(), f.concepts(), f.groups(), f.categories(), tokens, f.origin());
+        try {
+            return ProbeData.of(
+                    f.features(), f.dim(), f.labels(), f.concepts(), f.groups(), f.categories(), tokens, f.origin());
+        } catch (IllegalArgumentException e) {
+            // ProbeData's checks (repeated names, non-finite features) know no file: the folder is what was given.
+            throw new IllegalArgumentException(folderOrFile + ": " + e.getMessage(), e);
+        }
     }
 }

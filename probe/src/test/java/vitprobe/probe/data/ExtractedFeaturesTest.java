@@ -1,6 +1,7 @@
 package vitprobe.probe.data;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
@@ -89,5 +90,24 @@ class ExtractedFeaturesTest {
         assertEquals(5 * 6, train.size());
         assertTrue(train.hasCategories());
         assertEquals(2L, train.category(train.concepts().indexOf("striped")));
+    }
+    /** ProbeData's own checks know no file; a folder that fails them is named (a tester saw no name at all). */
+    @Test
+    void aShardFolderThatProbeDataRefusesIsNamed() throws Exception {
+        Synthetic.writeImageFolder(dir.resolve("set"), 2, 2, 1, 32, 32, 1);
+        extract(
+                ImageFolder.open(dir.resolve("set")),
+                new ExtractOptions(
+                        Task.CLASSIFICATION, 1, EnumSet.of(Intermediate.K), DType.F16, 4, PatchSelection.ALL),
+                dir.resolve("out"));
+        Path folder = dir.resolve("out/k/train"), shard = folder.resolve("shard-00000.safetensors");
+        // Same length, so the header keeps its size: the shard's concepts become red-circle and Red-Circle.
+        byte[] bytes = java.nio.file.Files.readAllBytes(shard);
+        String latin = new String(bytes, java.nio.charset.StandardCharsets.ISO_8859_1);
+        java.nio.file.Files.write(
+                shard,
+                latin.replace("red-square", "Red-Circle").getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+        var e = assertThrows(IllegalArgumentException.class, () -> ExtractedFeatures.load(folder));
+        assertTrue(e.getMessage().startsWith(folder + ": ") && e.getMessage().contains("must differ"), e.getMessage());
     }
 }
