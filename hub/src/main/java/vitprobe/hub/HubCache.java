@@ -1,9 +1,16 @@
 package vitprobe.hub;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import vitprobe.io.AtomicFiles;
 
 /**
@@ -16,6 +23,11 @@ import vitprobe.io.AtomicFiles;
 final class HubCache {
     static final String WEIGHTS = "model.safetensors";
     static final String CONFIG = "config.json";
+
+    // Larger than any real header (the format's own limit is 100 MB), so random bytes are not taken for a length.
+    private static final long MAX_HEADER = 100_000_000L;
+    private static final Pattern DATA_OFFSETS =
+            Pattern.compile("\"data_offsets\"\\s*:\\s*\\[\\s*\\d{1,18}\\s*,\\s*(\\d{1,18})\\s*\\]");
 
     private final Path root;
 
@@ -62,6 +74,42 @@ final class HubCache {
         if (!Files.isRegularFile(file)) return Optional.empty();
         String commit = read(file).strip();
         return HubReference.isCommit(commit) ? Optional.of(commit) : Optional.empty();
+    }
+
+    /**
+     * Why a safetensors file is known to be corrupt without asking the hub: its length differs from the one its own
+     * header implies (8 bytes, the JSON header, then the data up to the largest data offset). Empty when it agrees or
+     * when the file does not read as safetensors at all (nothing is known then; the weights loader says what is wrong).
+     */
+    static Optional<String> sizeProblem(Path file) {
+        try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
+            long size = in.size();
+            ByteBuffer head = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+            while (head.hasRemaining() && in.read(head) >= 0) {}
+            if (head.hasRemaining()) return Optional.empty();
+            long headerLength = head.flip().getLong();
+            if (headerLength < 2 || headerLength > MAX_HEADER) return Optional.empty();
+            if (size < 8 + headerLength) {
+                return Optional.of(
+                        size + " bytes, fewer than its " + headerLength + "-byte header (" + (8 + headerLength) + ")");
+            }
+            ByteBuffer header = ByteBuffer.allocate((int) headerLength);
+            while (header.hasRemaining() && in.read(header) >= 0) {}
+            String json = new String(header.array(), StandardCharsets.UTF_8);
+            if (!json.startsWith("{")) return Optional.empty();
+            Matcher m = DATA_OFFSETS.matcher(json);
+            long end = 0;
+            boolean any = false;
+            while (m.find()) {
+                any = true;
+                end = Math.max(end, Long.parseLong(m.group(1)));
+            }
+            long expected = 8 + headerLength + end;
+            if (!any || size == expected) return Optional.empty();
+            return Optional.of(size + " bytes, its header describes " + expected);
+        } catch (IOException | NumberFormatException e) {
+            return Optional.empty();
+        }
     }
 
     /** Points snapshots/COMMIT/FILE at its blob; relative, so the cache still works after it is moved. */

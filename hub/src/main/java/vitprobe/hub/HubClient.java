@@ -146,7 +146,22 @@ public final class HubClient {
 
     /** The snapshot folder of REF: from the cache without any request when it is complete there, else pulled. */
     public Path resolve(HubReference ref, Progress progress) {
-        return cache.complete(ref).orElseGet(() -> pull(ref, progress));
+        Optional<Path> cached = cache.complete(ref);
+        if (cached.isEmpty()) return pull(ref, progress);
+        Path snapshot = cached.get();
+        // A weights file whose own header names another length is cut short (or overlong): download it again.
+        Optional<String> problem = HubCache.sizeProblem(snapshot.resolve(HubCache.WEIGHTS));
+        if (problem.isEmpty()) return snapshot;
+        HubReference commit =
+                new HubReference(ref.repo(), snapshot.getFileName().toString());
+        try {
+            return pull(commit, progress);
+        } catch (HubException e) {
+            throw new HubException(
+                    snapshot.resolve(HubCache.WEIGHTS) + " in the hub cache is corrupt (" + problem.get()
+                            + ") and cannot be downloaded again: " + e.getMessage(),
+                    e);
+        }
     }
 
     /**
@@ -173,8 +188,29 @@ public final class HubClient {
     /** The blob of one file, downloaded unless the cache has it already (from this or any other commit). */
     private Path store(Remote remote, Progress progress) {
         Path blob = cache.blob(remote.ref().repo(), remote.etag());
-        if (!Files.isRegularFile(blob)) download(remote, blob, progress);
+        if (Files.isRegularFile(blob) && !discardIfWrongSize(remote, blob)) return blob;
+        download(remote, blob, progress);
         return blob;
+    }
+
+    /**
+     * Whether BLOB (in the cache) differs in size from what the hub reports, in which case it is no longer there: a
+     * short one becomes the partial download to resume (the sha256 check still covers it), a long one is deleted.
+     */
+    private static boolean discardIfWrongSize(Remote remote, Path blob) {
+        Path part = blob.resolveSibling(blob.getFileName() + ".incomplete");
+        try {
+            long size = Files.size(blob);
+            if (remote.size() < 0 || size == remote.size()) return false;
+            if (size < remote.size() && !Files.exists(part)) Files.move(blob, part, StandardCopyOption.ATOMIC_MOVE);
+            else Files.delete(blob);
+            return true;
+        } catch (IOException e) {
+            throw new HubException(
+                    blob + " in the hub cache is corrupt (not the " + remote.size() + " bytes the hub reports) and "
+                            + "cannot be replaced: " + e.getMessage(),
+                    e);
+        }
     }
 
     private void download(Remote remote, Path blob, Progress progress) {

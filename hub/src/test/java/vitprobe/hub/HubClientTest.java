@@ -177,6 +177,77 @@ class HubClientTest {
     }
 
     @Test
+    void aCachedBlobOfAnotherSizeThanTheHubReportsIsDownloadedAgain() throws IOException {
+        Path snapshot = client().pull(MAIN, HubClient.Progress.NONE);
+        Path blob = blob(weights);
+
+        // Cut short: resumed from what is left (and still checked against the sha256 as a whole).
+        truncate(blob, 1_000_000);
+        hub.requests.clear();
+        assertEquals(snapshot, client().pull(MAIN, HubClient.Progress.NONE));
+        assertArrayEquals(weights, Files.readAllBytes(snapshot.resolve("model.safetensors")));
+        List<FakeHub.Request> gets = hub.requests("GET");
+        assertEquals(1, gets.size(), gets.toString());
+        assertEquals("bytes=1000000-", gets.getFirst().range());
+
+        // Longer than the hub's file: downloaded afresh.
+        Files.write(blob, new byte[] {1, 2, 3}, java.nio.file.StandardOpenOption.APPEND);
+        hub.requests.clear();
+        client().pull(MAIN, HubClient.Progress.NONE);
+        assertArrayEquals(weights, Files.readAllBytes(snapshot.resolve("model.safetensors")));
+        assertNull(hub.requests("GET").getFirst().range());
+        assertEquals(
+                Set.of(FakeHub.sha256(weights), FakeHub.gitBlobSha1(config)),
+                list(repoFolder().resolve("blobs")));
+    }
+
+    @Test
+    void aCachedSafetensorsFileShorterThanItsHeaderSaysIsRepairedByResolveOrReportedOffline() throws IOException {
+        byte[] tensors = safetensors(3 << 18);
+        hub.add("acme/real", "model.safetensors", tensors).add("acme/real", "config.json", config);
+        HubReference real = HubReference.parse("hf:acme/real");
+        Path snapshot = client().pull(real, HubClient.Progress.NONE);
+        Path blob = cache.resolve("models--acme--real/blobs").resolve(FakeHub.sha256(tensors));
+        truncate(blob, 500_000);
+
+        HubClient offline = new HubClient(URI.create("http://127.0.0.1:9"), cache, null);
+        HubException e = assertThrows(HubException.class, () -> offline.resolve(real, HubClient.Progress.NONE));
+        assertTrue(
+                e.getMessage()
+                        .startsWith(snapshot.resolve("model.safetensors") + " in the hub cache is corrupt (500000 "
+                                + "bytes, its header describes " + tensors.length + ") and cannot be downloaded "
+                                + "again: cannot reach http://127.0.0.1:9/"),
+                e.getMessage());
+
+        hub.requests.clear();
+        assertEquals(snapshot, client().resolve(real, HubClient.Progress.NONE));
+        assertArrayEquals(tensors, Files.readAllBytes(snapshot.resolve("model.safetensors")));
+        assertEquals("bytes=500000-", hub.requests("GET").getFirst().range());
+        hub.requests.clear();
+        assertEquals(snapshot, client().resolve(real, HubClient.Progress.NONE));
+        assertEquals(List.of(), hub.requests, "a whole file is used from the cache again");
+    }
+
+    /** A safetensors file of one F32 tensor of N values. */
+    static byte[] safetensors(int n) {
+        String json = "{\"w\":{\"dtype\":\"F32\",\"shape\":[" + n + "],\"data_offsets\":[0," + 4 * n + "]}}";
+        byte[] header = (json + " ".repeat((8 - json.length() % 8) % 8)).getBytes(StandardCharsets.UTF_8);
+        java.nio.ByteBuffer file =
+                java.nio.ByteBuffer.allocate(8 + header.length + 4 * n).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        file.putLong(header.length).put(header);
+        Random random = new Random(3);
+        for (int i = 0; i < n; i++) file.putFloat(random.nextFloat());
+        return file.array();
+    }
+
+    static void truncate(Path file, long size) throws IOException {
+        try (java.nio.channels.FileChannel channel =
+                java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.WRITE)) {
+            channel.truncate(size);
+        }
+    }
+
+    @Test
     void unknownRepositoryAndRevisionAreNamed() {
         HubException repo = assertThrows(
                 HubException.class, () -> client().pull(HubReference.parse("hf:acme/nope"), HubClient.Progress.NONE));
