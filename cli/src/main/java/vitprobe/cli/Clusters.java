@@ -1,7 +1,10 @@
 package vitprobe.cli;
 
 import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.ParameterException;
 import vitprobe.probe.distributed.Cluster;
+import vitprobe.probe.distributed.SparkMaster;
 
 /** The cluster that --spark (or an experiment's spark block) names, or one line saying why there is none. */
 final class Clusters {
@@ -10,6 +13,17 @@ final class Clusters {
             + "output must be at the same path on every machine.";
 
     private Clusters() {}
+
+    /**
+     * The master's problem, if any, as the one line of a bad flag (ParameterException, exit 2) when the flag named it,
+     * else of bad input; checked before anything is written or started.
+     */
+    static void check(String master, String asker, CommandLine commandLine) {
+        String problem = SparkMaster.problem(master);
+        if (problem == null) return;
+        if (asker.equals("--spark")) throw new ParameterException(commandLine, asker + ": " + problem);
+        throw new IllegalArgumentException(asker + ": master: " + problem);
+    }
 
     /** @param asker what named the master, for the message: "--spark" or "CONFIG: spark" */
     static Cluster find(String master, String asker, PrintWriter err) {

@@ -58,6 +58,7 @@ final class ExperimentCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         imageSizeOptions.resolution();
+        if (spark != null) Clusters.check(spark, "--spark", spec.commandLine());
         ExperimentConfig c = ExperimentConfig.load(config);
         if (out != null) {
             String problem = c.outputProblem(out);
@@ -79,6 +80,7 @@ final class ExperimentCommand implements Callable<Integer> {
         String master =
                 spark != null ? spark : c.spark() == null ? null : c.spark().master();
         String asker = spark != null ? "--spark" : c.file() + ": spark";
+        if (spark == null && master != null) Clusters.check(master, asker, spec.commandLine());
         try (Cluster cluster = master == null ? null : Clusters.find(master, asker, err)) {
             run(c, modelOptions, cluster, spec.commandLine().getOut(), err, !noReport);
         }
@@ -104,6 +106,8 @@ final class ExperimentCommand implements Callable<Integer> {
             ExperimentConfig c, ModelOptions models, Cluster cluster, PrintWriter out, PrintWriter err, boolean report)
             throws IOException {
         checkModels(c);
+        // Spark starts before the output folder is touched: if it cannot, nothing is left there.
+        if (cluster != null) cluster.start();
         ExperimentRunner.Summary run = new ExperimentRunner(c, models::load, err, cluster).run();
         Path results = run.results();
         out.printf(

@@ -138,6 +138,7 @@ final class ExtractCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         PrintWriter err = spec.commandLine().getErr();
         imageSizeOptions.resolution();
+        if (spark != null) Clusters.check(spark, "--spark", spec.commandLine());
         try (Cluster cluster = spark == null ? null : Clusters.find(spark, "--spark", err)) {
             return extract(cluster, err);
         }
@@ -179,6 +180,8 @@ final class ExtractCommand implements Callable<Integer> {
                         String.join(",", Intermediate.keys(types)), source.description(), which.key(), out);
                 ModelId id = ModelId.of(model, seed, w);
                 Extractor.ShardWriter writer = cluster == null ? null : sparkWriter(cluster, options, backend);
+                // Spark starts before the output folder is touched: if it cannot, nothing is left there.
+                if (cluster != null) cluster.start();
                 Extractor.Result r =
                         new Extractor(vit, id, options, batch, decodeThreads, err).run(source, out, writer);
                 err.printf(

@@ -186,6 +186,38 @@ class ExperimentCommandTest {
         assertFalse(Files.exists(out));
     }
 
+    @Test
+    void aBadSparkMasterIsABadFlagOrABadConfigBeforeAnyWork() throws IOException {
+        String ok = "models: [random:vits8]\ntasks: {classification: {dataset: cls}}\n";
+        assertConfigError(
+                "bad-master.yaml",
+                ok + "spark: {master: 'local[0]'}\n",
+                "spark: master: 'local[0]' is no Spark master: N (threads) must be at least 1");
+        Path file = dir.resolve("bad-master.yaml"), out = dir.resolve("out-bad-master-flag");
+        CliRunner r = CliRunner.run("experiment", file.toString(), "--out", out.toString(), "--spark", "foo://x");
+        assertEquals(Main.EXIT_USAGE, r.status(), r.err());
+        assertEquals(
+                "vitprobe: --spark: 'foo://x' is no Spark master: expected local, local[N], local[*], local[N,F], "
+                        + "local-cluster[N,C,M], spark://HOST:PORT, yarn, k8s://..., mesos://... or submit\n"
+                        + "Try 'vitprobe experiment --help'.\n",
+                r.err());
+        assertFalse(Files.exists(out));
+    }
+
+    /** A cluster that cannot start is one line and leaves no output folder (it left a locked one, refused later). */
+    @Test
+    void aClusterThatCannotStartIsOneLineAndWritesNothing() throws Exception {
+        Path file = Files.writeString(
+                dir.resolve("yarn.yaml"), "models: [random:vits8]\ntasks: {classification: {dataset: cls}}\n");
+        Path out = dir.resolve("out-yarn");
+        CliRunner r = FailingCluster.installed(
+                dir.resolve("failing-cluster"),
+                () -> CliRunner.run("experiment", file.toString(), "--out", out.toString(), "--spark", "yarn"));
+        assertEquals(1, r.status(), r.err());
+        assertEquals("vitprobe: " + FailingCluster.WHY + "\n", r.err());
+        assertFalse(Files.exists(out));
+    }
+
     /** A tiny classification grid on random weights, run once for the tests that need its output. */
     private static synchronized ExperimentConfig tinyExperiment() throws IOException {
         Path file = dir.resolve("tiny.yaml");

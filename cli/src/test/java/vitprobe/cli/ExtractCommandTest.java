@@ -585,4 +585,57 @@ class ExtractCommandTest {
                 r.err().strip());
         assertFalse(Files.exists(out));
     }
+
+    /** A master Spark cannot parse is a bad flag before anything is written (it left a manifest and a lock). */
+    @Test
+    void aBadSparkMasterIsABadFlagAndWritesNothing() throws Exception {
+        Path set = dir.resolve("set"), out = dir.resolve("bad2");
+        Files.createDirectories(set);
+        for (String master : List.of("foo://x", "local[0]", "local[abc]", "")) {
+            CliRunner r = CliRunner.run(
+                    "extract",
+                    "--model",
+                    model(),
+                    "--dataset",
+                    set.toString(),
+                    "--out",
+                    out.toString(),
+                    "--spark",
+                    master);
+            assertEquals(Main.EXIT_USAGE, r.status(), master + ": " + r.err());
+            List<String> lines = r.err().lines().toList();
+            assertEquals(2, lines.size(), r.err());
+            assertTrue(lines.getFirst().startsWith("vitprobe: --spark: "), lines.getFirst());
+            assertTrue(
+                    lines.getFirst().contains("Spark master")
+                            || lines.getFirst().contains("master is empty"),
+                    lines.getFirst());
+            assertEquals("Try 'vitprobe extract --help'.", lines.get(1));
+            assertFalse(Files.exists(out), master);
+        }
+    }
+
+    /** A cluster that cannot start is one line and leaves nothing: it left a manifest and a lock that refused reruns. */
+    @Test
+    void aClusterThatCannotStartIsOneLineAndWritesNothing() throws Exception {
+        Path set = dir.resolve("set"), out = dir.resolve("yarn");
+        synthClassification(set, 1, 1, 0, 16, 16, 0);
+        CliRunner r = FailingCluster.installed(
+                dir.resolve("failing-cluster"),
+                () -> CliRunner.run(
+                        "extract",
+                        "--model",
+                        model(),
+                        "--dataset",
+                        set.toString(),
+                        "--out",
+                        out.toString(),
+                        "--tokens",
+                        "k",
+                        "--spark",
+                        "yarn"));
+        assertEquals(1, r.status(), r.err());
+        assertEquals("vitprobe: " + FailingCluster.WHY, r.errorLines().strip());
+        assertFalse(Files.exists(out));
+    }
 }

@@ -3,11 +3,15 @@ package vitprobe.spark;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.logging.log4j.Level;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.core.config.Configurator;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 import vitprobe.engine.extract.Extractor;
 import vitprobe.probe.distributed.Cluster;
 import vitprobe.probe.distributed.ExtractionSpec;
+import vitprobe.probe.distributed.SparkMaster;
 import vitprobe.probe.experiment.CellProbe;
 import vitprobe.probe.experiment.ExperimentRunner;
 
@@ -19,7 +23,7 @@ import vitprobe.probe.experiment.ExperimentRunner;
  */
 public final class SparkCluster implements Cluster {
     /** The master given when spark-submit chose it (spark.master), rather than a URL. */
-    public static final String SUBMIT = "submit";
+    public static final String SUBMIT = SparkMaster.SUBMIT;
 
     private final String master;
     private final PrintWriter log;
@@ -82,11 +86,41 @@ public final class SparkCluster implements Cluster {
             return JavaSparkContext.fromSparkContext(running.get().sparkContext());
         SparkSession.Builder builder = SparkSession.builder().appName("vitprobe");
         if (!master.equals(SUBMIT)) builder.master(master);
-        started = builder.getOrCreate();
+        started = startQuietly(builder);
         log.printf(
                 "spark: %s, %d executor cores%n",
                 started.sparkContext().master(), started.sparkContext().defaultParallelism());
         return JavaSparkContext.fromSparkContext(started.sparkContext());
+    }
+
+    @Override
+    public void start() {
+        context();
+    }
+
+    /**
+     * The new session, or one line saying why Spark did not start: while it starts, Spark's own ERROR lines (with
+     * their stack traces) about that failure are kept off stderr, since the caller reports it.
+     */
+    private SparkSession startQuietly(SparkSession.Builder builder) {
+        String quiet = "org.apache.spark";
+        Level before = LogManager.getLogger(quiet).getLevel();
+        Configurator.setLevel(quiet, Level.OFF);
+        try {
+            return builder.getOrCreate();
+        } catch (Exception e) { // Scala throws checked exceptions (SparkException) undeclared
+            throw new IllegalStateException("Spark did not start on master '" + master + "': " + oneLine(e), e);
+        } finally {
+            Configurator.setLevel(quiet, before);
+        }
+    }
+
+    private static String oneLine(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null
+                && (root.getMessage() == null || root.getMessage().isBlank())) root = root.getCause();
+        String m = root.getMessage();
+        return (m == null || m.isBlank() ? root.getClass().getSimpleName() : m).replace('\n', ' ');
     }
 
     @Override

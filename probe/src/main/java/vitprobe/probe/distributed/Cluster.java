@@ -22,6 +22,12 @@ public interface Cluster extends AutoCloseable {
      */
     ExperimentRunner.CellRunner probing(int conceptsPerTask);
 
+    /**
+     * Connects now rather than on first use, so that a cluster that cannot start fails before the caller writes
+     * anything; the failure is one line (an {@link IllegalStateException}).
+     */
+    default void start() {}
+
     /** Ends the connection this cluster opened, if any. */
     @Override
     void close();

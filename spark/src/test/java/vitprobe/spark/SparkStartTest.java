@@ -1,0 +1,29 @@
+package vitprobe.spark;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import org.apache.logging.log4j.LogManager;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.Test;
+
+/** Spark that cannot start on its master says so in one line, before the caller has written anything. */
+class SparkStartTest {
+    @Test
+    void aMasterSparkCannotUseFailsAtStartInOneLine() {
+        assumeTrue(SparkSession.getDefaultSession().isEmpty(), "another test class's session is still running");
+        var before = LogManager.getLogger("org.apache.spark").getLevel();
+        StringWriter log = new StringWriter();
+        // A well-formed master whose cluster manager (Spark's YARN module) is not on the class path.
+        try (SparkCluster cluster = new SparkCluster("yarn", new PrintWriter(log, true))) {
+            IllegalStateException e = assertThrows(IllegalStateException.class, cluster::start);
+            assertEquals("Spark did not start on master 'yarn': Could not parse Master URL: 'yarn'", e.getMessage());
+        }
+        assertEquals("", log.toString());
+        assertEquals(before, LogManager.getLogger("org.apache.spark").getLevel(), "Spark's logging as it was");
+        assertEquals(true, SparkSession.getDefaultSession().isEmpty());
+    }
+}
