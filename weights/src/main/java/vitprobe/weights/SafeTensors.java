@@ -18,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
 import vitprobe.io.Json;
 
 /**
@@ -33,6 +34,7 @@ public final class SafeTensors implements AutoCloseable {
     private final Arena arena;
     private final Map<String, Tensor> tensors;
     private final Map<String, String> metadata;
+    private final AtomicBoolean closed = new AtomicBoolean();
 
     private SafeTensors(Path file, Arena arena, Map<String, Tensor> tensors, Map<String, String> metadata) {
         this.file = file;
@@ -253,8 +255,14 @@ public final class SafeTensors implements AutoCloseable {
         return t;
     }
 
+    /** Releases the mapping; every tensor of this file is unusable afterwards. Closing again does nothing. */
     @Override
     public void close() {
-        arena.close();
+        if (closed.compareAndSet(false, true)) arena.close();
+    }
+
+    /** Whether {@link #close()} has been called. */
+    public boolean isClosed() {
+        return closed.get();
     }
 }

@@ -3,10 +3,12 @@ package vitprobe.weights;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Canonical ViT parameters, whatever checkpoint format they came from. Names follow timm; linear weights are
- * PyTorch's [out, in]. Tensors are zero-copy views of the checkpoint mapping, which {@link #close()} releases.
+ * PyTorch's [out, in]. Tensors are zero-copy views of the checkpoint mapping, which {@link #close()} releases: the
+ * file must not be rewritten in place while they are in use (replacing it by a rename is safe).
  */
 public record ViTWeights(
         ViTConfig config,
@@ -37,6 +39,29 @@ public record ViTWeights(
             Param fc2Weight,
             Param fc2Bias) {}
 
+    public ViTWeights {
+        if (owner != null && !(owner instanceof Once)) owner = new Once(owner);
+    }
+
+    /** Closes its resource on the first {@link #close()} only. */
+    private static final class Once implements AutoCloseable {
+        private final AutoCloseable resource;
+        private final AtomicBoolean closed = new AtomicBoolean();
+
+        Once(AutoCloseable resource) {
+            this.resource = resource;
+        }
+
+        @Override
+        public void close() throws Exception {
+            if (closed.compareAndSet(false, true)) resource.close();
+        }
+    }
+
+    /**
+     * Releases the checkpoint's mapping: the parameters can no longer be read, while models already built on a
+     * backend (which copied them) keep working. Closing again does nothing.
+     */
     @Override
     public void close() {
         try {
@@ -44,6 +69,11 @@ public record ViTWeights(
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** Whether {@link #close()} has been called (weights that own no file, like {@link #random}, never are). */
+    public boolean isClosed() {
+        return owner instanceof Once o && o.closed.get();
     }
 
     /**

@@ -7,7 +7,10 @@ import vitprobe.kernels.LinearWeights;
 import vitprobe.kernels.Matrix;
 import vitprobe.weights.Param;
 
-/** The CPU backend: Vector API kernels on heap arrays, each loop spread over the cores by {@link Parallel}. */
+/**
+ * The CPU backend: Vector API kernels on heap arrays, each loop spread over the cores by {@link Parallel}. Thread-safe:
+ * several threads may run operations (and so forwards) on one instance at once, each on its own matrices.
+ */
 public final class CpuBackend implements Backend {
     /**
      * Most micro-tile rows per linear task. Rows are split into equal blocks no taller than this, so at batch 1
@@ -33,6 +36,8 @@ public final class CpuBackend implements Backend {
         public void close() {}
     }
 
+    private volatile boolean closed;
+
     private final ThreadLocal<float[]> scoreScratch = ThreadLocal.withInitial(() -> new float[0]);
     /**
      * Packed keys and values of the calling thread's last attention call, reused: packing writes every element
@@ -55,16 +60,19 @@ public final class CpuBackend implements Backend {
 
     @Override
     public Matrix allocate(int rows, int cols) {
+        requireOpen();
         return new CpuMatrix(new float[Math.multiplyExact(rows, cols)], rows, cols);
     }
 
     @Override
     public Matrix upload(float[] data, int rows, int cols) {
+        requireOpen();
         return new CpuMatrix(data.clone(), rows, cols);
     }
 
     @Override
     public void download(Matrix src, float[] dst, int offset) {
+        requireOpen();
         float[] d = data(src);
         System.arraycopy(d, 0, dst, offset, d.length);
     }
@@ -75,6 +83,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public LinearWeights linear(Param weight, Param bias) {
+        requireOpen();
         int out = (int) weight.shape()[0];
         int in = (int) (weight.elementCount() / out);
         float[] packed = new float[Gemm.packedSize(in, out)];
@@ -86,6 +95,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void linear(Matrix in, LinearWeights weights, Matrix out, Activation act, Matrix residual) {
+        requireOpen();
         Prepared w = (Prepared) weights;
         int m = in.rows(), k = w.inFeatures, n = w.outFeatures;
         Backend.checkLinear(in, w, out, residual);
@@ -110,6 +120,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void patchify(Matrix images, int batch, int channels, int height, int width, int patch, Matrix out) {
+        requireOpen();
         int rows = height / patch, cols = width / patch;
         int patchWidth = channels * patch * patch;
         Backend.checkPatchify(images, batch, channels, height, width, patch, out);
@@ -131,6 +142,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void embedTokens(Matrix patchEmbeddings, Matrix cls, Matrix pos, int batch, Matrix out) {
+        requireOpen();
         int d = out.cols(), tokens = pos.rows(), patches = tokens - 1;
         check(
                 patchEmbeddings.rows() == batch * patches && patchEmbeddings.cols() == d,
@@ -145,6 +157,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void layerNorm(Matrix in, Matrix weight, Matrix bias, float eps, Matrix out) {
+        requireOpen();
         int n = in.cols(), rows = in.rows();
         check(
                 out.rows() == rows && out.cols() == n && weight.size() == n && bias.size() == n,
@@ -161,6 +174,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void attention(Matrix qkv, int batch, int tokens, int heads, Matrix context, Matrix probabilities) {
+        requireOpen();
         int d = context.cols(), hd = d / heads, ld = 3 * d;
         check(qkv.rows() == batch * tokens && qkv.cols() == ld, "qkv shape mismatch");
         check(context.rows() == batch * tokens, "context shape mismatch");
@@ -251,6 +265,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void add(Matrix a, Matrix b, Matrix out) {
+        requireOpen();
         check(a.size() == b.size() && a.size() == out.size(), "add shape mismatch");
         float[] x = data(a), y = data(b), o = data(out);
         int chunk = 1 << 16;
@@ -262,6 +277,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void copyColumns(Matrix src, int from, Matrix out) {
+        requireOpen();
         check(src.rows() == out.rows() && from + out.cols() <= src.cols(), "column range outside the source");
         float[] s = data(src), o = data(out);
         int n = out.cols(), ld = src.cols();
@@ -272,6 +288,17 @@ public final class CpuBackend implements Backend {
         if (!ok) throw new IllegalArgumentException(message);
     }
 
+    /**
+     * Marks the backend closed: every later operation fails with an {@link IllegalStateException}. Heap memory needs
+     * no release, so operations already running finish normally. Closing again does nothing.
+     */
     @Override
-    public void close() {}
+    public void close() {
+        closed = true;
+    }
+
+    /** One volatile read per operation (about 90 per batch-1 forward), none per element. */
+    private void requireOpen() {
+        if (closed) throw new IllegalStateException("CPU backend used after close");
+    }
 }

@@ -1,0 +1,42 @@
+package vitprobe.weights;
+
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import vitprobe.testing.SharedFixtures;
+
+/** Closing twice is allowed (try-with-resources around code that also closes); reading after close is not. */
+class ClosingTest {
+    private static final Path MODEL = SharedFixtures.resolve(SharedFixtures.TIMM_DINO);
+
+    @Test
+    void safetensorsCloseTwiceDoesNothing() {
+        SafeTensors st = SafeTensors.open(MODEL.resolve("model.safetensors"));
+        assertFalse(st.isClosed());
+        st.close();
+        assertTrue(st.isClosed());
+        assertDoesNotThrow(st::close);
+    }
+
+    @Test
+    void weightsCloseTwiceDoesNothingAndSayTheyAreClosed() {
+        ViTWeights w = CheckpointLoader.load(MODEL);
+        assertFalse(w.isClosed());
+        w.close();
+        assertTrue(w.isClosed());
+        assertDoesNotThrow(w::close);
+        assertThrows(IllegalStateException.class, () -> w.clsToken().toFloatArray());
+    }
+
+    @Test
+    void randomWeightsOwnNothingAndCloseTwice() {
+        ViTWeights w = ViTWeights.random(ViTConfig.vit(64, 1, 2, 8), 1);
+        w.close();
+        assertDoesNotThrow(w::close);
+        assertFalse(w.isClosed());
+    }
+}
