@@ -6,7 +6,10 @@ import java.util.Arrays;
 public record FloatTensor(float[] data, int... shape) {
     public FloatTensor {
         long n = 1;
-        for (int s : shape) n *= s;
+        for (int s : shape) {
+            if (s < 0) throw new IllegalArgumentException("shape " + Arrays.toString(shape) + " has a negative size");
+            n *= s;
+        }
         if (n != data.length)
             throw new IllegalArgumentException(
                     "shape " + Arrays.toString(shape) + " does not hold " + data.length + " values");

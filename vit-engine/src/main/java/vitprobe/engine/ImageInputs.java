@@ -27,9 +27,11 @@ public final class ImageInputs {
 
     /**
      * Decodes and preprocesses the files into [B, 3, H, W]. A bad file fails with its name, and so do images whose
-     * inputs differ in size (possible when the transform keeps the aspect ratio): one tensor has one size.
+     * inputs differ in size (possible when the transform keeps the aspect ratio): one tensor has one size. An empty
+     * list is refused.
      */
     public static FloatTensor load(List<Path> files, ImageTransform transform) {
+        if (files.isEmpty()) throw new IllegalArgumentException("no images");
         float[][] inputs = new float[files.size()][];
         ImageTransform.Placement[] placed = new ImageTransform.Placement[files.size()];
         Parallel.forEach(files.size(), i -> {

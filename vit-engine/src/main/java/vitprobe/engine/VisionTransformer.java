@@ -5,11 +5,13 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import vitprobe.kernels.Activation;
 import vitprobe.kernels.Backend;
 import vitprobe.kernels.LinearWeights;
 import vitprobe.kernels.Matrix;
+import vitprobe.kernels.cpu.CpuBackend;
 import vitprobe.weights.ViTConfig;
 import vitprobe.weights.ViTWeights;
 
@@ -18,8 +20,16 @@ import vitprobe.weights.ViTWeights;
  * patch embedding, [CLS] + position embedding, pre-norm blocks, final LayerNorm. Weights are prepared on the
  * backend once, in the constructor. Activations are [batch · tokens, width] matrices, tokens ordered
  * [CLS, patches row-major]. Inputs may have any height and width that are multiples of the patch size: the position
- * embeddings are resampled for each new patch grid once (see {@link PosResample}) and kept on the backend. Not
- * thread-safe: one forward at a time.
+ * embeddings are resampled for each new patch grid once (see {@link PosResample}) and kept on the backend.
+ *
+ * <p>Thread safety: {@link #forward} may be called from several threads at once. On the CPU backend the forwards
+ * run in parallel, each with its own activation buffers, and give the same bits as one at a time; on any other
+ * backend (CUDA, one queue) the forwards of every model sharing that backend take turns. The cache of position
+ * embeddings is shared under a lock, and a table evicted from it is released only once no forward uses it.
+ * {@link #close()} must come after the last forward; a forward after it fails with an {@link IllegalStateException}.
+ *
+ * <p>The constructor copies every weight to the backend: after it returns, the {@link ViTWeights} (and the file they
+ * map) may be closed.
  */
 public final class VisionTransformer implements AutoCloseable {
     private record Block(
@@ -42,43 +52,99 @@ public final class VisionTransformer implements AutoCloseable {
     static final int CACHED_GRIDS = 64;
 
     private final PositionEmbeddings positions;
-    /** The position embeddings of the patch grids used last, on the backend, least recently used first. */
-    private final Map<TokenGrid, Matrix> posEmbeds = new LinkedHashMap<>(16, 0.75f, true) {
+    /** Position embeddings on the backend, with the forwards using them now; guarded by {@link #cacheLock}. */
+    private static final class CachedPositions {
+        final Matrix matrix;
+        int users;
+        boolean evicted;
+
+        CachedPositions(Matrix matrix) {
+            this.matrix = matrix;
+        }
+    }
+
+    private final Object cacheLock = new Object();
+    /**
+     * The position embeddings of the patch grids used last, least recently used first. An evicted table still used
+     * by a forward on another thread is closed when that forward releases it.
+     */
+    private final Map<TokenGrid, CachedPositions> posEmbeds = new LinkedHashMap<>(16, 0.75f, true) {
         @Override
-        protected boolean removeEldestEntry(Map.Entry<TokenGrid, Matrix> eldest) {
-            // Safe to free: every forward has finished (synchronized) before the next one asks for a grid.
+        protected boolean removeEldestEntry(Map.Entry<TokenGrid, CachedPositions> eldest) {
             if (size() <= CACHED_GRIDS) return false;
-            eldest.getValue().close();
+            CachedPositions c = eldest.getValue();
+            c.evicted = true;
+            if (c.users == 0) c.matrix.close();
             return true;
         }
     };
+    /** Whether forwards must take turns: backends other than the CPU's run one queue of work. */
+    private final boolean serialized;
+
+    private volatile boolean closed;
 
     /** A model whose position embeddings are resampled the way the library of its checkpoint format does it. */
     public VisionTransformer(ViTWeights w, Backend backend) {
         this(w, backend, PosResample.of(w.config().format()));
     }
 
+    /**
+     * Copies the weights to the backend. Fails with an {@link IllegalStateException} when the weights are closed, or
+     * when their file was truncated since it was loaded (the weights are a view of its mapping; a file rewritten in
+     * place is read as it is now, unchecked: replace a checkpoint by renaming a new file over it).
+     */
     public VisionTransformer(ViTWeights w, Backend backend, PosResample posResample) {
+        this(w, backend, posResample, backend instanceof CpuBackend);
+    }
+
+    /** {@code concurrent}: whether forwards may run at once on the backend rather than take turns (tests). */
+    VisionTransformer(ViTWeights w, Backend backend, PosResample posResample, boolean concurrent) {
+        if (w.isClosed()) throw new IllegalStateException(w.source() + ": weights used after close");
         this.config = w.config();
         this.backend = backend;
+        this.serialized = !concurrent;
         this.eps = (float) config.layerNormEps();
         int d = config.dim();
-        patchEmbed = backend.linear(w.patchWeight(), w.patchBias());
-        clsToken = backend.upload(w.clsToken(), 1, d);
-        positions = new PositionEmbeddings(w.posEmbed().toFloatArray(), config.gridSize(), d, posResample);
-        normWeight = backend.upload(w.normWeight(), 1, d);
-        normBias = backend.upload(w.normBias(), 1, d);
-        for (ViTWeights.Block b : w.blocks()) {
-            blocks.add(new Block(
-                    backend.upload(b.norm1Weight(), 1, d),
-                    backend.upload(b.norm1Bias(), 1, d),
-                    backend.linear(b.qkvWeight(), b.qkvBias()),
-                    backend.linear(b.projWeight(), b.projBias()),
-                    backend.upload(b.norm2Weight(), 1, d),
-                    backend.upload(b.norm2Bias(), 1, d),
-                    backend.linear(b.fc1Weight(), b.fc1Bias()),
-                    backend.linear(b.fc2Weight(), b.fc2Bias())));
+        List<AutoCloseable> made = new ArrayList<>();
+        try {
+            patchEmbed = keep(made, backend.linear(w.patchWeight(), w.patchBias()));
+            clsToken = keep(made, backend.upload(w.clsToken(), 1, d));
+            positions = new PositionEmbeddings(w.posEmbed().toFloatArray(), config.gridSize(), d, posResample);
+            normWeight = keep(made, backend.upload(w.normWeight(), 1, d));
+            normBias = keep(made, backend.upload(w.normBias(), 1, d));
+            for (ViTWeights.Block b : w.blocks()) {
+                blocks.add(new Block(
+                        keep(made, backend.upload(b.norm1Weight(), 1, d)),
+                        keep(made, backend.upload(b.norm1Bias(), 1, d)),
+                        keep(made, backend.linear(b.qkvWeight(), b.qkvBias())),
+                        keep(made, backend.linear(b.projWeight(), b.projBias())),
+                        keep(made, backend.upload(b.norm2Weight(), 1, d)),
+                        keep(made, backend.upload(b.norm2Bias(), 1, d)),
+                        keep(made, backend.linear(b.fc1Weight(), b.fc1Bias())),
+                        keep(made, backend.linear(b.fc2Weight(), b.fc2Bias()))));
+            }
+        } catch (RuntimeException | Error e) {
+            for (AutoCloseable m : made.reversed()) {
+                try {
+                    m.close();
+                } catch (Exception suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+            }
+            // The JVM reports a fault reading a mapped file (truncated since it was mapped) as an InternalError.
+            if (e instanceof InternalError && String.valueOf(e.getMessage()).contains("unsafe memory access")) {
+                throw new IllegalStateException(
+                        w.source() + ": the weights file could not be read: it was truncated or rewritten in place"
+                                + " after loading (replace a checkpoint by renaming a new file over it)",
+                        e);
+            }
+            throw e;
         }
+    }
+
+    private static <T extends AutoCloseable> T keep(List<AutoCloseable> made, T resource) {
+        made.add(resource);
+        return resource;
     }
 
     public ViTConfig config() {
@@ -99,29 +165,43 @@ public final class VisionTransformer implements AutoCloseable {
      * @param images normalized pixels [batch, channels, height, width], height and width multiples of the patch size
      */
     public Activations forward(FloatTensor images, Capture capture) {
+        requireOpen();
+        Objects.requireNonNull(images, "images");
+        Objects.requireNonNull(capture, "capture");
         TokenGrid grid = checkImages(images);
-        int batch = images.dim(0);
         if (capture.lastBlock() >= config.depth()) {
             throw new IllegalArgumentException("block " + capture.lastBlock() + " requested but the model has "
                     + config.depth() + " blocks (0.." + (config.depth() - 1) + ")");
         }
-        int n = grid.tokens(), d = config.dim(), rows = batch * n;
         checkFits(images, grid, capture);
-        int patchWidth = config.channels() * config.patchSize() * config.patchSize();
-        Matrix pos = positionEmbedding(grid); // before the forward's work is recorded: an upload flushes it
-        Activations out = new Activations();
-        try (Matrix pixels = backend.upload(images.data(), batch, images.data().length / batch);
-                Matrix patches = backend.allocate(batch * grid.patches(), patchWidth);
-                Matrix patchTokens = backend.allocate(batch * grid.patches(), d);
-                Workspace ws = new Workspace(rows, d, config.mlpDim())) {
-            backend.patchify(
-                    pixels, batch, config.channels(), images.dim(2), images.dim(3), config.patchSize(), patches);
-            backend.linear(patches, patchEmbed, patchTokens, Activation.NONE, null);
-            backend.embedTokens(patchTokens, clsToken, pos, batch, ws.x);
-            for (int i = 0; i <= capture.lastBlock(); i++) block(i, batch, n, ws, capture.at(i), out);
+        if (!serialized) return run(images, grid, capture);
+        synchronized (backend) {
+            return run(images, grid, capture);
         }
-        // Captured tensors are filled by queued copies on asynchronous backends; they are complete after this.
-        backend.synchronize();
+    }
+
+    private Activations run(FloatTensor images, TokenGrid grid, Capture capture) {
+        int batch = images.dim(0), n = grid.tokens(), d = config.dim(), rows = batch * n;
+        int patchWidth = config.channels() * config.patchSize() * config.patchSize();
+        // Before the forward's work is recorded: an upload flushes it.
+        CachedPositions pos = acquirePositions(grid);
+        Activations out = new Activations();
+        try {
+            try (Matrix pixels = backend.upload(images.data(), batch, images.data().length / batch);
+                    Matrix patches = backend.allocate(batch * grid.patches(), patchWidth);
+                    Matrix patchTokens = backend.allocate(batch * grid.patches(), d);
+                    Workspace ws = new Workspace(rows, d, config.mlpDim())) {
+                backend.patchify(
+                        pixels, batch, config.channels(), images.dim(2), images.dim(3), config.patchSize(), patches);
+                backend.linear(patches, patchEmbed, patchTokens, Activation.NONE, null);
+                backend.embedTokens(patchTokens, clsToken, pos.matrix, batch, ws.x);
+                for (int i = 0; i <= capture.lastBlock(); i++) block(i, batch, n, ws, capture.at(i), out);
+            }
+            // Captured tensors are filled by queued copies on asynchronous backends; they are complete after this.
+            backend.synchronize();
+        } finally {
+            releasePositions(pos);
+        }
         return out;
     }
 
@@ -140,7 +220,14 @@ public final class VisionTransformer implements AutoCloseable {
             throw new IllegalArgumentException("input has shape " + Arrays.toString(s) + ", the model expects [B, "
                     + config.channels() + ", H, W]");
         }
-        return grid(s[2], s[3]);
+        if (s[0] < 1) throw new IllegalArgumentException("batch must be at least 1, got " + s[0]);
+        TokenGrid grid = grid(s[2], s[3]);
+        // The shape array of a record is mutable: check it still describes the data.
+        if ((long) s[0] * s[1] * s[2] * s[3] != images.data().length) {
+            throw new IllegalArgumentException("input shape " + Arrays.toString(s) + " does not hold its "
+                    + images.data().length + " values (was the shape array changed?)");
+        }
+        return grid;
     }
 
     /** Every activation matrix, and the attention maps when captured, must fit in one Java array. */
@@ -158,12 +245,36 @@ public final class VisionTransformer implements AutoCloseable {
 
     /** Patch grids whose position embeddings are on the backend now. */
     int cachedGrids() {
-        return posEmbeds.size();
+        synchronized (cacheLock) {
+            return posEmbeds.size();
+        }
     }
 
-    /** The position embeddings of a patch grid, resampled and uploaded when the grid is not cached. */
-    private Matrix positionEmbedding(TokenGrid grid) {
-        return posEmbeds.computeIfAbsent(grid, g -> backend.upload(positions.forGrid(g), g.tokens(), config.dim()));
+    /**
+     * The position embeddings of a patch grid, resampled and uploaded when the grid is not cached, held for one
+     * forward until {@link #releasePositions}.
+     */
+    private CachedPositions acquirePositions(TokenGrid grid) {
+        synchronized (cacheLock) {
+            requireOpen();
+            CachedPositions c = posEmbeds.get(grid);
+            if (c == null) {
+                c = new CachedPositions(backend.upload(positions.forGrid(grid), grid.tokens(), config.dim()));
+                posEmbeds.put(grid, c);
+            }
+            c.users++;
+            return c;
+        }
+    }
+
+    private void releasePositions(CachedPositions c) {
+        synchronized (cacheLock) {
+            if (--c.users == 0 && c.evicted) c.matrix.close();
+        }
+    }
+
+    private void requireOpen() {
+        if (closed) throw new IllegalStateException("VisionTransformer used after close");
     }
 
     /** Activation buffers reused by every block. {@code x} holds the residual stream between blocks. */
@@ -288,11 +399,20 @@ public final class VisionTransformer implements AutoCloseable {
         }
     }
 
+    /** Releases the weights on the backend; later forwards fail. Closing again does nothing. */
     @Override
     public void close() {
+        synchronized (cacheLock) {
+            if (closed) return;
+            closed = true;
+            for (CachedPositions c : posEmbeds.values()) {
+                c.evicted = true;
+                if (c.users == 0) c.matrix.close();
+            }
+            posEmbeds.clear();
+        }
         patchEmbed.close();
         for (Matrix m : List.of(clsToken, normWeight, normBias)) m.close();
-        posEmbeds.values().forEach(Matrix::close);
         for (Block b : blocks) {
             for (Matrix m : List.of(b.norm1Weight, b.norm1Bias, b.norm2Weight, b.norm2Bias)) m.close();
             for (LinearWeights l : List.of(b.qkv, b.proj, b.fc1, b.fc2)) l.close();
