@@ -5,7 +5,8 @@ import vitprobe.weights.Param;
 /**
  * The operations a ViT forward pass needs, implemented once per kind of hardware. The model code calls these in
  * order; a backend may run them eagerly (CPU) or enqueue them (CUDA). Outputs never alias inputs unless a method
- * says so. Implementations are not thread-safe: one forward at a time per backend.
+ * says so. The CPU backend may be called from several threads at once (each call works on its own matrices); the
+ * CUDA backend runs one queue, so its callers take turns (VisionTransformer does).
  */
 public interface Backend extends AutoCloseable {
     /** Short name for logs and reports, e.g. "cpu (AVX-512, 2 threads)". */
