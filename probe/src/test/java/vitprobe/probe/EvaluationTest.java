@@ -55,19 +55,7 @@ class EvaluationTest {
         List<Metrics[]> trials = CosineTrainer.train(train, options).stream()
                 .map(t -> Evaluation.evaluate(t, test, sets))
                 .toList();
-        ProbeReport.Result report = ProbeReport.build(
-                Rule.COSINE,
-                ProbeReport.Training.cosine(options),
-                "patch",
-                "train",
-                "test",
-                List.of(),
-                List.of(),
-                new ProbeReport.Seconds(1, 2, 3),
-                test,
-                sets,
-                CosineTrainer.supportSizes(train, options),
-                trials);
+        ProbeReport.Result report = cosineReport(train, test, options, "patch", sets, trials);
         assertEquals("cosine", report.rule());
         assertEquals(2, report.training().k());
         List<ProbeReport.ConceptResult> concepts = report.concepts();
@@ -124,19 +112,7 @@ class EvaluationTest {
         List<Metrics[]> trials = CosineTrainer.train(train, options).stream()
                 .map(t -> Evaluation.evaluate(t, test, sets))
                 .toList();
-        ProbeReport.Result report = ProbeReport.build(
-                Rule.COSINE,
-                ProbeReport.Training.cosine(options),
-                "cls",
-                "train",
-                "test",
-                List.of(),
-                List.of(),
-                new ProbeReport.Seconds(1, 2, 3),
-                test,
-                sets,
-                CosineTrainer.supportSizes(train, options),
-                trials);
+        ProbeReport.Result report = cosineReport(train, test, options, "cls", sets, trials);
         assertEquals(
                 Arrays.asList(null, null, 4),
                 report.concepts().stream().map(ProbeReport.ConceptResult::k).toList());
@@ -147,5 +123,28 @@ class EvaluationTest {
         assertFalse(concepts.get(0).containsKey("k"));
         assertEquals(4L, concepts.get(2).get("k"));
         assertEquals(report, JsonRecords.read(json, ProbeReport.Result.class), "the file reads back as written");
+    }
+
+    /** The report of cosine templates trained on {@code train}, their {@code trials} evaluated on {@code test}. */
+    private static ProbeReport.Result cosineReport(
+            ProbeData train,
+            ProbeData test,
+            CosineTrainer.Options options,
+            String tokens,
+            Evaluation.TestSet[] sets,
+            List<Metrics[]> trials) {
+        return ProbeReport.build(
+                Rule.COSINE,
+                ProbeReport.Training.cosine(options),
+                tokens,
+                "train",
+                "test",
+                List.of(),
+                List.of(),
+                new ProbeReport.Seconds(1, 2, 3),
+                test,
+                sets,
+                CosineTrainer.supportSizes(train, options),
+                trials);
     }
 }
