@@ -8,7 +8,6 @@ import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Stream;
 
 /**
@@ -30,15 +29,8 @@ public final class StagedFolder implements AutoCloseable {
 
     /** A new, empty staging folder inside {@code target} (which exists), after removing those of gone runs. */
     public static StagedFolder in(Path target) throws IOException {
-        try (Stream<Path> entries = Files.list(target)) {
-            for (Path p : entries.toList()) {
-                String name = p.getFileName().toString();
-                if (name.startsWith(PREFIX) && !ownerAlive(name)) deleteTree(p);
-            }
-        }
-        String random = Long.toHexString(ThreadLocalRandom.current().nextLong());
-        Path staging = target.resolve(PREFIX + ProcessHandle.current().pid() + "." + random);
-        return new StagedFolder(target, Files.createDirectory(staging));
+        OwnedNames.sweep(target, PREFIX);
+        return new StagedFolder(target, Files.createDirectory(target.resolve(OwnedNames.fresh(PREFIX))));
     }
 
     /** Where the files are written. */
@@ -70,21 +62,6 @@ public final class StagedFolder implements AutoCloseable {
     /** Deletes the staging folder with whatever is left in it. */
     @Override
     public void close() throws IOException {
-        deleteTree(staging);
-    }
-
-    private static boolean ownerAlive(String name) {
-        String[] parts = name.substring(PREFIX.length()).split("\\.");
-        if (!parts[0].matches("\\d{1,18}")) return false;
-        return ProcessHandle.of(Long.parseLong(parts[0]))
-                .map(ProcessHandle::isAlive)
-                .orElse(false);
-    }
-
-    private static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) return;
-        try (Stream<Path> all = Files.walk(root)) {
-            for (Path p : all.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
-        }
+        OwnedNames.deleteTree(staging);
     }
 }
