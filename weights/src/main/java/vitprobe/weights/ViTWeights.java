@@ -3,7 +3,6 @@ package vitprobe.weights;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Canonical ViT parameters, whatever checkpoint format they came from. Names follow timm; linear weights are
@@ -39,25 +38,6 @@ public record ViTWeights(
             Param fc2Weight,
             Param fc2Bias) {}
 
-    public ViTWeights {
-        if (owner != null && !(owner instanceof Once)) owner = new Once(owner);
-    }
-
-    /** Closes its resource on the first {@link #close()} only. */
-    private static final class Once implements AutoCloseable {
-        private final AutoCloseable resource;
-        private final AtomicBoolean closed = new AtomicBoolean();
-
-        Once(AutoCloseable resource) {
-            this.resource = resource;
-        }
-
-        @Override
-        public void close() throws Exception {
-            if (closed.compareAndSet(false, true)) resource.close();
-        }
-    }
-
     /**
      * Releases the checkpoint's mapping: the parameters can no longer be read, while models already built on a
      * backend (which copied them) keep working. Closing again does nothing.
@@ -73,7 +53,7 @@ public record ViTWeights(
 
     /** Whether {@link #close()} has been called (weights that own no file, like {@link #random}, never are). */
     public boolean isClosed() {
-        return owner instanceof Once o && o.closed.get();
+        return owner instanceof SafeTensors st && st.isClosed();
     }
 
     /**
