@@ -110,6 +110,11 @@ public interface Backend extends AutoCloseable {
     /** Waits for queued work and completes pending {@link #downloadAsync} copies (a no-op for eager backends). */
     default void synchronize() {}
 
+    /** Whether several threads may run forwards on this backend at once; otherwise their callers take turns. */
+    default boolean concurrent() {
+        return false;
+    }
+
     @Override
     void close();
 }

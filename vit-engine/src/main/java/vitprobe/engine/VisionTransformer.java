@@ -11,7 +11,6 @@ import vitprobe.kernels.Activation;
 import vitprobe.kernels.Backend;
 import vitprobe.kernels.LinearWeights;
 import vitprobe.kernels.Matrix;
-import vitprobe.kernels.cpu.CpuBackend;
 import vitprobe.weights.ViTConfig;
 import vitprobe.weights.ViTWeights;
 
@@ -78,8 +77,6 @@ public final class VisionTransformer implements AutoCloseable {
             return true;
         }
     };
-    /** Whether forwards must take turns: backends other than the CPU's run one queue of work. */
-    private final boolean serialized;
 
     private volatile boolean closed;
 
@@ -94,15 +91,9 @@ public final class VisionTransformer implements AutoCloseable {
      * place is read as it is now, unchecked: replace a checkpoint by renaming a new file over it).
      */
     public VisionTransformer(ViTWeights w, Backend backend, PosResample posResample) {
-        this(w, backend, posResample, backend instanceof CpuBackend);
-    }
-
-    /** {@code concurrent}: whether forwards may run at once on the backend rather than take turns (tests). */
-    VisionTransformer(ViTWeights w, Backend backend, PosResample posResample, boolean concurrent) {
         if (w.isClosed()) throw new IllegalStateException(w.source() + ": weights used after close");
         this.config = w.config();
         this.backend = backend;
-        this.serialized = !concurrent;
         this.eps = (float) config.layerNormEps();
         int d = config.dim();
         List<AutoCloseable> made = new ArrayList<>();
@@ -174,7 +165,7 @@ public final class VisionTransformer implements AutoCloseable {
                     + config.depth() + " blocks (0.." + (config.depth() - 1) + ")");
         }
         checkFits(images, grid, capture);
-        if (!serialized) return run(images, grid, capture);
+        if (backend.concurrent()) return run(images, grid, capture);
         synchronized (backend) {
             return run(images, grid, capture);
         }

@@ -55,7 +55,7 @@ class ConcurrentForwardTest {
         try (ViTWeights w = ViTWeights.random(CONFIG, 7)) {
             float[][] ref = references(w);
             QueueCheckingBackend checking = new QueueCheckingBackend();
-            VisionTransformer vit = new VisionTransformer(w, checking, PosResample.of(CONFIG.format()), true);
+            VisionTransformer vit = new VisionTransformer(w, checking, PosResample.of(CONFIG.format()));
             runAndCompare(vit, ref);
             vit.close();
             assertEquals(Set.of(), checking.open.keySet(), "matrices left open after close");
@@ -72,7 +72,7 @@ class ConcurrentForwardTest {
         try (ViTWeights w = ViTWeights.random(CONFIG, 7)) {
             float[][] ref = references(w);
             QueueCheckingBackend checking = new QueueCheckingBackend();
-            VisionTransformer vit = new VisionTransformer(w, checking, PosResample.of(CONFIG.format()), true);
+            VisionTransformer vit = new VisionTransformer(w, checking, PosResample.of(CONFIG.format()));
             int slow = SIZES - 1;
             checking.holdTokens = 1 + (slow + 1); // [CLS] and a 1 x (slow + 1) grid
             ExecutorService pool = Executors.newSingleThreadExecutor();
@@ -145,6 +145,11 @@ class ConcurrentForwardTest {
         private final CpuBackend cpu = new CpuBackend();
         final ConcurrentHashMap<Checked, Boolean> open = new ConcurrentHashMap<>();
         private final ThreadLocal<List<Checked>> queued = ThreadLocal.withInitial(ArrayList::new);
+
+        @Override
+        public boolean concurrent() {
+            return true;
+        }
 
         private final class Checked implements Matrix {
             final Matrix inner;

@@ -292,6 +292,12 @@ public final class CpuBackend implements Backend {
      * Marks the backend closed: every later operation fails with an {@link IllegalStateException}. Heap memory needs
      * no release, so operations already running finish normally. Closing again does nothing.
      */
+    /** Each call works on its own matrices, and {@link Parallel} runs a loop started meanwhile on its caller. */
+    @Override
+    public boolean concurrent() {
+        return true;
+    }
+
     @Override
     public void close() {
         closed = true;
