@@ -72,19 +72,25 @@ public final class CosineTrainer {
      * hold instead (the first {@value #NAMED} of them by name), or null when every concept has k.
      */
     public static String fewerThanK(ProbeData data, Options options) {
-        int[] sizes = supportSizes(data, options);
-        int[] fewer = IntStream.range(0, sizes.length)
-                .filter(c -> sizes[c] < options.shots())
-                .toArray();
+        String note = fewerThanK(data.concepts(), supportSizes(data, options), options.shots(), options.trials());
+        return note == null ? null : "warning: " + note;
+    }
+
+    /**
+     * The note of {@link #fewerThanK(ProbeData, Options)} without its "warning: " for concepts and their support
+     * sizes ({@link #supportSizes}), null when none is below k.
+     */
+    public static String fewerThanK(List<String> concepts, int[] sizes, int k, int trials) {
+        int[] fewer = IntStream.range(0, sizes.length).filter(c -> sizes[c] < k).toArray();
         if (fewer.length == 0) return null;
         String named = Arrays.stream(fewer)
                 .limit(NAMED)
-                .mapToObj(c -> data.concepts().get(c) + " (" + sizes[c] + ")")
+                .mapToObj(c -> concepts.get(c) + " (" + sizes[c] + ")")
                 .collect(Collectors.joining(", "));
         if (fewer.length > NAMED) named += " and " + (fewer.length - NAMED) + " more";
-        return "warning: k=" + options.shots() + " exceeds the training images of " + fewer.length
+        return "k=" + k + " exceeds the training images of " + fewer.length
                 + " concept(s); their support sets hold all the images there are"
-                + (options.trials() > 1 ? ", the same in every trial" : "") + ": " + named;
+                + (trials > 1 ? ", the same in every trial" : "") + ": " + named;
     }
 
     /** The support images of concept c in trial t (dense image indices, see {@link ProbeData#imageOf}). */

@@ -2,6 +2,7 @@ package vitprobe.results;
 
 import vitprobe.io.JsonRecords.Inline;
 import vitprobe.io.JsonRecords.Nullable;
+import vitprobe.io.JsonRecords.OmitNull;
 
 /**
  * One row of a cell's result: a concept, a category or all concepts, with the mean over trials of the mean over
@@ -12,6 +13,8 @@ import vitprobe.io.JsonRecords.Nullable;
  * @param concepts  how many concepts the row averages over
  * @param positives the test positives of a concept row, else null
  * @param negatives the test negatives of a concept row, else null
+ * @param support   on a cosine concept row whose concept has fewer training images than the cell's k, the support
+ *                  images each trial drew instead (all there are); else null
  */
 public record CellRow(
         Level level,
@@ -20,5 +23,6 @@ public record CellRow(
         int concepts,
         Integer positives,
         Integer negatives,
+        @OmitNull Integer support,
         @Inline Scores mean,
         @Inline Spread std) {}

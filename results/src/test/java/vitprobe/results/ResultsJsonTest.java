@@ -29,6 +29,7 @@ class ResultsJsonTest {
                             1,
                             4,
                             4,
+                            null,
                             new Scores(1.0, 0.5, 0.25, 1.0 / 3),
                             Spread.NONE)),
             new ResultRow(
@@ -38,6 +39,7 @@ class ResultsJsonTest {
                             null,
                             null,
                             2,
+                            null,
                             null,
                             null,
                             new Scores(0.75, 1e-7, 0, 0.5),
@@ -248,10 +250,10 @@ class ResultsJsonTest {
         Path file = dir.resolve("results.csv");
         ResultsCsv.write(file, ROWS);
         assertEquals("""
-                model,task,token,rule,k,level,concept,category,concepts,positives,negatives,\
+                model,task,token,rule,k,level,concept,category,concepts,positives,negatives,support,\
                 accuracy,precision,recall,f1,accuracy_std,precision_std,recall_std,f1_std
-                tiny,segmentation,y,hyperplane,,concept,"sky, blue",scene,1,4,4,1,0.5,0.25,0.3333333333333333,,,,
-                tiny,segmentation,y,cosine,5,all,,,2,,,0.75,1.0E-7,0,0.5,0.125,0,0.5,0.0625
+                tiny,segmentation,y,hyperplane,,concept,"sky, blue",scene,1,4,4,,1,0.5,0.25,0.3333333333333333,,,,
+                tiny,segmentation,y,cosine,5,all,,,2,,,,0.75,1.0E-7,0,0.5,0.125,0,0.5,0.0625
                 """, Files.readString(file));
     }
 }

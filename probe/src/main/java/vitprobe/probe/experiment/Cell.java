@@ -11,6 +11,7 @@ import vitprobe.engine.Intermediate;
 import vitprobe.engine.extract.Task;
 import vitprobe.io.JsonRecords;
 import vitprobe.io.JsonRecords.OmitNull;
+import vitprobe.probe.CosineTrainer;
 import vitprobe.probe.Metrics;
 import vitprobe.probe.Rule;
 import vitprobe.results.CellKey;
@@ -27,8 +28,9 @@ import vitprobe.results.Spread;
  * @param k support images per concept for the cosine rule, null for the hyperplane
  */
 record Cell(String model, Task task, Intermediate token, Rule rule, Integer k) implements java.io.Serializable {
-    /** A cell's file: the settings it was computed with, its key, the concepts left out and its rows. */
     /**
+     * A cell's file: the settings it was computed with, its key, the concepts left out and its rows.
+     *
      * @param negativesFromOtherCategories concepts whose category has no other concept in the data, so that their
      *     negatives are patches of other categories
      */
@@ -37,7 +39,18 @@ record Cell(String model, Task task, Intermediate token, Rule rule, Integer k) i
             CellKey key,
             List<String> skippedConcepts,
             List<String> negativesFromOtherCategories,
-            List<CellRow> rows) {}
+            List<CellRow> rows) {
+        /** The note naming the concepts with fewer training images than the cell's k, null when none has. */
+        String fewerThanK() {
+            List<CellRow> fewer = rows.stream().filter(r -> r.support() != null).toList();
+            if (fewer.isEmpty()) return null;
+            return CosineTrainer.fewerThanK(
+                    fewer.stream().map(CellRow::concept).toList(),
+                    fewer.stream().mapToInt(CellRow::support).toArray(),
+                    settings.k(),
+                    settings.trials());
+        }
+    }
 
     /**
      * The settings a cell's numbers depend on; a stored cell with other settings is computed again.
@@ -105,6 +118,17 @@ record Cell(String model, Task task, Intermediate token, Rule rule, Integer k) i
         }
     }
 
+    /**
+     * A segmentation cell's note on concepts with fewer training images than k, as a warning of its task, else null.
+     * Classification's are warned of before any work, by the config's check of the smallest class; which patches a
+     * segmentation concept has is known only once the features are read.
+     */
+    static String segmentationNote(Cell cell, String fewerThanK) {
+        return cell.task() == Task.SEGMENTATION && fewerThanK != null
+                ? "tasks." + cell.task().key() + ": " + fewerThanK
+                : null;
+    }
+
     /** The fields that identify the cell in results.json and results.csv. */
     CellKey key() {
         return new CellKey(model, task.key(), token.key(), rule.key(), k);
@@ -117,8 +141,15 @@ record Cell(String model, Task task, Intermediate token, Rule rule, Integer k) i
      *
      * @param categories per concept its category name, or null without categories
      */
+    /** @param supports per concept the cosine support images each trial drew; null for the hyperplane rule */
     static List<CellRow> rows(
-            List<String> concepts, List<String> categories, int[] positives, int[] negatives, List<Metrics[]> trials) {
+            List<String> concepts,
+            List<String> categories,
+            int[] positives,
+            int[] negatives,
+            int[] supports,
+            Integer k,
+            List<Metrics[]> trials) {
         List<CellRow> rows = new ArrayList<>();
         List<Integer> all = new ArrayList<>();
         Map<String, List<Integer>> byCategory = new TreeMap<>();
@@ -130,6 +161,7 @@ record Cell(String model, Task task, Intermediate token, Rule rule, Integer k) i
                     List.of(c),
                     positives[c],
                     negatives[c],
+                    supports != null && supports[c] < k ? supports[c] : null,
                     trials));
             all.add(c);
             if (categories != null)
@@ -137,9 +169,9 @@ record Cell(String model, Task task, Intermediate token, Rule rule, Integer k) i
                         .computeIfAbsent(categories.get(c), x -> new ArrayList<>())
                         .add(c);
         }
-        byCategory.forEach(
-                (category, members) -> rows.add(row(Level.CATEGORY, null, category, members, null, null, trials)));
-        rows.add(row(Level.ALL, null, null, all, null, null, trials));
+        byCategory.forEach((category, members) ->
+                rows.add(row(Level.CATEGORY, null, category, members, null, null, null, trials)));
+        rows.add(row(Level.ALL, null, null, all, null, null, null, trials));
         return rows;
     }
 
@@ -150,12 +182,13 @@ record Cell(String model, Task task, Intermediate token, Rule rule, Integer k) i
             List<Integer> members,
             Integer positives,
             Integer negatives,
+            Integer support,
             List<Metrics[]> trials) {
         List<Metrics> perTrial = new ArrayList<>();
         for (Metrics[] trial : trials)
             perTrial.add(Metrics.mean(members.stream().map(c -> trial[c]).toList()));
         Scores mean = Metrics.mean(perTrial).scores();
         Spread std = trials.size() > 1 ? Spread.of(Metrics.std(perTrial).scores()) : Spread.NONE;
-        return new CellRow(level, concept, category, members.size(), positives, negatives, mean, std);
+        return new CellRow(level, concept, category, members.size(), positives, negatives, support, mean, std);
     }
 }

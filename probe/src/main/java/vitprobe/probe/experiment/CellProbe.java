@@ -46,10 +46,12 @@ public record CellProbe(
     record Training(long seed, int trials, boolean center, String solver) implements Serializable {}
 
     /**
-     * What a probed cell reports back: the notes of loading its features, the concepts left out, its headline metric
-     * ("accuracy" or "f1") and the seconds it took.
+     * What a probed cell reports back: the notes of loading its features, the concepts left out, the note on concepts
+     * with fewer training images than k (null when none), its headline metric ("accuracy" or "f1") and the seconds
+     * it took.
      */
-    public record Outcome(List<String> warnings, List<String> skipped, String metric, double value, double seconds)
+    public record Outcome(
+            List<String> warnings, List<String> skipped, String fewerThanK, String metric, double value, double seconds)
             implements Serializable {}
 
     /**
@@ -63,13 +65,15 @@ public record CellProbe(
 
     /**
      * What a block computed: the first trial's templates and each trial's metrics of its concepts (templates null for
-     * a block past the usable concepts), their test set sizes and categories, and the notes of loading the features.
+     * a block past the usable concepts), their test set sizes, cosine support sizes (null for the hyperplane) and
+     * categories, and the notes of loading the features.
      */
     public record Part(
             ConceptTemplates templates,
             List<Metrics[]> trials,
             int[] positives,
             int[] negatives,
+            int[] supports,
             List<String> categories,
             List<String> warnings,
             List<String> skipped,
@@ -145,9 +149,12 @@ public record CellProbe(
         int end = Math.min(to, train.conceptCount());
         ConceptTemplates first = null;
         List<Metrics[]> trials = List.of();
+        int[] supports = cell.rule() == Rule.COSINE ? new int[0] : null;
         Evaluation.TestSet[] sets = Arrays.copyOfRange(data.sets, Math.min(from, end), end);
         if (from < end) {
-            List<ConceptTemplates> templates = train(train.conceptBlock(from, end));
+            ProbeData block = train.conceptBlock(from, end);
+            if (supports != null) supports = CosineTrainer.supportSizes(block, cosine());
+            List<ConceptTemplates> templates = train(block);
             first = templates.getFirst();
             trials = templates.stream()
                     .map(tp -> Evaluation.evaluate(tp, test, sets))
@@ -158,6 +165,7 @@ public record CellProbe(
                 trials,
                 Arrays.stream(sets).mapToInt(s -> s.positives().length).toArray(),
                 Arrays.stream(sets).mapToInt(s -> s.negatives().length).toArray(),
+                supports,
                 data.categories == null ? null : List.copyOf(data.categories.subList(Math.min(from, end), end)),
                 splits.warnings(),
                 splits.skipped(),
@@ -188,6 +196,12 @@ public record CellProbe(
                 categories,
                 probed.stream().flatMapToInt(p -> Arrays.stream(p.positives())).toArray(),
                 probed.stream().flatMapToInt(p -> Arrays.stream(p.negatives())).toArray(),
+                cell.rule() == Rule.COSINE
+                        ? probed.stream()
+                                .flatMapToInt(p -> Arrays.stream(p.supports()))
+                                .toArray()
+                        : null,
+                cell.k(),
                 trials);
         Cell.Result result =
                 new Cell.Result(settings, cell.key(), first.skipped(), first.otherCategoryNegatives(), rows);
@@ -196,20 +210,23 @@ public record CellProbe(
         return new Outcome(
                 first.warnings(),
                 first.skipped(),
+                result.fewerThanK(),
                 metric,
                 rows.getLast().mean().get(metric),
                 parts.stream().mapToDouble(Part::seconds).sum());
     }
 
     private List<ConceptTemplates> train(ProbeData data) {
-        if (cell.rule() == Rule.COSINE)
-            return CosineTrainer.train(
-                    data, new CosineTrainer.Options(cell.k(), training.trials(), training.center(), training.seed()));
+        if (cell.rule() == Rule.COSINE) return CosineTrainer.train(data, cosine());
         if (training.solver().equals("lbfgs"))
             return List.of(LogisticRegressionTrainer.train(
                     data, LogisticRegressionTrainer.Options.defaults().withSeed(training.seed())));
         return List.of(HyperplaneTrainer.train(
                 data, HyperplaneTrainer.Options.defaults().withSeed(training.seed())));
+    }
+
+    private CosineTrainer.Options cosine() {
+        return new CosineTrainer.Options(cell.k(), training.trials(), training.center(), training.seed());
     }
 
     /** A list of names the extraction recorded in its manifest ("concepts", "categories_names"; empty without). */

@@ -5,6 +5,7 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -298,6 +299,7 @@ public final class ExperimentRunner {
         List<CellProbe.Outcome> outcomes = cellRunner == null ? new ArrayList<>() : cellRunner.run(cells);
         CellProbe.Data data = null;
         String reported = null;
+        Set<String> fewerNoted = new HashSet<>();
         for (int i = 0; i < cells.size(); i++) {
             CellProbe probe = cells.get(i);
             if (cellRunner == null) {
@@ -316,6 +318,8 @@ public final class ExperimentRunner {
                             "%s · %s · %s: %s%n",
                             c.model(), c.task().key(), c.token().key(), warning);
             }
+            String fewer = Cell.segmentationNote(c, o.fewerThanK());
+            if (fewer != null && fewerNoted.add(fewer)) log.println("warning: " + fewer);
             recordSkipped(c, o.skipped());
             done++;
             log.printf(

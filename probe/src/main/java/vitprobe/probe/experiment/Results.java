@@ -47,8 +47,12 @@ final class Results {
             List<QualitativePanel> qualitative)
             throws IOException {
         List<ResultRow> rows = new ArrayList<>();
+        Set<String> warnings = new LinkedHashSet<>(config.warnings());
         for (Cell c : plan) {
-            for (CellRow row : c.stored(config.output()).rows()) rows.add(new ResultRow(c.key(), row));
+            Cell.Result stored = c.stored(config.output());
+            for (CellRow row : stored.rows()) rows.add(new ResultRow(c.key(), row));
+            String fewer = Cell.segmentationNote(c, stored.fewerThanK());
+            if (fewer != null) warnings.add(fewer);
         }
         Integer reportK = config.rules().contains(Rule.COSINE) ? config.ks().getLast() : null;
         Predicate<ResultRow> headline =
@@ -66,7 +70,7 @@ final class Results {
                 List.copyOf(models.values()),
                 reportK,
                 skippedList,
-                config.warnings().isEmpty() ? null : config.warnings(),
+                warnings.isEmpty() ? null : List.copyOf(warnings),
                 findings(config, rows, headline),
                 layerNorm(config, rows, headline),
                 qualitative,

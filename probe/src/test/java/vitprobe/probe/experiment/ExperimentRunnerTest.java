@@ -217,6 +217,57 @@ class ExperimentRunnerTest {
         assertTrue(((String) warnings.getFirst()).startsWith("tasks.classification: k 5 exceeds"), warnings.toString());
     }
 
+    /**
+     * Left from the k warning of classification: a segmentation concept in fewer training images than k was
+     * probed with all of them, and neither the log, nor results.json, nor its row said so.
+     */
+    @Test
+    void segmentationConceptsInFewerImagesThanKAreWarnedOfOnceAndRecordedPerRow() throws IOException {
+        Synthetic.writeBroden(dir.resolve("small"), 8, 64, 3);
+        ExperimentConfig c = ExperimentConfig.load(Files.writeString(dir.resolve("few.json"), """
+                {"models": {"tiny": "random:tiny"},
+                 "tasks": {"segmentation": {"dataset": "small", "patches_per_image": 2}},
+                 "tokens": ["k", "y"], "rules": ["cosine"], "k": [1, 50], "trials": 2, "batch": 4,
+                 "qualitative": {"images": 1, "candidates": 2}}
+                """));
+        Run r = run(c);
+        String warning = "warning: tasks.segmentation: k=50 exceeds the training images of ";
+        assertEquals(1, count(r.log(), warning), r.log());
+        assertEquals(0, count(r.log(), "k=1 exceeds"), r.log());
+        Map<String, Object> json = Json.parseObject(Files.readString(c.output().resolve("results.json")));
+        List<?> warnings = (List<?>) json.get("warnings");
+        assertEquals(
+                List.of(r.log()
+                        .lines()
+                        .filter(l -> l.startsWith(warning))
+                        .findFirst()
+                        .orElseThrow()
+                        .substring("warning: ".length())),
+                warnings);
+        List<Map<?, ?>> rows = ((List<?>) json.get("rows"))
+                .stream().<Map<?, ?>>map(x -> (Map<?, ?>) x).toList();
+        List<Map<?, ?>> k50 = rows.stream()
+                .filter(x -> x.get("level").equals("concept") && x.get("k") instanceof Number k && k.intValue() == 50)
+                .toList();
+        assertFalse(k50.isEmpty());
+        for (Map<?, ?> row : k50) {
+            int support = ((Number) row.get("support")).intValue();
+            assertTrue(support >= 1 && support < 50, row.toString());
+        }
+        assertTrue(rows.stream()
+                .filter(x -> x.get("k") instanceof Number k && k.intValue() == 1)
+                .noneMatch(x -> x.containsKey("support")));
+        assertTrue(Files.readString(c.output().resolve("results.csv"))
+                .lines()
+                .findFirst()
+                .orElseThrow()
+                .contains(",support,"));
+
+        assertEquals(0, run(c).summary().computed(), "resumed");
+        Map<String, Object> again = Json.parseObject(Files.readString(c.output().resolve("results.json")));
+        assertEquals(warnings, again.get("warnings"), "kept from the stored cells");
+    }
+
     /** Tester report: an output folder inside the data set scattered the outputs among its classes. */
     @Test
     void anOutputInsideADataSetIsRefusedBeforeAnyWork() throws IOException {
