@@ -239,8 +239,8 @@ class ExperimentCommandTest {
                 3,
                 64,
                 1e-6,
-                ViTConfig.IMAGENET_MEAN,
-                ViTConfig.IMAGENET_STD,
+                ViTConfig.imagenetMean(),
+                ViTConfig.imagenetStd(),
                 "bicubic");
         ExperimentConfig config = ExperimentConfig.load(file);
         new ExperimentRunner(

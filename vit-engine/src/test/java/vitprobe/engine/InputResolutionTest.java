@@ -75,8 +75,8 @@ class InputResolutionTest {
                 3,
                 256,
                 1e-12,
-                ViTConfig.IMAGENET_MEAN,
-                ViTConfig.IMAGENET_STD,
+                ViTConfig.imagenetMean(),
+                ViTConfig.imagenetStd(),
                 "bicubic");
         assertEquals(PosResample.TRANSFORMERS, InputResolution.NATIVE.posResample(hf));
         assertEquals(

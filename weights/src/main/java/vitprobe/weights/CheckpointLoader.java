@@ -251,7 +251,7 @@ public final class CheckpointLoader {
         Shapes s = shapes(k.st.file(), patchW, pos, blocks);
 
         Integer heads = null;
-        float[] mean = ViTConfig.IMAGENET_MEAN, std = ViTConfig.IMAGENET_STD;
+        float[] mean = ViTConfig.imagenetMean(), std = ViTConfig.imagenetStd();
         String interpolation = "bicubic";
         if (json != null) {
             Config config = new Config(k.st.file(), json);
@@ -539,8 +539,8 @@ public final class CheckpointLoader {
                 o,
                 heads,
                 eps,
-                ViTConfig.IMAGENET_MEAN,
-                ViTConfig.IMAGENET_STD,
+                ViTConfig.imagenetMean(),
+                ViTConfig.imagenetStd(),
                 "bicubic",
                 patchW,
                 patchB,

@@ -1,7 +1,8 @@
 package vitprobe.weights;
 
 /**
- * Architecture of a ViT encoder, plus the image normalisation its checkpoint was trained with.
+ * Architecture of a ViT encoder, plus the image normalisation its checkpoint was trained with. Immutable: the mean
+ * and std arrays are copied in and out, so that no caller's change reaches another model's preprocessing.
  *
  * @param tokens number of tokens per image: 1 [CLS] + (imageSize / patchSize)^2 patches
  */
@@ -19,8 +20,18 @@ public record ViTConfig(
         float[] std,
         String interpolation) {
 
-    public static final float[] IMAGENET_MEAN = {0.485f, 0.456f, 0.406f};
-    public static final float[] IMAGENET_STD = {0.229f, 0.224f, 0.225f};
+    private static final float[] IMAGENET_MEAN = {0.485f, 0.456f, 0.406f};
+    private static final float[] IMAGENET_STD = {0.229f, 0.224f, 0.225f};
+
+    /** ImageNet's per-channel mean, a fresh copy. */
+    public static float[] imagenetMean() {
+        return IMAGENET_MEAN.clone();
+    }
+
+    /** ImageNet's per-channel standard deviation, a fresh copy. */
+    public static float[] imagenetStd() {
+        return IMAGENET_STD.clone();
+    }
 
     /**
      * The resize filters an {@link #interpolation} may name: those the engine's PillowResample implements (its
@@ -42,6 +53,64 @@ public record ViTConfig(
         if (imageSize % patchSize != 0)
             throw new IllegalArgumentException(
                     "image size " + imageSize + " is not a multiple of patch size " + patchSize);
+        if (mean == null || std == null) throw new IllegalArgumentException("mean and std are required");
+        if (!INTERPOLATIONS.contains(interpolation))
+            throw new IllegalArgumentException(
+                    "interpolation '" + interpolation + "' is not one of " + String.join(", ", INTERPOLATIONS));
+        mean = mean.clone();
+        std = std.clone();
+    }
+
+    @Override
+    public float[] mean() {
+        return mean.clone();
+    }
+
+    @Override
+    public float[] std() {
+        return std.clone();
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof ViTConfig c
+                && format == c.format
+                && dim == c.dim
+                && depth == c.depth
+                && heads == c.heads
+                && patchSize == c.patchSize
+                && imageSize == c.imageSize
+                && channels == c.channels
+                && mlpDim == c.mlpDim
+                && Double.compare(layerNormEps, c.layerNormEps) == 0
+                && java.util.Arrays.equals(mean, c.mean)
+                && java.util.Arrays.equals(std, c.std)
+                && interpolation.equals(c.interpolation);
+    }
+
+    @Override
+    public int hashCode() {
+        return java.util.Objects.hash(
+                format,
+                dim,
+                depth,
+                heads,
+                patchSize,
+                imageSize,
+                channels,
+                mlpDim,
+                layerNormEps,
+                java.util.Arrays.hashCode(mean),
+                java.util.Arrays.hashCode(std),
+                interpolation);
+    }
+
+    @Override
+    public String toString() {
+        return "ViTConfig[format=" + format + ", dim=" + dim + ", depth=" + depth + ", heads=" + heads + ", patchSize="
+                + patchSize + ", imageSize=" + imageSize + ", channels=" + channels + ", mlpDim=" + mlpDim
+                + ", layerNormEps=" + layerNormEps + ", mean=" + java.util.Arrays.toString(mean) + ", std="
+                + java.util.Arrays.toString(std) + ", interpolation=" + interpolation + "]";
     }
 
     public int headDim() {

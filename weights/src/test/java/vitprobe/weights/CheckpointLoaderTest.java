@@ -47,8 +47,8 @@ class CheckpointLoaderTest {
                     () -> assertEquals(m.dtype(), w.dtype(), "dtype"),
                     () -> assertEquals(m.depth(), w.blocks().size()),
                     () -> assertEquals(4 + 12 * m.depth() + 2, w.parameters().size()),
-                    () -> assertArrayEquals(ViTConfig.IMAGENET_MEAN, c.mean()),
-                    () -> assertArrayEquals(ViTConfig.IMAGENET_STD, c.std()),
+                    () -> assertArrayEquals(ViTConfig.imagenetMean(), c.mean()),
+                    () -> assertArrayEquals(ViTConfig.imagenetStd(), c.std()),
                     () -> assertEquals("bicubic", c.interpolation()));
         }
     }

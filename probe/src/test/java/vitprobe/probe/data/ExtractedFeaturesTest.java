@@ -37,8 +37,8 @@ class ExtractedFeaturesTest {
             3,
             64,
             1e-6,
-            ViTConfig.IMAGENET_MEAN,
-            ViTConfig.IMAGENET_STD,
+            ViTConfig.imagenetMean(),
+            ViTConfig.imagenetStd(),
             "bicubic");
 
     @TempDir

@@ -41,8 +41,8 @@ class ExperimentRunnerTest {
             3,
             64,
             1e-6,
-            ViTConfig.IMAGENET_MEAN,
-            ViTConfig.IMAGENET_STD,
+            ViTConfig.imagenetMean(),
+            ViTConfig.imagenetStd(),
             "bicubic");
     static final ExperimentRunner.ModelLoader LOADER = (reference, seed) -> ViTWeights.random(TINY, seed);
 

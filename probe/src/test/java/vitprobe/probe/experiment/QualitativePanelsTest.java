@@ -51,8 +51,8 @@ class QualitativePanelsTest {
                     3,
                     64,
                     1e-6,
-                    ViTConfig.IMAGENET_MEAN,
-                    ViTConfig.IMAGENET_STD,
+                    ViTConfig.imagenetMean(),
+                    ViTConfig.imagenetStd(),
                     "bicubic"),
             seed);
 

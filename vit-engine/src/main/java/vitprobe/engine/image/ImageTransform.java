@@ -116,7 +116,7 @@ public record ImageTransform(Geometry geometry, PillowResample.Filter interpolat
     /** DINO's and MAE's evaluation transform: resize 256 bicubic, crop 224, ImageNet mean and std. */
     public static ImageTransform imagenetDefaults() {
         return new ImageTransform(
-                256, 224, PillowResample.Filter.BICUBIC, ViTConfig.IMAGENET_MEAN, ViTConfig.IMAGENET_STD);
+                256, 224, PillowResample.Filter.BICUBIC, ViTConfig.imagenetMean(), ViTConfig.imagenetStd());
     }
 
     @Override

@@ -25,7 +25,7 @@ class PatchGridTest {
                 }
             }
             ImageTransform t = new ImageTransform(
-                    40, 32, PillowResample.Filter.NEAREST, ViTConfig.IMAGENET_MEAN, ViTConfig.IMAGENET_STD);
+                    40, 32, PillowResample.Filter.NEAREST, ViTConfig.imagenetMean(), ViTConfig.imagenetStd());
             RgbImage crop = t.resizeAndCrop(new RgbImage(w, h, rgb));
             PatchGrid grid = PatchGrid.of(w, h, t, 8);
             assertEquals(16, grid.patches());
@@ -45,7 +45,7 @@ class PatchGridTest {
                 200,
                 100,
                 new ImageTransform(
-                        40, 32, PillowResample.Filter.BILINEAR, ViTConfig.IMAGENET_MEAN, ViTConfig.IMAGENET_STD),
+                        40, 32, PillowResample.Filter.BILINEAR, ViTConfig.imagenetMean(), ViTConfig.imagenetStd()),
                 8);
         assertEquals(80, grid.resizedWidth());
         assertEquals(-1, grid.patchAt(0.05, 0.5));

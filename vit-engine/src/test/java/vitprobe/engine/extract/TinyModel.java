@@ -18,8 +18,8 @@ final class TinyModel {
             3,
             64,
             1e-6,
-            ViTConfig.IMAGENET_MEAN,
-            ViTConfig.IMAGENET_STD,
+            ViTConfig.imagenetMean(),
+            ViTConfig.imagenetStd(),
             "bicubic");
 
     private TinyModel() {}
