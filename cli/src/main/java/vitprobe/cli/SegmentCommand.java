@@ -12,10 +12,8 @@ import vitprobe.engine.Intermediate;
 import vitprobe.engine.VisionTransformer;
 import vitprobe.engine.extract.ModelId;
 import vitprobe.engine.extract.Progress;
-import vitprobe.engine.extract.Task;
 import vitprobe.engine.image.ImageTransform;
 import vitprobe.probe.ConceptTemplates;
-import vitprobe.probe.SampleKind;
 import vitprobe.views.Blocks;
 import vitprobe.views.InputImage;
 import vitprobe.views.SegmentationWriter;
@@ -119,14 +117,10 @@ final class SegmentCommand extends ImageViewCommand {
         }
     }
 
-    /**
-     * The preprocessing the templates' features had: patch templates come from segmentation extractions (the whole
-     * picture resized to cover the input size), [CLS] templates from classification ones (resize, centre crop).
-     */
+    /** The preprocessing the templates' features had ({@link Segmenter#transform}). */
     @Override
     ImageTransform transform(InputResolution size, ViTConfig config) {
-        Task task = templates.tokens() == SampleKind.PATCH ? Task.SEGMENTATION : Task.CLASSIFICATION;
-        return task.transform(config, size);
+        return Segmenter.transform(templates, config, size);
     }
 
     /** What the templates file records, or the error saying it does not, with the flag that supplies it. */

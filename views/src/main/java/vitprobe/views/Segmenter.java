@@ -7,9 +7,12 @@ import java.util.List;
 import java.util.function.Consumer;
 import vitprobe.engine.Capture;
 import vitprobe.engine.FloatTensor;
+import vitprobe.engine.InputResolution;
 import vitprobe.engine.Intermediate;
 import vitprobe.engine.VisionTransformer;
 import vitprobe.engine.extract.Progress;
+import vitprobe.engine.extract.Task;
+import vitprobe.engine.image.ImageTransform;
 import vitprobe.kernels.cpu.Parallel;
 import vitprobe.probe.ConceptTemplates;
 import vitprobe.probe.SampleKind;
@@ -68,6 +71,26 @@ public final class Segmenter {
             throw new IllegalArgumentException("the templates are " + templates.dim() + " wide but the model's "
                     + tokenType.key() + " tokens are " + width + " wide (templates of another model?)");
         }
+    }
+
+    /**
+     * The preprocessing the templates' features had, at {@code size}: patch templates come from segmentation
+     * extractions (the whole picture resized to cover the input size), [CLS] templates from classification ones
+     * (resize, centre crop). Images prepared otherwise are scored on a different crop than the templates learnt.
+     */
+    public ImageTransform transform(InputResolution size) {
+        return transform(templates, vit.config(), size);
+    }
+
+    /** {@link #transform(InputResolution)} of templates for a model, before a segmenter is made. */
+    public static ImageTransform transform(ConceptTemplates templates, ViTConfig config, InputResolution size) {
+        Task task = templates.tokens() == SampleKind.PATCH ? Task.SEGMENTATION : Task.CLASSIFICATION;
+        return task.transform(config, size);
+    }
+
+    /** {@link #transform(InputResolution)} at the model's own input size. */
+    public ImageTransform transform() {
+        return transform(InputResolution.NATIVE);
     }
 
     public ConceptTemplates templates() {

@@ -146,6 +146,20 @@ class SegmentationTest {
             assertTrue(ranked.get(i - 1).margin() >= ranked.get(i).margin());
     }
 
+    /**
+     * Tester report: the README's Java example prepared images with the classification transform (resize 256, crop
+     * 224), so patch templates scored another crop than `vitprobe segment` and its numbers differed from the CLI's.
+     */
+    @Test
+    void theSegmenterNamesThePreprocessingItsTemplatesWereTrainedWith() {
+        ImageTransform patch = Segmenter.of(vit, templates(SampleKind.PATCH)).transform();
+        assertEquals(new ImageTransform.CenterCrop(224, 224, 224, 224), patch.geometry(), "the whole picture");
+        assertEquals(
+                ImageInputs.transformFor(CONFIG).geometry(),
+                Segmenter.of(vit, templates(SampleKind.CLS)).transform().geometry(),
+                "[CLS] templates: resize and centre crop, as classification extractions");
+    }
+
     @Test
     void refusesTemplatesThatDoNotFitTheModel() {
         var wide = assertThrows(
