@@ -155,6 +155,8 @@ final class Figures {
         ImageIO.write(image, "png", png);
         AtomicFiles.write(dir.resolve(name + ".png"), png.toByteArray());
         SVGGraphics2D svg = new SVGGraphics2D(width, height);
+        // The default prefix of clip-path ids is the clock, which made every run's SVG differ; the name is unique.
+        svg.setDefsKeyPrefix("svg-" + name.replaceAll("[^A-Za-z0-9_-]", "_") + "-");
         painter.accept(svg);
         AtomicFiles.writeString(dir.resolve(name + ".svg"), Objects.requireNonNull(svg.getSVGDocument()));
     }

@@ -162,6 +162,20 @@ class ReportTest {
         assertTrue(summary.contains(" ± "), "the cosine rows show their spread over trials");
     }
 
+    /** Tester report: every SVG differed between two runs (clip-path ids taken from the clock). */
+    @Test
+    void figuresAreTheSameBytesEveryTime() throws IOException {
+        List<Path> figures = Report.write(dir).figures();
+        List<byte[]> first = new ArrayList<>();
+        for (Path f : figures) first.add(Files.readAllBytes(f));
+        assertEquals(figures, Report.write(dir).figures());
+        for (int i = 0; i < figures.size(); i++)
+            assertArrayEquals(
+                    first.get(i),
+                    Files.readAllBytes(figures.get(i)),
+                    figures.get(i).toString());
+    }
+
     @Test
     void htmlEmbedsEveryFigureItWrote() throws IOException {
         Report.Written written = Report.write(dir);
