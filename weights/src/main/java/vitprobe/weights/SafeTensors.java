@@ -53,6 +53,10 @@ public final class SafeTensors implements AutoCloseable {
         } catch (java.nio.file.NoSuchFileException e) {
             arena.close();
             throw new SafetensorsException(file, "cannot read file (no such file)", e);
+        } catch (java.nio.channels.ClosedByInterruptException e) {
+            arena.close();
+            // The file is fine: the reading thread was interrupted (a cancelled task), and keeps its interrupt flag.
+            throw new SafetensorsException(file, "not read: the thread was interrupted", e);
         } catch (IOException e) {
             arena.close();
             throw new SafetensorsException(file, "cannot read file (" + e.getMessage() + ")", e);

@@ -39,4 +39,17 @@ class ClosingTest {
         assertDoesNotThrow(w::close);
         assertFalse(w.isClosed());
     }
+
+    /** Tester report: a load on an interrupted thread said "cannot read file (null)" of a good file. */
+    @Test
+    void aLoadOnAnInterruptedThreadSaysSoAndKeepsTheFlag() {
+        Thread.currentThread().interrupt();
+        try {
+            SafetensorsException e = assertThrows(SafetensorsException.class, () -> CheckpointLoader.load(MODEL));
+            assertTrue(e.getMessage().endsWith("not read: the thread was interrupted"), e.getMessage());
+            assertTrue(Thread.currentThread().isInterrupted(), "the interrupt stays set for the caller");
+        } finally {
+            Thread.interrupted();
+        }
+    }
 }
