@@ -18,6 +18,9 @@ import vitprobe.results.ResultsJson;
 record ResultsFile(Path folder, ResultsDocument results) {
     static ResultsFile read(Path folder) throws IOException {
         Path file = folder.resolve("results.json");
+        if (Files.isRegularFile(folder))
+            throw new IllegalArgumentException(
+                    folder + ": a file; give the experiment's folder, the one holding " + "results.json");
         if (!Files.isRegularFile(file))
             throw new IllegalArgumentException(folder + ": no results.json (run vitprobe experiment first)");
         return new ResultsFile(folder, ResultsJson.read(file));

@@ -256,4 +256,12 @@ class ReportTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Report.write(dir));
         assertEquals(dir + ": no results.json (run vitprobe experiment first)", e.getMessage());
     }
+
+    /** Tester report: `vitprobe report OUT/results.json` said the existing file was missing. */
+    @Test
+    void theResultsFileInsteadOfItsFolderIsOneErrorSayingWhatToGive() {
+        Path file = dir.resolve("results.json");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Report.write(file));
+        assertEquals(file + ": a file; give the experiment's folder, the one holding results.json", e.getMessage());
+    }
 }
