@@ -30,6 +30,7 @@ import vitprobe.engine.image.ImageDecoder;
 import vitprobe.engine.image.ImageTransform;
 import vitprobe.engine.image.RgbImage;
 import vitprobe.io.FolderLock;
+import vitprobe.weights.SafetensorsException;
 import vitprobe.weights.ViTConfig;
 
 /**
@@ -145,7 +146,7 @@ public final class Extractor {
                 int from = s * options.shardImages(), to = Math.min(size, from + options.shardImages());
                 Shard shard = new Shard(e.getKey(), s, from, to);
                 shardCounts.merge(e.getKey(), 1, Integer::sum);
-                if (complete(out, shard)) done += to - from;
+                if (complete(out, shard, e.getValue())) done += to - from;
                 else pending.add(shard);
             }
         }
@@ -158,7 +159,8 @@ public final class Extractor {
             progress.advance(
                     (int) pending.stream().mapToLong(s -> s.to - s.from).sum());
             for (Shard s : pending) {
-                if (!complete(out, s)) throw new IllegalStateException(out + ": shard " + s + " was not written");
+                if (!complete(out, s, splits.get(s.split)))
+                    throw new IllegalStateException(out + ": shard " + s + " was not written");
             }
         }
         progress.finish();
@@ -198,10 +200,35 @@ public final class Extractor {
         }
     }
 
-    /** Whether every token type's file of this shard is in {@code out}. */
-    public boolean complete(Path out, Shard shard) {
+    /**
+     * Whether every token type's file of this shard is in {@code out}, whole and extracted from the images the data
+     * set now lists for it ({@code samples}: its split). A file that is not a whole shard (a truncated copy, say) is
+     * deleted, to be written again; a shard of other images refuses the run. Only the images' ids are compared: an
+     * image replaced under the same name is not noticed.
+     */
+    private boolean complete(Path out, Shard shard, List<? extends Sample> samples) throws IOException {
         for (Intermediate t : options.tokens()) {
-            if (!Files.isRegularFile(FeatureStore.shardFile(out, t, shard.split, shard.index))) return false;
+            Path file = FeatureStore.shardFile(out, t, shard.split, shard.index);
+            if (!Files.isRegularFile(file)) return false;
+            String[] recorded;
+            try {
+                recorded = FeatureStore.recordedImages(file, shard.from, shard.to);
+            } catch (SafetensorsException e) {
+                Files.delete(file);
+                if (progressOut != null) {
+                    progressOut.println("damaged shard, extracting it again: " + e.getMessage());
+                    progressOut.flush();
+                }
+                return false;
+            }
+            for (int i = shard.from; i < shard.to; i++) {
+                String now = samples.get(i).id(), was = recorded[i - shard.from];
+                if (!now.equals(was)) {
+                    throw new IllegalArgumentException(out + " holds features of other images: " + shard.split
+                            + " image " + i + " was " + was + ", the data set now has " + now
+                            + "; use a new output folder (--out) or delete this one");
+                }
+            }
         }
         return true;
     }

@@ -132,6 +132,40 @@ public final class FeatureStore {
         for (Path dir : dirs) if (Files.isDirectory(dir)) AtomicFiles.removeStalePartials(dir);
     }
 
+    /**
+     * The ids of images {@code [from, to)} of a split as shard {@code file} records them, stored or skipped, by index;
+     * fails with a {@link SafetensorsException} if the file is not a whole safetensors file (only its header is read)
+     * or does not list exactly those images.
+     */
+    static String[] recordedImages(Path file, int from, int to) {
+        String[] ids = new String[to - from];
+        try (SafeTensors st = SafeTensors.open(file)) {
+            for (String key : List.of("images", "skipped")) {
+                for (Object entry : (List<?>) Json.parse(st.metadata().getOrDefault(key, "[]"))) {
+                    List<?> image = (List<?>) entry;
+                    int index = ((Number) image.get(0)).intValue();
+                    if (index < from || index >= to || ids[index - from] != null) {
+                        throw new SafetensorsException(
+                                file,
+                                null,
+                                "metadata '" + key + "' lists image " + index + " twice or outside the shard's images "
+                                        + from + " to " + (to - 1));
+                    }
+                    ids[index - from] = (String) image.get(1);
+                }
+            }
+        } catch (IllegalArgumentException | ClassCastException | IndexOutOfBoundsException e) {
+            throw new SafetensorsException(
+                    file, null, "metadata 'images' or 'skipped' is not a list of [index, id, ...] entries");
+        }
+        int missing = Arrays.asList(ids).indexOf(null);
+        if (missing >= 0) {
+            throw new SafetensorsException(
+                    file, null, "metadata 'images' and 'skipped' do not list image " + (from + missing));
+        }
+        return ids;
+    }
+
     /** Gathers the skipped images recorded in the shards of one token type into the report; returns their count. */
     static long writeReport(Path out, Intermediate token, Map<String, Integer> shardsPerSplit) throws IOException {
         StringBuilder tsv = new StringBuilder("split\timage\tproblem\n");

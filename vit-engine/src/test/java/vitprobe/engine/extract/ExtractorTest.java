@@ -239,6 +239,63 @@ class ExtractorTest {
         assertTrue(e.getMessage().contains("differs in: block"), e.getMessage());
     }
 
+    /** Deleting, adding or renaming images keeps the counts only by chance; a resume must not mix two data sets. */
+    @Test
+    void resumeRefusesADataSetWhoseImagesChanged() throws Exception {
+        TestSource source = TestSource.of(4, 4, 2, List.of("train/img1.png"), List.of(), 0);
+        Path out = dir.resolve("changed");
+        ExtractOptions options = new ExtractOptions(
+                Task.CLASSIFICATION, 1, EnumSet.of(Intermediate.V), DType.F32, 2, PatchSelection.ALL);
+        extract(source, options, out);
+        Files.delete(out.resolve("v/test/shard-00000.safetensors"));
+        // One stored image and one skipped one, each renamed in turn (same counts, so the manifest still matches).
+        for (int index : new int[] {3, 1}) {
+            String old = "train/img" + index + ".png";
+            IllegalArgumentException e =
+                    assertThrows(IllegalArgumentException.class, () -> extract(renamed(source, old), options, out));
+            assertEquals(
+                    out + " holds features of other images: train image " + index + " was " + old
+                            + ", the data set now has train/renamed.png; use a new output folder (--out)"
+                            + " or delete this one",
+                    e.getMessage());
+        }
+        assertEquals(2, extract(source, options, out).resumed());
+    }
+
+    /** {@code source} with image {@code id} of the train split renamed to train/renamed.png. */
+    private static TestSource renamed(TestSource source, String id) {
+        Map<String, List<TestSource.Item>> parts = new java.util.LinkedHashMap<>(source.parts());
+        parts.put(
+                "train",
+                source.parts().get("train").stream()
+                        .map(it -> it.id().equals(id)
+                                ? new TestSource.Item("train/renamed.png", it.bytes(), it.colour(), false, 0)
+                                : it)
+                        .toList());
+        return new TestSource(parts, 0);
+    }
+
+    @Test
+    void resumeExtractsATruncatedShardAgain() throws Exception {
+        TestSource source = TestSource.of(4, 4, 0, List.of(), List.of(), 0);
+        Path out = dir.resolve("truncated");
+        ExtractOptions options = new ExtractOptions(
+                Task.CLASSIFICATION, 1, EnumSet.of(Intermediate.V), DType.F32, 2, PatchSelection.ALL);
+        extract(source, options, out);
+        Path shard = out.resolve("v/train/shard-00001.safetensors");
+        byte[] whole = Files.readAllBytes(shard);
+        Files.write(shard, Arrays.copyOf(whole, whole.length - 10));
+        java.io.StringWriter log = new java.io.StringWriter();
+        Extractor.Result again;
+        try (VisionTransformer vit = TinyModel.create()) {
+            again = new Extractor(vit, new ModelId("tiny", null), options, 2, 2, new java.io.PrintWriter(log))
+                    .run(source, out);
+        }
+        assertEquals(1, again.resumed());
+        assertArrayEquals(whole, Files.readAllBytes(shard));
+        assertTrue(log.toString().startsWith("damaged shard, extracting it again: " + shard + ": "), log.toString());
+    }
+
     /** The tiny model runs from memory; the file stands for the checkpoint it would have been read from. */
     @Test
     void resumeTrustsAnUnchangedWeightsFileAndOtherwiseComparesItsSha256() throws Exception {
