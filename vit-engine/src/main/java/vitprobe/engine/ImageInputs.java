@@ -36,7 +36,8 @@ public final class ImageInputs {
         ImageTransform.Placement[] placed = new ImageTransform.Placement[files.size()];
         Parallel.forEach(files.size(), i -> {
             RgbImage image = ImageDecoder.decode(files.get(i));
-            placed[i] = transform.place(image.width(), image.height());
+            placed[i] =
+                    transform.place(image.width(), image.height(), files.get(i).toString());
             inputs[i] = transform.apply(image);
         });
         int height = placed[0].height(), width = placed[0].width(), per = 3 * height * width;

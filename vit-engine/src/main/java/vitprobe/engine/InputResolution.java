@@ -26,7 +26,7 @@ import vitprobe.weights.ViTConfig;
 public record InputResolution(int height, int width, boolean keepAspect, PosResample posResample)
         implements java.io.Serializable {
     /** The largest side accepted, in pixels. */
-    public static final int MAX_SIDE = 4096;
+    public static final int MAX_SIDE = ImageTransform.MAX_INPUT_SIDE;
 
     public static final InputResolution NATIVE = new InputResolution(0, 0, false, null);
 

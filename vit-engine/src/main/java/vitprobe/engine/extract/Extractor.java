@@ -375,8 +375,9 @@ public final class Extractor {
             RgbImage image = ImageDecoder.decode(sample.read(), sample.id());
             long t1 = System.nanoTime();
             times.add(StageTimes.Stage.DECODE, t1 - t0);
+            // Placed first: an image too thin to resize is skipped with its name.
+            ImageTransform.Placement placed = transform.place(image.width(), image.height(), sample.id());
             float[] pixels = transform.apply(image);
-            ImageTransform.Placement placed = transform.place(image.width(), image.height());
             int height = placed.height(), width = placed.width();
             Prepared prepared;
             if (options.task() == Task.CLASSIFICATION) {

@@ -16,6 +16,11 @@ import vitprobe.weights.ViTConfig;
  * @param std           per-channel standard deviation (R, G, B), float32, non-zero
  */
 public record ImageTransform(Geometry geometry, PillowResample.Filter interpolation, float[] mean, float[] std) {
+    /** The longest side of a model input, in pixels. */
+    public static final int MAX_INPUT_SIDE = 4096;
+
+    /** The most bytes one Java array holds, and so one RGB image. */
+    private static final long MAX_RGB_BYTES = Integer.MAX_VALUE - 8;
 
     /**
      * Where an image lands: the size it is resized to and the window of that the model sees (at left, top; width ×
@@ -25,7 +30,19 @@ public record ImageTransform(Geometry geometry, PillowResample.Filter interpolat
 
     /** How an image of any size becomes the model's input. */
     public sealed interface Geometry permits CenterCrop, KeepAspect {
-        Placement place(int width, int height);
+        /** Where the image lands; one whose resize or input would not fit is refused naming {@code source}. */
+        Placement place(int width, int height, String source);
+    }
+
+    /**
+     * Refuses a resize to {@code width} × {@code height} whose pixels, or the horizontal pass's rows of
+     * {@code sourceHeight} before it, would not fit in one array (a thin image resized by its shorter side).
+     */
+    private static void checkResize(long width, long height, int sourceHeight, String source) {
+        if (width * Math.max(height, sourceHeight) * 3 > MAX_RGB_BYTES) {
+            throw new ImageDecodeException(
+                    source, "would be resized to " + width + "x" + height + " pixels (WxH), too large to hold");
+        }
     }
 
     /**
@@ -50,21 +67,22 @@ public record ImageTransform(Geometry geometry, PillowResample.Filter interpolat
         }
 
         @Override
-        public Placement place(int width, int height) {
+        public Placement place(int width, int height, String source) {
             // Height leads when resizeHeight / height >= resizeWidth / width (compared without rounding); for a
             // square image and target both branches give the target.
-            int newWidth, newHeight;
+            long newWidth, newHeight;
             if ((long) resizeHeight * width >= (long) resizeWidth * height) {
                 newHeight = resizeHeight;
-                newWidth = (int) ((double) resizeHeight * width / height);
+                newWidth = (long) ((double) resizeHeight * width / height);
             } else {
                 newWidth = resizeWidth;
-                newHeight = (int) ((double) resizeWidth * height / width);
+                newHeight = (long) ((double) resizeWidth * height / width);
             }
+            checkResize(newWidth, newHeight, height, source);
             // torchvision's offsets: int(round((size - crop) / 2.0)), Python rounding halves to even (Math.rint).
             int top = (int) Math.rint((newHeight - this.height) / 2.0);
             int left = (int) Math.rint((newWidth - this.width) / 2.0);
-            return new Placement(newWidth, newHeight, left, top, this.width, this.height);
+            return new Placement((int) newWidth, (int) newHeight, left, top, this.width, this.height);
         }
     }
 
@@ -82,12 +100,19 @@ public record ImageTransform(Geometry geometry, PillowResample.Filter interpolat
         }
 
         @Override
-        public Placement place(int width, int height) {
-            int newWidth = width <= height ? shorter : (int) ((double) shorter * width / height);
-            int newHeight = width <= height ? (int) ((double) shorter * height / width) : shorter;
+        public Placement place(int width, int height, String source) {
+            long newWidth = width <= height ? shorter : (long) ((double) shorter * width / height);
+            long newHeight = width <= height ? (long) ((double) shorter * height / width) : shorter;
             newWidth -= newWidth % multiple;
             newHeight -= newHeight % multiple;
-            return new Placement(newWidth, newHeight, 0, 0, newWidth, newHeight);
+            // Not cropped, so the resize is the model input: held to the sides the other paths allow.
+            if (Math.max(newWidth, newHeight) > MAX_INPUT_SIDE) {
+                throw new ImageDecodeException(
+                        source,
+                        "would become a " + newWidth + "x" + newHeight + " (WxH) input, over " + MAX_INPUT_SIDE
+                                + " pixels on a side");
+            }
+            return new Placement((int) newWidth, (int) newHeight, 0, 0, (int) newWidth, (int) newHeight);
         }
     }
 
@@ -129,9 +154,18 @@ public record ImageTransform(Geometry geometry, PillowResample.Filter interpolat
         return std.clone();
     }
 
-    /** Where an image of {@code width} × {@code height} pixels lands. */
+    /** Where an image of {@code width} × {@code height} pixels lands; see {@link #place(int, int, String)}. */
     public Placement place(int width, int height) {
-        return geometry.place(width, height);
+        return place(width, height, "a " + width + "x" + height + " image");
+    }
+
+    /**
+     * Where an image of {@code width} × {@code height} pixels lands. An image whose resize would not fit in memory,
+     * or whose uncropped input would be over {@link #MAX_INPUT_SIDE} on a side, fails with an
+     * {@link ImageDecodeException} naming {@code source} and the size it would get.
+     */
+    public Placement place(int width, int height, String source) {
+        return geometry.place(width, height, source);
     }
 
     /** Resize, then crop: the image the model sees. */
