@@ -13,16 +13,23 @@ import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
  * Files that appear complete or not at all: written beside their place as "." + name + "." + pid + "." + random +
- * ".partial", then renamed over it, so a crash or a full disk never leaves a half-written file under the real name.
+ * ".vitprobe-partial", then renamed over it, so a crash or a full disk never leaves a half-written file under the real
+ * name. Only names of exactly that form are ever swept: a user's own hidden file ending in ".partial" is not ours.
  * A process killed outright (kill -9 runs no clean-up) leaves its partial file behind; the next write of the same
  * file, or {@link #removeStalePartials} over the folder, deletes it once no process with that pid is alive.
  */
 public final class AtomicFiles {
-    private static final String PARTIAL = ".partial";
+    private static final String PARTIAL = ".vitprobe-partial";
+    /** "." + name + "." + pid + "." + random hex + PARTIAL, as {@link #write} names its temporary files. */
+    private static final Pattern PARTIAL_NAME =
+            Pattern.compile("\\.(.+)\\.(\\d{1,18})\\.[0-9a-f]{1,16}" + Pattern.quote(PARTIAL));
+
     private static final long PID = ProcessHandle.current().pid();
 
     private AtomicFiles() {}
@@ -91,31 +98,21 @@ public final class AtomicFiles {
         write(file, text.getBytes(StandardCharsets.UTF_8));
     }
 
-    /** Deletes the partial files in {@code dir} whose writer is gone (killed, or from a version without pids). */
+    /** Deletes the partial files in {@code dir} whose writer is gone (killed). */
     public static void removeStalePartials(Path dir) throws IOException {
         removeStale(dir, null);
     }
 
     /** Deletes the stale partial files of {@code name} in {@code dir}, or of every name when it is null. */
     private static void removeStale(Path dir, String name) throws IOException {
-        String prefix = "." + (name == null ? "" : name + ".");
         try (Stream<Path> files = Files.list(dir)) {
             for (Path f : files.toList()) {
-                String n = f.getFileName().toString();
-                if (n.startsWith(prefix) && n.endsWith(PARTIAL) && !writerAlive(n)) Files.deleteIfExists(f);
+                Matcher m = PARTIAL_NAME.matcher(f.getFileName().toString());
+                if (m.matches()
+                        && (name == null || m.group(1).equals(name))
+                        && !OwnedNames.alive(Long.parseLong(m.group(2)))) Files.deleteIfExists(f);
             }
         }
-    }
-
-    /** Whether the process that named the partial file is running: the pid is the segment before the random one. */
-    private static boolean writerAlive(String partialName) {
-        String[] parts = partialName
-                .substring(0, partialName.length() - PARTIAL.length())
-                .split("\\.");
-        if (parts.length < 3 || !parts[parts.length - 2].matches("\\d{1,18}")) return false;
-        return ProcessHandle.of(Long.parseLong(parts[parts.length - 2]))
-                .map(ProcessHandle::isAlive)
-                .orElse(false);
     }
 
     /** Why an operation failed, in words; a path other than {@code own} ones is named, those are not repeated. */

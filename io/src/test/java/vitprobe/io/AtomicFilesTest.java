@@ -22,7 +22,7 @@ class AtomicFilesTest {
 
     private List<Path> partials() throws IOException {
         try (Stream<Path> s = Files.list(dir)) {
-            return s.filter(p -> p.getFileName().toString().endsWith(".partial"))
+            return s.filter(p -> p.getFileName().toString().endsWith(".vitprobe-partial"))
                     .sorted()
                     .toList();
         }
@@ -55,15 +55,28 @@ class AtomicFilesTest {
         Process gone = new ProcessBuilder("true").start();
         gone.waitFor();
         long live = ProcessHandle.current().pid();
-        Path killed = Files.writeString(dir.resolve(".a.safetensors." + gone.pid() + ".9f.partial"), "x");
-        Path older = Files.writeString(dir.resolve(".b.safetensors.1c2d.partial"), "x"); // named before pids were
-        Path writing = Files.writeString(dir.resolve(".c.safetensors." + live + ".3e.partial"), "x");
+        Path killed = Files.writeString(dir.resolve(".a.safetensors." + gone.pid() + ".9f.vitprobe-partial"), "x");
+        Path writing = Files.writeString(dir.resolve(".c.safetensors." + live + ".3e.vitprobe-partial"), "x");
         Path other = Files.writeString(dir.resolve(".notes.partial.txt"), "x");
         AtomicFiles.removeStalePartials(dir);
         assertFalse(Files.exists(killed));
-        assertFalse(Files.exists(older));
         assertEquals(List.of(writing), partials());
         assertEquals("x", Files.readString(other));
+    }
+
+    /** The testers' case: a sweep deleted a hidden user file that merely ended in ".partial". */
+    @Test
+    void aSweepLeavesFilesItDidNotNameAlone() throws Exception {
+        Process gone = new ProcessBuilder("true").start();
+        gone.waitFor();
+        List<Path> users = List.of(
+                Files.writeString(dir.resolve(".x.partial"), "mine"),
+                Files.writeString(dir.resolve(".b.safetensors.1c2d.partial"), "mine"),
+                Files.writeString(dir.resolve(".a.safetensors." + gone.pid() + ".9f.partial"), "mine"),
+                Files.writeString(dir.resolve(".a." + gone.pid() + ".zz.vitprobe-partial"), "mine"));
+        AtomicFiles.removeStalePartials(dir);
+        AtomicFiles.writeString(dir.resolve("a.safetensors"), "written");
+        for (Path user : users) assertEquals("mine", Files.readString(user), user.toString());
     }
 
     /** What stands in the way is named in words, and a path other than the file's own too. */
