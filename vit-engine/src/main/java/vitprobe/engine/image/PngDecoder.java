@@ -9,9 +9,10 @@ import java.util.zip.Inflater;
 
 /**
  * PNG to RGB with the results of Pillow's {@code Image.open(f).convert("RGB")}: grey replicated (1/2/4-bit grey
- * scaled to 0..255), palette looked up (entries past the PLTE chunk are black), alpha and tRNS ignored. For 16-bit
- * samples Pillow keeps the high byte of colour and grey+alpha samples (raw modes RGB;16B, RGBA;16B, LA;16B), but
- * opens 16-bit grey as mode I;16, whose conversion to RGB clips the value to 255.
+ * scaled to 0..255), palette looked up (an index past the PLTE chunk's entries is the grey of its value, unscaled:
+ * Pillow's palette starts as a grey ramp), alpha and tRNS ignored. For 16-bit samples Pillow keeps the high byte of
+ * colour and grey+alpha samples (raw modes RGB;16B, RGBA;16B, LA;16B), but opens 16-bit grey as mode I;16, whose
+ * conversion to RGB clips the value to 255.
  */
 final class PngDecoder {
     static final byte[] SIGNATURE = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
@@ -216,8 +217,10 @@ final class PngDecoder {
             case GRAY -> fill(rgb, out, grayTo8(sample(raw, row, x)));
             case GRAY_ALPHA -> fill(rgb, out, highByte(sample(raw, row, 2 * x)));
             case PALETTE -> {
-                int entry = sample(raw, row, x) * 3;
-                for (int c = 0; c < 3; c++) rgb[out + c] = entry + 2 < palette.length ? palette[entry + c] : 0;
+                int index = sample(raw, row, x), entry = index * 3;
+                // Pillow's palette starts as the grey ramp and PLTE overwrites its first whole entries only.
+                if (entry + 2 < palette.length) System.arraycopy(palette, entry, rgb, out, 3);
+                else fill(rgb, out, index);
             }
             default -> { // RGB, RGBA
                 for (int c = 0; c < 3; c++) rgb[out + c] = (byte) highByte(sample(raw, row, channels * x + c));

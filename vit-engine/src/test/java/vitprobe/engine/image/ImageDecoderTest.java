@@ -18,6 +18,8 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.function.BiFunction;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
 import javax.imageio.IIOImage;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageWriteParam;
@@ -67,12 +69,43 @@ class ImageDecoderTest {
     }
 
     @Test
-    void paletteLooksUpColoursIgnoringTransparencyAndBlackensMissingEntries() {
+    void paletteLooksUpColoursIgnoringTransparency() {
         byte[] plte = bytes(255, 0, 0, 0, 0, 255);
         byte[] trns = bytes(0); // entry 0 fully transparent: ignored by convert("RGB")
-        assertPixels(png(3, PALETTE, 8, plte, trns, bytes(0, 1, 5)), 255, 0, 0, 0, 0, 255, 0, 0, 0);
-        assertPixels(png(3, PALETTE, 4, plte, null, bytes(0x10, 0x70)), 0, 0, 255, 255, 0, 0, 0, 0, 0);
+        assertPixels(png(2, PALETTE, 8, plte, trns, bytes(0, 1)), 255, 0, 0, 0, 0, 255);
+        assertPixels(png(3, PALETTE, 4, plte, null, bytes(0x10, 0x00)), 0, 0, 255, 255, 0, 0, 255, 0, 0);
         assertPixels(png(3, PALETTE, 1, plte, null, bytes(0b01000000)), 255, 0, 0, 0, 0, 255, 255, 0, 0);
+    }
+
+    /**
+     * The testers' case: an index past the PLTE entries decoded to black. Pillow's palette starts as the grey ramp
+     * (entry i is (i, i, i)) and PLTE overwrites only its first entries, so such an index is the grey of its value,
+     * unscaled at every bit depth; a trailing partial entry is dropped. Expected values from Pillow 9.4's
+     * {@code Image.open(f).convert("RGB")} on the same files.
+     */
+    @Test
+    void paletteIndicesPastThePlteAreTheGreyOfTheIndexLikePillow() {
+        int[] first = {10, 20, 30}, second = {40, 50, 60};
+        byte[] plte = bytes(10, 20, 30, 40, 50, 60);
+        assertPixels(
+                png(8, PALETTE, 8, plte, null, bytes(0, 1, 2, 3, 7, 100, 200, 255)),
+                concat(first, second, greys(2, 3, 7, 100, 200, 255)));
+        assertPixels(
+                png(8, PALETTE, 4, plte, null, bytes(0x01, 0x23, 0xf9, 0x56)),
+                concat(first, second, greys(2, 3, 15, 9, 5, 6)));
+        assertPixels(png(4, PALETTE, 2, bytes(10, 20, 30), null, bytes(0b00011011)), concat(first, greys(1, 2, 3)));
+        assertPixels(png(2, PALETTE, 1, bytes(10, 20, 30), null, bytes(0b01000000)), concat(first, greys(1)));
+        assertPixels(
+                png(4, PALETTE, 8, bytes(10, 20, 30, 40, 50, 60, 70), null, bytes(0, 1, 2, 3)),
+                concat(first, second, greys(2, 3)));
+    }
+
+    private static int[] greys(int... values) {
+        return IntStream.of(values).flatMap(v -> IntStream.of(v, v, v)).toArray();
+    }
+
+    private static int[] concat(int[]... parts) {
+        return Stream.of(parts).flatMapToInt(IntStream::of).toArray();
     }
 
     @Test
