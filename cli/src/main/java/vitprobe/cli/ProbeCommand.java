@@ -220,14 +220,14 @@ final class ProbeCommand implements Callable<Integer> {
      * Refuses, before anything is read, an output that could not be written or would overwrite an input: so that a
      * long training never ends in an error with nothing (or half of the outputs) written.
      */
-    private void checkOutputs() {
+    private void checkOutputs() throws IOException {
         if (saveTemplates != null && samePath(out, saveTemplates))
             throw badFlag("--out and --save-templates name the same file " + out);
         checkOutput("--out", out);
         if (saveTemplates != null) checkOutput("--save-templates", saveTemplates);
     }
 
-    private void checkOutput(String flag, Path file) {
+    private void checkOutput(String flag, Path file) throws IOException {
         String why = null;
         if (file.getFileName() == null) {
             why = "names no file";
@@ -244,18 +244,15 @@ final class ProbeCommand implements Callable<Integer> {
                 if (why != null) break;
             }
         }
-        if (why == null) why = folderProblem(file.toAbsolutePath().getParent());
-        if (why != null) throw badFlag(flag + " " + file + ": " + why);
-    }
-
-    /** Why the folder of an output cannot take it, or null: it is a folder one can write to, or can be created. */
-    private static String folderProblem(Path folder) {
-        Path existing = folder;
+        Path existing = file.toAbsolutePath().getParent();
         while (existing != null && !Files.exists(existing)) existing = existing.getParent();
-        if (existing == null) return null;
-        if (!Files.isDirectory(existing)) return existing + " is not a directory";
-        if (!Files.isWritable(existing)) return "cannot write into " + existing + " (permission denied)";
-        return null;
+        if (why == null && existing != null && !Files.isDirectory(existing)) why = existing + " is not a directory";
+        if (why != null) throw badFlag(flag + " " + file + ": " + why);
+        // A folder that cannot take files (read-only, not ours) is a problem of the machine, not of the flag.
+        if (existing != null && !Files.isWritable(existing)) {
+            String reason = Files.getFileStore(existing).isReadOnly() ? "read-only file system" : "permission denied";
+            throw new IOException(flag + " " + file + ": cannot write into " + existing + ": " + reason);
+        }
     }
 
     private static boolean samePath(Path a, Path b) {

@@ -620,6 +620,23 @@ class ProbeCommandTest {
         assertEquals(List.of("r.json", "t.safetensors"), list(deep));
     }
 
+    /**
+     * The testers' case: --out in a folder of a read-only file system exited 2, as if a flag were wrong. It is an
+     * input problem (exit 1): one line naming the folder, before anything is read.
+     */
+    @Test
+    void anOutputFolderThatCannotBeWrittenIsAnInputErrorNamingIt() throws Exception {
+        Path train = write("train.safetensors", patches(6, 10)), test = write("test.safetensors", patches(7, 10));
+        Path locked = Files.createDirectories(dir.resolve("locked"));
+        Path out = locked.resolve("r.json");
+        try (var unwritable = Unwritable.make(locked)) {
+            CliRunner r = probe(train, test, "--rule", "hyperplane", "--out", out.toString());
+            assertEquals(Main.EXIT_INPUT, r.status(), r.err());
+            assertEquals("vitprobe: --out " + out + ": cannot write into " + locked + ": permission denied\n", r.err());
+        }
+        assertEquals(List.of(), list(locked));
+    }
+
     private static List<String> list(Path folder) throws IOException {
         try (var files = Files.list(folder)) {
             return files.map(f -> f.getFileName().toString()).sorted().toList();

@@ -154,7 +154,8 @@ class TokensCommandTest {
         Process gone = new ProcessBuilder("true").start();
         gone.waitFor();
         Path out = dir.resolve("tokens.safetensors");
-        Path stale = Files.write(dir.resolve(".tokens.safetensors." + gone.pid() + ".5a.vitprobe-partial"), new byte[4096]);
+        Path stale =
+                Files.write(dir.resolve(".tokens.safetensors." + gone.pid() + ".5a.vitprobe-partial"), new byte[4096]);
         CliRunner r = CliRunner.run(
                 "tokens",
                 "--model",
