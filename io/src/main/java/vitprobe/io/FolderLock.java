@@ -1,6 +1,7 @@
 package vitprobe.io;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.OverlappingFileLockException;
@@ -8,17 +9,20 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.temporal.ChronoUnit;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * One writer per output folder: an exclusive OS lock on {@code DIR/.vitprobe.lock}, a file that also names the
- * holder's process id for the message a second writer gets. The OS drops the lock when the process ends, however
+ * holder (one line: process id, host, start time) for the message a second writer gets. The OS drops the lock when the process ends, however
  * it ends, so a lock file that no process holds (left by a killed run) is simply taken over. The file stays when
  * the lock is released: deleting it could let two later writers lock two different files.
  */
 public final class FolderLock implements AutoCloseable {
     public static final String FILE = ".vitprobe.lock";
+    /** How long a second writer waits for the holder to name itself. */
+    private static final long HOLDER_WAIT_NANOS = 5_000_000_000L;
 
     /**
      * Lock files held by this JVM. A second channel must never be opened on one of them: closing it would drop
@@ -43,7 +47,7 @@ public final class FolderLock implements AutoCloseable {
         } catch (IOException e) {
             throw new IOException(folder + ": cannot create the folder: " + AtomicFiles.reason(e, folder), e);
         }
-        if (!HELD.add(file)) throw busy(folder, ProcessHandle.current().pid() + " (this process)");
+        if (!HELD.add(file)) throw busy(folder, named(holderLine()) + " (this process)");
         FileChannel channel = null;
         try {
             try {
@@ -54,14 +58,36 @@ public final class FolderLock implements AutoCloseable {
             }
             if (!tryLock(channel)) throw busy(folder, holder(channel));
             channel.truncate(0);
-            byte[] pid = (ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.UTF_8);
-            AtomicFiles.writeFully(channel, ByteBuffer.wrap(pid));
+            AtomicFiles.writeFully(channel, ByteBuffer.wrap(holderLine().getBytes(StandardCharsets.UTF_8)));
             channel.force(false);
             return new FolderLock(file, channel);
         } catch (IOException | RuntimeException e) {
             if (channel != null) channel.close();
             HELD.remove(file);
             throw e;
+        }
+    }
+
+    /** What the lock file says of this process: "PID HOST START" and a newline (a field not known is left out). */
+    static String holderLine() {
+        ProcessHandle self = ProcessHandle.current();
+        StringBuilder line = new StringBuilder().append(self.pid());
+        String host = host();
+        if (host != null) {
+            line.append(' ').append(host);
+            self.info().startInstant().ifPresent(t -> line.append(' ').append(t.truncatedTo(ChronoUnit.SECONDS)));
+        }
+        return line.append('\n').toString();
+    }
+
+    /** The kernel's host name, without a DNS lookup (which can hang); null where it cannot be read. */
+    private static String host() {
+        try {
+            String name = Files.readString(Path.of("/proc/sys/kernel/hostname")).strip();
+            return name.matches("\\S+") ? name : null;
+        } catch (IOException | UncheckedIOException e) {
+            String env = System.getenv("HOSTNAME");
+            return env != null && env.matches("\\S+") ? env : null;
         }
     }
 
@@ -78,12 +104,34 @@ public final class FolderLock implements AutoCloseable {
                 + folder.resolve(FILE) + "); wait for it to end or choose another output folder");
     }
 
-    /** The process id the holder wrote, or a description when it has not written it yet. */
+    /**
+     * The holder as its line names it: "PID on HOST, started TIME". The holder writes the line right after taking
+     * the lock, so an empty or unfinished file is read again for a while before the id is called unknown.
+     */
     private static String holder(FileChannel channel) throws IOException {
-        ByteBuffer buf = ByteBuffer.allocate(32);
-        channel.read(buf, 0);
-        String pid = new String(buf.array(), 0, buf.position(), StandardCharsets.UTF_8).trim();
-        return pid.matches("\\d+") ? pid : "(unknown id)";
+        long deadline = System.nanoTime() + HOLDER_WAIT_NANOS;
+        while (true) {
+            ByteBuffer buf = ByteBuffer.allocate(256);
+            channel.read(buf, 0);
+            String named = named(new String(buf.array(), 0, buf.position(), StandardCharsets.UTF_8));
+            if (named != null) return named;
+            if (System.nanoTime() > deadline) return "(unknown id)";
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return "(unknown id)";
+            }
+        }
+    }
+
+    /** A holder's line in words, "PID on HOST, started TIME"; null for a line not (yet) complete. */
+    private static String named(String line) {
+        String[] fields = line.strip().split(" ");
+        if (!line.endsWith("\n") || !fields[0].matches("\\d{1,18}")) return null;
+        return fields[0]
+                + (fields.length > 1 ? " on " + fields[1] : "")
+                + (fields.length > 2 ? ", started " + fields[2] : "");
     }
 
     /** Releases the lock (closing the channel drops it). */

@@ -9,6 +9,7 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.temporal.ChronoUnit;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -53,13 +54,14 @@ class FolderLockTest {
             String advice =
                     " (lock " + out.resolve(FolderLock.FILE) + "); wait for it to end or choose another output folder";
             IllegalStateException e = assertThrows(IllegalStateException.class, () -> FolderLock.acquire(out));
-            assertEquals(out + " is being written by process " + PID + " (this process)" + advice, e.getMessage());
+            String self = PID + " on " + host() + ", started " + started(ProcessHandle.current());
+            assertEquals(out + " is being written by process " + self + " (this process)" + advice, e.getMessage());
             // The refused attempt must not have dropped the OS lock (closing a second channel on the file would).
-            assertEquals("refused: " + out + " is being written by process " + PID + advice, otherProcessTries(out));
+            assertEquals("refused: " + out + " is being written by process " + self + advice, otherProcessTries(out));
         }
         assertEquals("acquired", otherProcessTries(out));
         try (FolderLock again = FolderLock.acquire(out)) {
-            assertEquals(PID + "\n", Files.readString(out.resolve(FolderLock.FILE)));
+            assertEquals(FolderLock.holderLine(), Files.readString(out.resolve(FolderLock.FILE)));
         }
     }
 
@@ -70,16 +72,57 @@ class FolderLockTest {
         try {
             assertEquals("ready", firstLine(holder));
             IllegalStateException e = assertThrows(IllegalStateException.class, () -> FolderLock.acquire(out));
-            assertTrue(
-                    e.getMessage().startsWith(out + " is being written by process " + holder.pid() + " (lock "),
+            assertEquals(
+                    out + " is being written by process " + holder.pid() + " on " + host() + ", started "
+                            + started(holder) + " (lock " + out.resolve(FolderLock.FILE)
+                            + "); wait for it to end or choose another output folder",
                     e.getMessage());
         } finally {
             holder.destroyForcibly();
             assertTrue(holder.waitFor(60, TimeUnit.SECONDS));
         }
-        assertEquals(holder.pid() + "\n", Files.readString(out.resolve(FolderLock.FILE)), "the killed holder's");
+        assertTrue(
+                Files.readString(out.resolve(FolderLock.FILE)).startsWith(holder.pid() + " "), "the killed holder's");
         try (FolderLock taken = FolderLock.acquire(out)) {
-            assertEquals(PID + "\n", Files.readString(out.resolve(FolderLock.FILE)));
+            assertEquals(FolderLock.holderLine(), Files.readString(out.resolve(FolderLock.FILE)));
+        }
+    }
+
+    /** This machine's name, as the holder's line gives it. */
+    private static String host() {
+        String[] fields = FolderLock.holderLine().strip().split(" ");
+        return fields.length > 1 ? fields[1] : "(no host in " + FolderLock.holderLine() + ")";
+    }
+
+    private static String started(Process p) {
+        return started(p.toHandle());
+    }
+
+    private static String started(ProcessHandle p) {
+        return p.info()
+                .startInstant()
+                .orElseThrow()
+                .truncatedTo(ChronoUnit.SECONDS)
+                .toString();
+    }
+
+    /**
+     * The testers' case: a second run that came between the holder's lock and its writing of the lock file got
+     * "process (unknown id)". It waits for the holder's line: the pid is always named.
+     */
+    @Test
+    void aHolderThatHasNotWrittenItsNameYetIsStillNamed() throws Exception {
+        Path out = Files.createDirectories(dir.resolve("out"));
+        Process holder = child("late", out);
+        try {
+            assertEquals("locked", firstLine(holder));
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> FolderLock.acquire(out));
+            assertTrue(
+                    e.getMessage().startsWith(out + " is being written by process " + holder.pid() + " on "),
+                    e.getMessage());
+        } finally {
+            holder.destroyForcibly();
+            assertTrue(holder.waitFor(60, TimeUnit.SECONDS));
         }
     }
 

@@ -1,12 +1,15 @@
 package vitprobe.io;
 
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.concurrent.locks.LockSupport;
 
 /**
  * Runs in its own JVM for tests that need a second process: "hold PATH" locks a folder until killed, "try PATH"
- * tries to lock it and says how that went, "hang PATH" starts writing a file atomically and never finishes.
+ * tries to lock it and says how that went, "late PATH" locks it and writes its name only 0.7 s later, "hang PATH" starts writing a file atomically and never finishes.
  */
 public final class TestChild {
     public static void main(String[] args) throws Exception {
@@ -22,6 +25,19 @@ public final class TestChild {
                 } catch (IllegalStateException e) {
                     System.out.println("refused: " + e.getMessage());
                 }
+            }
+            case "late" -> { // locks the file as FolderLock does, but names itself only after a while
+                FileChannel channel = FileChannel.open(
+                        path.resolve(FolderLock.FILE),
+                        StandardOpenOption.CREATE,
+                        StandardOpenOption.READ,
+                        StandardOpenOption.WRITE);
+                channel.lock();
+                System.out.println("locked");
+                System.out.flush();
+                Thread.sleep(700);
+                channel.write(ByteBuffer.wrap(FolderLock.holderLine().getBytes(StandardCharsets.UTF_8)));
+                ready();
             }
             case "hang" ->
                 AtomicFiles.write(path, ch -> {
