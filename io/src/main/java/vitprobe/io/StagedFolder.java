@@ -14,17 +14,20 @@ import java.util.stream.Stream;
  * The files of one output folder written all or none: into a hidden folder inside it, {@code .staging.PID.RANDOM},
  * moved into place by {@link #publish} (the page that links the others last), the hidden folder deleted when closed
  * whatever happened. A run that fails halfway (a bad image among good ones) so leaves the output folder as it was,
- * not with some new pictures beside an old page. The staging folder of a killed run is deleted by the next one.
+ * not with some new pictures beside an old page. An interrupted run (Ctrl-C, kill) deletes its staging folder as
+ * the JVM ends; the one of a run killed outright (kill -9) is deleted by the next run.
  * The caller holds the folder's {@link FolderLock}.
  */
 public final class StagedFolder implements AutoCloseable {
     private static final String PREFIX = ".staging.";
 
     private final Path target, staging;
+    private final ExitCleanup cleanup;
 
     private StagedFolder(Path target, Path staging) {
         this.target = target;
         this.staging = staging;
+        this.cleanup = ExitCleanup.of(staging);
     }
 
     /** A new, empty staging folder inside {@code target} (which exists), after removing those of gone runs. */
@@ -62,6 +65,6 @@ public final class StagedFolder implements AutoCloseable {
     /** Deletes the staging folder with whatever is left in it. */
     @Override
     public void close() throws IOException {
-        OwnedNames.deleteTree(staging);
+        cleanup.close();
     }
 }

@@ -3,14 +3,17 @@ package vitprobe.io;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 class StagedFolderTest {
@@ -69,5 +72,27 @@ class StagedFolderTest {
             assertEquals(3 - 1, names().size(), names().toString()); // the live one and the new one
         }
         assertEquals(List.of(live.getFileName().toString()), names());
+    }
+
+    /** The testers' case: Ctrl-C during attention, pca or segment left the staging folder inside the output folder. */
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void anInterruptedRunLeavesNoStagingFolder() throws Exception {
+        Files.writeString(dir.resolve("index.html"), "old page");
+        Process run = FolderLockTest.child("stage", dir);
+        try {
+            assertEquals("ready", FolderLockTest.firstLine(run));
+            assertEquals(2, names().size(), names().toString());
+            assertEquals(
+                    0,
+                    new ProcessBuilder("kill", "-INT", Long.toString(run.pid()))
+                            .start()
+                            .waitFor());
+            assertTrue(run.waitFor(60, TimeUnit.SECONDS));
+        } finally {
+            run.destroyForcibly();
+        }
+        assertEquals(List.of("index.html"), names());
+        assertEquals("old page", Files.readString(dir.resolve("index.html")));
     }
 }

@@ -9,7 +9,8 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * Runs in its own JVM for tests that need a second process: "hold PATH" locks a folder until killed, "try PATH"
- * tries to lock it and says how that went, "late PATH" locks it and writes its name only 0.7 s later, "hang PATH" starts writing a file atomically and never finishes.
+ * tries to lock it and says how that went, "late PATH" locks it and writes its name only 0.7 s later,
+ * "stage PATH" writes a file into a staging folder of PATH and waits, "hang PATH" starts writing a file atomically and never finishes.
  */
 public final class TestChild {
     public static void main(String[] args) throws Exception {
@@ -37,6 +38,11 @@ public final class TestChild {
                 System.out.flush();
                 Thread.sleep(700);
                 channel.write(ByteBuffer.wrap(FolderLock.holderLine().getBytes(StandardCharsets.UTF_8)));
+                ready();
+            }
+            case "stage" -> { // starts drawing into a staging folder of PATH and never publishes
+                StagedFolder staged = StagedFolder.in(path);
+                AtomicFiles.writeString(staged.folder().resolve("a.png"), "a");
                 ready();
             }
             case "hang" ->

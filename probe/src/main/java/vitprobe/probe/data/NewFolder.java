@@ -1,12 +1,11 @@
 package vitprobe.probe.data;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.stream.Stream;
+import vitprobe.io.ExitCleanup;
 import vitprobe.io.OwnedNames;
 
 /**
@@ -41,28 +40,9 @@ final class NewFolder {
         String prefix = "." + target.getFileName() + STAGING;
         OwnedNames.sweep(target.getParent(), prefix);
         Path tmp = Files.createDirectory(target.resolveSibling(OwnedNames.fresh(prefix)));
-        // The writer keeps going while the hook runs, so a file written meanwhile can stop one pass; a few more
-        // usually finish, and the next run's sweep deletes whatever is left.
-        Thread cleanup = new Thread(() -> {
-            for (int pass = 0; pass < 20 && Files.exists(tmp, LinkOption.NOFOLLOW_LINKS); pass++) {
-                try {
-                    OwnedNames.deleteTree(tmp);
-                } catch (IOException | UncheckedIOException e) {
-                    // another pass
-                }
-            }
-        });
-        Runtime.getRuntime().addShutdownHook(cleanup);
-        try {
+        try (ExitCleanup cleanup = ExitCleanup.of(tmp)) {
             contents.write(tmp);
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            try {
-                Runtime.getRuntime().removeShutdownHook(cleanup);
-            } catch (IllegalStateException shuttingDown) {
-                // the hook runs now
-            }
-            OwnedNames.deleteTree(tmp);
         }
     }
 }
