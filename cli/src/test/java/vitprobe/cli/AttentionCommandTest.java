@@ -8,6 +8,7 @@ import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.stream.Stream;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -46,6 +47,31 @@ class AttentionCommandTest {
         Path page = out.resolve("index.html");
         assertTrue(Files.readString(page).contains("50%"));
         Chromium.assertRendersWithAllImages(page, 4);
+    }
+
+    /** The testers' case: a rerun with fewer images left the pictures of the image no longer given. */
+    @Test
+    void aRerunIntoTheSameFolderLeavesOnlyItsOwnOutput() throws Exception {
+        List<String> images = ImageViews.pictures(dir, "wide.png", "square.png");
+        Path out = Files.createDirectories(dir.resolve("maps"));
+        Files.writeString(out.resolve("notes.txt"), "the user's");
+        for (List<String> given : List.of(images, images.subList(0, 1))) {
+            CliRunner r = CliRunner.run(ImageViews.args(
+                    "attention", List.of("--model", ImageViews.model(), "--out", out.toString()), given));
+            assertEquals(0, r.status(), r.err());
+        }
+        try (Stream<Path> files = Files.list(out)) {
+            assertEquals(
+                    List.of(
+                            ".vitprobe.lock",
+                            ".vitprobe.published",
+                            "attention.safetensors",
+                            "index.html",
+                            "notes.txt",
+                            "wide-attention.png",
+                            "wide-masks.png"),
+                    files.map(f -> f.getFileName().toString()).sorted().toList());
+        }
     }
 
     @Test

@@ -29,7 +29,7 @@ class StagedFolderTest {
     @Test
     void publishedFilesReplaceTheOldOnesWithThePageLast() throws Exception {
         Files.writeString(dir.resolve("index.html"), "old page");
-        Files.writeString(dir.resolve("kept.png"), "an earlier picture");
+        Files.writeString(dir.resolve("kept.png"), "a picture no run published");
         try (StagedFolder staged = StagedFolder.in(dir)) {
             AtomicFiles.writeString(staged.folder().resolve("index.html"), "new page");
             AtomicFiles.writeString(staged.folder().resolve("a.png"), "a");
@@ -37,7 +37,7 @@ class StagedFolderTest {
             assertEquals("old page", Files.readString(dir.resolve("index.html")), "nothing moves before publish");
             staged.publish("index.html");
         }
-        assertEquals(List.of("a.png", "index.html", "kept.png", "z.png"), names());
+        assertEquals(List.of(StagedFolder.PUBLISHED, "a.png", "index.html", "kept.png", "z.png"), names());
         assertEquals("new page", Files.readString(dir.resolve("index.html")));
         // The page was moved last: a rename sets a file's change time, and the page's is not before z.png's.
         FileTime page = (FileTime) Files.getAttribute(dir.resolve("index.html"), "unix:ctime");
@@ -72,6 +72,29 @@ class StagedFolderTest {
             assertEquals(3 - 1, names().size(), names().toString()); // the live one and the new one
         }
         assertEquals(List.of(live.getFileName().toString()), names());
+    }
+
+    /**
+     * The testers' case: a rerun with fewer images left the earlier run's pictures beside the new ones. What an
+     * earlier run published and this one does not is deleted; files vitprobe did not write are left alone.
+     */
+    @Test
+    void aRerunLeavesExactlyItsOwnFilesBesideTheUsersOwn() throws Exception {
+        Files.writeString(dir.resolve("notes.txt"), "the user's");
+        publish("index.html", "a.png", "b.png", "b-heads.png");
+        publish("index.html", "a.png");
+        assertEquals(List.of(StagedFolder.PUBLISHED, "a.png", "index.html", "notes.txt"), names());
+        assertEquals("index.html run", Files.readString(dir.resolve("index.html")));
+        publish("index.html", "c.png");
+        assertEquals(List.of(StagedFolder.PUBLISHED, "c.png", "index.html", "notes.txt"), names());
+        assertEquals("the user's", Files.readString(dir.resolve("notes.txt")));
+    }
+
+    private void publish(String... files) throws IOException {
+        try (StagedFolder staged = StagedFolder.in(dir)) {
+            for (String f : files) AtomicFiles.writeString(staged.folder().resolve(f), f + " run");
+            staged.publish(files[0]);
+        }
     }
 
     /** The testers' case: Ctrl-C during attention, pca or segment left the staging folder inside the output folder. */
