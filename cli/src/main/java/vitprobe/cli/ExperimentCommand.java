@@ -3,6 +3,7 @@ package vitprobe.cli;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -100,26 +101,29 @@ final class ExperimentCommand implements Callable<Integer> {
 
     /**
      * Checks the models, runs the grid (extracted and probed on the cluster when there is one) and writes the report;
-     * prints where everything is.
+     * then, and only then, prints where everything is and that the experiment is done.
      */
     static void run(
             ExperimentConfig c, ModelOptions models, Cluster cluster, PrintWriter out, PrintWriter err, boolean report)
             throws IOException {
+        long start = System.nanoTime();
         checkModels(c);
         // Spark starts before the output folder is touched: if it cannot, nothing is left there.
         if (cluster != null) cluster.start();
         ExperimentRunner.Summary run = new ExperimentRunner(c, models::load, err, cluster).run();
+        Report.Written written = report ? Report.write(c.output()) : null;
         Path results = run.results();
         out.printf(
                 "cells:   %d computed, %d reused from an earlier run%s%n",
                 run.computed(), run.reused(), run.panelsReused() ? "; qualitative panels reused" : "");
         out.printf("results: %s and %s%n", results, results.resolveSibling("results.csv"));
-        if (!report) return;
-        Report.Written written = Report.write(c.output());
-        out.printf(
-                "figures: %d files in %s%n",
-                written.figures().size(), c.output().resolve("figures"));
-        out.printf("summary: %s%n", written.summary());
-        out.printf("report:  %s%n", written.html());
+        if (written != null) {
+            out.printf(
+                    "figures: %d files in %s%n",
+                    written.figures().size(), c.output().resolve("figures"));
+            out.printf("summary: %s%n", written.summary());
+            out.printf("report:  %s%n", written.html());
+        }
+        err.printf(Locale.ROOT, "experiment done in %.1f s: %s%n", (System.nanoTime() - start) / 1e9, c.output());
     }
 }

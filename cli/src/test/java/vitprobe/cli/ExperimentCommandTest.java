@@ -14,6 +14,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import vitprobe.io.Json;
+import vitprobe.io.OwnedNames;
 import vitprobe.probe.data.Synthetic;
 import vitprobe.probe.experiment.ExperimentConfig;
 import vitprobe.probe.experiment.ExperimentRunner;
@@ -273,6 +274,32 @@ class ExperimentCommandTest {
                 DemoCommandTest.numbersOf(
                         Json.parse(Files.readString(config.output().resolve("results.json")))),
                 "report.html");
+    }
+
+    /**
+     * The testers' case: on a full disk, "experiment done" was printed before the report's write failed. Here the
+     * last write, report.html, fails (a folder stands at its place): nothing says done, and the error is the last line.
+     */
+    @Test
+    void doneIsSaidOnlyOnceEveryOutputIsWritten() throws Exception {
+        Path file = Files.writeString(
+                dir.resolve("small.yaml"),
+                "models: {small: " + ImageViews.model() + "}\ntasks: {classification: {dataset: cls}}\n"
+                        + "tokens: [y]\nrules: [cosine]\nk: 2\ntrials: 2\n");
+        Path out = dir.resolve("out-small"), page = out.resolve("report.html");
+        Files.writeString(Files.createDirectories(page).resolve("in the way"), "x");
+        CliRunner r = CliRunner.run("experiment", file.toString(), "--out", out.toString());
+        assertEquals(1, r.status(), r.err());
+        assertFalse(r.err().contains("done") || r.out().contains("report:"), r.out() + r.err());
+        assertEquals(
+                "vitprobe: " + page + ": cannot write: Is a directory",
+                r.err().lines().toList().getLast());
+
+        OwnedNames.deleteTree(page);
+        r = CliRunner.run("experiment", file.toString(), "--out", out.toString());
+        assertEquals(0, r.status(), r.err());
+        assertTrue(r.err().lines().toList().getLast().startsWith("experiment done in "), r.err());
+        assertTrue(r.out().contains("report:  " + page), r.out());
     }
 
     @Test

@@ -107,7 +107,6 @@ public final class ExperimentRunner {
     private Summary runLocked() throws IOException {
         List<Cell> plan = plan();
         total = plan.size();
-        long start = System.nanoTime();
         for (ModelSpec m : config.models()) {
             try (ViTWeights w = loader.load(m.reference(), config.seed());
                     Backend backend = Backends.create(config.device(), config.precision());
@@ -130,8 +129,8 @@ public final class ExperimentRunner {
                 .findFirst()
                 .orElse(null);
         if (segmentation != null) qualitative = new QualitativePanels(config, loader, log).build(plan, segmentation);
+        // No "done" here: the caller may have more to write (the report), and says so when that is written too.
         Path results = Results.write(config, plan, modelInfo, skippedConcepts, qualitative.panels());
-        log.printf(Locale.ROOT, "experiment done in %.1f s: %s%n", (System.nanoTime() - start) / 1e9, results);
         return new Summary(results, total - reused, reused, qualitative.reused());
     }
 
