@@ -15,9 +15,9 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * One writer per output folder: an exclusive OS lock on {@code DIR/.vitprobe.lock}, a file that also names the
- * holder (one line: process id, host, start time) for the message a second writer gets. The OS drops the lock when the process ends, however
- * it ends, so a lock file that no process holds (left by a killed run) is simply taken over. The file stays when
- * the lock is released: deleting it could let two later writers lock two different files.
+ * holder (one line: process id, host, start time) for the message a second writer gets. The OS drops the lock when
+ * the process ends, however it ends, so a lock file that no process holds (left by a killed run) is simply taken
+ * over. The file stays when the lock is released: deleting it could let two later writers lock two different files.
  */
 public final class FolderLock implements AutoCloseable {
     public static final String FILE = ".vitprobe.lock";
@@ -68,7 +68,10 @@ public final class FolderLock implements AutoCloseable {
         }
     }
 
-    /** What the lock file says of this process: "PID HOST START" and a newline (a field not known is left out). */
+    /**
+     * What the lock file says of this process: "PID HOST START" and a newline. The fields are read by position, so
+     * without a host name the start time is left out too.
+     */
     static String holderLine() {
         ProcessHandle self = ProcessHandle.current();
         StringBuilder line = new StringBuilder().append(self.pid());

@@ -9,8 +9,9 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * Runs in its own JVM for tests that need a second process: "hold PATH" locks a folder until killed, "try PATH"
- * tries to lock it and says how that went, "late PATH" locks it and writes its name only 0.7 s later,
- * "stage PATH" writes a file into a staging folder of PATH and waits, "hang PATH" starts writing a file atomically and never finishes.
+ * tries to lock it and says how that went, "late PATH" locks it and writes its name only 0.7 s later, "stage PATH"
+ * writes a file into a staging folder of PATH and waits, "hang PATH" starts writing a file atomically and never
+ * finishes.
  */
 public final class TestChild {
     public static void main(String[] args) throws Exception {
