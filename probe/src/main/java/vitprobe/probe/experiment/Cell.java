@@ -11,6 +11,7 @@ import vitprobe.engine.Intermediate;
 import vitprobe.engine.extract.Task;
 import vitprobe.io.JsonRecords;
 import vitprobe.io.JsonRecords.OmitNull;
+import vitprobe.probe.ConceptTemplates;
 import vitprobe.probe.CosineTrainer;
 import vitprobe.probe.Metrics;
 import vitprobe.probe.Rule;
@@ -19,6 +20,7 @@ import vitprobe.results.CellRow;
 import vitprobe.results.Level;
 import vitprobe.results.Scores;
 import vitprobe.results.Spread;
+import vitprobe.weights.SafetensorsException;
 
 /**
  * One point of the grid: a model's token type probed for a task with a rule (and for the cosine rule one k).
@@ -105,6 +107,19 @@ record Cell(String model, Task task, Intermediate token, Rule rule, Integer k) i
             return stored.settings().equals(settings) ? stored : null;
         } catch (IOException | IllegalArgumentException e) {
             return null; // unreadable: computed again
+        }
+    }
+
+    /**
+     * Why the cell's templates file cannot be read back whole (a truncated copy, say), or null when it can: a cell
+     * is reused only with its templates, which the qualitative panels and {@code segment} read.
+     */
+    String damagedTemplates(Path output) {
+        try {
+            ConceptTemplates.load(templates(output));
+            return null;
+        } catch (SafetensorsException | IllegalArgumentException e) {
+            return e.getMessage();
         }
     }
 

@@ -271,7 +271,9 @@ public final class ExperimentRunner {
                 new CellProbe.Training(config.seed(), config.trials(), config.center(), config.solver());
         for (Cell c : cells) {
             Cell.Result stored = c.finished(config.output(), settings(c, t));
-            if (stored == null) {
+            String damaged = stored == null ? null : c.damagedTemplates(config.output());
+            if (damaged != null) log.println("damaged templates, computing the cell again: " + damaged);
+            if (stored == null || damaged != null) {
                 pending.add(new CellProbe(
                         c,
                         settings(c, t),

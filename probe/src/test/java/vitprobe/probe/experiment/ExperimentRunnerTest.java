@@ -147,6 +147,22 @@ class ExperimentRunnerTest {
         assertEquals(12, count(third.log(), "cosine k="), third.log());
     }
 
+    /** A tester's truncated templates file of a finished cell was reused, as only the cell's .json was read. */
+    @Test
+    void aCellWithDamagedTemplatesIsComputedAgainWithANote() throws IOException {
+        ExperimentConfig c = config(1);
+        run(c);
+        Path templates = c.output().resolve("cells/tiny/classification/k/cosine-k2.safetensors");
+        byte[] whole = Files.readAllBytes(templates);
+        Files.write(templates, java.util.Arrays.copyOf(whole, whole.length / 2));
+
+        Run again = run(c);
+        assertEquals(new ExperimentRunner.Summary(c.output().resolve("results.json"), 1, 17, true), again.summary());
+        assertEquals(1, count(again.log(), "damaged templates, computing the cell again: " + templates), again.log());
+        assertEquals(whole.length, Files.size(templates));
+        vitprobe.probe.ConceptTemplates.load(templates);
+    }
+
     /**
      * results.json and results.csv byte for byte against copies kept in src/test/resources (the temporary folder
      * written as $DIR): how they are written may change, what they hold may not. After an intended change of the
