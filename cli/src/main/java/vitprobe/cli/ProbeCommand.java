@@ -163,10 +163,14 @@ final class ProbeCommand implements Callable<Integer> {
                 (loaded - start) / 1e9);
         splits.warnings().forEach(w -> err.println("probe: " + w));
         int[] supportSizes = null;
+        List<String> otherConceptNegatives = null;
         if (trainer.cosine() != null) {
             supportSizes = CosineTrainer.supportSizes(trainData, trainer.cosine());
             String fewer = CosineTrainer.fewerThanK(trainData, trainer.cosine());
             if (fewer != null) err.println("probe: " + fewer);
+            otherConceptNegatives = CosineTrainer.negativesFromOtherConcepts(trainData, trainer.cosine());
+            String note = CosineTrainer.negativesFromOtherConceptsNote(otherConceptNegatives, shots);
+            if (note != null) err.println("probe: warning: " + note);
         }
         long total = rule == Rule.COSINE ? (long) trials * trainData.conceptCount() : trainData.conceptCount();
         Progress progress = new Progress(err, total, 0, "templates");
@@ -191,6 +195,7 @@ final class ProbeCommand implements Callable<Integer> {
                 test.toString(),
                 splits.skipped(),
                 splits.otherCategoryNegatives(),
+                otherConceptNegatives,
                 seconds,
                 testData,
                 sets,

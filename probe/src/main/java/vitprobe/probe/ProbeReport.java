@@ -24,6 +24,8 @@ public final class ProbeReport {
      * @param test            the test features' file or folder
      * @param skippedConcepts concepts left out: no positives or negatives in a split
      * @param negativesFromOtherCategories concepts alone in their category, whose negatives are other categories'
+     * @param negativesFromOtherConcepts cosine: concepts whose support set held a single positive in some trial,
+     *     thresholded against the other concepts' support samples ({@link CosineTrainer}); null when none
      * @param categories      per category, without categories null
      */
     public record Result(
@@ -34,6 +36,7 @@ public final class ProbeReport {
             String test,
             List<String> skippedConcepts,
             List<String> negativesFromOtherCategories,
+            @OmitNull List<String> negativesFromOtherConcepts,
             Seconds seconds,
             List<ConceptResult> concepts,
             @OmitNull List<CategoryResult> categories,
@@ -131,6 +134,7 @@ public final class ProbeReport {
     /**
      * Per concept, per category and overall metrics.
      *
+     * @param negativesFromOtherConcepts cosine: {@link CosineTrainer#negativesFromOtherConcepts}; null otherwise
      * @param supportSizes cosine: per concept the support images each trial drew ({@link CosineTrainer#supportSizes}),
      *                     recorded for those below the k asked for; null for the hyperplane rule
      * @param metrics per trial, per concept (one trial for the hyperplane rule)
@@ -143,6 +147,7 @@ public final class ProbeReport {
             String test,
             List<String> skippedConcepts,
             List<String> negativesFromOtherCategories,
+            List<String> negativesFromOtherConcepts,
             Seconds seconds,
             ProbeData data,
             Evaluation.TestSet[] sets,
@@ -188,6 +193,9 @@ public final class ProbeReport {
                 test,
                 skippedConcepts,
                 negativesFromOtherCategories,
+                negativesFromOtherConcepts == null || negativesFromOtherConcepts.isEmpty()
+                        ? null
+                        : negativesFromOtherConcepts,
                 seconds,
                 concepts,
                 categories,

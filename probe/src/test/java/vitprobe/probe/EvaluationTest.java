@@ -141,6 +141,7 @@ class EvaluationTest {
                 "test",
                 List.of(),
                 List.of(),
+                CosineTrainer.negativesFromOtherConcepts(train, options),
                 new ProbeReport.Seconds(1, 2, 3),
                 test,
                 sets,

@@ -35,13 +35,23 @@ record Cell(String model, Task task, Intermediate token, Rule rule, Integer k) i
      *
      * @param negativesFromOtherCategories concepts whose category has no other concept in the data, so that their
      *     negatives are patches of other categories
+     * @param negativesFromOtherConcepts cosine: concepts whose support set held a single positive in some trial,
+     *     thresholded against the other concepts' support samples; null when none
      */
     record Result(
             Settings settings,
             CellKey key,
             List<String> skippedConcepts,
             List<String> negativesFromOtherCategories,
+            @OmitNull List<String> negativesFromOtherConcepts,
             List<CellRow> rows) {
+        /** The note naming the concepts of {@link #negativesFromOtherConcepts}, null when there are none. */
+        String otherConceptsNote() {
+            return negativesFromOtherConcepts == null
+                    ? null
+                    : CosineTrainer.negativesFromOtherConceptsNote(negativesFromOtherConcepts, settings.k());
+        }
+
         /** The note naming the concepts with fewer training images than the cell's k, null when none has. */
         String fewerThanK() {
             List<CellRow> fewer = rows.stream().filter(r -> r.support() != null).toList();
@@ -139,9 +149,12 @@ record Cell(String model, Task task, Intermediate token, Rule rule, Integer k) i
      * segmentation concept has is known only once the features are read.
      */
     static String segmentationNote(Cell cell, String fewerThanK) {
-        return cell.task() == Task.SEGMENTATION && fewerThanK != null
-                ? "tasks." + cell.task().key() + ": " + fewerThanK
-                : null;
+        return cell.task() == Task.SEGMENTATION ? taskNote(cell, fewerThanK) : null;
+    }
+
+    /** A cell's note as a warning of its task, null for none. */
+    static String taskNote(Cell cell, String note) {
+        return note == null ? null : "tasks." + cell.task().key() + ": " + note;
     }
 
     /** The fields that identify the cell in results.json and results.csv. */

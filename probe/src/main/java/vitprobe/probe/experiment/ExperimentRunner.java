@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -301,7 +302,7 @@ public final class ExperimentRunner {
         List<CellProbe.Outcome> outcomes = cellRunner == null ? new ArrayList<>() : cellRunner.run(cells);
         CellProbe.Data data = null;
         String reported = null;
-        Set<String> fewerNoted = new HashSet<>();
+        Set<String> noted = new HashSet<>();
         for (int i = 0; i < cells.size(); i++) {
             CellProbe probe = cells.get(i);
             if (cellRunner == null) {
@@ -320,8 +321,10 @@ public final class ExperimentRunner {
                             "%s · %s · %s: %s%n",
                             c.model(), c.task().key(), c.token().key(), warning);
             }
-            String fewer = Cell.segmentationNote(c, o.fewerThanK());
-            if (fewer != null && fewerNoted.add(fewer)) log.println("warning: " + fewer);
+            for (String note :
+                    Arrays.asList(Cell.segmentationNote(c, o.fewerThanK()), Cell.taskNote(c, o.otherConceptsNote()))) {
+                if (note != null && noted.add(note)) log.println("warning: " + note);
+            }
             recordSkipped(c, o.skipped());
             done++;
             log.printf(

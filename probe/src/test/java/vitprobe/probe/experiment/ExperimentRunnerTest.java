@@ -226,11 +226,15 @@ class ExperimentRunnerTest {
         String warning = "warning: " + c.file() + ": tasks.classification: k 5 exceeds the 3 training images of the"
                 + " smallest class (";
         assertTrue(lines.getFirst().startsWith(warning), r.log());
-        assertEquals(1, count(r.log(), "warning:"), "once per task");
+        assertEquals(1, count(r.log(), "exceeds"), "once per task");
         Map<String, Object> json = Json.parseObject(Files.readString(c.output().resolve("results.json")));
         List<?> warnings = (List<?>) json.get("warnings");
-        assertEquals(1, warnings.size(), json.toString());
+        assertEquals(2, warnings.size(), json.toString());
         assertTrue(((String) warnings.getFirst()).startsWith("tasks.classification: k 5 exceeds"), warnings.toString());
+        // At k=1 every class's support is its one shot: its threshold is placed against the other class's shot.
+        String oneShot = "tasks.classification: k=1: the support set of 2 concept(s) held a single positive";
+        assertTrue(((String) warnings.getLast()).startsWith(oneShot), warnings.toString());
+        assertEquals(1, count(r.log(), "warning: " + oneShot), r.log());
     }
 
     /**
@@ -253,13 +257,17 @@ class ExperimentRunnerTest {
         Map<String, Object> json = Json.parseObject(Files.readString(c.output().resolve("results.json")));
         List<?> warnings = (List<?>) json.get("warnings");
         assertEquals(
-                List.of(r.log()
+                r.log()
                         .lines()
-                        .filter(l -> l.startsWith(warning))
-                        .findFirst()
-                        .orElseThrow()
-                        .substring("warning: ".length())),
+                        .filter(l -> l.startsWith("warning: tasks."))
+                        .map(l -> l.substring("warning: ".length()))
+                        .toList(),
                 warnings);
+        assertTrue(
+                warnings.contains("tasks.segmentation: k=1: the support set of 3 concept(s) held a single positive,"
+                        + " which places no cosine threshold; it was placed at the highest score of the other concepts'"
+                        + " support samples: circle, square, rim"),
+                warnings.toString());
         List<Map<?, ?>> rows = ((List<?>) json.get("rows"))
                 .stream().<Map<?, ?>>map(x -> (Map<?, ?>) x).toList();
         List<Map<?, ?>> k50 = rows.stream()
