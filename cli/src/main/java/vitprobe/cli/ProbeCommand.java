@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -209,13 +210,21 @@ final class ProbeCommand implements Callable<Integer> {
             if (saveTemplates != null) Files.deleteIfExists(saveTemplates);
             throw e;
         }
+        // Accuracy is balanced accuracy only on a balanced test set: a concept with fewer negatives has an unbalanced
+        // one.
+        long unbalanced = Arrays.stream(sets)
+                .filter(s -> s.negatives().length < s.positives().length)
+                .count();
         spec.commandLine()
                 .getOut()
                 .printf(
-                        "%s: %d concepts, mean balanced accuracy %.4f, F1 %.4f; wrote %s%n",
+                        "%s: %d concepts, mean accuracy %.4f (%s), mean F1 %.4f; wrote %s%n",
                         rule.key(),
                         trainData.conceptCount(),
                         report.mean().accuracy(),
+                        unbalanced == 0
+                                ? "balanced test sets"
+                                : unbalanced + " of " + sets.length + " test sets have fewer negatives than positives",
                         report.mean().f1(),
                         out);
         return 0;

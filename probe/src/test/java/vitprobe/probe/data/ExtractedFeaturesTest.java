@@ -94,6 +94,12 @@ class ExtractedFeaturesTest {
         assertEquals(5 * 6, train.size());
         assertTrue(train.hasCategories());
         assertEquals(2L, train.category(train.concepts().indexOf("striped")));
+        assertEquals("texture", train.categoryName(train.concepts().indexOf("striped")), "named as the shards name it");
+        assertEquals(
+                "texture",
+                ExtractedFeatures.load(dir.resolve("out/v/train/shard-00000.safetensors"))
+                        .categoryName(train.concepts().indexOf("striped")),
+                "a single shard too");
     }
     /** ProbeData's own checks know no file; a folder that fails them is named (a tester saw no name at all). */
     @Test
