@@ -210,8 +210,7 @@ final class ProbeCommand implements Callable<Integer> {
             if (saveTemplates != null) Files.deleteIfExists(saveTemplates);
             throw e;
         }
-        // Accuracy is balanced accuracy only on a balanced test set: a concept with fewer negatives has an unbalanced
-        // one.
+        // Accuracy equals balanced accuracy only where a concept has as many test negatives as positives.
         long unbalanced = Arrays.stream(sets)
                 .filter(s -> s.negatives().length < s.positives().length)
                 .count();
