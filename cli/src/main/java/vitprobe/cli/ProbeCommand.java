@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -163,10 +164,14 @@ final class ProbeCommand implements Callable<Integer> {
                 (loaded - start) / 1e9);
         splits.warnings().forEach(w -> err.println("probe: " + w));
         int[] supportSizes = null;
+        List<String> otherConceptNegatives = null;
         if (trainer.cosine() != null) {
             supportSizes = CosineTrainer.supportSizes(trainData, trainer.cosine());
             String fewer = CosineTrainer.fewerThanK(trainData, trainer.cosine());
             if (fewer != null) err.println("probe: " + fewer);
+            otherConceptNegatives = CosineTrainer.negativesFromOtherConcepts(trainData, trainer.cosine());
+            String note = CosineTrainer.negativesFromOtherConceptsNote(otherConceptNegatives, shots);
+            if (note != null) err.println("probe: warning: " + note);
         }
         long total = rule == Rule.COSINE ? (long) trials * trainData.conceptCount() : trainData.conceptCount();
         Progress progress = new Progress(err, total, 0, "templates");
@@ -191,6 +196,7 @@ final class ProbeCommand implements Callable<Integer> {
                 test.toString(),
                 splits.skipped(),
                 splits.otherCategoryNegatives(),
+                otherConceptNegatives,
                 seconds,
                 testData,
                 sets,
@@ -204,13 +210,20 @@ final class ProbeCommand implements Callable<Integer> {
             if (saveTemplates != null) Files.deleteIfExists(saveTemplates);
             throw e;
         }
+        // Accuracy equals balanced accuracy only where a concept has as many test negatives as positives.
+        long unbalanced = Arrays.stream(sets)
+                .filter(s -> s.negatives().length < s.positives().length)
+                .count();
         spec.commandLine()
                 .getOut()
                 .printf(
-                        "%s: %d concepts, mean balanced accuracy %.4f, F1 %.4f; wrote %s%n",
+                        "%s: %d concepts, mean accuracy %.4f (%s), mean F1 %.4f; wrote %s%n",
                         rule.key(),
                         trainData.conceptCount(),
                         report.mean().accuracy(),
+                        unbalanced == 0
+                                ? "balanced test sets"
+                                : unbalanced + " of " + sets.length + " test sets have fewer negatives than positives",
                         report.mean().f1(),
                         out);
         return 0;

@@ -50,7 +50,8 @@ class ProbeCommandTest {
                 .addU8("labels", new long[] {n, CONCEPTS}, labels)
                 .addI64("groups", new long[] {n}, groups)
                 .addI64("categories", new long[] {CONCEPTS}, new long[] {0, 1, 0, 1})
-                .metadata("concepts", "[\"sky\",\"grass\",\"water\",\"sand\"]");
+                .metadata("concepts", "[\"sky\",\"grass\",\"water\",\"sand\"]")
+                .metadata("categories_names", "[\"above\",\"below\"]");
     }
 
     private Path write(String name, SafetensorsWriter w) throws IOException {
@@ -93,7 +94,8 @@ class ProbeCommandTest {
                     "--save-templates",
                     templates.toString());
             assertEquals(0, r.status(), r.err());
-            assertTrue(r.out().startsWith("hyperplane: 4 concepts, mean balanced accuracy"), r.out());
+            // A tester saw "mean balanced accuracy" printed for the accuracy on test sets that need not be balanced.
+            assertTrue(r.out().startsWith("hyperplane: 4 concepts, mean accuracy "), r.out());
             Map<String, Object> result = json(out);
             assertEquals("hyperplane", result.get("rule"));
             assertEquals(solver, result.get("solver"));
@@ -101,9 +103,14 @@ class ProbeCommandTest {
             assertEquals(
                     List.of("sky", "grass", "water", "sand"),
                     concepts(result).stream().map(c -> c.get("name")).toList());
+            // A tester saw the categories numbered: the file names them.
             assertEquals(
-                    List.of(0L, 1L, 0L, 1L),
+                    List.of("above", "below", "above", "below"),
                     concepts(result).stream().map(c -> c.get("category")).toList());
+            assertEquals(
+                    List.of("above", "below"),
+                    ((List<?>) result.get("categories"))
+                            .stream().map(c -> ((Map<?, ?>) c).get("category")).toList());
             assertFalse(concepts(result).getFirst().containsKey("f1_std"));
             assertTrue(mean(result, "accuracy") > 0.95, "separated prototypes: " + mean(result, "accuracy"));
             assertEquals(2, ((List<?>) result.get("categories")).size());

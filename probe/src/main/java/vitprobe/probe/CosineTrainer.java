@@ -13,7 +13,11 @@ import vitprobe.kernels.cpu.Parallel;
  * containing c (all their samples: for patch tokens every patch, for [CLS] tokens the image's one token). The
  * direction is the mean of the support positives, the threshold the one that maximises F1 on the support set
  * (its positives and its negatives); among equally good thresholds the highest, i.e. the smallest angle, which
- * without support negatives is the lowest positive cosine. Repeated over independent trials.
+ * without support negatives is the lowest positive cosine. A support set of one positive sample places no
+ * threshold (the sample scores 1 against its own direction, the highest score there is): its negatives are then
+ * also those among the other concepts' support samples of the trial (in one-vs-rest classification the other
+ * classes' shots), and the threshold is the highest of their scores below the positive's: the template fires on
+ * what is nearer its shot than any other concept's shot is. Repeated over independent trials.
  */
 public final class CosineTrainer {
     /** Concepts named at most in {@link #fewerThanK}. */
@@ -93,6 +97,31 @@ public final class CosineTrainer {
                 + (trials > 1 ? ", the same in every trial" : "") + ": " + named;
     }
 
+    /**
+     * The concepts whose support set holds a single positive sample in some trial, so that their threshold was
+     * placed against the other concepts' support samples (see the class comment), in column order.
+     */
+    public static List<String> negativesFromOtherConcepts(ProbeData data, Options options) {
+        return IntStream.range(0, data.conceptCount())
+                .filter(c -> IntStream.range(0, options.trials())
+                        .anyMatch(t -> supportSamples(data, supportImages(data, c, t, options), c, true).length == 1))
+                .mapToObj(data.concepts()::get)
+                .toList();
+    }
+
+    /** The note on {@link #negativesFromOtherConcepts} for k shots (the first {@value #NAMED} named), or null. */
+    public static String negativesFromOtherConceptsNote(List<String> concepts, int k) {
+        if (concepts.isEmpty()) return null;
+        return "k=" + k + ": the support set of " + concepts.size() + " concept(s) held a single positive, which"
+                + " places no cosine threshold; it was placed at the highest score of the other concepts' support"
+                + " samples: " + named(concepts);
+    }
+
+    private static String named(List<String> concepts) {
+        String named = concepts.stream().limit(NAMED).collect(Collectors.joining(", "));
+        return concepts.size() > NAMED ? named + " and " + (concepts.size() - NAMED) + " more" : named;
+    }
+
     /** The support images of concept c in trial t (dense image indices, see {@link ProbeData#imageOf}). */
     public static int[] supportImages(ProbeData data, int c, int trial, Options options) {
         return supportImages(data.imagesWith(c), data.drawKey(c), trial, options);
@@ -107,11 +136,11 @@ public final class CosineTrainer {
             ProbeData data, int[][] images, int t, float[] center, Options options, IntConsumer progress) {
         int count = data.conceptCount(), dim = data.dim;
         float[] directions = new float[count * dim];
-        int[][] positives = new int[count][], negatives = new int[count][];
+        int[][] supports = new int[count][], positives = new int[count][], negatives = new int[count][];
         Parallel.forEach(count, c -> {
-            int[] support = supportImages(images[c], data.drawKey(c), t, options);
-            positives[c] = supportSamples(data, support, c, true);
-            negatives[c] = supportSamples(data, support, c, false);
+            supports[c] = supportImages(images[c], data.drawKey(c), t, options);
+            positives[c] = supportSamples(data, supports[c], c, true);
+            negatives[c] = supportSamples(data, supports[c], c, false);
             double[] mean = new double[dim];
             for (int i : positives[c]) {
                 for (int j = 0; j < dim; j++) mean[j] += data.features[i * dim + j];
@@ -124,10 +153,18 @@ public final class CosineTrainer {
         ConceptTemplates unthresholded = new ConceptTemplates(
                 Rule.COSINE, data.tokens(), data.concepts(), dim, directions, new float[count], center, data.origin());
         float[] thresholds = new float[count];
+        int[] allSupports = Arrays.stream(supports)
+                .flatMapToInt(Arrays::stream)
+                .sorted()
+                .distinct()
+                .toArray();
         Parallel.forEach(count, c -> {
-            thresholds[c] = bestThreshold(
-                    unthresholded.scoreRows(c, data.features, positives[c]),
-                    unthresholded.scoreRows(c, data.features, negatives[c]));
+            float[] positiveScores = unthresholded.scoreRows(c, data.features, positives[c]);
+            thresholds[c] = positives[c].length == 1
+                    ? highestNegativeBelow(
+                            positiveScores[0],
+                            unthresholded.scoreRows(c, data.features, supportSamples(data, allSupports, c, false)))
+                    : bestThreshold(positiveScores, unthresholded.scoreRows(c, data.features, negatives[c]));
             progress.accept(1);
         });
         return new ConceptTemplates(
@@ -173,6 +210,23 @@ public final class CosineTrainer {
             }
         }
         return best;
+    }
+
+    /**
+     * The threshold of a single positive scoring {@code positive}: the highest negative score below it, the lowest
+     * threshold at which the positive fires and no negative does (the support's own score of 1 says nothing of how
+     * far other samples of the concept lie); just below the positive without such a negative.
+     */
+    static float highestNegativeBelow(float positive, float[] negativeScores) {
+        float highest = Math.nextDown(positive);
+        boolean found = false;
+        for (float s : negativeScores) {
+            if (s < positive && (!found || s > highest)) {
+                highest = s;
+                found = true;
+            }
+        }
+        return highest;
     }
 
     /** The scores in ascending order without NaNs (which sort last). */

@@ -46,6 +46,9 @@ public final class ProbeData {
     private final List<String> concepts;
     private final long[] groups;
     private final long[] categories;
+    /** The name of each category number, null when the file names none. */
+    private final List<String> categoryNames;
+
     private final SampleKind tokens;
     private final FeatureOrigin origin;
     /** Samples grouped by image: those of image g are groupSamples[groupStart[g] .. groupStart[g+1]). */
@@ -80,6 +83,7 @@ public final class ProbeData {
             List<String> concepts,
             long[] groups,
             long[] categories,
+            List<String> categoryNames,
             SampleKind tokens,
             FeatureOrigin origin,
             Index index,
@@ -106,6 +110,17 @@ public final class ProbeData {
             throw fail("categories", "has " + categories.length + " entries for " + conceptCount + " concepts");
         }
         this.categories = categories;
+        this.categoryNames = categoryNames == null || categoryNames.isEmpty() ? null : List.copyOf(categoryNames);
+        if (this.categoryNames != null && categories != null) {
+            for (long category : categories) {
+                if (category < 0 || category >= this.categoryNames.size()) {
+                    throw fail(
+                            "categories",
+                            "category " + category + " has no name ('categories_names' has " + this.categoryNames.size()
+                                    + ")");
+                }
+            }
+        }
         if (index == null) checkFeatures();
         this.groups = groups;
         this.groupOf = new int[size];
@@ -165,7 +180,7 @@ public final class ProbeData {
             long[] categories,
             SampleKind tokens,
             FeatureOrigin origin) {
-        return new ProbeData(null, features, dim, labels, concepts, groups, categories, tokens, origin, null, 0);
+        return new ProbeData(null, features, dim, labels, concepts, groups, categories, null, tokens, origin, null, 0);
     }
 
     /** Reads and validates a probe file. */
@@ -182,7 +197,8 @@ public final class ProbeData {
                         file, "features", "has " + f.elementCount() + " values, more than one Java array holds (2^31)");
             }
             Map<String, String> meta = st.metadata();
-            List<String> named = meta.containsKey("concepts") ? conceptNames(file, meta.get("concepts")) : null;
+            List<String> named =
+                    meta.containsKey("concepts") ? stringList(file, meta.get("concepts"), "concepts") : null;
             ConceptLabels labels = ConceptLabels.read(file, st, f.dim(0), named == null ? -1 : named.size());
             List<String> names = named != null ? named : defaultNames(labels.conceptCount());
             long[] groups = st.has("groups") ? vector(file, st.tensor("groups")) : null;
@@ -203,6 +219,9 @@ public final class ProbeData {
                     names,
                     groups,
                     categories,
+                    meta.containsKey("categories_names")
+                            ? stringList(file, meta.get("categories_names"), "categories_names")
+                            : null,
                     tokens,
                     FeatureOrigin.fromMetadata(file, meta),
                     null,
@@ -233,15 +252,15 @@ public final class ProbeData {
         return t.toLongArray();
     }
 
-    private static List<String> conceptNames(Path file, String json) {
+    private static List<String> stringList(Path file, String json, String key) {
         Object parsed;
         try {
             parsed = Json.parse(json);
         } catch (IllegalArgumentException e) {
-            throw new SafetensorsException(file, null, "metadata 'concepts' is not JSON: " + e.getMessage());
+            throw new SafetensorsException(file, null, "metadata '" + key + "' is not JSON: " + e.getMessage());
         }
         if (!(parsed instanceof List<?> list) || !list.stream().allMatch(String.class::isInstance)) {
-            throw new SafetensorsException(file, null, "metadata 'concepts' must be a JSON list of strings");
+            throw new SafetensorsException(file, null, "metadata '" + key + "' must be a JSON list of strings");
         }
         return list.stream().map(String.class::cast).toList();
     }
@@ -369,7 +388,35 @@ public final class ProbeData {
                 otherCategories);
         ConceptLabels kept = ConceptLabels.ofPositives(size, keptPositives);
         return new ProbeData(
-                file, features, dim, kept, names, groups, keptCategories, tokens, origin, index, drawOffset);
+                file,
+                features,
+                dim,
+                kept,
+                names,
+                groups,
+                keptCategories,
+                categoryNames,
+                tokens,
+                origin,
+                index,
+                drawOffset);
+    }
+
+    /** The same data with its categories named (by category number); features and labels are shared. */
+    public ProbeData withCategoryNames(List<String> names) {
+        return new ProbeData(
+                file,
+                features,
+                dim,
+                labels,
+                concepts,
+                groups,
+                categories,
+                names,
+                tokens,
+                origin,
+                new Index(positives, negativePools, otherCategoryNegatives),
+                drawOffset);
     }
 
     /**
@@ -446,6 +493,12 @@ public final class ProbeData {
     /** The category of concept c, or null when the data has none. */
     public Long category(int c) {
         return categories == null ? null : categories[c];
+    }
+
+    /** The name of concept c's category (its number when the file names none), or null without categories. */
+    public String categoryName(int c) {
+        if (categories == null) return null;
+        return categoryNames == null ? Long.toString(categories[c]) : categoryNames.get((int) categories[c]);
     }
 
     /** A copy of sample i's features. */

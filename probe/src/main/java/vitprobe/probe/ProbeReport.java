@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import vitprobe.io.JsonRecords.Inline;
 import vitprobe.io.JsonRecords.Name;
+import vitprobe.io.JsonRecords.Nullable;
 import vitprobe.io.JsonRecords.OmitNull;
 import vitprobe.results.Scores;
 import vitprobe.results.Spread;
@@ -24,6 +25,8 @@ public final class ProbeReport {
      * @param test            the test features' file or folder
      * @param skippedConcepts concepts left out: no positives or negatives in a split
      * @param negativesFromOtherCategories concepts alone in their category, whose negatives are other categories'
+     * @param negativesFromOtherConcepts cosine: concepts whose support set held a single positive in some trial,
+     *     thresholded against the other concepts' support samples ({@link CosineTrainer}); null when none
      * @param categories      per category, without categories null
      */
     public record Result(
@@ -34,6 +37,7 @@ public final class ProbeReport {
             String test,
             List<String> skippedConcepts,
             List<String> negativesFromOtherCategories,
+            @OmitNull List<String> negativesFromOtherConcepts,
             Seconds seconds,
             List<ConceptResult> concepts,
             @OmitNull List<CategoryResult> categories,
@@ -98,22 +102,23 @@ public final class ProbeReport {
     public record Seconds(double load, double train, double evaluate) {}
 
     /**
-     * @param category the concept's category, null without categories
+     * @param category the name of the concept's category (its number when the file names none), null without
      * @param k        cosine: the support images each trial drew when the concept has fewer training images than
      *                 the k asked for (all of them, the same in every trial), null otherwise
      * @param std      the spread over trials, for the cosine rule only
      */
     public record ConceptResult(
             String name,
-            Long category,
+            @Nullable String category,
             int positives,
             int negatives,
             @OmitNull Integer k,
             @Inline Scores mean,
             @Inline @OmitNull Spread std) {}
 
+    /** @param category the category's name, or its number when the file names none */
     public record CategoryResult(
-            long category, int concepts, @Inline Scores mean) {}
+            String category, int concepts, @Inline Scores mean) {}
 
     /** Fails unless test can evaluate templates trained on train: same feature dimension and concepts. */
     public static void requireCompatible(ProbeData train, ProbeData test) {
@@ -131,6 +136,7 @@ public final class ProbeReport {
     /**
      * Per concept, per category and overall metrics.
      *
+     * @param negativesFromOtherConcepts cosine: {@link CosineTrainer#negativesFromOtherConcepts}; null otherwise
      * @param supportSizes cosine: per concept the support images each trial drew ({@link CosineTrainer#supportSizes}),
      *                     recorded for those below the k asked for; null for the hyperplane rule
      * @param metrics per trial, per concept (one trial for the hyperplane rule)
@@ -143,6 +149,7 @@ public final class ProbeReport {
             String test,
             List<String> skippedConcepts,
             List<String> negativesFromOtherCategories,
+            List<String> negativesFromOtherConcepts,
             Seconds seconds,
             ProbeData data,
             Evaluation.TestSet[] sets,
@@ -150,7 +157,9 @@ public final class ProbeReport {
             List<Metrics[]> metrics) {
         List<ConceptResult> concepts = new ArrayList<>();
         List<Metrics> means = new ArrayList<>();
+        // In the order of the category numbers, as before they were named.
         Map<Long, List<Metrics>> byCategory = new TreeMap<>();
+        Map<Long, String> categoryNames = new TreeMap<>();
         for (int c = 0; c < data.conceptCount(); c++) {
             List<Metrics> trials = new ArrayList<>();
             for (Metrics[] m : metrics) trials.add(m[c]);
@@ -158,7 +167,7 @@ public final class ProbeReport {
             Spread std = rule == Rule.COSINE ? Spread.of(Metrics.std(trials).scores()) : null;
             concepts.add(new ConceptResult(
                     data.concepts().get(c),
-                    data.category(c),
+                    data.categoryName(c),
                     sets[c].positives().length,
                     sets[c].negatives().length,
                     supportSizes != null && training.k() != null && supportSizes[c] < training.k()
@@ -167,17 +176,20 @@ public final class ProbeReport {
                     mean.scores(),
                     std));
             means.add(mean);
-            if (data.hasCategories())
+            if (data.hasCategories()) {
                 byCategory
                         .computeIfAbsent(data.category(c), k -> new ArrayList<>())
                         .add(mean);
+                categoryNames.put(data.category(c), data.categoryName(c));
+            }
         }
         List<CategoryResult> categories = null;
         if (data.hasCategories()) {
             categories = new ArrayList<>();
             for (var e : byCategory.entrySet()) {
                 Scores mean = Metrics.mean(e.getValue()).scores();
-                categories.add(new CategoryResult(e.getKey(), e.getValue().size(), mean));
+                categories.add(new CategoryResult(
+                        categoryNames.get(e.getKey()), e.getValue().size(), mean));
             }
         }
         return new Result(
@@ -188,6 +200,9 @@ public final class ProbeReport {
                 test,
                 skippedConcepts,
                 negativesFromOtherCategories,
+                negativesFromOtherConcepts == null || negativesFromOtherConcepts.isEmpty()
+                        ? null
+                        : negativesFromOtherConcepts,
                 seconds,
                 concepts,
                 categories,

@@ -42,6 +42,26 @@ class CosineTrainerTest {
         }
     }
 
+    /**
+     * At k=1 a tester saw every cosine point at chance: the one support positive scores 1 against its own direction,
+     * so the F1-optimal threshold sat just below 1 and nothing else ever fired. The other concepts' shots are its
+     * negatives in one-vs-rest classification; the threshold is now the highest of their scores.
+     */
+    @Test
+    void oneShotTemplatesFireOnTheirConceptAgainstTheOtherConceptsShots() {
+        ProbeData train = Synthetic.classification(1, 240, 20, 4, 1.0),
+                test = Synthetic.classification(2, 240, 20, 4, 1.0);
+        var options = new CosineTrainer.Options(1, 5, false, 3);
+        Evaluation.TestSet[] sets = Evaluation.balanced(test, 5);
+        for (ConceptTemplates trial : CosineTrainer.train(train, options)) {
+            for (Metrics m : Evaluation.evaluate(trial, test, sets))
+                assertTrue(m.accuracy() > 0.7 && m.recall() > 0.5, m.toString());
+        }
+        assertEquals(train.concepts(), CosineTrainer.negativesFromOtherConcepts(train, options));
+        assertEquals(
+                List.of(), CosineTrainer.negativesFromOtherConcepts(train, new CosineTrainer.Options(2, 5, false, 3)));
+    }
+
     /** The cosine rule written out directly, in double precision, from the study's description. */
     private static final class Scalar {
         final double[] direction, origin;

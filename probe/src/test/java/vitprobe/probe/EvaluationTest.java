@@ -65,7 +65,7 @@ class EvaluationTest {
             int concept = c;
             ProbeReport.ConceptResult e = concepts.get(c);
             assertEquals("concept" + c, e.name());
-            assertEquals((long) (c % 2), e.category());
+            assertEquals(Integer.toString(c % 2), e.category(), "numbered: the data names no category");
             assertEquals(test.positives(c).length, e.positives());
             assertEquals(null, e.k(), "every concept has k training images");
             double mean =
@@ -77,7 +77,7 @@ class EvaluationTest {
         assertEquals(sum / 4, report.mean().accuracy(), 1e-12);
         List<ProbeReport.CategoryResult> categories = report.categories();
         assertEquals(
-                List.of(0L, 1L),
+                List.of("0", "1"),
                 categories.stream().map(ProbeReport.CategoryResult::category).toList());
         double category0 =
                 (concepts.get(0).mean().recall() + concepts.get(2).mean().recall()) / 2;
@@ -141,6 +141,7 @@ class EvaluationTest {
                 "test",
                 List.of(),
                 List.of(),
+                CosineTrainer.negativesFromOtherConcepts(train, options),
                 new ProbeReport.Seconds(1, 2, 3),
                 test,
                 sets,

@@ -9,7 +9,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A comma-separated file with a header row, as Broden writes them (fields may be double-quoted, with "" for a quote).
+ * A comma-separated file with a header row, as Broden writes them (fields may be double-quoted, with "" for a quote;
+ * a quote inside an unquoted field is text).
  * Errors name the file and line.
  */
 final class Csv {
@@ -104,8 +105,8 @@ final class Csv {
                 } else {
                     field.append(ch);
                 }
-            } else if (ch == '"') {
-                quoted = true;
+            } else if (ch == '"' && startsField(line, i)) {
+                quoted = true; // only at a field's start: elsewhere a quote is part of the text, as in 6" ruler
             } else if (ch == ',') {
                 out.add(field.toString());
                 field.setLength(0);
@@ -116,5 +117,9 @@ final class Csv {
         if (quoted) throw error(lineNumber, "unterminated quoted field");
         out.add(field.toString());
         return out;
+    }
+
+    private static boolean startsField(String line, int i) {
+        return i == 0 || line.charAt(i - 1) == ',';
     }
 }

@@ -24,7 +24,15 @@ public final class ExtractedFeatures {
         }
         try {
             return ProbeData.of(
-                    f.features(), f.dim(), f.labels(), f.concepts(), f.groups(), f.categories(), tokens, f.origin());
+                            f.features(),
+                            f.dim(),
+                            f.labels(),
+                            f.concepts(),
+                            f.groups(),
+                            f.categories(),
+                            tokens,
+                            f.origin())
+                    .withCategoryNames(f.categoryNames());
         } catch (IllegalArgumentException e) {
             // ProbeData's checks (repeated names, non-finite features) know no file: the folder is what was given.
             throw new IllegalArgumentException(folderOrFile + ": " + e.getMessage(), e);

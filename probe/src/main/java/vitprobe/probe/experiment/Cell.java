@@ -11,6 +11,7 @@ import vitprobe.engine.Intermediate;
 import vitprobe.engine.extract.Task;
 import vitprobe.io.JsonRecords;
 import vitprobe.io.JsonRecords.OmitNull;
+import vitprobe.probe.ConceptTemplates;
 import vitprobe.probe.CosineTrainer;
 import vitprobe.probe.Metrics;
 import vitprobe.probe.Rule;
@@ -19,6 +20,7 @@ import vitprobe.results.CellRow;
 import vitprobe.results.Level;
 import vitprobe.results.Scores;
 import vitprobe.results.Spread;
+import vitprobe.weights.SafetensorsException;
 
 /**
  * One point of the grid: a model's token type probed for a task with a rule (and for the cosine rule one k).
@@ -33,13 +35,23 @@ record Cell(String model, Task task, Intermediate token, Rule rule, Integer k) i
      *
      * @param negativesFromOtherCategories concepts whose category has no other concept in the data, so that their
      *     negatives are patches of other categories
+     * @param negativesFromOtherConcepts cosine: concepts whose support set held a single positive in some trial,
+     *     thresholded against the other concepts' support samples; null when none
      */
     record Result(
             Settings settings,
             CellKey key,
             List<String> skippedConcepts,
             List<String> negativesFromOtherCategories,
+            @OmitNull List<String> negativesFromOtherConcepts,
             List<CellRow> rows) {
+        /** The note naming the concepts of {@link #negativesFromOtherConcepts}, null when there are none. */
+        String otherConceptsNote() {
+            return negativesFromOtherConcepts == null
+                    ? null
+                    : CosineTrainer.negativesFromOtherConceptsNote(negativesFromOtherConcepts, settings.k());
+        }
+
         /** The note naming the concepts with fewer training images than the cell's k, null when none has. */
         String fewerThanK() {
             List<CellRow> fewer = rows.stream().filter(r -> r.support() != null).toList();
@@ -108,6 +120,19 @@ record Cell(String model, Task task, Intermediate token, Rule rule, Integer k) i
         }
     }
 
+    /**
+     * Why the cell's templates file cannot be read back whole (a truncated copy, say), or null when it can: a cell
+     * is reused only with its templates, which the qualitative panels and {@code segment} read.
+     */
+    String damagedTemplates(Path output) {
+        try {
+            ConceptTemplates.load(templates(output));
+            return null;
+        } catch (SafetensorsException | IllegalArgumentException e) {
+            return e.getMessage();
+        }
+    }
+
     /** The cell's stored result; a file that does not hold one fails naming the file and the place. */
     Result stored(Path output) throws IOException {
         Path f = file(output);
@@ -124,9 +149,12 @@ record Cell(String model, Task task, Intermediate token, Rule rule, Integer k) i
      * segmentation concept has is known only once the features are read.
      */
     static String segmentationNote(Cell cell, String fewerThanK) {
-        return cell.task() == Task.SEGMENTATION && fewerThanK != null
-                ? "tasks." + cell.task().key() + ": " + fewerThanK
-                : null;
+        return cell.task() == Task.SEGMENTATION ? taskNote(cell, fewerThanK) : null;
+    }
+
+    /** A cell's note as a warning of its task, null for none. */
+    static String taskNote(Cell cell, String note) {
+        return note == null ? null : "tasks." + cell.task().key() + ": " + note;
     }
 
     /** The fields that identify the cell in results.json and results.csv. */

@@ -46,12 +46,18 @@ public record CellProbe(
     record Training(long seed, int trials, boolean center, String solver) implements Serializable {}
 
     /**
-     * What a probed cell reports back: the notes of loading its features, the concepts left out, the note on concepts
-     * with fewer training images than k (null when none), its headline metric ("accuracy" or "f1") and the seconds
-     * it took.
+     * What a probed cell reports back: the notes of loading its features, the concepts left out, the notes on
+     * concepts with fewer training images than k and on those thresholded against other concepts' support samples
+     * (each null when none), its headline metric ("accuracy" or "f1") and the seconds it took.
      */
     public record Outcome(
-            List<String> warnings, List<String> skipped, String fewerThanK, String metric, double value, double seconds)
+            List<String> warnings,
+            List<String> skipped,
+            String fewerThanK,
+            String otherConceptsNote,
+            String metric,
+            double value,
+            double seconds)
             implements Serializable {}
 
     /**
@@ -65,8 +71,9 @@ public record CellProbe(
 
     /**
      * What a block computed: the first trial's templates and each trial's metrics of its concepts (templates null for
-     * a block past the usable concepts), their test set sizes, cosine support sizes (null for the hyperplane) and
-     * categories, and the notes of loading the features.
+     * a block past the usable concepts), their test set sizes, cosine support sizes and the concepts thresholded
+     * against other concepts' support samples (both null for the hyperplane) and categories, and the notes of loading
+     * the features.
      */
     public record Part(
             ConceptTemplates templates,
@@ -74,6 +81,7 @@ public record CellProbe(
             int[] positives,
             int[] negatives,
             int[] supports,
+            List<String> otherConceptNegatives,
             List<String> categories,
             List<String> warnings,
             List<String> skipped,
@@ -150,10 +158,14 @@ public record CellProbe(
         ConceptTemplates first = null;
         List<Metrics[]> trials = List.of();
         int[] supports = cell.rule() == Rule.COSINE ? new int[0] : null;
+        List<String> otherConceptNegatives = supports == null ? null : List.of();
         Evaluation.TestSet[] sets = Arrays.copyOfRange(data.sets, Math.min(from, end), end);
         if (from < end) {
             ProbeData block = train.conceptBlock(from, end);
-            if (supports != null) supports = CosineTrainer.supportSizes(block, cosine());
+            if (supports != null) {
+                supports = CosineTrainer.supportSizes(block, cosine());
+                otherConceptNegatives = CosineTrainer.negativesFromOtherConcepts(block, cosine());
+            }
             List<ConceptTemplates> templates = train(block);
             first = templates.getFirst();
             trials = templates.stream()
@@ -166,6 +178,7 @@ public record CellProbe(
                 Arrays.stream(sets).mapToInt(s -> s.positives().length).toArray(),
                 Arrays.stream(sets).mapToInt(s -> s.negatives().length).toArray(),
                 supports,
+                otherConceptNegatives,
                 data.categories == null ? null : List.copyOf(data.categories.subList(Math.min(from, end), end)),
                 splits.warnings(),
                 splits.skipped(),
@@ -203,14 +216,25 @@ public record CellProbe(
                         : null,
                 cell.k(),
                 trials);
-        Cell.Result result =
-                new Cell.Result(settings, cell.key(), first.skipped(), first.otherCategoryNegatives(), rows);
+        List<String> otherConceptNegatives = cell.rule() == Rule.COSINE
+                ? probed.stream()
+                        .flatMap(p -> p.otherConceptNegatives().stream())
+                        .toList()
+                : List.of();
+        Cell.Result result = new Cell.Result(
+                settings,
+                cell.key(),
+                first.skipped(),
+                first.otherCategoryNegatives(),
+                otherConceptNegatives.isEmpty() ? null : otherConceptNegatives,
+                rows);
         AtomicFiles.writeString(cell.file(out), JsonRecords.writePretty(result));
         String metric = cell.task() == vitprobe.engine.extract.Task.CLASSIFICATION ? "accuracy" : "f1";
         return new Outcome(
                 first.warnings(),
                 first.skipped(),
                 result.fewerThanK(),
+                result.otherConceptsNote(),
                 metric,
                 rows.getLast().mean().get(metric),
                 parts.stream().mapToDouble(Part::seconds).sum());

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -270,7 +271,9 @@ public final class ExperimentRunner {
                 new CellProbe.Training(config.seed(), config.trials(), config.center(), config.solver());
         for (Cell c : cells) {
             Cell.Result stored = c.finished(config.output(), settings(c, t));
-            if (stored == null) {
+            String damaged = stored == null ? null : c.damagedTemplates(config.output());
+            if (damaged != null) log.println("damaged templates, computing the cell again: " + damaged);
+            if (stored == null || damaged != null) {
                 pending.add(new CellProbe(
                         c,
                         settings(c, t),
@@ -298,7 +301,7 @@ public final class ExperimentRunner {
         List<CellProbe.Outcome> outcomes = cellRunner == null ? new ArrayList<>() : cellRunner.run(cells);
         CellProbe.Data data = null;
         String reported = null;
-        Set<String> fewerNoted = new HashSet<>();
+        Set<String> noted = new HashSet<>();
         for (int i = 0; i < cells.size(); i++) {
             CellProbe probe = cells.get(i);
             if (cellRunner == null) {
@@ -317,8 +320,10 @@ public final class ExperimentRunner {
                             "%s · %s · %s: %s%n",
                             c.model(), c.task().key(), c.token().key(), warning);
             }
-            String fewer = Cell.segmentationNote(c, o.fewerThanK());
-            if (fewer != null && fewerNoted.add(fewer)) log.println("warning: " + fewer);
+            for (String note :
+                    Arrays.asList(Cell.segmentationNote(c, o.fewerThanK()), Cell.taskNote(c, o.otherConceptsNote()))) {
+                if (note != null && noted.add(note)) log.println("warning: " + note);
+            }
             recordSkipped(c, o.skipped());
             done++;
             log.printf(

@@ -3,6 +3,7 @@ package vitprobe.probe.experiment;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -51,8 +52,10 @@ final class Results {
         for (Cell c : plan) {
             Cell.Result stored = c.stored(config.output());
             for (CellRow row : stored.rows()) rows.add(new ResultRow(c.key(), row));
-            String fewer = Cell.segmentationNote(c, stored.fewerThanK());
-            if (fewer != null) warnings.add(fewer);
+            for (String note : Arrays.asList(
+                    Cell.segmentationNote(c, stored.fewerThanK()), Cell.taskNote(c, stored.otherConceptsNote()))) {
+                if (note != null) warnings.add(note);
+            }
         }
         Integer reportK = config.rules().contains(Rule.COSINE) ? config.ks().getLast() : null;
         Predicate<ResultRow> headline =

@@ -4,9 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.EnumSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import vitprobe.engine.Intermediate;
@@ -90,6 +94,12 @@ class ExtractedFeaturesTest {
         assertEquals(5 * 6, train.size());
         assertTrue(train.hasCategories());
         assertEquals(2L, train.category(train.concepts().indexOf("striped")));
+        assertEquals("texture", train.categoryName(train.concepts().indexOf("striped")), "named as the shards name it");
+        assertEquals(
+                "texture",
+                ExtractedFeatures.load(dir.resolve("out/v/train/shard-00000.safetensors"))
+                        .categoryName(train.concepts().indexOf("striped")),
+                "a single shard too");
     }
     /** ProbeData's own checks know no file; a folder that fails them is named (a tester saw no name at all). */
     @Test
@@ -109,5 +119,36 @@ class ExtractedFeaturesTest {
                 latin.replace("red-square", "Red-Circle").getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
         var e = assertThrows(IllegalArgumentException.class, () -> ExtractedFeatures.load(folder));
         assertTrue(e.getMessage().startsWith(folder + ": ") && e.getMessage().contains("must differ"), e.getMessage());
+    }
+    /**
+     * A tester copied shards of another token type, block, split or a duplicate into a folder and it was probed:
+     * each is named with what differs, before any work.
+     */
+    @Test
+    void aShardThatDoesNotBelongToItsFolderIsNamed() throws Exception {
+        Synthetic.writeImageFolder(dir.resolve("set"), 3, 5, 2, 32, 32, 1);
+        var tokens = EnumSet.of(Intermediate.K, Intermediate.Q);
+        extract(
+                ImageFolder.open(dir.resolve("set")),
+                new ExtractOptions(Task.CLASSIFICATION, 1, tokens, DType.F16, 4, PatchSelection.ALL),
+                dir.resolve("out"));
+        extract(
+                ImageFolder.open(dir.resolve("set")),
+                new ExtractOptions(Task.CLASSIFICATION, 0, tokens, DType.F16, 4, PatchSelection.ALL),
+                dir.resolve("block0"));
+        Path folder = dir.resolve("out/k/train"), odd = folder.resolve("shard-00001.safetensors");
+        byte[] original = Files.readAllBytes(odd);
+        Map<String, String> cases = new LinkedHashMap<>();
+        cases.put("out/q/train/shard-00001.safetensors", "token type 'q' (first shard: 'k')");
+        cases.put("block0/k/train/shard-00001.safetensors", "block 0 (first shard: 1)");
+        cases.put("out/k/test/shard-00001.safetensors", "split 'test' (first shard: 'train')");
+        cases.put("out/k/train/shard-00000.safetensors", "lists images 0 to 3; image 4 comes next");
+        for (var c : cases.entrySet()) {
+            Files.copy(dir.resolve(c.getKey()), odd, StandardCopyOption.REPLACE_EXISTING);
+            var e = assertThrows(RuntimeException.class, () -> ExtractedFeatures.load(folder), c.getKey());
+            assertTrue(e.getMessage().startsWith(odd + ": ") && e.getMessage().contains(c.getValue()), e.getMessage());
+        }
+        Files.write(odd, original);
+        assertEquals(15, ExtractedFeatures.load(folder).size());
     }
 }

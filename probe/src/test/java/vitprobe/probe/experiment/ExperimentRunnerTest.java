@@ -147,6 +147,22 @@ class ExperimentRunnerTest {
         assertEquals(12, count(third.log(), "cosine k="), third.log());
     }
 
+    /** A tester's truncated templates file of a finished cell was reused, as only the cell's .json was read. */
+    @Test
+    void aCellWithDamagedTemplatesIsComputedAgainWithANote() throws IOException {
+        ExperimentConfig c = config(1);
+        run(c);
+        Path templates = c.output().resolve("cells/tiny/classification/k/cosine-k2.safetensors");
+        byte[] whole = Files.readAllBytes(templates);
+        Files.write(templates, java.util.Arrays.copyOf(whole, whole.length / 2));
+
+        Run again = run(c);
+        assertEquals(new ExperimentRunner.Summary(c.output().resolve("results.json"), 1, 17, true), again.summary());
+        assertEquals(1, count(again.log(), "damaged templates, computing the cell again: " + templates), again.log());
+        assertEquals(whole.length, Files.size(templates));
+        vitprobe.probe.ConceptTemplates.load(templates);
+    }
+
     /**
      * results.json and results.csv byte for byte against copies kept in src/test/resources (the temporary folder
      * written as $DIR): how they are written may change, what they hold may not. After an intended change of the
@@ -210,11 +226,15 @@ class ExperimentRunnerTest {
         String warning = "warning: " + c.file() + ": tasks.classification: k 5 exceeds the 3 training images of the"
                 + " smallest class (";
         assertTrue(lines.getFirst().startsWith(warning), r.log());
-        assertEquals(1, count(r.log(), "warning:"), "once per task");
+        assertEquals(1, count(r.log(), "exceeds"), "once per task");
         Map<String, Object> json = Json.parseObject(Files.readString(c.output().resolve("results.json")));
         List<?> warnings = (List<?>) json.get("warnings");
-        assertEquals(1, warnings.size(), json.toString());
+        assertEquals(2, warnings.size(), json.toString());
         assertTrue(((String) warnings.getFirst()).startsWith("tasks.classification: k 5 exceeds"), warnings.toString());
+        // At k=1 every class's support is its one shot: its threshold is placed against the other class's shot.
+        String oneShot = "tasks.classification: k=1: the support set of 2 concept(s) held a single positive";
+        assertTrue(((String) warnings.getLast()).startsWith(oneShot), warnings.toString());
+        assertEquals(1, count(r.log(), "warning: " + oneShot), r.log());
     }
 
     /**
@@ -237,13 +257,17 @@ class ExperimentRunnerTest {
         Map<String, Object> json = Json.parseObject(Files.readString(c.output().resolve("results.json")));
         List<?> warnings = (List<?>) json.get("warnings");
         assertEquals(
-                List.of(r.log()
+                r.log()
                         .lines()
-                        .filter(l -> l.startsWith(warning))
-                        .findFirst()
-                        .orElseThrow()
-                        .substring("warning: ".length())),
+                        .filter(l -> l.startsWith("warning: tasks."))
+                        .map(l -> l.substring("warning: ".length()))
+                        .toList(),
                 warnings);
+        assertTrue(
+                warnings.contains("tasks.segmentation: k=1: the support set of 3 concept(s) held a single positive,"
+                        + " which places no cosine threshold; it was placed at the highest score of the other concepts'"
+                        + " support samples: circle, square, rim"),
+                warnings.toString());
         List<Map<?, ?>> rows = ((List<?>) json.get("rows"))
                 .stream().<Map<?, ?>>map(x -> (Map<?, ?>) x).toList();
         List<Map<?, ?>> k50 = rows.stream()

@@ -7,7 +7,10 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.stream.Stream;
 import vitprobe.engine.Intermediate;
@@ -138,30 +141,46 @@ public final class FeatureStore {
      * or does not list exactly those images.
      */
     static String[] recordedImages(Path file, int from, int to) {
-        String[] ids = new String[to - from];
+        SortedMap<Integer, String> listed;
         try (SafeTensors st = SafeTensors.open(file)) {
-            for (String key : List.of("images", "skipped")) {
-                for (Object entry : (List<?>) Json.parse(st.metadata().getOrDefault(key, "[]"))) {
-                    List<?> image = (List<?>) entry;
-                    int index = ((Number) image.get(0)).intValue();
-                    if (index < from || index >= to || ids[index - from] != null) {
-                        throw new SafetensorsException(
-                                file,
-                                null,
-                                "metadata '" + key + "' lists image " + index + " twice or outside the shard's images "
-                                        + from + " to " + (to - 1));
-                    }
-                    ids[index - from] = (String) image.get(1);
-                }
+            listed = listedImages(file, st.metadata());
+        }
+        String[] ids = new String[to - from];
+        for (var e : listed.entrySet()) {
+            int index = e.getKey();
+            if (index < from || index >= to) {
+                throw new SafetensorsException(
+                        file,
+                        null,
+                        "metadata lists image " + index + " outside the shard's images " + from + " to " + (to - 1));
             }
-        } catch (IllegalArgumentException | ClassCastException | IndexOutOfBoundsException e) {
-            throw new SafetensorsException(
-                    file, null, "metadata 'images' or 'skipped' is not a list of [index, id, ...] entries");
+            ids[index - from] = e.getValue();
         }
         int missing = Arrays.asList(ids).indexOf(null);
         if (missing >= 0) {
             throw new SafetensorsException(
                     file, null, "metadata 'images' and 'skipped' do not list image " + (from + missing));
+        }
+        return ids;
+    }
+
+    /** The images a shard's metadata "images" and "skipped" list, by index (empty when it has neither). */
+    private static SortedMap<Integer, String> listedImages(Path file, Map<String, String> meta) {
+        SortedMap<Integer, String> ids = new TreeMap<>();
+        try {
+            for (String key : List.of("images", "skipped")) {
+                for (Object entry : (List<?>) Json.parse(meta.getOrDefault(key, "[]"))) {
+                    List<?> image = (List<?>) entry;
+                    int index = ((Number) image.get(0)).intValue();
+                    if (ids.put(index, (String) image.get(1)) != null) {
+                        throw new SafetensorsException(
+                                file, null, "metadata '" + key + "' lists image " + index + " twice");
+                    }
+                }
+            }
+        } catch (IllegalArgumentException | ClassCastException | IndexOutOfBoundsException e) {
+            throw new SafetensorsException(
+                    file, null, "metadata 'images' or 'skipped' is not a list of [index, id, ...] entries");
         }
         return ids;
     }
@@ -220,12 +239,20 @@ public final class FeatureStore {
         List<ConceptLabels> labels = new ArrayList<>();
         long[][] groups = new long[files.size()][], patches = new long[files.size()][];
         Features first = null;
+        String firstSplit = null;
+        int nextImage = 0;
         for (int i = 0; i < files.size(); i++) {
             Path f = files.get(i);
             try (SafeTensors st = SafeTensors.open(f)) {
                 Features one = readOne(f, st);
-                if (first == null) first = one;
-                else requireSame(first, one, f);
+                String split = st.metadata().get("split");
+                if (first == null) {
+                    first = one;
+                    firstSplit = split;
+                } else {
+                    requireSame(first, firstSplit, one, split, f);
+                }
+                if (files.size() > 1) nextImage = requireNextImages(f, st.metadata(), nextImage);
                 features[i] = one.features;
                 labels.add(one.labels);
                 groups[i] = one.groups;
@@ -338,21 +365,50 @@ public final class FeatureStore {
         throw new SafetensorsException(f, null, "metadata '" + key + "' must be a JSON list of strings");
     }
 
-    private static void requireSame(Features first, Features other, Path f) {
-        String problem = first.dim != other.dim
-                ? "feature dimension " + other.dim + " (first shard: " + first.dim + ")"
-                : !first.concepts.equals(other.concepts)
-                        ? "other concepts than the first shard"
-                        : !Arrays.equals(first.categories, other.categories)
-                                ? "other categories than the first shard"
-                                : !java.util.Objects.equals(first.tokens, other.tokens)
-                                        ? "tokens '" + other.tokens + "' (first shard: '" + first.tokens + "')"
-                                        : (first.groups == null) != (other.groups == null)
-                                                        || (first.patches == null) != (other.patches == null)
-                                                ? "other tensors than the first shard"
-                                                : null;
-        if (problem != null)
-            throw new SafetensorsException(f, null, "has " + problem + "; shards of one folder must match");
+    /**
+     * Refuses a shard of a folder that is not of the first shard's kind: another width, concepts, categories, sample
+     * kind or tensors, or features of another token type, block, model or split (a file copied in from elsewhere).
+     */
+    private static void requireSame(Features first, String firstSplit, Features other, String split, Path f) {
+        FeatureOrigin a = first.origin, b = other.origin;
+        List<String> problems = new ArrayList<>();
+        if (first.dim != other.dim)
+            problems.add("feature dimension " + other.dim + " (first shard: " + first.dim + ")");
+        if (!first.concepts.equals(other.concepts)) problems.add("other concepts than the first shard");
+        if (!Arrays.equals(first.categories, other.categories)) problems.add("other categories than the first shard");
+        addDifference(problems, "tokens", first.tokens, other.tokens);
+        addDifference(problems, "token type", a.tokenType(), b.tokenType());
+        if (!Objects.equals(a.block(), b.block()))
+            problems.add("block " + b.block() + " (first shard: " + a.block() + ")");
+        addDifference(problems, "model", a.model(), b.model());
+        addDifference(problems, "split", firstSplit, split);
+        if ((first.groups == null) != (other.groups == null) || (first.patches == null) != (other.patches == null))
+            problems.add("other tensors than the first shard");
+        if (!problems.isEmpty())
+            throw new SafetensorsException(f, null, "has " + problems.getFirst() + "; shards of one folder must match");
+    }
+
+    private static void addDifference(List<String> problems, String what, String first, String other) {
+        if (!Objects.equals(first, other)) problems.add(what + " '" + other + "' (first shard: '" + first + "')");
+    }
+
+    /**
+     * Requires a shard of a folder to list the images that come next, {@code next} onwards without gaps, when its
+     * metadata lists images (extract's shards do): a duplicated shard or one of another run's shard size would
+     * otherwise be probed as if it held other images. Returns the image that comes after it.
+     */
+    private static int requireNextImages(Path f, Map<String, String> meta, int next) {
+        SortedMap<Integer, String> listed = listedImages(f, meta);
+        if (listed.isEmpty()) return next;
+        int from = listed.firstKey(), to = listed.lastKey();
+        if (from != next || to - from + 1 != listed.size()) {
+            throw new SafetensorsException(
+                    f,
+                    null,
+                    "lists images " + from + " to " + to + (to - from + 1 != listed.size() ? " with gaps" : "")
+                            + "; image " + next + " comes next in the folder (a duplicated or misplaced shard?)");
+        }
+        return to + 1;
     }
 
     private static float[] concat(float[][] parts, int total) {
