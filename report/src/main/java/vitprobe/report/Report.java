@@ -97,11 +97,12 @@ public final class Report {
         return new Table(List.of("task", "dataset", "train split", "test split", "patches per image"), rows);
     }
 
-    private static String settings(ResultsFile results) {
+    static String settings(ResultsFile results) {
         Experiment e = results.results().experiment();
         return "token types " + String.join(", ", results.tokens()) + "; rules " + String.join(", ", results.rules())
-                + "; k " + e.ks() + "; trials " + e.trials() + "; seed " + e.seed() + "; hyperplane solver "
-                + e.solver() + "; " + e.precision() + " compute; features stored as " + e.dtype() + "."
+                + "; k " + e.ks() + "; trials " + e.trials() + "; seed " + e.seed()
+                + (results.rules().contains("hyperplane") ? "; hyperplane solver " + e.solver() : "")
+                + "; " + e.precision() + " compute; features stored as " + e.dtype() + "."
                 + (e.imageSize() == null ? "" : " Input " + e.imageSize() + inputRule(e) + ".")
                 + (results.reportK() == null
                         ? ""
