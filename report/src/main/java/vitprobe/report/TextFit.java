@@ -36,6 +36,7 @@ public final class TextFit {
      * it fills one, so that nothing is lost.
      */
     public static List<String> wrap(FontMetrics m, String text, int width) {
+        if (m.stringWidth(text) <= width) return List.of(text);
         List<String> lines = new ArrayList<>();
         String line = "";
         for (String word : text.strip().split(" +")) {
