@@ -4,6 +4,7 @@ import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
 import java.awt.Paint;
+import java.awt.geom.Ellipse2D;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
@@ -19,6 +20,8 @@ import org.jfree.chart.plot.XYPlot;
 import org.jfree.chart.renderer.category.StandardBarPainter;
 import org.jfree.chart.renderer.category.StatisticalBarRenderer;
 import org.jfree.chart.renderer.xy.DeviationRenderer;
+import org.jfree.chart.renderer.xy.XYErrorRenderer;
+import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
 import org.jfree.chart.title.TextTitle;
 import org.jfree.chart.ui.RectangleEdge;
 import org.jfree.chart.ui.RectangleInsets;
@@ -91,8 +94,11 @@ final class Charts {
         return chart(title, subtitle, plot);
     }
 
-    /** Accuracy against k, one line per series with a band of ±std over trials. */
-    static JFreeChart sweep(String title, String subtitle, Map<String, List<ResultRow>> seriesRows, String metric) {
+    /**
+     * Accuracy against k, one line per series with a band of ±std over trials; with a single k (where a line and
+     * a band have nothing to join) a point per series with a ±std bar.
+     */
+    static JFreeChart sweep(String title, Map<String, List<ResultRow>> seriesRows, String metric) {
         YIntervalSeriesCollection data = new YIntervalSeriesCollection();
         seriesRows.forEach((name, rows) -> {
             YIntervalSeries s = new YIntervalSeries(name);
@@ -107,8 +113,9 @@ final class Charts {
         k.setLabelFont(LABEL);
         k.setTickLabelFont(TICK);
         k.setAutoRangeIncludesZero(false);
-        DeviationRenderer renderer = new DeviationRenderer(true, true);
-        renderer.setAlpha(0.12f); // six overlapping bands stay readable
+        k.setAutoRangeMinimumSize(2); // a single k sits in the middle of k ± 1
+        boolean singleK = seriesRows.values().stream().allMatch(rows -> rows.size() <= 1);
+        XYLineAndShapeRenderer renderer = singleK ? errorBars() : bands();
         for (int s = 0; s < data.getSeriesCount(); s++) {
             Paint p = PALETTE[s % PALETTE.length];
             renderer.setSeriesPaint(s, p);
@@ -124,7 +131,24 @@ final class Charts {
         plot.setDomainGridlinePaint(GRID);
         plot.setRangeGridlinePaint(GRID);
         plot.setOutlineVisible(false);
-        return chart(title, subtitle, plot);
+        return chart(title, singleK ? "bars: ±std over trials" : "bands: ±std over trials", plot);
+    }
+
+    private static XYLineAndShapeRenderer bands() {
+        DeviationRenderer renderer = new DeviationRenderer(true, true);
+        renderer.setAlpha(0.12f); // six overlapping bands stay readable
+        return renderer;
+    }
+
+    /** Points with vertical ±std bars in the series' colours. */
+    private static XYLineAndShapeRenderer errorBars() {
+        XYErrorRenderer renderer = new XYErrorRenderer();
+        renderer.setDrawXError(false);
+        renderer.setCapLength(12);
+        renderer.setErrorStroke(new BasicStroke(2.2f));
+        renderer.setDefaultShape(new Ellipse2D.Double(-5, -5, 10, 10));
+        renderer.setAutoPopulateSeriesShape(false);
+        return renderer;
     }
 
     private static NumberAxis unitAxis(String label) {

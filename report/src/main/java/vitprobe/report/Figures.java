@@ -108,18 +108,16 @@ final class Figures {
                     chart(
                             dir,
                             name,
-                            Charts.sweep(
-                                    model + " · " + task + ": cosine accuracy against k",
-                                    "bands: ±std over trials",
-                                    byToken,
-                                    "accuracy"),
+                            Charts.sweep(model + " · " + task + ": cosine accuracy against k", byToken, "accuracy"),
                             900,
                             560);
                     figures.add(new Figure(
                             name,
                             "k",
                             model + " · " + task + ": accuracy of the cosine rule against k",
-                            "Mean over concepts, shaded ±std over the support draws (cf. the study's Fig. 8, 14)."));
+                            "Mean over concepts, "
+                                    + (results.results().experiment().ks().size() == 1 ? "bars" : "shaded")
+                                    + " ±std over the support draws (cf. the study's Fig. 8, 14)."));
                 }
             }
         }

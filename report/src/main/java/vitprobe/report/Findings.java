@@ -37,10 +37,8 @@ final class Findings {
     static List<String> sentences(ResultsFile results) {
         List<String> out = new ArrayList<>();
         for (Finding f : results.results().findings()) {
-            String metric = f.metric().equals("f1") ? "F1" : f.metric();
             if (f.scope() == Level.ALL) {
-                StringBuilder s = new StringBuilder("**" + f.model() + " · " + f.task() + "**: best " + metric + " "
-                        + choice(f.best()) + "; worst " + choice(f.worst()) + ".");
+                StringBuilder s = new StringBuilder("**" + f.model() + " · " + f.task() + "**: " + bestAndWorst(f));
                 List<Finding.Choice> perRule = f.perRule();
                 if (perRule.size() > 1) {
                     s.append(" Best token type per rule: ");
@@ -64,8 +62,7 @@ final class Findings {
                 }
                 out.add(s.toString());
             } else {
-                out.add("**" + f.model() + " · " + f.task() + " · " + f.category() + "**: best " + metric + " "
-                        + choice(f.best()) + "; worst " + choice(f.worst()) + ".");
+                out.add("**" + f.model() + " · " + f.task() + " · " + f.category() + "**: " + bestAndWorst(f));
             }
         }
         for (LayerNormComparison e : results.results().layernorm()) {
@@ -75,6 +72,19 @@ final class Findings {
                     + signed(e.delta().f1()) + ".");
         }
         return out;
+    }
+
+    /**
+     * "best F1 0.812 with cosine k=5 on `v`; worst 0.701 with hyperplane on `k`.", or the one value where the best
+     * and the worst are one cell, or tie as printed.
+     */
+    private static String bestAndWorst(Finding f) {
+        String metric = f.metric().equals("f1") ? "F1" : f.metric();
+        Finding.Choice best = f.best(), worst = f.worst();
+        if (best.equals(worst)) return metric + " " + choice(best) + ", the only token type and rule.";
+        if (format(best.value()).equals(format(worst.value())))
+            return "every token type and rule reaches " + metric + " " + format(best.value()) + " (a tie).";
+        return "best " + metric + " " + choice(best) + "; worst " + choice(worst) + ".";
     }
 
     /** "0.812 with cosine k=5 on `v`". */

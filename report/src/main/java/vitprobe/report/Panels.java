@@ -4,7 +4,6 @@ import static vitprobe.report.ResultsFile.format;
 
 import java.awt.Color;
 import java.awt.Font;
-import java.awt.FontMetrics;
 import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
@@ -55,8 +54,11 @@ final class Panels {
     }
 
     static String title(QualitativePanel panel) {
-        String best = panel.kind() == QualitativePanel.Kind.BEST ? "Best" : "Worst";
-        return best + "-F1 concept '" + panel.concept() + "'";
+        return titleStart(panel) + panel.concept() + "'";
+    }
+
+    private static String titleStart(QualitativePanel panel) {
+        return (panel.kind() == QualitativePanel.Kind.BEST ? "Best" : "Worst") + "-F1 concept '";
     }
 
     void paint(Graphics2D g) {
@@ -64,7 +66,9 @@ final class Panels {
         g.fillRect(0, 0, width(), height());
         g.setColor(Color.BLACK);
         g.setFont(TITLE_FONT);
-        g.drawString(title(panel) + " · mean F1 " + format(panel.f1()), MARGIN, MARGIN + 20);
+        String f1 = "' · mean F1 " + format(panel.f1());
+        String title = TextFit.fit(g.getFontMetrics(), titleStart(panel), panel.concept(), f1, width() - 2 * MARGIN);
+        g.drawString(title, MARGIN, MARGIN + 20);
         g.setFont(SMALL);
         g.setColor(Color.DARK_GRAY);
         g.drawString(
@@ -73,12 +77,12 @@ final class Panels {
                 MARGIN + 38);
         int top = MARGIN + TITLE;
         g.setFont(TEXT);
-        header(g, 0, "image", "(model input)");
-        header(g, 1, "ground truth", "(patches)");
+        header(g, 0, "image", "(model input)", "");
+        header(g, 1, "ground truth", "(patches)", "");
         for (int c = 0; c < columns.size(); c++) {
             QualitativePanel.Column col = columns.get(c);
             String rule = CellKey.ruleLabel(col.rule(), col.k());
-            header(g, 2 + c, col.model(), rule + " · " + col.token() + " · F1 " + format(col.f1()));
+            header(g, 2 + c, col.model(), rule + " · " + col.token(), " · F1 " + format(col.f1()));
         }
         if (images.isEmpty()) {
             g.drawString("no test image shows this concept on a whole patch", MARGIN, top + HEADER + 20);
@@ -106,28 +110,25 @@ final class Panels {
         return MARGIN + column * (CELL + GAP);
     }
 
-    private void header(Graphics2D g, int column, String first, String second) {
+    /** A column's name over its second line, where only {@code second} gives way to keep {@code number} whole. */
+    private void header(Graphics2D g, int column, String first, String second, String number) {
         int y = MARGIN + TITLE;
         g.setColor(Color.BLACK);
         g.setFont(TEXT);
-        centred(g, first, x(column), y + 14);
+        centred(g, TextFit.fit(g.getFontMetrics(), first, CELL), x(column), y + 14);
         g.setColor(Color.DARK_GRAY);
         g.setFont(SMALL);
-        centred(g, second, x(column), y + 32);
+        centred(g, TextFit.fit(g.getFontMetrics(), "", second, number, CELL), x(column), y + 32);
     }
 
     private void caption(Graphics2D g, int column, int y, String text) {
         g.setColor(Color.DARK_GRAY);
         g.setFont(SMALL);
-        centred(g, text, x(column), y + CELL + 16);
+        centred(g, TextFit.fit(g.getFontMetrics(), text, CELL), x(column), y + CELL + 16);
     }
 
     private static void centred(Graphics2D g, String text, int left, int baseline) {
-        FontMetrics fm = g.getFontMetrics();
-        String shown = text;
-        while (fm.stringWidth(shown) > CELL && shown.length() > 4) shown = shown.substring(0, shown.length() - 2);
-        if (!shown.equals(text)) shown = shown.substring(0, shown.length() - 1) + "…";
-        g.drawString(shown, left + (CELL - fm.stringWidth(shown)) / 2, baseline);
+        g.drawString(text, left + (CELL - g.getFontMetrics().stringWidth(text)) / 2, baseline);
     }
 
     /** Where a picture goes in the cell at (x, y): the whole cell when square, else centred keeping its shape. */

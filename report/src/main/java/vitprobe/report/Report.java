@@ -97,11 +97,12 @@ public final class Report {
         return new Table(List.of("task", "dataset", "train split", "test split", "patches per image"), rows);
     }
 
-    private static String settings(ResultsFile results) {
+    static String settings(ResultsFile results) {
         Experiment e = results.results().experiment();
         return "token types " + String.join(", ", results.tokens()) + "; rules " + String.join(", ", results.rules())
-                + "; k " + e.ks() + "; trials " + e.trials() + "; seed " + e.seed() + "; hyperplane solver "
-                + e.solver() + "; " + e.precision() + " compute; features stored as " + e.dtype() + "."
+                + "; k " + e.ks() + "; trials " + e.trials() + "; seed " + e.seed()
+                + (results.rules().contains("hyperplane") ? "; hyperplane solver " + e.solver() : "")
+                + "; " + e.precision() + " compute; features stored as " + e.dtype() + "."
                 + (e.imageSize() == null ? "" : " Input " + e.imageSize() + inputRule(e) + ".")
                 + (results.reportK() == null
                         ? ""
@@ -282,7 +283,8 @@ public final class Report {
             h1{margin-bottom:4px}h2{margin-top:40px;border-bottom:1px solid #ddd;padding-bottom:4px}
             .warning{background:#fff3cd;border:1px solid #e0b400;border-radius:6px;padding:10px 14px;margin:14px 0}
             table{border-collapse:collapse;margin:10px 0 20px;font-size:14px}
-            th,td{border:1px solid #ddd;padding:4px 9px;text-align:left;vertical-align:top}
+            th,td{border:1px solid #ddd;padding:4px 9px;text-align:left;vertical-align:top;overflow-wrap:anywhere}
+            li,p,figcaption{overflow-wrap:anywhere}
             th{background:#f3f5f8}table.sortable th{cursor:pointer;user-select:none}
             table.sortable th:after{content:" \\2195";color:#999}
             td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}

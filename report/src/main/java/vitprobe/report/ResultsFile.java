@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Locale;
 import vitprobe.results.Level;
 import vitprobe.results.ModelDescription;
 import vitprobe.results.ResultRow;
@@ -61,12 +60,12 @@ record ResultsFile(Path folder, ResultsDocument results) {
 
     /** A metric as every table and sentence prints it. */
     static String format(double v) {
-        return String.format(Locale.ROOT, "%.3f", v);
+        return Decimals.fixed(v, 3);
     }
 
-    /** A difference with its sign. */
+    /** A difference with its sign; none for one that rounds to zero. */
     static String signed(double v) {
         String s = format(v);
-        return s.startsWith("-") ? s : "+" + s;
+        return s.startsWith("-") || s.equals(format(0)) ? s : "+" + s;
     }
 }

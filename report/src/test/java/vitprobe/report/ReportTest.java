@@ -83,6 +83,35 @@ class ReportTest {
         Chromium.assertRendersWithAllImages(written.html(), (int) pngs);
     }
 
+    /**
+     * Tester report: concept names of 80 characters without a space widened the tables past the page. Opened in a
+     * window 1280 pixels wide, with the per-concept table shown, the page has nothing to scroll sideways.
+     */
+    @Test
+    void longConceptNamesWrapAndThePageKeepsItsWidth() throws Exception {
+        Path file = dir.resolve("results.json");
+        String longName = "concept_name_of_eighty_characters_without_a_single_space_to_break_the_line_at__0";
+        assertEquals(80, longName.length());
+        Files.writeString(
+                file,
+                Files.readString(file)
+                        .replace("\"square\"", "\"" + longName + "\"")
+                        .replace("\"striped\"", "\"" + longName.replace('0', '1') + "\""));
+        Path html = Report.write(dir).html();
+        String page = Files.readString(html);
+        assertTrue(page.contains(longName), "the table names the concept");
+        String measure = "<script>document.querySelectorAll('details').forEach(d => d.open = true);"
+                + "addEventListener('load', () => document.documentElement.dataset.widths ="
+                + " document.documentElement.scrollWidth + '/' + document.documentElement.clientWidth);</script>";
+        Path measured = dir.resolve("measured.html");
+        Files.writeString(measured, page.replace("</body>", measure + "</body>"));
+        Matcher widths = Pattern.compile("data-widths=\"(\\d+)/(\\d+)\"").matcher(Chromium.dumpDom(measured, 1280));
+        assertTrue(widths.find(), "the page reported its widths");
+        int content = Integer.parseInt(widths.group(1)), viewport = Integer.parseInt(widths.group(2));
+        assertTrue(viewport > 1200, "a window 1280 pixels wide: " + viewport);
+        assertTrue(content <= viewport, "the page is " + content + " pixels wide in a viewport of " + viewport);
+    }
+
     @Test
     void summaryNamesTheWinningTokenAndRuleOfEveryModelAndTask() throws IOException {
         String summary = Files.readString(Report.write(dir).summary());

@@ -35,6 +35,11 @@ public final class Chromium {
         assertEquals(total, loaded, html + ": only " + loaded + " of " + total + " pictures loaded");
     }
 
+    /** The page's DOM after its scripts ran, laid out in a window {@code width} pixels wide. */
+    public static String dumpDom(Path html, int width) throws IOException, InterruptedException {
+        return run(html, "--dump-dom", "--window-size=" + width + ",900");
+    }
+
     /** A screenshot of the page's first screen, to look at. */
     public static void screenshot(Path html, Path png) throws IOException, InterruptedException {
         run(html, "--screenshot=" + png.toAbsolutePath(), "--window-size=1280,1600");

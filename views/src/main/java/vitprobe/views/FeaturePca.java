@@ -144,12 +144,12 @@ public final class FeaturePca {
                 Pictures.writePng(rgb, folder.resolve(file));
                 each.add(new Gallery.Figure(file, label, ""));
                 pairs.add(new Pictures.Tile(Pictures.of(input.picture()), label));
-                pairs.add(new Pictures.Tile(rgb, label + ": components"));
+                pairs.add(new Pictures.Tile(rgb, label, ": components"));
                 String kept = image.foreground() == null
                         ? ""
                         : ", " + AttentionMaps.percent(1 - share(image.foreground())) + " background";
                 firsts.add(new Pictures.Tile(
-                        Pictures.heatmap(input.picture(), image.first(), HEATMAP_ALPHA), label + kept));
+                        Pictures.heatmap(input.picture(), image.first(), HEATMAP_ALPHA), label, kept));
             }
             InputImage any = images.getFirst().image();
             firsts.add(new Pictures.Tile(Pictures.viridisKey(any.width(), any.height(), "1", "0"), "colour key"));

@@ -9,11 +9,13 @@ import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
 import javax.imageio.ImageIO;
 import vitprobe.engine.image.RgbImage;
 import vitprobe.io.AtomicFiles;
+import vitprobe.report.TextFit;
 
 /** The pictures the views draw: maps and masks over the model's input picture, sheets of captioned tiles, PNGs. */
 public final class Pictures {
@@ -37,7 +39,7 @@ public final class Pictures {
 
     private static final Font CAPTION = new Font(Font.SANS_SERIF, Font.PLAIN, 13);
     private static final Font TITLE = new Font(Font.SANS_SERIF, Font.BOLD, 16);
-    private static final int GAP = 8, CAPTION_HEIGHT = 20, TITLE_HEIGHT = 28;
+    private static final int GAP = 8, CAPTION_HEIGHT = 20, TITLE_HEIGHT = 28, TITLE_LINE = 21;
     private static final int SWATCH = 14, LEGEND_LINE = 22, LEGEND_MIN_WIDTH = 120, LEGEND_MAX_WIDTH = 320;
 
     private Pictures() {}
@@ -114,7 +116,7 @@ public final class Pictures {
      * labelled beside its ends, on white.
      */
     public static BufferedImage viridisKey(int width, int height, String high, String low) {
-        return drawn(width, height, null, g -> {
+        return drawn(width, height, List.of(), g -> {
             int bar = Math.min(24, width / 4), top = GAP, bottom = height - GAP;
             for (int y = top; y < bottom; y++) {
                 g.setColor(new Color(Colormap.viridis((float) (bottom - 1 - y) / Math.max(1, bottom - top - 1))));
@@ -123,8 +125,10 @@ public final class Pictures {
             g.setColor(Color.BLACK);
             int textX = 2 * GAP + bar, textWidth = width - textX - GAP;
             g.drawString(
-                    fit(g, high, textWidth), textX, top + g.getFontMetrics().getAscent());
-            g.drawString(fit(g, low, textWidth), textX, bottom);
+                    TextFit.fit(g.getFontMetrics(), high, textWidth),
+                    textX,
+                    top + g.getFontMetrics().getAscent());
+            g.drawString(TextFit.fit(g.getFontMetrics(), low, textWidth), textX, bottom);
         });
     }
 
@@ -141,21 +145,31 @@ public final class Pictures {
         return rgb;
     }
 
-    /** A captioned picture of a sheet. */
-    public record Tile(BufferedImage image, String caption) {}
+    /**
+     * A captioned picture of a sheet: where the caption is wider than the picture, {@code caption} is cut with an
+     * ellipsis and {@code tail} (a number, say) kept whole.
+     */
+    public record Tile(BufferedImage image, String caption, String tail) {
+        public Tile(BufferedImage image, String caption) {
+            this(image, caption, "");
+        }
+    }
 
-    /** Tiles in rows of {@code columns} under a title, each with its caption below it, on white. */
+    /** Tiles in rows of {@code columns} under a title (wrapped to the sheet's width), captions below them. */
     public static BufferedImage sheet(String title, List<Tile> tiles, int columns) {
         int cellW = tiles.stream().mapToInt(t -> t.image().getWidth()).max().orElse(1);
         int cellH = tiles.stream().mapToInt(t -> t.image().getHeight()).max().orElse(1);
         int cols = Math.max(1, Math.min(columns, tiles.size())), rows = (tiles.size() + cols - 1) / cols;
-        int width = GAP + cols * (cellW + GAP), height = TITLE_HEIGHT + rows * (cellH + CAPTION_HEIGHT + GAP) + GAP;
-        return drawn(width, height, title, g -> {
+        int width = GAP + cols * (cellW + GAP);
+        List<String> titleLines = titleLines(title, width);
+        int top = titleHeight(titleLines), height = top + rows * (cellH + CAPTION_HEIGHT + GAP) + GAP;
+        return drawn(width, height, titleLines, g -> {
             for (int i = 0; i < tiles.size(); i++) {
-                int x = GAP + (i % cols) * (cellW + GAP),
-                        y = TITLE_HEIGHT + (i / cols) * (cellH + CAPTION_HEIGHT + GAP);
-                g.drawImage(tiles.get(i).image(), x, y, null);
-                g.drawString(fit(g, tiles.get(i).caption(), cellW), x, y + cellH + CAPTION_HEIGHT - 6);
+                Tile tile = tiles.get(i);
+                int x = GAP + (i % cols) * (cellW + GAP), y = top + (i / cols) * (cellH + CAPTION_HEIGHT + GAP);
+                g.drawImage(tile.image(), x, y, null);
+                String caption = TextFit.fit(g.getFontMetrics(), "", tile.caption(), tile.tail(), cellW);
+                g.drawString(caption, x, y + cellH + CAPTION_HEIGHT - 6);
             }
         });
     }
@@ -163,42 +177,65 @@ public final class Pictures {
     /** A line of a legend: a colour swatch (none when null) and its text. */
     public record LegendEntry(Color color, String text) {}
 
-    /** The picture under a title, with a legend of one line per entry to its right. */
+    /**
+     * The picture under a title, with a legend to its right: an entry per line, wrapped onto more lines where it
+     * is wider than the legend may be, so that a long concept name and its number stay whole.
+     */
     public static BufferedImage withLegend(String title, BufferedImage picture, List<LegendEntry> entries) {
+        FontMetrics m = metrics(CAPTION);
         int textWidth = LEGEND_MIN_WIDTH;
-        Graphics2D probe = new BufferedImage(1, 1, BufferedImage.TYPE_INT_RGB).createGraphics();
-        try {
-            FontMetrics m = probe.getFontMetrics(CAPTION);
-            for (LegendEntry e : entries) textWidth = Math.max(textWidth, m.stringWidth(e.text()));
-        } finally {
-            probe.dispose();
-        }
-        int legendWidth = SWATCH + GAP + Math.min(textWidth, LEGEND_MAX_WIDTH);
-        int width = GAP + picture.getWidth() + 2 * GAP + legendWidth + GAP;
-        int height = TITLE_HEIGHT + Math.max(picture.getHeight(), entries.size() * LEGEND_LINE) + GAP;
-        return drawn(width, height, title, g -> {
-            g.drawImage(picture, GAP, TITLE_HEIGHT, null);
-            int x = GAP + picture.getWidth() + 2 * GAP;
+        for (LegendEntry e : entries)
+            textWidth = Math.min(Math.max(textWidth, m.stringWidth(e.text())), LEGEND_MAX_WIDTH);
+        List<List<String>> legend = new ArrayList<>();
+        for (LegendEntry e : entries) legend.add(TextFit.wrap(m, e.text(), textWidth));
+        int lines = legend.stream().mapToInt(List::size).sum();
+        int width = GAP + picture.getWidth() + 2 * GAP + SWATCH + GAP + textWidth + GAP;
+        List<String> titleLines = titleLines(title, width);
+        int top = titleHeight(titleLines);
+        int height = top + Math.max(picture.getHeight(), lines * LEGEND_LINE) + GAP;
+        return drawn(width, height, titleLines, g -> {
+            g.drawImage(picture, GAP, top, null);
+            int x = GAP + picture.getWidth() + 2 * GAP, y = top;
             for (int i = 0; i < entries.size(); i++) {
                 LegendEntry e = entries.get(i);
-                int top = TITLE_HEIGHT + i * LEGEND_LINE;
                 if (e.color() != null) {
                     g.setColor(e.color());
-                    g.fillRect(x, top + 2, SWATCH, SWATCH);
+                    g.fillRect(x, y + 2, SWATCH, SWATCH);
                     g.setColor(Color.DARK_GRAY);
-                    g.drawRect(x, top + 2, SWATCH, SWATCH);
+                    g.drawRect(x, y + 2, SWATCH, SWATCH);
                 }
                 g.setColor(Color.BLACK);
-                g.drawString(fit(g, e.text(), legendWidth - SWATCH - GAP), x + SWATCH + GAP, top + SWATCH);
+                for (String line : legend.get(i)) {
+                    g.drawString(line, x + SWATCH + GAP, y + SWATCH);
+                    y += LEGEND_LINE;
+                }
             }
         });
     }
 
+    /** The title's lines on a picture {@code width} pixels wide: wrapped, so that no part of it is lost. */
+    static List<String> titleLines(String title, int width) {
+        return TextFit.wrap(metrics(TITLE), title, width - 2 * GAP);
+    }
+
+    private static int titleHeight(List<String> lines) {
+        return TITLE_HEIGHT + (lines.size() - 1) * TITLE_LINE;
+    }
+
+    private static FontMetrics metrics(Font font) {
+        Graphics2D probe = new BufferedImage(1, 1, BufferedImage.TYPE_INT_RGB).createGraphics();
+        try {
+            return probe.getFontMetrics(font);
+        } finally {
+            probe.dispose();
+        }
+    }
+
     /**
-     * A white picture with black anti-aliased text in the caption font, drawn by {@code draw}; the title, unless
-     * null, across its top.
+     * A white picture with black anti-aliased text in the caption font, drawn by {@code draw}; the title's lines
+     * (none for an empty list) across its top.
      */
-    private static BufferedImage drawn(int width, int height, String title, Consumer<Graphics2D> draw) {
+    private static BufferedImage drawn(int width, int height, List<String> titleLines, Consumer<Graphics2D> draw) {
         BufferedImage out = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = out.createGraphics();
         try {
@@ -206,25 +243,15 @@ public final class Pictures {
             g.setColor(Color.WHITE);
             g.fillRect(0, 0, width, height);
             g.setColor(Color.BLACK);
-            if (title != null) {
-                g.setFont(TITLE);
-                g.drawString(fit(g, title, width - 2 * GAP), GAP, TITLE_HEIGHT - 9);
-            }
+            g.setFont(TITLE);
+            for (int i = 0; i < titleLines.size(); i++)
+                g.drawString(titleLines.get(i), GAP, TITLE_HEIGHT - 9 + i * TITLE_LINE);
             g.setFont(CAPTION);
             draw.accept(g);
         } finally {
             g.dispose();
         }
         return out;
-    }
-
-    /** The text, cut with an ellipsis where it would be wider than {@code width} pixels. */
-    static String fit(Graphics2D g, String text, int width) {
-        FontMetrics m = g.getFontMetrics();
-        if (m.stringWidth(text) <= width) return text;
-        String cut = text;
-        while (!cut.isEmpty() && m.stringWidth(cut + "…") > width) cut = cut.substring(0, cut.length() - 1);
-        return cut + "…";
     }
 
     /** Writes the picture as a PNG atomically. */

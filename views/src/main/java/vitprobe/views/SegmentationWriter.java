@@ -14,6 +14,7 @@ import vitprobe.io.Json;
 import vitprobe.io.JsonRecords;
 import vitprobe.io.JsonRecords.OmitNull;
 import vitprobe.probe.SampleKind;
+import vitprobe.report.Decimals;
 import vitprobe.report.Gallery;
 import vitprobe.weights.SafetensorsWriter;
 
@@ -300,7 +301,8 @@ public final class SegmentationWriter {
             min = Math.min(min, v);
             max = Math.max(max, v);
         }
-        return String.format(Locale.ROOT, "%.2f to %.2f; threshold %.2f", min, max, c.threshold());
+        return Decimals.fixed(min, 2) + " to " + Decimals.fixed(max, 2) + "; threshold "
+                + Decimals.fixed(c.threshold(), 2);
     }
 
     private static String percent(double share) {
@@ -308,7 +310,7 @@ public final class SegmentationWriter {
     }
 
     private static String number(float v) {
-        return String.format(Locale.ROOT, "%.3f", v);
+        return Decimals.fixed(v, 3);
     }
 
     /** The float as the shortest decimal that reads back as it, not the binary expansion of its double. */
