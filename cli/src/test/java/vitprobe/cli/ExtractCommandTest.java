@@ -558,7 +558,7 @@ class ExtractCommandTest {
         assertTrue(r.err().contains("1 skipped"), r.err());
         List<String> report = Files.readAllLines(out.resolve("skipped.tsv"));
         assertEquals(
-                List.of("train\tsynth/img_00000.jpg\t" + mask + ": mask is 10x10 but " + broden.resolve("index.csv")
+                List.of("train\tsynth/img_00000.jpg\timages/synth/img_00000_object.png: mask is 10x10 but index.csv"
                         + " line 2 gives 32x32 (sw x sh)"),
                 report.subList(1, report.size()));
         assertEquals(2 * 16, ExtractedFeatures.load(out.resolve("q/train")).size());

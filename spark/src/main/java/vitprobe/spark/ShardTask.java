@@ -35,6 +35,8 @@ final class ShardTask {
         Opened model = acquire(spec, device(task, spec.device()));
         try {
             model.extractor.extract(model.source, List.of(shard), Path.of(out));
+        } catch (OutOfMemoryError e) {
+            throw TaskMemory.outOfMemory(e);
         } finally {
             release(model);
         }
@@ -43,6 +45,11 @@ final class ShardTask {
                 && (shard.split() + "/" + shard.index()).equals(task.getLocalProperty(FAIL_FIRST_ATTEMPT))) {
             throw new IllegalStateException("injected failure of the first attempt at shard " + shard);
         }
+    }
+
+    /** Whether this JVM holds a model open (for the tests). */
+    static synchronized boolean holdsModel() {
+        return opened != null;
     }
 
     /** The open model of this spec and device; another one is closed once no task uses it. */
@@ -67,6 +74,16 @@ final class ShardTask {
     private static synchronized void release(Opened model) {
         model.users--;
         ShardTask.class.notifyAll();
+    }
+
+    /**
+     * Closes the model no task uses, once the job is done (the driver calls it; in local mode its tasks ran in this
+     * JVM). An executor of a cluster keeps its model until a task of another spec replaces it or the executor ends.
+     */
+    static synchronized void closeIdle() {
+        if (opened == null || opened.users > 0) return;
+        opened.close();
+        opened = null;
     }
 
     /**
