@@ -14,10 +14,9 @@ final class CellTask {
     private CellTask() {}
 
     static CellProbe.Part run(CellProbe.Block block) throws IOException {
-        CellProbe.Data data = features(block.cell());
         try {
-            return block.probe(data);
-        } catch (OutOfMemoryError e) {
+            return block.probe(features(block.cell()));
+        } catch (OutOfMemoryError e) { // reading the features or probing
             throw TaskMemory.outOfMemory(e);
         }
     }
@@ -26,11 +25,7 @@ final class CellTask {
     private static synchronized CellProbe.Data features(CellProbe cell) throws IOException {
         if (!cell.uses(loaded)) {
             loaded = null; // the last token type's features go before the next one's are read
-            try {
-                loaded = cell.load();
-            } catch (OutOfMemoryError e) {
-                throw TaskMemory.outOfMemory(e);
-            }
+            loaded = cell.load();
         }
         return loaded;
     }

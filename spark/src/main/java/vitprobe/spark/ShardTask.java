@@ -32,13 +32,15 @@ final class ShardTask {
 
     static void write(ExtractionSpec spec, Extractor.Shard shard, String out) throws IOException {
         TaskContext task = TaskContext.get();
-        Opened model = acquire(spec, device(task, spec.device()));
         try {
-            model.extractor.extract(model.source, List.of(shard), Path.of(out));
-        } catch (OutOfMemoryError e) {
+            Opened model = acquire(spec, device(task, spec.device()));
+            try {
+                model.extractor.extract(model.source, List.of(shard), Path.of(out));
+            } finally {
+                release(model);
+            }
+        } catch (OutOfMemoryError e) { // opening the model or extracting
             throw TaskMemory.outOfMemory(e);
-        } finally {
-            release(model);
         }
         if (task != null
                 && task.attemptNumber() == 0

@@ -81,7 +81,11 @@ public final class SparkCluster implements Cluster {
                     return null;
                 });
             } catch (IOException | RuntimeException e) {
-                removeIfNoShard(out);
+                try {
+                    removeIfNoShard(out);
+                } catch (IOException cleanup) {
+                    e.addSuppressed(cleanup); // the task's failure is the one to report
+                }
                 throw e;
             } finally {
                 ShardTask.closeIdle(); // in local mode the executor is this JVM: the model goes with the job
@@ -141,9 +145,12 @@ public final class SparkCluster implements Cluster {
         if (cause instanceof IOException io) throw io;
         if (cause instanceof RuntimeException r) return r;
         if (cause instanceof Error error) throw error;
-        // Without a cause (a class the driver cannot load, say), the message's first line names the failure.
-        return new IllegalStateException(
-                "the Spark job failed: " + oneLine(e).lines().findFirst().orElse(""), e);
+        // Without a cause (a class the driver cannot load, say), the message's first line names the failure; the
+        // rest is the task's stack trace.
+        String first = e.getMessage() == null
+                ? e.getClass().getSimpleName()
+                : e.getMessage().lines().findFirst().orElse("");
+        return new IllegalStateException("the Spark job failed: " + first, e);
     }
 
     /**
@@ -151,6 +158,7 @@ public final class SparkCluster implements Cluster {
      * this leaves it empty. Complete shards stay for a rerun to resume from.
      */
     private static void removeIfNoShard(Path out) throws IOException {
+        if (!Files.isDirectory(out)) return;
         List<Path> inside;
         try (Stream<Path> all = Files.walk(out)) {
             inside = all.sorted(Comparator.reverseOrder()).toList(); // files before their folders
@@ -218,6 +226,7 @@ public final class SparkCluster implements Cluster {
         String why = "";
         for (String hostPort : master.substring(STANDALONE.length()).split(",")) {
             int colon = hostPort.lastIndexOf(':');
+            if (colon < 0) return; // no port to try: Spark names the malformed master itself
             String host = hostPort.substring(0, colon).replace("[", "").replace("]", "");
             var address = new InetSocketAddress(host, Integer.parseInt(hostPort.substring(colon + 1)));
             if (address.isUnresolved()) {
