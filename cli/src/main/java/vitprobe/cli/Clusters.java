@@ -8,9 +8,9 @@ import vitprobe.probe.distributed.SparkMaster;
 
 /** The cluster that --spark (or an experiment's spark block) names, or one line saying why there is none. */
 final class Clusters {
-    static final String HELP = "Run on Apache Spark: local[*] in this process, a cluster's master URL, or 'submit' "
-            + "under spark-submit. Needs Spark on the class path (./vitprobe adds it); the model, data set and "
-            + "output must be at the same path on every machine.";
+    static final String HELP = "Run on Apache Spark: local[*] (local[N]) in this process, a standalone master "
+            + "spark://HOST:PORT, or 'submit' under spark-submit (YARN, Kubernetes). Needs Spark on the class path "
+            + "(./vitprobe adds it); the model, data set and output must be at the same path on every machine.";
 
     private Clusters() {}
 

@@ -199,7 +199,7 @@ class ExperimentCommandTest {
         assertEquals(Main.EXIT_USAGE, r.status(), r.err());
         assertEquals(
                 "vitprobe: --spark: 'foo://x' is no Spark master: expected local, local[N], local[*], local[N,F], "
-                        + "local-cluster[N,C,M], spark://HOST:PORT, yarn, k8s://..., mesos://... or submit\n"
+                        + "local[*,F], spark://HOST:PORT[,HOST:PORT...] or submit\n"
                         + "Try 'vitprobe experiment --help'.\n",
                 r.err());
         assertFalse(Files.exists(out));
@@ -213,7 +213,8 @@ class ExperimentCommandTest {
         Path out = dir.resolve("out-yarn");
         CliRunner r = FailingCluster.installed(
                 dir.resolve("failing-cluster"),
-                () -> CliRunner.run("experiment", file.toString(), "--out", out.toString(), "--spark", "yarn"));
+                () -> CliRunner.run(
+                        "experiment", file.toString(), "--out", out.toString(), "--spark", FailingCluster.MASTER));
         assertEquals(1, r.status(), r.err());
         assertEquals("vitprobe: " + FailingCluster.WHY + "\n", r.err());
         assertFalse(Files.exists(out));

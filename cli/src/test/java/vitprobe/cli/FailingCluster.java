@@ -12,11 +12,12 @@ import vitprobe.probe.distributed.ExtractionSpec;
 import vitprobe.probe.experiment.ExperimentRunner;
 
 /**
- * A cluster that cannot start, as Spark does on a master it cannot use ("yarn" without Spark's YARN jars): found
+ * A cluster that cannot start, as Spark does when its master cannot be reached or refuses the application: found
  * through the thread's class loader while {@link #installed} runs, so that the commands meet it as they would Spark.
  */
 final class FailingCluster implements Cluster {
-    static final String WHY = "Spark did not start on master 'yarn': Could not parse Master URL: 'yarn'";
+    static final String MASTER = "spark://127.0.0.1:7077";
+    static final String WHY = "Spark master spark://127.0.0.1:7077 is not reachable: Connection refused";
 
     public static final class Provider implements Cluster.Provider {
         @Override

@@ -32,17 +32,26 @@ final class ShardTask {
 
     static void write(ExtractionSpec spec, Extractor.Shard shard, String out) throws IOException {
         TaskContext task = TaskContext.get();
-        Opened model = acquire(spec, device(task, spec.device()));
         try {
-            model.extractor.extract(model.source, List.of(shard), Path.of(out));
-        } finally {
-            release(model);
+            Opened model = acquire(spec, device(task, spec.device()));
+            try {
+                model.extractor.extract(model.source, List.of(shard), Path.of(out));
+            } finally {
+                release(model);
+            }
+        } catch (OutOfMemoryError e) { // opening the model or extracting
+            throw TaskMemory.outOfMemory(e);
         }
         if (task != null
                 && task.attemptNumber() == 0
                 && (shard.split() + "/" + shard.index()).equals(task.getLocalProperty(FAIL_FIRST_ATTEMPT))) {
             throw new IllegalStateException("injected failure of the first attempt at shard " + shard);
         }
+    }
+
+    /** Whether this JVM holds a model open (for the tests). */
+    static synchronized boolean holdsModel() {
+        return opened != null;
     }
 
     /** The open model of this spec and device; another one is closed once no task uses it. */
@@ -67,6 +76,16 @@ final class ShardTask {
     private static synchronized void release(Opened model) {
         model.users--;
         ShardTask.class.notifyAll();
+    }
+
+    /**
+     * Closes the model no task uses, once the job is done (the driver calls it; in local mode its tasks ran in this
+     * JVM). An executor of a cluster keeps its model until a task of another spec replaces it or the executor ends.
+     */
+    static synchronized void closeIdle() {
+        if (opened == null || opened.users > 0) return;
+        opened.close();
+        opened = null;
     }
 
     /**

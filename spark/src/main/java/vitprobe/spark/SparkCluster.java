@@ -1,14 +1,28 @@
 package vitprobe.spark;
 
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
 import org.apache.logging.log4j.Level;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.core.config.Configurator;
+import org.apache.spark.SparkException;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 import vitprobe.engine.extract.Extractor;
+import vitprobe.engine.extract.FeatureStore;
+import vitprobe.io.FolderLock;
 import vitprobe.probe.distributed.Cluster;
 import vitprobe.probe.distributed.ExtractionSpec;
 import vitprobe.probe.distributed.SparkMaster;
@@ -25,9 +39,21 @@ public final class SparkCluster implements Cluster {
     /** The master given when spark-submit chose it (spark.master), rather than a URL. */
     public static final String SUBMIT = SparkMaster.SUBMIT;
 
+    private static final String STANDALONE = "spark://";
+    private static final int CONNECT_TIMEOUT_MS = 5_000;
+    /** Where Spark logs a failed task: the executor running it and the scheduler retrying or giving up. */
+    private static final List<String> TASK_FAILURE_LOGGERS = List.of(
+            "org.apache.spark.executor.Executor",
+            "org.apache.spark.scheduler.TaskSetManager",
+            "org.apache.spark.scheduler.TaskSchedulerImpl");
+    /** The files the driver writes into an extraction folder before any task runs. */
+    private static final Set<String> OWN_FILES = Set.of(FeatureStore.MANIFEST, FolderLock.FILE);
+
     private final String master;
     private final PrintWriter log;
     private SparkSession started;
+    /** The task failure loggers' levels before the first job, set back by {@link #close}. */
+    private Map<String, Level> levelsBefore;
 
     /** Found through ServiceLoader by {@link Cluster#find}. */
     public static final class Provider implements Cluster.Provider {
@@ -47,9 +73,23 @@ public final class SparkCluster implements Cluster {
         return (pending, out) -> {
             if (pending.isEmpty()) return;
             String dir = out.toAbsolutePath().toString();
-            context()
-                    .parallelize(List.copyOf(pending), pending.size())
-                    .foreach(shard -> ShardTask.write(spec, shard, dir));
+            try {
+                job(() -> {
+                    context()
+                            .parallelize(List.copyOf(pending), pending.size())
+                            .foreach(shard -> ShardTask.write(spec, shard, dir));
+                    return null;
+                });
+            } catch (IOException | RuntimeException e) {
+                try {
+                    removeIfNoShard(out);
+                } catch (IOException cleanup) {
+                    e.addSuppressed(cleanup); // the task's failure is the one to report
+                }
+                throw e;
+            } finally {
+                ShardTask.closeIdle(); // in local mode the executor is this JVM: the model goes with the job
+            }
         };
     }
 
@@ -61,10 +101,15 @@ public final class SparkCluster implements Cluster {
             List<List<CellProbe.Block>> byCell = new ArrayList<>();
             for (CellProbe cell : cells) byCell.add(cell.blocks(conceptsPerTask));
             List<CellProbe.Block> blocks = byCell.stream().flatMap(List::stream).toList();
-            List<CellProbe.Part> parts = context()
-                    .parallelize(blocks, blocks.size())
-                    .map(CellTask::run)
-                    .collect();
+            List<CellProbe.Part> parts;
+            try {
+                parts = job(() -> context()
+                        .parallelize(blocks, blocks.size())
+                        .map(CellTask::run)
+                        .collect());
+            } finally {
+                CellTask.clear(); // in local mode the executor is this JVM: the features go with the job
+            }
             List<CellProbe.Outcome> outcomes = new ArrayList<>();
             int at = 0;
             for (int i = 0; i < cells.size(); i++) {
@@ -77,6 +122,54 @@ public final class SparkCluster implements Cluster {
     }
 
     /**
+     * Runs a Spark job, failing as its failed task did: the task's own exception (the line the same failure gives
+     * outside Spark), not Spark's wrapper with the remote stack trace in its message. Spark's logs of the failed
+     * tasks (errors with stack traces, warnings of lost tasks) are kept off stderr until {@link #close}, since the
+     * caller reports the failure; tasks killed after the job failed are logged late, so the levels stay down.
+     */
+    private <T> T job(Supplier<T> work) throws IOException {
+        synchronized (this) {
+            if (levelsBefore == null) levelsBefore = quiet(TASK_FAILURE_LOGGERS);
+        }
+        try {
+            return work.get();
+        } catch (Exception e) { // Scala throws SparkException (checked) undeclared
+            throw taskFailure(e);
+        }
+    }
+
+    /** The first exception under Spark's wrappers, rethrown as it is when the caller can; else one line of it. */
+    private static RuntimeException taskFailure(Exception e) throws IOException {
+        Throwable cause = e;
+        while (cause instanceof SparkException && cause.getCause() != null) cause = cause.getCause();
+        if (cause instanceof IOException io) throw io;
+        if (cause instanceof RuntimeException r) return r;
+        if (cause instanceof Error error) throw error;
+        // Without a cause (a class the driver cannot load, say), the message's first line names the failure; the
+        // rest is the task's stack trace.
+        String first = e.getMessage() == null
+                ? e.getClass().getSimpleName()
+                : e.getMessage().lines().findFirst().orElse("");
+        return new IllegalStateException("the Spark job failed: " + first, e);
+    }
+
+    /**
+     * A job that wrote no shard leaves nothing behind: the manifest and lock the driver wrote go, and the folder if
+     * this leaves it empty. Complete shards stay for a rerun to resume from.
+     */
+    private static void removeIfNoShard(Path out) throws IOException {
+        if (!Files.isDirectory(out)) return;
+        List<Path> inside;
+        try (Stream<Path> all = Files.walk(out)) {
+            inside = all.sorted(Comparator.reverseOrder()).toList(); // files before their folders
+        }
+        for (Path p : inside) {
+            if (Files.isRegularFile(p) && !OWN_FILES.contains(p.getFileName().toString())) return;
+        }
+        for (Path p : inside) Files.deleteIfExists(p);
+    }
+
+    /**
      * The session already running in this JVM (one a test or an embedding program started), else one started on
      * the master on first use and stopped by {@link #close}.
      */
@@ -84,6 +177,7 @@ public final class SparkCluster implements Cluster {
         var running = SparkSession.getDefaultSession();
         if (running.isDefined())
             return JavaSparkContext.fromSparkContext(running.get().sparkContext());
+        requireReachable();
         SparkSession.Builder builder = SparkSession.builder().appName("vitprobe");
         if (!master.equals(SUBMIT)) builder.master(master);
         started = startQuietly(builder);
@@ -103,16 +197,50 @@ public final class SparkCluster implements Cluster {
      * their stack traces) about that failure are kept off stderr, since the caller reports it.
      */
     private SparkSession startQuietly(SparkSession.Builder builder) {
-        String quiet = "org.apache.spark";
-        Level before = LogManager.getLogger(quiet).getLevel();
-        Configurator.setLevel(quiet, Level.OFF);
+        Map<String, Level> before = quiet(List.of("org.apache.spark"));
         try {
             return builder.getOrCreate();
         } catch (Exception e) { // Scala throws checked exceptions (SparkException) undeclared
             throw new IllegalStateException("Spark did not start on master '" + master + "': " + oneLine(e), e);
         } finally {
-            Configurator.setLevel(quiet, before);
+            Configurator.setLevel(before);
         }
+    }
+
+    /** Turns these loggers off; returns their levels before, to be set back with {@link Configurator#setLevel}. */
+    private static Map<String, Level> quiet(List<String> loggers) {
+        Map<String, Level> before = new HashMap<>();
+        for (String name : loggers) {
+            before.put(name, LogManager.getLogger(name).getLevel());
+            Configurator.setLevel(name, Level.OFF);
+        }
+        return before;
+    }
+
+    /**
+     * A standalone master that does not take a TCP connection fails here, at once, naming it: Spark registers in the
+     * background and gives up only after about a minute, when the caller has long begun writing.
+     */
+    private void requireReachable() {
+        if (!master.startsWith(STANDALONE)) return;
+        String why = "";
+        for (String hostPort : master.substring(STANDALONE.length()).split(",")) {
+            int colon = hostPort.lastIndexOf(':');
+            if (colon < 0) return; // no port to try: Spark names the malformed master itself
+            String host = hostPort.substring(0, colon).replace("[", "").replace("]", "");
+            var address = new InetSocketAddress(host, Integer.parseInt(hostPort.substring(colon + 1)));
+            if (address.isUnresolved()) {
+                why = "unknown host " + host;
+                continue;
+            }
+            try (Socket socket = new Socket()) {
+                socket.connect(address, CONNECT_TIMEOUT_MS);
+                return; // one live master of a list is enough: Spark finds the leader
+            } catch (IOException e) {
+                why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+            }
+        }
+        throw new IllegalStateException("Spark master " + master + " is not reachable: " + why);
     }
 
     private static String oneLine(Throwable e) {
@@ -127,5 +255,7 @@ public final class SparkCluster implements Cluster {
     public synchronized void close() {
         if (started != null) started.stop();
         started = null;
+        if (levelsBefore != null) Configurator.setLevel(levelsBefore);
+        levelsBefore = null;
     }
 }

@@ -2,6 +2,8 @@ package vitprobe.spark;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -64,19 +66,77 @@ class SparkExtractionTest {
         assertSameFiles(dir.resolve("here"), dir.resolve("spark"));
     }
 
+    /**
+     * Also with an image skipped for a bad mask: its message names the mask alike whether the data set was named by a
+     * relative path (here) or an absolute one (Spark's tasks); it named the mask by the path it was opened by.
+     */
     @Test
     void segmentationWithAFailedTaskAttemptStillEqualsTheSingleMachineRun() throws Exception {
-        Synthetic.writeBroden(dir.resolve("broden"), 7, 32, 3);
-        ExtractionSpec spec = spec(dir.resolve("broden"), Task.SEGMENTATION, new PatchSelection(5, 2));
-        extractHere(spec, dir.resolve("here"));
+        Path broden = dir.resolve("broden");
+        Synthetic.writeBroden(broden, 7, 32, 3);
+        Files.writeString(broden.resolve("images/synth/img_00002_object.png"), "not a mask");
+        Path relative = Path.of("").toAbsolutePath().relativize(broden);
+        PatchSelection patches = new PatchSelection(5, 2);
+        extractHere(spec(relative, Task.SEGMENTATION, patches), dir.resolve("here"));
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         sc.setLocalProperty(ShardTask.FAIL_FIRST_ATTEMPT, "train/1");
         try {
-            extractOnSpark(spec, dir.resolve("spark"));
+            extractOnSpark(spec(broden, Task.SEGMENTATION, patches), dir.resolve("spark"));
         } finally {
             sc.setLocalProperty(ShardTask.FAIL_FIRST_ATTEMPT, null);
         }
+        assertTrue(
+                Files.readString(dir.resolve("spark/skipped.tsv")).contains("img_00002_object.png: not a PNG"),
+                "the image with the bad mask is skipped");
         assertSameFiles(dir.resolve("here"), dir.resolve("spark"));
+        assertFalse(ShardTask.holdsModel(), "the model is closed once the job is done");
+    }
+
+    /**
+     * A task's failure is the line the same failure gives in this JVM, without Spark's logs of the failed task (its
+     * stack traces and a 2,000-character line); the output folder the run made is gone, with its lock.
+     */
+    @Test
+    void aFailingTaskFailsWithItsOwnMessageQuietlyAndLeavesNoOutput() throws Exception {
+        Synthetic.writeImageFolder(dir.resolve("set"), 2, 2, 1, 48, 40, 1);
+        ExtractionSpec good = spec(dir.resolve("set"), Task.CLASSIFICATION, PatchSelection.ALL);
+        Path broken = Files.writeString(dir.resolve("broken.safetensors"), "not a checkpoint");
+        ExtractionSpec bad = withWeights(good, broken.toString(), good.batch());
+        Exception here = assertThrows(Exception.class, bad::loadWeights);
+        Path out = dir.resolve("out");
+        Exception onSpark;
+        List<String> logged;
+        try (SparkLog log = new SparkLog();
+                Cluster cluster = Cluster.find(LocalSpark.MASTER, quiet()).orElseThrow()) {
+            onSpark = assertThrows(Exception.class, () -> run(good, out, cluster.extraction(bad)));
+            sleep(); // Spark's executor logs the failure on its own thread
+            logged = log.lines();
+        }
+        assertEquals(here.getClass(), onSpark.getClass());
+        assertEquals(here.getMessage(), onSpark.getMessage());
+        assertEquals(List.of(), logged);
+        assertFalse(Files.exists(out), "no manifest or lock left");
+    }
+
+    /**
+     * A task out of memory (a batch whose list alone needs 8 GiB) is one line: Spark's executor stopped the JVM with
+     * exit code 52.
+     */
+    @Test
+    void aTaskOutOfMemoryIsOneLineNotTheEndOfTheJvm() throws Exception {
+        Synthetic.writeImageFolder(dir.resolve("set"), 2, 2, 1, 48, 40, 1);
+        ExtractionSpec good = spec(dir.resolve("set"), Task.CLASSIFICATION, PatchSelection.ALL);
+        ExtractionSpec huge = withWeights(good, good.weights(), Integer.MAX_VALUE - 8);
+        Path out = dir.resolve("out");
+        try (SparkLog log = new SparkLog();
+                Cluster cluster = Cluster.find(LocalSpark.MASTER, quiet()).orElseThrow()) {
+            var e = assertThrows(IllegalStateException.class, () -> run(good, out, cluster.extraction(huge)));
+            assertTrue(e.getMessage().startsWith("out of memory in a Spark task (Java heap space"), e.getMessage());
+            assertEquals(-1, e.getMessage().indexOf('\n'), e.getMessage());
+            sleep();
+            assertEquals(List.of(), log.lines());
+        }
+        assertFalse(ShardTask.holdsModel(), "the model is closed once the job is done");
     }
 
     @Test
@@ -94,6 +154,32 @@ class SparkExtractionTest {
         assertEquals(written - 60_000, Files.getLastModifiedTime(first).toMillis());
         extractHere(spec, dir.resolve("here"));
         assertSameFiles(dir.resolve("here"), out);
+    }
+
+    private static ExtractionSpec withWeights(ExtractionSpec s, String weights, int batch) {
+        return new ExtractionSpec(
+                s.model(),
+                weights,
+                s.seed(),
+                s.heads(),
+                s.eps(),
+                s.dataset(),
+                s.excludedCategories(),
+                s.labeling(),
+                s.options(),
+                batch,
+                s.decodeThreads(),
+                s.device(),
+                s.precision(),
+                s.numerics());
+    }
+
+    private static PrintWriter quiet() {
+        return new PrintWriter(new StringWriter());
+    }
+
+    private static void sleep() throws InterruptedException {
+        Thread.sleep(300);
     }
 
     private static ExtractionSpec spec(Path dataset, Task task, PatchSelection patches) {
@@ -130,8 +216,7 @@ class SparkExtractionTest {
     }
 
     private static Extractor.Result extractOnSpark(ExtractionSpec spec, Path out) throws IOException {
-        try (Cluster cluster = Cluster.find(LocalSpark.MASTER, new PrintWriter(new StringWriter()))
-                .orElseThrow()) {
+        try (Cluster cluster = Cluster.find(LocalSpark.MASTER, quiet()).orElseThrow()) {
             return run(spec, out, cluster.extraction(spec));
         }
     }

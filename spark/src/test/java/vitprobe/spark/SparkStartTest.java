@@ -2,10 +2,14 @@ package vitprobe.spark;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import org.apache.logging.log4j.LogManager;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Test;
@@ -24,6 +28,29 @@ class SparkStartTest {
         }
         assertEquals("", log.toString());
         assertEquals(before, LogManager.getLogger("org.apache.spark").getLevel(), "Spark's logging as it was");
+        assertEquals(true, SparkSession.getDefaultSession().isEmpty());
+    }
+
+    /**
+     * A standalone master nobody answers at fails at once, naming it: Spark registers in the background and gave up
+     * only after about 70 s, when the command had written its manifest and lock.
+     */
+    @Test
+    void anUnreachableStandaloneMasterFailsAtOnceInOneLine() throws IOException {
+        assumeTrue(SparkSession.getDefaultSession().isEmpty(), "another test class's session is still running");
+        int port;
+        try (ServerSocket closed = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            port = closed.getLocalPort();
+        }
+        String master = "spark://127.0.0.1:" + port;
+        long start = System.nanoTime();
+        StringWriter log = new StringWriter();
+        try (SparkCluster cluster = new SparkCluster(master, new PrintWriter(log, true))) {
+            IllegalStateException e = assertThrows(IllegalStateException.class, cluster::start);
+            assertEquals("Spark master " + master + " is not reachable: Connection refused", e.getMessage());
+        }
+        assertTrue(System.nanoTime() - start < 10_000_000_000L, "failed within 10 s");
+        assertEquals("", log.toString());
         assertEquals(true, SparkSession.getDefaultSession().isEmpty());
     }
 }

@@ -225,13 +225,13 @@ public final class Broden extends SplitSource<Broden.Item> {
             for (int p = 0; p < grid.patches(); p++) for (int column : imageColumns) out[p * c + column] = 1;
             for (Path m : masks) {
                 RgbImage rgb = decodeMask(m);
-                labeling.apply(labels(rgb, m), rgb.width(), rgb.height(), grid, n -> columnOf[n], out, c);
+                labeling.apply(labels(rgb, maskName(m)), rgb.width(), rgb.height(), grid, n -> columnOf[n], out, c);
             }
             return out;
         }
 
         private int[] decode(Path mask) {
-            return labels(decodeMask(mask), mask);
+            return labels(decodeMask(mask), maskName(mask));
         }
 
         /**
@@ -239,24 +239,38 @@ public final class Broden extends SplitSource<Broden.Item> {
          * pixels: it makes the image unusable (skipped, with this reason, by the extraction).
          */
         private RgbImage decodeMask(Path mask) {
-            RgbImage rgb = ImageDecoder.decode(mask);
+            String name = maskName(mask);
+            RgbImage rgb;
+            try {
+                rgb = ImageDecoder.decode(Files.readAllBytes(mask), name);
+            } catch (IOException e) {
+                throw new ImageDecodeException(
+                        name, "cannot read file (" + e.getClass().getSimpleName() + ")", e);
+            }
             if (rgb.width() != maskWidth || rgb.height() != maskHeight)
                 throw new ImageDecodeException(
-                        mask.toString(),
-                        "mask is " + rgb.width() + "x" + rgb.height() + " but " + root.resolve("index.csv") + " line "
-                                + line + " gives " + maskWidth + "x" + maskHeight + " (sw x sh)");
+                        name,
+                        "mask is " + rgb.width() + "x" + rgb.height() + " but index.csv line " + line + " gives "
+                                + maskWidth + "x" + maskHeight + " (sw x sh)");
             return rgb;
         }
     }
 
+    /**
+     * A mask as its problems name it: relative to the data set's folder, so that the message, which the shards keep,
+     * has the same bytes whichever path the data set was opened by (relative here, absolute on Spark's executors).
+     */
+    private String maskName(Path mask) {
+        return root.relativize(mask).toString();
+    }
+
     /** Global label numbers of a mask, R + 256·G per pixel; numbers that label.csv does not know make it unusable. */
-    private int[] labels(RgbImage mask, Path file) {
+    private int[] labels(RgbImage mask, String file) {
         int[] out = new int[mask.width() * mask.height()];
         byte[] rgb = mask.rgb();
         for (int i = 0; i < out.length; i++) {
             int n = (rgb[3 * i] & 0xff) + 256 * (rgb[3 * i + 1] & 0xff);
-            if (n >= columnOf.length)
-                throw new ImageDecodeException(file.toString(), "mask label " + n + " is not in label.csv");
+            if (n >= columnOf.length) throw new ImageDecodeException(file, "mask label " + n + " is not in label.csv");
             out[i] = n;
         }
         return out;

@@ -235,8 +235,7 @@ class BrodenTest {
         BufferedImage small = new BufferedImage(4, 6, BufferedImage.TYPE_INT_RGB);
         ImageIO.write(small, "png", root.resolve("images/b_object.png").toFile());
         Broden b = Broden.open(root);
-        String expected = root.resolve("images/b_object.png") + ": mask is 4x6 but " + root.resolve("index.csv")
-                + " line 3 gives 8x8 (sw x sh)";
+        String expected = "images/b_object.png: mask is 4x6 but index.csv line 3 gives 8x8 (sw x sh)";
         ImageDecodeException e = assertThrows(
                 ImageDecodeException.class, () -> b.samples("val").getFirst().patchLabels(GRID));
         assertEquals(expected, e.getMessage());
