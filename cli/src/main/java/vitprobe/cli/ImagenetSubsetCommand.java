@@ -17,9 +17,10 @@ import vitprobe.probe.data.ImagenetSubset;
 @Command(
         name = "imagenet-subset",
         description = {
-            "Build the study's ImageNet subset: for each Tiny-ImageNet class (200 wnids), a seeded random choice of N",
-            "training and M validation images of ILSVRC-2012, written as an ImageFolder OUT/{train,test}/<wnid>/ of",
-            "symbolic links (or copies) plus OUT/subset.tsv."
+            "Build the study's ImageNet subset from ILSVRC-2012.",
+            "For each Tiny-ImageNet class (200 wnids), a seeded random choice of N training and M validation images, "
+                    + "written as an ImageFolder OUT/{train,test}/<wnid>/ of symbolic links (or copies) plus "
+                    + "OUT/subset.tsv."
         })
 final class ImagenetSubsetCommand implements Callable<Integer> {
     @Option(

@@ -43,9 +43,7 @@ public final class Main {
     public static int run(String[] args, PrintWriter out, PrintWriter stderr) {
         LineEnds errLines = new LineEnds(stderr);
         PrintWriter err = new PrintWriter(errLines, true);
-        CommandLine cl = new CommandLine(new Main());
-        // --help and --version on every subcommand, not only on the top-level command.
-        cl.getSubcommands().values().forEach(sub -> sub.getCommandSpec().mixinStandardHelpOptions(true));
+        CommandLine cl = commandLine();
         cl.setOut(out);
         cl.setErr(err);
         cl.setParameterExceptionHandler((ex, a) -> {
@@ -60,6 +58,18 @@ public final class Main {
         } catch (OutOfMemoryError e) { // an Error, which picocli lets through
             return fail(e, errLines, err);
         }
+    }
+
+    /** The command line with every subcommand, before its streams and handlers are set. */
+    static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new Main());
+        // --help and --version on every subcommand, not only on the top-level command; -V prints the same version.
+        String[] version = cl.getCommandSpec().version();
+        cl.getSubcommands().values().forEach(sub -> sub.getCommandSpec()
+                .mixinStandardHelpOptions(true)
+                .version(version));
+        HelpWrapping.install(cl);
+        return cl;
     }
 
     private static int fail(Throwable ex, LineEnds lines, PrintWriter err) {

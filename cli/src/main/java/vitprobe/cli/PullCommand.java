@@ -14,8 +14,9 @@ import vitprobe.hub.HubReference;
 @Command(
         name = "pull",
         description = {
-            "Download a model's config.json and model.safetensors from the Hugging Face hub into its cache (resumable, "
-                    + "sha256-checked) and print the local folder. Afterwards hf:ORG/NAME works as MODEL without network.",
+            "Download a model from the Hugging Face hub into its cache and print the local folder.",
+            "Fetches config.json and model.safetensors (resumable, sha256-checked). Afterwards hf:ORG/NAME works as "
+                    + "MODEL without network.",
             "Environment: HF_ENDPOINT, HF_HOME, HF_HUB_CACHE, HF_TOKEN, as huggingface_hub reads them."
         })
 final class PullCommand implements Callable<Integer> {

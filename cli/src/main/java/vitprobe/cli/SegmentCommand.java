@@ -25,8 +25,8 @@ import vitprobe.weights.ViTWeights;
         name = "segment",
         sortOptions = false,
         description = {
-            "Apply concept templates saved by 'probe --save-templates' to new images. Patch templates: per concept a "
-                    + "score map over the patch grid, a mask where its bilinear upsampling passes the threshold, an "
+            "Apply concept templates saved by 'probe --save-templates' to new images.",
+            "Patch templates: per concept a score map over the patch grid, a mask where its bilinear upsampling passes the threshold, an "
                     + "overlay of the largest masks with a legend and a heat map per drawn concept; [CLS] templates: "
                     + "the concepts that fire, ranked by score minus threshold.",
             "Writes DIR/segments.json (every concept of every image) and DIR/index.html. The token type and block "
@@ -61,7 +61,8 @@ final class SegmentCommand extends ImageViewCommand {
 
     @Option(
             names = "--top",
-            description = "Concepts drawn per image, most area (or highest score) first (default: ${DEFAULT-VALUE}).")
+            description = "Concepts drawn per image, 1 to 10 (one colour each), most area (or highest score) first "
+                    + "(default: ${DEFAULT-VALUE}).")
     int top = 5;
 
     @Option(

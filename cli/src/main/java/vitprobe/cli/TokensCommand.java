@@ -56,8 +56,8 @@ final class TokensCommand implements Callable<Integer> {
     @Option(
             names = "--intermediates",
             paramLabel = "LIST",
-            description =
-                    "Comma-separated names (${COMPLETION-CANDIDATES}), 'all', or 'paper' (default: q,k,v,x,y,y_norm).",
+            description = "Comma-separated names (${COMPLETION-CANDIDATES}), 'all', or " + PAPER_HELP
+                    + " (default: q,k,v,x,y,y_norm).",
             completionCandidates = IntermediateNames.class)
     String intermediates = "q,k,v,x,y,y_norm";
 
@@ -93,6 +93,17 @@ final class TokensCommand implements Callable<Integer> {
             super(Intermediate.keys(java.util.EnumSet.allOf(Intermediate.class)));
         }
     }
+
+    /** The intermediates with one vector per token: all but attn. */
+    static final class PerTokenNames extends ArrayList<String> {
+        PerTokenNames() {
+            super(new IntermediateNames()
+                    .stream().filter(n -> Intermediate.byKey(n).perToken()).toList());
+        }
+    }
+
+    /** What 'paper' stands for in --intermediates and --tokens. */
+    static final String PAPER_HELP = "'paper' (q, k, v, x, y, y_norm: the study's six token types)";
 
     @Override
     public Integer call() throws IOException {
