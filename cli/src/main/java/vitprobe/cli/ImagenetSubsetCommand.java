@@ -13,6 +13,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 import vitprobe.probe.data.ImagenetSubset;
+import vitprobe.weights.FileErrors;
 
 @Command(
         name = "imagenet-subset",
@@ -95,7 +96,7 @@ final class ImagenetSubsetCommand implements Callable<Integer> {
         try {
             lines = Files.readAllLines(file);
         } catch (IOException e) {
-            throw new IllegalArgumentException(file + ": cannot read (" + e + ")");
+            throw new IllegalArgumentException(file + ": " + FileErrors.reading(e));
         }
         Map<String, Integer> firstLine = new LinkedHashMap<>();
         for (int i = 0; i < lines.size(); i++) {

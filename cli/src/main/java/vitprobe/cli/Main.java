@@ -2,8 +2,10 @@ package vitprobe.cli;
 
 import java.io.PrintWriter;
 import java.io.Writer;
+import java.nio.file.FileSystemException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import vitprobe.weights.FileErrors;
 
 /** The {@code vitprobe} command. Every failure is one line on stderr and a non-zero exit status. */
 @Command(
@@ -121,6 +123,14 @@ public final class Main {
             if (t instanceof OutOfMemoryError oom) return outOfMemory(oom);
         }
         String m = ex.getMessage();
+        // A file system exception's message is the bare path (its type says what is wrong), also when wrapped.
+        for (Throwable t = ex; t != null; t = t.getCause()) {
+            if (t instanceof FileSystemException f && f.getFile() != null) {
+                String said = f.getFile() + ": " + FileErrors.describe(f);
+                m = m == null || t == ex || m.equals(t.toString()) ? said : m.replace(t.toString(), said);
+                break;
+            }
+        }
         if (m == null || m.isBlank()) m = ex.getClass().getSimpleName();
         return m.replace('\n', ' ');
     }
