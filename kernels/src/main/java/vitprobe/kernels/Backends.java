@@ -1,6 +1,7 @@
 package vitprobe.kernels;
 
 import java.util.Locale;
+import java.util.Objects;
 import vitprobe.kernels.cpu.CpuBackend;
 import vitprobe.kernels.cuda.CudaBackend;
 import vitprobe.kernels.cuda.Precision;
@@ -40,6 +41,8 @@ public final class Backends {
      * CPU asked for another precision than fp32, is an IllegalArgumentException.
      */
     public static void check(String device, String precision) {
+        Objects.requireNonNull(device, "device");
+        Objects.requireNonNull(precision, "precision");
         Precision p = Precision.byKey(precision);
         String d = device.toLowerCase(Locale.ROOT);
         boolean ordinal =
