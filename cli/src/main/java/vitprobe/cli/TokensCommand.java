@@ -250,6 +250,10 @@ final class TokensCommand implements Callable<Integer> {
         int width = size.width() == 0 ? c.imageSize() : size.width();
         try (SafeTensors st = SafeTensors.open(file)) {
             Tensor t = st.tensor("input");
+            if (!t.dtype().isFloatingPoint()) {
+                throw new IllegalArgumentException(file + ": tensor 'input' is " + t.dtype()
+                        + "; a model input holds floats (F32, F16, BF16 or F64)");
+            }
             long[] s = t.shape();
             if (s.length != 4 || s[1] != c.channels() || s[2] != height || s[3] != width) {
                 throw new IllegalArgumentException(file + ": tensor 'input' has shape " + t.shapeString()
