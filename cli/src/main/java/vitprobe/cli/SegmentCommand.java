@@ -14,6 +14,7 @@ import vitprobe.engine.extract.ModelId;
 import vitprobe.engine.extract.Progress;
 import vitprobe.engine.image.ImageTransform;
 import vitprobe.probe.ConceptTemplates;
+import vitprobe.probe.SampleKind;
 import vitprobe.views.Blocks;
 import vitprobe.views.InputImage;
 import vitprobe.views.SegmentationWriter;
@@ -115,6 +116,22 @@ final class SegmentCommand extends ImageViewCommand {
         if (trainedOn != null && !trainedOn.equals(modelName)) {
             err.println("segment: warning: " + templatesFile + " was trained on features of " + trainedOn + ", not of "
                     + modelName);
+        }
+    }
+
+    /** scores.safetensors is one tensor: with patch templates every picture must give the first one's grid. */
+    @Override
+    void checkInputs(List<InputImage> inputs, ViTConfig config) {
+        if (!scores || templates.tokens() != SampleKind.PATCH) return;
+        int patch = config.patchSize();
+        InputImage first = inputs.getFirst();
+        for (InputImage image : inputs) {
+            if (image.gridRows(patch) != first.gridRows(patch) || image.gridCols(patch) != first.gridCols(patch)) {
+                throw new IllegalArgumentException(image.file() + ": a " + image.gridRows(patch) + "x"
+                        + image.gridCols(patch) + " patch grid where the first image has " + first.gridRows(patch)
+                        + "x" + first.gridCols(patch) + "; " + SegmentationWriter.SCORES
+                        + " holds pictures of one size only (leave out --scores or --keep-aspect)");
+            }
         }
     }
 
