@@ -25,6 +25,7 @@ import vitprobe.engine.ImageInputs;
 import vitprobe.engine.InputResolution;
 import vitprobe.engine.Intermediate;
 import vitprobe.engine.VisionTransformer;
+import vitprobe.engine.extract.Progress;
 import vitprobe.kernels.Backend;
 import vitprobe.weights.SafeTensors;
 import vitprobe.weights.SafetensorsWriter;
@@ -195,7 +196,7 @@ final class TokensCommand implements Callable<Integer> {
         int total = input.dim(0), per = input.data().length / total;
         boolean prefixBlocks = capture.blocks().size() > 1;
         Map<String, List<FloatTensor>> parts = new LinkedHashMap<>();
-        long start = System.nanoTime();
+        Progress progress = new Progress(err, total, 0, "images");
         for (int from = 0; from < total; from += batch) {
             int n = Math.min(batch, total - from);
             float[] chunk = java.util.Arrays.copyOfRange(input.data(), from * per, (from + n) * per);
@@ -206,11 +207,9 @@ final class TokensCommand implements Callable<Integer> {
                     .forEach((block, tensors) -> tensors.forEach((which, t) -> parts.computeIfAbsent(
                                     (prefixBlocks ? "block" + block + "." : "") + which.key(), k -> new ArrayList<>())
                             .add(t)));
-            double secs = (System.nanoTime() - start) / 1e9;
-            err.printf("\r%d/%d images, %.2f img/s", from + n, total, (from + n) / secs);
-            err.flush();
+            progress.advance(n);
         }
-        err.println();
+        progress.finish();
         Map<String, FloatTensor> out = new LinkedHashMap<>();
         parts.forEach((name, list) -> out.put(name, concat(list)));
         return out;
