@@ -50,7 +50,7 @@ public final class Progress {
     }
 
     /** Whether progress is a redrawn bar: as {@value #MODE_PROPERTY} says, else when the console is a terminal. */
-    static boolean redrawByDefault() {
+    public static boolean redrawByDefault() {
         String mode = System.getProperty(MODE_PROPERTY, "");
         if (mode.equals("bar")) return true;
         if (mode.equals("lines")) return false;
