@@ -77,6 +77,7 @@ final class HelpWrapping {
         String rest = line; // a heading such as "Usage: " keeps its trailing space
         for (int room = firstWidth; rest.length() > room; room = width) {
             rest = rest.stripTrailing();
+            if (rest.length() <= room) break;
             int cut = rest.lastIndexOf(' ', room);
             int textStart = rest.length() - rest.stripLeading().length();
             if (cut <= textStart) cut = rest.indexOf(' ', room); // one long word: let it pass the width

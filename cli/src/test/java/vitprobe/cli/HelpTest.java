@@ -7,9 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.MethodSource;
 import picocli.CommandLine;
 
 class HelpTest {
@@ -62,25 +63,14 @@ class HelpTest {
                 : cl.getSubcommands().get(command).getUsageMessage();
     }
 
+    /** The top-level command ("") and every subcommand. */
+    static Stream<String> everyCommand() {
+        return Stream.concat(Stream.of(""), Arrays.stream(COMMANDS));
+    }
+
     /** Wrapping at 80 columns only moves words to the next line: the words are those of the unwrapped help. */
     @ParameterizedTest
-    @ValueSource(
-            strings = {
-                "",
-                "inspect",
-                "tokens",
-                "demo",
-                "experiment",
-                "report",
-                "extract",
-                "synth",
-                "imagenet-subset",
-                "probe",
-                "pull",
-                "attention",
-                "pca",
-                "segment"
-            })
+    @MethodSource("everyCommand")
     void helpWrapsBetweenWordsOnly(String command) {
         String wrapped = usage(command, 80), wide = usage(command, 1000);
         assertEquals(Arrays.asList(wide.split("\\s+")), Arrays.asList(wrapped.split("\\s+")), wrapped);
