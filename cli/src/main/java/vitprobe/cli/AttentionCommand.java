@@ -14,8 +14,10 @@ import vitprobe.weights.ViTWeights;
 
 @Command(
         name = "attention",
-        description = "Draw the [CLS] token's attention to the patches in each head of a block, and DINO's masks that "
-                + "keep a share of it, with an index.html gallery.")
+        description = {
+            "Draw the [CLS] token's attention to the patches in each head of a block.",
+            "Also DINO's masks, which keep a share of each head's attention, and an index.html gallery."
+        })
 final class AttentionCommand extends ImageViewCommand {
     @Option(
             names = "--block",

@@ -28,9 +28,10 @@ import vitprobe.probe.experiment.ExperimentConfig;
 @Command(
         name = "demo",
         description = {
-            "Generate a small synthetic classification set and a Broden-format segmentation set, run the study's grid on",
-            "them (hyperplane and cosine rules, token types q, k, v, x, y, y_norm, k = 1, 3, 5) and write the report.",
-            "The default model has seeded RANDOM weights; pass --model for a real checkpoint. Rerunning resumes."
+            "Run the study's grid on small synthetic data sets and write the report.",
+            "Generates a synthetic classification set and a Broden-format segmentation set and probes them with the "
+                    + "hyperplane and cosine rules on token types q, k, v, x, y, y_norm with k = 1, 3, 5. The default "
+                    + "model has seeded RANDOM weights; pass --model for a real checkpoint. Rerunning resumes."
         })
 final class DemoCommand implements Callable<Integer> {
     static final String DEFAULT_MODEL = "random:vits8";
@@ -83,7 +84,7 @@ final class DemoCommand implements Callable<Integer> {
         ExperimentCommand.run(ExperimentConfig.load(config), modelOptions, null, out, err, true);
         out.printf(
                 Locale.ROOT,
-                "demo finished in %.0f s; the grid is in %s (rerun with: vitprobe experiment %s)%n",
+                "demo finished in %.0f s; the grid is in %s (rerun with: ./vitprobe experiment %s)%n",
                 (System.nanoTime() - start) / 1e9,
                 config,
                 config);

@@ -22,14 +22,26 @@ import vitprobe.weights.ViTWeights;
         name = "experiment",
         sortOptions = false,
         description = {
-            "Run the study's grid from a JSON or YAML config: models × token types × rules × tasks × k values,",
-            "then write OUT/results.json, OUT/results.csv, OUT/figures/, OUT/report.html and OUT/summary.md.",
-            "Features are extracted once per model and task and reused; rerun the same command to resume.",
-            "Config keys: models, tasks (classification / segmentation: dataset, train, test, patches_per_image),",
-            "tokens, rules, k, trials, block, seed, batch, precision, device, solver, center, qualitative,",
-            "image_size, keep_aspect, pos_resample, output, spark. --image-size (with --keep-aspect) replaces the",
-            "config's image_size and keep_aspect, --pos-resample its pos_resample, --spark its spark master.",
-            "spark: {master: local[*], concepts_per_task: 128} extracts and probes on Apache Spark as --spark does."
+            "Run the study's grid from a JSON or YAML config and write its results and report.",
+            "The grid is models × token types × rules × tasks × k values; it writes OUT/results.json, "
+                    + "OUT/results.csv, OUT/figures/, OUT/report.html and OUT/summary.md. Features are extracted once "
+                    + "per model and task and reused; rerun the same command to resume.",
+            "Config keys, with their defaults (models and tasks are required; relative paths are taken from the "
+                    + "config's folder):",
+            "  models: {NAME: MODEL, ...} or [MODEL, ...], MODEL as --model takes it",
+            "  tasks: {classification: {dataset: DIR}, segmentation: {dataset: DIR, patches_per_image: 16}}; each "
+                    + "may set train and test (split names; default train, and test or else val)",
+            "  tokens: [q, k, v, x, y, y_norm]   rules: [hyperplane, cosine]   k: [10]   trials: 10",
+            "  block: -1   seed: 0   batch: 16   dtype: f16 (stored features, f16 or f32)   precision: fp32 (or tf32, "
+                    + "bf16)",
+            "  device: auto   solver: mined (or lbfgs)   center: false   qualitative: {images: 3, candidates: 24}",
+            "  image_size: the checkpoint's own (H or [H, W])   keep_aspect: false   pos_resample: the checkpoint's "
+                    + "library",
+            "  output: the config's name without its extension, beside it",
+            "  spark: none; {master: local[*], concepts_per_task: 128} extracts and probes on Apache Spark as "
+                    + "--spark does",
+            "--image-size (with --keep-aspect) replaces the config's image_size and keep_aspect, --pos-resample its "
+                    + "pos_resample, --spark its spark master."
         })
 final class ExperimentCommand implements Callable<Integer> {
     @Parameters(paramLabel = "CONFIG", description = "The experiment (.json, .yaml or .yml).")

@@ -36,9 +36,10 @@ import vitprobe.weights.ViTWeights;
 @Command(
         name = "extract",
         description = {
-            "Extract token features of a data set (an ImageFolder or a Broden folder) into sharded probe files:",
-            "OUT/<token type>/<split>/shard-NNNNN.safetensors, OUT/manifest.json, OUT/skipped.tsv.",
-            "Rerun the same command after an interruption to resume from the last complete shard."
+            "Extract token features of a data set into sharded probe files.",
+            "The data set is an ImageFolder or a Broden folder; the output is OUT/<token type>/<split>/"
+                    + "shard-NNNNN.safetensors, OUT/manifest.json and OUT/skipped.tsv. Rerun the same command after "
+                    + "an interruption to resume from the last complete shard."
         })
 final class ExtractCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, paramLabel = "MODEL", description = ModelOptions.HELP)
@@ -61,7 +62,8 @@ final class ExtractCommand implements Callable<Integer> {
     @Option(
             names = "--tokens",
             paramLabel = "LIST",
-            description = "Token types to store, comma-separated intermediates or 'paper' (default: ${DEFAULT-VALUE}).")
+            description = "Token types to store, comma-separated intermediates or " + TokensCommand.PAPER_HELP
+                    + " (default: ${DEFAULT-VALUE}).")
     String tokens = "q,k,v,x,y,y_norm";
 
     @Option(

@@ -77,6 +77,9 @@ abstract class ImageViewCommand implements Callable<Integer> {
     /** Checks the command's flags and other inputs against the model (its depth, say), before any image is decoded or anything written. */
     void checkModel(ViTWeights weights, PrintWriter err) {}
 
+    /** Checks the decoded pictures against the command's flags, before the model is built or anything written. */
+    void checkInputs(List<InputImage> inputs, ViTConfig config) {}
+
     ParameterException badFlag(String message) {
         return new ParameterException(spec.commandLine(), message);
     }
@@ -102,6 +105,7 @@ abstract class ImageViewCommand implements Callable<Integer> {
             InputResolution size = imageSizeOptions.resolution(w.config());
             checkModel(w, err);
             List<InputImage> inputs = InputImage.load(images, transform(size, w.config()));
+            checkInputs(inputs, w.config());
             boolean created = !Files.exists(out);
             Path page;
             try (FolderLock lock = FolderLock.acquire(out);

@@ -13,13 +13,15 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 import vitprobe.probe.data.ImagenetSubset;
+import vitprobe.weights.FileErrors;
 
 @Command(
         name = "imagenet-subset",
         description = {
-            "Build the study's ImageNet subset: for each Tiny-ImageNet class (200 wnids), a seeded random choice of N",
-            "training and M validation images of ILSVRC-2012, written as an ImageFolder OUT/{train,test}/<wnid>/ of",
-            "symbolic links (or copies) plus OUT/subset.tsv."
+            "Build the study's ImageNet subset from ILSVRC-2012.",
+            "For each Tiny-ImageNet class (200 wnids), a seeded random choice of N training and M validation images, "
+                    + "written as an ImageFolder OUT/{train,test}/<wnid>/ of symbolic links (or copies) plus "
+                    + "OUT/subset.tsv."
         })
 final class ImagenetSubsetCommand implements Callable<Integer> {
     @Option(
@@ -94,7 +96,7 @@ final class ImagenetSubsetCommand implements Callable<Integer> {
         try {
             lines = Files.readAllLines(file);
         } catch (IOException e) {
-            throw new IllegalArgumentException(file + ": cannot read (" + e + ")");
+            throw new IllegalArgumentException(file + ": " + FileErrors.reading(e));
         }
         Map<String, Integer> firstLine = new LinkedHashMap<>();
         for (int i = 0; i < lines.size(); i++) {

@@ -1,13 +1,18 @@
 package vitprobe.cli;
 
 import java.io.PrintWriter;
+import java.util.EnumMap;
+import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
+import vitprobe.weights.DType;
 import vitprobe.weights.Param;
+import vitprobe.weights.Tensor;
 import vitprobe.weights.ViTConfig;
 import vitprobe.weights.ViTWeights;
 
@@ -40,12 +45,24 @@ final class InspectCommand implements Callable<Integer> {
             out.printf("image size  %d%n", c.imageSize());
             out.printf("mlp dim     %d%n", c.mlpDim());
             out.printf("eps         %g%n", c.layerNormEps());
-            out.printf("dtype       %s%n", w.dtype());
+            out.printf("dtype       %s%n", dtypes(w));
             out.printf("parameters  %,d%n", params);
             out.printf(
                     "normalize   mean %s std %s, %s resize%n",
                     java.util.Arrays.toString(c.mean()), java.util.Arrays.toString(c.std()), c.interpolation());
             return 0;
         }
+    }
+
+    /** The dtypes of the model's tensors; when they differ, each with its count, most common first. */
+    static String dtypes(ViTWeights w) {
+        Map<DType, Long> counts = w.parameters().stream()
+                .flatMap(p -> p.parts().stream())
+                .collect(Collectors.groupingBy(Tensor::dtype, () -> new EnumMap<>(DType.class), Collectors.counting()));
+        if (counts.size() == 1) return counts.keySet().iterator().next().toString();
+        return counts.entrySet().stream()
+                .sorted(Map.Entry.<DType, Long>comparingByValue().reversed())
+                .map(e -> e.getKey() + " (" + e.getValue() + ")")
+                .collect(Collectors.joining(", "));
     }
 }

@@ -2,8 +2,10 @@ package vitprobe.cli;
 
 import java.io.PrintWriter;
 import java.io.Writer;
+import java.nio.file.FileSystemException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import vitprobe.weights.FileErrors;
 
 /** The {@code vitprobe} command. Every failure is one line on stderr and a non-zero exit status. */
 @Command(
@@ -43,9 +45,7 @@ public final class Main {
     public static int run(String[] args, PrintWriter out, PrintWriter stderr) {
         LineEnds errLines = new LineEnds(stderr);
         PrintWriter err = new PrintWriter(errLines, true);
-        CommandLine cl = new CommandLine(new Main());
-        // --help and --version on every subcommand, not only on the top-level command.
-        cl.getSubcommands().values().forEach(sub -> sub.getCommandSpec().mixinStandardHelpOptions(true));
+        CommandLine cl = commandLine();
         cl.setOut(out);
         cl.setErr(err);
         cl.setParameterExceptionHandler((ex, a) -> {
@@ -60,6 +60,18 @@ public final class Main {
         } catch (OutOfMemoryError e) { // an Error, which picocli lets through
             return fail(e, errLines, err);
         }
+    }
+
+    /** The command line with every subcommand, before its streams and handlers are set. */
+    static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new Main());
+        // --help and --version on every subcommand, not only on the top-level command; -V prints the same version.
+        String[] version = cl.getCommandSpec().version();
+        cl.getSubcommands().values().forEach(sub -> sub.getCommandSpec()
+                .mixinStandardHelpOptions(true)
+                .version(version));
+        HelpWrapping.install(cl);
+        return cl;
     }
 
     private static int fail(Throwable ex, LineEnds lines, PrintWriter err) {
@@ -111,6 +123,14 @@ public final class Main {
             if (t instanceof OutOfMemoryError oom) return outOfMemory(oom);
         }
         String m = ex.getMessage();
+        // A file system exception's message is the bare path (its type says what is wrong), also when wrapped.
+        for (Throwable t = ex; t != null; t = t.getCause()) {
+            if (t instanceof FileSystemException f && f.getFile() != null) {
+                String said = f.getFile() + ": " + FileErrors.describe(f);
+                m = m == null || t == ex || m.equals(t.toString()) ? said : m.replace(t.toString(), said);
+                break;
+            }
+        }
         if (m == null || m.isBlank()) m = ex.getClass().getSimpleName();
         return m.replace('\n', ' ');
     }

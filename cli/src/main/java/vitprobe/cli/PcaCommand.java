@@ -15,14 +15,17 @@ import vitprobe.weights.ViTWeights;
 
 @Command(
         name = "pca",
-        description = "Show the first three principal components of the patch tokens of all images, fitted jointly, "
-                + "as red, green and blue, with an index.html gallery.")
+        description = {
+            "Show the first three principal components of the images' patch tokens as colours.",
+            "The components are fitted jointly on all images and drawn as red, green and blue, with an index.html "
+                    + "gallery."
+        })
 final class PcaCommand extends ImageViewCommand {
     @Option(
             names = "--tokens",
             paramLabel = "NAME",
-            description = "Intermediate per token, any but attn: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).",
-            completionCandidates = TokensCommand.IntermediateNames.class)
+            description = "Intermediate per token: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).",
+            completionCandidates = TokensCommand.PerTokenNames.class)
     String tokens = "y_norm";
 
     @Option(

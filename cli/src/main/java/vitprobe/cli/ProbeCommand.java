@@ -33,11 +33,12 @@ import vitprobe.probe.data.ProbeSplits;
         sortOptions = false,
         description = {
             "Train one concept template per concept on token features and evaluate it on balanced test sets.",
-            "Feature files hold 'features' [N,D] F32/F16 and 'labels' [N,C] U8 of 0/1 (or, sparse, 'label_offsets'",
-            "[N+1] I64 and 'label_concepts' [L] I32: each sample's concepts, ascending), optionally 'groups' [N] I64",
-            "(the image of each sample) and 'categories' [C] I64, concept names as a JSON list in metadata 'concepts'.",
-            "hyperplane: logistic regression, by the study's hard-negative protocol (--solver mined) or fitted to",
-            "convergence (--solver lbfgs, scikit-learn's LogisticRegression(C) objective);",
+            "Feature files hold 'features' [N,D] F32/F16 and 'labels' [N,C] U8 of 0/1 (or, sparse, 'label_offsets' "
+                    + "[N+1] I64 and 'label_concepts' [L] I32: each sample's concepts, ascending), optionally "
+                    + "'groups' [N] I64 (the image of each sample) and 'categories' [C] I64, concept names as a JSON "
+                    + "list in metadata 'concepts'.",
+            "hyperplane: logistic regression, by the study's hard-negative protocol (--solver mined) or fitted to "
+                    + "convergence (--solver lbfgs, scikit-learn's LogisticRegression(C) objective).",
             "cosine: mean of k-shot support positives, F1-optimal threshold, over --trials draws (mean and std)."
         })
 final class ProbeCommand implements Callable<Integer> {

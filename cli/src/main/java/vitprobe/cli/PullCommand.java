@@ -8,14 +8,16 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
+import vitprobe.engine.extract.Progress;
 import vitprobe.hub.HubClient;
 import vitprobe.hub.HubReference;
 
 @Command(
         name = "pull",
         description = {
-            "Download a model's config.json and model.safetensors from the Hugging Face hub into its cache (resumable, "
-                    + "sha256-checked) and print the local folder. Afterwards hf:ORG/NAME works as MODEL without network.",
+            "Download a model from the Hugging Face hub into its cache and print the local folder.",
+            "Fetches config.json and model.safetensors (resumable, sha256-checked). Afterwards hf:ORG/NAME works as "
+                    + "MODEL without network.",
             "Environment: HF_ENDPOINT, HF_HOME, HF_HUB_CACHE, HF_TOKEN, as huggingface_hub reads them."
         })
 final class PullCommand implements Callable<Integer> {
@@ -54,12 +56,17 @@ final class PullCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** One redrawn line per file on stderr: bar, MB done of total, MB/s and ETA of this run (not of a resumed prefix). */
+    /**
+     * Per file on stderr: bar, MB done of total, MB/s and ETA of this run (not of a resumed prefix). Redrawn in place
+     * on a terminal; elsewhere a line when the file starts and ends and every 30 s, as {@link Progress} does.
+     */
     static final class ProgressBar implements HubClient.Progress, AutoCloseable {
         private static final long REDRAW_NANOS = 200_000_000L;
+        private static final long LINE_NANOS = 30_000_000_000L;
         private static final int WIDTH = 30;
 
         private final PrintWriter err;
+        private final boolean redraw = Progress.redrawByDefault();
         private String file;
         private long started, startBytes, drawnAt;
         private boolean lineOpen;
@@ -76,7 +83,7 @@ final class PullCommand implements Callable<Integer> {
                 this.file = file;
                 started = now;
                 startBytes = done;
-            } else if (now - drawnAt < REDRAW_NANOS && done != total) {
+            } else if (now - drawnAt < (redraw ? REDRAW_NANOS : LINE_NANOS) && done != total) {
                 return;
             }
             drawnAt = now;
@@ -85,15 +92,17 @@ final class PullCommand implements Callable<Integer> {
             String bar = total > 0 ? "=".repeat((int) (WIDTH * done / total)) : "";
             String eta = total > 0 && rate > 0 ? clock((total - done) / rate) : "--:--";
             err.printf(
-                    "\r%s [%-" + WIDTH + "s] %8.1f / %s MB  %6.1f MB/s  ETA %s",
+                    "%s%s [%-" + WIDTH + "s] %8.1f / %s MB  %6s MB/s  ETA %s%s",
+                    redraw ? "\r" : "",
                     file,
                     bar,
                     done / 1e6,
                     total >= 0 ? String.format("%.1f", total / 1e6) : "?",
-                    rate / 1e6,
-                    eta);
+                    rate > 0 ? String.format("%.1f", rate / 1e6) : "—", // nothing fetched in this run yet
+                    eta,
+                    redraw ? "" : System.lineSeparator());
             err.flush();
-            lineOpen = true;
+            lineOpen = redraw;
         }
 
         private static String clock(double seconds) {

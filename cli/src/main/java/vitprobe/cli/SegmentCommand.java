@@ -14,6 +14,7 @@ import vitprobe.engine.extract.ModelId;
 import vitprobe.engine.extract.Progress;
 import vitprobe.engine.image.ImageTransform;
 import vitprobe.probe.ConceptTemplates;
+import vitprobe.probe.SampleKind;
 import vitprobe.views.Blocks;
 import vitprobe.views.InputImage;
 import vitprobe.views.SegmentationWriter;
@@ -25,8 +26,8 @@ import vitprobe.weights.ViTWeights;
         name = "segment",
         sortOptions = false,
         description = {
-            "Apply concept templates saved by 'probe --save-templates' to new images. Patch templates: per concept a "
-                    + "score map over the patch grid, a mask where its bilinear upsampling passes the threshold, an "
+            "Apply concept templates saved by 'probe --save-templates' to new images.",
+            "Patch templates: per concept a score map over the patch grid, a mask where its bilinear upsampling passes the threshold, an "
                     + "overlay of the largest masks with a legend and a heat map per drawn concept; [CLS] templates: "
                     + "the concepts that fire, ranked by score minus threshold.",
             "Writes DIR/segments.json (every concept of every image) and DIR/index.html. The token type and block "
@@ -61,7 +62,8 @@ final class SegmentCommand extends ImageViewCommand {
 
     @Option(
             names = "--top",
-            description = "Concepts drawn per image, most area (or highest score) first (default: ${DEFAULT-VALUE}).")
+            description = "Concepts drawn per image, 1 to 10 (one colour each), most area (or highest score) first "
+                    + "(default: ${DEFAULT-VALUE}).")
     int top = 5;
 
     @Option(
@@ -114,6 +116,22 @@ final class SegmentCommand extends ImageViewCommand {
         if (trainedOn != null && !trainedOn.equals(modelName)) {
             err.println("segment: warning: " + templatesFile + " was trained on features of " + trainedOn + ", not of "
                     + modelName);
+        }
+    }
+
+    /** scores.safetensors is one tensor: with patch templates every picture must give the first one's grid. */
+    @Override
+    void checkInputs(List<InputImage> inputs, ViTConfig config) {
+        if (!scores || templates.tokens() != SampleKind.PATCH) return;
+        int patch = config.patchSize();
+        InputImage first = inputs.getFirst();
+        for (InputImage image : inputs) {
+            if (image.gridRows(patch) != first.gridRows(patch) || image.gridCols(patch) != first.gridCols(patch)) {
+                throw new IllegalArgumentException(image.file() + ": a " + image.gridRows(patch) + "x"
+                        + image.gridCols(patch) + " patch grid where the first image has " + first.gridRows(patch)
+                        + "x" + first.gridCols(patch) + "; " + SegmentationWriter.SCORES
+                        + " holds pictures of one size only (leave out --scores or --keep-aspect)");
+            }
         }
     }
 

@@ -13,10 +13,10 @@ import vitprobe.probe.data.Synthetic;
 @Command(
         name = "synth",
         description = {
-            "Generate a seeded synthetic data set of coloured shapes on textured backgrounds:",
-            "classification: an ImageFolder OUT/{train,test}/<colour-shape>/NNNNN.jpg;",
-            "broden: a Broden-format folder (index.csv, label.csv, category.csv, c_*.csv, images/ with color, object",
-            "and part masks, texture as a whole-image label). The same seed gives the same bytes."
+            "Generate a seeded synthetic data set of coloured shapes on textured backgrounds.",
+            "classification: an ImageFolder OUT/{train,test}/<colour-shape>/NNNNN.jpg; broden: a Broden-format "
+                    + "folder (index.csv, label.csv, category.csv, c_*.csv, images/ with color, object and part "
+                    + "masks, texture as a whole-image label). The same seed gives the same bytes."
         })
 final class SyntheticCommand implements Callable<Integer> {
     @Option(names = "--kind", required = true, description = "classification or broden.")

@@ -25,6 +25,7 @@ import vitprobe.engine.ImageInputs;
 import vitprobe.engine.InputResolution;
 import vitprobe.engine.Intermediate;
 import vitprobe.engine.VisionTransformer;
+import vitprobe.engine.extract.Progress;
 import vitprobe.kernels.Backend;
 import vitprobe.weights.SafeTensors;
 import vitprobe.weights.SafetensorsWriter;
@@ -56,8 +57,8 @@ final class TokensCommand implements Callable<Integer> {
     @Option(
             names = "--intermediates",
             paramLabel = "LIST",
-            description =
-                    "Comma-separated names (${COMPLETION-CANDIDATES}), 'all', or 'paper' (default: q,k,v,x,y,y_norm).",
+            description = "Comma-separated names (${COMPLETION-CANDIDATES}), 'all', or " + PAPER_HELP
+                    + " (default: q,k,v,x,y,y_norm).",
             completionCandidates = IntermediateNames.class)
     String intermediates = "q,k,v,x,y,y_norm";
 
@@ -93,6 +94,17 @@ final class TokensCommand implements Callable<Integer> {
             super(Intermediate.keys(java.util.EnumSet.allOf(Intermediate.class)));
         }
     }
+
+    /** The intermediates with one vector per token: all but attn. */
+    static final class PerTokenNames extends ArrayList<String> {
+        PerTokenNames() {
+            super(new IntermediateNames()
+                    .stream().filter(n -> Intermediate.byKey(n).perToken()).toList());
+        }
+    }
+
+    /** What 'paper' stands for in --intermediates and --tokens. */
+    static final String PAPER_HELP = "'paper' (q, k, v, x, y, y_norm: the study's six token types)";
 
     @Override
     public Integer call() throws IOException {
@@ -184,7 +196,7 @@ final class TokensCommand implements Callable<Integer> {
         int total = input.dim(0), per = input.data().length / total;
         boolean prefixBlocks = capture.blocks().size() > 1;
         Map<String, List<FloatTensor>> parts = new LinkedHashMap<>();
-        long start = System.nanoTime();
+        Progress progress = new Progress(err, total, 0, "images");
         for (int from = 0; from < total; from += batch) {
             int n = Math.min(batch, total - from);
             float[] chunk = java.util.Arrays.copyOfRange(input.data(), from * per, (from + n) * per);
@@ -195,11 +207,9 @@ final class TokensCommand implements Callable<Integer> {
                     .forEach((block, tensors) -> tensors.forEach((which, t) -> parts.computeIfAbsent(
                                     (prefixBlocks ? "block" + block + "." : "") + which.key(), k -> new ArrayList<>())
                             .add(t)));
-            double secs = (System.nanoTime() - start) / 1e9;
-            err.printf("\r%d/%d images, %.2f img/s", from + n, total, (from + n) / secs);
-            err.flush();
+            progress.advance(n);
         }
-        err.println();
+        progress.finish();
         Map<String, FloatTensor> out = new LinkedHashMap<>();
         parts.forEach((name, list) -> out.put(name, concat(list)));
         return out;
@@ -239,6 +249,10 @@ final class TokensCommand implements Callable<Integer> {
         int width = size.width() == 0 ? c.imageSize() : size.width();
         try (SafeTensors st = SafeTensors.open(file)) {
             Tensor t = st.tensor("input");
+            if (!t.dtype().isFloatingPoint()) {
+                throw new IllegalArgumentException(file + ": tensor 'input' is " + t.dtype()
+                        + "; a model input holds floats (F32, F16, BF16 or F64)");
+            }
             long[] s = t.shape();
             if (s.length != 4 || s[1] != c.channels() || s[2] != height || s[3] != width) {
                 throw new IllegalArgumentException(file + ": tensor 'input' has shape " + t.shapeString()

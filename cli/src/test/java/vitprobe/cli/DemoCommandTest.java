@@ -43,6 +43,10 @@ class DemoCommandTest {
         assertEquals(0, first.status(), first.err());
         assertTrue(first.out().contains("report:  " + out.resolve("report.html")), first.out());
         assertFalse(first.out().contains("RANDOM"), "a checkpoint is not flagged as random: " + first.out());
+        // the command a user can paste: the launcher is ./vitprobe
+        assertTrue(
+                first.out().contains("(rerun with: ./vitprobe experiment " + out.resolve("experiment.json") + ")"),
+                first.out());
         assertTrue(first.err().contains("[48/48]"), "progress of the 48 cells: " + first.err());
         // The bytes the map-based writer gave, so that earlier demo folders keep their experiment.json.
         assertEquals("""

@@ -90,6 +90,15 @@ class ImagenetSubsetCommandTest {
         assertFalse(Files.exists(dir.resolve("sub")));
     }
 
+    /** Tester report: a missing file showed "java.nio.file.NoSuchFileException: PATH". */
+    @Test
+    void aMissingWnidsFileIsNamedWithWhatIsWrong() throws Exception {
+        Path missing = dir.resolve("absent.txt");
+        CliRunner r = subset(fakeImagenet(), "2", "1", "--wnids", missing.toString());
+        assertEquals(Main.EXIT_INPUT, r.status(), r.err());
+        assertEquals("vitprobe: " + missing + ": no such file\n", r.errorLines());
+    }
+
     /** Zero images per class would write an ImageFolder with empty classes or splits. */
     @Test
     void zeroImagesPerClassIsABadFlag() throws Exception {

@@ -18,6 +18,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import vitprobe.weights.SafeTensors;
+import vitprobe.weights.SafetensorsWriter;
+import vitprobe.weights.Tensor;
 
 class InspectCommandTest {
     @TempDir
@@ -33,6 +36,27 @@ class InspectCommandTest {
         assertTrue(r.out().contains("hf_vit_mae"), r.out());
         assertTrue(r.out().matches("(?s).*dim\\s+96.*depth\\s+2.*heads\\s+3 .*patch size\\s+16 .*"), r.out());
         assertTrue(r.out().contains("F32"), r.out());
+    }
+
+    /** Tester report: a checkpoint of F32 and F16 tensors was shown as F32. */
+    @Test
+    void aCheckpointOfMixedDtypesShowsTheMix() throws Exception {
+        Path source = TokensCommandTest.bundled("hf-vit-dino-format-small");
+        Path mixed = dir.resolve("mixed.safetensors");
+        SafetensorsWriter writer = new SafetensorsWriter();
+        try (SafeTensors st = SafeTensors.open(source.resolve("model.safetensors"))) {
+            for (String name : st.names()) {
+                Tensor t = st.tensor(name);
+                if (name.matches("encoder\\.layer\\.\\d+\\.layernorm_(before|after)\\.bias"))
+                    writer.addF16(name, t.shape(), t.toFloatArray());
+                else writer.addF32(name, t.shape(), t.toFloatArray());
+            }
+        }
+        writer.write(mixed);
+        CliRunner r = CliRunner.run("inspect", mixed.toString());
+        assertEquals(0, r.status(), r.err());
+        // the model's 38 tensors (two blocks of 16, embeddings, final norm; the pooler is not read): 4 LayerNorm biases
+        assertTrue(r.out().contains("dtype       F32 (34), F16 (4)\n"), r.out());
     }
 
     /** A malformed file: its name, the header it carries, what the error must mention. */

@@ -1,6 +1,7 @@
 package vitprobe.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.net.httpserver.HttpExchange;
@@ -112,6 +113,8 @@ class PullCommandTest {
         assertTrue(
                 pull.err().contains("model.safetensors [") && pull.err().contains("MB/s"),
                 "progress bar: " + pull.err());
+        // no terminal here: plain lines, not frames redrawn with \r
+        assertFalse(pull.err().contains("\r"), pull.err());
         assertTrue(Files.isSymbolicLink(snapshot.resolve("model.safetensors")));
 
         hub.stop(0);

@@ -321,6 +321,24 @@ class SegmentCommandTest {
         Chromium.assertRendersWithAllImages(out.resolve("index.html"), 2);
     }
 
+    /** Tester report: --scores with pictures of two patch grids failed only after the forward of every image. */
+    @Test
+    void scoresOfMixedGridsAreRefusedBeforeTheModelRuns() throws Exception {
+        Path good = templates("good.safetensors", SampleKind.PATCH, 64, new FeatureOrigin("k", 1, null));
+        Path square = dir.resolve("square.png");
+        ImageIO.write(new BufferedImage(100, 100, BufferedImage.TYPE_INT_RGB), "png", square.toFile());
+        CliRunner r = segment(
+                good,
+                "--scores",
+                "--keep-aspect",
+                "--image-size",
+                "64",
+                picture("wide.png", 1).toString(),
+                square.toString());
+        assertRefused(1, square + ": a 8x8 patch grid where the first image has 8x10", "", r);
+        assertFalse(r.err().contains("device:"), "no backend was opened, nothing forwarded: " + r.err());
+    }
+
     @Test
     void clsTemplatesRankTheConceptsThatFireAndWarnAboutAnotherModel() throws Exception {
         Path t = templates("cls.safetensors", SampleKind.CLS, 64, new FeatureOrigin("y_norm", 1, "hf:someone/else"));

@@ -170,6 +170,28 @@ class TokensCommandTest {
         assertTrue(Files.isRegularFile(out));
     }
 
+    /** Tester report: an I32 input tensor was read as numbers without a word. */
+    @Test
+    void anInputTensorOfIntegersIsRefused() throws Exception {
+        Path model = bundled("hf-vit-dino-format-small");
+        long[] shape;
+        try (SafeTensors reference = SafeTensors.open(model.resolve("reference.safetensors"))) {
+            shape = reference.tensor("input").shape();
+        }
+        Path ints = dir.resolve("ints.safetensors");
+        new SafetensorsWriter()
+                .addI32("input", shape, new int[Math.toIntExact(shape[0] * shape[1] * shape[2] * shape[3])])
+                .write(ints);
+        Path out = dir.resolve("never.safetensors");
+        CliRunner r = CliRunner.run(
+                "tokens", "--model", model.toString(), "--out", out.toString(), "--input-tensor", ints.toString());
+        assertEquals(Main.EXIT_INPUT, r.status(), r.err());
+        assertEquals(
+                "vitprobe: " + ints + ": tensor 'input' is I32; a model input holds floats (F32, F16, BF16 or F64)\n",
+                r.errorLines());
+        assertFalse(Files.exists(out));
+    }
+
     @Test
     void badInputsFailCleanlyWithoutOutput() throws Exception {
         Path model = bundled("hf-vit-dino-format-small");

@@ -1,8 +1,10 @@
 package vitprobe.kernels;
 
 import java.util.Locale;
+import java.util.Objects;
 import vitprobe.kernels.cpu.CpuBackend;
 import vitprobe.kernels.cuda.CudaBackend;
+import vitprobe.kernels.cuda.CudaUnavailableException;
 import vitprobe.kernels.cuda.Precision;
 
 /** Chooses a backend by name at run time. */
@@ -26,8 +28,14 @@ public final class Backends {
         check(device, precision);
         Precision p = Precision.byKey(precision);
         String d = device.toLowerCase(Locale.ROOT);
-        if (d.startsWith(CUDA_ORDINAL))
-            return CudaBackend.open(p, Integer.parseInt(d.substring(CUDA_ORDINAL.length())));
+        if (d.startsWith(CUDA_ORDINAL)) {
+            String digits = d.substring(CUDA_ORDINAL.length());
+            // past the int range no machine has the device; the message keeps the number as given
+            int ordinal = digits.length() < 10 ? Integer.parseInt(digits) : Integer.MAX_VALUE;
+            if (ordinal >= CudaBackend.deviceCount())
+                throw new CudaUnavailableException("no CUDA device " + digits + "; " + CudaBackend.devicesHere());
+            return CudaBackend.open(p, ordinal);
+        }
         return switch (d) {
             case "cpu" -> new CpuBackend();
             case "cuda" -> CudaBackend.open(p);
@@ -40,12 +48,16 @@ public final class Backends {
      * CPU asked for another precision than fp32, is an IllegalArgumentException.
      */
     public static void check(String device, String precision) {
+        Objects.requireNonNull(device, "device");
+        Objects.requireNonNull(precision, "precision");
         Precision p = Precision.byKey(precision);
         String d = device.toLowerCase(Locale.ROOT);
         boolean ordinal =
-                d.startsWith(CUDA_ORDINAL) && d.substring(CUDA_ORDINAL.length()).matches("\\d{1,4}");
-        if (!ordinal && !d.equals("cpu") && !d.equals("cuda") && !d.equals("auto"))
-            throw new IllegalArgumentException("unknown device '" + device + "' (known: auto, cpu, cuda, cuda:N)");
+                d.startsWith(CUDA_ORDINAL) && d.substring(CUDA_ORDINAL.length()).matches("\\d+");
+        if (!ordinal && !d.equals("cpu") && !d.equals("cuda") && !d.equals("auto")) {
+            throw new IllegalArgumentException(
+                    "unknown device '" + device + "': auto, cpu, cuda or cuda:ORDINAL; " + CudaBackend.devicesHere());
+        }
         if (d.equals("cpu") && p != Precision.FP32)
             throw new IllegalArgumentException("the CPU backend computes in fp32 only (asked for " + p.key() + ")");
     }

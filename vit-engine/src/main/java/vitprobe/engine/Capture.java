@@ -34,6 +34,7 @@ public record Capture(Map<Integer, Set<Intermediate>> blocks) {
     }
 
     public static Capture of(int block, Set<Intermediate> which) {
+        Objects.requireNonNull(which, "which"); // Map.of would refuse it without a name
         return new Capture(Map.of(block, which));
     }
 

@@ -2,6 +2,7 @@ package vitprobe.engine;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Objects;
 import vitprobe.engine.image.ImageDecoder;
 import vitprobe.engine.image.ImageTransform;
 import vitprobe.engine.image.RgbImage;
@@ -17,6 +18,7 @@ public final class ImageInputs {
      * to crop / 0.875 (256 for 224, as DINO and MAE evaluate), with the checkpoint's mean, std and interpolation.
      */
     public static ImageTransform transformFor(ViTConfig c) {
+        Objects.requireNonNull(c, "config");
         return InputResolution.NATIVE.evaluation(c);
     }
 

@@ -82,7 +82,10 @@ public final class VisionTransformer implements AutoCloseable {
 
     /** A model whose position embeddings are resampled the way the library of its checkpoint format does it. */
     public VisionTransformer(ViTWeights w, Backend backend) {
-        this(w, backend, PosResample.of(w.config().format()));
+        this(
+                w,
+                backend,
+                PosResample.of(Objects.requireNonNull(w, "weights").config().format()));
     }
 
     /**
@@ -91,6 +94,9 @@ public final class VisionTransformer implements AutoCloseable {
      * place is read as it is now, unchecked: replace a checkpoint by renaming a new file over it).
      */
     public VisionTransformer(ViTWeights w, Backend backend, PosResample posResample) {
+        Objects.requireNonNull(w, "weights");
+        Objects.requireNonNull(backend, "backend");
+        Objects.requireNonNull(posResample, "posResample");
         if (w.isClosed()) throw new IllegalStateException(w.source() + ": weights used after close");
         this.config = w.config();
         this.backend = backend;

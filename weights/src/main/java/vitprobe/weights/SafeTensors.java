@@ -50,16 +50,13 @@ public final class SafeTensors implements AutoCloseable {
             MemorySegment all = size == 0 ? MemorySegment.NULL : ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
             SafeTensors st = parse(file, arena, all, size);
             return st;
-        } catch (java.nio.file.NoSuchFileException e) {
-            arena.close();
-            throw new SafetensorsException(file, "cannot read file (no such file)", e);
         } catch (java.nio.channels.ClosedByInterruptException e) {
             arena.close();
             // The file is fine: the reading thread was interrupted (a cancelled task), and keeps its interrupt flag.
             throw new SafetensorsException(file, "not read: the thread was interrupted", e);
         } catch (IOException e) {
             arena.close();
-            throw new SafetensorsException(file, "cannot read file (" + e.getMessage() + ")", e);
+            throw new SafetensorsException(file, FileErrors.reading(e), e);
         } catch (RuntimeException e) {
             arena.close();
             throw e;

@@ -186,7 +186,7 @@ class SafeTensorsValidationTest {
     void missingFileIsASafetensorsException() {
         Path file = dir.resolve("absent.safetensors");
         SafetensorsException e = assertThrows(SafetensorsException.class, () -> SafeTensors.open(file));
-        assertTrue(e.getMessage().startsWith(file + ": cannot read file"), e.getMessage());
+        assertEquals(file + ": no such file", e.getMessage());
     }
 
     @Test

@@ -62,6 +62,26 @@ public final class CudaBackend implements Backend {
         }
     }
 
+    /** The number of CUDA devices the driver sees; 0 without a driver. */
+    public static int deviceCount() {
+        try {
+            return CudaDriver.get().deviceCount();
+        } catch (CudaException e) {
+            return 0;
+        }
+    }
+
+    /** This machine's CUDA devices in words, for messages: "CUDA devices here: cuda:0 to cuda:3", or why none. */
+    public static String devicesHere() {
+        try {
+            int n = CudaDriver.get().deviceCount();
+            if (n == 0) return "no CUDA device here";
+            return n == 1 ? "CUDA device here: cuda:0" : "CUDA devices here: cuda:0 to cuda:" + (n - 1);
+        } catch (CudaException e) {
+            return "no CUDA device here: " + e.getMessage();
+        }
+    }
+
     /** Opens the device named by {@value #DEVICE_PROPERTY}; throws CudaUnavailableException with one line if it cannot. */
     public static CudaBackend open(Precision precision) {
         return open(precision, Integer.getInteger(DEVICE_PROPERTY, 0));
@@ -71,8 +91,7 @@ public final class CudaBackend implements Backend {
     public static CudaBackend open(Precision precision, int ordinal) {
         CudaDriver driver = CudaDriver.get();
         int count = driver.deviceCount();
-        if (count <= ordinal)
-            throw new CudaUnavailableException("no CUDA device " + ordinal + " (" + count + " found)");
+        if (count <= ordinal) throw new CudaUnavailableException("no CUDA device " + ordinal + "; " + devicesHere());
         // "kernels not built" or "driver too old" before any device state is created
         KernelLibrary.requireDriver(driver.driverVersion());
         return new CudaBackend(driver, driver.device(ordinal), precision);

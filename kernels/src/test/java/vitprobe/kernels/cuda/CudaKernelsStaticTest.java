@@ -205,6 +205,6 @@ class CudaKernelsStaticTest {
         assertFalse(e.getMessage().contains("\n"), "one line: " + e.getMessage());
         IllegalArgumentException bad =
                 assertThrows(IllegalArgumentException.class, () -> Backends.create("cuda:first"));
-        assertTrue(bad.getMessage().contains("cuda:N"), bad.getMessage());
+        assertTrue(bad.getMessage().contains("no CUDA device here"), bad.getMessage());
     }
 }

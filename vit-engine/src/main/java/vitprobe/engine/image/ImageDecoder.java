@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.HexFormat;
+import vitprobe.weights.FileErrors;
 
 /**
  * Decodes PNG and JPEG files, recognised by content rather than by extension, into the RGB pixels that Pillow's
@@ -27,7 +28,7 @@ public final class ImageDecoder {
         try {
             bytes = Files.readAllBytes(file);
         } catch (IOException e) {
-            throw new ImageDecodeException(file.toString(), "cannot read file (" + e + ")", e);
+            throw new ImageDecodeException(file.toString(), FileErrors.reading(e), e);
         }
         return decode(bytes, file.toString());
     }
