@@ -136,11 +136,11 @@ public final class CosineTrainer {
             ProbeData data, int[][] images, int t, float[] center, Options options, IntConsumer progress) {
         int count = data.conceptCount(), dim = data.dim;
         float[] directions = new float[count * dim];
-        int[][] supports = new int[count][], positives = new int[count][], negatives = new int[count][];
+        int[][] positives = new int[count][], negatives = new int[count][];
         Parallel.forEach(count, c -> {
-            supports[c] = supportImages(images[c], data.drawKey(c), t, options);
-            positives[c] = supportSamples(data, supports[c], c, true);
-            negatives[c] = supportSamples(data, supports[c], c, false);
+            int[] support = supportImages(images[c], data.drawKey(c), t, options);
+            positives[c] = supportSamples(data, support, c, true);
+            negatives[c] = supportSamples(data, support, c, false);
             double[] mean = new double[dim];
             for (int i : positives[c]) {
                 for (int j = 0; j < dim; j++) mean[j] += data.features[i * dim + j];
@@ -153,17 +153,14 @@ public final class CosineTrainer {
         ConceptTemplates unthresholded = new ConceptTemplates(
                 Rule.COSINE, data.tokens(), data.concepts(), dim, directions, new float[count], center, data.origin());
         float[] thresholds = new float[count];
-        int[] allSupports = Arrays.stream(supports)
-                .flatMapToInt(Arrays::stream)
-                .sorted()
-                .distinct()
-                .toArray();
+        int[] everySupport =
+                Arrays.stream(positives).anyMatch(p -> p.length == 1) ? everySupportImage(data, t, options) : null;
         Parallel.forEach(count, c -> {
             float[] positiveScores = unthresholded.scoreRows(c, data.features, positives[c]);
             thresholds[c] = positives[c].length == 1
                     ? highestNegativeBelow(
                             positiveScores[0],
-                            unthresholded.scoreRows(c, data.features, supportSamples(data, allSupports, c, false)))
+                            unthresholded.scoreRows(c, data.features, supportSamples(data, everySupport, c, false)))
                     : bestThreshold(positiveScores, unthresholded.scoreRows(c, data.features, negatives[c]));
             progress.accept(1);
         });
@@ -210,6 +207,19 @@ public final class CosineTrainer {
             }
         }
         return best;
+    }
+
+    /**
+     * The support images of every concept in trial t, each once: for a block of concepts those of the whole data set
+     * it was cut from, so that a block's thresholds are those of training all its concepts together.
+     */
+    private static int[] everySupportImage(ProbeData data, int t, Options options) {
+        ProbeData whole = data.whole();
+        return IntStream.range(0, whole.conceptCount())
+                .flatMap(c -> Arrays.stream(supportImages(whole, c, t, options)))
+                .sorted()
+                .distinct()
+                .toArray();
     }
 
     /**

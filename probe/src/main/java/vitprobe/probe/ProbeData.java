@@ -70,6 +70,8 @@ public final class ProbeData {
      * draws as the whole data set does.
      */
     private final int drawOffset;
+    /** The data set a block was cut from ({@link #conceptBlock}); null for a whole one. */
+    private final ProbeData whole;
 
     /** What {@link #withConcepts} carries over instead of indexing the labels again. */
     private record Index(int[][] positives, BitSet[] negativePools, BitSet otherCategoryNegatives) {}
@@ -87,9 +89,11 @@ public final class ProbeData {
             SampleKind tokens,
             FeatureOrigin origin,
             Index index,
-            int drawOffset) {
+            int drawOffset,
+            ProbeData whole) {
         this.file = file;
         this.drawOffset = drawOffset;
+        this.whole = whole;
         this.dim = dim;
         if (dim <= 0) throw fail("features", "has no feature dimensions");
         if (features.length % dim != 0) throw fail("features", features.length + " values do not form rows of " + dim);
@@ -180,7 +184,8 @@ public final class ProbeData {
             long[] categories,
             SampleKind tokens,
             FeatureOrigin origin) {
-        return new ProbeData(null, features, dim, labels, concepts, groups, categories, null, tokens, origin, null, 0);
+        return new ProbeData(
+                null, features, dim, labels, concepts, groups, categories, null, tokens, origin, null, 0, null);
     }
 
     /** Reads and validates a probe file. */
@@ -225,7 +230,8 @@ public final class ProbeData {
                     tokens,
                     FeatureOrigin.fromMetadata(file, meta),
                     null,
-                    0);
+                    0,
+                    null);
         }
     }
 
@@ -361,7 +367,7 @@ public final class ProbeData {
      * Its concepts are numbered anew, for their random draws too.
      */
     public ProbeData withConcepts(int[] columns) {
-        return withConcepts(columns, 0);
+        return withConcepts(columns, 0, null);
     }
 
     /**
@@ -370,10 +376,15 @@ public final class ProbeData {
      */
     public ProbeData conceptBlock(int from, int to) {
         if (from == 0 && to == conceptCount) return this;
-        return withConcepts(IntStream.range(from, to).toArray(), drawOffset + from);
+        return withConcepts(IntStream.range(from, to).toArray(), drawOffset + from, whole());
     }
 
-    private ProbeData withConcepts(int[] columns, int drawOffset) {
+    /** The data set this block was cut from, or this one when it is whole (see {@link #conceptBlock}). */
+    ProbeData whole() {
+        return whole == null ? this : whole;
+    }
+
+    private ProbeData withConcepts(int[] columns, int drawOffset, ProbeData whole) {
         List<String> names = Arrays.stream(columns).mapToObj(concepts::get).toList();
         long[] keptCategories = categories == null
                 ? null
@@ -399,7 +410,8 @@ public final class ProbeData {
                 tokens,
                 origin,
                 index,
-                drawOffset);
+                drawOffset,
+                whole);
     }
 
     /** The same data with its categories named (by category number); features and labels are shared. */
@@ -416,7 +428,8 @@ public final class ProbeData {
                 tokens,
                 origin,
                 new Index(positives, negativePools, otherCategoryNegatives),
-                drawOffset);
+                drawOffset,
+                whole);
     }
 
     /**

@@ -62,6 +62,25 @@ class CosineTrainerTest {
                 List.of(), CosineTrainer.negativesFromOtherConcepts(train, new CosineTrainer.Options(2, 5, false, 3)));
     }
 
+    /**
+     * Regression: trained in blocks of concepts (as Spark does), a one-shot template's threshold was placed against
+     * the shots of its block only, so Spark and a single machine gave other results at k=1.
+     */
+    @Test
+    void oneShotTemplatesTrainedInBlocksAreThoseTrainedTogether() {
+        ProbeData train = Synthetic.classification(1, 240, 20, 4, 1.0);
+        var options = new CosineTrainer.Options(1, 3, false, 3);
+        List<ConceptTemplates> together = CosineTrainer.train(train, options);
+        for (int from = 0; from < train.conceptCount(); from += 2) {
+            List<ConceptTemplates> block = CosineTrainer.train(train.conceptBlock(from, from + 2), options);
+            for (int t = 0; t < together.size(); t++) {
+                for (int c = 0; c < 2; c++)
+                    assertEquals(
+                            together.get(t).threshold(from + c), block.get(t).threshold(c), "trial " + t);
+            }
+        }
+    }
+
     /** The cosine rule written out directly, in double precision, from the study's description. */
     private static final class Scalar {
         final double[] direction, origin;
