@@ -79,15 +79,24 @@ final class DemoCommand implements Callable<Integer> {
             err.println("generating the synthetic Broden-format set");
             Synthetic.writeBroden(data.resolve("broden"), 48, 224, 0);
         }
+        Map<String, String> named =
+                distinctNames(chosen.stream().map(DemoCommand::reference).toList());
+        if (named.entrySet().stream().anyMatch(e -> !e.getKey().equals(ExperimentConfig.defaultName(e.getValue()))))
+            out.println("models: "
+                    + String.join(
+                            ", ",
+                            named.entrySet().stream()
+                                    .map(e -> e.getKey() + " = " + e.getValue())
+                                    .toList()));
         Path config = outDir.resolve("experiment.json");
-        AtomicFiles.writeString(config, JsonRecords.writePretty(config(chosen)));
+        AtomicFiles.writeString(config, JsonRecords.writePretty(config(named)));
         ExperimentCommand.run(ExperimentConfig.load(config), modelOptions, null, out, err, true);
         out.printf(
                 Locale.ROOT,
                 "demo finished in %.0f s; the grid is in %s (rerun with: ./vitprobe experiment %s)%n",
                 (System.nanoTime() - start) / 1e9,
                 config,
-                config);
+                shellQuoted(config.toString()));
         if (random)
             out.println(
                     "NOTE: RANDOM weights; for the study's numbers run e.g. ./vitprobe demo --model hf:facebook/dino-vits8");
@@ -113,15 +122,42 @@ final class DemoCommand implements Callable<Integer> {
 
     private record Qualitative(int images, int candidates) {}
 
-    /** The demo's experiment, written beside its data so that `vitprobe experiment` can rerun or vary it. */
-    private DemoExperiment config(List<String> chosen) {
-        Map<String, String> models = new LinkedHashMap<>();
-        for (String m : chosen) {
-            String reference = m.startsWith(ModelOptions.RANDOM) || m.startsWith("hf:")
-                    ? m
-                    : Path.of(m).toAbsolutePath().normalize().toString();
-            models.put(ExperimentConfig.defaultName(m), reference);
+    /** A model as the config names it: random: and hf: as given, a path made absolute. */
+    private static String reference(String model) {
+        return model.startsWith(ModelOptions.RANDOM) || model.startsWith("hf:")
+                ? model
+                : Path.of(model).toAbsolutePath().normalize().toString();
+    }
+
+    /**
+     * The models by name, each under a name of its own: the demo takes no names, so models whose default names
+     * collide (a/model and b/model, hf:orgA/x and hf:orgB/x) get their parent folder or organisation as a prefix,
+     * and names still shared (one model given twice) a "-2", "-3" suffix.
+     */
+    static Map<String, String> distinctNames(List<String> references) {
+        List<String> defaults =
+                references.stream().map(ExperimentConfig::defaultName).toList();
+        Map<String, String> named = new LinkedHashMap<>();
+        for (int i = 0; i < references.size(); i++) {
+            String name = defaults.get(i), reference = references.get(i);
+            int parent =
+                    reference.replaceFirst("@.*$", "").replaceAll("/+$", "").lastIndexOf('/');
+            if (defaults.indexOf(name) != defaults.lastIndexOf(name) && parent > 0)
+                name = ExperimentConfig.defaultName(reference.substring(0, parent)) + "-" + name;
+            String unique = name;
+            for (int n = 2; named.containsKey(unique); n++) unique = name + "-" + n;
+            named.put(unique, reference);
         }
+        return named;
+    }
+
+    /** The text as one word of a POSIX shell: as it is when that is safe, else in single quotes. */
+    static String shellQuoted(String text) {
+        return text.matches("[A-Za-z0-9_./:@%+=,-]+") ? text : "'" + text.replace("'", "'\\''") + "'";
+    }
+
+    /** The demo's experiment, written beside its data so that `vitprobe experiment` can rerun or vary it. */
+    private DemoExperiment config(Map<String, String> models) {
         return new DemoExperiment(
                 models,
                 new Tasks(new TaskData("data/classification", null), new TaskData("data/broden", 16)),

@@ -1,12 +1,14 @@
 package vitprobe.cli;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
+import vitprobe.io.FolderLock;
 import vitprobe.report.Report;
 
 @Command(
@@ -21,8 +23,12 @@ final class ReportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        Report.Written written = Report.write(folder);
-        spec.commandLine().getOut().printf("report: %s%nsummary: %s%n", written.html(), written.summary());
+        // The experiment writing the folder holds its lock: refuse to redraw half a run. A folder that is missing
+        // or a file is neither created nor locked; the report says what is wrong with it.
+        try (FolderLock lock = Files.isDirectory(folder) ? FolderLock.acquire(folder) : null) {
+            Report.Written written = Report.write(folder);
+            spec.commandLine().getOut().printf("report: %s%nsummary: %s%n", written.html(), written.summary());
+        }
         return 0;
     }
 }

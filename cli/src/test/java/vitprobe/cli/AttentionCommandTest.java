@@ -49,6 +49,26 @@ class AttentionCommandTest {
         Chromium.assertRendersWithAllImages(page, 4);
     }
 
+    /** Tester report: a picture too wide for --keep-aspect was "a 4000x10 image" in the error, not its file. */
+    @Test
+    void aPictureTooWideForItsInputIsNamed() throws Exception {
+        Path thin = dir.resolve("thin.png");
+        ImageIO.write(new BufferedImage(4000, 10, BufferedImage.TYPE_INT_RGB), "png", thin.toFile());
+        CliRunner r = CliRunner.run(
+                "attention",
+                "--model",
+                ImageViews.model(),
+                "--out",
+                dir.resolve("maps").toString(),
+                "--image-size",
+                "224",
+                "--keep-aspect",
+                thin.toString());
+        assertEquals(1, r.status(), r.err());
+        assertTrue(r.err().startsWith("vitprobe: " + thin + ": would become a "), r.err());
+        assertTrue(r.err().endsWith(" input, over 4096 pixels on a side\n"), r.err());
+    }
+
     /** The testers' case: a rerun with fewer images left the pictures of the image no longer given. */
     @Test
     void aRerunIntoTheSameFolderLeavesOnlyItsOwnOutput() throws Exception {

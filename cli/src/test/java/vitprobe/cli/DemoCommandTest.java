@@ -133,6 +133,51 @@ class DemoCommandTest {
         assertEquals(before, Files.readString(out.resolve("results.json")));
     }
 
+    /**
+     * Tester reports: two models whose folders share a name (a/model, b/model) were both named "model" and only the
+     * second was probed; the "rerun with" line of an output folder with a space and a quote could not be pasted.
+     */
+    @Test
+    void modelsOfTheSameNameAreBothProbedUnderDistinctNames() throws Exception {
+        Path a = copyModel(dir.resolve("a/model")), b = copyModel(dir.resolve("b/model"));
+        Path out = dir.resolve("it's a demo");
+        CliRunner r = CliRunner.run("demo", "--model", a.toString(), "--model", b.toString(), "--out", out.toString());
+        assertEquals(0, r.status(), r.err());
+        assertTrue(r.out().contains("models: a-model = " + a + ", b-model = " + b + "\n"), r.out());
+        Map<String, Object> config = Json.parseObject(Files.readString(out.resolve("experiment.json")));
+        assertEquals(Map.of("a-model", a.toString(), "b-model", b.toString()), config.get("models"));
+        Map<String, Object> results = Json.parseObject(Files.readString(out.resolve("results.json")));
+        Set<String> probed = new HashSet<>();
+        for (Object row : (List<?>) results.get("rows")) probed.add((String) ((Map<?, ?>) row).get("model"));
+        assertEquals(Set.of("a-model", "b-model"), probed);
+        String quoted = "'" + out.resolve("experiment.json").toString().replace("'", "'\\''") + "'";
+        assertTrue(r.out().contains("(rerun with: ./vitprobe experiment " + quoted + ")"), r.out());
+        assertEquals(
+                List.of(
+                        "./vitprobe",
+                        "experiment",
+                        out.resolve("experiment.json").toString()),
+                shellWords(quoted));
+    }
+
+    private static Path copyModel(Path to) throws Exception {
+        Path from = Path.of(ExtractCommandTest.model());
+        Files.createDirectories(to);
+        try (var files = Files.list(from)) {
+            for (Path f : files.toList()) Files.copy(f, to.resolve(f.getFileName()));
+        }
+        return to;
+    }
+
+    /** The words /bin/sh makes of "./vitprobe experiment ARGUMENT": what a pasted line runs. */
+    private static List<String> shellWords(String argument) throws Exception {
+        Process p = new ProcessBuilder("sh", "-c", "printf '%s\\n' ./vitprobe experiment " + argument).start();
+        List<String> words =
+                new String(p.getInputStream().readAllBytes()).lines().toList();
+        assertEquals(0, p.waitFor());
+        return words;
+    }
+
     private static long count(String text, String fragment) {
         return Pattern.compile(Pattern.quote(fragment)).matcher(text).results().count();
     }

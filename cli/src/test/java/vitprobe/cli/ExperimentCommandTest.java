@@ -13,6 +13,7 @@ import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import vitprobe.io.FolderLock;
 import vitprobe.io.Json;
 import vitprobe.io.OwnedNames;
 import vitprobe.probe.data.Synthetic;
@@ -136,6 +137,29 @@ class ExperimentCommandTest {
         try (var s = Files.walk(folder)) {
             return s.map(Path::toString).sorted().toList();
         }
+    }
+
+    /**
+     * Tester report: report redrew the figures of a folder while an experiment was writing it, and before that
+     * experiment's results.json it said there was none.
+     */
+    @Test
+    void reportIsRefusedWhileAnExperimentWritesTheFolder() throws IOException {
+        String json = Files.readString(tinyExperiment().output().resolve("results.json"));
+        Path first = Files.createDirectories(dir.resolve("first-run")),
+                rerun = Files.createDirectories(dir.resolve("rerun"));
+        Files.writeString(rerun.resolve("results.json"), json);
+        for (Path folder : List.of(first, rerun)) {
+            try (FolderLock experiment = FolderLock.acquire(folder)) {
+                CliRunner r = CliRunner.run("report", folder.toString());
+                assertEquals(1, r.status(), r.err());
+                assertTrue(r.err().startsWith("vitprobe: " + folder + " is being written by process "), r.err());
+                assertEquals(1, r.err().lines().count(), r.err());
+            }
+            assertFalse(Files.exists(folder.resolve("figures")), "nothing written");
+        }
+        assertEquals(0, CliRunner.run("report", rerun.toString()).status(), "once the experiment is done");
+        assertTrue(Files.isDirectory(rerun.resolve("figures")));
     }
 
     /** Tester report: accuracy 7.5 and F1 -1 in results.json were drawn. */

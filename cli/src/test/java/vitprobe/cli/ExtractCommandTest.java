@@ -161,7 +161,7 @@ class ExtractCommandTest {
                         && report.get(1)
                                 .endsWith(
                                         "image is 20000x20000 = 400000000 pixels, over the limit of 178956970 (a decompression bomb?); "
-                                                + "-Dvitprobe.maxImagePixels=N raises it"),
+                                                + "VITPROBE_JAVA_OPTS=-Dvitprobe.maxImagePixels=N raises it"),
                 report.get(1));
         assertEquals(4, ExtractedFeatures.load(out.resolve("y_norm/train")).size());
     }

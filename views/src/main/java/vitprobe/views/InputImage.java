@@ -18,7 +18,8 @@ public record InputImage(Path file, RgbImage picture, float[] pixels) {
     public static List<InputImage> load(List<Path> files, ImageTransform transform) {
         InputImage[] out = new InputImage[files.size()];
         Parallel.forEach(files.size(), i -> {
-            RgbImage picture = transform.resizeAndCrop(ImageDecoder.decode(files.get(i)));
+            RgbImage picture = transform.resizeAndCrop(
+                    ImageDecoder.decode(files.get(i)), files.get(i).toString());
             out[i] = new InputImage(files.get(i), picture, transform.normalize(picture));
         });
         return Arrays.asList(out);

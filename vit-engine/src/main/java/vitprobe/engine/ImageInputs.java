@@ -40,7 +40,7 @@ public final class ImageInputs {
             RgbImage image = ImageDecoder.decode(files.get(i));
             placed[i] =
                     transform.place(image.width(), image.height(), files.get(i).toString());
-            inputs[i] = transform.apply(image);
+            inputs[i] = transform.apply(image, files.get(i).toString());
         });
         int height = placed[0].height(), width = placed[0].width(), per = 3 * height * width;
         for (int i = 1; i < files.size(); i++) {

@@ -152,9 +152,9 @@ record Cell(String model, Task task, Intermediate token, Rule rule, Integer k) i
         return cell.task() == Task.SEGMENTATION ? taskNote(cell, fewerThanK) : null;
     }
 
-    /** A cell's note as a warning of its task, null for none. */
+    /** A cell's note as a warning of its task and model (a grid of several models warns per model), null for none. */
     static String taskNote(Cell cell, String note) {
-        return note == null ? null : "tasks." + cell.task().key() + ": " + note;
+        return note == null ? null : "tasks." + cell.task().key() + ", model " + cell.model() + ": " + note;
     }
 
     /** The fields that identify the cell in results.json and results.csv. */

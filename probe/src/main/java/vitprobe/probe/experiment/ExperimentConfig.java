@@ -2,6 +2,7 @@ package vitprobe.probe.experiment;
 
 import java.io.IOException;
 import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -119,6 +120,13 @@ public record ExperimentConfig(
             "spark");
     private static final Set<String> TASK_KEYS = Set.of("dataset", "train", "test", "patches_per_image");
     private static final String NAME = "[A-Za-z0-9][A-Za-z0-9._-]*";
+    /**
+     * The longest model name, in UTF-8 bytes, whose files fit in a file name of 255 bytes. The longest file named
+     * after a model is the report's figures/k-sweep-NAME-classification.svg, written first under the temporary name
+     * ".k-sweep-NAME-classification.svg.PID.RANDOM.vitprobe-partial" (see AtomicFiles): 27 bytes around the name,
+     * plus 55 for the temporary name with the longest pid and random hex (19 and 16 digits).
+     */
+    public static final int MAX_NAME_BYTES = 255 - "k-sweep--classification.svg".length() - 55;
 
     public ExperimentConfig {
         models = List.copyOf(models);
@@ -337,7 +345,13 @@ public record ExperimentConfig(
             if (!m.name().matches(NAME))
                 throw root.error(
                         "models",
-                        "name '" + m.name() + "' must be letters, digits, '.', '_' or '-' (it names folders)");
+                        "name '" + m.name() + "' must be ASCII letters, digits, '.', '_' or '-' (it names folders)");
+            int bytes = m.name().getBytes(StandardCharsets.UTF_8).length;
+            if (bytes > MAX_NAME_BYTES)
+                throw root.error(
+                        "models",
+                        "name '" + m.name() + "' is " + bytes + " bytes long, over the " + MAX_NAME_BYTES
+                                + " that fit in the file names it gives (figures/k-sweep-NAME-classification.svg)");
             if (!names.add(m.name()))
                 throw root.error("models", "name '" + m.name() + "' is used twice; give the models distinct names");
         }

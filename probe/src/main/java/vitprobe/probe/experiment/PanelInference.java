@@ -121,15 +121,16 @@ final class PanelInference {
     /** Decodes a candidate and records its true masks (and its picture, once); returns its model input. */
     private float[] prepare(PanelCandidate candidate) throws IOException {
         RgbImage image = ImageDecoder.decode(candidate.sample.read(), candidate.sample.id());
+        String source = candidate.sample.id();
         PatchGrid grid = PatchGrid.of(
-                image.width(), image.height(), transform, vit.config().patchSize());
+                image.width(), image.height(), transform, vit.config().patchSize(), source);
         byte[] labels = candidate.sample.patchLabels(grid);
         int labelCount = labelNames.size();
         BitSet[] masks = PatchMasks.perConcept(
                 concepts, labelNames, grid.patches(), (p, label) -> labels[p * labelCount + label] != 0);
         candidate.truth.put(model, new PanelCandidate.Truth(grid.tokens(), masks));
-        if (candidate.picture == null) candidate.picture = transform.resizeAndCrop(image);
-        return transform.apply(image);
+        if (candidate.picture == null) candidate.picture = transform.resizeAndCrop(image, source);
+        return transform.apply(image, source);
     }
 
     /** Records on each image of a batch of one grid the patches where one column's templates fire. */

@@ -15,6 +15,7 @@ import vitprobe.engine.InputResolution;
 import vitprobe.engine.Intermediate;
 import vitprobe.engine.PosResample;
 import vitprobe.engine.extract.Task;
+import vitprobe.io.AtomicFiles;
 import vitprobe.probe.Rule;
 import vitprobe.probe.data.Synthetic;
 
@@ -120,8 +121,35 @@ class ExperimentConfigTest {
         assertError(
                 "models: [random:vits8, random:vits8]\ntasks: {classification: {dataset: cls}}\n",
                 "name 'random-vits8' is used twice");
+        assertError(
+                "models: {mödel-模型: random:vits8}\ntasks: {classification: {dataset: cls}}\n",
+                "name 'mödel-模型' must be ASCII letters, digits, '.', '_' or '-'");
         assertError("models: [random:vits8]\n", "tasks: is missing");
         assertError("models: [random:vits8\n", "invalid YAML");
+    }
+
+    /**
+     * Tester report: a model name of 245 characters passed the checks and the run failed at its very end, writing
+     * figures/tokens-NAME-classification.png ("File name too long"). The longest name allowed must fit in the
+     * longest file the run names after a model (with the temporary name it is written under), one more is refused.
+     */
+    @Test
+    void aModelNameTooLongForTheFilesItNamesIsRefusedBeforeAnyWork() throws IOException {
+        String longest = "m".repeat(ExperimentConfig.MAX_NAME_BYTES);
+        String tasks = "\ntasks: {classification: {dataset: cls}}\n";
+        assertEquals(
+                longest,
+                ExperimentConfig.load(write("long.yaml", "models: {" + longest + ": random:vits8}" + tasks))
+                        .models()
+                        .getFirst()
+                        .name());
+        AtomicFiles.writeString(dir.resolve("k-sweep-" + longest + "-classification.svg"), "<svg/>");
+        assertError("models: {" + longest + "m: random:vits8}" + tasks, "models: name 'mmm");
+        assertError(
+                "models: {" + longest + "m: random:vits8}" + tasks,
+                "is " + (ExperimentConfig.MAX_NAME_BYTES + 1) + " bytes long, over the "
+                        + ExperimentConfig.MAX_NAME_BYTES + " that fit in the file names it gives");
+        assertError("models: {" + "m".repeat(245) + ": random:vits8}" + tasks, "is 245 bytes long");
     }
 
     /** Tester report: a seed past 64 bits was wrapped to another seed and recorded; block and image_size too. */

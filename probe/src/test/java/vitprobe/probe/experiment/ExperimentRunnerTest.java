@@ -232,7 +232,8 @@ class ExperimentRunnerTest {
         assertEquals(2, warnings.size(), json.toString());
         assertTrue(((String) warnings.getFirst()).startsWith("tasks.classification: k 5 exceeds"), warnings.toString());
         // At k=1 every class's support is its one shot: its threshold is placed against the other class's shot.
-        String oneShot = "tasks.classification: k=1: the support set of 2 concept(s) held a single positive";
+        String oneShot =
+                "tasks.classification, model tiny: k=1: the support set of 2 concept(s) held a single positive";
         assertTrue(((String) warnings.getLast()).startsWith(oneShot), warnings.toString());
         assertEquals(1, count(r.log(), "warning: " + oneShot), r.log());
     }
@@ -251,7 +252,7 @@ class ExperimentRunnerTest {
                  "qualitative": {"images": 1, "candidates": 2}}
                 """));
         Run r = run(c);
-        String warning = "warning: tasks.segmentation: k=50 exceeds the training images of ";
+        String warning = "warning: tasks.segmentation, model tiny: k=50 exceeds the training images of ";
         assertEquals(1, count(r.log(), warning), r.log());
         assertEquals(0, count(r.log(), "k=1 exceeds"), r.log());
         Map<String, Object> json = Json.parseObject(Files.readString(c.output().resolve("results.json")));
@@ -264,9 +265,10 @@ class ExperimentRunnerTest {
                         .toList(),
                 warnings);
         assertTrue(
-                warnings.contains("tasks.segmentation: k=1: the support set of 3 concept(s) held a single positive,"
-                        + " which places no cosine threshold; it was placed at the highest score of the other concepts'"
-                        + " support samples: circle, square, rim"),
+                warnings.contains(
+                        "tasks.segmentation, model tiny: k=1: the support set of 3 concept(s) held a single positive,"
+                                + " which places no cosine threshold; it was placed at the highest score of the other concepts'"
+                                + " support samples: circle, square, rim"),
                 warnings.toString());
         List<Map<?, ?>> rows = ((List<?>) json.get("rows"))
                 .stream().<Map<?, ?>>map(x -> (Map<?, ?>) x).toList();
@@ -290,6 +292,32 @@ class ExperimentRunnerTest {
         assertEquals(0, run(c).summary().computed(), "resumed");
         Map<String, Object> again = Json.parseObject(Files.readString(c.output().resolve("results.json")));
         assertEquals(warnings, again.get("warnings"), "kept from the stored cells");
+    }
+
+    /** Tester report: the warnings of a grid of two models did not say which model's cells they came from. */
+    @Test
+    void aWarningOfOneModelsCellsNamesTheModel() throws IOException {
+        Synthetic.writeBroden(dir.resolve("small"), 8, 64, 3);
+        ExperimentConfig c = ExperimentConfig.load(Files.writeString(dir.resolve("two.json"), """
+                {"models": {"tiny": "random:tiny", "other": "random:other"},
+                 "tasks": {"segmentation": {"dataset": "small", "patches_per_image": 2}},
+                 "tokens": ["y"], "rules": ["cosine"], "k": [1], "trials": 2, "batch": 4,
+                 "qualitative": {"images": 1, "candidates": 2}}
+                """));
+        Run r = run(c);
+        List<?> warnings =
+                (List<?>) Json.parseObject(Files.readString(c.output().resolve("results.json")))
+                        .get("warnings");
+        for (String model : List.of("tiny", "other")) {
+            String prefix = "tasks.segmentation, model " + model + ": k=1: the support set of ";
+            assertEquals(
+                    1,
+                    warnings.stream()
+                            .filter(w -> ((String) w).startsWith(prefix))
+                            .count(),
+                    warnings.toString());
+            assertEquals(1, count(r.log(), "warning: " + prefix), r.log());
+        }
     }
 
     /** Tester report: an output folder inside the data set scattered the outputs among its classes. */

@@ -377,7 +377,7 @@ public final class Extractor {
             times.add(StageTimes.Stage.DECODE, t1 - t0);
             // Placed first: an image too thin to resize is skipped with its name.
             ImageTransform.Placement placed = transform.place(image.width(), image.height(), sample.id());
-            float[] pixels = transform.apply(image);
+            float[] pixels = transform.apply(image, sample.id());
             int height = placed.height(), width = placed.width();
             Prepared prepared;
             if (options.task() == Task.CLASSIFICATION) {
@@ -385,7 +385,7 @@ public final class Extractor {
                 prepared = new Prepared(sample, pixels, height, width, labels, null, null);
             } else {
                 PatchGrid grid = PatchGrid.of(
-                        image.width(), image.height(), transform, vit.config().patchSize());
+                        image.width(), image.height(), transform, vit.config().patchSize(), sample.id());
                 byte[] all = checked(sample.patchLabels(grid), grid.patches() * concepts, sample);
                 int[] kept = options.patches().select(sample.id(), all, grid.patches(), concepts);
                 byte[] labels = new byte[kept.length * concepts];

@@ -19,9 +19,9 @@ public record PatchGrid(ImageTransform.Placement placement, int patchSize) {
         }
     }
 
-    /** The grid for an image of the given size under {@code transform}. */
-    public static PatchGrid of(int width, int height, ImageTransform transform, int patchSize) {
-        return new PatchGrid(transform.place(width, height), patchSize);
+    /** The grid for an image of the given size under {@code transform}; {@code source} names it in an error. */
+    public static PatchGrid of(int width, int height, ImageTransform transform, int patchSize, String source) {
+        return new PatchGrid(transform.place(width, height, source), patchSize);
     }
 
     public int resizedWidth() {

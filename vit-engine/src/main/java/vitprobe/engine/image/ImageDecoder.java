@@ -59,7 +59,7 @@ public final class ImageDecoder {
             throw new ImageDecodeException(
                     source,
                     "image is " + width + "x" + height + " = " + width * height
-                            + " pixels, over the limit of " + limit + " (a decompression bomb?); -D"
+                            + " pixels, over the limit of " + limit + " (a decompression bomb?); VITPROBE_JAVA_OPTS=-D"
                             + MAX_PIXELS_PROPERTY
                             + "=N raises it");
         }

@@ -154,11 +154,6 @@ public record ImageTransform(Geometry geometry, PillowResample.Filter interpolat
         return std.clone();
     }
 
-    /** Where an image of {@code width} × {@code height} pixels lands; see {@link #place(int, int, String)}. */
-    public Placement place(int width, int height) {
-        return place(width, height, "a " + width + "x" + height + " image");
-    }
-
     /**
      * Where an image of {@code width} × {@code height} pixels lands. An image whose resize would not fit in memory,
      * or whose uncropped input would be over {@link #MAX_INPUT_SIDE} on a side, fails with an
@@ -168,9 +163,9 @@ public record ImageTransform(Geometry geometry, PillowResample.Filter interpolat
         return geometry.place(width, height, source);
     }
 
-    /** Resize, then crop: the image the model sees. */
-    public RgbImage resizeAndCrop(RgbImage image) {
-        Placement p = place(image.width(), image.height());
+    /** Resize, then crop: the image the model sees; {@code source} (its file) names it in an error. */
+    public RgbImage resizeAndCrop(RgbImage image, String source) {
+        Placement p = place(image.width(), image.height(), source);
         RgbImage resized = PillowResample.resize(image, p.resizedWidth(), p.resizedHeight(), interpolation);
         if (p.width() == p.resizedWidth() && p.height() == p.resizedHeight()) return resized;
         byte[] out = new byte[p.width() * p.height() * 3];
@@ -203,7 +198,7 @@ public record ImageTransform(Geometry geometry, PillowResample.Filter interpolat
     }
 
     /** The whole transform: CHW float32 of shape 3 × height × width of {@link #place}. */
-    public float[] apply(RgbImage image) {
-        return normalize(resizeAndCrop(image));
+    public float[] apply(RgbImage image, String source) {
+        return normalize(resizeAndCrop(image, source));
     }
 }

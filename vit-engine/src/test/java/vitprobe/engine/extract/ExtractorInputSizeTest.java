@@ -50,10 +50,10 @@ class ExtractorInputSizeTest {
     /** What the model gives for one patch token of one image run alone at the transform's size. */
     private static float[] alone(TestSource.Item item, ImageTransform transform, int token) throws Exception {
         RgbImage image = ImageDecoder.decode(item.read(), item.id());
-        ImageTransform.Placement p = transform.place(image.width(), image.height());
+        ImageTransform.Placement p = transform.place(image.width(), image.height(), "test image");
         try (VisionTransformer vit = TinyModel.create()) {
             FloatTensor y = vit.forward(
-                            new FloatTensor(transform.apply(image), 1, 3, p.height(), p.width()),
+                            new FloatTensor(transform.apply(image, "test image"), 1, 3, p.height(), p.width()),
                             Capture.of(1, Set.of(Intermediate.Y)))
                     .get(1, Intermediate.Y);
             return Arrays.copyOfRange(y.data(), token * 32, (token + 1) * 32);
@@ -69,7 +69,7 @@ class ExtractorInputSizeTest {
         for (int s = 0; s < f.size(); s++) {
             TestSource.Item item = source.samples("train").get((int) f.groups()[s]);
             RgbImage image = ImageDecoder.decode(item.read(), item.id());
-            PatchGrid grid = PatchGrid.of(image.width(), image.height(), transform, 8);
+            PatchGrid grid = PatchGrid.of(image.width(), image.height(), transform, 8, "test image");
             grids.add(grid.tokens());
             int patch = (int) f.patches()[s];
             assertTrue(patch < grid.patches(), item.id() + " patch " + patch + " outside " + grid.tokens());

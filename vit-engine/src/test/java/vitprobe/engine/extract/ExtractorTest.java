@@ -52,7 +52,8 @@ class ExtractorTest {
         RgbImage image = ImageDecoder.decode(item.read(), item.id());
         try (VisionTransformer vit = TinyModel.create()) {
             FloatTensor t = vit.forward(
-                            new FloatTensor(transform.apply(image), 1, 3, 32, 32), Capture.of(1, Set.of(which)))
+                            new FloatTensor(transform.apply(image, "test image"), 1, 3, 32, 32),
+                            Capture.of(1, Set.of(which)))
                     .get(1, which);
             int width = t.dim(-1);
             return Arrays.copyOfRange(t.data(), token * width, (token + 1) * width);

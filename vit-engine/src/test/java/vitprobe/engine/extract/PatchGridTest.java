@@ -26,8 +26,8 @@ class PatchGridTest {
             }
             ImageTransform t = new ImageTransform(
                     40, 32, PillowResample.Filter.NEAREST, ViTConfig.imagenetMean(), ViTConfig.imagenetStd());
-            RgbImage crop = t.resizeAndCrop(new RgbImage(w, h, rgb));
-            PatchGrid grid = PatchGrid.of(w, h, t, 8);
+            RgbImage crop = t.resizeAndCrop(new RgbImage(w, h, rgb), "test image");
+            PatchGrid grid = PatchGrid.of(w, h, t, 8, "test image");
             assertEquals(16, grid.patches());
             for (int p = 0; p < 16; p++) {
                 int cx = (p % 4) * 8 + 4, cy = (p / 4) * 8 + 4;
@@ -46,7 +46,8 @@ class PatchGridTest {
                 100,
                 new ImageTransform(
                         40, 32, PillowResample.Filter.BILINEAR, ViTConfig.imagenetMean(), ViTConfig.imagenetStd()),
-                8);
+                8,
+                "test image");
         assertEquals(80, grid.resizedWidth());
         assertEquals(-1, grid.patchAt(0.05, 0.5));
         assertEquals(-1, grid.patchAt(0.95, 0.5));

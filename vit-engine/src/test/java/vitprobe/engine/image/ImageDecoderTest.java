@@ -247,7 +247,7 @@ class ImageDecoderTest {
         ImageDecodeException e = assertThrows(ImageDecodeException.class, () -> ImageDecoder.decode(bomb, "bomb.png"));
         assertEquals(
                 "bomb.png: image is 20000x20000 = 400000000 pixels, over the limit of 178956970 "
-                        + "(a decompression bomb?); -Dvitprobe.maxImagePixels=N raises it",
+                        + "(a decompression bomb?); VITPROBE_JAVA_OPTS=-Dvitprobe.maxImagePixels=N raises it",
                 e.getMessage());
         assertTrue(allocatedBytes() - before < 16 << 20, "allocated " + (allocatedBytes() - before) + " bytes");
     }

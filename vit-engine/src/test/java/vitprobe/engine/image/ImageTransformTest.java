@@ -17,10 +17,12 @@ class ImageTransformTest {
         ImageTransform transform = new ImageTransform(256, 256, Filter.BILINEAR, ZERO, ONE);
         RgbImage wide = PillowResampleTest.noise(451, 300, 2);
         RgbImage expected = crop(PillowResample.resize(wide, 384, 256, Filter.BILINEAR), 64, 0, 256);
-        assertArrayEquals(expected.rgb(), transform.resizeAndCrop(wide).rgb());
+        assertArrayEquals(
+                expected.rgb(), transform.resizeAndCrop(wide, "test image").rgb());
         RgbImage tall = PillowResampleTest.noise(300, 451, 3);
         expected = crop(PillowResample.resize(tall, 256, 384, Filter.BILINEAR), 0, 64, 256);
-        assertArrayEquals(expected.rgb(), transform.resizeAndCrop(tall).rgb());
+        assertArrayEquals(
+                expected.rgb(), transform.resizeAndCrop(tall, "test image").rgb());
     }
 
     @Test
@@ -30,19 +32,19 @@ class ImageTransformTest {
         assertArrayEquals(
                 crop(image, 2, 3, 7).rgb(),
                 new ImageTransform(10, 7, Filter.BICUBIC, ZERO, ONE)
-                        .resizeAndCrop(image)
+                        .resizeAndCrop(image, "test image")
                         .rgb());
         // (10 - 5) / 2 = 2.5 -> 2 and (13 - 5) / 2 = 4.
         assertArrayEquals(
                 crop(image, 2, 4, 5).rgb(),
                 new ImageTransform(10, 5, Filter.BICUBIC, ZERO, ONE)
-                        .resizeAndCrop(image)
+                        .resizeAndCrop(image, "test image")
                         .rgb());
         // (13 - 6) / 2 = 3.5 -> 4 (even), (10 - 6) / 2 = 2.
         assertArrayEquals(
                 crop(image, 2, 4, 6).rgb(),
                 new ImageTransform(10, 6, Filter.BICUBIC, ZERO, ONE)
-                        .resizeAndCrop(image)
+                        .resizeAndCrop(image, "test image")
                         .rgb());
     }
 
@@ -52,14 +54,14 @@ class ImageTransformTest {
         ImageTransform transform =
                 new ImageTransform(new ImageTransform.CenterCrop(100, 200, 96, 192), Filter.BILINEAR, ZERO, ONE);
         // 200 / 451 > 100 / 300: the width leads, 200 * 300 / 451 = 133.04 -> 133; offsets rint(18.5) = 18, 4.
-        assertEquals(new ImageTransform.Placement(200, 133, 4, 18, 192, 96), transform.place(451, 300));
+        assertEquals(new ImageTransform.Placement(200, 133, 4, 18, 192, 96), transform.place(451, 300, "test image"));
         RgbImage resized = PillowResample.resize(wide, 200, 133, Filter.BILINEAR);
         assertArrayEquals(
                 crop(resized, 4, 18, 192, 96).rgb(),
-                transform.resizeAndCrop(wide).rgb());
-        assertEquals(3 * 96 * 192, transform.apply(wide).length);
+                transform.resizeAndCrop(wide, "test image").rgb());
+        assertEquals(3 * 96 * 192, transform.apply(wide, "test image").length);
         // A tall image: the height leads.
-        assertEquals(new ImageTransform.Placement(200, 300, 4, 102, 192, 96), transform.place(200, 300));
+        assertEquals(new ImageTransform.Placement(200, 300, 4, 102, 192, 96), transform.place(200, 300, "test image"));
     }
 
     @Test
@@ -67,11 +69,11 @@ class ImageTransformTest {
         RgbImage wide = PillowResampleTest.noise(455, 300, 7);
         ImageTransform transform = new ImageTransform(new ImageTransform.KeepAspect(64, 8), Filter.BICUBIC, ZERO, ONE);
         // Shorter side 64, longer int(64 * 455 / 300) = 97, floored to 96; no crop.
-        assertEquals(new ImageTransform.Placement(96, 64, 0, 0, 96, 64), transform.place(455, 300));
-        assertEquals(new ImageTransform.Placement(64, 96, 0, 0, 64, 96), transform.place(300, 455));
+        assertEquals(new ImageTransform.Placement(96, 64, 0, 0, 96, 64), transform.place(455, 300, "test image"));
+        assertEquals(new ImageTransform.Placement(64, 96, 0, 0, 64, 96), transform.place(300, 455, "test image"));
         assertArrayEquals(
                 PillowResample.resize(wide, 96, 64, Filter.BICUBIC).rgb(),
-                transform.resizeAndCrop(wide).rgb());
+                transform.resizeAndCrop(wide, "test image").rgb());
         var notAMultiple = assertThrows(IllegalArgumentException.class, () -> new ImageTransform.KeepAspect(60, 8));
         assertEquals("shorter side 60 must be a positive multiple of 8", notAMultiple.getMessage());
     }
@@ -97,7 +99,7 @@ class ImageTransformTest {
     @Test
     void applyGivesThreeByCropByCrop() {
         ImageTransform transform = ImageTransform.imagenetDefaults();
-        assertEquals(3 * 224 * 224, transform.apply(PillowResampleTest.noise(320, 240, 5)).length);
+        assertEquals(3 * 224 * 224, transform.apply(PillowResampleTest.noise(320, 240, 5), "test image").length);
     }
 
     @Test

@@ -37,12 +37,12 @@ class PreprocessOracleTest {
     void pngDecodesResizesAndCropsExactlyLikePillowAndTorchvision(String name) {
         RgbImage decoded = ImageDecoder.decode(SharedFixtures.resolve("images").resolve(name + ".png"));
         assertSamePixels("decoded_" + name, decoded);
-        RgbImage cropped = TRANSFORM.resizeAndCrop(decoded);
+        RgbImage cropped = TRANSFORM.resizeAndCrop(decoded, "test image");
         assertSamePixels("resized_cropped_" + name, cropped);
         double inputDiff = maxAbsDiff(oracle.tensor("input_" + name), TRANSFORM.normalize(cropped));
         System.out.printf("%s.png: decoded and resized+cropped pixels exact; input max |diff| %.2e%n", name, inputDiff);
         assertTrue(inputDiff <= 1e-6, "input_" + name + " max |diff| " + inputDiff);
-        assertArrayEquals(TRANSFORM.normalize(cropped), TRANSFORM.apply(decoded));
+        assertArrayEquals(TRANSFORM.normalize(cropped), TRANSFORM.apply(decoded, "test image"));
     }
 
     @Test
@@ -52,7 +52,7 @@ class PreprocessOracleTest {
         RgbImage decoded = ImageDecoder.decode(SharedFixtures.resolve("images").resolve("coffee.jpg"));
         String path = turbo ? "libjpeg-turbo" : "javax.imageio";
         int decodedDiff = report("coffee.jpg via " + path + ", decoded", "decoded_coffee", decoded);
-        RgbImage cropped = TRANSFORM.resizeAndCrop(decoded);
+        RgbImage cropped = TRANSFORM.resizeAndCrop(decoded, "test image");
         int croppedDiff = report("coffee.jpg via " + path + ", resized+cropped", "resized_cropped_coffee", cropped);
         double inputDiff = maxAbsDiff(oracle.tensor("input_coffee"), TRANSFORM.normalize(cropped));
         System.out.printf("coffee.jpg via %s, input: max |diff| %.2e%n", path, inputDiff);
@@ -71,7 +71,7 @@ class PreprocessOracleTest {
         int croppedDiff = report(
                 "coffee.jpg via javax.imageio (fallback), resized+cropped",
                 "resized_cropped_coffee",
-                TRANSFORM.resizeAndCrop(decoded));
+                TRANSFORM.resizeAndCrop(decoded, "test image"));
         assertTrue(decodedDiff <= 2 && croppedDiff <= 2, "fallback differs by more than 2 levels");
     }
 
