@@ -265,10 +265,9 @@ class ExperimentRunnerTest {
                         .toList(),
                 warnings);
         assertTrue(
-                warnings.contains(
-                        "tasks.segmentation, model tiny: k=1: the support set of 3 concept(s) held a single positive,"
-                                + " which places no cosine threshold; it was placed at the highest score of the other concepts'"
-                                + " support samples: circle, square, rim"),
+                warnings.contains("tasks.segmentation, model tiny: k=1: the support set of 3 concept(s) held a single"
+                        + " positive, which places no cosine threshold; it was placed at the highest score of"
+                        + " the other concepts' support samples: circle, square, rim"),
                 warnings.toString());
         List<Map<?, ?>> rows = ((List<?>) json.get("rows"))
                 .stream().<Map<?, ?>>map(x -> (Map<?, ?>) x).toList();
