@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.regex.Pattern;
 import vitprobe.io.AtomicFiles;
+import vitprobe.io.OwnedNames;
 import vitprobe.report.Figures.Figure;
 import vitprobe.results.CellKey;
 import vitprobe.results.Experiment;
@@ -59,7 +60,15 @@ public final class Report {
     public static Written write(Path folder) throws IOException {
         ResultsFile results = ResultsFile.read(folder);
         Path figuresDir = folder.resolve("figures");
-        List<Figure> figures = Figures.write(results, figuresDir);
+        boolean hadFigures = Files.exists(figuresDir);
+        List<Figure> figures;
+        try {
+            figures = Figures.write(results, figuresDir);
+        } catch (IOException | RuntimeException e) {
+            // A folder this run made holds only this run's figures: a failed redraw leaves none of it.
+            if (!hadFigures) OwnedNames.deleteTree(figuresDir);
+            throw e;
+        }
         Path html = folder.resolve("report.html"), summary = folder.resolve("summary.md");
         AtomicFiles.writeString(summary, markdown(results, figures));
         AtomicFiles.writeString(html, html(results, figures, figuresDir));

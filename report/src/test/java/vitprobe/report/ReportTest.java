@@ -376,6 +376,20 @@ class ReportTest {
         assertFalse(Files.exists(dir.resolve("figures")), "no figures either");
     }
 
+    /** Tester report: a redraw that failed on a missing qualitative/ folder left an empty figures/ folder behind. */
+    @Test
+    void aRedrawThatFailsLeavesNoFiguresFolder() throws IOException {
+        Path qualitative = dir.resolve("qualitative");
+        try (var pictures = Files.list(qualitative)) {
+            for (Path p : pictures.toList()) Files.delete(p);
+        }
+        Files.delete(qualitative);
+        RuntimeException e = assertThrows(RuntimeException.class, () -> Report.write(dir));
+        assertTrue(e.getMessage().contains("qualitative"), e.getMessage());
+        assertFalse(Files.exists(dir.resolve("figures")), "no figures folder");
+        assertFalse(Files.exists(dir.resolve("report.html")) || Files.exists(dir.resolve("summary.md")));
+    }
+
     @Test
     void aFolderWithoutResultsIsOneErrorNamingIt() throws IOException {
         Files.delete(dir.resolve("results.json"));
