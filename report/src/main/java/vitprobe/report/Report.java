@@ -294,7 +294,7 @@ public final class Report {
             .warning{background:#fff3cd;border:1px solid #e0b400;border-radius:6px;padding:10px 14px;margin:14px 0}
             table{border-collapse:collapse;margin:10px 0 20px;font-size:14px}
             th,td{border:1px solid #ddd;padding:4px 9px;text-align:left;vertical-align:top;overflow-wrap:break-word}
-            li,p,figcaption,.warning{overflow-wrap:break-word}
+            td.long{overflow-wrap:anywhere;min-width:10ch}li,p,figcaption,.warning{overflow-wrap:break-word}
             th{background:#f3f5f8}table.sortable th{cursor:pointer;user-select:none}
             table.sortable th:after{content:" \\2195";color:#999}
             td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
@@ -410,8 +410,8 @@ public final class Report {
     /** A metric, a count, a difference or a share: right-aligned and never broken over lines. */
     private static final Pattern NUMERIC = Pattern.compile("[+-]?\\d+(\\.\\d+)?( ± \\d+\\.\\d+| ?%)?");
 
-    /** Words longer than this (names without spaces) may break, every {@link #CHUNK} characters; shorter ones never. */
-    private static final int LONG_WORD = 20, CHUNK = 10;
+    /** A word longer than this (a name without spaces) may break anywhere; shorter words never break. */
+    private static final Pattern LONG_WORD = Pattern.compile("\\S{21,}");
 
     private static void htmlTable(StringBuilder h, Table t, boolean sortable) {
         htmlTable(h, t.headers(), t.rows(), sortable);
@@ -424,30 +424,16 @@ public final class Report {
         h.append("</tr></thead>\n<tbody>\n");
         for (List<String> row : rows) {
             h.append("<tr>");
-            for (String cell : row)
-                h.append(NUMERIC.matcher(cell).matches() ? "<td class=\"num\">" : "<td>")
-                        .append(breakable(cell))
-                        .append("</td>");
+            for (String cell : row) h.append(cellTag(cell)).append(escape(cell)).append("</td>");
             h.append("</tr>\n");
         }
         h.append("</tbody></table>\n");
     }
 
-    /**
-     * The cell as HTML with a line-break opportunity ({@code <wbr>}) every few characters of a long word only: a
-     * column may then narrow to a piece of a long name, but never split a short word.
-     */
-    private static String breakable(String cell) {
-        StringBuilder out = new StringBuilder();
-        for (String word : cell.split("((?<= )|(?= ))")) {
-            int[] points = word.codePoints().toArray();
-            int step = points.length <= LONG_WORD ? points.length : CHUNK;
-            for (int i = 0; i < points.length; i += step) {
-                if (i > 0) out.append("<wbr>");
-                out.append(escape(new String(points, i, Math.min(step, points.length - i))));
-            }
-        }
-        return out.toString();
+    /** Numbers never wrap; a cell with a long word may break it anywhere, down to a width of a few characters. */
+    private static String cellTag(String cell) {
+        if (NUMERIC.matcher(cell).matches()) return "<td class=\"num\">";
+        return LONG_WORD.matcher(cell).find() ? "<td class=\"long\">" : "<td>";
     }
 
     static String escape(String s) {
