@@ -60,24 +60,12 @@ public final class Gallery {
                 h.append("</figcaption></figure>\n");
             }
             h.append("</div>\n");
-            if (s.table() != null) table(h, s.table());
+            if (s.table() != null)
+                Report.htmlTable(h, s.table().headers(), s.table().rows(), false);
         }
         h.append("<script>").append(Report.IMAGE_CHECK).append("</script>\n</body></html>\n");
         Path page = folder.resolve(FILE);
         AtomicFiles.writeString(page, h.toString());
         return page;
-    }
-
-    private static void table(StringBuilder h, Table t) {
-        h.append("<table><thead><tr>");
-        for (String header : t.headers())
-            h.append("<th>").append(escape(header)).append("</th>");
-        h.append("</tr></thead>\n<tbody>\n");
-        for (List<String> row : t.rows()) {
-            h.append("<tr>");
-            for (String cell : row) h.append("<td>").append(escape(cell)).append("</td>");
-            h.append("</tr>\n");
-        }
-        h.append("</tbody></table>\n");
     }
 }

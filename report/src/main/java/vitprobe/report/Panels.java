@@ -20,7 +20,9 @@ import vitprobe.results.QualitativePanel;
  * sees it, the ground-truth mask and the mask each model × rule predicts, at patch resolution over the picture.
  */
 final class Panels {
-    private static final int CELL = 170, GAP = 10, MARGIN = 16, TITLE = 54, HEADER = 42, CAPTION = 22;
+    private static final int CELL = 170, GAP = 10, MARGIN = 16, TITLE = 54, HEADER = 42, CAPTION = 22, LINE = 16;
+    private static final String SUBTITLE =
+            "the test images where the predicted masks overlap the truth best (IoU at patch resolution)";
     private static final Color TRUTH = new Color(0x009E73), PREDICTED = new Color(0xD55E00);
     private static final Font TITLE_FONT = Charts.TITLE, TEXT = Charts.LABEL, SMALL = Charts.TICK;
 
@@ -28,11 +30,16 @@ final class Panels {
     private final List<QualitativePanel.Image> images;
     private final List<QualitativePanel.Column> columns;
     private final List<BufferedImage> pictures = new ArrayList<>();
+    /** The subtitle in lines that fit the figure, the same in the PNG and the SVG. */
+    private final List<String> subtitle;
 
     Panels(QualitativePanel panel, Path folder) {
         this.panel = panel;
         this.images = panel.images();
         this.columns = panel.columns();
+        Graphics2D scratch = new BufferedImage(1, 1, BufferedImage.TYPE_INT_RGB).createGraphics();
+        this.subtitle = TextFit.wrap(scratch.getFontMetrics(SMALL), SUBTITLE, width() - 2 * MARGIN);
+        scratch.dispose();
         for (QualitativePanel.Image image : images) {
             Path file = folder.resolve(image.picture());
             try {
@@ -50,7 +57,12 @@ final class Panels {
     }
 
     int height() {
-        return MARGIN + TITLE + HEADER + Math.max(1, images.size()) * (CELL + CAPTION + GAP) + MARGIN;
+        return MARGIN + titleHeight() + HEADER + Math.max(1, images.size()) * (CELL + CAPTION + GAP) + MARGIN;
+    }
+
+    /** The title and the subtitle, one line taller for each line the subtitle wraps onto. */
+    private int titleHeight() {
+        return TITLE + (subtitle.size() - 1) * LINE;
     }
 
     static String title(QualitativePanel panel) {
@@ -71,11 +83,8 @@ final class Panels {
         g.drawString(title, MARGIN, MARGIN + 20);
         g.setFont(SMALL);
         g.setColor(Color.DARK_GRAY);
-        g.drawString(
-                "the test images where the predicted masks overlap the truth best (IoU at patch resolution)",
-                MARGIN,
-                MARGIN + 38);
-        int top = MARGIN + TITLE;
+        for (int i = 0; i < subtitle.size(); i++) g.drawString(subtitle.get(i), MARGIN, MARGIN + 38 + i * LINE);
+        int top = MARGIN + titleHeight();
         g.setFont(TEXT);
         header(g, 0, "image", "(model input)", "");
         header(g, 1, "ground truth", "(patches)", "");
@@ -112,7 +121,7 @@ final class Panels {
 
     /** A column's name over its second line, where only {@code second} gives way to keep {@code number} whole. */
     private void header(Graphics2D g, int column, String first, String second, String number) {
-        int y = MARGIN + TITLE;
+        int y = MARGIN + titleHeight();
         g.setColor(Color.BLACK);
         g.setFont(TEXT);
         centred(g, TextFit.fit(g.getFontMetrics(), first, CELL), x(column), y + 14);

@@ -11,9 +11,9 @@ import java.util.Base64;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import vitprobe.io.AtomicFiles;
+import vitprobe.io.OwnedNames;
 import vitprobe.report.Figures.Figure;
 import vitprobe.results.CellKey;
 import vitprobe.results.Experiment;
@@ -60,7 +60,15 @@ public final class Report {
     public static Written write(Path folder) throws IOException {
         ResultsFile results = ResultsFile.read(folder);
         Path figuresDir = folder.resolve("figures");
-        List<Figure> figures = Figures.write(results, figuresDir);
+        boolean hadFigures = Files.exists(figuresDir);
+        List<Figure> figures;
+        try {
+            figures = Figures.write(results, figuresDir);
+        } catch (IOException | RuntimeException e) {
+            // A folder this run made holds only this run's figures: a failed redraw leaves none of it.
+            if (!hadFigures) OwnedNames.deleteTree(figuresDir);
+            throw e;
+        }
         Path html = folder.resolve("report.html"), summary = folder.resolve("summary.md");
         AtomicFiles.writeString(summary, markdown(results, figures));
         AtomicFiles.writeString(html, html(results, figures, figuresDir));
@@ -242,7 +250,7 @@ public final class Report {
         for (String w : Findings.warnings(results)) md.append("> ").append(w).append("\n\n");
         md.append("## Findings\n\n");
         for (String s : Findings.sentences(results)) md.append("- ").append(s).append('\n');
-        md.append("\n## Setup\n\n").append(settings(results)).append("\n\n");
+        md.append("\n## Setup\n\n").append(Markdown.text(settings(results))).append("\n\n");
         markdownTable(md, setup(results));
         markdownTable(md, tasks(results));
         if (!results.results().layernorm().isEmpty()) {
@@ -254,9 +262,9 @@ public final class Report {
         md.append("## Figures\n\n");
         for (Figure f : figures)
             md.append("- [")
-                    .append(f.title())
+                    .append(Markdown.text(f.title()))
                     .append("](figures/")
-                    .append(f.name())
+                    .append(Markdown.link(f.name()))
                     .append(".png)\n");
         md.append(
                 "\nEvery table, sortable, with the figures embedded: [report.html](report.html); every row: [results.csv](results.csv).\n");
@@ -265,12 +273,14 @@ public final class Report {
 
     private static void markdownTable(StringBuilder md, Table t) {
         if (t.rows().isEmpty()) return;
-        md.append("| ").append(String.join(" | ", t.headers())).append(" |\n|");
+        md.append("| ")
+                .append(String.join(
+                        " | ", t.headers().stream().map(Markdown::text).toList()))
+                .append(" |\n|");
         md.append(" --- |".repeat(t.headers().size())).append('\n');
         for (List<String> row : t.rows())
             md.append("| ")
-                    .append(String.join(
-                            " | ", row.stream().map(c -> c.replace("|", "\\|")).toList()))
+                    .append(String.join(" | ", row.stream().map(Markdown::text).toList()))
                     .append(" |\n");
         md.append('\n');
     }
@@ -283,8 +293,8 @@ public final class Report {
             h1{margin-bottom:4px}h2{margin-top:40px;border-bottom:1px solid #ddd;padding-bottom:4px}
             .warning{background:#fff3cd;border:1px solid #e0b400;border-radius:6px;padding:10px 14px;margin:14px 0}
             table{border-collapse:collapse;margin:10px 0 20px;font-size:14px}
-            th,td{border:1px solid #ddd;padding:4px 9px;text-align:left;vertical-align:top;overflow-wrap:anywhere}
-            li,p,figcaption{overflow-wrap:anywhere}
+            th,td{border:1px solid #ddd;padding:4px 9px;text-align:left;vertical-align:top;overflow-wrap:break-word}
+            td.long{overflow-wrap:anywhere;min-width:10ch}li,p,figcaption,.warning{overflow-wrap:break-word}
             th{background:#f3f5f8}table.sortable th{cursor:pointer;user-select:none}
             table.sortable th:after{content:" \\2195";color:#999}
             td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
@@ -329,10 +339,10 @@ public final class Report {
                         "<p>Concept templates probing the token types of self-supervised ViTs, after <em>Which Direction to Choose? An Analysis on ")
                 .append("the Representation Power of Self-Supervised ViTs in Downstream Tasks</em>.</p>\n");
         for (String w : Findings.warnings(results))
-            h.append("<div class=\"warning\">").append(inline(w)).append("</div>\n");
+            h.append("<div class=\"warning\">").append(Markdown.html(w)).append("</div>\n");
         h.append("<h2 id=\"findings\">Findings</h2>\n<ul>\n");
         for (String s : Findings.sentences(results))
-            h.append("<li>").append(inline(s)).append("</li>\n");
+            h.append("<li>").append(Markdown.html(s)).append("</li>\n");
         h.append("</ul>\n<h2 id=\"setup\">Setup</h2>\n<p>")
                 .append(escape(settings(results)))
                 .append("</p>\n");
@@ -355,7 +365,7 @@ public final class Report {
                 String png =
                         Base64.getEncoder().encodeToString(Files.readAllBytes(figuresDir.resolve(f.name() + ".png")));
                 h.append("<figure id=\"fig-")
-                        .append(f.name())
+                        .append(escape(f.name()))
                         .append("\"><img alt=\"")
                         .append(escape(f.title()))
                         .append("\" src=\"data:image/png;base64,")
@@ -365,7 +375,7 @@ public final class Report {
                         .append(".</strong> ")
                         .append(escape(f.caption()))
                         .append(" <a href=\"figures/")
-                        .append(f.name())
+                        .append(escape(Markdown.link(f.name())))
                         .append(".svg\">SVG</a></figcaption></figure>\n");
             }
         }
@@ -397,34 +407,36 @@ public final class Report {
         return h.toString();
     }
 
-    private static final Pattern NUMERIC = Pattern.compile("[+-]?\\d+(\\.\\d+)?( ± \\d+\\.\\d+)?");
+    /** A metric, a count, a difference or a share: right-aligned and never broken over lines. */
+    private static final Pattern NUMERIC = Pattern.compile("[+-]?\\d+(\\.\\d+)?( ± \\d+\\.\\d+| ?%)?");
+
+    /** A word longer than this (a name without spaces) may break anywhere; shorter words never break. */
+    private static final Pattern LONG_WORD = Pattern.compile("\\S{21,}");
 
     private static void htmlTable(StringBuilder h, Table t, boolean sortable) {
+        htmlTable(h, t.headers(), t.rows(), sortable);
+    }
+
+    /** A table of the report's look, shared with the galleries of the image commands. */
+    static void htmlTable(StringBuilder h, List<String> headers, List<List<String>> rows, boolean sortable) {
         h.append(sortable ? "<table class=\"sortable\">" : "<table>").append("<thead><tr>");
-        for (String header : t.headers())
-            h.append("<th>").append(escape(header)).append("</th>");
+        for (String header : headers) h.append("<th>").append(escape(header)).append("</th>");
         h.append("</tr></thead>\n<tbody>\n");
-        for (List<String> row : t.rows()) {
+        for (List<String> row : rows) {
             h.append("<tr>");
-            for (String cell : row)
-                h.append(NUMERIC.matcher(cell).matches() ? "<td class=\"num\">" : "<td>")
-                        .append(escape(cell))
-                        .append("</td>");
+            for (String cell : row) h.append(cellTag(cell)).append(escape(cell)).append("</td>");
             h.append("</tr>\n");
         }
         h.append("</tbody></table>\n");
     }
 
-    static String escape(String s) {
-        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
+    /** Numbers never wrap; a cell with a long word may break it anywhere, down to a width of a few characters. */
+    private static String cellTag(String cell) {
+        if (NUMERIC.matcher(cell).matches()) return "<td class=\"num\">";
+        return LONG_WORD.matcher(cell).find() ? "<td class=\"long\">" : "<td>";
     }
 
-    private static final Pattern BOLD = Pattern.compile("\\*\\*(.+?)\\*\\*"), CODE = Pattern.compile("`([^`]+)`");
-
-    /** The Markdown inline syntax the findings use, as HTML. */
-    static String inline(String markdown) {
-        String s = escape(markdown);
-        s = BOLD.matcher(s).replaceAll(m -> "<strong>" + Matcher.quoteReplacement(m.group(1)) + "</strong>");
-        return CODE.matcher(s).replaceAll(m -> "<code>" + Matcher.quoteReplacement(m.group(1)) + "</code>");
+    static String escape(String s) {
+        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
     }
 }

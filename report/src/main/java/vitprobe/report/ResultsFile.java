@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import vitprobe.results.Headlines;
 import vitprobe.results.Level;
 import vitprobe.results.ModelDescription;
 import vitprobe.results.ResultRow;
@@ -22,7 +23,22 @@ record ResultsFile(Path folder, ResultsDocument results) {
                     folder + ": a file; give the experiment's folder, the one holding " + "results.json");
         if (!Files.isRegularFile(file))
             throw new IllegalArgumentException(folder + ": no results.json (run vitprobe experiment first)");
-        return new ResultsFile(folder, ResultsJson.read(file));
+        ResultsDocument d = ResultsJson.read(file);
+        // The rows are what a table shows; statements about them are made again from them, so that a row edited
+        // since the run is not contradicted by the findings stored with it.
+        return new ResultsFile(
+                folder,
+                new ResultsDocument(
+                        d.format(),
+                        d.experiment(),
+                        d.models(),
+                        d.reportK(),
+                        d.skippedConcepts(),
+                        d.warnings(),
+                        Headlines.findings(d.experiment(), d.rows(), d.reportK()),
+                        Headlines.layerNorm(d.experiment(), d.rows(), d.reportK()),
+                        d.qualitative(),
+                        d.rows()));
     }
 
     List<ResultRow> rows() {
@@ -54,7 +70,7 @@ record ResultsFile(Path folder, ResultsDocument results) {
     List<ResultRow> headline(Level level) {
         return rows().stream()
                 .filter(r -> r.row().level() == level
-                        && (r.cell().k() == null || r.cell().k().equals(reportK())))
+                        && Headlines.atReportK(reportK()).test(r))
                 .toList();
     }
 

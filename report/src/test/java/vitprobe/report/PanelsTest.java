@@ -51,8 +51,9 @@ class PanelsTest {
         Graphics2D g = out.createGraphics();
         panels.paint(g);
         g.dispose();
-        // The truth column: x from margin 16 + cell 170 + gap 10 = 196; the row starts at 16 + 54 + 42 = 112.
-        int left = 196, top = 112, cell = 170;
+        // The truth column: x from margin 16 + cell 170 + gap 10 = 196; the row starts at 16 + 54 + 42 = 112, one
+        // 16-pixel line lower as the subtitle takes two lines in a figure of one column.
+        int left = 196, top = 128, cell = 170;
         int minX = Integer.MAX_VALUE, maxX = -1, minY = Integer.MAX_VALUE, maxY = -1;
         for (int y = top; y < top + cell; y++) {
             for (int x = left; x < left + cell; x++) {
@@ -65,8 +66,8 @@ class PanelsTest {
                 }
             }
         }
-        // Picture at (196, 112 + 42) sized 170 × 85; the second of four columns spans x 196 + 42 .. 196 + 85.
-        assertEquals(List.of(238, 280, 154, 238), List.of(minX, maxX, minY, maxY));
+        // Picture at (196, 128 + 42) sized 170 × 85; the second of four columns spans x 196 + 42 .. 196 + 85.
+        assertEquals(List.of(238, 280, 170, 254), List.of(minX, maxX, minY, maxY));
         assertTrue((out.getRGB(left + 85, top + 10) & 0xffffff) == 0xffffff, "above the picture the cell stays white");
     }
 
@@ -99,6 +100,46 @@ class PanelsTest {
         return out;
     }
 
+    private static int indexOf(List<Drawn> texts, String text) {
+        for (int i = 0; i < texts.size(); i++) if (texts.get(i).text().equals(text)) return i;
+        throw new AssertionError("no text '" + text + "' in " + texts);
+    }
+
+    /**
+     * Tester report: with one model × rule column (a figure 562 pixels wide) the PNG cut the subtitle off at "IoU
+     * at patch resolu"; the SVG showed it whole. The subtitle is wrapped within the figure's margins, in both.
+     */
+    @Test
+    void theSubtitleIsWrappedWithinAFigureOfOneColumn() throws Exception {
+        Path picture = dir.resolve("qualitative/test-0.png");
+        Files.createDirectories(picture.getParent());
+        ImageIO.write(new BufferedImage(32, 32, BufferedImage.TYPE_INT_RGB), "png", picture.toFile());
+        QualitativePanel.Image image = new QualitativePanel.Image(
+                "a.png",
+                "qualitative/test-0.png",
+                1,
+                1,
+                "1",
+                0.25,
+                List.of(new QualitativePanel.Prediction("m", "cosine", 1, 1, "1", 0.125)));
+        QualitativePanel panel = new QualitativePanel(
+                QualitativePanel.Kind.BEST,
+                "sky",
+                0.5,
+                List.of(new QualitativePanel.Column("m", "cosine", "y", 1, 0.5)),
+                List.of(image));
+        Panels panels = new Panels(panel, dir);
+        assertEquals(562, panels.width());
+        List<Drawn> texts = texts(panels);
+        List<Drawn> subtitle = texts.subList(1, indexOf(texts, "image"));
+        assertEquals(
+                "the test images where the predicted masks overlap the truth best (IoU at patch resolution)",
+                String.join(" ", subtitle.stream().map(Drawn::text).toList()));
+        for (Drawn t : subtitle) assertTrue(t.x() + t.width() <= panels.width() - 16, "inside the margin: " + t);
+        Drawn header = texts.get(indexOf(texts, "image"));
+        assertTrue(header.y() > subtitle.getLast().y() + 10, "the headers below the subtitle: " + header);
+    }
+
     /**
      * Tester report: a long concept name ran the title off the figure, and a long column header cut the F1 number.
      * The numbers stay whole; the names give way, with an ellipsis.
@@ -129,7 +170,7 @@ class PanelsTest {
         assertTrue(title.text().startsWith("Worst-F1 concept 'a-very-long"), title.text());
         assertTrue(title.text().endsWith("…' · mean F1 0.375"), title.text());
         assertTrue(title.x() + title.width() <= panels.width() - 16, "title inside the margin: " + title);
-        List<Drawn> columnTexts = texts.subList(2, texts.size());
+        List<Drawn> columnTexts = texts.subList(indexOf(texts, "image"), texts.size());
         assertTrue(columnTexts.stream().anyMatch(t -> t.text().endsWith("… · F1 0.688")), columnTexts.toString());
         assertTrue(columnTexts.stream()
                 .anyMatch(t -> t.text().startsWith("a-model-with") && t.text().endsWith("…")));

@@ -70,9 +70,12 @@ class ReportTest {
                 .toList();
     }
 
-    /** A findings line: "best accuracy 0.667 with hyperplane on `y`; worst 0.593 with cosine k=2 on `k`". */
-    private static final Pattern BEST_AND_WORST = Pattern.compile(
-            "best (\\S+) (\\d\\.\\d{3}) with (.+?) on `(\\S+)`; worst (\\d\\.\\d{3}) with (.+?) on `(\\S+)`\\.");
+    /**
+     * A findings line: "best accuracy 0.667 with hyperplane on `y` and `y_norm`; worst 0.593 with cosine k=2 on `k`"
+     * (the cells tied at the best or the worst all named).
+     */
+    private static final Pattern BEST_AND_WORST =
+            Pattern.compile("best (\\S+) (\\d\\.\\d{3}) with (.+?); worst (\\d\\.\\d{3}) with (.+?)\\. ");
 
     @Test
     void theReportOpensInABrowserWithEveryFigure() throws Exception {
@@ -112,6 +115,50 @@ class ReportTest {
         assertTrue(content <= viewport, "the page is " + content + " pixels wide in a viewport of " + viewport);
     }
 
+    /**
+     * Tester report: with cells allowed to break anywhere, table columns shrank to a letter ("mod el", "RANDO M",
+     * "0.87 / 9", "ran k"), and a warning naming a 150-character concept ran out of its box. In a window 1280 pixels
+     * wide, with 80-character concept names in the tables, no word of 20 characters or fewer is split over two
+     * lines (a break after a hyphen or a slash is a normal one; headers may wrap between words), every number is
+     * one line, and every warning box holds its text.
+     */
+    @Test
+    void shortWordsAndNumbersAreNotSplitAndWarningsKeepTheirText() throws Exception {
+        Path file = dir.resolve("results.json");
+        String longName = "concept_name_of_eighty_characters_without_a_single_space_to_break_the_line_at__0";
+        String warning = "tasks.segmentation: fewer than k training images for " + "c".repeat(150);
+        Files.writeString(
+                file,
+                Files.readString(file)
+                        .replace("\"square\"", "\"" + longName + "\"")
+                        .replace("\"report_k\": 2,", "\"report_k\": 2,\n  \"warnings\": [\"" + warning + "\"],"));
+        String page = Files.readString(Report.write(dir).html());
+        String measure = "<script>document.querySelectorAll('details').forEach(d => d.open = true);"
+                + "addEventListener('load', () => { const split = [];"
+                + "document.querySelectorAll('td, th').forEach(cell => {"
+                + " const walk = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);"
+                + " const lines = r => new Set([...r.getClientRects()].map(x => Math.round(x.top))).size;"
+                + " const whole = document.createRange(); whole.selectNodeContents(cell);"
+                + " if (cell.classList.contains('num') && lines(whole) > 1)"
+                + "  split.push(cell.textContent);"
+                + " for (let n = walk.nextNode(); n; n = walk.nextNode()) for (const m of n.data.matchAll(/[^\\s\\/-]+/g)) {"
+                + "  if (m[0].length > 20) continue; const r = document.createRange();"
+                + "  r.setStart(n, m.index); r.setEnd(n, m.index + m[0].length);"
+                + "  if (lines(r) > 1) split.push(m[0]); } });"
+                + "const over = [...document.querySelectorAll('.warning')].filter(w => w.scrollWidth > w.clientWidth);"
+                + "document.documentElement.dataset.split = split.length + ':' + split.join('|');"
+                + "document.documentElement.dataset.over = over.length; });</script>";
+        Path measured = dir.resolve("measured.html");
+        Files.writeString(measured, page.replace("</body>", measure + "</body>"));
+        String dom = Chromium.dumpDom(measured, 1280);
+        Matcher split = Pattern.compile("data-split=\"([^\"]*)\"").matcher(dom);
+        assertTrue(split.find(), "the page reported its split words");
+        assertEquals("0:", split.group(1), "words or numbers split over lines (count: words)");
+        Matcher over = Pattern.compile("data-over=\"(\\d+)\"").matcher(dom);
+        assertTrue(over.find(), "the page reported its warnings");
+        assertEquals("0", over.group(1), "warning boxes whose text runs out of them");
+    }
+
     @Test
     void summaryNamesTheWinningTokenAndRuleOfEveryModelAndTask() throws IOException {
         String summary = Files.readString(Report.write(dir).summary());
@@ -134,22 +181,72 @@ class ReportTest {
                 Matcher m = BEST_AND_WORST.matcher(line);
                 assertTrue(m.find(), line);
                 assertEquals(metric.equals("f1") ? "F1" : metric, m.group(1), line);
-                // Where token types tie, any of them may be named: the named one must reach the extreme value.
                 assertEquals(threeDecimals(best), m.group(2), line);
-                assertEquals(best, metricOf(rows, m.group(3), m.group(4), metric), line);
-                assertEquals(threeDecimals(worst), m.group(5), line);
-                assertEquals(worst, metricOf(rows, m.group(6), m.group(7), metric), line);
+                assertEquals(named(rows, best, metric), m.group(3), line);
+                assertEquals(threeDecimals(worst), m.group(4), line);
+                assertEquals(named(rows, worst, metric), m.group(5), line);
             }
         }
     }
 
-    private static double metricOf(List<ResultRow> rows, String ruleLabel, String token, String metric) {
-        return rows.stream()
-                .filter(r -> r.cell().ruleLabel().equals(ruleLabel)
-                        && r.cell().token().equals(token))
-                .findFirst()
-                .orElseThrow(() -> new AssertionError("no row " + ruleLabel + " on " + token))
-                .metric(metric);
+    /** How a finding names the rows that print as {@code value}: "hyperplane on `y` and `y_norm`" (one rule here). */
+    private static String named(List<ResultRow> rows, double value, String metric) {
+        List<ResultRow> at = rows.stream()
+                .filter(r -> threeDecimals(r.metric(metric)).equals(threeDecimals(value)))
+                .toList();
+        List<String> tokens = at.stream().map(r -> "`" + r.cell().token() + "`").toList();
+        String names = tokens.size() == 1
+                ? tokens.getFirst()
+                : String.join(", ", tokens.subList(0, tokens.size() - 1)) + " and " + tokens.getLast();
+        return at.getFirst().cell().ruleLabel() + " on " + names;
+    }
+
+    /** A model name and a data set path that are Markdown and HTML, and a warning naming a class with backticks. */
+    private static final String MODEL = "<b>t*i*n`y`&amp;|_x_<b>", DATA = "c|l[s](u) #1 <i>", CLASS = "class `a` b";
+
+    /** results.json with user text that is Markdown and HTML in a model name, a data set path and a warning. */
+    private void writeUserTextThatIsMarkup() throws IOException {
+        Path file = dir.resolve("results.json");
+        Files.writeString(
+                file,
+                Files.readString(file)
+                        .replace("\"tiny\"", "\"" + MODEL + "\"")
+                        .replace("$DIR/cls", DATA)
+                        .replace("\"report_k\": 2,", "\"report_k\": 2,\n  \"warnings\": [\"" + CLASS + "\"],"));
+    }
+
+    /**
+     * Tester report: summary.md embedded concept and class names and data set paths raw, so `<script>`, `&amp;`,
+     * `|` and `*` in them ran as HTML or broke the Markdown. User text is backslash-escaped wherever it appears.
+     */
+    @Test
+    void summaryEscapesUserTextForMarkdown() throws IOException {
+        writeUserTextThatIsMarkup();
+        String summary = Files.readString(Report.write(dir).summary());
+        String model = "\\<b\\>t\\*i\\*n\\`y\\`\\&amp;\\|\\_x\\_\\<b\\>";
+        assertTrue(summary.contains("- **" + model + " · classification**: best accuracy"), summary);
+        assertTrue(summary.contains("| " + model + " | random:tiny |"), "the setup table: " + summary);
+        assertTrue(summary.contains("| classification | c\\|l\\[s\\](u) \\#1 \\<i\\> |"), "the task table");
+        assertTrue(summary.contains("> class \\`a\\` b\n"), "the warning: " + summary);
+        assertTrue(
+                summary.contains("](figures/tokens-%3Cb%3Et%2Ai%2An%60y%60%26amp%3B%7C_x_%3Cb%3E-classification.png)"),
+                "the figure link: " + summary);
+        assertFalse(summary.contains("<b>") || summary.contains("<i>"), "no raw HTML");
+    }
+
+    /**
+     * Tester report: the HTML report applied Markdown to user text, so a class name with backticks was drawn
+     * partly in code font. User text is shown literally; only the report's own code spans are code.
+     */
+    @Test
+    void htmlShowsUserTextLiterally() throws IOException {
+        writeUserTextThatIsMarkup();
+        String html = Files.readString(Report.write(dir).html());
+        assertTrue(html.contains("<div class=\"warning\">class `a` b</div>"), "the warning as written");
+        assertTrue(
+                html.contains("<li><strong>&lt;b&gt;t*i*n`y`&amp;amp;|_x_&lt;b&gt; · classification</strong>: "),
+                "the finding names the model as written");
+        assertFalse(html.contains("<b>") || html.contains("<i>"), "no raw HTML");
     }
 
     @Test
@@ -277,6 +374,20 @@ class ReportTest {
         assertFalse(e.getMessage().contains("\n"), "one line: " + e.getMessage());
         assertFalse(Files.exists(dir.resolve("report.html")) || Files.exists(dir.resolve("summary.md")));
         assertFalse(Files.exists(dir.resolve("figures")), "no figures either");
+    }
+
+    /** Tester report: a redraw that failed on a missing qualitative/ folder left an empty figures/ folder behind. */
+    @Test
+    void aRedrawThatFailsLeavesNoFiguresFolder() throws IOException {
+        Path qualitative = dir.resolve("qualitative");
+        try (var pictures = Files.list(qualitative)) {
+            for (Path p : pictures.toList()) Files.delete(p);
+        }
+        Files.delete(qualitative);
+        RuntimeException e = assertThrows(RuntimeException.class, () -> Report.write(dir));
+        assertTrue(e.getMessage().contains("qualitative"), e.getMessage());
+        assertFalse(Files.exists(dir.resolve("figures")), "no figures folder");
+        assertFalse(Files.exists(dir.resolve("report.html")) || Files.exists(dir.resolve("summary.md")));
     }
 
     @Test
