@@ -206,7 +206,8 @@ public final class ExperimentRunner {
             throws IOException {
         ViTConfig c = vit.config();
         boolean segmentation = t.task() == Task.SEGMENTATION;
-        int kept = segmentation ? Math.min(t.patchesPerImage(), config.input().patches(c)) : 1;
+        int patches = config.input().patches(c);
+        int kept = !segmentation ? 1 : t.patchesPerImage() == 0 ? patches : Math.min(t.patchesPerImage(), patches);
         ExtractOptions options = new ExtractOptions(
                 t.task(),
                 block(config, c),

@@ -208,6 +208,26 @@ class ExperimentRunnerTest {
                 "k", vitprobe.probe.ConceptTemplates.load(otherToken).origin().tokenType());
     }
 
+    /** patches_per_image: all keeps each image's 16 patches (64 px, patch 16), as extract's flag does. */
+    @Test
+    void patchesPerImageAllExtractsEveryPatch() throws IOException {
+        Synthetic.writeBroden(dir.resolve("broden"), 16, 64, 1);
+        ExperimentConfig c = ExperimentConfig.load(Files.writeString(dir.resolve("all.yaml"), """
+                models: {tiny: random:tiny}
+                tasks: {segmentation: {dataset: broden, patches_per_image: all}}
+                tokens: [y]
+                rules: [hyperplane]
+                qualitative: {images: 1, candidates: 2}
+                """));
+        assertEquals(1, run(c).summary().computed());
+        Path shard = c.output().resolve("features/tiny/segmentation/y/train/shard-00000.safetensors");
+        try (vitprobe.weights.SafeTensors st = vitprobe.weights.SafeTensors.open(shard)) {
+            long[] groups = st.tensor("groups").toLongArray();
+            long images = java.util.Arrays.stream(groups).distinct().count();
+            assertEquals(16 * images, groups.length, "every patch of every image");
+        }
+    }
+
     /**
      * results.json and results.csv byte for byte against copies kept in src/test/resources (the temporary folder
      * written as $DIR): how they are written may change, what they hold may not. After an intended change of the
