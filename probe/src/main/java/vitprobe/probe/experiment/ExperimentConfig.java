@@ -90,8 +90,11 @@ public record ExperimentConfig(
     /** A model of the grid: its name in folders, figures and tables, and what to load. */
     public record ModelSpec(String name, String reference) {}
 
-    /** A task with its data set and splits. */
-    /** @param patchesPerImage segmentation's patches kept per image, 0 for all of them */
+    /**
+     * A task with its data set and splits.
+     *
+     * @param patchesPerImage segmentation's patches kept per image, 0 for all of them
+     */
     public record TaskSpec(Task task, Path dataset, String trainSplit, String testSplit, int patchesPerImage) {}
 
     /** Token types that can be probed: every per-token intermediate (attention maps are not per token). */
@@ -582,7 +585,6 @@ public record ExperimentConfig(
                 warnings);
     }
 
-    /** The settings that decide the numbers, as written into results.json. */
     /** A positive count, or "all" as {@code extract --patches-per-image} takes it: 0, as PatchSelection keeps all. */
     private static int patchesPerImage(Node t) {
         Object value = t.map().get("patches_per_image");
@@ -592,6 +594,7 @@ public record ExperimentConfig(
         return t.positiveInt("patches_per_image", 16);
     }
 
+    /** The settings that decide the numbers, as written into results.json. */
     public Experiment describe() {
         Map<String, String> models = new LinkedHashMap<>();
         for (ModelSpec s : this.models) models.put(s.name(), s.reference());
