@@ -30,7 +30,8 @@ import vitprobe.weights.ViTWeights;
                     + "config's folder):",
             "  models: {NAME: MODEL, ...} or [MODEL, ...], MODEL as --model takes it",
             "  tasks: {classification: {dataset: DIR}, segmentation: {dataset: DIR, patches_per_image: 16}}; each "
-                    + "may set train and test (split names; default train, and test or else val)",
+                    + "may set train and test (split names; default train, and test or else val); patches_per_image "
+                    + "may be all, as for extract",
             "  tokens: [q, k, v, x, y, y_norm]   rules: [hyperplane, cosine]   k: [10]   trials: 10",
             "  block: -1   seed: 0   batch: 16   dtype: f16 (stored features, f16 or f32)   precision: fp32 (or tf32, "
                     + "bf16)",

@@ -93,6 +93,9 @@ abstract class ImageViewCommand implements Callable<Integer> {
         }
     }
 
+    /** Runs right before the output folder is locked: a test's way to let another writer in first. */
+    static Runnable beforeLock = () -> {};
+
     @Override
     public final Integer call() throws IOException {
         if (batch < 1) throw badFlag("--batch must be at least 1, got " + batch);
@@ -106,30 +109,17 @@ abstract class ImageViewCommand implements Callable<Integer> {
             checkModel(w, err);
             List<InputImage> inputs = InputImage.load(images, transform(size, w.config()));
             checkInputs(inputs, w.config());
-            boolean created = !Files.exists(out);
+            beforeLock.run();
             Path page;
-            try (FolderLock lock = FolderLock.acquire(out);
+            try (FolderLock lock = FolderLock.acquire(out).removingCreatedFolderIfLeftEmpty();
                     Backend backend = deviceOptions.open(err);
                     VisionTransformer vit = new VisionTransformer(w, backend, size.posResample(w.config()));
                     StagedFolder staged = StagedFolder.in(out)) {
                 page = render(vit, inputs, staged.folder(), err).getFileName();
                 staged.publish(page.toString());
-            } catch (IOException | RuntimeException | Error e) {
-                if (created) removeEmpty(out);
-                throw e;
             }
             announce(out.resolve(page), inputs, err);
         }
         return 0;
-    }
-
-    /** Deletes the folder this run made when nothing but its lock file is in it (the lock already released). */
-    private static void removeEmpty(Path folder) {
-        try {
-            Files.deleteIfExists(folder.resolve(FolderLock.FILE));
-            Files.deleteIfExists(folder);
-        } catch (IOException e) {
-            // Something else is in it, or it is gone: either way the error that brought us here is the one to show.
-        }
     }
 }

@@ -5,13 +5,17 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import vitprobe.io.FolderLock;
 import vitprobe.testing.Chromium;
 import vitprobe.weights.SafeTensors;
 
@@ -67,6 +71,33 @@ class AttentionCommandTest {
         assertEquals(1, r.status(), r.err());
         assertTrue(r.err().startsWith("vitprobe: " + thin + ": would become a "), r.err());
         assertTrue(r.err().endsWith(" input, over 4096 pixels on a side\n"), r.err());
+    }
+
+    /**
+     * Two runs both saw no output folder and the other one locked it first: this run's cleanup deleted the other's
+     * lock file (and with it the folder), so that a third writer could lock a new one.
+     */
+    @Test
+    void aRunThatLosesTheLockLeavesTheWinnersFolderAndLockFile() throws Exception {
+        List<String> images = ImageViews.pictures(dir, "wide.png");
+        Path out = dir.resolve("maps");
+        List<FolderLock> winner = new ArrayList<>();
+        ImageViewCommand.beforeLock = () -> {
+            try {
+                winner.add(FolderLock.acquire(out));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        };
+        try {
+            CliRunner r = CliRunner.run(ImageViews.args(
+                    "attention", List.of("--model", ImageViews.model(), "--out", out.toString()), images));
+            assertTrue(r.status() != 0 && r.err().contains(out + " is being written by process"), r.err());
+            assertTrue(Files.exists(out.resolve(FolderLock.FILE)), "the winner's lock file is kept");
+        } finally {
+            ImageViewCommand.beforeLock = () -> {};
+            for (FolderLock lock : winner) lock.close();
+        }
     }
 
     /** The testers' case: a rerun with fewer images left the pictures of the image no longer given. */

@@ -6,12 +6,15 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.temporal.ChronoUnit;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Stream;
 
 /**
  * One writer per output folder: an exclusive OS lock on {@code DIR/.vitprobe.lock}, a file that also names the
@@ -32,17 +35,23 @@ public final class FolderLock implements AutoCloseable {
 
     private final Path file;
     private final FileChannel channel;
+    /** Whether {@link #acquire} made the folder, as opposed to finding it (made by another writer, say). */
+    private final boolean createdFolder;
 
-    private FolderLock(Path file, FileChannel channel) {
+    private boolean removeCreatedFolderIfEmpty;
+
+    private FolderLock(Path file, FileChannel channel, boolean createdFolder) {
         this.file = file;
         this.channel = channel;
+        this.createdFolder = createdFolder;
     }
 
     /** Locks {@code folder} (created if missing) or fails with one line naming the process that holds it. */
     public static FolderLock acquire(Path folder) throws IOException {
         Path file;
+        boolean created;
         try {
-            Files.createDirectories(folder);
+            created = createFolder(folder);
             file = folder.toRealPath().resolve(FILE);
         } catch (IOException e) {
             throw new IOException(folder + ": cannot create the folder: " + AtomicFiles.reason(e, folder), e);
@@ -60,12 +69,36 @@ public final class FolderLock implements AutoCloseable {
             channel.truncate(0);
             AtomicFiles.writeFully(channel, ByteBuffer.wrap(holderLine().getBytes(StandardCharsets.UTF_8)));
             channel.force(false);
-            return new FolderLock(file, channel);
+            return new FolderLock(file, channel, created);
         } catch (IOException | RuntimeException e) {
             if (channel != null) channel.close();
             HELD.remove(file);
             throw e;
         }
+    }
+
+    /** Makes the folder and its parents; true when this call made the folder, false when it was there already. */
+    private static boolean createFolder(Path folder) throws IOException {
+        try {
+            Files.createDirectory(folder);
+            return true;
+        } catch (FileAlreadyExistsException e) {
+            if (Files.isDirectory(folder)) return false;
+            throw e;
+        } catch (NoSuchFileException e) {
+            Files.createDirectories(folder.toAbsolutePath().getParent());
+            return createFolder(folder);
+        }
+    }
+
+    /**
+     * Makes {@link #close} remove the folder, lock file included, when {@link #acquire} made it and nothing else is
+     * in it (a first run that failed). The removal happens while the lock is still held, so it never deletes the
+     * lock file of another writer, and a folder found (made by another writer, say) is always kept.
+     */
+    public FolderLock removingCreatedFolderIfLeftEmpty() {
+        removeCreatedFolderIfEmpty = true;
+        return this;
     }
 
     /**
@@ -141,9 +174,24 @@ public final class FolderLock implements AutoCloseable {
     @Override
     public void close() throws IOException {
         try {
-            channel.close();
+            if (removeCreatedFolderIfEmpty && createdFolder) removeFolderIfEmpty();
         } finally {
-            HELD.remove(file);
+            try {
+                channel.close();
+            } finally {
+                HELD.remove(file);
+            }
+        }
+    }
+
+    private void removeFolderIfEmpty() {
+        Path folder = file.getParent();
+        try (Stream<Path> entries = Files.list(folder)) {
+            if (entries.anyMatch(p -> !p.getFileName().toString().equals(FILE))) return;
+            Files.delete(file);
+            Files.delete(folder);
+        } catch (IOException e) {
+            // Something else came in, or it is gone: either way the folder is not this run's to remove.
         }
     }
 }

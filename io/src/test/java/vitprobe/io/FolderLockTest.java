@@ -1,6 +1,7 @@
 package vitprobe.io;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -45,6 +46,27 @@ class FolderLockTest {
         String line = firstLine(p);
         assertTrue(p.waitFor(60, TimeUnit.SECONDS));
         return line;
+    }
+
+    /**
+     * Only a folder that acquire itself made is removed, and only when nothing but the lock file is left in it; a
+     * folder found (another writer made it between someone's look and their lock, say) is kept with its lock file.
+     */
+    @Test
+    void onlyTheFolderThisLockMadeIsRemovedAndOnlyWhenLeftEmpty() throws Exception {
+        Path made = dir.resolve("made/out");
+        FolderLock.acquire(made).removingCreatedFolderIfLeftEmpty().close();
+        assertFalse(Files.exists(made));
+        assertTrue(Files.isDirectory(made.getParent()), "the parents stay");
+
+        try (FolderLock lock = FolderLock.acquire(made).removingCreatedFolderIfLeftEmpty()) {
+            Files.writeString(made.resolve("index.html"), "published");
+        }
+        assertTrue(Files.exists(made.resolve("index.html")));
+
+        Path found = Files.createDirectories(dir.resolve("found"));
+        FolderLock.acquire(found).removingCreatedFolderIfLeftEmpty().close();
+        assertTrue(Files.exists(found.resolve(FolderLock.FILE)), "a folder found is not this lock's to remove");
     }
 
     @Test

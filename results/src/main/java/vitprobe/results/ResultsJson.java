@@ -3,6 +3,7 @@ package vitprobe.results;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import vitprobe.io.AtomicFiles;
 import vitprobe.io.Json;
@@ -38,9 +39,13 @@ public final class ResultsJson {
         }
     }
 
-    private static void requireMetricsInRange(ResultsDocument results) {
-        for (int i = 0; i < results.rows().size(); i++) {
-            CellRow row = results.rows().get(i).row();
+    /**
+     * Every metric of the rows and its standard deviation in [0, 1], as {@link #read} checks results.json's rows (a
+     * cell's file holds the same rows); else an {@link IllegalArgumentException} naming the row and the metric.
+     */
+    public static void requireMetricsInRange(List<CellRow> rows) {
+        for (int i = 0; i < rows.size(); i++) {
+            CellRow row = rows.get(i);
             String at = "rows[" + i + "].";
             for (String metric : Scores.METRICS) {
                 requireUnit(at + metric, row.mean().get(metric));
@@ -48,6 +53,10 @@ public final class ResultsJson {
                 if (std != null) requireUnit(at + metric + "_std", std);
             }
         }
+    }
+
+    private static void requireMetricsInRange(ResultsDocument results) {
+        requireMetricsInRange(results.rows().stream().map(ResultRow::row).toList());
         for (int i = 0; i < results.findings().size(); i++) {
             Finding f = results.findings().get(i);
             String at = "findings[" + i + "].";

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import vitprobe.engine.Intermediate;
+import vitprobe.engine.extract.FeatureOrigin;
 import vitprobe.engine.extract.Task;
 import vitprobe.io.JsonRecords;
 import vitprobe.io.JsonRecords.OmitNull;
@@ -15,9 +16,11 @@ import vitprobe.probe.ConceptTemplates;
 import vitprobe.probe.CosineTrainer;
 import vitprobe.probe.Metrics;
 import vitprobe.probe.Rule;
+import vitprobe.probe.SampleKind;
 import vitprobe.results.CellKey;
 import vitprobe.results.CellRow;
 import vitprobe.results.Level;
+import vitprobe.results.ResultsJson;
 import vitprobe.results.Scores;
 import vitprobe.results.Spread;
 import vitprobe.weights.SafetensorsException;
@@ -121,16 +124,47 @@ record Cell(String model, Task task, Intermediate token, Rule rule, Integer k) i
     }
 
     /**
-     * Why the cell's templates file cannot be read back whole (a truncated copy, say), or null when it can: a cell
-     * is reused only with its templates, which the qualitative panels and {@code segment} read.
+     * Why a stored cell with the current settings cannot be reused, naming the file, or null when it can: its key is
+     * another cell's, its rows hold metrics the results reader refuses, or its templates (which the qualitative panels
+     * and {@code segment} read) cannot be read back whole or were trained for another cell.
      */
-    String damagedTemplates(Path output) {
+    String damaged(Path output, Result stored) {
+        if (!stored.key().equals(key())) return file(output) + ": holds the cell " + stored.key() + ", not " + key();
         try {
-            ConceptTemplates.load(templates(output));
-            return null;
+            ResultsJson.requireMetricsInRange(stored.rows());
+        } catch (IllegalArgumentException e) {
+            return file(output) + ": " + e.getMessage();
+        }
+        ConceptTemplates templates;
+        try {
+            templates = ConceptTemplates.load(templates(output));
         } catch (SafetensorsException | IllegalArgumentException e) {
             return e.getMessage();
         }
+        String mismatch = mismatch(templates, stored);
+        return mismatch == null ? null : templates(output) + ": " + mismatch;
+    }
+
+    /** How templates differ from the cell's as far as their metadata records (k is not recorded), null if not. */
+    private String mismatch(ConceptTemplates templates, Result stored) {
+        SampleKind kind = task == Task.CLASSIFICATION ? SampleKind.CLS : SampleKind.PATCH;
+        FeatureOrigin origin = templates.origin();
+        List<String> concepts = stored.rows().stream()
+                .filter(r -> r.level() == Level.CONCEPT)
+                .map(CellRow::concept)
+                .toList();
+        if (templates.rule() != rule)
+            return "templates of the " + templates.rule().key() + " rule, not " + rule.key();
+        if (templates.tokens() != kind)
+            return "templates of " + templates.tokens().key() + " samples, not " + kind.key();
+        if (origin.tokenType() != null && !origin.tokenType().equals(token.key()))
+            return "templates of token type " + origin.tokenType() + ", not " + token.key();
+        if (origin.block() != null && origin.block() != stored.settings().block())
+            return "templates of block " + origin.block() + ", not "
+                    + stored.settings().block();
+        if (!templates.concepts().equals(concepts))
+            return "templates of the concepts " + templates.concepts() + ", not the cell's " + concepts;
+        return null;
     }
 
     /** The cell's stored result; a file that does not hold one fails naming the file and the place. */

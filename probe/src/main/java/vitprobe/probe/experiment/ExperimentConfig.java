@@ -91,7 +91,11 @@ public record ExperimentConfig(
     /** A model of the grid: its name in folders, figures and tables, and what to load. */
     public record ModelSpec(String name, String reference) {}
 
-    /** A task with its data set and splits. */
+    /**
+     * A task with its data set and splits.
+     *
+     * @param patchesPerImage segmentation's patches kept per image, 0 for all of them
+     */
     public record TaskSpec(Task task, Path dataset, String trainSplit, String testSplit, int patchesPerImage) {}
 
     /** Token types that can be probed: every per-token intermediate (attention maps are not per token). */
@@ -410,7 +414,7 @@ public record ExperimentConfig(
             }
             if (train.equals(test))
                 throw t.error("test", "is the training split '" + train + "'; probes must be tested on other images");
-            int patches = t.has("patches_per_image") ? t.positiveInt("patches_per_image", 16) : 16;
+            int patches = t.has("patches_per_image") ? patchesPerImage(t) : 16;
             if (task == Task.CLASSIFICATION && t.has("patches_per_image"))
                 throw t.error("patches_per_image", "only applies to segmentation");
             TaskSpec spec = new TaskSpec(task, dataset, train, test, patches);
@@ -593,6 +597,15 @@ public record ExperimentConfig(
                 other,
                 spark,
                 warnings);
+    }
+
+    /** A positive count, or "all" as {@code extract --patches-per-image} takes it: 0, as PatchSelection keeps all. */
+    private static int patchesPerImage(Node t) {
+        Object value = t.map().get("patches_per_image");
+        if ("all".equals(value)) return 0;
+        if (value instanceof String)
+            throw t.error("patches_per_image", "must be a positive integer or all, got " + value);
+        return t.positiveInt("patches_per_image", 16);
     }
 
     /** The settings that decide the numbers, as written into results.json. */

@@ -206,7 +206,8 @@ public final class ExperimentRunner {
             throws IOException {
         ViTConfig c = vit.config();
         boolean segmentation = t.task() == Task.SEGMENTATION;
-        int kept = segmentation ? Math.min(t.patchesPerImage(), config.input().patches(c)) : 1;
+        int patches = config.input().patches(c);
+        int kept = !segmentation ? 1 : t.patchesPerImage() == 0 ? patches : Math.min(t.patchesPerImage(), patches);
         ExtractOptions options = new ExtractOptions(
                 t.task(),
                 block(config, c),
@@ -271,8 +272,8 @@ public final class ExperimentRunner {
                 new CellProbe.Training(config.seed(), config.trials(), config.center(), config.solver());
         for (Cell c : cells) {
             Cell.Result stored = c.finished(config.output(), settings(c, t));
-            String damaged = stored == null ? null : c.damagedTemplates(config.output());
-            if (damaged != null) log.println("damaged templates, computing the cell again: " + damaged);
+            String damaged = stored == null ? null : c.damaged(config.output(), stored);
+            if (damaged != null) log.println("damaged cell, computing it again: " + damaged);
             if (stored == null || damaged != null) {
                 pending.add(new CellProbe(
                         c,

@@ -152,6 +152,18 @@ class ExperimentConfigTest {
         assertError("models: {" + "m".repeat(245) + ": random:vits8}" + tasks, "is 245 bytes long");
     }
 
+    /** Tester report: extract took --patches-per-image all, the config refused patches_per_image: all. */
+    @Test
+    void patchesPerImageAllKeepsEveryPatchAsExtractDoes() throws IOException {
+        String config = "models: [random:vits8]\ntasks: {segmentation: {dataset: broden, patches_per_image: %s}}\n";
+        ExperimentConfig all = ExperimentConfig.load(write("all.yaml", config.formatted("all")));
+        assertEquals(0, all.tasks().getFirst().patchesPerImage(), "0 keeps every patch, as PatchSelection takes it");
+        assertError(
+                config.formatted("most"),
+                "tasks.segmentation.patches_per_image: must be a positive integer or all, got most");
+        assertError(config.formatted("0"), "tasks.segmentation.patches_per_image: must be a positive integer, got 0");
+    }
+
     /** Tester report: a seed past 64 bits was wrapped to another seed and recorded; block and image_size too. */
     @Test
     void anIntegerPast64BitsIsRefusedNotWrapped() throws IOException {

@@ -1,5 +1,6 @@
 package vitprobe.probe.experiment;
 
+import static java.nio.file.StandardCopyOption.REPLACE_EXISTING;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -158,9 +159,73 @@ class ExperimentRunnerTest {
 
         Run again = run(c);
         assertEquals(new ExperimentRunner.Summary(c.output().resolve("results.json"), 1, 17, true), again.summary());
-        assertEquals(1, count(again.log(), "damaged templates, computing the cell again: " + templates), again.log());
+        assertEquals(1, count(again.log(), "damaged cell, computing it again: " + templates), again.log());
         assertEquals(whole.length, Files.size(templates));
         vitprobe.probe.ConceptTemplates.load(templates);
+    }
+
+    /** A tester's cell file edited to an accuracy of 7.5 was reused, and every later run failed on results.json. */
+    @Test
+    void aCellWithMetricsTheResultsReaderRefusesIsComputedAgainWithANote() throws IOException {
+        ExperimentConfig c = config(1);
+        run(c);
+        Path cell = c.output().resolve("cells/tiny/classification/k/hyperplane.json");
+        String whole = Files.readString(cell);
+        Files.writeString(cell, whole.replaceFirst("\"accuracy\": [0-9.]+", "\"accuracy\": 7.5"));
+
+        Run again = run(c);
+        assertEquals(new ExperimentRunner.Summary(c.output().resolve("results.json"), 1, 17, true), again.summary());
+        assertEquals(
+                1,
+                count(again.log(), "damaged cell, computing it again: " + cell + ": rows[0].accuracy: 7.5 is outside"),
+                again.log());
+        vitprobe.results.ResultsJson.read(c.output().resolve("results.json"));
+    }
+
+    /** Another valid templates file in a cell's place (another token type's, another task's) was reused silently. */
+    @Test
+    void aCellWithTheTemplatesOfAnotherCellIsComputedAgainWithANote() throws IOException {
+        ExperimentConfig c = config(1);
+        run(c);
+        Path cells = c.output().resolve("cells/tiny");
+        Path otherToken = cells.resolve("classification/k/hyperplane.safetensors");
+        Files.copy(cells.resolve("classification/y/hyperplane.safetensors"), otherToken, REPLACE_EXISTING);
+        Path otherTask = cells.resolve("classification/k/cosine-k1.safetensors");
+        Files.copy(cells.resolve("segmentation/k/cosine-k1.safetensors"), otherTask, REPLACE_EXISTING);
+        Path otherRule = cells.resolve("segmentation/y/cosine-k2.safetensors");
+        Files.copy(cells.resolve("segmentation/y/hyperplane.safetensors"), otherRule, REPLACE_EXISTING);
+
+        Run again = run(c);
+        assertEquals(new ExperimentRunner.Summary(c.output().resolve("results.json"), 3, 15, true), again.summary());
+        String note = "damaged cell, computing it again: ";
+        assertEquals(1, count(again.log(), note + otherToken + ": templates of token type y, not k"), again.log());
+        assertEquals(1, count(again.log(), note + otherTask + ": templates of patch samples, not cls"), again.log());
+        assertEquals(
+                1,
+                count(again.log(), note + otherRule + ": templates of the hyperplane rule, not cosine"),
+                again.log());
+        assertEquals(
+                "k", vitprobe.probe.ConceptTemplates.load(otherToken).origin().tokenType());
+    }
+
+    /** patches_per_image: all keeps each image's 16 patches (64 px, patch 16), as extract's flag does. */
+    @Test
+    void patchesPerImageAllExtractsEveryPatch() throws IOException {
+        Synthetic.writeBroden(dir.resolve("broden"), 16, 64, 1);
+        ExperimentConfig c = ExperimentConfig.load(Files.writeString(dir.resolve("all.yaml"), """
+                models: {tiny: random:tiny}
+                tasks: {segmentation: {dataset: broden, patches_per_image: all}}
+                tokens: [y]
+                rules: [hyperplane]
+                qualitative: {images: 1, candidates: 2}
+                """));
+        assertEquals(1, run(c).summary().computed());
+        Path shard = c.output().resolve("features/tiny/segmentation/y/train/shard-00000.safetensors");
+        try (vitprobe.weights.SafeTensors st = vitprobe.weights.SafeTensors.open(shard)) {
+            long[] groups = st.tensor("groups").toLongArray();
+            long images = java.util.Arrays.stream(groups).distinct().count();
+            assertEquals(16 * images, groups.length, "every patch of every image");
+        }
     }
 
     /**

@@ -1,7 +1,9 @@
 package vitprobe.engine.extract;
 
-import java.io.Console;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Locale;
 import java.util.function.LongSupplier;
 
@@ -11,8 +13,11 @@ import java.util.function.LongSupplier;
  * 30 s, so that a log holds lines, not frames. Safe to advance from several threads.
  */
 public final class Progress {
-    /** The system property that chooses the output: "bar" or "lines"; unset, a bar when the console is a terminal. */
+    /** The system property that chooses the output: "bar" or "lines"; unset, a bar when stderr is a terminal. */
     public static final String MODE_PROPERTY = "vitprobe.progress";
+
+    /** What stderr is open on, where Linux shows it; elsewhere unknown, so lines. */
+    private static final Path STDERR = Path.of("/proc/self/fd/2");
 
     private static final int WIDTH = 30;
     private static final long REDRAW_NANOS = 250_000_000L;
@@ -49,13 +54,26 @@ public final class Progress {
         this.start = clock.getAsLong();
     }
 
-    /** Whether progress is a redrawn bar: as {@value #MODE_PROPERTY} says, else when the console is a terminal. */
+    /** Whether progress is a redrawn bar: as {@value #MODE_PROPERTY} says, else when stderr is a terminal. */
     public static boolean redrawByDefault() {
         String mode = System.getProperty(MODE_PROPERTY, "");
         if (mode.equals("bar")) return true;
         if (mode.equals("lines")) return false;
-        Console console = System.console();
-        return console != null && console.isTerminal();
+        // Not System.console(): it looks at stdin and stdout, so "2> log" on a terminal drew frames into the log.
+        return isTerminal(STDERR);
+    }
+
+    /**
+     * Whether a link such as /proc/self/fd/2 leads to a terminal device; false when that cannot be told (no such
+     * link, no /proc).
+     */
+    static boolean isTerminal(Path fd) {
+        try {
+            String target = Files.readSymbolicLink(fd).toString();
+            return target.startsWith("/dev/pts/") || target.startsWith("/dev/tty");
+        } catch (IOException | UnsupportedOperationException | SecurityException e) {
+            return false;
+        }
     }
 
     public synchronized void advance(int units) {

@@ -3,11 +3,16 @@ package vitprobe.engine.extract;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Tester reports: \r frames filled logs, a resumed run showed 0.0/s, and tokens drew its own kind of bar. */
 class ProgressTest {
@@ -94,10 +99,65 @@ class ProgressTest {
             System.setProperty(Progress.MODE_PROPERTY, "bar");
             assertTrue(Progress.redrawByDefault());
             System.clearProperty(Progress.MODE_PROPERTY);
-            assertEquals(System.console() != null && System.console().isTerminal(), Progress.redrawByDefault());
+            assertFalse(Progress.redrawByDefault(), "a test's stderr is a pipe to the build tool");
         } finally {
             if (before == null) System.clearProperty(Progress.MODE_PROPERTY);
             else System.setProperty(Progress.MODE_PROPERTY, before);
+        }
+    }
+
+    /** What a link in /proc/self/fd leads to decides: a terminal device, or anything else (a file, a pipe, none). */
+    @Test
+    void onlyALinkToATerminalDeviceIsATerminal(@TempDir Path dir) throws IOException {
+        Path file = Files.writeString(dir.resolve("log"), "");
+        assertTrue(Progress.isTerminal(Files.createSymbolicLink(dir.resolve("pts"), Path.of("/dev/pts/3"))));
+        assertTrue(Progress.isTerminal(Files.createSymbolicLink(dir.resolve("tty"), Path.of("/dev/tty1"))));
+        assertFalse(Progress.isTerminal(Files.createSymbolicLink(dir.resolve("file"), file)));
+        assertFalse(Progress.isTerminal(file), "not a link: unknown");
+        assertFalse(Progress.isTerminal(dir.resolve("missing")));
+    }
+
+    /**
+     * Tester report: {@code java -jar vitprobe.jar extract ... 2> log} on a terminal wrote bar frames into the log,
+     * as the console (stdin and stdout) was a terminal. A child with stdin and stdout on a terminal (script(1) gives
+     * it one) and stderr in a file must write lines; with stderr on the terminal too, a bar.
+     */
+    @Test
+    void stderrAloneDecidesBetweenBarAndLines(@TempDir Path dir) throws IOException, InterruptedException {
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/script")) && Files.isDirectory(Path.of("/proc/self/fd")));
+        Path log = dir.resolve("log");
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        String child = java + " -cp '" + System.getProperty("java.class.path") + "' '" + Child.class.getName() + "'";
+        assertEquals(0, script(child + " 2> '" + log + "'", dir.resolve("tty-1")));
+        assertFalse(Files.readString(log).contains("\r"), Files.readString(log));
+        assertTrue(Files.readString(log).contains("4/4 images"), Files.readString(log));
+
+        Path typescript = dir.resolve("tty-2");
+        assertEquals(0, script(child, typescript));
+        assertTrue(Files.readString(typescript).contains("\r["), Files.readString(typescript));
+    }
+
+    /** Runs a shell command under script(1), its terminal's output in {@code typescript}; returns the exit status. */
+    private static int script(String command, Path typescript) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder("/usr/bin/script", "-qec", command, typescript.toString())
+                .redirectInput(ProcessBuilder.Redirect.PIPE)
+                .redirectErrorStream(true)
+                .redirectOutput(typescript
+                        .resolveSibling(typescript.getFileName() + ".out")
+                        .toFile())
+                .start();
+        p.getOutputStream().close();
+        return p.waitFor();
+    }
+
+    /** The child: progress of 4 images on stderr, the mode chosen by default. */
+    public static final class Child {
+        public static void main(String[] args) {
+            PrintWriter err = new PrintWriter(System.err, true);
+            Progress p = new Progress(err, 4, 0, "images");
+            p.advance(4);
+            p.finish();
+            err.flush();
         }
     }
 }
