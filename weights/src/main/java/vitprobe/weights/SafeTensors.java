@@ -192,7 +192,8 @@ public final class SafeTensors implements AutoCloseable {
         Map<String, Tensor> tensors = new LinkedHashMap<>();
         for (Entry en : entries) {
             tensors.put(
-                    en.name, new Tensor(en.name, en.dtype, en.shape, dataSection.asSlice(en.begin, en.end - en.begin)));
+                    en.name,
+                    new Tensor(en.name, en.dtype, en.shape, dataSection.asSlice(en.begin, en.end - en.begin), file));
         }
         return new SafeTensors(file, arena, Collections.unmodifiableMap(tensors), metadata);
     }
