@@ -78,7 +78,8 @@ public final class SafeTensors implements AutoCloseable {
                     file,
                     null,
                     "not a safetensors file (its first 8 bytes give a header length of "
-                            + Long.toUnsignedString(headerLen) + ", over the limit of " + MAX_HEADER_BYTES + " bytes)");
+                            + Long.toUnsignedString(headerLen) + ", which exceeds the limit of " + MAX_HEADER_BYTES
+                            + " bytes)");
         }
         if (8 + headerLen > size) {
             throw new SafetensorsException(

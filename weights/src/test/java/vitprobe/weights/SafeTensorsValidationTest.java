@@ -50,12 +50,12 @@ class SafeTensorsValidationTest {
                         "header length above 100 MB",
                         RawFiles.file(100_000_001L, "{}".getBytes(StandardCharsets.UTF_8), new byte[0]),
                         null,
-                        "over the limit of 100000000 bytes"),
+                        "exceeds the limit of 100000000 bytes"),
                 new Malformed(
                         "header length above 2^63 (negative as a signed long)",
                         RawFiles.file(-1L, "{}".getBytes(StandardCharsets.UTF_8), new byte[0]),
                         null,
-                        "over the limit of 100000000 bytes"),
+                        "exceeds the limit of 100000000 bytes"),
                 new Malformed(
                         "header not UTF-8",
                         RawFiles.file(4, new byte[] {'{', (byte) 0xC3, (byte) 0x28, '}'}, new byte[0]),
@@ -220,8 +220,8 @@ class SafeTensorsValidationTest {
                 Arguments.of(
                         "notes.txt",
                         "# notes\nnothing here\n".getBytes(StandardCharsets.UTF_8),
-                        "its first 8 bytes give a header length of 753057113461104675, over the limit of 100000000"
-                                + " bytes"));
+                        "its first 8 bytes give a header length of 753057113461104675, which exceeds the limit of"
+                                + " 100000000 bytes"));
     }
 
     private static byte[] bytes(int... values) {
