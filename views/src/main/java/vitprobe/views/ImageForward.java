@@ -18,6 +18,8 @@ public final class ImageForward {
     private ImageForward() {}
 
     /**
+     * Refuses an empty list of images, as {@link vitprobe.engine.ImageInputs#load} does.
+     *
      * @param batch    the most images per forward pass
      * @param progress advanced by one per image; may be null
      */
@@ -28,6 +30,7 @@ public final class ImageForward {
             int batch,
             Progress progress,
             PerImage consumer) {
+        if (images.isEmpty()) throw new IllegalArgumentException("no images");
         if (batch < 1) throw new IllegalArgumentException("batch must be at least 1, got " + batch);
         int from = 0;
         while (from < images.size()) {

@@ -3,6 +3,7 @@ package vitprobe.views;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
 import vitprobe.engine.image.ImageDecoder;
 import vitprobe.engine.image.ImageTransform;
 import vitprobe.engine.image.RgbImage;
@@ -14,8 +15,14 @@ import vitprobe.kernels.cpu.Parallel;
  */
 public record InputImage(Path file, RgbImage picture, float[] pixels) {
 
-    /** Decodes and preprocesses every file before any model work, so a corrupt file fails with its name first. */
+    /**
+     * Decodes and preprocesses every file before any model work, so a corrupt file fails with its name first. An
+     * empty list is refused, as {@link vitprobe.engine.ImageInputs#load} refuses it.
+     */
     public static List<InputImage> load(List<Path> files, ImageTransform transform) {
+        Objects.requireNonNull(files, "files");
+        Objects.requireNonNull(transform, "transform");
+        if (files.isEmpty()) throw new IllegalArgumentException("no images");
         InputImage[] out = new InputImage[files.size()];
         Parallel.forEach(files.size(), i -> {
             RgbImage picture = transform.resizeAndCrop(

@@ -86,6 +86,8 @@ public final class SegmentationWriter {
     private final List<ImageSegments> images = new ArrayList<>();
     private final List<Gallery.Section> sections = new ArrayList<>();
     private final List<float[]> scores = new ArrayList<>();
+    /** Set by {@link #finish()}: its files list the images added before, so none may follow. */
+    private boolean finished;
 
     /**
      * @param templates the templates as the reader should see them named (their file)
@@ -100,8 +102,9 @@ public final class SegmentationWriter {
         this.options = options;
     }
 
-    /** Draws one image's segmentation into the folder. */
+    /** Draws one image's segmentation into the folder; fails once {@link #finish()} was called. */
     public void add(Segmentation s) {
+        if (finished) throw new IllegalStateException(alreadyFinished() + ": no image can be added");
         InputImage image = s.image();
         PatchMap grid = s.concepts().getFirst().scores();
         if (options.scores() && !images.isEmpty()) {
@@ -168,8 +171,12 @@ public final class SegmentationWriter {
         if (options.scores()) scores.add(allScores(s));
     }
 
-    /** Writes {@value #JSON}, {@value #SCORES} when asked for, and the gallery last; returns the gallery's path. */
+    /**
+     * Writes {@value #JSON}, {@value #SCORES} when asked for, and the gallery last; returns the gallery's path.
+     * Once done, neither it nor {@link #add} may be called again; after a failure it may.
+     */
     public Path finish() throws IOException {
+        if (finished) throw new IllegalStateException(alreadyFinished());
         var t = segmenter.templates();
         AtomicFiles.writeString(
                 folder.resolve(JSON),
@@ -191,7 +198,13 @@ public final class SegmentationWriter {
                         : "A mask covers the pixels where a template's score, bilinearly upsampled from the patch "
                                 + "grid, passes its threshold.")
                 + " " + JSON + " has every concept of every image.";
-        return Gallery.write(folder, "Concept segmentation", intro, sections);
+        Path page = Gallery.write(folder, "Concept segmentation", intro, sections);
+        finished = true;
+        return page;
+    }
+
+    private String alreadyFinished() {
+        return "segmentation of " + folder + " already finished";
     }
 
     /**

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Objects;
 import java.util.function.Consumer;
 import vitprobe.engine.Capture;
 import vitprobe.engine.FloatTensor;
@@ -31,6 +32,9 @@ public final class Segmenter {
 
     /** @param block 0-based, as extract counts blocks */
     public Segmenter(VisionTransformer vit, ConceptTemplates templates, Intermediate tokenType, int block) {
+        Objects.requireNonNull(vit, "vit");
+        Objects.requireNonNull(templates, "templates");
+        Objects.requireNonNull(tokenType, "tokenType");
         requireFits(vit.config(), templates, tokenType, block);
         this.vit = vit;
         this.templates = templates;
@@ -40,6 +44,8 @@ public final class Segmenter {
 
     /** With the token type and block that the templates record for their training features. */
     public static Segmenter of(VisionTransformer vit, ConceptTemplates templates) {
+        Objects.requireNonNull(vit, "vit");
+        Objects.requireNonNull(templates, "templates");
         return new Segmenter(vit, templates, recordedTokenType(templates), recordedBlock(templates));
     }
 

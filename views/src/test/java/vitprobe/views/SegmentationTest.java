@@ -292,4 +292,19 @@ class SegmentationTest {
         assertTrue(e.getMessage().startsWith(wide.file() + ": a 14x28 patch grid"), e.getMessage());
         assertFalse(Files.exists(dir.resolve("out/wide-segments.png")));
     }
+
+    @Test
+    void aFinishedWriterRefusesMoreImagesAndASecondFinish() throws Exception {
+        Segmenter segmenter = Segmenter.of(vit, templates(SampleKind.PATCH));
+        Path out = dir.resolve("out");
+        var writer = new SegmentationWriter(out, segmenter, "t", "m", new SegmentationWriter.Options(2, false));
+        writer.add(segmenter.apply(image(dir.resolve("a.png"), 1)));
+        writer.finish();
+        Segmentation late = segmenter.apply(image(dir.resolve("late.png"), 2));
+        var added = assertThrows(IllegalStateException.class, () -> writer.add(late));
+        assertEquals("segmentation of " + out + " already finished: no image can be added", added.getMessage());
+        assertFalse(Files.exists(out.resolve("late-segments.png")));
+        var twice = assertThrows(IllegalStateException.class, writer::finish);
+        assertEquals("segmentation of " + out + " already finished", twice.getMessage());
+    }
 }

@@ -4,6 +4,7 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.EnumMap;
 import java.util.Map;
+import java.util.Objects;
 import java.util.TreeMap;
 
 /** The captured intermediates of one forward pass, by block and name. */
@@ -16,6 +17,7 @@ public final class Activations {
 
     /** The tensor, or an error naming what was captured instead. */
     public FloatTensor get(int block, Intermediate which) {
+        Objects.requireNonNull(which, "which");
         FloatTensor t = byBlock.getOrDefault(block, Map.of()).get(which);
         if (t == null)
             throw new IllegalArgumentException(which.key() + " of block " + block + " was not captured (captured: "
@@ -45,7 +47,10 @@ public final class Activations {
         return one;
     }
 
+    /** Every captured tensor by block and name; neither map can be changed. */
     public Map<Integer, Map<Intermediate, FloatTensor>> all() {
-        return Collections.unmodifiableMap(byBlock);
+        Map<Integer, Map<Intermediate, FloatTensor>> all = new TreeMap<>();
+        byBlock.forEach((block, tensors) -> all.put(block, Collections.unmodifiableMap(tensors)));
+        return Collections.unmodifiableMap(all);
     }
 }

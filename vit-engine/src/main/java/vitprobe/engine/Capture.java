@@ -23,6 +23,8 @@ public record Capture(Map<Integer, Set<Intermediate>> blocks) {
                         "block index " + b + ": blocks are numbered from 0 (the last is depth - 1)");
             if (s == null || s.isEmpty())
                 throw new IllegalArgumentException("no intermediates requested for block " + b);
+            // EnumSet.copyOf's own NullPointerException names no argument.
+            for (Intermediate i : s) Objects.requireNonNull(i, "blocks: block " + b + " has a null intermediate");
             copy.put(b, Collections.unmodifiableSet(EnumSet.copyOf(s)));
         });
         blocks = Collections.unmodifiableMap(copy);
@@ -35,6 +37,7 @@ public record Capture(Map<Integer, Set<Intermediate>> blocks) {
 
     public static Capture of(int block, Set<Intermediate> which) {
         Objects.requireNonNull(which, "which"); // Map.of would refuse it without a name
+        if (which.stream().anyMatch(Objects::isNull)) throw new NullPointerException("which contains null");
         return new Capture(Map.of(block, which));
     }
 

@@ -8,7 +8,12 @@ public record FloatTensor(float[] data, int... shape) {
         long n = 1;
         for (int s : shape) {
             if (s < 0) throw new IllegalArgumentException("shape " + Arrays.toString(shape) + " has a negative size");
-            n *= s;
+            try {
+                n = Math.multiplyExact(n, s);
+            } catch (ArithmeticException e) {
+                throw new IllegalArgumentException(
+                        "shape " + Arrays.toString(shape) + " is too large: its size overflows a long");
+            }
         }
         if (n != data.length)
             throw new IllegalArgumentException(

@@ -33,6 +33,7 @@ public final class ImageInputs {
      * list is refused.
      */
     public static FloatTensor load(List<Path> files, ImageTransform transform) {
+        Objects.requireNonNull(files, "files");
         if (files.isEmpty()) throw new IllegalArgumentException("no images");
         float[][] inputs = new float[files.size()][];
         ImageTransform.Placement[] placed = new ImageTransform.Placement[files.size()];

@@ -10,7 +10,9 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
 import java.util.EnumSet;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -140,5 +142,48 @@ class EmbeddingMisuseTest {
                                     + " was truncated or rewritten in place after loading"),
                     e.getMessage());
         }
+    }
+
+    @Test
+    void aCaptureOfANullIntermediateNamesTheArgument() {
+        Set<Intermediate> withNull = new HashSet<>(Arrays.asList(Intermediate.K, null));
+        refused(NullPointerException.class, "which contains null", () -> Capture.of(0, withNull));
+        refused(
+                NullPointerException.class,
+                "blocks: block 0 has a null intermediate",
+                () -> new Capture(Map.of(0, withNull)));
+    }
+
+    @Test
+    void nullArgumentsAreNamed() {
+        refused(NullPointerException.class, "files", () -> ImageInputs.load(null, CONFIG));
+        refused(NullPointerException.class, "model", () -> CheckpointLoader.load(null));
+        try (ViTWeights w = ViTWeights.random(CONFIG, 1);
+                Backend cpu = new CpuBackend();
+                VisionTransformer vit = new VisionTransformer(w, cpu)) {
+            Activations acts = vit.forward(pixels(1, 16), K);
+            refused(NullPointerException.class, "which", () -> acts.get(1, null));
+        }
+    }
+
+    @Test
+    void allActivationsAreUnmodifiableAllTheWayDown() {
+        try (ViTWeights w = ViTWeights.random(CONFIG, 1);
+                Backend cpu = new CpuBackend();
+                VisionTransformer vit = new VisionTransformer(w, cpu)) {
+            Activations acts = vit.forward(pixels(1, 16), K);
+            Map<Intermediate, FloatTensor> block = acts.all().get(1);
+            assertThrows(UnsupportedOperationException.class, block::clear);
+            assertThrows(UnsupportedOperationException.class, () -> block.put(Intermediate.Q, pixels(1, 1)));
+            assertEquals(Set.of(Intermediate.K), acts.block(1).keySet());
+        }
+    }
+
+    @Test
+    void aShapeWhoseSizeOverflowsIsRefused() {
+        refused(
+                IllegalArgumentException.class,
+                "shape [65536, 65536, 65536, 65536] is too large: its size overflows a long",
+                () -> new FloatTensor(new float[0], 65536, 65536, 65536, 65536));
     }
 }

@@ -8,6 +8,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Function;
@@ -50,6 +51,8 @@ public final class CheckpointLoader {
     }
 
     public static ViTWeights load(Path model, Overrides overrides) {
+        Objects.requireNonNull(model, "model");
+        Objects.requireNonNull(overrides, "overrides");
         Path file = weightsFile(model);
         Path configFile = file.resolveSibling("config.json");
         Map<String, Object> config = null;

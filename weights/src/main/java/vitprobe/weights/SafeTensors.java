@@ -68,12 +68,18 @@ public final class SafeTensors implements AutoCloseable {
             throw new SafetensorsException(
                     file, null, "file is " + size + " bytes, too small to hold the 8-byte header length");
         long headerLen = all.get(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0);
+        // The header's JSON follows the length, so a file without that '{' (truncated ones keep it) is of another
+        // format, named when its first bytes are those of a common one.
+        Signature like = size > 8 && all.get(ValueLayout.JAVA_BYTE, 8) == '{' ? null : Signature.of(all, size);
+        if (like != null)
+            throw new SafetensorsException(file, null, "not a safetensors file (it starts like " + like.what + ")");
         if (headerLen < 0 || headerLen > MAX_HEADER_BYTES) {
             throw new SafetensorsException(
                     file,
                     null,
-                    "header length " + Long.toUnsignedString(headerLen) + " exceeds the limit of " + MAX_HEADER_BYTES
-                            + " bytes");
+                    "not a safetensors file (its first 8 bytes give a header length of "
+                            + Long.toUnsignedString(headerLen) + ", which exceeds the limit of " + MAX_HEADER_BYTES
+                            + " bytes)");
         }
         if (8 + headerLen > size) {
             throw new SafetensorsException(
@@ -187,7 +193,8 @@ public final class SafeTensors implements AutoCloseable {
         Map<String, Tensor> tensors = new LinkedHashMap<>();
         for (Entry en : entries) {
             tensors.put(
-                    en.name, new Tensor(en.name, en.dtype, en.shape, dataSection.asSlice(en.begin, en.end - en.begin)));
+                    en.name,
+                    new Tensor(en.name, en.dtype, en.shape, dataSection.asSlice(en.begin, en.end - en.begin), file));
         }
         return new SafeTensors(file, arena, Collections.unmodifiableMap(tensors), metadata);
     }
@@ -265,5 +272,38 @@ public final class SafeTensors implements AutoCloseable {
     /** Whether {@link #close()} has been called. */
     public boolean isClosed() {
         return closed.get();
+    }
+
+    /** Formats mistaken for safetensors (an image, a PyTorch checkpoint), by their first bytes. */
+    private enum Signature {
+        JPEG("a JPEG image", 0xff, 0xd8, 0xff),
+        PNG("a PNG image", 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'),
+        ZIP("a zip archive, as PyTorch .pt / .pth files are", 'P', 'K', 3, 4),
+        PICKLE_2("a Python pickle", 0x80, 2),
+        PICKLE_3("a Python pickle", 0x80, 3),
+        PICKLE_4("a Python pickle", 0x80, 4),
+        PICKLE_5("a Python pickle", 0x80, 5),
+        GZIP("a gzip file", 0x1f, 0x8b);
+
+        final String what;
+        private final int[] prefix;
+
+        Signature(String what, int... prefix) {
+            this.what = what;
+            this.prefix = prefix;
+        }
+
+        static Signature of(MemorySegment all, long size) {
+            for (Signature s : values()) if (s.starts(all, size)) return s;
+            return null;
+        }
+
+        private boolean starts(MemorySegment all, long size) {
+            if (size < prefix.length) return false;
+            for (int i = 0; i < prefix.length; i++) {
+                if ((all.get(ValueLayout.JAVA_BYTE, i) & 0xff) != prefix[i]) return false;
+            }
+            return true;
+        }
     }
 }

@@ -3,18 +3,25 @@ package vitprobe.weights;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import java.nio.file.Path;
 import java.util.Arrays;
 
 /**
  * A typed, zero-copy view of one tensor: a slice of the memory-mapped file (or of any memory segment).
- * Conversions to Java arrays copy; element access reads the mapping directly.
+ * Conversions to Java arrays copy; element access reads the mapping directly. {@code file} is the file it was read
+ * from (null for one made in memory): a read after that file was closed fails naming it.
  */
-public record Tensor(String name, DType dtype, long[] shape, MemorySegment data) {
+public record Tensor(String name, DType dtype, long[] shape, MemorySegment data, Path file) {
     static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     static final ValueLayout.OfDouble F64 = ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     static final ValueLayout.OfShort I16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     static final ValueLayout.OfInt I32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     static final ValueLayout.OfLong I64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    /** A tensor of no file. */
+    public Tensor(String name, DType dtype, long[] shape, MemorySegment data) {
+        this(name, dtype, shape, data, null);
+    }
 
     /** An F32 tensor holding a copy of {@code values} (row-major, {@code shape}'s element count long). */
     public static Tensor ofFloats(String name, float[] values, long... shape) {
@@ -51,6 +58,7 @@ public record Tensor(String name, DType dtype, long[] shape, MemorySegment data)
 
     /** Element i converted to float; works for every floating-point dtype and the integer ones. */
     public float getFloat(long i) {
+        requireOpen();
         return switch (dtype) {
             case F32 -> data.get(F32, i * 4);
             case F16 -> Float.float16ToFloat(data.get(I16, i * 2));
@@ -62,6 +70,7 @@ public record Tensor(String name, DType dtype, long[] shape, MemorySegment data)
 
     /** Element i of an integer or boolean tensor. */
     public long getLong(long i) {
+        requireOpen();
         return switch (dtype) {
             case I64, U64 -> data.get(I64, i * 8);
             case I32 -> data.get(I32, i * 4);
@@ -77,11 +86,13 @@ public record Tensor(String name, DType dtype, long[] shape, MemorySegment data)
 
     /** The index of the first element that is NaN or infinite as float32, or -1 (always -1 for integer types). */
     public long indexOfNonFinite() {
+        requireOpen();
         return NonFiniteScan.firstIndex(this);
     }
 
     /** All elements as float32, converting F16/BF16/F64 exactly where float32 can hold them. */
     public float[] toFloatArray() {
+        requireOpen();
         int n = Math.toIntExact(elementCount());
         float[] out = new float[n];
         if (dtype == DType.F32) {
@@ -102,6 +113,7 @@ public record Tensor(String name, DType dtype, long[] shape, MemorySegment data)
 
     /** All elements of an integer tensor as longs. */
     public long[] toLongArray() {
+        requireOpen();
         int n = Math.toIntExact(elementCount());
         long[] out = new long[n];
         if (dtype == DType.I64) {
@@ -114,6 +126,7 @@ public record Tensor(String name, DType dtype, long[] shape, MemorySegment data)
 
     /** All elements of an I32 tensor. */
     public int[] toIntArray() {
+        requireOpen();
         if (dtype != DType.I32) throw new IllegalStateException(name + " is " + dtype + ", not I32");
         int[] out = new int[Math.toIntExact(elementCount())];
         MemorySegment.copy(data, I32, 0, out, 0, out.length);
@@ -122,6 +135,14 @@ public record Tensor(String name, DType dtype, long[] shape, MemorySegment data)
 
     /** The raw bytes (for U8/BOOL tensors: one element per byte). */
     public byte[] toByteArray() {
+        requireOpen();
         return data.toArray(ValueLayout.JAVA_BYTE);
+    }
+
+    /** The mapping's own error ("Already closed") names neither the file nor the tensor. */
+    private void requireOpen() {
+        if (!data.scope().isAlive())
+            throw new IllegalStateException(
+                    (file == null ? "" : file + ": ") + "tensor '" + name + "' read after its file was closed");
     }
 }

@@ -1,12 +1,15 @@
 package vitprobe.weights;
 
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
 import vitprobe.testing.SharedFixtures;
 
 /** Closing twice is allowed (try-with-resources around code that also closes); reading after close is not. */
@@ -30,6 +33,22 @@ class ClosingTest {
         assertTrue(w.isClosed());
         assertDoesNotThrow(w::close);
         assertThrows(IllegalStateException.class, () -> w.clsToken().toFloatArray());
+    }
+
+    /** Tester report: reading a parameter of closed weights said "Already closed", naming neither file nor tensor. */
+    @Test
+    void readingAfterCloseNamesTheFileAndTheTensor() {
+        Param pos;
+        try (ViTWeights w = CheckpointLoader.load(MODEL)) {
+            pos = w.posEmbed();
+        }
+        Tensor t = pos.parts().getFirst();
+        String expected =
+                MODEL.resolve("model.safetensors") + ": tensor '" + t.name() + "' read after its file was closed";
+        for (Executable read : List.<Executable>of(pos::toFloatArray, () -> t.getFloat(0), t::indexOfNonFinite)) {
+            assertEquals(
+                    expected, assertThrows(IllegalStateException.class, read).getMessage());
+        }
     }
 
     @Test

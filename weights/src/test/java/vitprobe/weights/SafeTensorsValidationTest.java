@@ -19,6 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /** The reader's validation, mirroring the reference implementation's rules, on files built byte by byte. */
@@ -49,12 +50,12 @@ class SafeTensorsValidationTest {
                         "header length above 100 MB",
                         RawFiles.file(100_000_001L, "{}".getBytes(StandardCharsets.UTF_8), new byte[0]),
                         null,
-                        "exceeds the limit"),
+                        "exceeds the limit of 100000000 bytes"),
                 new Malformed(
                         "header length above 2^63 (negative as a signed long)",
                         RawFiles.file(-1L, "{}".getBytes(StandardCharsets.UTF_8), new byte[0]),
                         null,
-                        "exceeds the limit"),
+                        "exceeds the limit of 100000000 bytes"),
                 new Malformed(
                         "header not UTF-8",
                         RawFiles.file(4, new byte[] {'{', (byte) 0xC3, (byte) 0x28, '}'}, new byte[0]),
@@ -180,6 +181,67 @@ class SafeTensorsValidationTest {
                         c.tensor() == null || message.contains("tensor '" + c.tensor() + "'"),
                         "names the tensor: " + message),
                 () -> assertTrue(message.contains(c.rule()), "names the rule '" + c.rule() + "': " + message));
+    }
+
+    /** Files of other formats given as a model or templates: named by their first bytes, not by a header length. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("otherFormats")
+    void aFileOfAnotherFormatIsNamedAsSuch(String name, byte[] bytes, String like) {
+        Path file = RawFiles.write(dir, name, bytes);
+        SafetensorsException e = assertThrows(SafetensorsException.class, () -> SafeTensors.open(file));
+        assertEquals(file + ": not a safetensors file (" + like + ")", e.getMessage());
+    }
+
+    static Stream<Arguments> otherFormats() {
+        byte[] gzipWithoutTime = new byte[600_000]; // its length field, 560927, fits in the file
+        gzipWithoutTime[0] = 0x1f;
+        gzipWithoutTime[1] = (byte) 0x8b;
+        gzipWithoutTime[2] = 8;
+        return Stream.of(
+                Arguments.of(
+                        "x.jpg",
+                        bytes(0xff, 0xd8, 0xff, 0xe0, 0, 0x10, 'J', 'F', 'I', 'F', 0),
+                        "it starts like a JPEG image"),
+                Arguments.of(
+                        "x.png",
+                        bytes(0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 13),
+                        "it starts like a PNG image"),
+                Arguments.of(
+                        "model.pth",
+                        bytes('P', 'K', 3, 4, 0, 0, 0, 0, 8, 0, 0, 0),
+                        "it starts like a zip archive, as PyTorch .pt / .pth files are"),
+                Arguments.of(
+                        "model.pkl",
+                        bytes(0x80, 4, 0x95, 5, 0, 0, 0, 0, 0, 0, 0, '}'),
+                        "it starts like a Python pickle"),
+                Arguments.of(
+                        "x.gz", bytes(0x1f, 0x8b, 8, 0, 0x12, 0x34, 0x56, 0x78, 0, 3), "it starts like a gzip file"),
+                Arguments.of("timeless.gz", gzipWithoutTime, "it starts like a gzip file"),
+                Arguments.of(
+                        "notes.txt",
+                        "# notes\nnothing here\n".getBytes(StandardCharsets.UTF_8),
+                        "its first 8 bytes give a header length of 753057113461104675, which exceeds the limit of"
+                                + " 100000000 bytes"));
+    }
+
+    private static byte[] bytes(int... values) {
+        byte[] b = new byte[values.length];
+        for (int i = 0; i < b.length; i++) b[i] = (byte) values[i];
+        return b;
+    }
+
+    @Test
+    void aTruncatedSafetensorsFileIsNotTakenForAnotherFormat() {
+        // A header of 640 bytes begins like a pickle (0x80 0x02) but, unlike one, goes on with '{'.
+        byte[] bytes = new byte[100];
+        bytes[0] = (byte) 0x80;
+        bytes[1] = 2;
+        bytes[8] = '{';
+        Path file = RawFiles.write(dir, "cut.safetensors", bytes);
+        SafetensorsException e = assertThrows(SafetensorsException.class, () -> SafeTensors.open(file));
+        assertEquals(
+                file + ": header length 640 runs past the end of the file (100 bytes): truncated file?",
+                e.getMessage());
     }
 
     @Test

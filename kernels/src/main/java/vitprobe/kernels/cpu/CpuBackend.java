@@ -1,5 +1,9 @@
 package vitprobe.kernels.cpu;
 
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.Set;
+import java.util.WeakHashMap;
 import jdk.incubator.vector.FloatVector;
 import vitprobe.kernels.Activation;
 import vitprobe.kernels.Backend;
@@ -36,15 +40,23 @@ public final class CpuBackend implements Backend {
         public void close() {}
     }
 
+    private static final float[] EMPTY = {};
+    /** Slots of a thread's scratch: a block's scores then 1 / Σ of each row, and the packed keys and values. */
+    private static final int SCORES = 0, KEYS = 1, VALUES = 2;
+
     private volatile boolean closed;
 
-    private final ThreadLocal<float[]> scoreScratch = ThreadLocal.withInitial(() -> new float[0]);
     /**
-     * Packed keys and values of the calling thread's last attention call, reused: packing writes every element
-     * (padding included), and a new array would be zeroed by the calling thread alone (2.4 MB per ViT-S/8 layer at
-     * batch 1). Per thread, because several callers may share one backend (tasks of one Spark executor).
+     * Each thread's attention scratch, reused: packing writes every element (padding included), and a new array
+     * would be zeroed by the calling thread alone (2.4 MB per ViT-S/8 layer at batch 1). Per thread, because several
+     * callers may share one backend (tasks of one Spark executor).
      */
-    private final ThreadLocal<float[][]> packedKeysValues = ThreadLocal.withInitial(() -> new float[2][0]);
+    private final ThreadLocal<float[][]> scratch = ThreadLocal.withInitial(this::newScratch);
+    /**
+     * Every live thread's scratch, emptied by {@link #close()} so that threads which outlive the backend (a
+     * server's pool) hold none of it; weak, so a finished thread's scratch goes with it. Guards storing arrays.
+     */
+    private final Set<float[][]> scratches = Collections.newSetFromMap(new WeakHashMap<>());
 
     @Override
     public String name() {
@@ -186,10 +198,7 @@ public final class CpuBackend implements Backend {
         float scale = (float) (1 / Math.sqrt(hd));
         // Keys and values of every (image, head), packed once and shared by all query blocks.
         int keySize = Gemm.packedSize(hd, tokens), valueSize = Gemm.packedSize(tokens, hd);
-        float[][] packed = packedKeysValues.get();
-        if (packed[0].length < batch * heads * keySize) packed[0] = new float[batch * heads * keySize];
-        if (packed[1].length < batch * heads * valueSize) packed[1] = new float[batch * heads * valueSize];
-        float[] keys = packed[0], values = packed[1];
+        float[] keys = scratch(KEYS, batch * heads * keySize), values = scratch(VALUES, batch * heads * valueSize);
         Parallel.forEach(batch * heads, bh -> {
             int b = bh / heads, h = bh % heads;
             int row0 = b * tokens * ld;
@@ -205,7 +214,7 @@ public final class CpuBackend implements Backend {
         Parallel.forEach(batch * heads * blocks, task -> {
             int bh = task / blocks, b = bh / heads, h = bh % heads;
             int q0 = (task % blocks) * QUERY_BLOCK, rows = Math.min(QUERY_BLOCK, tokens - q0);
-            float[] scores = scratch(rows * stride + rows);
+            float[] scores = scratch(SCORES, rows * stride + rows);
             int sums = rows * stride;
             int queries = (b * tokens + q0) * ld + h * hd;
             Gemm.multiply(
@@ -226,7 +235,7 @@ public final class CpuBackend implements Backend {
                     null);
             for (int r = 0; r < rows; r++) {
                 int at = r * stride;
-                java.util.Arrays.fill(scores, at + tokens, at + span, Float.NEGATIVE_INFINITY);
+                Arrays.fill(scores, at + tokens, at + span, Float.NEGATIVE_INFINITY);
                 float inverse = 1 / VectorMath.exponentials(scores, at, span, scale);
                 scores[sums + r] = inverse;
                 if (probs != null)
@@ -253,14 +262,33 @@ public final class CpuBackend implements Backend {
         });
     }
 
-    /** Per-thread attention scratch: a block's rows of scores, then 1 / Σ of each row. */
-    private float[] scratch(int size) {
-        float[] s = scoreScratch.get();
-        if (s.length < size) {
-            s = new float[size];
-            scoreScratch.set(s);
+    /** The calling thread's scratch array {@code slot}, at least {@code size} floats long (its contents stale). */
+    private float[] scratch(int slot, int size) {
+        float[][] mine = scratch.get();
+        float[] s = mine[slot];
+        return s.length >= size ? s : grow(mine, slot, size);
+    }
+
+    /** Rare, so under the lock that close takes: once closed, no array is kept that close could not let go. */
+    private float[] grow(float[][] mine, int slot, int size) {
+        float[] s = new float[size];
+        synchronized (scratches) {
+            if (!closed) mine[slot] = s;
         }
         return s;
+    }
+
+    private float[][] newScratch() {
+        float[][] mine = {EMPTY, EMPTY, EMPTY};
+        synchronized (scratches) {
+            scratches.add(mine);
+        }
+        return mine;
+    }
+
+    /** The calling thread's scratch arrays, for tests. */
+    float[][] threadScratch() {
+        return scratch.get().clone();
     }
 
     @Override
@@ -288,19 +316,24 @@ public final class CpuBackend implements Backend {
         if (!ok) throw new IllegalArgumentException(message);
     }
 
-    /**
-     * Marks the backend closed: every later operation fails with an {@link IllegalStateException}. Heap memory needs
-     * no release, so operations already running finish normally. Closing again does nothing.
-     */
     /** Each call works on its own matrices, and {@link Parallel} runs a loop started meanwhile on its caller. */
     @Override
     public boolean concurrent() {
         return true;
     }
 
+    /**
+     * Marks the backend closed: every later operation fails with an {@link IllegalStateException}. Operations
+     * already running finish normally (they keep the scratch they hold); every thread's scratch is let go. Closing
+     * again does nothing.
+     */
     @Override
     public void close() {
-        closed = true;
+        synchronized (scratches) {
+            closed = true;
+            for (float[][] s : scratches) Arrays.fill(s, EMPTY);
+            scratches.clear();
+        }
     }
 
     /** One volatile read per operation (about 90 per batch-1 forward), none per element. */

@@ -4,6 +4,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.IntConsumer;
+import vitprobe.weights.SystemProperties;
 
 /**
  * Runs independent tasks 0..n-1 on the calling thread and {@code threads − 1} helpers, each taking the next task
@@ -13,8 +14,8 @@ import java.util.function.IntConsumer;
  * cores. A loop started while another runs (from a task, or from another thread) runs on its caller alone.
  */
 public final class Parallel {
-    private static final int THREADS =
-            Integer.getInteger("vitprobe.threads", Runtime.getRuntime().availableProcessors());
+    /** The thread count, helpers and caller together; the default is one per core. */
+    public static final String THREADS_PROPERTY = "vitprobe.threads";
     /**
      * How long an idle helper, or a caller waiting for the last task, spins before it parks: longer than the serial
      * steps between the loops of a forward, so the helper is awake when the next loop starts.
@@ -22,36 +23,53 @@ public final class Parallel {
     private static final long SPIN_NANOS = 200_000;
 
     private static final AtomicBoolean BUSY = new AtomicBoolean();
-    private static final Thread[] HELPERS = new Thread[THREADS - 1];
+    /**
+     * Started by the first loop, not by the class's initialisation: a bad {@link #THREADS_PROPERTY} is then an
+     * error of that call, and a later call with the setting fixed still works.
+     */
+    private static volatile Thread[] helpers;
     /** The loop being run, null between loops (so a finished loop's task can be collected). */
     private static volatile Loop current;
 
     private static long loops;
 
-    static {
-        for (int i = 0; i < HELPERS.length; i++) {
-            HELPERS[i] = new Thread(Parallel::help, "vitprobe-cpu-" + (i + 1));
-            HELPERS[i].setDaemon(true);
-            HELPERS[i].start();
-        }
-    }
-
     private Parallel() {}
 
+    /** The thread count; fails with an {@link IllegalArgumentException} when {@link #THREADS_PROPERTY} is bad. */
     public static int threads() {
-        return THREADS;
+        return helpers().length + 1;
+    }
+
+    private static Thread[] helpers() {
+        Thread[] started = helpers;
+        return started != null ? started : startHelpers();
+    }
+
+    private static synchronized Thread[] startHelpers() {
+        if (helpers != null) return helpers;
+        int threads = SystemProperties.positiveInt(
+                THREADS_PROPERTY, Runtime.getRuntime().availableProcessors());
+        Thread[] started = new Thread[threads - 1];
+        for (int i = 0; i < started.length; i++) {
+            started[i] = new Thread(Parallel::help, "vitprobe-cpu-" + (i + 1));
+            started[i].setDaemon(true);
+            started[i].start();
+        }
+        helpers = started;
+        return started;
     }
 
     public static void forEach(int n, IntConsumer task) {
         if (n <= 0) return;
-        if (n == 1 || THREADS == 1 || !BUSY.compareAndSet(false, true)) {
+        Thread[] helpers = helpers();
+        if (n == 1 || helpers.length == 0 || !BUSY.compareAndSet(false, true)) {
             for (int i = 0; i < n; i++) task.accept(i);
             return;
         }
         Loop loop = new Loop(++loops, n, task);
         try {
             current = loop;
-            for (Thread h : HELPERS) LockSupport.unpark(h);
+            for (Thread h : helpers) LockSupport.unpark(h);
             loop.work();
             long spinUntil = System.nanoTime() + SPIN_NANOS;
             while (loop.finished.get() < n) {
@@ -72,10 +90,9 @@ public final class Parallel {
         long seen = 0;
         long spinUntil = System.nanoTime() + SPIN_NANOS;
         while (true) {
-            Loop loop = current;
-            if (loop != null && loop.id != seen) {
-                seen = loop.id;
-                loop.work();
+            long ran = runNewLoop(seen);
+            if (ran != seen) {
+                seen = ran;
                 spinUntil = System.nanoTime() + SPIN_NANOS;
             } else if (System.nanoTime() < spinUntil) {
                 Thread.onSpinWait();
@@ -83,6 +100,17 @@ public final class Parallel {
                 LockSupport.park(Parallel.class);
             }
         }
+    }
+
+    /**
+     * Runs the current loop's tasks unless that loop is the one seen last; returns the id of the loop seen now. The
+     * loop is a local of this call alone, so a parked helper's frame holds no task (nor what the task holds).
+     */
+    private static long runNewLoop(long seen) {
+        Loop loop = current;
+        if (loop == null || loop.id == seen) return seen;
+        loop.work();
+        return loop.id;
     }
 
     private static final class Loop {

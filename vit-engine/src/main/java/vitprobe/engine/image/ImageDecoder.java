@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.HexFormat;
 import vitprobe.weights.FileErrors;
+import vitprobe.weights.SystemProperties;
 
 /**
  * Decodes PNG and JPEG files, recognised by content rather than by extension, into the RGB pixels that Pillow's
@@ -67,16 +68,7 @@ public final class ImageDecoder {
 
     /** The pixel limit: {@link #MAX_PIXELS_PROPERTY} when set, else {@link #DEFAULT_MAX_PIXELS}. */
     static long maxPixels() {
-        String value = System.getProperty(MAX_PIXELS_PROPERTY);
-        if (value == null) return DEFAULT_MAX_PIXELS;
-        try {
-            long limit = Long.parseLong(value.strip());
-            if (limit > 0) return limit;
-        } catch (NumberFormatException e) {
-            // reported below
-        }
-        throw new IllegalArgumentException(
-                "-D" + MAX_PIXELS_PROPERTY + "=" + value + " is not a positive whole number");
+        return SystemProperties.positiveLong(MAX_PIXELS_PROPERTY, DEFAULT_MAX_PIXELS);
     }
 
     /**
