@@ -12,6 +12,10 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.apache.logging.log4j.Level;
@@ -41,6 +45,10 @@ public final class SparkCluster implements Cluster {
 
     private static final String STANDALONE = "spark://";
     private static final int CONNECT_TIMEOUT_MS = 5_000;
+    /** How long a standalone master has to register the application: it answers in well under a second. */
+    private static final int REGISTRATION_S = 15;
+
+    private static final String CREATED_AT = "This stopped SparkContext was created at:";
     /** Where Spark logs a failed task: the executor running it and the scheduler retrying or giving up. */
     private static final List<String> TASK_FAILURE_LOGGERS = List.of(
             "org.apache.spark.executor.Executor",
@@ -199,9 +207,25 @@ public final class SparkCluster implements Cluster {
     private SparkSession startQuietly(SparkSession.Builder builder) {
         Map<String, Level> before = quiet(List.of("org.apache.spark"));
         try {
-            return builder.getOrCreate();
+            if (!master.startsWith(STANDALONE)) return builder.getOrCreate();
+            // Spark waits on its registration with a standalone master, retrying for about a minute; a master
+            // that has not answered within seconds is none (a port some other server holds, say).
+            CompletableFuture<SparkSession> starting = new CompletableFuture<>();
+            Thread.ofPlatform().daemon().name("vitprobe-spark-start").start(() -> {
+                try {
+                    starting.complete(builder.getOrCreate());
+                } catch (Throwable e) {
+                    starting.completeExceptionally(e);
+                }
+            });
+            return starting.get(REGISTRATION_S, TimeUnit.SECONDS);
+        } catch (TimeoutException e) {
+            throw new IllegalStateException("no Spark master answers at " + master + " (no registration within "
+                    + REGISTRATION_S + " s; is it a Spark master's port?)");
         } catch (Exception e) { // Scala throws checked exceptions (SparkException) undeclared
-            throw new IllegalStateException("Spark did not start on master '" + master + "': " + oneLine(e), e);
+            Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
+            throw new IllegalStateException(
+                    "Spark did not start on master '" + master + "': " + advised(master, oneLine(cause)), cause);
         } finally {
             Configurator.setLevel(before);
         }
@@ -243,12 +267,29 @@ public final class SparkCluster implements Cluster {
         throw new IllegalStateException("Spark master " + master + " is not reachable: " + why);
     }
 
+    /** Spark's message, its advice replaced where it names what vitprobe does not have. */
+    static String advised(String master, String message) {
+        if (master.equals(SUBMIT) && message.startsWith("A master URL must be set"))
+            return "--spark submit works only under spark-submit, which sets the master";
+        int advice = message.indexOf(" Please increase heap size using the --driver-memory option");
+        if (advice < 0) return message;
+        return message.substring(0, advice) + " Give this JVM a larger heap: VITPROBE_JAVA_OPTS=-Xmx1g with"
+                + " ./vitprobe (--driver-memory under spark-submit)";
+    }
+
     private static String oneLine(Throwable e) {
         Throwable root = e;
         while (root.getCause() != null
                 && (root.getMessage() == null || root.getMessage().isBlank())) root = root.getCause();
         String m = root.getMessage();
-        return (m == null || m.isBlank() ? root.getClass().getSimpleName() : m).replace('\n', ' ');
+        if (m == null || m.isBlank()) return root.getClass().getSimpleName();
+        // Spark appends stack traces to some messages ("This stopped SparkContext was created at:" and its frames).
+        int trace = m.indexOf(CREATED_AT);
+        return (trace < 0 ? m : m.substring(0, trace))
+                .lines()
+                .findFirst()
+                .orElse("")
+                .strip();
     }
 
     @Override
