@@ -16,6 +16,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.apache.logging.log4j.Level;
@@ -59,6 +60,7 @@ public final class SparkCluster implements Cluster {
 
     private final String master;
     private final PrintWriter log;
+    private final BooleanSupplier ending;
     private SparkSession started;
     /** The task failure loggers' levels before the first job, set back by {@link #close}. */
     private Map<String, Level> levelsBefore;
@@ -72,8 +74,26 @@ public final class SparkCluster implements Cluster {
     }
 
     SparkCluster(String master, PrintWriter log) {
+        this(master, log, SparkCluster::jvmEnding);
+    }
+
+    /** @param ending whether the JVM is ending (tests cannot end theirs) */
+    SparkCluster(String master, PrintWriter log, BooleanSupplier ending) {
         this.master = master;
         this.log = log;
+        this.ending = ending;
+    }
+
+    /** True once Ctrl-C or kill began ending the JVM: then no shutdown hook can be added. */
+    private static boolean jvmEnding() {
+        Thread probe = new Thread(() -> {});
+        try {
+            Runtime.getRuntime().addShutdownHook(probe);
+        } catch (IllegalStateException shuttingDown) {
+            return true;
+        }
+        Runtime.getRuntime().removeShutdownHook(probe);
+        return false;
     }
 
     @Override
@@ -142,6 +162,8 @@ public final class SparkCluster implements Cluster {
         try {
             return work.get();
         } catch (Exception e) { // Scala throws SparkException (checked) undeclared
+            // Spark's shutdown hook stopped the context under the job: as without Spark, an interruption is no failure
+            if (ending.getAsBoolean()) throw new IllegalStateException("interrupted", e);
             throw taskFailure(e);
         }
     }
@@ -206,12 +228,13 @@ public final class SparkCluster implements Cluster {
      */
     private SparkSession startQuietly(SparkSession.Builder builder) {
         Map<String, Level> before = quiet(List.of("org.apache.spark"));
+        Thread starter = null;
         try {
             if (!master.startsWith(STANDALONE)) return builder.getOrCreate();
             // Spark waits on its registration with a standalone master, retrying for about a minute; a master
             // that has not answered within seconds is none (a port some other server holds, say).
             CompletableFuture<SparkSession> starting = new CompletableFuture<>();
-            Thread.ofPlatform().daemon().name("vitprobe-spark-start").start(() -> {
+            starter = Thread.ofPlatform().daemon().name("vitprobe-spark-start").start(() -> {
                 try {
                     starting.complete(builder.getOrCreate());
                 } catch (Throwable e) {
@@ -220,6 +243,13 @@ public final class SparkCluster implements Cluster {
             });
             return starting.get(REGISTRATION_S, TimeUnit.SECONDS);
         } catch (TimeoutException e) {
+            // Interrupted, Spark stops waiting for the registration and stops the half-made context.
+            starter.interrupt();
+            try {
+                starter.join(REGISTRATION_S * 1000L);
+            } catch (InterruptedException again) {
+                Thread.currentThread().interrupt();
+            }
             throw new IllegalStateException("no Spark master answers at " + master + " (no registration within "
                     + REGISTRATION_S + " s; is it a Spark master's port?)");
         } catch (Exception e) { // Scala throws checked exceptions (SparkException) undeclared

@@ -86,8 +86,8 @@ class SparkStartTest {
                         + " VITPROBE_JAVA_OPTS=-Xmx1g with ./vitprobe (--driver-memory under spark-submit)",
                 SparkCluster.advised(
                         "local[2]",
-                        "System memory 314572800 must be at least 471859200. Please increase"
-                                + " heap size using the --driver-memory option or spark.driver.memory in Spark configuration."));
+                        "System memory 314572800 must be at least 471859200. Please increase heap size using the"
+                                + " --driver-memory option or spark.driver.memory in Spark configuration."));
         assertTrue(TaskMemory.outOfMemory(new OutOfMemoryError("Java heap space"))
                 .getMessage()
                 .contains("this JVM's heap: VITPROBE_JAVA_OPTS=-Xmx... with ./vitprobe, or --driver-memory"));
