@@ -113,8 +113,8 @@ public final class CosineTrainer {
     public static String negativesFromOtherConceptsNote(List<String> concepts, int k) {
         if (concepts.isEmpty()) return null;
         return "k=" + k + ": the support set of " + concepts.size() + " concept(s) held a single positive, which"
-                + " places no cosine threshold; it was placed at the highest score of the other concepts' support"
-                + " samples: " + named(concepts);
+                + " places no cosine threshold; it was placed at the highest of the other concepts' support samples'"
+                + " scores below the positive's: " + named(concepts);
     }
 
     private static String named(List<String> concepts) {

@@ -62,6 +62,13 @@ class CosineTrainerTest {
                 List.of(), CosineTrainer.negativesFromOtherConcepts(train, new CosineTrainer.Options(2, 5, false, 3)));
     }
 
+    /** Regression: the note said the threshold sat at the other concepts' highest score, not the highest below. */
+    @Test
+    void theOneShotNoteSaysTheThresholdIsTheHighestScoreBelowThePositives() {
+        String note = CosineTrainer.negativesFromOtherConceptsNote(List.of("cat"), 1);
+        assertTrue(note.contains("highest of the other concepts' support samples' scores below the positive's"), note);
+    }
+
     /**
      * Regression: trained in blocks of concepts (as Spark does), a one-shot template's threshold was placed against
      * the shots of its block only, so Spark and a single machine gave other results at k=1.

@@ -12,6 +12,11 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.apache.logging.log4j.Level;
@@ -41,6 +46,10 @@ public final class SparkCluster implements Cluster {
 
     private static final String STANDALONE = "spark://";
     private static final int CONNECT_TIMEOUT_MS = 5_000;
+    /** How long a standalone master has to register the application: it answers in well under a second. */
+    private static final int REGISTRATION_S = 15;
+
+    private static final String CREATED_AT = "This stopped SparkContext was created at:";
     /** Where Spark logs a failed task: the executor running it and the scheduler retrying or giving up. */
     private static final List<String> TASK_FAILURE_LOGGERS = List.of(
             "org.apache.spark.executor.Executor",
@@ -51,6 +60,7 @@ public final class SparkCluster implements Cluster {
 
     private final String master;
     private final PrintWriter log;
+    private final BooleanSupplier ending;
     private SparkSession started;
     /** The task failure loggers' levels before the first job, set back by {@link #close}. */
     private Map<String, Level> levelsBefore;
@@ -64,8 +74,26 @@ public final class SparkCluster implements Cluster {
     }
 
     SparkCluster(String master, PrintWriter log) {
+        this(master, log, SparkCluster::jvmEnding);
+    }
+
+    /** @param ending whether the JVM is ending (tests cannot end theirs) */
+    SparkCluster(String master, PrintWriter log, BooleanSupplier ending) {
         this.master = master;
         this.log = log;
+        this.ending = ending;
+    }
+
+    /** True once Ctrl-C or kill began ending the JVM: then no shutdown hook can be added. */
+    private static boolean jvmEnding() {
+        Thread probe = new Thread(() -> {});
+        try {
+            Runtime.getRuntime().addShutdownHook(probe);
+        } catch (IllegalStateException shuttingDown) {
+            return true;
+        }
+        Runtime.getRuntime().removeShutdownHook(probe);
+        return false;
     }
 
     @Override
@@ -134,6 +162,8 @@ public final class SparkCluster implements Cluster {
         try {
             return work.get();
         } catch (Exception e) { // Scala throws SparkException (checked) undeclared
+            // Spark's shutdown hook stopped the context under the job: as without Spark, an interruption is no failure
+            if (ending.getAsBoolean()) throw new IllegalStateException("interrupted", e);
             throw taskFailure(e);
         }
     }
@@ -198,10 +228,34 @@ public final class SparkCluster implements Cluster {
      */
     private SparkSession startQuietly(SparkSession.Builder builder) {
         Map<String, Level> before = quiet(List.of("org.apache.spark"));
+        Thread starter = null;
         try {
-            return builder.getOrCreate();
+            if (!master.startsWith(STANDALONE)) return builder.getOrCreate();
+            // Spark waits on its registration with a standalone master, retrying for about a minute; a master
+            // that has not answered within seconds is none (a port some other server holds, say).
+            CompletableFuture<SparkSession> starting = new CompletableFuture<>();
+            starter = Thread.ofPlatform().daemon().name("vitprobe-spark-start").start(() -> {
+                try {
+                    starting.complete(builder.getOrCreate());
+                } catch (Throwable e) {
+                    starting.completeExceptionally(e);
+                }
+            });
+            return starting.get(REGISTRATION_S, TimeUnit.SECONDS);
+        } catch (TimeoutException e) {
+            // Interrupted, Spark stops waiting for the registration and stops the half-made context.
+            starter.interrupt();
+            try {
+                starter.join(REGISTRATION_S * 1000L);
+            } catch (InterruptedException again) {
+                Thread.currentThread().interrupt();
+            }
+            throw new IllegalStateException("no Spark master answers at " + master + " (no registration within "
+                    + REGISTRATION_S + " s; is it a Spark master's port?)");
         } catch (Exception e) { // Scala throws checked exceptions (SparkException) undeclared
-            throw new IllegalStateException("Spark did not start on master '" + master + "': " + oneLine(e), e);
+            Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
+            throw new IllegalStateException(
+                    "Spark did not start on master '" + master + "': " + advised(master, oneLine(cause)), cause);
         } finally {
             Configurator.setLevel(before);
         }
@@ -243,12 +297,29 @@ public final class SparkCluster implements Cluster {
         throw new IllegalStateException("Spark master " + master + " is not reachable: " + why);
     }
 
+    /** Spark's message, its advice replaced where it names what vitprobe does not have. */
+    static String advised(String master, String message) {
+        if (master.equals(SUBMIT) && message.startsWith("A master URL must be set"))
+            return "--spark submit works only under spark-submit, which sets the master";
+        int advice = message.indexOf(" Please increase heap size using the --driver-memory option");
+        if (advice < 0) return message;
+        return message.substring(0, advice) + " Give this JVM a larger heap: VITPROBE_JAVA_OPTS=-Xmx1g with"
+                + " ./vitprobe (--driver-memory under spark-submit)";
+    }
+
     private static String oneLine(Throwable e) {
         Throwable root = e;
         while (root.getCause() != null
                 && (root.getMessage() == null || root.getMessage().isBlank())) root = root.getCause();
         String m = root.getMessage();
-        return (m == null || m.isBlank() ? root.getClass().getSimpleName() : m).replace('\n', ' ');
+        if (m == null || m.isBlank()) return root.getClass().getSimpleName();
+        // Spark appends stack traces to some messages ("This stopped SparkContext was created at:" and its frames).
+        int trace = m.indexOf(CREATED_AT);
+        return (trace < 0 ? m : m.substring(0, trace))
+                .lines()
+                .findFirst()
+                .orElse("")
+                .strip();
     }
 
     @Override

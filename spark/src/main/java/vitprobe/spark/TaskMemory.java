@@ -13,6 +13,6 @@ final class TaskMemory {
         long limitMiB = Runtime.getRuntime().maxMemory() >> 20;
         return new IllegalStateException("out of memory in a Spark task (" + what + "heap limit " + limitMiB
                 + " MiB); give the executors more memory (spark.executor.memory; in local mode this JVM's heap: "
-                + "--driver-memory, or VITPROBE_JAVA_OPTS=-Xmx... with ./vitprobe)");
+                + "VITPROBE_JAVA_OPTS=-Xmx... with ./vitprobe, or --driver-memory under spark-submit)");
     }
 }

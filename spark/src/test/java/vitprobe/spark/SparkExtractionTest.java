@@ -119,6 +119,24 @@ class SparkExtractionTest {
     }
 
     /**
+     * Regression: Ctrl-C or kill during a Spark run reported Spark's shutdown ("Job 0 cancelled because SparkContext
+     * was shut down") as the run's failure; a job that fails while the JVM ends says only that it was interrupted.
+     */
+    @Test
+    void aJobFailingWhileTheJvmEndsIsReportedAsInterrupted() throws Exception {
+        Synthetic.writeImageFolder(dir.resolve("set"), 2, 2, 1, 48, 40, 1);
+        ExtractionSpec good = spec(dir.resolve("set"), Task.CLASSIFICATION, PatchSelection.ALL);
+        Path broken = Files.writeString(dir.resolve("broken.safetensors"), "not a checkpoint");
+        ExtractionSpec bad = withWeights(good, broken.toString(), good.batch());
+        try (SparkLog log = new SparkLog();
+                SparkCluster cluster = new SparkCluster(LocalSpark.MASTER, quiet(), () -> true)) {
+            var e = assertThrows(
+                    IllegalStateException.class, () -> run(good, dir.resolve("out"), cluster.extraction(bad)));
+            assertEquals("interrupted", e.getMessage());
+        }
+    }
+
+    /**
      * A task out of memory (a batch whose list alone needs 8 GiB) is one line: Spark's executor stopped the JVM with
      * exit code 52.
      */

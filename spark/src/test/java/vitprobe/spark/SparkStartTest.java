@@ -53,4 +53,56 @@ class SparkStartTest {
         assertEquals("", log.toString());
         assertEquals(true, SparkSession.getDefaultSession().isEmpty());
     }
+    /**
+     * Regression: a port that takes TCP but is no Spark master (an HTTP server) hung ~70 s while Spark retried its
+     * registration, then failed with Spark's stack-trace-like "stopped SparkContext" text as the line.
+     */
+    @Test
+    void aPortThatIsNoSparkMasterFailsWithinSecondsInOneLine() throws Exception {
+        assumeTrue(SparkSession.getDefaultSession().isEmpty(), "another test class's session is still running");
+        var http = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        http.start();
+        String master = "spark://127.0.0.1:" + http.getAddress().getPort();
+        long start = System.nanoTime();
+        try (SparkCluster cluster = new SparkCluster(master, new PrintWriter(new StringWriter(), true))) {
+            IllegalStateException e = assertThrows(IllegalStateException.class, cluster::start);
+            assertTrue(e.getMessage().startsWith("no Spark master answers at " + master + " ("), e.getMessage());
+            assertTrue(
+                    !e.getMessage().contains("created at")
+                            && e.getMessage().lines().count() == 1,
+                    e.getMessage());
+        } finally {
+            http.stop(0);
+        }
+        assertTrue(System.nanoTime() - start < 30_000_000_000L, "failed within 30 s");
+    }
+
+    /** Regression: Spark's own advice named flags vitprobe does not have (--driver-memory) or no cause at all. */
+    @Test
+    void sparkStartFailuresSayWhatToDoWithVitprobe() {
+        assertEquals(
+                "System memory 314572800 must be at least 471859200. Give this JVM a larger heap:"
+                        + " VITPROBE_JAVA_OPTS=-Xmx1g with ./vitprobe (--driver-memory under spark-submit)",
+                SparkCluster.advised(
+                        "local[2]",
+                        "System memory 314572800 must be at least 471859200. Please increase heap size using the"
+                                + " --driver-memory option or spark.driver.memory in Spark configuration."));
+        assertTrue(TaskMemory.outOfMemory(new OutOfMemoryError("Java heap space"))
+                .getMessage()
+                .contains("this JVM's heap: VITPROBE_JAVA_OPTS=-Xmx... with ./vitprobe, or --driver-memory"));
+    }
+
+    @Test
+    void submitOutsideSparkSubmitSaysItNeedsSparkSubmit() {
+        assumeTrue(SparkSession.getDefaultSession().isEmpty(), "another test class's session is still running");
+        assumeTrue(System.getProperty("spark.master") == null, "spark.master is set");
+        try (SparkCluster cluster = new SparkCluster("submit", new PrintWriter(new StringWriter(), true))) {
+            IllegalStateException e = assertThrows(IllegalStateException.class, cluster::start);
+            assertEquals(
+                    "Spark did not start on master 'submit': --spark submit works only under spark-submit, which"
+                            + " sets the master",
+                    e.getMessage());
+        }
+    }
 }

@@ -16,7 +16,9 @@ public final class SparkMaster {
 
     private static final String FORMS =
             "local, local[N], local[*], local[N,F], local[*,F], spark://HOST:PORT[,HOST:PORT...] or submit";
-    private static final Pattern LOCAL = Pattern.compile("local\\[\\s*(\\d{1,9}|\\*)\\s*(?:,\\s*(\\d{1,9})\\s*)?]");
+    /** As Spark parses it: blanks only around the comma. */
+    private static final Pattern LOCAL = Pattern.compile("local\\[(\\d{1,9}|\\*)(?:\\s*,\\s*(\\d{1,9}))?]");
+
     private static final Pattern HOST_PORT =
             Pattern.compile("[A-Za-z0-9._-]+:(\\d{1,5})|\\[[0-9A-Fa-f:.]+]:(\\d{1,5})");
     /** Masters Spark knows whose cluster managers this build does not have. */

@@ -36,6 +36,8 @@ class SparkMasterTest {
                 "local[abc]",
                 "local[2",
                 "local[2,0]",
+                "local[ 2 ]",
+                "local[2 ,3 ]",
                 "local-cluster[2,1]",
                 "local-cluster[0,1,1024]",
                 "spark://host",

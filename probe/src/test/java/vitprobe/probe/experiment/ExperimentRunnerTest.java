@@ -331,8 +331,8 @@ class ExperimentRunnerTest {
                 warnings);
         assertTrue(
                 warnings.contains("tasks.segmentation, model tiny: k=1: the support set of 3 concept(s) held a single"
-                        + " positive, which places no cosine threshold; it was placed at the highest score of"
-                        + " the other concepts' support samples: circle, square, rim"),
+                        + " positive, which places no cosine threshold; it was placed at the highest of the other"
+                        + " concepts' support samples' scores below the positive's: circle, square, rim"),
                 warnings.toString());
         List<Map<?, ?>> rows = ((List<?>) json.get("rows"))
                 .stream().<Map<?, ?>>map(x -> (Map<?, ?>) x).toList();
