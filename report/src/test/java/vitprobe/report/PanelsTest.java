@@ -29,24 +29,7 @@ class PanelsTest {
      */
     @Test
     void aNonSquareGridIsDrawnOverThePictureKeepingItsShape() throws Exception {
-        Path picture = dir.resolve("qualitative/test-0.png");
-        Files.createDirectories(picture.getParent());
-        ImageIO.write(new BufferedImage(64, 32, BufferedImage.TYPE_INT_RGB), "png", picture.toFile());
-        QualitativePanel.Image image = new QualitativePanel.Image(
-                "a.png",
-                "qualitative/test-0.png",
-                1,
-                4,
-                "0100",
-                0.5,
-                List.of(new QualitativePanel.Prediction("m", "cosine", 1, 4, "0000", 0)));
-        QualitativePanel panel = new QualitativePanel(
-                QualitativePanel.Kind.BEST,
-                "sky",
-                0.5,
-                List.of(new QualitativePanel.Column("m", "cosine", "y", 1, 0.5)),
-                List.of(image));
-        Panels panels = new Panels(panel, dir);
+        Panels panels = oneColumn(64, 32, 4, "0100", 0.5, "0000", 0);
         BufferedImage out = new BufferedImage(panels.width(), panels.height(), BufferedImage.TYPE_INT_RGB);
         Graphics2D g = out.createGraphics();
         panels.paint(g);
@@ -100,6 +83,33 @@ class PanelsTest {
         return out;
     }
 
+    /**
+     * The panel of concept "sky" with one model × rule column and one test picture of the given size, whose patch grid
+     * is one row of {@code columns}, with the truth and the predicted mask as patch strings ("0100").
+     */
+    private Panels oneColumn(
+            int width, int height, int columns, String truth, double iou, String predicted, double predictedIou)
+            throws Exception {
+        Path picture = dir.resolve("qualitative/test-0.png");
+        Files.createDirectories(picture.getParent());
+        ImageIO.write(new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB), "png", picture.toFile());
+        QualitativePanel.Image image = new QualitativePanel.Image(
+                "a.png",
+                "qualitative/test-0.png",
+                1,
+                columns,
+                truth,
+                iou,
+                List.of(new QualitativePanel.Prediction("m", "cosine", 1, columns, predicted, predictedIou)));
+        QualitativePanel panel = new QualitativePanel(
+                QualitativePanel.Kind.BEST,
+                "sky",
+                0.5,
+                List.of(new QualitativePanel.Column("m", "cosine", "y", 1, 0.5)),
+                List.of(image));
+        return new Panels(panel, dir);
+    }
+
     private static int indexOf(List<Drawn> texts, String text) {
         for (int i = 0; i < texts.size(); i++) if (texts.get(i).text().equals(text)) return i;
         throw new AssertionError("no text '" + text + "' in " + texts);
@@ -111,24 +121,7 @@ class PanelsTest {
      */
     @Test
     void theSubtitleIsWrappedWithinAFigureOfOneColumn() throws Exception {
-        Path picture = dir.resolve("qualitative/test-0.png");
-        Files.createDirectories(picture.getParent());
-        ImageIO.write(new BufferedImage(32, 32, BufferedImage.TYPE_INT_RGB), "png", picture.toFile());
-        QualitativePanel.Image image = new QualitativePanel.Image(
-                "a.png",
-                "qualitative/test-0.png",
-                1,
-                1,
-                "1",
-                0.25,
-                List.of(new QualitativePanel.Prediction("m", "cosine", 1, 1, "1", 0.125)));
-        QualitativePanel panel = new QualitativePanel(
-                QualitativePanel.Kind.BEST,
-                "sky",
-                0.5,
-                List.of(new QualitativePanel.Column("m", "cosine", "y", 1, 0.5)),
-                List.of(image));
-        Panels panels = new Panels(panel, dir);
+        Panels panels = oneColumn(32, 32, 1, "1", 0.25, "1", 0.125);
         assertEquals(562, panels.width());
         List<Drawn> texts = texts(panels);
         List<Drawn> subtitle = texts.subList(1, indexOf(texts, "image"));
