@@ -48,7 +48,7 @@ final class FailingCluster implements Cluster {
 
     @Override
     public Extractor.ShardWriter extraction(ExtractionSpec spec) {
-        return (pending, out) -> {
+        return (pending, out, written) -> {
             throw new IllegalStateException(WHY); // as a cluster that starts on first use fails
         };
     }

@@ -12,11 +12,15 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.apache.logging.log4j.Level;
@@ -24,7 +28,12 @@ import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.core.config.Configurator;
 import org.apache.spark.SparkException;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerJobStart;
+import org.apache.spark.scheduler.SparkListenerTaskEnd;
+import org.apache.spark.scheduler.TaskInfo;
 import org.apache.spark.sql.SparkSession;
+import scala.jdk.javaapi.CollectionConverters;
 import vitprobe.engine.extract.Extractor;
 import vitprobe.engine.extract.FeatureStore;
 import vitprobe.io.FolderLock;
@@ -98,14 +107,24 @@ public final class SparkCluster implements Cluster {
 
     @Override
     public Extractor.ShardWriter extraction(ExtractionSpec spec) {
-        return (pending, out) -> {
+        return (pending, out, written) -> {
             if (pending.isEmpty()) return;
             String dir = out.toAbsolutePath().toString();
             try {
                 job(() -> {
-                    context()
-                            .parallelize(List.copyOf(pending), pending.size())
-                            .foreach(shard -> ShardTask.write(spec, shard, dir));
+                    JavaSparkContext context = context();
+                    String group = "vitprobe-extraction-" + UUID.randomUUID();
+                    ShardsWritten listener = new ShardsWritten(group, pending, written);
+                    context.sc().addSparkListener(listener);
+                    context.setJobGroup(group, "vitprobe extraction", false);
+                    try {
+                        context.parallelize(List.copyOf(pending), pending.size())
+                                .foreach(shard -> ShardTask.write(spec, shard, dir));
+                        listener.awaitAll();
+                    } finally {
+                        context.clearJobGroup();
+                        context.sc().removeSparkListener(listener);
+                    }
                     return null;
                 });
             } catch (IOException | RuntimeException e) {
@@ -119,6 +138,54 @@ public final class SparkCluster implements Cluster {
                 ShardTask.closeIdle(); // in local mode the executor is this JVM: the model goes with the job
             }
         };
+    }
+
+    /**
+     * Tells {@code written} of each shard as its task of the job in {@code group} succeeds: the job has a partition
+     * a shard, so a task's index is its shard's place in {@code pending}.
+     */
+    private static final class ShardsWritten extends SparkListener {
+        /** How long the driver waits, after the job, for the events of its last tasks (they come on their own). */
+        private static final long LATE_EVENTS_SECONDS = 5;
+
+        private final String group;
+        private final List<Extractor.Shard> pending;
+        private final Consumer<Extractor.Shard> written;
+        private final Set<Integer> stages = ConcurrentHashMap.newKeySet(), told = ConcurrentHashMap.newKeySet();
+        private final CountDownLatch left;
+
+        ShardsWritten(String group, List<Extractor.Shard> pending, Consumer<Extractor.Shard> written) {
+            this.group = group;
+            this.pending = pending;
+            this.written = written;
+            this.left = new CountDownLatch(pending.size());
+        }
+
+        @Override
+        public void onJobStart(SparkListenerJobStart start) {
+            if (start.properties() != null && group.equals(start.properties().getProperty("spark.jobGroup.id"))) {
+                for (Object stage : CollectionConverters.asJava(start.stageIds())) stages.add((Integer) stage);
+            }
+        }
+
+        @Override
+        public void onTaskEnd(SparkListenerTaskEnd end) {
+            TaskInfo task = end.taskInfo();
+            int index = task.index();
+            if (stages.contains(end.stageId()) && task.successful() && index < pending.size() && told.add(index)) {
+                written.accept(pending.get(index));
+                left.countDown();
+            }
+        }
+
+        /** Waits a little for the events of tasks that ended just before the job did. */
+        void awaitAll() {
+            try {
+                left.await(LATE_EVENTS_SECONDS, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt(); // the caller tells of the rest itself
+            }
+        }
     }
 
     /** One task per block of a cell's concepts; the driver joins each cell's blocks and writes its files. */

@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
@@ -55,6 +56,27 @@ class SparkExtractionTest {
     @AfterAll
     static void stopSpark() {
         spark.stop();
+    }
+
+    /**
+     * Tester report: on Spark the progress moved once, when the whole job had ended. The writer tells of each shard
+     * as its task ends, all of them by the time the job is over.
+     */
+    @Test
+    void theWriterTellsOfEachShardAsItsTaskEnds() throws Exception {
+        Synthetic.writeImageFolder(dir.resolve("set"), 3, 4, 2, 48, 40, 1);
+        ExtractionSpec spec = spec(dir.resolve("set"), Task.CLASSIFICATION, PatchSelection.ALL);
+        Path out = dir.resolve("spark");
+        List<Extractor.Shard> pending = List.of(
+                new Extractor.Shard("train", 0, 0, 3),
+                new Extractor.Shard("train", 1, 3, 6),
+                new Extractor.Shard("test", 0, 0, 3));
+        Set<Extractor.Shard> told = ConcurrentHashMap.newKeySet();
+        Files.createDirectories(out);
+        try (Cluster cluster = Cluster.find(LocalSpark.MASTER, quiet()).orElseThrow()) {
+            cluster.extraction(spec).write(pending, out, told::add);
+        }
+        assertEquals(Set.copyOf(pending), told);
     }
 
     @Test
@@ -242,12 +264,17 @@ class SparkExtractionTest {
     /** The driver's part, as `vitprobe extract` does it: the model opened here too, for the manifest. */
     private static Extractor.Result run(ExtractionSpec spec, Path out, Extractor.ShardWriter writer)
             throws IOException {
+        return run(spec, out, writer, null);
+    }
+
+    private static Extractor.Result run(
+            ExtractionSpec spec, Path out, Extractor.ShardWriter writer, PrintWriter progress) throws IOException {
         try (ViTWeights w = spec.loadWeights();
                 Backend backend = Backends.create(spec.device(), spec.precision());
                 VisionTransformer vit =
                         new VisionTransformer(w, backend, spec.options().input().posResample(w.config()))) {
             ModelId id = ModelId.of(spec.model(), spec.seed(), w);
-            return new Extractor(vit, id, spec.options(), spec.batch(), spec.decodeThreads(), null)
+            return new Extractor(vit, id, spec.options(), spec.batch(), spec.decodeThreads(), progress)
                     .run(spec.openSource(), out, writer);
         }
     }

@@ -14,10 +14,13 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import vitprobe.engine.Activations;
 import vitprobe.engine.Capture;
@@ -95,10 +98,13 @@ public final class Extractor {
      */
     public record Shard(String split, int index, int from, int to) implements Serializable {}
 
-    /** Writes the shards a run still lacks into its folder, in this JVM or elsewhere (e.g. on a cluster). */
+    /**
+     * Writes the shards a run still lacks into its folder, in this JVM or elsewhere (e.g. on a cluster), telling
+     * {@code written} of each as it is done (from any thread; a shard may be told of twice) for the progress shown.
+     */
     @FunctionalInterface
     public interface ShardWriter {
-        void write(List<Shard> pending, Path out) throws IOException;
+        void write(List<Shard> pending, Path out, Consumer<Shard> written) throws IOException;
     }
 
     /**
@@ -155,12 +161,15 @@ public final class Extractor {
         if (writer == null) {
             extract(source.concepts(), splits::get, pending, out, progress);
         } else {
-            writer.write(pending, out);
-            progress.advance(
-                    (int) pending.stream().mapToLong(s -> s.to - s.from).sum());
+            Set<Shard> told = ConcurrentHashMap.newKeySet();
+            Consumer<Shard> written = s -> {
+                if (told.add(s)) progress.advance(s.to - s.from);
+            };
+            writer.write(pending, out, written);
             for (Shard s : pending) {
                 if (!complete(out, s, splits.get(s.split)))
                     throw new IllegalStateException(out + ": shard " + s + " was not written");
+                written.accept(s); // one the writer did not tell of
             }
         }
         progress.finish();
