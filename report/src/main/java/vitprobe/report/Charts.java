@@ -3,16 +3,22 @@ package vitprobe.report;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
+import java.awt.Graphics2D;
 import java.awt.Paint;
 import java.awt.geom.Ellipse2D;
+import java.awt.geom.Rectangle2D;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 import org.jfree.chart.JFreeChart;
 import org.jfree.chart.axis.CategoryAxis;
 import org.jfree.chart.axis.CategoryLabelPositions;
+import org.jfree.chart.axis.LogAxis;
 import org.jfree.chart.axis.NumberAxis;
+import org.jfree.chart.axis.NumberTick;
 import org.jfree.chart.axis.NumberTickUnit;
+import org.jfree.chart.axis.ValueAxis;
+import org.jfree.chart.axis.ValueTick;
 import org.jfree.chart.block.BlockBorder;
 import org.jfree.chart.plot.CategoryPlot;
 import org.jfree.chart.plot.CombinedDomainCategoryPlot;
@@ -25,6 +31,7 @@ import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
 import org.jfree.chart.title.TextTitle;
 import org.jfree.chart.ui.RectangleEdge;
 import org.jfree.chart.ui.RectangleInsets;
+import org.jfree.chart.ui.TextAnchor;
 import org.jfree.data.statistics.DefaultStatisticalCategoryDataset;
 import org.jfree.data.xy.YIntervalSeries;
 import org.jfree.data.xy.YIntervalSeriesCollection;
@@ -108,12 +115,14 @@ final class Charts {
             }
             data.addSeries(s);
         });
-        NumberAxis k = new NumberAxis("k (support images per concept)");
-        k.setStandardTickUnits(NumberAxis.createIntegerTickUnits());
+        ValueAxis k = kAxis(seriesRows.values().stream()
+                .flatMap(List::stream)
+                .map(r -> r.cell().k())
+                .distinct()
+                .sorted()
+                .toList());
         k.setLabelFont(LABEL);
         k.setTickLabelFont(TICK);
-        k.setAutoRangeIncludesZero(false);
-        k.setAutoRangeMinimumSize(2); // a single k sits in the middle of k ± 1
         boolean singleK = seriesRows.values().stream().allMatch(rows -> rows.size() <= 1);
         XYLineAndShapeRenderer renderer = singleK ? errorBars() : bands();
         for (int s = 0; s < data.getSeriesCount(); s++) {
@@ -132,6 +141,30 @@ final class Charts {
         plot.setRangeGridlinePaint(GRID);
         plot.setOutlineVisible(false);
         return chart(title, singleK ? "bars: ±std over trials" : "bands: ±std over trials", plot);
+    }
+
+    /**
+     * The k axis: linear, or logarithmic with a tick at each k when the largest k is more than 10 times the smallest
+     * (on a linear axis ks 1 to 10 of a sweep up to 100 would share its left tenth).
+     */
+    private static ValueAxis kAxis(List<Integer> ks) {
+        String label = "k (support images per concept)";
+        if (ks.isEmpty() || ks.getLast() <= 10L * ks.getFirst()) {
+            NumberAxis linear = new NumberAxis(label);
+            linear.setStandardTickUnits(NumberAxis.createIntegerTickUnits());
+            linear.setAutoRangeIncludesZero(false);
+            linear.setAutoRangeMinimumSize(2); // a single k sits in the middle of k ± 1
+            return linear;
+        }
+        return new LogAxis(label) {
+            @Override
+            protected List<ValueTick> refreshTicksHorizontal(Graphics2D g2, Rectangle2D area, RectangleEdge edge) {
+                return ks.stream()
+                        .<ValueTick>map(k ->
+                                new NumberTick(k, Integer.toString(k), TextAnchor.TOP_CENTER, TextAnchor.CENTER, 0))
+                        .toList();
+            }
+        };
     }
 
     private static XYLineAndShapeRenderer bands() {

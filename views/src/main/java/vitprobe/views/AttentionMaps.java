@@ -29,7 +29,10 @@ import vitprobe.weights.SafetensorsWriter;
  * }</pre>
  */
 public final class AttentionMaps {
-    /** The picture, each head's map, their mean and a colour key in a row, wrapping after this many tiles. */
+    /**
+     * The picture, each head's map, their mean and a colour key in a row, wrapping after this many square tiles
+     * (fewer wide ones: {@link Pictures#columnsFor}).
+     */
     private static final int COLUMNS = 5;
 
     /** Patches outside a mask are darkened this much, so the mask reads the same over any picture. */
@@ -117,7 +120,10 @@ public final class AttentionMaps {
             tiles.add(new Pictures.Tile(
                     Pictures.viridisKey(image.width(), image.height(), "most (map's max)", "least (map's min)"),
                     "colour key"));
-            return Pictures.sheet(image.file().getFileName() + ": [CLS] attention, block " + block, tiles, COLUMNS);
+            return Pictures.sheet(
+                    image.file().getFileName() + ": [CLS] attention, block " + block,
+                    tiles,
+                    Pictures.columnsFor(tiles, COLUMNS));
         }
 
         private BufferedImage masks(ImageAttention maps, double keep) {
@@ -139,7 +145,7 @@ public final class AttentionMaps {
                     image.file().getFileName() + ": patches holding " + percent(keep)
                             + " of the [CLS] attention (the rest darkened), block " + block,
                     tiles,
-                    COLUMNS);
+                    Pictures.columnsFor(tiles, COLUMNS));
         }
 
         private static Gallery.Table table(ImageAttention maps, double keep) {
@@ -155,7 +161,7 @@ public final class AttentionMaps {
                         String.format(Locale.ROOT, "%.3f", sum),
                         String.format(Locale.ROOT, "%.4f", max(head)),
                         kept + " of " + all,
-                        percent((double) kept / all)));
+                        String.format(Locale.ROOT, "%.2f%%", 100.0 * kept / all))); // fixed, so the column aligns
             }
             return new Gallery.Table(
                     List.of("head", "[CLS] attention on patches", "largest", "mask patches", "share of the image"),

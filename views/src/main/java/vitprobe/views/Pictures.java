@@ -155,10 +155,27 @@ public final class Pictures {
         }
     }
 
+    /**
+     * How many tiles a row of a sheet may hold so that a row is no wider than {@code squares} square cells of its
+     * height: {@code squares} for square (or tall) tiles, fewer for wide ones, at least one. A page shrinks a wide
+     * sheet to its width, so this keeps captions readable.
+     */
+    public static int columnsFor(List<Tile> tiles, int squares) {
+        int rowHeight = cellHeight(tiles) + CAPTION_HEIGHT + GAP;
+        return (int) Math.clamp((long) squares * rowHeight / (cellWidth(tiles) + GAP), 1, squares);
+    }
+
+    private static int cellWidth(List<Tile> tiles) {
+        return tiles.stream().mapToInt(t -> t.image().getWidth()).max().orElse(1);
+    }
+
+    private static int cellHeight(List<Tile> tiles) {
+        return tiles.stream().mapToInt(t -> t.image().getHeight()).max().orElse(1);
+    }
+
     /** Tiles in rows of {@code columns} under a title (wrapped to the sheet's width), captions below them. */
     public static BufferedImage sheet(String title, List<Tile> tiles, int columns) {
-        int cellW = tiles.stream().mapToInt(t -> t.image().getWidth()).max().orElse(1);
-        int cellH = tiles.stream().mapToInt(t -> t.image().getHeight()).max().orElse(1);
+        int cellW = cellWidth(tiles), cellH = cellHeight(tiles);
         int cols = Math.max(1, Math.min(columns, tiles.size())), rows = (tiles.size() + cols - 1) / cols;
         int width = GAP + cols * (cellW + GAP);
         List<String> titleLines = titleLines(title, width);

@@ -164,6 +164,49 @@ class AttentionMapsTest {
         }
     }
 
+    /**
+     * Tester report: the "share of the image" column printed 58.8% beside 59.06% (trailing zeros dropped). Every
+     * share has two decimals, so the column lines up.
+     */
+    @Test
+    void theShareOfTheImageHasTwoDecimalsInEveryRow() throws Exception {
+        InputImage image =
+                new InputImage(Path.of("flat.png"), new RgbImage(16, 16, new byte[16 * 16 * 3]), new float[0]);
+        // Keeping half of an even map takes 2 of its 4 patches, half of a map of one bright patch takes 1.
+        AttentionMaps.Result result = new AttentionMaps.Result(
+                "hand-made",
+                0,
+                List.of(new AttentionMaps.ImageAttention(
+                        image,
+                        List.of(new PatchMap(2, 2, new float[] {1, 1, 1, 1}), new PatchMap(2, 2, new float[] {0, 9, 0, 0
+                        })))));
+        String html = Files.readString(result.write(dir, 0.5));
+        assertTrue(html.contains(">2 of 4</td><td class=\"num\">50.00%</td>"), html);
+        assertTrue(html.contains(">1 of 4</td><td class=\"num\">25.00%</td>"), html);
+    }
+
+    /**
+     * Tester report: a 1200x150 picture with --keep-aspect made a 9008x540 attention sheet, five wide tiles a row,
+     * whose captions and colour key were a few pixels high on the page. Wide tiles get fewer a row.
+     */
+    @Test
+    void aSheetOfVeryWideTilesStaysReadable() throws Exception {
+        InputImage wide =
+                new InputImage(Path.of("wide.png"), new RgbImage(1792, 224, new byte[1792 * 224 * 3]), new float[0]);
+        float[] grid = new float[28 * 224];
+        Arrays.fill(grid, 1);
+        List<PatchMap> heads = new ArrayList<>();
+        for (int h = 0; h < 6; h++) heads.add(new PatchMap(28, 224, grid));
+        new AttentionMaps.Result("hand-made", 0, List.of(new AttentionMaps.ImageAttention(wide, heads)))
+                .write(dir, 0.6);
+        for (String sheet : List.of("wide-attention.png", "wide-masks.png")) {
+            BufferedImage image = ImageIO.read(dir.resolve(sheet).toFile());
+            assertTrue(
+                    image.getWidth() <= 2.5 * image.getHeight(),
+                    sheet + " is " + image.getWidth() + "x" + image.getHeight());
+        }
+    }
+
     static void assertSize(Path png, int width, int height) throws Exception {
         BufferedImage image = ImageIO.read(png.toFile());
         assertEquals(width + "x" + height, image.getWidth() + "x" + image.getHeight(), png.toString());
