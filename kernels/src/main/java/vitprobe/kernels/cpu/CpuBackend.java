@@ -17,11 +17,12 @@ import vitprobe.weights.Param;
  */
 public final class CpuBackend implements Backend {
     /**
-     * Most micro-tile rows per linear task. Rows are split into equal blocks no taller than this, so at batch 1
-     * (197 or 785 tokens) a task takes whole columns of the output and each weight panel is read from L3 once or
-     * twice; the block of A (at most 192 × 768 floats) stays in L2 while the task's panels stream past.
+     * Most micro-tile rows per linear task (about 192 rows). Rows are split into equal blocks no taller than this,
+     * so at batch 1 (197 or 785 tokens) a task takes whole columns of the output and each weight panel is read from
+     * L3 once or twice; the block of packed A (at most about 192 × 768 floats) stays in L2 while the task's panels
+     * stream past.
      */
-    private static final int TILES_PER_TASK = 32;
+    private static final int TILES_PER_TASK = Math.max(1, 192 / Gemm.MR);
     /**
      * Tasks a linear layer or LayerNorm is cut into at least, as long as a task keeps one panel (or 8 rows): enough
      * for the cores to finish a loop close together.
@@ -30,10 +31,10 @@ public final class CpuBackend implements Backend {
     /** Most panels of B per task (8 × 32 columns with AVX-512). */
     private static final int PANELS_PER_TASK = 8;
     /**
-     * Query rows per attention task; their scores (rows × tokens) stay in L2. A multiple of the micro-tile height, so
-     * only a head's last block has an edge tile.
+     * Query rows per attention task (about 60); their scores (rows × tokens) stay in L2. A multiple of the micro-tile
+     * height, so only a head's last block has an edge tile.
      */
-    private static final int QUERY_BLOCK = 10 * Gemm.MR;
+    private static final int QUERY_BLOCK = 60 / Gemm.MR * Gemm.MR;
 
     private record Prepared(float[] packed, float[] bias, int inFeatures, int outFeatures) implements LinearWeights {
         @Override
@@ -41,8 +42,11 @@ public final class CpuBackend implements Backend {
     }
 
     private static final float[] EMPTY = {};
-    /** Slots of a thread's scratch: a block's scores then 1 / Σ of each row, and the packed keys and values. */
-    private static final int SCORES = 0, KEYS = 1, VALUES = 2;
+    /**
+     * Slots of a thread's scratch: a block's scores then 1 / Σ of each row, the packed keys and values, and packed
+     * rows of A (a linear layer's input, or an attention block's queries, then its scores).
+     */
+    private static final int SCORES = 0, KEYS = 1, VALUES = 2, PACKED = 3;
 
     private volatile boolean closed;
 
@@ -116,11 +120,17 @@ public final class CpuBackend implements Backend {
         int rowsPerTask = (tiles + rowTasks - 1) / rowTasks * Gemm.MR, panels = Gemm.panels(n);
         int panelsPerTask = Math.clamp(panels * rowTasks / TASKS, 1, PANELS_PER_TASK);
         int panelTasks = (panels + panelsPerTask - 1) / panelsPerTask;
+        // A is packed once, a row tile a task, and read by every task of its rows.
+        float[] packedA = scratch(PACKED, Gemm.packedASize(m, k));
+        Parallel.forEach(tiles, t -> {
+            int r = t * Gemm.MR;
+            Gemm.packA(a, r * k, k, Math.min(Gemm.MR, m - r), k, packedA, r * k);
+        });
         // Tasks next to each other share panels: a core that runs a stretch of them reads those panels from L3 once.
         Parallel.forEach(rowTasks * panelTasks, task -> {
             int r0 = (task % rowTasks) * rowsPerTask, r1 = Math.min(m, r0 + rowsPerTask);
             int p0 = (task / rowTasks) * panelsPerTask, p1 = Math.min(panels, p0 + panelsPerTask);
-            Gemm.multiply(a, 0, k, w.packed, 0, k, n, c, 0, n, r0, r1, p0, p1, w.bias);
+            Gemm.multiply(packedA, 0, w.packed, 0, k, n, c, 0, n, r0, r1, p0, p1, w.bias);
             int c0 = p0 * Gemm.NR, c1 = Math.min(n, p1 * Gemm.NR);
             for (int r = r0; r < r1; r++) {
                 int at = r * n;
@@ -215,12 +225,12 @@ public final class CpuBackend implements Backend {
             int bh = task / blocks, b = bh / heads, h = bh % heads;
             int q0 = (task % blocks) * QUERY_BLOCK, rows = Math.min(QUERY_BLOCK, tokens - q0);
             float[] scores = scratch(SCORES, rows * stride + rows);
+            float[] packed = scratch(PACKED, Gemm.packedASize(rows, Math.max(hd, tokens)));
             int sums = rows * stride;
-            int queries = (b * tokens + q0) * ld + h * hd;
+            Gemm.packA(src, (b * tokens + q0) * ld + h * hd, ld, rows, hd, packed, 0);
             Gemm.multiply(
-                    src,
-                    queries,
-                    ld,
+                    packed,
+                    0,
                     keys,
                     bh * keySize,
                     hd,
@@ -242,22 +252,9 @@ public final class CpuBackend implements Backend {
                     VectorMath.scale(scores, at, inverse, probs, (bh * tokens + q0 + r) * tokens, tokens);
             }
             int out = (b * tokens + q0) * d + h * hd;
+            Gemm.packA(scores, 0, stride, rows, tokens, packed, 0);
             Gemm.multiply(
-                    scores,
-                    0,
-                    stride,
-                    values,
-                    bh * valueSize,
-                    tokens,
-                    hd,
-                    ctx,
-                    out,
-                    d,
-                    0,
-                    rows,
-                    0,
-                    Gemm.panels(hd),
-                    null);
+                    packed, 0, values, bh * valueSize, tokens, hd, ctx, out, d, 0, rows, 0, Gemm.panels(hd), null);
             for (int r = 0; r < rows; r++) VectorMath.scale(ctx, out + r * d, scores[sums + r], ctx, out + r * d, hd);
         });
     }
@@ -279,7 +276,7 @@ public final class CpuBackend implements Backend {
     }
 
     private float[][] newScratch() {
-        float[][] mine = {EMPTY, EMPTY, EMPTY};
+        float[][] mine = {EMPTY, EMPTY, EMPTY, EMPTY};
         synchronized (scratches) {
             scratches.add(mine);
         }

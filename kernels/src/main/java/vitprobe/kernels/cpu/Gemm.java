@@ -6,26 +6,32 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * Register-blocked single-precision matrix multiply C = A·B (+ bias), in the style of BLIS micro-kernels.
  * B is packed into panels of NR columns stored k-major, so the inner loop streams one panel linearly while
- * MR rows of A are broadcast one scalar at a time into MR × 2 vector accumulators (12 of the 32 AVX-512
- * registers). K is blocked by KC so a panel slice stays in L2 while the rows of a task reuse it.
+ * MR rows of A are broadcast one scalar at a time into MR × 2 vector accumulators. A is packed too, per K block,
+ * into tiles of MR rows stored k-major, so the kernel's loop keeps two array indices in registers instead of one
+ * per row of A. K is blocked by KC so a panel slice stays in L2 while the rows of a task reuse it.
  */
 final class Gemm {
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     static final int L = S.length();
     /** Columns per packed panel: two vectors. */
     static final int NR = 2 * L;
-    /** Rows per micro-tile. */
-    static final int MR = 6;
+    /**
+     * Rows per micro-tile: as many as the vector registers hold accumulators for, two B vectors and a broadcast
+     * beside. With AVX-512's 32 registers, 14 rows (28 accumulators) ran at 90–95 % of one core's FMA peak on a
+     * Xeon with two 512-bit FMA ports, 8 rows at 81–89 %, 6 rows at 64–77 %; with 16 registers (AVX2), 5 rows
+     * at 90–98 %, where 6 rows spilled an accumulator to the stack.
+     */
+    static final int MR = L >= 16 ? 14 : 5;
 
     /**
      * Most K per block; K is cut into equal blocks no longer than this. Long blocks pay off on Zen 4: a C tile is
      * stored and read back once per block, and rows of C 12 KiB apart (N = 3072) share L1 sets, so with blocks of
      * 256 the kernel ran at 84 % of the FMA peak on one thread, with 768 at 94 % (the B panel streams from L2).
      */
-    static final int KC = 768;
+    static final int KC = Integer.getInteger("lab.kc", 768);
 
     /** K blocks this short run rows outside panels (see {@link #multiply}). */
-    private static final int SHORT_K = 384;
+    private static final int SHORT_K = Integer.getInteger("lab.shortk", 384);
 
     private Gemm() {}
 
@@ -84,21 +90,43 @@ final class Gemm {
     /** The tile's starting values when there is no bias: a zero row read with row stride 0. */
     private static final float[] ZERO_ROW = new float[NR];
 
-    /** Per-thread copies of the last rows of A ({@code MR × KC}) and of an edge tile of C ({@code MR × NR}). */
-    private static final ThreadLocal<float[]> EDGE_A = ThreadLocal.withInitial(() -> new float[MR * KC]);
-
+    /** A per-thread copy of an edge tile of C ({@code MR × NR}). */
     private static final ThreadLocal<float[]> EDGE_C = ThreadLocal.withInitial(() -> new float[MR * NR]);
 
+    /** Floats of {@code rows} rows of A, K long, packed by {@link #packA}: whole tiles of MR rows. */
+    static int packedASize(int rows, int k) {
+        return (rows + MR - 1) / MR * MR * k;
+    }
+
     /**
-     * C[r, j] = Σ_k A[r, k]·B[k, j] + bias[j] for rows [r0, r1) and panels [p0, p1). Row r of A starts at
-     * {@code a[aOff + r * lda]}, row r of C at {@code c[cOff + r * ldc]}. {@code bias} is null or padded to
-     * a whole number of panels. Every element is the bias followed by one fused multiply-add per k in order,
-     * whatever the blocking, so the result does not depend on how rows and panels are split into tasks.
+     * Packs {@code rows} rows of A (row i at {@code a[aOff + i * lda]}, {@code k} long) into tiles of MR rows, each
+     * stored k-major: element (i, kk) goes to {@code dst[dstOff + (i / MR) * MR * k + kk * MR + i % MR]}, so the
+     * micro-kernel reads the MR values of one k side by side. Rows past the last are zero.
+     */
+    static void packA(float[] a, int aOff, int lda, int rows, int k, float[] dst, int dstOff) {
+        for (int r = 0; r < rows; r += MR) {
+            int tile = dstOff + r * k, here = Math.min(MR, rows - r);
+            for (int i = 0; i < MR; i++) {
+                if (i < here) {
+                    for (int kk = 0, src = aOff + (r + i) * lda, at = tile + i; kk < k; kk++, at += MR)
+                        dst[at] = a[src + kk];
+                } else {
+                    for (int kk = 0, at = tile + i; kk < k; kk++, at += MR) dst[at] = 0f;
+                }
+            }
+        }
+    }
+
+    /**
+     * C[r, j] = Σ_k A[r, k]·B[k, j] + bias[j] for rows [r0, r1) and panels [p0, p1). A is packed ({@link #packA})
+     * from row 0 at {@code packedA[aOff]}, and r0 is a multiple of MR; row r of C starts at {@code c[cOff + r *
+     * ldc]}. {@code bias} is null or padded to a whole number of panels. Every element is the bias followed by one
+     * fused multiply-add per k in order, whatever the blocking, so the result does not depend on how rows and panels
+     * are split into tasks.
      */
     static void multiply(
-            float[] a,
+            float[] packedA,
             int aOff,
-            int lda,
             float[] b,
             int bOff,
             int k,
@@ -111,31 +139,29 @@ final class Gemm {
             int p0,
             int p1,
             float[] bias) {
-        int whole = r0 + (r1 - r0) / MR * MR, rest = r1 - whole;
         int kBlocks = (k + KC - 1) / KC, step = (k + kBlocks - 1) / kBlocks;
-        float[] row = bias == null ? ZERO_ROW : bias, restA = rest == 0 ? null : EDGE_A.get();
-        // The rows after the last whole tile are one more row tile, starting at row `whole`.
-        int rowTiles = (whole - r0) / MR + (rest > 0 ? 1 : 0), panelCount = p1 - p0, tiles = rowTiles * panelCount;
+        float[] row = bias == null ? ZERO_ROW : bias;
+        int rowTiles = (r1 - r0 + MR - 1) / MR, panelCount = p1 - p0, tiles = rowTiles * panelCount;
         for (int kb = 0; kb < k; kb += step) {
             int kc = Math.min(step, k - kb);
-            // The first K block starts from the bias (or zero), a row read with stride 0; later ones from C.
+            // The first K block starts from the bias (or zero), written into the C tile first; later ones from C.
             boolean first = kb == 0;
-            // The rows after the last whole tile, copied once per K block for all panels.
-            for (int i = 0; i < rest; i++) System.arraycopy(a, aOff + (whole + i) * lda + kb, restA, i * kc, kc);
             // A short K block runs the task's panels for one row tile before the next: its tiles' stores weigh more
             // against their FMAs, and a C row's lines, shared by the tiles of neighbouring panels, stay in L1. A long
             // block runs each panel down the rows, the panel slice staying in L2.
             boolean rowsOuter = kc <= SHORT_K;
             for (int i = 0; i < tiles; i++) {
-                int r = r0 + MR * (rowsOuter ? i / panelCount : i % rowTiles);
+                int t = rowsOuter ? i / panelCount : i % rowTiles;
                 int p = p0 + (rowsOuter ? i % panelCount : i / rowTiles);
-                int col = p * NR, cols = Math.min(NR, n - col);
+                int r = r0 + MR * t, rows = Math.min(MR, r1 - r), col = p * NR, cols = Math.min(NR, n - col);
                 int panel = bOff + (p * k + kb) * NR, rowAt = bias == null ? 0 : col;
-                int at = cOff + r * ldc + col, aAt = aOff + r * lda + kb;
-                if (r == whole) edgeTile(restA, 0, kc, rest, b, panel, kc, first, row, rowAt, c, at, ldc, cols);
-                else if (cols < NR) edgeTile(a, aAt, lda, MR, b, panel, kc, first, row, rowAt, c, at, ldc, cols);
-                else if (first) tile(a, aAt, lda, b, panel, kc, row, rowAt, 0, c, at, ldc);
-                else tile(a, aAt, lda, b, panel, kc, c, at, ldc, c, at, ldc);
+                int at = cOff + r * ldc + col, aAt = aOff + r * k + kb * MR;
+                if (rows < MR || cols < NR) {
+                    edgeTile(packedA, aAt, rows, b, panel, kc, first, row, rowAt, c, at, ldc, cols);
+                } else {
+                    if (first) fillRows(row, rowAt, c, at, ldc, MR);
+                    tile(packedA, aAt, b, panel, kc, c, at, ldc);
+                }
             }
         }
     }
@@ -143,12 +169,10 @@ final class Gemm {
     /**
      * A tile of {@code rows} ≤ MR rows and {@code cols} ≤ NR columns: the same micro-kernel on a copy of the C tile
      * (the padding rows and columns are computed and dropped), so one kernel, without masks, serves every shape.
-     * A holds MR readable rows: the caller copies the rows after the last whole tile.
      */
     private static void edgeTile(
             float[] a,
             int aAt,
-            int lda,
             int rows,
             float[] b,
             int panel,
@@ -161,81 +185,176 @@ final class Gemm {
             int ldc,
             int cols) {
         float[] edgeC = EDGE_C.get();
-        if (first) {
-            tile(a, aAt, lda, b, panel, kc, row, rowAt, 0, edgeC, 0, NR);
-        } else {
-            for (int i = 0; i < rows; i++) System.arraycopy(c, cAt + i * ldc, edgeC, i * NR, cols);
-            tile(a, aAt, lda, b, panel, kc, edgeC, 0, NR, edgeC, 0, NR);
-        }
+        if (first) fillRows(row, rowAt, edgeC, 0, NR, MR);
+        else for (int i = 0; i < rows; i++) System.arraycopy(c, cAt + i * ldc, edgeC, i * NR, cols);
+        tile(a, aAt, b, panel, kc, edgeC, 0, NR);
         for (int i = 0; i < rows; i++) System.arraycopy(edgeC, i * NR, c, cAt + i * ldc, cols);
     }
 
+    /** Writes the NR values at {@code row[rowAt]} into {@code rows} rows of a C tile. */
+    private static void fillRows(float[] row, int rowAt, float[] c, int cAt, int ldc, int rows) {
+        FloatVector v0 = FloatVector.fromArray(S, row, rowAt), v1 = FloatVector.fromArray(S, row, rowAt + L);
+        for (int i = 0, at = cAt; i < rows; i++, at += ldc) {
+            v0.intoArray(c, at);
+            v1.intoArray(c, at + L);
+        }
+    }
+
     /**
-     * The MR × NR micro-kernel: C tile = init tile + A·B over one K block. Everything it needs is passed as plain
-     * arrays and ints, so its compiled code does not depend on the profile of its callers: vector objects never
-     * cross a call boundary, where C2 would have to box them. It has no masks: masked loads and stores made it too
-     * big for C1 ("out of virtual registers"), and a JVM whose C1 compile of it failed could keep running the
-     * Vector API's Java fallbacks for good.
+     * The MR × NR micro-kernel: C tile += A·B over one K block, A packed ({@link #packA}). Everything it
+     * needs is passed as plain arrays and ints, so its compiled code does not depend on the profile of its callers:
+     * vector objects never cross a call boundary, where C2 would have to box them. It has no masks: masked loads
+     * and stores made it too big for C1 ("out of virtual registers"), and a JVM whose C1 compile of it failed could
+     * keep running the Vector API's Java fallbacks for good. The two kernels are the same loop unrolled for the
+     * two register files; MR is a constant, so the JIT keeps only one.
      */
-    private static void tile(
-            float[] a,
-            int aAt,
-            int lda,
-            float[] b,
-            int bAt,
-            int kc,
-            float[] init,
-            int initAt,
-            int initLd,
-            float[] c,
-            int cAt,
-            int ldc) {
-        FloatVector c00 = FloatVector.fromArray(S, init, initAt), c01 = FloatVector.fromArray(S, init, initAt + L);
-        FloatVector c10 = FloatVector.fromArray(S, init, initAt + initLd),
-                c11 = FloatVector.fromArray(S, init, initAt + initLd + L);
-        FloatVector c20 = FloatVector.fromArray(S, init, initAt + 2 * initLd),
-                c21 = FloatVector.fromArray(S, init, initAt + 2 * initLd + L);
-        FloatVector c30 = FloatVector.fromArray(S, init, initAt + 3 * initLd),
-                c31 = FloatVector.fromArray(S, init, initAt + 3 * initLd + L);
-        FloatVector c40 = FloatVector.fromArray(S, init, initAt + 4 * initLd),
-                c41 = FloatVector.fromArray(S, init, initAt + 4 * initLd + L);
-        FloatVector c50 = FloatVector.fromArray(S, init, initAt + 5 * initLd),
-                c51 = FloatVector.fromArray(S, init, initAt + 5 * initLd + L);
-        int a0 = aAt, a1 = aAt + lda, a2 = aAt + 2 * lda, a3 = aAt + 3 * lda, a4 = aAt + 4 * lda, a5 = aAt + 5 * lda;
+    private static void tile(float[] a, int aAt, float[] b, int bAt, int kc, float[] c, int cAt, int ldc) {
+        if (MR == 14) tile14(a, aAt, b, bAt, kc, c, cAt, ldc);
+        else tile5(a, aAt, b, bAt, kc, c, cAt, ldc);
+    }
+
+    private static void tile14(float[] a, int aAt, float[] b, int bAt, int kc, float[] c, int cAt, int ldc) {
+        FloatVector c0lo = FloatVector.fromArray(S, c, cAt), c0hi = FloatVector.fromArray(S, c, cAt + L);
+        FloatVector c1lo = FloatVector.fromArray(S, c, cAt + ldc), c1hi = FloatVector.fromArray(S, c, cAt + ldc + L);
+        FloatVector c2lo = FloatVector.fromArray(S, c, cAt + 2 * ldc),
+                c2hi = FloatVector.fromArray(S, c, cAt + 2 * ldc + L);
+        FloatVector c3lo = FloatVector.fromArray(S, c, cAt + 3 * ldc),
+                c3hi = FloatVector.fromArray(S, c, cAt + 3 * ldc + L);
+        FloatVector c4lo = FloatVector.fromArray(S, c, cAt + 4 * ldc),
+                c4hi = FloatVector.fromArray(S, c, cAt + 4 * ldc + L);
+        FloatVector c5lo = FloatVector.fromArray(S, c, cAt + 5 * ldc),
+                c5hi = FloatVector.fromArray(S, c, cAt + 5 * ldc + L);
+        FloatVector c6lo = FloatVector.fromArray(S, c, cAt + 6 * ldc),
+                c6hi = FloatVector.fromArray(S, c, cAt + 6 * ldc + L);
+        FloatVector c7lo = FloatVector.fromArray(S, c, cAt + 7 * ldc),
+                c7hi = FloatVector.fromArray(S, c, cAt + 7 * ldc + L);
+        FloatVector c8lo = FloatVector.fromArray(S, c, cAt + 8 * ldc),
+                c8hi = FloatVector.fromArray(S, c, cAt + 8 * ldc + L);
+        FloatVector c9lo = FloatVector.fromArray(S, c, cAt + 9 * ldc),
+                c9hi = FloatVector.fromArray(S, c, cAt + 9 * ldc + L);
+        FloatVector c10lo = FloatVector.fromArray(S, c, cAt + 10 * ldc),
+                c10hi = FloatVector.fromArray(S, c, cAt + 10 * ldc + L);
+        FloatVector c11lo = FloatVector.fromArray(S, c, cAt + 11 * ldc),
+                c11hi = FloatVector.fromArray(S, c, cAt + 11 * ldc + L);
+        FloatVector c12lo = FloatVector.fromArray(S, c, cAt + 12 * ldc),
+                c12hi = FloatVector.fromArray(S, c, cAt + 12 * ldc + L);
+        FloatVector c13lo = FloatVector.fromArray(S, c, cAt + 13 * ldc),
+                c13hi = FloatVector.fromArray(S, c, cAt + 13 * ldc + L);
         for (int kk = 0; kk < kc; kk++) {
-            int bk = bAt + kk * NR;
+            int bk = bAt + kk * NR, ak = aAt + kk * 14;
             FloatVector b0 = FloatVector.fromArray(S, b, bk);
             FloatVector b1 = FloatVector.fromArray(S, b, bk + L);
-            FloatVector x = FloatVector.broadcast(S, a[a0 + kk]);
-            c00 = x.fma(b0, c00);
-            c01 = x.fma(b1, c01);
-            x = FloatVector.broadcast(S, a[a1 + kk]);
-            c10 = x.fma(b0, c10);
-            c11 = x.fma(b1, c11);
-            x = FloatVector.broadcast(S, a[a2 + kk]);
-            c20 = x.fma(b0, c20);
-            c21 = x.fma(b1, c21);
-            x = FloatVector.broadcast(S, a[a3 + kk]);
-            c30 = x.fma(b0, c30);
-            c31 = x.fma(b1, c31);
-            x = FloatVector.broadcast(S, a[a4 + kk]);
-            c40 = x.fma(b0, c40);
-            c41 = x.fma(b1, c41);
-            x = FloatVector.broadcast(S, a[a5 + kk]);
-            c50 = x.fma(b0, c50);
-            c51 = x.fma(b1, c51);
+            FloatVector x = FloatVector.broadcast(S, a[ak]);
+            c0lo = x.fma(b0, c0lo);
+            c0hi = x.fma(b1, c0hi);
+            x = FloatVector.broadcast(S, a[ak + 1]);
+            c1lo = x.fma(b0, c1lo);
+            c1hi = x.fma(b1, c1hi);
+            x = FloatVector.broadcast(S, a[ak + 2]);
+            c2lo = x.fma(b0, c2lo);
+            c2hi = x.fma(b1, c2hi);
+            x = FloatVector.broadcast(S, a[ak + 3]);
+            c3lo = x.fma(b0, c3lo);
+            c3hi = x.fma(b1, c3hi);
+            x = FloatVector.broadcast(S, a[ak + 4]);
+            c4lo = x.fma(b0, c4lo);
+            c4hi = x.fma(b1, c4hi);
+            x = FloatVector.broadcast(S, a[ak + 5]);
+            c5lo = x.fma(b0, c5lo);
+            c5hi = x.fma(b1, c5hi);
+            x = FloatVector.broadcast(S, a[ak + 6]);
+            c6lo = x.fma(b0, c6lo);
+            c6hi = x.fma(b1, c6hi);
+            x = FloatVector.broadcast(S, a[ak + 7]);
+            c7lo = x.fma(b0, c7lo);
+            c7hi = x.fma(b1, c7hi);
+            x = FloatVector.broadcast(S, a[ak + 8]);
+            c8lo = x.fma(b0, c8lo);
+            c8hi = x.fma(b1, c8hi);
+            x = FloatVector.broadcast(S, a[ak + 9]);
+            c9lo = x.fma(b0, c9lo);
+            c9hi = x.fma(b1, c9hi);
+            x = FloatVector.broadcast(S, a[ak + 10]);
+            c10lo = x.fma(b0, c10lo);
+            c10hi = x.fma(b1, c10hi);
+            x = FloatVector.broadcast(S, a[ak + 11]);
+            c11lo = x.fma(b0, c11lo);
+            c11hi = x.fma(b1, c11hi);
+            x = FloatVector.broadcast(S, a[ak + 12]);
+            c12lo = x.fma(b0, c12lo);
+            c12hi = x.fma(b1, c12hi);
+            x = FloatVector.broadcast(S, a[ak + 13]);
+            c13lo = x.fma(b0, c13lo);
+            c13hi = x.fma(b1, c13hi);
         }
-        c00.intoArray(c, cAt);
-        c01.intoArray(c, cAt + L);
-        c10.intoArray(c, cAt + ldc);
-        c11.intoArray(c, cAt + ldc + L);
-        c20.intoArray(c, cAt + 2 * ldc);
-        c21.intoArray(c, cAt + 2 * ldc + L);
-        c30.intoArray(c, cAt + 3 * ldc);
-        c31.intoArray(c, cAt + 3 * ldc + L);
-        c40.intoArray(c, cAt + 4 * ldc);
-        c41.intoArray(c, cAt + 4 * ldc + L);
-        c50.intoArray(c, cAt + 5 * ldc);
-        c51.intoArray(c, cAt + 5 * ldc + L);
+        c0lo.intoArray(c, cAt);
+        c0hi.intoArray(c, cAt + L);
+        c1lo.intoArray(c, cAt + ldc);
+        c1hi.intoArray(c, cAt + ldc + L);
+        c2lo.intoArray(c, cAt + 2 * ldc);
+        c2hi.intoArray(c, cAt + 2 * ldc + L);
+        c3lo.intoArray(c, cAt + 3 * ldc);
+        c3hi.intoArray(c, cAt + 3 * ldc + L);
+        c4lo.intoArray(c, cAt + 4 * ldc);
+        c4hi.intoArray(c, cAt + 4 * ldc + L);
+        c5lo.intoArray(c, cAt + 5 * ldc);
+        c5hi.intoArray(c, cAt + 5 * ldc + L);
+        c6lo.intoArray(c, cAt + 6 * ldc);
+        c6hi.intoArray(c, cAt + 6 * ldc + L);
+        c7lo.intoArray(c, cAt + 7 * ldc);
+        c7hi.intoArray(c, cAt + 7 * ldc + L);
+        c8lo.intoArray(c, cAt + 8 * ldc);
+        c8hi.intoArray(c, cAt + 8 * ldc + L);
+        c9lo.intoArray(c, cAt + 9 * ldc);
+        c9hi.intoArray(c, cAt + 9 * ldc + L);
+        c10lo.intoArray(c, cAt + 10 * ldc);
+        c10hi.intoArray(c, cAt + 10 * ldc + L);
+        c11lo.intoArray(c, cAt + 11 * ldc);
+        c11hi.intoArray(c, cAt + 11 * ldc + L);
+        c12lo.intoArray(c, cAt + 12 * ldc);
+        c12hi.intoArray(c, cAt + 12 * ldc + L);
+        c13lo.intoArray(c, cAt + 13 * ldc);
+        c13hi.intoArray(c, cAt + 13 * ldc + L);
+    }
+
+    private static void tile5(float[] a, int aAt, float[] b, int bAt, int kc, float[] c, int cAt, int ldc) {
+        FloatVector c0lo = FloatVector.fromArray(S, c, cAt), c0hi = FloatVector.fromArray(S, c, cAt + L);
+        FloatVector c1lo = FloatVector.fromArray(S, c, cAt + ldc), c1hi = FloatVector.fromArray(S, c, cAt + ldc + L);
+        FloatVector c2lo = FloatVector.fromArray(S, c, cAt + 2 * ldc),
+                c2hi = FloatVector.fromArray(S, c, cAt + 2 * ldc + L);
+        FloatVector c3lo = FloatVector.fromArray(S, c, cAt + 3 * ldc),
+                c3hi = FloatVector.fromArray(S, c, cAt + 3 * ldc + L);
+        FloatVector c4lo = FloatVector.fromArray(S, c, cAt + 4 * ldc),
+                c4hi = FloatVector.fromArray(S, c, cAt + 4 * ldc + L);
+        for (int kk = 0; kk < kc; kk++) {
+            int bk = bAt + kk * NR, ak = aAt + kk * 5;
+            FloatVector b0 = FloatVector.fromArray(S, b, bk);
+            FloatVector b1 = FloatVector.fromArray(S, b, bk + L);
+            FloatVector x = FloatVector.broadcast(S, a[ak]);
+            c0lo = x.fma(b0, c0lo);
+            c0hi = x.fma(b1, c0hi);
+            x = FloatVector.broadcast(S, a[ak + 1]);
+            c1lo = x.fma(b0, c1lo);
+            c1hi = x.fma(b1, c1hi);
+            x = FloatVector.broadcast(S, a[ak + 2]);
+            c2lo = x.fma(b0, c2lo);
+            c2hi = x.fma(b1, c2hi);
+            x = FloatVector.broadcast(S, a[ak + 3]);
+            c3lo = x.fma(b0, c3lo);
+            c3hi = x.fma(b1, c3hi);
+            x = FloatVector.broadcast(S, a[ak + 4]);
+            c4lo = x.fma(b0, c4lo);
+            c4hi = x.fma(b1, c4hi);
+        }
+        c0lo.intoArray(c, cAt);
+        c0hi.intoArray(c, cAt + L);
+        c1lo.intoArray(c, cAt + ldc);
+        c1hi.intoArray(c, cAt + ldc + L);
+        c2lo.intoArray(c, cAt + 2 * ldc);
+        c2hi.intoArray(c, cAt + 2 * ldc + L);
+        c3lo.intoArray(c, cAt + 3 * ldc);
+        c3hi.intoArray(c, cAt + 3 * ldc + L);
+        c4lo.intoArray(c, cAt + 4 * ldc);
+        c4hi.intoArray(c, cAt + 4 * ldc + L);
     }
 }
