@@ -8,10 +8,12 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.util.SplittableRandom;
 import java.util.function.UnaryOperator;
+import java.util.stream.Stream;
 import jdk.incubator.vector.FloatVector;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 import vitprobe.kernels.Activation;
 import vitprobe.kernels.LinearWeights;
 import vitprobe.kernels.Matrix;
@@ -45,9 +47,32 @@ class CpuBackendTest {
         assertTrue(Math.abs(expected - actual) <= tol, what + ": expected " + expected + " got " + actual);
     }
 
-    /** Shapes that hit full tiles, leftover rows, partial panels and several K blocks. */
+    /**
+     * Linear shapes (m, n, k) that hit full tiles, leftover rows (as many as a narrow tile or more), partial panels
+     * and several K blocks.
+     */
+    static final String[] LINEAR_SHAPES = {
+        "1,1,1", "5,7,3", "6,32,64", "13,33,257", "50,100,600", "197,96,384", "7,40,1700", "13,64,800", "33,40,70"
+    };
+    /** Attention shapes (batch, tokens, heads, head dim). */
+    static final String[] ATTENTION_SHAPES = {"1,5,2,8", "2,70,3,16", "1,130,4,32", "1,197,2,64"};
+
+    static Stream<Arguments> linearShapes() {
+        return arguments(LINEAR_SHAPES);
+    }
+
+    static Stream<Arguments> attentionShapes() {
+        return arguments(ATTENTION_SHAPES);
+    }
+
+    private static Stream<Arguments> arguments(String[] shapes) {
+        return Stream.of(shapes)
+                .map(s -> Arguments.of(
+                        Stream.of(s.split(",")).map(Integer::valueOf).toArray()));
+    }
+
     @ParameterizedTest
-    @CsvSource({"1,1,1", "5,7,3", "6,32,64", "13,33,257", "50,100,600", "197,96,384", "7,40,1700", "13,64,800"})
+    @MethodSource("linearShapes")
     void linearMatchesDoublePrecision(int m, int n, int k) {
         float[] x = random(m * k), w = random(n * k), b = random(n), res = random(m * n);
         LinearWeights lw = cpu.linear(param("w", w, n, k), param("b", b, n));
@@ -165,7 +190,7 @@ class CpuBackendTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"1,5,2,8", "2,70,3,16", "1,130,4,32", "1,197,2,64"})
+    @MethodSource("attentionShapes")
     void attentionMatchesDoublePrecision(int batch, int tokens, int heads, int headDim) {
         int d = heads * headDim;
         float[] qkv = random(batch * tokens * 3 * d);

@@ -7,7 +7,8 @@ import vitprobe.kernels.Matrix;
 
 /**
  * Runs every CPU kernel (linear layers with and without GELU and residual, LayerNorm, attention) on small shapes
- * with edge tiles, often enough for the JIT to compile them. Run in a fresh JVM by {@link C1CompilationTest}.
+ * with edge tiles (of both micro-kernels' heights), often enough for the JIT to compile them. Run in a fresh JVM by
+ * {@link C1CompilationTest}.
  */
 public final class CpuKernelWorkout {
     private CpuKernelWorkout() {}
@@ -18,7 +19,9 @@ public final class CpuKernelWorkout {
         CpuBackend cpu = new CpuBackend();
         int tokens = 37, heads = 2, hd = 16, d = heads * hd, mlp = 4 * d, k = 800;
         Matrix x = cpu.upload(random(rng, tokens * d), tokens, d);
-        Matrix wide = cpu.upload(random(rng, tokens * k), tokens, k);
+        // 29 rows: two 14-row tiles and one row left, which the 5-row kernel takes.
+        int wideRows = 29;
+        Matrix wide = cpu.upload(random(rng, wideRows * k), wideRows, k), wideOut = cpu.allocate(wideRows, d);
         Matrix qkv = cpu.allocate(tokens, 3 * d), ctx = cpu.allocate(tokens, d), hidden = cpu.allocate(tokens, mlp);
         Matrix out = cpu.allocate(tokens, d), normed = cpu.allocate(tokens, d);
         Matrix ones = cpu.upload(random(rng, d), 1, d), zeros = cpu.upload(random(rng, d), 1, d);
@@ -32,7 +35,7 @@ public final class CpuKernelWorkout {
             cpu.attention(qkv, 1, tokens, heads, ctx, null);
             cpu.linear(normed, up, hidden, Activation.GELU, null);
             cpu.linear(hidden, down, out, Activation.NONE, x);
-            cpu.linear(wide, longK, out, Activation.NONE, null);
+            cpu.linear(wide, longK, wideOut, Activation.NONE, null);
         }
     }
 
