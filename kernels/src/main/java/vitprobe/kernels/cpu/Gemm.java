@@ -118,13 +118,11 @@ final class Gemm {
     static void packA(float[] a, int aOff, int lda, int rows, int k, float[] dst, int dstOff) {
         for (int r = 0; r < rows; r += MR) {
             int tile = dstOff + r * k, here = Math.min(MR, rows - r), height = tileHeight(here);
+            // Indices as multiples of the loop counter, so the JIT drops the bounds checks and unrolls.
             for (int i = 0; i < height; i++) {
-                if (i < here) {
-                    for (int kk = 0, src = aOff + (r + i) * lda, at = tile + i; kk < k; kk++, at += height)
-                        dst[at] = a[src + kk];
-                } else {
-                    for (int kk = 0, at = tile + i; kk < k; kk++, at += height) dst[at] = 0f;
-                }
+                int src = aOff + (r + i) * lda, at = tile + i;
+                if (i < here) for (int kk = 0; kk < k; kk++) dst[at + kk * height] = a[src + kk];
+                else for (int kk = 0; kk < k; kk++) dst[at + kk * height] = 0f;
             }
         }
     }
