@@ -34,10 +34,10 @@ final class Gemm {
      * stored and read back once per block, and rows of C 12 KiB apart (N = 3072) share L1 sets, so with blocks of
      * 256 the kernel ran at 84 % of the FMA peak on one thread, with 768 at 94 % (the B panel streams from L2).
      */
-    static final int KC = Integer.getInteger("lab.kc", 768);
+    static final int KC = 768;
 
     /** K blocks this short run rows outside panels (see {@link #multiply}). */
-    private static final int SHORT_K = Integer.getInteger("lab.shortk", 384);
+    private static final int SHORT_K = 384;
 
     private Gemm() {}
 
