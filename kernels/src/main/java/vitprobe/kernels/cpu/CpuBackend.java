@@ -30,11 +30,6 @@ public final class CpuBackend implements Backend {
     private static final int TASKS = 32;
     /** Most panels of B per task (8 × 32 columns with AVX-512). */
     private static final int PANELS_PER_TASK = 8;
-    /**
-     * Query rows per attention task (about 60); their scores (rows × tokens) stay in L2. A multiple of the micro-tile
-     * height, so only a head's last block has an edge tile.
-     */
-    private static final int QUERY_BLOCK = 60 / Gemm.MR * Gemm.MR;
 
     private record Prepared(float[] packed, float[] bias, int inFeatures, int outFeatures) implements LinearWeights {
         @Override
@@ -43,8 +38,8 @@ public final class CpuBackend implements Backend {
 
     private static final float[] EMPTY = {};
     /**
-     * Slots of a thread's scratch: a block's scores then 1 / Σ of each row, the packed keys and values, and packed
-     * rows of A (a linear layer's input, or an attention block's queries, then its scores).
+     * Slots of a thread's scratch: an attention block's transposed scores, 1 / Σ of each query's numerators, its
+     * packed queries and its transposed context; the packed keys and values; a linear layer's packed input.
      */
     private static final int SCORES = 0, KEYS = 1, VALUES = 2, PACKED = 3;
 
@@ -206,56 +201,39 @@ public final class CpuBackend implements Backend {
                 "attention probabilities shape mismatch");
         float[] src = data(qkv), ctx = data(context), probs = probabilities == null ? null : data(probabilities);
         float scale = (float) (1 / Math.sqrt(hd));
-        // Keys and values of every (image, head), packed once and shared by all query blocks.
-        int keySize = Gemm.packedSize(hd, tokens), valueSize = Gemm.packedSize(tokens, hd);
+        // Keys and values of every (image, head), packed once as A operands and shared by all query blocks: the keys
+        // as they are, the values transposed (a row per head dimension).
+        int keySize = Gemm.packedASize(tokens, hd), valueSize = Gemm.packedASize(hd, tokens);
         float[] keys = scratch(KEYS, batch * heads * keySize), values = scratch(VALUES, batch * heads * valueSize);
         Parallel.forEach(batch * heads, bh -> {
             int b = bh / heads, h = bh % heads;
             int row0 = b * tokens * ld;
-            Gemm.packTransposed(src, row0 + d + h * hd, ld, tokens, hd, keys, bh * keySize);
-            Gemm.packRows(src, row0 + 2 * d + h * hd, ld, tokens, hd, values, bh * valueSize);
+            Gemm.packA(src, row0 + d + h * hd, ld, tokens, hd, keys, bh * keySize);
+            Gemm.packATransposed(src, row0 + 2 * d + h * hd, ld, hd, tokens, values, bh * valueSize);
         });
-        // A row of scores spans whole panels, so Q·Kᵀ has no edge columns (the padded keys give scores of 0 there);
-        // softmax runs over whole vectors, the columns past the last token set to −∞ so they come out as 0. The
-        // values are weighted by the unnormalised exponentials and each row of the context divided by their sum
+        // A task takes one panel of queries and works on transposes: scoresᵀ = K·Qᵀ has a row per key and a column
+        // per query, so softmax runs down the columns over whole vectors, and the numerators are already the B panel
+        // of contextᵀ = Vᵀ·Pᵀ (nothing to pack between the two products). Each context column is divided by its sum
         // after, 64 numbers instead of a pass over every score.
-        int stride = Gemm.panels(tokens) * Gemm.NR, span = (tokens + Gemm.L - 1) / Gemm.L * Gemm.L;
-        int blocks = (tokens + QUERY_BLOCK - 1) / QUERY_BLOCK;
+        int nr = Gemm.NR, blocks = (tokens + nr - 1) / nr;
+        int inverses = tokens * nr, queryPanel = inverses + nr, contextT = queryPanel + hd * nr;
         Parallel.forEach(batch * heads * blocks, task -> {
             int bh = task / blocks, b = bh / heads, h = bh % heads;
-            int q0 = (task % blocks) * QUERY_BLOCK, rows = Math.min(QUERY_BLOCK, tokens - q0);
-            float[] scores = scratch(SCORES, rows * stride + rows);
-            float[] packed = scratch(PACKED, Gemm.packedASize(rows, Math.max(hd, tokens)));
-            int sums = rows * stride;
-            Gemm.packA(src, (b * tokens + q0) * ld + h * hd, ld, rows, hd, packed, 0);
-            Gemm.multiply(
-                    packed,
-                    0,
-                    keys,
-                    bh * keySize,
-                    hd,
-                    stride,
-                    scores,
-                    0,
-                    stride,
-                    0,
-                    rows,
-                    0,
-                    Gemm.panels(tokens),
-                    null);
-            for (int r = 0; r < rows; r++) {
-                int at = r * stride;
-                Arrays.fill(scores, at + tokens, at + span, Float.NEGATIVE_INFINITY);
-                float inverse = 1 / VectorMath.exponentials(scores, at, span, scale);
-                scores[sums + r] = inverse;
-                if (probs != null)
-                    VectorMath.scale(scores, at, inverse, probs, (bh * tokens + q0 + r) * tokens, tokens);
+            int q0 = (task % blocks) * nr, queries = Math.min(nr, tokens - q0);
+            float[] work = scratch(SCORES, contextT + hd * nr);
+            Gemm.packTransposed(src, (b * tokens + q0) * ld + h * hd, ld, queries, hd, work, queryPanel);
+            Gemm.multiply(keys, bh * keySize, work, queryPanel, hd, nr, work, 0, nr, 0, tokens, 0, 1, null);
+            VectorMath.columnExponentials(work, 0, tokens, nr, scale, work, inverses);
+            Gemm.multiply(values, bh * valueSize, work, 0, tokens, nr, work, contextT, nr, 0, hd, 0, 1, null);
+            for (int q = 0; q < queries; q++) {
+                float inverse = work[inverses + q];
+                for (int j = 0, at = (b * tokens + q0 + q) * d + h * hd; j < hd; j++)
+                    ctx[at + j] = work[contextT + j * nr + q] * inverse;
+                if (probs != null) {
+                    for (int t = 0, at = (bh * tokens + q0 + q) * tokens; t < tokens; t++)
+                        probs[at + t] = work[t * nr + q] * inverse;
+                }
             }
-            int out = (b * tokens + q0) * d + h * hd;
-            Gemm.packA(scores, 0, stride, rows, tokens, packed, 0);
-            Gemm.multiply(
-                    packed, 0, values, bh * valueSize, tokens, hd, ctx, out, d, 0, rows, 0, Gemm.panels(hd), null);
-            for (int r = 0; r < rows; r++) VectorMath.scale(ctx, out + r * d, scores[sums + r], ctx, out + r * d, hd);
         });
     }
 

@@ -64,25 +64,6 @@ final class Gemm {
         zeroPadding(n, k, dst, dstOff);
     }
 
-    /**
-     * Packs B [k, n] row-major with row stride {@code ld} (the values of one attention head). Whole panel rows move
-     * as two vectors: a System.arraycopy of 32 floats per row cost a fifth of the attention at 197 tokens.
-     */
-    static void packRows(float[] b, int bOff, int ld, int k, int n, float[] dst, int dstOff) {
-        for (int p = 0; p < panels(n); p++) {
-            int cols = Math.min(NR, n - p * NR);
-            for (int kk = 0, src = bOff + p * NR, at = dstOff + p * k * NR; kk < k; kk++, src += ld, at += NR) {
-                if (cols == NR) {
-                    FloatVector.fromArray(S, b, src).intoArray(dst, at);
-                    FloatVector.fromArray(S, b, src + L).intoArray(dst, at + L);
-                } else {
-                    System.arraycopy(b, src, dst, at, cols);
-                }
-            }
-        }
-        zeroPadding(n, k, dst, dstOff);
-    }
-
     private static void zeroPadding(int n, int k, float[] dst, int dstOff) {
         int last = panels(n) - 1;
         int cols = n - last * NR;
@@ -123,6 +104,21 @@ final class Gemm {
                 int src = aOff + (r + i) * lda, at = tile + i;
                 if (i < here) for (int kk = 0; kk < k; kk++) dst[at + kk * height] = a[src + kk];
                 else for (int kk = 0; kk < k; kk++) dst[at + kk * height] = 0f;
+            }
+        }
+    }
+
+    /**
+     * As {@link #packA} for A = Mᵀ, M being [k, rows] row-major with row stride {@code ld} (the values of one attention
+     * head, a row of A per head dimension): element (i, kk) of A is {@code m[mOff + kk * ld + i]}.
+     */
+    static void packATransposed(float[] m, int mOff, int ld, int rows, int k, float[] dst, int dstOff) {
+        for (int r = 0; r < rows; r += MR) {
+            int tile = dstOff + r * k, here = Math.min(MR, rows - r), height = tileHeight(here);
+            for (int kk = 0; kk < k; kk++) {
+                int at = tile + kk * height, src = mOff + kk * ld + r;
+                for (int i = 0; i < here; i++) dst[at + i] = m[src + i];
+                for (int i = here; i < height; i++) dst[at + i] = 0f;
             }
         }
     }

@@ -197,42 +197,36 @@ final class VectorMath {
     }
 
     /**
-     * The numerators of the softmax of scale·v over one row of n values, in place: exp(scale·(v − max)); returns
-     * their sum. n is a whole number of vectors: callers pad a row with −∞.
+     * Softmax numerators down the columns of a block of {@code rows} rows, {@code width} columns (a multiple of the
+     * vector length) row-major at {@code v[at]}: each element becomes exp(scale · (x − its column's max)), and 1 / Σ
+     * of each column goes to {@code inverses[inv...]}. The exponential is 2^t with the scale and log₂ e folded into
+     * the one FMA that forms t ({@link #pow2}); each column's sum runs over the rows in order.
      */
-    static float exponentials(float[] v, int at, int n, float scale) {
-        // Four running maxima, each a compare and a blend (scores are never NaN): one chain of Java's max, with its
-        // NaN and −0 rules, took a third of this method.
-        FloatVector m0 = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY), m1 = m0, m2 = m0, m3 = m0;
-        int i = 0;
-        for (; i + 4 * L <= n; i += 4 * L) {
-            m0 = larger(m0, FloatVector.fromArray(S, v, at + i));
-            m1 = larger(m1, FloatVector.fromArray(S, v, at + i + L));
-            m2 = larger(m2, FloatVector.fromArray(S, v, at + i + 2 * L));
-            m3 = larger(m3, FloatVector.fromArray(S, v, at + i + 3 * L));
-        }
-        for (; i < n; i += L) m0 = larger(m0, FloatVector.fromArray(S, v, at + i));
-        float max = larger(larger(m0, m1), larger(m2, m3)).reduceLanes(VectorOperators.MAX);
+    static void columnExponentials(float[] v, int at, int rows, int width, float scale, float[] inverses, int inv) {
         float perUnit = scale * LOG2E;
-        FloatVector slope = FloatVector.broadcast(S, perUnit), shift = FloatVector.broadcast(S, -max * perUnit);
-        FloatVector acc = FloatVector.zero(S);
-        for (i = 0; i < n; i += L) {
-            FloatVector e = pow2(FloatVector.fromArray(S, v, at + i).fma(slope, shift));
-            e.intoArray(v, at + i);
-            acc = acc.add(e);
+        FloatVector slope = FloatVector.broadcast(S, perUnit), one = FloatVector.broadcast(S, 1f);
+        for (int col = at; col < at + width; col += L) {
+            // Two running maxima, each a compare and a blend (scores are never NaN): Java's max, with its NaN and
+            // −0 rules, compiles to six dependent instructions a vector.
+            FloatVector m0 = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY), m1 = m0;
+            int r = 0;
+            for (; r + 1 < rows; r += 2) {
+                m0 = larger(m0, FloatVector.fromArray(S, v, col + r * width));
+                m1 = larger(m1, FloatVector.fromArray(S, v, col + (r + 1) * width));
+            }
+            if (r < rows) m0 = larger(m0, FloatVector.fromArray(S, v, col + r * width));
+            FloatVector shift = larger(m0, m1).neg().mul(perUnit), sum = FloatVector.zero(S);
+            for (r = 0; r < rows; r++) {
+                int i = col + r * width;
+                FloatVector e = pow2(FloatVector.fromArray(S, v, i).fma(slope, shift));
+                e.intoArray(v, i);
+                sum = sum.add(e);
+            }
+            one.div(sum).intoArray(inverses, inv + col - at);
         }
-        return sumLanes(acc);
     }
 
     private static FloatVector larger(FloatVector a, FloatVector b) {
         return a.blend(b, b.compare(VectorOperators.GT, a));
-    }
-
-    /** out[o..o+n) = factor · v[at..at+n) (out may be v). */
-    static void scale(float[] v, int at, float factor, float[] out, int o, int n) {
-        int i = 0;
-        for (int end = S.loopBound(n); i < end; i += L)
-            FloatVector.fromArray(S, v, at + i).mul(factor).intoArray(out, o + i);
-        for (; i < n; i++) out[o + i] = v[at + i] * factor;
     }
 }
