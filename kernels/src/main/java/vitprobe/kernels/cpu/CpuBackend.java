@@ -22,7 +22,7 @@ public final class CpuBackend implements Backend {
      * L3 once or twice; the block of packed A (at most about 192 × 768 floats) stays in L2 while the task's panels
      * stream past.
      */
-    private static final int TILES_PER_TASK = Math.max(1, 192 / Gemm.MR);
+    private static final int TILES_PER_TASK = 192 / Gemm.MR;
     /**
      * Tasks a linear layer or LayerNorm is cut into at least, as long as a task keeps one panel (or 8 rows): enough
      * for the cores to finish a loop close together.
@@ -223,7 +223,7 @@ public final class CpuBackend implements Backend {
             float[] work = scratch(SCORES, contextT + hd * nr);
             Gemm.packTransposed(src, (b * tokens + q0) * ld + h * hd, ld, queries, hd, work, queryPanel);
             Gemm.multiply(keys, bh * keySize, work, queryPanel, hd, nr, work, 0, nr, 0, tokens, 0, 1, null);
-            VectorMath.columnExponentials(work, 0, tokens, nr, scale, work, inverses);
+            VectorMath.columnExponentials(work, tokens, nr, scale, work, inverses);
             Gemm.multiply(values, bh * valueSize, work, 0, tokens, nr, work, contextT, nr, 0, hd, 0, 1, null);
             for (int q = 0; q < queries; q++) {
                 float inverse = work[inverses + q];

@@ -6,8 +6,8 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * Register-blocked single-precision matrix multiply C = A·B (+ bias), in the style of BLIS micro-kernels.
  * B is packed into panels of NR columns stored k-major, so the inner loop streams one panel linearly while
- * MR rows of A are broadcast one scalar at a time into MR × 2 vector accumulators. A is packed too, per K block,
- * into tiles of MR rows stored k-major, so the kernel's loop keeps two array indices in registers instead of one
+ * MR rows of A are broadcast one scalar at a time into MR × 2 vector accumulators. A is packed too, once per layer
+ * (or attention head), into tiles of MR rows stored k-major, so the kernel's loop keeps two array indices in registers instead of one
  * per row of A. K is blocked by KC so a panel slice stays in L2 while the rows of a task reuse it.
  */
 final class Gemm {
@@ -74,7 +74,7 @@ final class Gemm {
         }
     }
 
-    /** The tile's starting values when there is no bias: a zero row read with row stride 0. */
+    /** The tile's starting values when there is no bias: a zero row, written into each row of the tile. */
     private static final float[] ZERO_ROW = new float[NR];
 
     /** A per-thread copy of an edge tile of C ({@code MR × NR}). */

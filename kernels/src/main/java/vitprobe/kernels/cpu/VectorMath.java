@@ -198,14 +198,14 @@ final class VectorMath {
 
     /**
      * Softmax numerators down the columns of a block of {@code rows} rows, {@code width} columns (a multiple of the
-     * vector length) row-major at {@code v[at]}: each element becomes exp(scale · (x − its column's max)), and 1 / Σ
+     * vector length) row-major at the start of {@code v}: each element becomes exp(scale · (x − its column's max)), and 1 / Σ
      * of each column goes to {@code inverses[inv...]}. The exponential is 2^t with the scale and log₂ e folded into
      * the one FMA that forms t ({@link #pow2}); each column's sum runs over the rows in order.
      */
-    static void columnExponentials(float[] v, int at, int rows, int width, float scale, float[] inverses, int inv) {
+    static void columnExponentials(float[] v, int rows, int width, float scale, float[] inverses, int inv) {
         float perUnit = scale * LOG2E;
         FloatVector slope = FloatVector.broadcast(S, perUnit), one = FloatVector.broadcast(S, 1f);
-        for (int col = at; col < at + width; col += L) {
+        for (int col = 0; col < width; col += L) {
             // Two running maxima, each a compare and a blend (scores are never NaN): Java's max, with its NaN and
             // −0 rules, compiles to six dependent instructions a vector.
             FloatVector m0 = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY), m1 = m0;
@@ -222,7 +222,7 @@ final class VectorMath {
                 e.intoArray(v, i);
                 sum = sum.add(e);
             }
-            one.div(sum).intoArray(inverses, inv + col - at);
+            one.div(sum).intoArray(inverses, inv + col);
         }
     }
 
