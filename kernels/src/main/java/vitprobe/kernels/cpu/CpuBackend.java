@@ -125,7 +125,7 @@ public final class CpuBackend implements Backend {
         Parallel.forEach(rowTasks * panelTasks, task -> {
             int r0 = (task % rowTasks) * rowsPerTask, r1 = Math.min(m, r0 + rowsPerTask);
             int p0 = (task / rowTasks) * panelsPerTask, p1 = Math.min(panels, p0 + panelsPerTask);
-            Gemm.multiply(packedA, 0, w.packed, 0, k, n, c, 0, n, r0, r1, p0, p1, w.bias);
+            Gemm.multiply(packedA, 0, w.packed, 0, k, n, c, 0, n, Gemm.L, r0, r1, p0, p1, w.bias);
             int c0 = p0 * Gemm.NR, c1 = Math.min(n, p1 * Gemm.NR);
             for (int r = r0; r < r1; r++) {
                 int at = r * n;
@@ -213,25 +213,28 @@ public final class CpuBackend implements Backend {
         });
         // A task takes one panel of queries and works on transposes: scoresᵀ = K·Qᵀ has a row per key and a column
         // per query, so softmax runs down the columns over whole vectors, and the numerators are already the B panel
-        // of contextᵀ = Vᵀ·Pᵀ (nothing to pack between the two products). Each context column is divided by its sum
+        // of contextᵀ = Vᵀ·Pᵀ (nothing to pack between the two products): the scores are written as B's halves are
+        // packed, the first L queries' column block, then the last L's. Each context column is divided by its sum
         // after, 64 numbers instead of a pass over every score.
-        int nr = Gemm.NR, blocks = (tokens + nr - 1) / nr;
+        int nr = Gemm.NR, half = Gemm.L, blocks = (tokens + nr - 1) / nr;
         int inverses = tokens * nr, queryPanel = inverses + nr, contextT = queryPanel + hd * nr;
         Parallel.forEach(batch * heads * blocks, task -> {
             int bh = task / blocks, b = bh / heads, h = bh % heads;
             int q0 = (task % blocks) * nr, queries = Math.min(nr, tokens - q0);
             float[] work = scratch(SCORES, contextT + hd * nr);
             Gemm.packTransposed(src, (b * tokens + q0) * ld + h * hd, ld, queries, hd, work, queryPanel);
-            Gemm.multiply(keys, bh * keySize, work, queryPanel, hd, nr, work, 0, nr, 0, tokens, 0, 1, null);
+            Gemm.multiply(
+                    keys, bh * keySize, work, queryPanel, hd, nr, work, 0, half, tokens * half, 0, tokens, 0, 1, null);
             VectorMath.columnExponentials(work, tokens, nr, scale, work, inverses);
-            Gemm.multiply(values, bh * valueSize, work, 0, tokens, nr, work, contextT, nr, 0, hd, 0, 1, null);
+            Gemm.multiply(values, bh * valueSize, work, 0, tokens, nr, work, contextT, nr, half, 0, hd, 0, 1, null);
             for (int q = 0; q < queries; q++) {
                 float inverse = work[inverses + q];
                 for (int j = 0, at = (b * tokens + q0 + q) * d + h * hd; j < hd; j++)
                     ctx[at + j] = work[contextT + j * nr + q] * inverse;
                 if (probs != null) {
+                    int column = q / half * tokens * half + q % half;
                     for (int t = 0, at = (bh * tokens + q0 + q) * tokens; t < tokens; t++)
-                        probs[at + t] = work[t * nr + q] * inverse;
+                        probs[at + t] = work[column + t * half] * inverse;
                 }
             }
         });
