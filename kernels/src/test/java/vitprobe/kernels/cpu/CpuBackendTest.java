@@ -49,13 +49,22 @@ class CpuBackendTest {
 
     /**
      * Linear shapes (m, n, k) that hit full tiles, leftover rows (as many as a narrow tile or more), partial panels
-     * and several K blocks.
+     * (ending in a panel's first half or in its second: 29 columns) and several K blocks.
      */
     static final String[] LINEAR_SHAPES = {
-        "1,1,1", "5,7,3", "6,32,64", "13,33,257", "50,100,600", "197,96,384", "7,40,1700", "13,64,800", "33,40,70"
+        "1,1,1",
+        "5,7,3",
+        "6,32,64",
+        "13,33,257",
+        "50,100,600",
+        "197,96,384",
+        "7,40,1700",
+        "13,64,800",
+        "33,40,70",
+        "9,29,33"
     };
-    /** Attention shapes (batch, tokens, heads, head dim). */
-    static final String[] ATTENTION_SHAPES = {"1,5,2,8", "2,70,3,16", "1,130,4,32", "1,197,2,64"};
+    /** Attention shapes (batch, tokens, heads, head dim); 57 tokens end in a block of 25 queries. */
+    static final String[] ATTENTION_SHAPES = {"1,5,2,8", "2,70,3,16", "1,130,4,32", "1,197,2,64", "1,57,2,16"};
 
     static Stream<Arguments> linearShapes() {
         return arguments(LINEAR_SHAPES);
