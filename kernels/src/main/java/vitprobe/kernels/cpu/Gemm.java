@@ -55,7 +55,8 @@ final class Gemm {
      * queries of one attention head). Panel p starts at {@code dstOff + p * k * NR}: its first L columns k-major (L
      * floats a k), then its last L columns at {@code k * L} further. Columns past n are zero. Two halves, not rows of
      * NR: a tile that reads a panel from memory (a weight first used at batch 1) then has two streams for the
-     * hardware prefetcher to run ahead on, and the layer ran 4–7 % faster on one thread with weights read from memory.
+     * hardware prefetcher to run ahead on: on one thread the layer ran 4–6 % faster with its weights read from memory,
+     * 7 % with them in L3.
      */
     static void packTransposed(float[] w, int wOff, int ld, int n, int k, float[] dst, int dstOff) {
         // One half panel at a time, writing it in order: its L source rows stay in L1 while they are read across.
@@ -107,6 +108,8 @@ final class Gemm {
                     else for (int kk = 0; kk < PACK_K; kk++) dst[at + kk * height] = 0f;
                 }
             }
+            // The last k % PACK_K apart: whole blocks with a constant bound are unrolled (a bound of min(PACK_K, k −
+            // k0) for every block took 0.59–0.62 ns an element against 0.43–0.51).
             for (int i = 0; i < height; i++) {
                 int src = aOff + (r + i) * lda, at = tile + i;
                 for (int kk = k0; kk < k; kk++) dst[at + kk * height] = i < here ? a[src + kk] : 0f;
