@@ -35,24 +35,27 @@ public final class FolderLock implements AutoCloseable {
 
     private final Path file;
     private final FileChannel channel;
-    /** Whether {@link #acquire} made the folder, as opposed to finding it (made by another writer, say). */
-    private final boolean createdFolder;
+    /**
+     * The outermost folder {@link #acquire} made (the locked one or a parent of it), null when it found the locked
+     * folder (made by another writer, say).
+     */
+    private final Path createdTop;
 
     private boolean removeCreatedFolderIfEmpty;
 
-    private FolderLock(Path file, FileChannel channel, boolean createdFolder) {
+    private FolderLock(Path file, FileChannel channel, Path createdTop) {
         this.file = file;
         this.channel = channel;
-        this.createdFolder = createdFolder;
+        this.createdTop = createdTop;
     }
 
     /** Locks {@code folder} (created if missing) or fails with one line naming the process that holds it. */
     public static FolderLock acquire(Path folder) throws IOException {
-        Path file;
-        boolean created;
+        Path file, created;
         try {
-            created = createFolder(folder);
+            created = createFolder(folder.toAbsolutePath());
             file = folder.toRealPath().resolve(FILE);
+            if (created != null) created = created.toRealPath();
         } catch (IOException e) {
             throw new IOException(folder + ": cannot create the folder: " + AtomicFiles.reason(e, folder), e);
         }
@@ -77,24 +80,26 @@ public final class FolderLock implements AutoCloseable {
         }
     }
 
-    /** Makes the folder and its parents; true when this call made the folder, false when it was there already. */
-    private static boolean createFolder(Path folder) throws IOException {
+    /** Makes the folder and its parents; returns the outermost folder this call made, null if it made none. */
+    private static Path createFolder(Path folder) throws IOException {
         try {
             Files.createDirectory(folder);
-            return true;
+            return folder;
         } catch (FileAlreadyExistsException e) {
-            if (Files.isDirectory(folder)) return false;
+            if (Files.isDirectory(folder)) return null;
             throw e;
         } catch (NoSuchFileException e) {
-            Files.createDirectories(folder.toAbsolutePath().getParent());
-            return createFolder(folder);
+            Path parentMade = createFolder(folder.getParent());
+            Path made = createFolder(folder);
+            return parentMade != null ? parentMade : made;
         }
     }
 
     /**
      * Makes {@link #close} remove the folder, lock file included, when {@link #acquire} made it and nothing else is
-     * in it (a first run that failed). The removal happens while the lock is still held, so it never deletes the
-     * lock file of another writer, and a folder found (made by another writer, say) is always kept.
+     * in it (a first run that failed), and then the parents that {@link #acquire} made as they are left empty. The
+     * removal happens while the lock is still held, so it never deletes the lock file of another writer, and a folder
+     * found (made by another writer, say) is always kept.
      */
     public FolderLock removingCreatedFolderIfLeftEmpty() {
         removeCreatedFolderIfEmpty = true;
@@ -174,7 +179,7 @@ public final class FolderLock implements AutoCloseable {
     @Override
     public void close() throws IOException {
         try {
-            if (removeCreatedFolderIfEmpty && createdFolder) removeFolderIfEmpty();
+            if (removeCreatedFolderIfEmpty && createdTop != null) removeFolderIfEmpty();
         } finally {
             try {
                 channel.close();
@@ -190,6 +195,10 @@ public final class FolderLock implements AutoCloseable {
             if (entries.anyMatch(p -> !p.getFileName().toString().equals(FILE))) return;
             Files.delete(file);
             Files.delete(folder);
+            while (!folder.equals(createdTop) && folder.startsWith(createdTop)) {
+                folder = folder.getParent();
+                Files.delete(folder);
+            }
         } catch (IOException e) {
             // Something else came in, or it is gone: either way the folder is not this run's to remove.
         }

@@ -56,8 +56,16 @@ class FolderLockTest {
     void onlyTheFolderThisLockMadeIsRemovedAndOnlyWhenLeftEmpty() throws Exception {
         Path made = dir.resolve("made/out");
         FolderLock.acquire(made).removingCreatedFolderIfLeftEmpty().close();
-        assertFalse(Files.exists(made));
-        assertTrue(Files.isDirectory(made.getParent()), "the parents stay");
+        assertFalse(Files.exists(dir.resolve("made")), "the parents it made go too");
+        assertTrue(Files.isDirectory(dir), "a parent found stays");
+
+        // A folder made as a parent that something else filled meanwhile stays, with what is in it.
+        Path nested = dir.resolve("made/deeper/out");
+        try (FolderLock lock = FolderLock.acquire(nested).removingCreatedFolderIfLeftEmpty()) {
+            Files.writeString(dir.resolve("made/other.txt"), "another writer's");
+        }
+        assertFalse(Files.exists(dir.resolve("made/deeper")));
+        assertTrue(Files.exists(dir.resolve("made/other.txt")));
 
         try (FolderLock lock = FolderLock.acquire(made).removingCreatedFolderIfLeftEmpty()) {
             Files.writeString(made.resolve("index.html"), "published");

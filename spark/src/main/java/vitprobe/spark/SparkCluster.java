@@ -4,10 +4,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -22,7 +19,6 @@ import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
-import java.util.stream.Stream;
 import org.apache.logging.log4j.Level;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.core.config.Configurator;
@@ -35,8 +31,6 @@ import org.apache.spark.scheduler.TaskInfo;
 import org.apache.spark.sql.SparkSession;
 import scala.jdk.javaapi.CollectionConverters;
 import vitprobe.engine.extract.Extractor;
-import vitprobe.engine.extract.FeatureStore;
-import vitprobe.io.FolderLock;
 import vitprobe.probe.distributed.Cluster;
 import vitprobe.probe.distributed.ExtractionSpec;
 import vitprobe.probe.distributed.SparkMaster;
@@ -65,9 +59,8 @@ public final class SparkCluster implements Cluster {
             "org.apache.spark.scheduler.TaskSetManager",
             "org.apache.spark.scheduler.TaskSchedulerImpl");
     /** The files the driver writes into an extraction folder before any task runs. */
-    private static final Set<String> OWN_FILES = Set.of(FeatureStore.MANIFEST, FolderLock.FILE);
-
     private final String master;
+
     private final PrintWriter log;
     private final BooleanSupplier ending;
     private SparkSession started;
@@ -127,13 +120,6 @@ public final class SparkCluster implements Cluster {
                     }
                     return null;
                 });
-            } catch (IOException | RuntimeException e) {
-                try {
-                    removeIfNoShard(out);
-                } catch (IOException cleanup) {
-                    e.addSuppressed(cleanup); // the task's failure is the one to report
-                }
-                throw e;
             } finally {
                 ShardTask.closeIdle(); // in local mode the executor is this JVM: the model goes with the job
             }
@@ -248,22 +234,6 @@ public final class SparkCluster implements Cluster {
                 ? e.getClass().getSimpleName()
                 : e.getMessage().lines().findFirst().orElse("");
         return new IllegalStateException("the Spark job failed: " + first, e);
-    }
-
-    /**
-     * A job that wrote no shard leaves nothing behind: the manifest and lock the driver wrote go, and the folder if
-     * this leaves it empty. Complete shards stay for a rerun to resume from.
-     */
-    private static void removeIfNoShard(Path out) throws IOException {
-        if (!Files.isDirectory(out)) return;
-        List<Path> inside;
-        try (Stream<Path> all = Files.walk(out)) {
-            inside = all.sorted(Comparator.reverseOrder()).toList(); // files before their folders
-        }
-        for (Path p : inside) {
-            if (Files.isRegularFile(p) && !OWN_FILES.contains(p.getFileName().toString())) return;
-        }
-        for (Path p : inside) Files.deleteIfExists(p);
     }
 
     /**

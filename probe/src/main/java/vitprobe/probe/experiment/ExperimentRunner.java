@@ -100,7 +100,7 @@ public final class ExperimentRunner {
         if (problem != null) throw new IllegalArgumentException(config.file() + ": output: " + problem);
         requireInputFitsEveryModel();
         for (String warning : config.warnings()) log.println("warning: " + config.file() + ": " + warning);
-        try (FolderLock lock = FolderLock.acquire(config.output())) {
+        try (FolderLock lock = FolderLock.acquire(config.output()).removingCreatedFolderIfLeftEmpty()) {
             return runLocked();
         }
     }

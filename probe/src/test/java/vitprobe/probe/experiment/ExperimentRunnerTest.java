@@ -20,9 +20,12 @@ import java.util.Objects;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import vitprobe.engine.InputResolution;
+import vitprobe.engine.extract.Extractor;
 import vitprobe.io.FolderLock;
 import vitprobe.io.Json;
 import vitprobe.probe.data.Synthetic;
+import vitprobe.probe.distributed.Cluster;
+import vitprobe.probe.distributed.ExtractionSpec;
 import vitprobe.weights.CheckpointFormat;
 import vitprobe.weights.ViTConfig;
 import vitprobe.weights.ViTWeights;
@@ -395,5 +398,43 @@ class ExperimentRunnerTest {
                         + dir.resolve("cls") + "); write the output elsewhere",
                 e.getMessage());
         assertFalse(Files.exists(inside));
+    }
+
+    /**
+     * Tester report: a Spark extraction failing before its first shard left the experiment's lock file and empty
+     * features/MODEL/ folders behind.
+     */
+    @Test
+    void aRunFailingBeforeItsFirstShardLeavesNoOutputFolder() throws IOException {
+        ExperimentConfig c = config(1);
+        Cluster failing = new Cluster() {
+            @Override
+            public Extractor.ShardWriter extraction(ExtractionSpec spec) {
+                return (pending, out, written) -> {
+                    throw new IOException("the task failed");
+                };
+            }
+
+            @Override
+            public ExperimentRunner.CellRunner probing(int conceptsPerTask) {
+                throw new AssertionError("nothing to probe");
+            }
+
+            @Override
+            public void close() {}
+        };
+        ExperimentRunner runner = new ExperimentRunner(c, LOADER, new PrintWriter(new StringWriter()), failing);
+        IOException e = assertThrows(IOException.class, runner::run);
+        assertEquals("the task failed", e.getMessage());
+        assertFalse(Files.exists(c.output()), "the failed first run left " + c.output());
+
+        Path mine = Files.createDirectories(c.output());
+        assertThrows(IOException.class, runner::run);
+        try (var left = Files.list(mine)) {
+            assertEquals(
+                    List.of(mine.resolve(FolderLock.FILE)),
+                    left.toList(),
+                    "a folder the user made stays, with only the lock file");
+        }
     }
 }

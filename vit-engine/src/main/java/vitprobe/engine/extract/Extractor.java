@@ -132,8 +132,19 @@ public final class Extractor {
      */
     public Result run(SampleSource source, Path out, ShardWriter writer) throws IOException {
         FeatureStore.refuseForeignFolder(out);
-        try (FolderLock lock = FolderLock.acquire(out)) {
-            return runLocked(source, out, writer);
+        try (FolderLock lock = FolderLock.acquire(out).removingCreatedFolderIfLeftEmpty()) {
+            // A first run that fails leaves nothing behind; a rerun's folder keeps its manifest, whatever happens.
+            boolean first = !Files.exists(out.resolve(FeatureStore.MANIFEST));
+            try {
+                return runLocked(source, out, writer);
+            } catch (IOException | RuntimeException e) {
+                try {
+                    if (first) FeatureStore.removeIfNoShard(out);
+                } catch (IOException cleanup) {
+                    e.addSuppressed(cleanup); // the run's failure is the one to report
+                }
+                throw e;
+            }
         }
     }
 

@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -125,6 +126,26 @@ public final class FeatureStore {
         try (Stream<Path> s = Files.list(dir)) {
             return s.allMatch(p -> p.getFileName().toString().equals(FolderLock.FILE));
         }
+    }
+
+    /**
+     * After a run that failed: a folder without a single shard file loses what the run put there (the manifest and
+     * empty token and split folders), so that only the lock file is left for its holder to remove. Complete shards
+     * keep everything, for a rerun to resume from.
+     */
+    static void removeIfNoShard(Path out) throws IOException {
+        if (!Files.isDirectory(out)) return;
+        List<Path> inside;
+        try (Stream<Path> all = Files.walk(out)) {
+            inside = all.filter(p -> !p.equals(out))
+                    .sorted(Comparator.reverseOrder())
+                    .toList(); // files first
+        }
+        for (Path p : inside) {
+            String name = p.getFileName().toString();
+            if (Files.isRegularFile(p) && !name.equals(MANIFEST) && !name.equals(FolderLock.FILE)) return;
+        }
+        for (Path p : inside) if (!p.getFileName().toString().equals(FolderLock.FILE)) Files.deleteIfExists(p);
     }
 
     /** Temporary files that a killed run left behind (see {@link AtomicFiles}). */
