@@ -33,6 +33,7 @@ public final class ResultsJson {
             }
             ResultsDocument results = JsonRecords.fromTree(json, ResultsDocument.class);
             requireMetricsInRange(results);
+            requireFileNames(results);
             return results;
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
@@ -89,6 +90,20 @@ public final class ResultsJson {
                             image.predictions().get(m).iou());
             }
         }
+    }
+
+    /** The names the report puts into file names: models', tasks' and rules' (see {@link FileNamePart}). */
+    private static void requireFileNames(ResultsDocument results) {
+        for (int i = 0; i < results.models().size(); i++)
+            requireFileName("models[" + i + "].name", results.models().get(i).name());
+        for (String model : results.experiment().models().keySet()) requireFileName("experiment.models", model);
+        for (String task : results.experiment().tasks().keySet()) requireFileName("experiment.tasks", task);
+        for (String rule : results.experiment().rules()) requireFileName("experiment.rules", rule);
+    }
+
+    private static void requireFileName(String at, String name) {
+        String problem = FileNamePart.problem(name);
+        if (problem != null) throw new IllegalArgumentException(at + ": '" + name + "' " + problem);
     }
 
     private static void requireUnit(String at, double v) {

@@ -195,6 +195,26 @@ class ResultsJsonTest {
         assertEquals(file + ": invalid JSON at character 32: unexpected end of input", e.getMessage());
     }
 
+    /**
+     * A name that ends up in a file name (tester report: a model renamed "dino/v1" by hand drew its figures into a
+     * subfolder on redraw) is refused naming its place.
+     */
+    @Test
+    void namesThatCannotBeFileNamesAreRefused() throws IOException {
+        Path file = dir.resolve("results.json");
+        ResultsJson.write(file, document());
+        String written = Files.readString(file);
+        Files.writeString(file, written.replace("\"name\": \"tiny\"", "\"name\": \"dino/v1\""));
+        var e = assertThrows(IllegalArgumentException.class, () -> ResultsJson.read(file));
+        assertEquals(
+                file + ": models[0].name: 'dino/v1' must be ASCII letters, digits, '.', '_' or '-' (it names folders)",
+                e.getMessage());
+
+        Files.writeString(file, written.replace("\"rules\": [\"", "\"rules\": [\"../x\", \""));
+        e = assertThrows(IllegalArgumentException.class, () -> ResultsJson.read(file));
+        assertTrue(e.getMessage().startsWith(file + ": experiment.rules: '../x' must be"), e.getMessage());
+    }
+
     /** An impossible metric (tester report: accuracy 7.5 and F1 -1 were drawn) is refused naming its place. */
     @Test
     void metricsOutsideZeroToOneAreRefused() throws IOException {

@@ -2,7 +2,6 @@ package vitprobe.probe.experiment;
 
 import java.io.IOException;
 import java.math.BigInteger;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -35,6 +34,7 @@ import vitprobe.probe.data.Datasets;
 import vitprobe.probe.data.ImageFolder;
 import vitprobe.probe.data.PatchLabeling;
 import vitprobe.results.Experiment;
+import vitprobe.results.FileNamePart;
 import vitprobe.weights.DType;
 
 /**
@@ -123,14 +123,6 @@ public record ExperimentConfig(
             "output",
             "spark");
     private static final Set<String> TASK_KEYS = Set.of("dataset", "train", "test", "patches_per_image");
-    private static final String NAME = "[A-Za-z0-9][A-Za-z0-9._-]*";
-    /**
-     * The longest model name, in UTF-8 bytes, whose files fit in a file name of 255 bytes. The longest file named
-     * after a model is the report's figures/k-sweep-NAME-classification.svg, written first under the temporary name
-     * ".k-sweep-NAME-classification.svg.PID.RANDOM.vitprobe-partial" (see AtomicFiles): 27 bytes around the name,
-     * plus 55 for the temporary name with the longest pid and random hex (19 and 16 digits).
-     */
-    public static final int MAX_NAME_BYTES = 255 - "k-sweep--classification.svg".length() - 55;
 
     public ExperimentConfig {
         models = List.copyOf(models);
@@ -346,16 +338,8 @@ public record ExperimentConfig(
         if (models.isEmpty()) throw root.error("models", "names no model");
         Set<String> names = new LinkedHashSet<>();
         for (ModelSpec m : models) {
-            if (!m.name().matches(NAME))
-                throw root.error(
-                        "models",
-                        "name '" + m.name() + "' must be ASCII letters, digits, '.', '_' or '-' (it names folders)");
-            int bytes = m.name().getBytes(StandardCharsets.UTF_8).length;
-            if (bytes > MAX_NAME_BYTES)
-                throw root.error(
-                        "models",
-                        "name '" + m.name() + "' is " + bytes + " bytes long, over the " + MAX_NAME_BYTES
-                                + " that fit in the file names it gives (figures/k-sweep-NAME-classification.svg)");
+            String problem = FileNamePart.problem(m.name());
+            if (problem != null) throw root.error("models", "name '" + m.name() + "' " + problem);
             if (!names.add(m.name()))
                 throw root.error("models", "name '" + m.name() + "' is used twice; give the models distinct names");
         }

@@ -18,6 +18,7 @@ import vitprobe.engine.extract.Task;
 import vitprobe.io.AtomicFiles;
 import vitprobe.probe.Rule;
 import vitprobe.probe.data.Synthetic;
+import vitprobe.results.FileNamePart;
 
 class ExperimentConfigTest {
     @TempDir
@@ -135,7 +136,7 @@ class ExperimentConfigTest {
      */
     @Test
     void aModelNameTooLongForTheFilesItNamesIsRefusedBeforeAnyWork() throws IOException {
-        String longest = "m".repeat(ExperimentConfig.MAX_NAME_BYTES);
+        String longest = "m".repeat(FileNamePart.MAX_BYTES);
         String tasks = "\ntasks: {classification: {dataset: cls}}\n";
         assertEquals(
                 longest,
@@ -147,8 +148,8 @@ class ExperimentConfigTest {
         assertError("models: {" + longest + "m: random:vits8}" + tasks, "models: name 'mmm");
         assertError(
                 "models: {" + longest + "m: random:vits8}" + tasks,
-                "is " + (ExperimentConfig.MAX_NAME_BYTES + 1) + " bytes long, over the "
-                        + ExperimentConfig.MAX_NAME_BYTES + " that fit in the file names it gives");
+                "is " + (FileNamePart.MAX_BYTES + 1) + " bytes long, over the " + FileNamePart.MAX_BYTES
+                        + " that fit in the file names it gives");
         assertError("models: {" + "m".repeat(245) + ": random:vits8}" + tasks, "is 245 bytes long");
     }
 
