@@ -2,6 +2,7 @@ package vitprobe.cli;
 
 import java.io.PrintWriter;
 import java.util.EnumMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
@@ -10,6 +11,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
+import vitprobe.engine.InputResolution;
 import vitprobe.weights.DType;
 import vitprobe.weights.Param;
 import vitprobe.weights.Tensor;
@@ -50,8 +52,25 @@ final class InspectCommand implements Callable<Integer> {
             out.printf(
                     "normalize   mean %s std %s, %s resize%n",
                     java.util.Arrays.toString(c.mean()), java.util.Arrays.toString(c.std()), c.interpolation());
+            out.printf("crop        %s%n", crop(c.imageSize(), w.statedCrop()));
             return 0;
         }
+    }
+
+    /**
+     * The evaluation crop at the model's size, and whether a crop the checkpoint's config states is not the one
+     * applied (timm's pretrained_cfg.crop_pct: 0.9 or 1.0 for some models).
+     */
+    static String crop(int size, Double stated) {
+        double share = InputResolution.CROP_SHARE;
+        String line = String.format(
+                Locale.ROOT,
+                "%d of %d for classification (%.3f, as DINO and MAE evaluate); segmentation keeps the whole image",
+                size,
+                Math.round(size / share),
+                share);
+        if (stated == null || stated == share) return line;
+        return line + String.format(Locale.ROOT, "; config.json's crop_pct %s is not applied", stated);
     }
 
     /** The dtypes of the model's tensors; when they differ, each with its count, most common first. */

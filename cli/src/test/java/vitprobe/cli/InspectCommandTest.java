@@ -18,6 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import vitprobe.testing.SharedFixtures;
 import vitprobe.weights.SafeTensors;
 import vitprobe.weights.SafetensorsWriter;
 import vitprobe.weights.Tensor;
@@ -36,6 +37,26 @@ class InspectCommandTest {
         assertTrue(r.out().contains("hf_vit_mae"), r.out());
         assertTrue(r.out().matches("(?s).*dim\\s+96.*depth\\s+2.*heads\\s+3 .*patch size\\s+16 .*"), r.out());
         assertTrue(r.out().contains("F32"), r.out());
+    }
+
+    /**
+     * The crop applied is shown, and a different one that timm's config states is said not to be applied (DINO's
+     * config states 0.9; vitprobe crops 224 of 256, as DINO and MAE evaluate).
+     */
+    @Test
+    void theCropIsShownWithTheConfigsWhenItDiffers() throws Exception {
+        CliRunner timm = CliRunner.run(
+                "inspect", SharedFixtures.resolve(SharedFixtures.TIMM_DINO).toString());
+        assertEquals(0, timm.status(), timm.err());
+        assertTrue(
+                timm.out()
+                        .contains("crop        224 of 256 for classification (0.875, as DINO and MAE evaluate);"
+                                + " segmentation keeps the whole image; config.json's crop_pct 0.9 is not applied\n"),
+                timm.out());
+        CliRunner hf = CliRunner.run(
+                "inspect", TokensCommandTest.bundled("hf-vit-dino-format-small").toString());
+        assertEquals(0, hf.status(), hf.err());
+        assertTrue(hf.out().contains("evaluate); segmentation keeps the whole image\n"), hf.out());
     }
 
     /** Tester report: a checkpoint of F32 and F16 tensors was shown as F32. */

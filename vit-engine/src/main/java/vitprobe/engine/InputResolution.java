@@ -31,7 +31,7 @@ public record InputResolution(int height, int width, boolean keepAspect, PosResa
     public static final InputResolution NATIVE = new InputResolution(0, 0, false, null);
 
     /** The evaluation crop's share of the resized image, as DINO and MAE evaluate (224 of 256). */
-    private static final double CROP_SHARE = 0.875;
+    public static final double CROP_SHARE = 0.875;
 
     public InputResolution {
         if ((height == 0) != (width == 0) || height < 0 || width < 0 || height > MAX_SIDE || width > MAX_SIDE) {

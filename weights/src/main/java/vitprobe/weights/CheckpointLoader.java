@@ -256,6 +256,7 @@ public final class CheckpointLoader {
         Integer heads = null;
         float[] mean = ViTConfig.imagenetMean(), std = ViTConfig.imagenetStd();
         String interpolation = "bicubic";
+        Double crop = null;
         if (json != null) {
             Config config = new Config(k.st.file(), json);
             heads = timmHeads(config, s, o);
@@ -263,6 +264,7 @@ public final class CheckpointLoader {
                 mean = config.rgb(pre, "pretrained_cfg.mean", false, mean);
                 std = config.rgb(pre, "pretrained_cfg.std", true, std);
                 interpolation = config.interpolation(pre.get("interpolation"), interpolation);
+                crop = config.share(pre, "pretrained_cfg.crop_pct");
             }
         }
         return assemble(
@@ -275,6 +277,7 @@ public final class CheckpointLoader {
                 mean,
                 std,
                 interpolation,
+                crop,
                 patchW,
                 patchB,
                 cls,
@@ -463,6 +466,14 @@ public final class CheckpointLoader {
             return out;
         }
 
+        /** A number in (0, 1] under key (its last dotted part), or null when absent. */
+        Double share(Map<?, ?> map, String label) {
+            Object v = map.get(label.substring(label.lastIndexOf('.') + 1));
+            if (v == null) return null;
+            if (v instanceof Number n && n.doubleValue() > 0 && n.doubleValue() <= 1) return n.doubleValue();
+            throw error(label + " is " + Json.write(v) + ", expected a number in (0, 1]");
+        }
+
         /** A resize filter the engine implements; the fallback when absent. */
         String interpolation(Object v, String fallback) {
             if (v == null) return fallback;
@@ -545,6 +556,7 @@ public final class CheckpointLoader {
                 ViTConfig.imagenetMean(),
                 ViTConfig.imagenetStd(),
                 "bicubic",
+                null,
                 patchW,
                 patchB,
                 cls,
@@ -578,6 +590,7 @@ public final class CheckpointLoader {
             float[] mean,
             float[] std,
             String interpolation,
+            Double statedCrop,
             Param patchW,
             Param patchB,
             Param cls,
@@ -617,7 +630,7 @@ public final class CheckpointLoader {
         }
         checkShapes(file, c, patchB, cls, pos, blocks, normW, normB);
         ViTWeights weights = new ViTWeights(
-                c, file.toString(), patchW.dtype(), patchW, patchB, cls, pos, blocks, normW, normB, k.st);
+                c, file.toString(), patchW.dtype(), patchW, patchB, cls, pos, blocks, normW, normB, statedCrop, k.st);
         checkFinite(file, weights);
         return weights;
     }

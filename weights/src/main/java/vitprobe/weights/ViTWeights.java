@@ -8,6 +8,9 @@ import java.util.SplittableRandom;
  * Canonical ViT parameters, whatever checkpoint format they came from. Names follow timm; linear weights are
  * PyTorch's [out, in]. Tensors are zero-copy views of the checkpoint mapping, which {@link #close()} releases: the
  * file must not be rewritten in place while they are in use (replacing it by a rename is safe).
+ *
+ * @param statedCrop the share of the resized image its config crops (timm's pretrained_cfg.crop_pct), null when it
+ *     states none: recorded so that it can be told, since vitprobe's evaluation transform crops as DINO and MAE do
  */
 public record ViTWeights(
         ViTConfig config,
@@ -20,6 +23,7 @@ public record ViTWeights(
         List<Block> blocks,
         Param normWeight,
         Param normBias,
+        Double statedCrop,
         AutoCloseable owner)
         implements AutoCloseable {
 
@@ -86,7 +90,18 @@ public record ViTWeights(
         Param normW = randomParam("norm.weight", rng, 0.1f, 1f, d);
         Param normB = randomParam("norm.bias", rng, 0.02f, 0f, d);
         return new ViTWeights(
-                c, "random init (seed " + seed + ")", DType.F32, patchW, patchB, cls, pos, blocks, normW, normB, null);
+                c,
+                "random init (seed " + seed + ")",
+                DType.F32,
+                patchW,
+                patchB,
+                cls,
+                pos,
+                blocks,
+                normW,
+                normB,
+                null,
+                null);
     }
 
     private static Param randomParam(String name, SplittableRandom rng, float std, float mean, long... shape) {

@@ -408,6 +408,26 @@ class CheckpointLoaderTest {
         }
     }
 
+    /** timm's crop_pct is kept to be told (vitprobe crops as DINO and MAE evaluate); a share outside (0, 1] fails. */
+    @Test
+    void aStatedCropIsKeptAndABadOneRefused() {
+        SyntheticCheckpoints.write(dir, SyntheticCheckpoints.timm(64, 1, 4, 2));
+        try (ViTWeights w = CheckpointLoader.load(dir)) {
+            assertEquals(null, w.statedCrop());
+        }
+        SyntheticCheckpoints.config(dir, Map.of("pretrained_cfg", Map.of("crop_pct", 0.9)));
+        try (ViTWeights w = CheckpointLoader.load(dir)) {
+            assertEquals(0.9, w.statedCrop());
+        }
+        for (Object bad : List.of(0, 1.5, "0.9")) {
+            SyntheticCheckpoints.config(dir, Map.of("pretrained_cfg", Map.of("crop_pct", bad)));
+            assertMessage(
+                    () -> CheckpointLoader.load(dir),
+                    dir.resolve("config.json") + ": pretrained_cfg.crop_pct is " + vitprobe.io.Json.write(bad)
+                            + ", expected a number in (0, 1]");
+        }
+    }
+
     @Test
     void unsupportedInterpolationIsRefusedWhenTheConfigIsRead() {
         SyntheticCheckpoints.write(dir, SyntheticCheckpoints.timm(64, 1, 4, 2));
