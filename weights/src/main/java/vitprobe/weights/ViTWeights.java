@@ -89,19 +89,8 @@ public record ViTWeights(
         }
         Param normW = randomParam("norm.weight", rng, 0.1f, 1f, d);
         Param normB = randomParam("norm.bias", rng, 0.02f, 0f, d);
-        return new ViTWeights(
-                c,
-                "random init (seed " + seed + ")",
-                DType.F32,
-                patchW,
-                patchB,
-                cls,
-                pos,
-                blocks,
-                normW,
-                normB,
-                null,
-                null);
+        String source = "random init (seed " + seed + ")";
+        return new ViTWeights(c, source, DType.F32, patchW, patchB, cls, pos, blocks, normW, normB, null, null);
     }
 
     private static Param randomParam(String name, SplittableRandom rng, float std, float mean, long... shape) {
