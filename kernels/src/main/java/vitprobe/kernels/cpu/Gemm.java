@@ -67,7 +67,7 @@ final class Gemm {
         for (int half = 0; half < 2 * panels(n); half++) {
             int first = half * L, cols = Math.clamp(n - first, 0, L), src = wOff + first * ld;
             int at = dstOff + half * k * L;
-            if (cols == L) {
+            if (cols == L && GATHERS) {
                 for (int kk = 0; kk < k; kk++, at += L)
                     FloatVector.fromArray(S, w, src + kk, columnStarts, 0).intoArray(dst, at);
                 continue;
@@ -95,6 +95,12 @@ final class Gemm {
         return rows <= NARROW ? NARROW : MR;
     }
 
+    /**
+     * Whether packing gathers whole vectors ({@link #packTile}, {@link #packTransposed}'s whole halves): measured with
+     * AVX-512 only; AVX2's gathers (microcoded on Zen 3) keep the scalar copies until measured there.
+     */
+    private static final boolean GATHERS = L >= 16;
+
     /** The lanes of a tile's rows: a full tile of A is packed a k per vector. */
     private static final VectorMask<Float> TILE_ROWS = VectorMask.fromLong(S, (1L << MR) - 1);
 
@@ -111,7 +117,7 @@ final class Gemm {
         int[] rowStarts = null;
         for (int r = 0; r < rows; r += MR) {
             int tile = dstOff + r * k, here = Math.min(MR, rows - r), height = tileHeight(here);
-            if (here == MR && MR <= L) {
+            if (here == MR && GATHERS) {
                 if (rowStarts == null) rowStarts = strided(lda, MR);
                 packTile(a, aOff + r * lda, rowStarts, k, dst, tile);
                 continue;
