@@ -114,11 +114,10 @@ final class Gemm {
      * one k side by side. Rows past the last are zero.
      */
     static void packA(float[] a, int aOff, int lda, int rows, int k, float[] dst, int dstOff) {
-        int[] rowStarts = null;
+        int[] rowStarts = strided(lda, MR);
         for (int r = 0; r < rows; r += MR) {
             int tile = dstOff + r * k, here = Math.min(MR, rows - r), height = tileHeight(here);
             if (here == MR && GATHERS) {
-                if (rowStarts == null) rowStarts = strided(lda, MR);
                 packTile(a, aOff + r * lda, rowStarts, k, dst, tile);
                 continue;
             }
