@@ -17,19 +17,23 @@ import vitprobe.weights.Param;
  */
 public final class CpuBackend implements Backend {
     /**
-     * Most micro-tile rows per linear task (about 192 rows). Rows are split into equal blocks no taller than this,
-     * so at batch 1 (197 or 785 tokens) a task takes whole columns of the output and each weight panel is read from
-     * L3 once or twice; the block of packed A (at most about 192 × 768 floats) stays in L2 while the task's panels
-     * stream past.
+     * Most micro-tile rows per linear task (224 rows). Rows are split into equal blocks no taller than this, so at
+     * batch 1 a task of ViT-B/16 (197 tokens) takes whole columns of the output, each weight panel read from memory
+     * once and used by all 15 row tiles, and ViT-S/8's 785 tokens make four blocks; the block of packed A (at most 224
+     * × 768 floats) stays in L2 while the task's panels stream past. With 192 rows, 197 tokens made two blocks, each
+     * panel was read twice and a task held one panel of an N = 768 layer: projection and fc2 ran 8–14 % slower.
      */
-    private static final int TILES_PER_TASK = 192 / Gemm.MR;
+    private static final int TILES_PER_TASK = 16;
     /**
-     * Tasks a linear layer or LayerNorm is cut into at least, as long as a task keeps one panel (or 8 rows): enough
-     * for the cores to finish a loop close together.
+     * Tasks a linear layer is cut into at least, as long as a task keeps one panel: enough for the cores to finish
+     * close together, and few enough that a task at batch 1 holds several panels (the block of A it read into L2
+     * serves them all). With 32, an N = 768 layer at batch 1 had one panel a task.
      */
-    private static final int TASKS = 32;
-    /** Most panels of B per task (8 × 32 columns with AVX-512). */
-    private static final int PANELS_PER_TASK = 8;
+    private static final int TASKS = 8;
+    /** Tasks a LayerNorm is cut into at least, as long as a task keeps 8 rows. */
+    private static final int NORM_TASKS = 32;
+    /** Most panels of B per task (12 × 32 columns with AVX-512): 72 panels of ViT-B/16's qkv make 8 tasks, not 9. */
+    private static final int PANELS_PER_TASK = 12;
 
     private record Prepared(float[] packed, float[] bias, int inFeatures, int outFeatures) implements LinearWeights {
         @Override
@@ -180,8 +184,8 @@ public final class CpuBackend implements Backend {
                 out.rows() == rows && out.cols() == n && weight.size() == n && bias.size() == n,
                 "layer norm shape mismatch");
         float[] x = data(in), w = data(weight), b = data(bias), y = data(out);
-        // About TASKS tasks of 8 to 64 rows, so the cores finish together at batch 1 too.
-        int perTask = Math.clamp(rows / TASKS, 8, 64);
+        // About NORM_TASKS tasks of 8 to 64 rows, so the cores finish together at batch 1 too.
+        int perTask = Math.clamp(rows / NORM_TASKS, 8, 64);
         Parallel.forEach((rows + perTask - 1) / perTask, task -> {
             for (int r = task * perTask, end = Math.min(rows, r + perTask); r < end; r++) {
                 VectorMath.layerNorm(x, r * n, n, w, b, eps, y, r * n);
