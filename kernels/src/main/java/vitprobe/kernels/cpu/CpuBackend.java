@@ -42,8 +42,8 @@ public final class CpuBackend implements Backend {
 
     private static final float[] EMPTY = {};
     /**
-     * Slots of a thread's scratch: an attention block's transposed scores, 1 / Σ of each query's numerators, its
-     * packed queries and its transposed context; the packed keys and values; a linear layer's packed input.
+     * Slots of a thread's scratch: an attention block's transposed scores, 1 / Σ of each query's numerators and its
+     * packed queries; the packed keys and values; a linear layer's packed input.
      */
     private static final int SCORES = 0, KEYS = 1, VALUES = 2, PACKED = 3;
 
@@ -205,41 +205,54 @@ public final class CpuBackend implements Backend {
                 "attention probabilities shape mismatch");
         float[] src = data(qkv), ctx = data(context), probs = probabilities == null ? null : data(probabilities);
         float scale = (float) (1 / Math.sqrt(hd));
-        // Keys and values of every (image, head), packed once as A operands and shared by all query blocks: the keys
-        // as they are, the values transposed (a row per head dimension).
-        int keySize = Gemm.packedASize(tokens, hd), valueSize = Gemm.packedASize(hd, tokens);
+        // Keys and values of every (image, head), packed once and shared by all query blocks: the keys as A operands,
+        // the values as B.
+        int keySize = Gemm.packedASize(tokens, hd), valueSize = Gemm.packedSize(tokens, hd);
         float[] keys = scratch(KEYS, batch * heads * keySize), values = scratch(VALUES, batch * heads * valueSize);
         Parallel.forEach(batch * heads, bh -> {
             int b = bh / heads, h = bh % heads;
             int row0 = b * tokens * ld;
             Gemm.packA(src, row0 + d + h * hd, ld, tokens, hd, keys, bh * keySize);
-            Gemm.packATransposed(src, row0 + 2 * d + h * hd, ld, hd, tokens, values, bh * valueSize);
+            Gemm.pack(src, row0 + 2 * d + h * hd, ld, tokens, hd, values, bh * valueSize);
         });
         // A task takes one panel of queries and works on transposes: scoresᵀ = K·Qᵀ has a row per key and a column
-        // per query, so softmax runs down the columns over whole vectors, and the numerators are already the B panel
-        // of contextᵀ = Vᵀ·Pᵀ (nothing to pack between the two products): the scores are written as B's halves are
-        // packed, the first L queries' column block, then the last L's. Each context column is divided by its sum
-        // after, 64 numbers instead of a pass over every score.
+        // per query, so softmax runs down the columns over whole vectors. The scores are written as B's halves are
+        // packed, the first L queries' column block, then the last L's: a half is the numerators of its L queries a
+        // token at a time, which the context product broadcasts as they lie (nothing to pack between the products),
+        // dividing each query's row by its sum as it stores it. A half without queries (the last panel of 197
+        // tokens holds 5) is skipped.
         int nr = Gemm.NR, half = Gemm.L, blocks = (tokens + nr - 1) / nr;
-        int inverses = tokens * nr, queryPanel = inverses + nr, contextT = queryPanel + hd * nr;
+        int inverses = tokens * nr, queryPanel = inverses + nr;
         Parallel.forEach(batch * heads * blocks, task -> {
             int bh = task / blocks, b = bh / heads, h = bh % heads;
             int q0 = (task % blocks) * nr, queries = Math.min(nr, tokens - q0);
-            float[] work = scratch(SCORES, contextT + hd * nr);
+            float[] work = scratch(SCORES, queryPanel + hd * nr);
             Gemm.packTransposed(src, (b * tokens + q0) * ld + h * hd, ld, queries, hd, work, queryPanel);
             Gemm.multiply(
                     keys, bh * keySize, work, queryPanel, hd, nr, work, 0, half, tokens * half, 0, tokens, 0, 1, null);
-            VectorMath.columnExponentials(work, tokens, nr, scale, work, inverses);
-            Gemm.multiply(values, bh * valueSize, work, 0, tokens, nr, work, contextT, nr, half, 0, hd, 0, 1, null);
+            VectorMath.columnExponentials(work, tokens, queries <= half ? half : nr, scale, work, inverses);
+            for (int first = 0; first < queries; first += half) {
+                int at = (b * tokens + q0 + first) * d + h * hd;
+                Gemm.context(
+                        work,
+                        first * tokens,
+                        tokens,
+                        values,
+                        bh * valueSize,
+                        hd,
+                        work,
+                        inverses + first,
+                        Math.min(half, queries - first),
+                        ctx,
+                        at,
+                        d);
+            }
+            if (probs == null) return;
             for (int q = 0; q < queries; q++) {
                 float inverse = work[inverses + q];
-                for (int j = 0, at = (b * tokens + q0 + q) * d + h * hd; j < hd; j++)
-                    ctx[at + j] = work[contextT + j * nr + q] * inverse;
-                if (probs != null) {
-                    int column = q / half * tokens * half + q % half;
-                    for (int t = 0, at = (bh * tokens + q0 + q) * tokens; t < tokens; t++)
-                        probs[at + t] = work[column + t * half] * inverse;
-                }
+                int column = q / half * tokens * half + q % half;
+                for (int t = 0, at = (bh * tokens + q0 + q) * tokens; t < tokens; t++)
+                    probs[at + t] = work[column + t * half] * inverse;
             }
         });
     }

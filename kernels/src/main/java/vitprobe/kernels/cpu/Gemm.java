@@ -162,16 +162,20 @@ final class Gemm {
     }
 
     /**
-     * As {@link #packA} for A = Mᵀ, M being [k, rows] row-major with row stride {@code ld} (the values of one attention
-     * head, a row of A per head dimension): element (i, kk) of A is {@code m[mOff + kk * ld + i]}.
+     * Packs B = M, M being [k, n] row-major with row stride {@code ld} (the values of one attention head, a row per
+     * token), laid out as {@link #packTransposed} lays out B: panels of NR columns, each as two halves k-major.
      */
-    static void packATransposed(float[] m, int mOff, int ld, int rows, int k, float[] dst, int dstOff) {
-        for (int r = 0; r < rows; r += MR) {
-            int tile = dstOff + r * k, here = Math.min(MR, rows - r), height = tileHeight(here);
-            for (int kk = 0; kk < k; kk++) {
-                int at = tile + kk * height, src = mOff + kk * ld + r;
-                for (int i = 0; i < here; i++) dst[at + i] = m[src + i];
-                for (int i = here; i < height; i++) dst[at + i] = 0f;
+    static void pack(float[] m, int mOff, int ld, int k, int n, float[] dst, int dstOff) {
+        for (int half = 0; half < 2 * panels(n); half++) {
+            int first = half * L, cols = Math.clamp(n - first, 0, L), at = dstOff + half * k * L;
+            for (int kk = 0; kk < k; kk++, at += L) {
+                int src = mOff + kk * ld + first;
+                if (cols == L) {
+                    FloatVector.fromArray(S, m, src).intoArray(dst, at);
+                    continue;
+                }
+                for (int j = 0; j < cols; j++) dst[at + j] = m[src + j];
+                for (int j = cols; j < L; j++) dst[at + j] = 0f;
             }
         }
     }
@@ -435,5 +439,199 @@ final class Gemm {
         c3hi.intoArray(c, cHi + 3 * ldc);
         c4lo.intoArray(c, cLo + 4 * ldc);
         c4hi.intoArray(c, cHi + 4 * ldc);
+    }
+
+    /**
+     * Queries per tile of {@link #context}: half a vector's lanes, so a tile's accumulators (two vectors a query) and
+     * its two B vectors and broadcast fit the register file with room to spare (19 of AVX-512's 32, 11 of AVX2's 16).
+     */
+    static final int CONTEXT_ROWS = L / 2;
+
+    /**
+     * Attention's context for the first {@code queries} of L queries whose softmax numerators lie at {@code p[pAt + t
+     * * L + q]} for token t (one half of a panel of transposed scores): ctx[q, j] = inverses[invAt + q] · Σ_t p[t, q] ·
+     * V[t, j] for the {@code n} columns of V, packed by {@link #pack} at {@code v[vOff]}, into the row of query q at
+     * {@code ctx[ctxAt + q * ldc]}. Each sum is one FMA a token, in order, from zero: the same products and order as
+     * Vᵀ·Pᵀ, but the context comes out a row per query, written where it belongs, and queries past the last are not
+     * computed (the last panel of 197 tokens holds 5).
+     */
+    static void context(
+            float[] p,
+            int pAt,
+            int tokens,
+            float[] v,
+            int vOff,
+            int n,
+            float[] inverses,
+            int invAt,
+            int queries,
+            float[] ctx,
+            int ctxAt,
+            int ldc) {
+        for (int q0 = 0; q0 < queries; q0 += CONTEXT_ROWS) {
+            int rows = Math.min(CONTEXT_ROWS, queries - q0);
+            for (int panel = 0; panel < panels(n); panel++) {
+                int col = panel * NR,
+                        cols = Math.min(NR, n - col),
+                        lo = vOff + panel * tokens * NR,
+                        hi = lo + tokens * L;
+                int at = ctxAt + q0 * ldc + col;
+                if (rows == CONTEXT_ROWS && cols == NR) {
+                    contextTile(p, pAt + q0, v, lo, hi, tokens, inverses, invAt + q0, ctx, at, at + L, ldc);
+                    continue;
+                }
+                // A partial tile goes through a copy, so the kernel needs no masks (as edgeTile).
+                float[] edge = EDGE_C.get();
+                contextTile(p, pAt + q0, v, lo, hi, tokens, inverses, invAt + q0, edge, 0, L, NR);
+                for (int i = 0; i < rows; i++) System.arraycopy(edge, i * NR, ctx, at + i * ldc, cols);
+            }
+        }
+    }
+
+    /**
+     * A CONTEXT_ROWS × NR tile of {@link #context}: query i's numerators broadcast from {@code p[pAt + t * L + i]},
+     * V's halves from {@code vLo} and {@code vHi}, each row scaled by its inverse as it is stored.
+     */
+    private static void contextTile(
+            float[] p,
+            int pAt,
+            float[] v,
+            int vLo,
+            int vHi,
+            int tokens,
+            float[] inverses,
+            int invAt,
+            float[] c,
+            int cLo,
+            int cHi,
+            int ldc) {
+        if (CONTEXT_ROWS == 8) context8(p, pAt, v, vLo, vHi, tokens, inverses, invAt, c, cLo, cHi, ldc);
+        else context4(p, pAt, v, vLo, vHi, tokens, inverses, invAt, c, cLo, cHi, ldc);
+    }
+
+    private static void context8(
+            float[] p,
+            int pAt,
+            float[] v,
+            int vLo,
+            int vHi,
+            int tokens,
+            float[] inverses,
+            int invAt,
+            float[] c,
+            int cLo,
+            int cHi,
+            int ldc) {
+        FloatVector zero = FloatVector.zero(S);
+        FloatVector c0lo = zero, c0hi = zero;
+        FloatVector c1lo = zero, c1hi = zero;
+        FloatVector c2lo = zero, c2hi = zero;
+        FloatVector c3lo = zero, c3hi = zero;
+        FloatVector c4lo = zero, c4hi = zero;
+        FloatVector c5lo = zero, c5hi = zero;
+        FloatVector c6lo = zero, c6hi = zero;
+        FloatVector c7lo = zero, c7hi = zero;
+        for (int t = 0; t < tokens; t++) {
+            int pt = pAt + t * L;
+            FloatVector v0 = FloatVector.fromArray(S, v, vLo + t * L);
+            FloatVector v1 = FloatVector.fromArray(S, v, vHi + t * L);
+            FloatVector x = FloatVector.broadcast(S, p[pt]);
+            c0lo = x.fma(v0, c0lo);
+            c0hi = x.fma(v1, c0hi);
+            x = FloatVector.broadcast(S, p[pt + 1]);
+            c1lo = x.fma(v0, c1lo);
+            c1hi = x.fma(v1, c1hi);
+            x = FloatVector.broadcast(S, p[pt + 2]);
+            c2lo = x.fma(v0, c2lo);
+            c2hi = x.fma(v1, c2hi);
+            x = FloatVector.broadcast(S, p[pt + 3]);
+            c3lo = x.fma(v0, c3lo);
+            c3hi = x.fma(v1, c3hi);
+            x = FloatVector.broadcast(S, p[pt + 4]);
+            c4lo = x.fma(v0, c4lo);
+            c4hi = x.fma(v1, c4hi);
+            x = FloatVector.broadcast(S, p[pt + 5]);
+            c5lo = x.fma(v0, c5lo);
+            c5hi = x.fma(v1, c5hi);
+            x = FloatVector.broadcast(S, p[pt + 6]);
+            c6lo = x.fma(v0, c6lo);
+            c6hi = x.fma(v1, c6hi);
+            x = FloatVector.broadcast(S, p[pt + 7]);
+            c7lo = x.fma(v0, c7lo);
+            c7hi = x.fma(v1, c7hi);
+        }
+        FloatVector s = FloatVector.broadcast(S, inverses[invAt]);
+        c0lo.mul(s).intoArray(c, cLo);
+        c0hi.mul(s).intoArray(c, cHi);
+        s = FloatVector.broadcast(S, inverses[invAt + 1]);
+        c1lo.mul(s).intoArray(c, cLo + ldc);
+        c1hi.mul(s).intoArray(c, cHi + ldc);
+        s = FloatVector.broadcast(S, inverses[invAt + 2]);
+        c2lo.mul(s).intoArray(c, cLo + 2 * ldc);
+        c2hi.mul(s).intoArray(c, cHi + 2 * ldc);
+        s = FloatVector.broadcast(S, inverses[invAt + 3]);
+        c3lo.mul(s).intoArray(c, cLo + 3 * ldc);
+        c3hi.mul(s).intoArray(c, cHi + 3 * ldc);
+        s = FloatVector.broadcast(S, inverses[invAt + 4]);
+        c4lo.mul(s).intoArray(c, cLo + 4 * ldc);
+        c4hi.mul(s).intoArray(c, cHi + 4 * ldc);
+        s = FloatVector.broadcast(S, inverses[invAt + 5]);
+        c5lo.mul(s).intoArray(c, cLo + 5 * ldc);
+        c5hi.mul(s).intoArray(c, cHi + 5 * ldc);
+        s = FloatVector.broadcast(S, inverses[invAt + 6]);
+        c6lo.mul(s).intoArray(c, cLo + 6 * ldc);
+        c6hi.mul(s).intoArray(c, cHi + 6 * ldc);
+        s = FloatVector.broadcast(S, inverses[invAt + 7]);
+        c7lo.mul(s).intoArray(c, cLo + 7 * ldc);
+        c7hi.mul(s).intoArray(c, cHi + 7 * ldc);
+    }
+
+    private static void context4(
+            float[] p,
+            int pAt,
+            float[] v,
+            int vLo,
+            int vHi,
+            int tokens,
+            float[] inverses,
+            int invAt,
+            float[] c,
+            int cLo,
+            int cHi,
+            int ldc) {
+        FloatVector zero = FloatVector.zero(S);
+        FloatVector c0lo = zero, c0hi = zero;
+        FloatVector c1lo = zero, c1hi = zero;
+        FloatVector c2lo = zero, c2hi = zero;
+        FloatVector c3lo = zero, c3hi = zero;
+        for (int t = 0; t < tokens; t++) {
+            int pt = pAt + t * L;
+            FloatVector v0 = FloatVector.fromArray(S, v, vLo + t * L);
+            FloatVector v1 = FloatVector.fromArray(S, v, vHi + t * L);
+            FloatVector x = FloatVector.broadcast(S, p[pt]);
+            c0lo = x.fma(v0, c0lo);
+            c0hi = x.fma(v1, c0hi);
+            x = FloatVector.broadcast(S, p[pt + 1]);
+            c1lo = x.fma(v0, c1lo);
+            c1hi = x.fma(v1, c1hi);
+            x = FloatVector.broadcast(S, p[pt + 2]);
+            c2lo = x.fma(v0, c2lo);
+            c2hi = x.fma(v1, c2hi);
+            x = FloatVector.broadcast(S, p[pt + 3]);
+            c3lo = x.fma(v0, c3lo);
+            c3hi = x.fma(v1, c3hi);
+        }
+        FloatVector s = FloatVector.broadcast(S, inverses[invAt]);
+        c0lo.mul(s).intoArray(c, cLo);
+        c0hi.mul(s).intoArray(c, cHi);
+        s = FloatVector.broadcast(S, inverses[invAt + 1]);
+        c1lo.mul(s).intoArray(c, cLo + ldc);
+        c1hi.mul(s).intoArray(c, cHi + ldc);
+        s = FloatVector.broadcast(S, inverses[invAt + 2]);
+        c2lo.mul(s).intoArray(c, cLo + 2 * ldc);
+        c2hi.mul(s).intoArray(c, cHi + 2 * ldc);
+        s = FloatVector.broadcast(S, inverses[invAt + 3]);
+        c3lo.mul(s).intoArray(c, cLo + 3 * ldc);
+        c3hi.mul(s).intoArray(c, cHi + 3 * ldc);
     }
 }
