@@ -17,13 +17,13 @@ import vitprobe.weights.Param;
  */
 public final class CpuBackend implements Backend {
     /**
-     * Most micro-tile rows per linear task (224 rows). Rows are split into equal blocks no taller than this, so at
+     * Most micro-tile rows per linear task (224 rows: 16 tiles with AVX-512). Rows are split into equal blocks no taller than this, so at
      * batch 1 a task of ViT-B/16 (197 tokens) takes whole columns of the output, each weight panel read from memory
      * once and used by all 15 row tiles, and ViT-S/8's 785 tokens make four blocks; the block of packed A (at most 224
      * × 768 floats) stays in L2 while the task's panels stream past. With 192 rows, 197 tokens made two blocks, each
      * panel was read twice and a task held one panel of an N = 768 layer: projection and fc2 ran 8–14 % slower.
      */
-    private static final int TILES_PER_TASK = 16;
+    private static final int TILES_PER_TASK = 224 / Gemm.MR;
     /**
      * Tasks a linear layer is cut into at least, as long as a task keeps one panel: enough for the cores to finish
      * close together, and few enough that a task at batch 1 holds several panels (the block of A it read into L2
