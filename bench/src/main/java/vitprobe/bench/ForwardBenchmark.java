@@ -39,7 +39,7 @@ import vitprobe.weights.ViTWeights;
 @Measurement(iterations = 3)
 @Fork(
         value = 1,
-        jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "-Xmx8g"})
+        jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED", "-Xmx8g"})
 public class ForwardBenchmark {
     @Param({"vits8", "vitb16"})
     public String model;

@@ -37,7 +37,7 @@ import vitprobe.weights.Tensor;
 @Measurement(iterations = 5, time = 2)
 @Fork(
         value = 1,
-        jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "-Xmx4g"})
+        jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED", "-Xmx4g"})
 public class LinearBenchmark {
     @Param({"6280x384x1152", "6280x384x1536", "6280x1536x384", "1576x768x2304", "1576x768x3072", "1576x3072x768"})
     public String shape;

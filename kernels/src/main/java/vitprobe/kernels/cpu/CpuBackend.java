@@ -35,7 +35,9 @@ public final class CpuBackend implements Backend {
     /** Most panels of B per task (12 × 32 columns with AVX-512): 72 panels of ViT-B/16's qkv make 8 tasks, not 9. */
     private static final int PANELS_PER_TASK = 12;
 
-    private record Prepared(float[] packed, float[] bias, int inFeatures, int outFeatures) implements LinearWeights {
+    /** A layer's weights packed from {@code packed[offset]}, on a cache line. */
+    private record Prepared(float[] packed, int offset, float[] bias, int inFeatures, int outFeatures)
+            implements LinearWeights {
         @Override
         public void close() {}
     }
@@ -48,6 +50,8 @@ public final class CpuBackend implements Backend {
     private static final int SCORES = 0, KEYS = 1, VALUES = 2, PACKED = 3;
 
     private volatile boolean closed;
+
+    private final WeightSlabs slabs = new WeightSlabs();
 
     /**
      * Each thread's attention scratch, reused: packing writes every element (padding included), and a new array
@@ -101,11 +105,11 @@ public final class CpuBackend implements Backend {
         requireOpen();
         int out = (int) weight.shape()[0];
         int in = (int) (weight.elementCount() / out);
-        float[] packed = new float[Gemm.packedSize(in, out)];
-        Gemm.packTransposed(weight.toFloatArray(), 0, in, out, in, packed, 0);
+        WeightSlabs.Run packed = slabs.take(Gemm.packedSize(in, out));
+        Gemm.packTransposed(weight.toFloatArray(), 0, in, out, in, packed.array(), packed.offset());
         float[] paddedBias = new float[Gemm.panels(out) * Gemm.NR];
         if (bias != null) System.arraycopy(bias.toFloatArray(), 0, paddedBias, 0, out);
-        return new Prepared(packed, paddedBias, in, out);
+        return new Prepared(packed.array(), packed.offset(), paddedBias, in, out);
     }
 
     @Override
@@ -129,7 +133,7 @@ public final class CpuBackend implements Backend {
         Parallel.forEach(rowTasks * panelTasks, task -> {
             int r0 = (task % rowTasks) * rowsPerTask, r1 = Math.min(m, r0 + rowsPerTask);
             int p0 = (task / rowTasks) * panelsPerTask, p1 = Math.min(panels, p0 + panelsPerTask);
-            Gemm.multiply(packedA, 0, w.packed, 0, k, n, c, 0, n, Gemm.L, r0, r1, p0, p1, w.bias);
+            Gemm.multiply(packedA, 0, w.packed, w.offset, k, n, c, 0, n, Gemm.L, r0, r1, p0, p1, w.bias);
             int c0 = p0 * Gemm.NR, c1 = Math.min(n, p1 * Gemm.NR);
             for (int r = r0; r < r1; r++) {
                 int at = r * n;
@@ -208,12 +212,15 @@ public final class CpuBackend implements Backend {
         // Keys and values of every (image, head), packed once and shared by all query blocks: the keys as A operands,
         // the values as B.
         int keySize = Gemm.packedASize(tokens, hd), valueSize = Gemm.packedSize(tokens, hd);
-        float[] keys = scratch(KEYS, batch * heads * keySize), values = scratch(VALUES, batch * heads * valueSize);
+        // The values, read as whole vectors, start on a cache line (each head's a whole number of lines further on).
+        float[] keys = scratch(KEYS, batch * heads * keySize);
+        float[] values = scratch(VALUES, batch * heads * valueSize + CacheLines.FLOATS);
+        int valuesAt = CacheLines.pad(values);
         Parallel.forEach(batch * heads, bh -> {
             int b = bh / heads, h = bh % heads;
             int row0 = b * tokens * ld;
             Gemm.packA(src, row0 + d + h * hd, ld, tokens, hd, keys, bh * keySize);
-            Gemm.pack(src, row0 + 2 * d + h * hd, ld, tokens, hd, values, bh * valueSize);
+            Gemm.pack(src, row0 + 2 * d + h * hd, ld, tokens, hd, values, valuesAt + bh * valueSize);
         });
         // A task takes one panel of queries and works on transposes: scoresᵀ = K·Qᵀ has a row per key and a column
         // per query, so softmax runs down the columns over whole vectors. The scores are written as B's halves are
@@ -222,23 +229,38 @@ public final class CpuBackend implements Backend {
         // dividing each query's row by its sum as it stores it. A half without queries (the last panel of 197
         // tokens holds 5) is skipped.
         int nr = Gemm.NR, half = Gemm.L, blocks = (tokens + nr - 1) / nr;
-        int inverses = tokens * nr, queryPanel = inverses + nr;
         Parallel.forEach(batch * heads * blocks, task -> {
             int bh = task / blocks, b = bh / heads, h = bh % heads;
             int q0 = (task % blocks) * nr, queries = Math.min(nr, tokens - q0);
-            float[] work = scratch(SCORES, queryPanel + hd * nr);
+            // The scores, 1 / Σ of each query's numerators, and the packed queries; the first and last on cache lines.
+            float[] work = scratch(SCORES, tokens * nr + nr + hd * nr + CacheLines.FLOATS);
+            int scores = CacheLines.pad(work), inverses = scores + tokens * nr, queryPanel = inverses + nr;
             Gemm.packTransposed(src, (b * tokens + q0) * ld + h * hd, ld, queries, hd, work, queryPanel);
             Gemm.multiply(
-                    keys, bh * keySize, work, queryPanel, hd, nr, work, 0, half, tokens * half, 0, tokens, 0, 1, null);
-            VectorMath.columnExponentials(work, tokens, queries <= half ? half : nr, scale, work, inverses);
+                    keys,
+                    bh * keySize,
+                    work,
+                    queryPanel,
+                    hd,
+                    nr,
+                    work,
+                    scores,
+                    half,
+                    tokens * half,
+                    0,
+                    tokens,
+                    0,
+                    1,
+                    null);
+            VectorMath.columnExponentials(work, scores, tokens, queries <= half ? half : nr, scale, work, inverses);
             for (int first = 0; first < queries; first += half) {
                 int at = (b * tokens + q0 + first) * d + h * hd;
                 Gemm.context(
                         work,
-                        first * tokens,
+                        scores + first * tokens,
                         tokens,
                         values,
-                        bh * valueSize,
+                        valuesAt + bh * valueSize,
                         hd,
                         work,
                         inverses + first,
@@ -250,7 +272,7 @@ public final class CpuBackend implements Backend {
             if (probs == null) return;
             for (int q = 0; q < queries; q++) {
                 float inverse = work[inverses + q];
-                int column = q / half * tokens * half + q % half;
+                int column = scores + q / half * tokens * half + q % half;
                 for (int t = 0, at = (bh * tokens + q0 + q) * tokens; t < tokens; t++)
                     probs[at + t] = work[column + t * half] * inverse;
             }

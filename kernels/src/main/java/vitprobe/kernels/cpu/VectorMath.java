@@ -198,16 +198,16 @@ final class VectorMath {
 
     /**
      * Softmax numerators down the columns of a block of {@code rows} rows and {@code width} columns (a multiple of the
-     * vector length) at the start of {@code v}, stored as {@link Gemm#packTransposed} stores B: one block of {@code
+     * vector length) from {@code v[from]}, stored as {@link Gemm#packTransposed} stores B: one block of {@code
      * rows × L} row-major per L columns. Each element becomes exp(scale · (x − its column's max)), and 1 / Σ of each
      * column goes to {@code inverses[inv...]}. The exponential is 2^t with the scale and log₂ e folded into the one FMA
      * that forms t ({@link #pow2}); each column's sum runs over the rows in order.
      */
-    static void columnExponentials(float[] v, int rows, int width, float scale, float[] inverses, int inv) {
+    static void columnExponentials(float[] v, int from, int rows, int width, float scale, float[] inverses, int inv) {
         float perUnit = scale * LOG2E;
         FloatVector slope = FloatVector.broadcast(S, perUnit), one = FloatVector.broadcast(S, 1f);
         for (int col = 0; col < width; col += L) {
-            int block = col * rows;
+            int block = from + col * rows;
             // Two running maxima, each a compare and a blend (scores are never NaN): Java's max, with its NaN and
             // −0 rules, compiles to six dependent instructions a vector.
             FloatVector m0 = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY), m1 = m0;
