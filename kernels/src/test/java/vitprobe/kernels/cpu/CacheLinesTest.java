@@ -1,8 +1,11 @@
 package vitprobe.kernels.cpu;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Collections;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
@@ -41,6 +44,22 @@ class CacheLinesTest {
             System.gc();
             for (int i : new int[] {0, 1, 2, 4}) assertTrue(onALine(runs[i]), "run " + i + " moved off its line");
         }
+    }
+
+    @Test
+    void layersFillTheTailsOfSlabs() {
+        // Eight blocks of ViT-B/16 (qkv, projection, fc1, fc2): 56.6 Mi floats, 6.75 slabs. A slab that took one
+        // block had no room for the next qkv, but its tail takes a later projection: 7 slabs, not one a block.
+        WeightSlabs slabs = new WeightSlabs();
+        Set<float[]> arrays = Collections.newSetFromMap(new IdentityHashMap<>());
+        for (int block = 0; block < 8; block++) {
+            for (int size : new int[] {768 * 2304, 768 * 768, 768 * 3072, 3072 * 768}) {
+                WeightSlabs.Run run = slabs.take(size);
+                assertTrue(onALine(run));
+                arrays.add(run.array());
+            }
+        }
+        assertEquals(7, arrays.size(), "slabs for eight blocks");
     }
 
     private static boolean onALine(WeightSlabs.Run run) {
