@@ -35,8 +35,8 @@ public final class CpuBackend implements Backend {
     /** Most panels of B per task (12 × 32 columns with AVX-512): 72 panels of ViT-B/16's qkv make 8 tasks, not 9. */
     private static final int PANELS_PER_TASK = 12;
 
-    /** A layer's weights packed from {@code packed[offset]}, on a cache line. */
-    private record Prepared(float[] packed, int offset, float[] bias, int inFeatures, int outFeatures)
+    /** A layer's weights, packed on a cache line. */
+    private record Prepared(WeightSlabs.Run packed, float[] bias, int inFeatures, int outFeatures)
             implements LinearWeights {
         @Override
         public void close() {}
@@ -109,7 +109,7 @@ public final class CpuBackend implements Backend {
         Gemm.packTransposed(weight.toFloatArray(), 0, in, out, in, packed.array(), packed.offset());
         float[] paddedBias = new float[Gemm.panels(out) * Gemm.NR];
         if (bias != null) System.arraycopy(bias.toFloatArray(), 0, paddedBias, 0, out);
-        return new Prepared(packed.array(), packed.offset(), paddedBias, in, out);
+        return new Prepared(packed, paddedBias, in, out);
     }
 
     @Override
@@ -133,7 +133,8 @@ public final class CpuBackend implements Backend {
         Parallel.forEach(rowTasks * panelTasks, task -> {
             int r0 = (task % rowTasks) * rowsPerTask, r1 = Math.min(m, r0 + rowsPerTask);
             int p0 = (task / rowTasks) * panelsPerTask, p1 = Math.min(panels, p0 + panelsPerTask);
-            Gemm.multiply(packedA, 0, w.packed, w.offset, k, n, c, 0, n, Gemm.L, r0, r1, p0, p1, w.bias);
+            Gemm.multiply(
+                    packedA, 0, w.packed.array(), w.packed.offset(), k, n, c, 0, n, Gemm.L, r0, r1, p0, p1, w.bias);
             int c0 = p0 * Gemm.NR, c1 = Math.min(n, p1 * Gemm.NR);
             for (int r = r0; r < r1; r++) {
                 int at = r * n;

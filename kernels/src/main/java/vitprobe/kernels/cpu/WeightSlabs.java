@@ -1,5 +1,6 @@
 package vitprobe.kernels.cpu;
 
+import java.lang.ref.WeakReference;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -22,9 +23,18 @@ final class WeightSlabs {
     /** Floats of {@link #array} from {@link #offset} on, the first on a cache line. */
     record Run(float[] array, int offset) {}
 
+    /**
+     * A slab with room left, held weakly: its layers hold it, so a slab whose layers are all gone (a model dropped
+     * by a long-lived backend) is collected instead of kept for layers that may never come.
+     */
     private static final class Slab {
-        final float[] array = new float[SLAB];
-        int next = CacheLines.pad(array);
+        final WeakReference<float[]> array;
+        int next;
+
+        Slab(float[] array) {
+            this.array = new WeakReference<>(array);
+            next = CacheLines.pad(array);
+        }
     }
 
     /** Slabs with room for at least a small layer left. */
@@ -39,13 +49,22 @@ final class WeightSlabs {
             float[] own = new float[floats + CacheLines.FLOATS];
             return new Run(own, CacheLines.pad(own));
         }
-        Slab slab =
-                open.stream().filter(s -> s.next + floats <= SLAB).findFirst().orElse(null);
+        open.removeIf(s -> s.array.get() == null);
+        Slab slab = null;
+        float[] array = null;
+        for (Slab s : open) {
+            array = s.array.get();
+            if (array != null && s.next + floats <= SLAB) {
+                slab = s;
+                break;
+            }
+        }
         if (slab == null) {
-            slab = new Slab();
+            array = new float[SLAB];
+            slab = new Slab(array);
             open.add(slab);
         }
-        Run run = new Run(slab.array, slab.next);
+        Run run = new Run(array, slab.next);
         // Whole lines a run, so the next one starts on a line too.
         slab.next += (floats + CacheLines.FLOATS - 1) / CacheLines.FLOATS * CacheLines.FLOATS;
         if (slab.next + SMALL > SLAB) open.remove(slab);

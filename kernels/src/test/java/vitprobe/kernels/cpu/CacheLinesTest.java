@@ -3,6 +3,7 @@ package vitprobe.kernels.cpu;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.lang.ref.WeakReference;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.IdentityHashMap;
@@ -60,6 +61,15 @@ class CacheLinesTest {
             }
         }
         assertEquals(7, arrays.size(), "slabs for eight blocks");
+    }
+
+    @Test
+    void slabsGoWithTheirLayers() throws InterruptedException {
+        // A long-lived backend that drops a model must not keep the model's slab for layers that may never come.
+        WeightSlabs slabs = new WeightSlabs();
+        WeakReference<float[]> slab = new WeakReference<>(slabs.take(384 * 384).array());
+        assertTrue(Gc.collected(slab), "a slab outlived its layers");
+        assertTrue(onALine(slabs.take(384 * 384)), "a new slab after the old one went");
     }
 
     private static boolean onALine(WeightSlabs.Run run) {
