@@ -17,5 +17,5 @@ base="${1:?usage: bench/ab-builds.sh BASE_JAR [MODEL] [BATCH] [ROUNDS], or --sav
 current=$(mktemp --suffix=.jar)
 trap 'rm -f "$current"' EXIT
 cp bench/target/benchmarks.jar "$current"
-java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED $VITPROBE_HUGE_PAGES -Xmx12g -cp "$current" vitprobe.bench.BuildAB \
+java "${VITPROBE_JVM[@]}" -Xmx12g -cp "$current" vitprobe.bench.BuildAB \
   "${2:-vits8}" "${3:-1}" "${4:-10}" "$base" "$current" 2>&1 | grep -v '^WARNING: Using incubator'

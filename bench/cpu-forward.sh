@@ -29,7 +29,7 @@ done
 run_jmh ForwardBenchmark "$threads" "$out/after.json" "${timing[@]}" -p model=vits8 -p batch=8 -p after=small,vitb16
 /usr/bin/python3 bench/peers/torch_vit_cpu.py "$threads" 5 >"$out/torch.txt"
 # The same four rows with the two engines alternating in one JVM: a pair sees the machine in one state.
-java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED $VITPROBE_HUGE_PAGES -Xmx8g -Dvitprobe.threads="$threads" \
+java "${VITPROBE_JVM[@]}" -Xmx8g -Dvitprobe.threads="$threads" \
   -cp bench/target/benchmarks.jar vitprobe.bench.AlternatingForward vitb16,vits8 1,8 7 2>/dev/null >"$out/pairs.txt"
 /usr/bin/python3 - "$out" "$threads" "$peak" <<'PY'
 import glob, json, sys

@@ -10,7 +10,7 @@ run_jmh() {
   # OrtForwardBenchmark, whose rows then replaced ours in cpu-forward.sh's table. The pattern names the class.
   # -jvmArgsAppend on the command line replaces the annotation's, so it repeats --add-modules.
   java --sun-misc-unsafe-memory-access=allow -jar bench/target/benchmarks.jar "^vitprobe\.bench\.$benchmark\." "$@" \
-    -jvmArgsAppend "--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow $VITPROBE_HUGE_PAGES -Xmx8g -Dvitprobe.threads=$threads" \
+    -jvmArgsAppend "${VITPROBE_JVM[*]} --sun-misc-unsafe-memory-access=allow -Xmx8g -Dvitprobe.threads=$threads" \
     -rf json -rff "$json" >"$json.log" 2>&1 || { cat "$json.log"; return 1; }
   only_benchmark "$benchmark" "$json"
 }

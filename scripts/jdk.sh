@@ -17,10 +17,11 @@ vitprobe_find_jdk || exit 1
 export PATH="$JAVA_HOME/bin:$PATH"
 # Maven 3.8 still uses sun.misc.Unsafe through Guava; keep JDK 25 from warning about it on every build.
 export MAVEN_OPTS="${MAVEN_OPTS:-} --sun-misc-unsafe-memory-access=allow"
-# Transparent huge pages for the Java heap where Linux offers them (THP mode "madvise" or "always"), else nothing:
-# the forward's weights and activations, read once per forward, then take a TLB entry per 2 MiB instead of per 4 KiB,
-# which counts most under a hypervisor (a TLB miss walks two page tables). Used by ./vitprobe and the CPU benchmarks.
-VITPROBE_HUGE_PAGES=
+# The JVM options the engine runs with, for ./vitprobe and the CPU benchmarks: the Vector API, native access (FFM), and
+# transparent huge pages for the heap where Linux offers them (THP mode "madvise" or "always"): the forward's weights
+# and activations, read once per forward, then take a TLB entry per 2 MiB instead of per 4 KiB, which counts most
+# under a hypervisor (a TLB miss walks two page tables).
+VITPROBE_JVM=(--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED)
 if [ -r /sys/kernel/mm/transparent_hugepage/enabled ] && ! grep -q '\[never\]' /sys/kernel/mm/transparent_hugepage/enabled; then
-  VITPROBE_HUGE_PAGES=-XX:+UseTransparentHugePages
+  VITPROBE_JVM+=(-XX:+UseTransparentHugePages)
 fi

@@ -53,9 +53,10 @@ final class WeightSlabs {
         Slab slab = null;
         float[] array = null;
         for (Slab s : open) {
-            array = s.array.get();
-            if (array != null && s.next + floats <= SLAB) {
+            float[] held = s.array.get();
+            if (held != null && s.next + floats <= SLAB) {
                 slab = s;
+                array = held;
                 break;
             }
         }
