@@ -103,11 +103,14 @@ final class VectorMath {
         return p * Float.intBitsToFloat(((int) n + 127) << 23);
     }
 
-    /** Sum of the lanes in lane order: reduceLanes(ADD) may reorder, and differently once compiled. */
+    /**
+     * Sum of the lanes in lane order: reduceLanes(ADD) may reorder, and differently once compiled. Lane by lane, not
+     * through {@code toArray()}, whose array C2 did not take apart: a LayerNorm row of 768 took 1.0–1.2 ns an element
+     * with it, 0.27–0.29 without (same sums).
+     */
     static float sumLanes(FloatVector v) {
-        float[] lanes = v.toArray();
         float s = 0;
-        for (float x : lanes) s += x;
+        for (int i = 0; i < L; i++) s += v.lane(i);
         return s;
     }
 
