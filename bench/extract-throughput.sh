@@ -13,7 +13,7 @@ mvn -B -q -DskipTests package -pl cli -am ${MAVEN_ARGS_EXTRA:-} >/dev/null
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 vp() {
-  "$JAVA_HOME/bin/java" -Xmx1g --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED \
+  "$JAVA_HOME/bin/java" -Xmx1g "${VITPROBE_JVM[@]}" \
     -jar cli/target/vitprobe.jar "$@"
 }
 # Runs a command quietly; on failure shows what it printed and stops.

@@ -23,7 +23,7 @@ fi
 echo "$images training images × 16 patches, $(nproc) cores ($(lscpu | sed -n 's/^Model name: *//p'))"
 for rule in "${rules[@]}"; do
   /usr/bin/time -o "$out/time" -f "%e s wall, %U s user + %S s system CPU (%P)" \
-    java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -jar "$jar" \
+    java "${VITPROBE_JVM[@]}" -jar "$jar" \
     probe --rule $rule --train "$out/train.safetensors" --test "$out/test.safetensors" --out "$out/result.json" \
     >/dev/null 2>"$out/stderr" || { cat "$out/stderr"; exit 1; }
   split=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['seconds'])" "$out/result.json")

@@ -17,7 +17,7 @@ out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 # the command-line jar, built outside the timings
 mvn -B -q -DskipTests -pl cli -am package >"$out/build.log" 2>&1 || { cat "$out/build.log"; exit 1; }
-vitprobe() { java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -jar cli/target/vitprobe.jar "$@" 2>&1 \
+vitprobe() { java "${VITPROBE_JVM[@]}" -jar cli/target/vitprobe.jar "$@" 2>&1 \
   | grep -v "^WARNING: Using incubator"; }
 $py data "$out" --n "$n" --test-n $((n / 2)) --dim "$dim" --concepts "$concepts"
 sklearn=$($py sklearn "$out" "$out/sklearn.safetensors")
